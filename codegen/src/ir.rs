@@ -1,0 +1,237 @@
+//! Stage 3: the resolved model graph the templates print.
+//!
+//! Every name, Rust type and SQL string is computed here (in `resolve`), so
+//! templates hold layout only. Everything is ordered (file order, or sorted),
+//! which makes output deterministic.
+
+use serde::Serialize;
+
+/// All apps of one run, in the order their tables can be created.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub apps: Vec<App>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct App {
+    /// The app label (`weblog`), also the Rust module name.
+    pub label: String,
+    /// The schema file, as given, for the `@generated` header.
+    pub source: String,
+    /// The file stem outputs are named after (`weblog` -> weblog.rs, weblog.sql).
+    pub file_stem: String,
+    /// Concrete models in file order (abstract ones are folded into their children).
+    pub models: Vec<Model>,
+    pub choice_enums: Vec<ChoiceEnum>,
+    /// The full DDL script, statements in the order Django's schema editor runs them.
+    pub ddl: String,
+    /// Other apps this app's relations point at (for `super::<app>` paths).
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// The struct name, as written in the schema (`Entry`).
+    pub name: String,
+    /// `weblog.Entry`.
+    pub label: String,
+    /// snake_case of the name, for statics (`ENTRY_META`).
+    pub upper: String,
+    pub table: String,
+    pub verbose_name: String,
+    pub verbose_name_plural: String,
+    /// Every column of the model's own table, table order.
+    pub fields: Vec<Field>,
+    /// Index into `fields` of the primary key.
+    pub pk: usize,
+    /// Fields the constructor takes: not null, no default, and no empty value
+    /// Django could give them.
+    pub required: Vec<usize>,
+    pub display: Option<FormatTemplate>,
+    pub absolute_url: Option<FormatTemplate>,
+    pub ordering: Vec<OrderingTerm>,
+    pub get_latest_by: Option<String>,
+    /// `meta.unique_together`, as column lists.
+    pub unique_together: Vec<Vec<String>>,
+    /// `meta.indexes`, as CREATE INDEX statements.
+    pub indexes: Vec<String>,
+    pub many_to_many: Vec<ManyToMany>,
+    /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.
+    pub reverse: Vec<Reverse>,
+    /// Non-null DateField / DateTimeField, for get_next_by_ / get_previous_by_.
+    pub next_previous: Vec<usize>,
+    /// Multi-table inheritance: the parent this model extends.
+    pub parent: Option<ParentLink>,
+    pub sql: ModelSql,
+    pub clone_policies: Vec<ClonePolicy>,
+    pub pk_has_default: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSql {
+    pub select: String,
+    pub insert: String,
+    pub insert_with_pk: String,
+    pub update: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// The schema name (`blog`).
+    pub name: String,
+    /// The struct field (`blog_id`, `r#type`).
+    pub ident: String,
+    /// The name without `r#`, for method names built from it.
+    pub plain_ident: String,
+    /// The typed column constant (`Entry::BLOG`).
+    pub const_name: String,
+    pub column: String,
+    pub django_type: String,
+    /// The column type as Django's SQLite backend declares it.
+    pub sql_type: String,
+    /// A CHECK constraint Django adds (positive integers, JSON).
+    pub check: Option<String>,
+    /// Whether Django creates an index for the column (ForeignKey, SlugField, db_index).
+    pub db_index: bool,
+    /// The struct field's type (`Option<String>`).
+    pub rust_type: String,
+    /// The value type without `Option` (`String`, `EntryStatus`).
+    pub value_type: String,
+    pub null: bool,
+    pub blank: bool,
+    pub primary_key: bool,
+    /// An auto-incrementing primary key: `Option` in Rust, unset until saved.
+    pub auto: bool,
+    pub unique: bool,
+    pub editable: bool,
+    /// The Rust expression the constructor uses when the field is not required.
+    pub default_expr: String,
+    /// The default as a `DefaultValue` literal for SET_DEFAULT, when static.
+    pub default_static: Option<String>,
+    pub auto_now: bool,
+    pub auto_now_add: bool,
+    /// For auto_now / auto_now_add: the value from the save's `now`.
+    pub now_expr: Option<String>,
+    pub max_length: Option<u32>,
+    pub doc: Option<String>,
+    pub verbose_name: String,
+    /// The choice enum's name, when the field has choices.
+    pub choices: Option<String>,
+    pub relation: Option<Relation>,
+    /// Whether the value type is text (for contains/startswith lookups).
+    pub is_text: bool,
+    /// Whether the field counts for next/previous lookups.
+    pub is_date: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Relation {
+    /// `Blog` or `super::people::Person`.
+    pub target_path: String,
+    pub target_label: String,
+    pub target_table: String,
+    pub target_column: String,
+    /// `OnDelete::Cascade`.
+    pub on_delete: String,
+    pub one_to_one: bool,
+    pub parent_link: bool,
+    /// Whether the column gets a REFERENCES clause.
+    pub db_constraint: bool,
+    /// The method on the target that returns this relation's reverse side.
+    pub related_accessor: String,
+    /// The forward accessor method (`blog`).
+    pub accessor: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ManyToMany {
+    pub name: String,
+    pub accessor: String,
+    pub target_path: String,
+    pub target_label: String,
+    pub through_table: String,
+    pub source_column: String,
+    pub target_column: String,
+    pub target_table: String,
+    /// Column types of the join table's two foreign keys.
+    pub source_sql_type: String,
+    pub target_sql_type: String,
+    /// The declaring model's pk column, referenced by the join table.
+    pub source_pk_column: String,
+    pub target_pk_column: String,
+    pub db_constraint: bool,
+    pub auto_created: bool,
+    /// The custom through model (`Membership`), when there is one.
+    pub through_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reverse {
+    /// `entries` (related_name) or `entry_set`.
+    pub accessor: String,
+    /// `Entry` or `super::weblog::Entry`.
+    pub source_path: String,
+    pub source_label: String,
+    /// FK: the source's column constant (`Entry::BLOG`); M2M: the field name.
+    pub source_const: String,
+    pub kind: ReverseKind,
+    /// For an M2M reverse: the join table and its columns, seen from this side.
+    pub through_table: String,
+    pub source_column: String,
+    pub target_column: String,
+    pub target_table: String,
+    pub auto_created: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReverseKind {
+    ForeignKey,
+    OneToOne,
+    ManyToMany,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParentLink {
+    pub parent_path: String,
+    pub parent_label: String,
+    /// Index of the `<parent>_ptr` field.
+    pub field: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderingTerm {
+    pub column: String,
+    pub descending: bool,
+}
+
+/// A `str` or `absolute_url` template compiled to a Rust format string.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatTemplate {
+    /// `{}` placeholders only; literal braces doubled.
+    pub format: String,
+    /// The struct field idents, in placeholder order.
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceEnum {
+    pub name: String,
+    /// `String` or an integer type.
+    pub value_type: String,
+    pub is_text: bool,
+    pub variants: Vec<ChoiceVariant>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceVariant {
+    pub ident: String,
+    /// The stored value as a Rust literal (`"d"`, `1`).
+    pub literal: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClonePolicy {
+    pub name: String,
+    pub policy: String,
+}

@@ -1,0 +1,1699 @@
+//! Stage 2: resolve every name, validate, and build the IR.
+//!
+//! Checks follow Django's system checks (`django/db/models/fields/__init__.py`,
+//! `.../fields/related.py`, `django/db/models/base.py`) where Django has one.
+//! Every error is collected; the IR is returned only when there are none.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToShoutySnakeCase, ToUpperCamelCase};
+
+use crate::ddl;
+use crate::diagnostics::{did_you_mean, Diagnostics};
+use crate::ir::{self, App, ChoiceEnum, ChoiceVariant, Field, FormatTemplate, Model, Project};
+use crate::schema::{FieldDef, ModelDef, SchemaFile, Spanned};
+use crate::types::{self, FieldType, Kind, NON_RAW_KEYWORDS, RUST_KEYWORDS};
+use crate::yaml::{Node, Pos};
+
+const ON_DELETE: &[(&str, &str)] = &[
+    ("CASCADE", "Cascade"),
+    ("PROTECT", "Protect"),
+    ("RESTRICT", "Restrict"),
+    ("SET_NULL", "SetNull"),
+    ("SET_DEFAULT", "SetDefault"),
+    ("DO_NOTHING", "DoNothing"),
+];
+
+/// Policies of a `clone:` block, and what each may apply to.
+const FIELD_POLICIES: &[&str] = &["keep", "exclude", "suffix", "clear", "supplied"];
+const FORWARD_RELATION_POLICIES: &[&str] = &["keep", "link", "skip", "copy", "supplied"];
+const MANY_TO_MANY_POLICIES: &[&str] = &["link", "skip", "copy"];
+const REVERSE_POLICIES: &[&str] = &["skip", "copy"];
+
+/// Methods every generated model has; a field whose accessor would take one of
+/// these names is rejected.
+const GENERATED_METHODS: &[&str] = &[
+    "new", "pk", "set_pk", "save", "save_with", "delete", "objects", "refresh_from_db", "full_clean", "get_absolute_url",
+    "meta", "state", "duplicate", "clone_unsaved", "update_relative", "get", "from_row",
+];
+
+/// A model by position: (file index, model index in file).
+type ModelId = (usize, usize);
+
+pub fn resolve(files: &[SchemaFile], diags: &mut Diagnostics) -> Option<Project> {
+    let mut resolver = Resolver::new(files, diags);
+    resolver.index_apps_and_models();
+    resolver.resolve_inheritance();
+    let apps = resolver.build_apps();
+    if resolver.diags.is_empty() {
+        Some(Project { apps })
+    } else {
+        None
+    }
+}
+
+struct Resolver<'a> {
+    files: &'a [SchemaFile],
+    diags: &'a mut Diagnostics,
+    /// (app label, model name) -> model.
+    models: BTreeMap<(String, String), ModelId>,
+    /// Concrete parent (multi-table inheritance) of each model.
+    concrete_parent: BTreeMap<ModelId, ModelId>,
+    /// Fields after abstract inheritance, per model, in column order.
+    flat_fields: BTreeMap<ModelId, Vec<&'a FieldDef>>,
+    /// Models whose inheritance could not be resolved; skipped later.
+    broken: BTreeSet<ModelId>,
+}
+
+/// A relation target resolved while building fields.
+struct Target {
+    id: ModelId,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(files: &'a [SchemaFile], diags: &'a mut Diagnostics) -> Self {
+        Resolver {
+            files,
+            diags,
+            models: BTreeMap::new(),
+            concrete_parent: BTreeMap::new(),
+            flat_fields: BTreeMap::new(),
+            broken: BTreeSet::new(),
+        }
+    }
+
+    fn model(&self, id: ModelId) -> &'a ModelDef {
+        &self.files[id.0].models[id.1]
+    }
+
+    fn app(&self, id: ModelId) -> &'a str {
+        &self.files[id.0].app.value
+    }
+
+    fn file(&self, id: ModelId) -> &'a str {
+        &self.files[id.0].path
+    }
+
+    fn err(&mut self, file: &str, pos: Pos, message: impl Into<String>) {
+        self.diags.error(file, pos, message);
+    }
+
+    fn err_help(&mut self, file: &str, pos: Pos, message: impl Into<String>, help: Option<String>) {
+        self.diags.push(file, pos, message, help);
+    }
+
+    fn index_apps_and_models(&mut self) {
+        let mut seen_apps: BTreeMap<&str, &str> = BTreeMap::new();
+        for (file_index, file) in self.files.iter().enumerate() {
+            let label = &file.app.value;
+            if label.is_empty() {
+                continue;
+            }
+            if !is_python_identifier(label) || label.chars().any(|c| c.is_ascii_uppercase()) {
+                self.err_help(
+                    &file.path,
+                    file.app.pos,
+                    format!("app label `{label}` is not a lowercase identifier"),
+                    Some("use letters, digits and underscores, starting with a letter, e.g. `weblog`".into()),
+                );
+            } else if RUST_KEYWORDS.contains(&label.as_str()) {
+                self.err(&file.path, file.app.pos, format!("app label `{label}` is a Rust keyword and cannot name a module"));
+            }
+            if let Some(other) = seen_apps.insert(label, &file.path) {
+                self.err(&file.path, file.app.pos, format!("app label `{label}` is already used by {other}"));
+            }
+            for (model_index, model) in file.models.iter().enumerate() {
+                let name = &model.name.value;
+                if !is_python_identifier(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    self.err_help(
+                        &file.path,
+                        model.name.pos,
+                        format!("model name `{name}` is not a CamelCase identifier"),
+                        Some(format!("write it as a Rust type name, e.g. `{}`", name.to_upper_camel_case())),
+                    );
+                }
+                self.models.insert((label.clone(), name.clone()), (file_index, model_index));
+            }
+        }
+    }
+
+    /// Find the model a reference names: `Model`, `app.Model` or `self`.
+    fn lookup(&mut self, from: ModelId, reference: &Spanned<String>, what: &str) -> Option<ModelId> {
+        let from_app = self.app(from).to_string();
+        let text = reference.value.as_str();
+        if text == "self" {
+            return Some(from);
+        }
+        let (app, name) = match text.split_once('.') {
+            Some((app, name)) => (app.to_string(), name.to_string()),
+            None => (from_app.clone(), text.to_string()),
+        };
+        if let Some(id) = self.models.get(&(app.clone(), name.clone())) {
+            return Some(*id);
+        }
+        let candidates: Vec<String> = self
+            .models
+            .keys()
+            .map(|(a, n)| if *a == from_app { n.clone() } else { format!("{a}.{n}") })
+            .collect();
+        let mut help = did_you_mean(text, candidates.iter().map(String::as_str));
+        if help.is_none() && !self.files.iter().any(|f| f.app.value == app) {
+            help = Some(format!("no schema in this run has `app: {app}`; pass its file too"));
+        }
+        let file = self.file(from).to_string();
+        self.err_help(&file, reference.pos, format!("unknown model `{text}` in {what}"), help);
+        None
+    }
+
+    fn resolve_inheritance(&mut self) {
+        let ids: Vec<ModelId> = self.models.values().copied().collect();
+        for &id in &ids {
+            let Some(extends) = &self.model(id).extends else { continue };
+            let Some(parent) = self.lookup(id, extends, "`extends`") else {
+                self.broken.insert(id);
+                continue;
+            };
+            if parent == id {
+                let file = self.file(id).to_string();
+                self.err(&file, extends.pos, format!("model `{}` extends itself", self.model(id).name.value));
+                self.broken.insert(id);
+                continue;
+            }
+            let parent_abstract = self.model(parent).meta.is_abstract;
+            if !parent_abstract {
+                if self.model(id).meta.is_abstract {
+                    let file = self.file(id).to_string();
+                    self.err_help(
+                        &file,
+                        extends.pos,
+                        "an abstract model cannot extend a concrete model",
+                        Some("extend an abstract model, or drop `abstract: true`".into()),
+                    );
+                    self.broken.insert(id);
+                    continue;
+                }
+                self.concrete_parent.insert(id, parent);
+            }
+        }
+        // Cycles: follow `extends` from every model.
+        for &id in &ids {
+            let mut seen = vec![id];
+            let mut current = id;
+            while let Some(next) = self.parent_of(current) {
+                if next == id {
+                    let names: Vec<String> = seen.iter().map(|m| self.model(*m).name.value.clone()).collect();
+                    let file = self.file(id).to_string();
+                    let pos = self.model(id).extends.as_ref().map_or(self.model(id).name.pos, |e| e.pos);
+                    self.err(&file, pos, format!("inheritance cycle: {} -> {}", names.join(" -> "), self.model(id).name.value));
+                    self.broken.insert(id);
+                    break;
+                }
+                if seen.contains(&next) {
+                    break;
+                }
+                seen.push(next);
+                current = next;
+            }
+        }
+        for &id in &ids {
+            if !self.broken.contains(&id) {
+                let fields = self.flatten_fields(id, &mut Vec::new());
+                self.flat_fields.insert(id, fields);
+            }
+        }
+    }
+
+    fn parent_of(&self, id: ModelId) -> Option<ModelId> {
+        let extends = self.model(id).extends.as_ref()?;
+        let text = &extends.value;
+        let (app, name) = match text.split_once('.') {
+            Some((a, n)) => (a.to_string(), n.to_string()),
+            None => (self.app(id).to_string(), text.clone()),
+        };
+        self.models.get(&(app, name)).copied()
+    }
+
+    /// Fields of a model after copying in its abstract ancestors' fields;
+    /// a child's field of the same name overrides the inherited one.
+    fn flatten_fields(&self, id: ModelId, visiting: &mut Vec<ModelId>) -> Vec<&'a FieldDef> {
+        if visiting.contains(&id) {
+            return Vec::new();
+        }
+        visiting.push(id);
+        let model = self.model(id);
+        let mut fields: Vec<&'a FieldDef> = Vec::new();
+        if let Some(parent) = self.parent_of(id) {
+            if self.model(parent).meta.is_abstract {
+                let own: BTreeSet<&str> = model.fields.iter().map(|f| f.name.value.as_str()).collect();
+                fields.extend(self.flatten_fields(parent, visiting).into_iter().filter(|f| !own.contains(f.name.value.as_str())));
+            }
+        }
+        fields.extend(model.fields.iter());
+        visiting.pop();
+        fields
+    }
+
+    /// The first of the model and its abstract ancestors for which `get`
+    /// returns something: Django's Meta inheritance from abstract bases.
+    fn inherited<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<T> {
+        let mut current = Some(id);
+        let mut steps = 0;
+        while let Some(model_id) = current {
+            if let Some(value) = get(self.model(model_id)) {
+                return Some(value);
+            }
+            current = self.parent_of(model_id).filter(|p| self.model(*p).meta.is_abstract);
+            steps += 1;
+            if steps > 64 {
+                break;
+            }
+        }
+        None
+    }
+
+    fn build_apps(&mut self) -> Vec<App> {
+        // Concrete models, in file order per app.
+        let mut apps = Vec::new();
+        let mut table_owners: BTreeMap<String, String> = BTreeMap::new();
+        let mut models_by_id: BTreeMap<ModelId, Model> = BTreeMap::new();
+        let mut enums_by_file: BTreeMap<usize, Vec<ChoiceEnum>> = BTreeMap::new();
+        for (file_index, file) in self.files.iter().enumerate() {
+            for (model_index, def) in file.models.iter().enumerate() {
+                let id = (file_index, model_index);
+                if def.meta.is_abstract {
+                    self.check_abstract_meta(id);
+                    continue;
+                }
+                if self.broken.contains(&id) {
+                    continue;
+                }
+                if let Some((model, enums)) = self.build_model(id) {
+                    if let Some(owner) = table_owners.insert(model.table.clone(), model.label.clone()) {
+                        let pos = def.meta.db_table.as_ref().map_or(def.name.pos, |t| t.pos);
+                        self.err(&file.path, pos, format!("table `{}` is already used by model `{owner}`", model.table));
+                    }
+                    enums_by_file.entry(file_index).or_default().extend(enums);
+                    models_by_id.insert(id, model);
+                }
+            }
+        }
+        self.add_reverse_relations(&mut models_by_id);
+        for id in models_by_id.keys().copied().collect::<Vec<_>>() {
+            self.check_clone_policies(id, &models_by_id);
+        }
+        for (file_index, file) in self.files.iter().enumerate() {
+            let models: Vec<Model> = models_by_id
+                .iter()
+                .filter(|(id, _)| id.0 == file_index)
+                .map(|(_, m)| m.clone())
+                .collect();
+            let mut depends_on: BTreeSet<String> = BTreeSet::new();
+            for model in &models {
+                for field in &model.fields {
+                    if let Some(rel) = &field.relation {
+                        if let Some((app, _)) = rel.target_label.split_once('.') {
+                            if app != file.app.value {
+                                depends_on.insert(app.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            let ddl = ddl::app_ddl(&models);
+            let file_stem = std::path::Path::new(&file.path)
+                .file_stem()
+                .map_or_else(|| file.app.value.clone(), |s| s.to_string_lossy().into_owned());
+            apps.push(App {
+                label: file.app.value.clone(),
+                source: file.path.clone(),
+                file_stem,
+                models,
+                choice_enums: enums_by_file.remove(&file_index).unwrap_or_default(),
+                ddl,
+                depends_on: depends_on.into_iter().collect(),
+            });
+        }
+        order_apps(apps)
+    }
+
+    fn check_abstract_meta(&mut self, id: ModelId) {
+        let def = self.model(id);
+        if let Some(table) = &def.meta.db_table {
+            let file = self.file(id).to_string();
+            self.err(&file, table.pos, "an abstract model has no table, so `db_table` does not apply");
+        }
+        // Fields of an abstract model are checked where they are used; check
+        // here the ones no concrete model uses, so mistakes are not silent.
+        let used = self.concrete_children_of(id);
+        if !used {
+            let fields: Vec<&FieldDef> = self.flat_fields.get(&id).cloned().unwrap_or_default();
+            let file = self.file(id).to_string();
+            for field in fields {
+                if types::lookup(&field.type_name.value).is_none() {
+                    self.unknown_type(&file, field);
+                }
+            }
+        }
+    }
+
+    fn concrete_children_of(&self, id: ModelId) -> bool {
+        self.models.values().any(|&m| m != id && self.parent_of(m) == Some(id))
+    }
+
+    fn unknown_type(&mut self, file: &str, field: &FieldDef) {
+        let help = did_you_mean(&field.type_name.value, types::names());
+        self.err_help(
+            file,
+            field.type_name.pos,
+            format!("unknown field type `{}`", field.type_name.value),
+            help.or_else(|| Some("see docs/schema.md for the field types".into())),
+        );
+    }
+
+    fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType, String, String)> {
+        // Returns (pk column, pk type, pk rust value type, pk field name).
+        let target_def = self.model(target);
+        if let Some(parent) = self.concrete_parent.get(&target) {
+            let parent_name = self.model(*parent).name.value.to_lowercase();
+            let (_, pk_type, rust, _) = self.target_pk(*parent)?;
+            let _ = target_def;
+            return Some((format!("{parent_name}_ptr_id"), pk_type, rust, format!("{parent_name}_ptr")));
+        }
+        let fields = self.flat_fields.get(&target)?;
+        for f in fields {
+            if FieldDef::flag(&f.primary_key) {
+                let ty = types::lookup(&f.type_name.value)?;
+                if ty.is_relation() {
+                    return None;
+                }
+                let column = f.db_column.as_ref().map_or_else(|| f.name.value.clone(), |c| c.value.clone());
+                return Some((column, ty, ty.rust.to_string(), f.name.value.clone()));
+            }
+        }
+        let auto = self
+            .inherited(target, |m| m.meta.default_auto_field.as_ref().map(|s| s.value.clone()))
+            .and_then(|name| types::lookup(&name).filter(|t| t.kind == Kind::Auto))
+            .unwrap_or_else(|| types::lookup("BigAutoField").expect("BigAutoField is in the table"));
+        Some(("id".into(), auto, auto.rust.to_string(), "id".into()))
+    }
+
+    fn rust_path(&self, from: ModelId, to: ModelId) -> String {
+        let name = &self.model(to).name.value;
+        if self.app(from) == self.app(to) {
+            name.clone()
+        } else {
+            format!("super::{}::{}", self.app(to), name)
+        }
+    }
+
+    fn label(&self, id: ModelId) -> String {
+        format!("{}.{}", self.app(id), self.model(id).name.value)
+    }
+
+    fn build_model(&mut self, id: ModelId) -> Option<(Model, Vec<ChoiceEnum>)> {
+        let def = self.model(id);
+        let file = self.file(id).to_string();
+        let app = self.app(id).to_string();
+        let name = def.name.value.clone();
+        if RUST_KEYWORDS.contains(&name.as_str()) {
+            self.err(&file, def.name.pos, format!("model name `{name}` is a Rust keyword"));
+        }
+        let table = def.meta.db_table.as_ref().map_or_else(|| format!("{app}_{}", name.to_lowercase()), |t| t.value.clone());
+        let mut fields: Vec<Field> = Vec::new();
+        let mut enums = Vec::new();
+        let mut many_to_many = Vec::new();
+        let mut parent = None;
+        let flat = self.flat_fields.get(&id).cloned().unwrap_or_default();
+
+        // Auto-created fields come first, as Django's negative creation counters put them.
+        let declared_pks: Vec<&FieldDef> = flat.iter().copied().filter(|f| FieldDef::flag(&f.primary_key)).collect();
+        if declared_pks.len() > 1 {
+            for extra in &declared_pks[1..] {
+                let pos = extra.primary_key.as_ref().map_or(extra.name.pos, |p| p.pos);
+                self.err_help(
+                    &file,
+                    pos,
+                    format!("model `{name}` has more than one primary key (`{}` and `{}`)", declared_pks[0].name.value, extra.name.value),
+                    Some("a model has exactly one field with `primary_key: true`".into()),
+                );
+            }
+        }
+        if let Some(&parent_id) = self.concrete_parent.get(&id) {
+            let parent_def = self.model(parent_id);
+            let lower = parent_def.name.value.to_lowercase();
+            let (target_column, pk_type, rust, _) = self.target_pk(parent_id)?;
+            let path = self.rust_path(id, parent_id);
+            let field_name = format!("{lower}_ptr");
+            fields.push(Field {
+                name: field_name.clone(),
+                ident: format!("{field_name}_id"),
+                plain_ident: format!("{field_name}_id"),
+                const_name: field_name.to_shouty_snake_case(),
+                column: format!("{field_name}_id"),
+                django_type: "OneToOneField".into(),
+                sql_type: pk_type.rel_sql.unwrap_or(pk_type.sql).to_string(),
+                check: None,
+                db_index: false,
+                rust_type: format!("Option<{rust}>"),
+                value_type: rust.clone(),
+                null: false,
+                blank: false,
+                primary_key: true,
+                auto: true,
+                unique: true,
+                editable: false,
+                default_expr: "None".into(),
+                default_static: None,
+                auto_now: false,
+                auto_now_add: false,
+                now_expr: None,
+                max_length: None,
+                doc: Some(format!("The link to the parent row in `{}` (multi-table inheritance).", self.label(parent_id))),
+                verbose_name: format!("{lower} ptr"),
+                choices: None,
+                relation: Some(ir::Relation {
+                    target_path: path.clone(),
+                    target_label: self.label(parent_id),
+                    target_table: self.table_of(parent_id),
+                    target_column,
+                    on_delete: "Cascade".into(),
+                    one_to_one: true,
+                    parent_link: true,
+                    db_constraint: true,
+                    related_accessor: name.to_lowercase(),
+                    accessor: field_name.clone(),
+                }),
+                is_text: false,
+                is_date: false,
+            });
+            parent = Some(ir::ParentLink { parent_path: path, parent_label: self.label(parent_id), field: 0 });
+            if let Some(pk) = declared_pks.first() {
+                self.err_help(
+                    &file,
+                    pk.name.pos,
+                    format!("model `{name}` inherits its primary key from `{}`", parent_def.name.value),
+                    Some("remove `primary_key` here; the child's key is the link to its parent".into()),
+                );
+            }
+        } else if declared_pks.is_empty() {
+            let auto = match self.inherited(id, |m| m.meta.default_auto_field.clone()) {
+                Some(spanned) => match types::lookup(&spanned.value).filter(|t| t.kind == Kind::Auto) {
+                    Some(t) => t,
+                    None => {
+                        let help = did_you_mean(&spanned.value, ["AutoField", "BigAutoField", "SmallAutoField"])
+                            .unwrap_or_else(|| "use AutoField, BigAutoField or SmallAutoField".into());
+                        self.err_help(
+                            &file,
+                            spanned.pos,
+                            format!("`default_auto_field` must be an auto field type, not `{}`", spanned.value),
+                            Some(help),
+                        );
+                        types::lookup("BigAutoField")?
+                    }
+                },
+                None => types::lookup("BigAutoField")?,
+            };
+            if let Some(id_field) = flat.iter().find(|f| f.name.value == "id") {
+                self.err_help(
+                    &file,
+                    id_field.name.pos,
+                    "`id` can only be used as a field name if the field also sets `primary_key: true`",
+                    Some("rename the field, or make it the primary key".into()),
+                );
+            }
+            fields.push(auto_field("id", auto));
+        }
+
+        let mut reserved_names: BTreeMap<String, Pos> = BTreeMap::new();
+        for field in &flat {
+            let Some(ty) = types::lookup(&field.type_name.value) else {
+                self.unknown_type(&file, field);
+                continue;
+            };
+            self.check_field_name(&file, field, &mut reserved_names);
+            self.check_options(&file, field, ty);
+            match ty.kind {
+                Kind::ManyToMany => {
+                    if let Some(m2m) = self.build_many_to_many(id, field, &table) {
+                        many_to_many.push(m2m);
+                    }
+                }
+                _ => {
+                    if let Some((built, choice_enum)) = self.build_field(id, field, ty) {
+                        fields.push(built);
+                        enums.extend(choice_enum);
+                    }
+                }
+            }
+        }
+
+        self.check_columns(&file, &fields, &flat);
+        let pk = fields.iter().position(|f| f.primary_key).unwrap_or(0);
+        let required = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.default_expr.is_empty())
+            .map(|(i, _)| i)
+            .collect();
+        let next_previous = fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+
+        let str_template = self.inherited(id, |m| m.str_template.clone());
+        let display = str_template.and_then(|t| self.format_template(&file, &t, &fields, "str"));
+        let url_template = self.inherited(id, |m| m.absolute_url.clone());
+        let absolute_url = url_template.and_then(|t| self.format_template(&file, &t, &fields, "absolute_url"));
+
+        let column_of = |field_name: &str, fields: &[Field]| -> Option<String> {
+            if field_name == "pk" {
+                return fields.iter().find(|f| f.primary_key).map(|f| f.column.clone());
+            }
+            fields.iter().find(|f| f.name == field_name || f.ident == field_name).map(|f| f.column.clone())
+        };
+        let mut ordering = Vec::new();
+        if let Some(terms) = self.inherited(id, |m| m.meta.ordering.clone()) {
+            for term in terms {
+                let (descending, field_name) = match term.value.strip_prefix('-') {
+                    Some(rest) => (true, rest),
+                    None => (false, term.value.as_str()),
+                };
+                match column_of(field_name, &fields) {
+                    Some(column) => ordering.push(ir::OrderingTerm { column, descending }),
+                    None => self.unknown_field_in(&file, &term, field_name, &fields, "`ordering`"),
+                }
+            }
+        }
+        let mut get_latest_by = None;
+        if let Some(latest) = self.inherited(id, |m| m.meta.get_latest_by.clone()) {
+            let field_name = latest.value.trim_start_matches('-');
+            match column_of(field_name, &fields) {
+                Some(column) => get_latest_by = Some(if latest.value.starts_with('-') { format!("-{column}") } else { column }),
+                None => self.unknown_field_in(&file, &latest, field_name, &fields, "`get_latest_by`"),
+            }
+        }
+        let mut unique_together = Vec::new();
+        for group in self.inherited(id, |m| Some(m.meta.unique_together.clone()).filter(|g| !g.is_empty())).unwrap_or_default() {
+            let columns: Vec<String> = group.iter().filter_map(|n| column_of(&n.value, &fields)).collect();
+            if columns.len() == group.len() {
+                unique_together.push(columns);
+            }
+            for name_ref in &group {
+                if column_of(&name_ref.value, &fields).is_none() {
+                    let is_m2m = many_to_many.iter().any(|m: &ir::ManyToMany| m.name == name_ref.value);
+                    if is_m2m {
+                        self.err(&file, name_ref.pos, format!("`unique_together` cannot name the ManyToManyField `{}`", name_ref.value));
+                    } else {
+                        self.unknown_field_in(&file, name_ref, &name_ref.value, &fields, "`unique_together`");
+                    }
+                }
+            }
+        }
+        let mut indexes = Vec::new();
+        for index in self.inherited(id, |m| Some(m.meta.indexes.clone()).filter(|g| !g.is_empty())).unwrap_or_default() {
+            let mut terms = Vec::new();
+            for name_ref in &index.fields {
+                let bare = name_ref.value.trim_start_matches('-');
+                match column_of(bare, &fields) {
+                    Some(column) => terms.push((column, name_ref.value.starts_with('-'))),
+                    None => self.unknown_field_in(&file, name_ref, bare, &fields, "an index"),
+                }
+            }
+            if terms.len() == index.fields.len() && !terms.is_empty() {
+                indexes.push(ddl::meta_index_sql(&table, index.name.as_ref().map(|n| n.value.as_str()), &terms));
+            }
+        }
+
+        let verbose_name = def.meta.verbose_name.as_ref().map_or_else(|| camel_to_spaces(&name), |v| v.value.clone());
+        let verbose_name_plural =
+            def.meta.verbose_name_plural.as_ref().map_or_else(|| format!("{verbose_name}s"), |v| v.value.clone());
+        let pk_has_default = fields.get(pk).is_some_and(|f| !f.auto && f.django_type == "UUIDField" && !f.default_expr.is_empty());
+        let sql = ddl::model_sql(&table, &fields, pk);
+        let clone_policies =
+            def.clone.iter().map(|(n, p)| ir::ClonePolicy { name: n.value.clone(), policy: p.value.clone() }).collect();
+        let model = Model {
+            label: format!("{app}.{name}"),
+            upper: name.to_shouty_snake_case(),
+            table,
+            verbose_name,
+            verbose_name_plural,
+            fields,
+            pk,
+            required,
+            display,
+            absolute_url,
+            ordering,
+            get_latest_by,
+            unique_together,
+            indexes,
+            many_to_many,
+            reverse: Vec::new(),
+            next_previous,
+            parent,
+            sql,
+            clone_policies,
+            pk_has_default,
+            name,
+        };
+        Some((model, enums))
+    }
+
+    fn table_of(&self, id: ModelId) -> String {
+        let def = self.model(id);
+        def.meta.db_table.as_ref().map_or_else(|| format!("{}_{}", self.app(id), def.name.value.to_lowercase()), |t| t.value.clone())
+    }
+
+    fn unknown_field_in(&mut self, file: &str, at: &Spanned<String>, name: &str, fields: &[Field], context: &str) {
+        let help = did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
+        self.err_help(file, at.pos, format!("{context} names unknown field `{name}`"), help);
+    }
+
+    fn check_field_name(&mut self, file: &str, field: &FieldDef, seen: &mut BTreeMap<String, Pos>) {
+        let name = &field.name.value;
+        let pos = field.name.pos;
+        if !is_python_identifier(name) {
+            self.err(file, pos, format!("field name `{name}` is not a valid identifier"));
+        } else if name.ends_with('_') {
+            self.err_help(file, pos, format!("field name `{name}` ends with an underscore"), Some("Django forbids this (fields.E001)".into()));
+        } else if name.contains("__") {
+            self.err_help(file, pos, format!("field name `{name}` contains `__`"), Some("Django uses `__` for lookups (fields.E002)".into()));
+        } else if name == "pk" {
+            self.err_help(file, pos, "`pk` is reserved and cannot be a field name", Some("`pk` is always the primary key's alias".into()));
+        } else if NON_RAW_KEYWORDS.contains(&name.as_str()) {
+            self.err_help(
+                file,
+                pos,
+                format!("field name `{name}` cannot be a Rust identifier, not even a raw one"),
+                Some(format!("rename the field and keep the column with `db_column: {name}`")),
+            );
+        } else if name.starts_with('_') {
+            self.err_help(
+                file,
+                pos,
+                format!("field name `{name}` starts with an underscore"),
+                Some("generated code keeps its own state in `_`-prefixed names".into()),
+            );
+        }
+        let ty = types::lookup(&field.type_name.value);
+        let is_fk = ty.is_some_and(|t| matches!(t.kind, Kind::ForeignKey | Kind::OneToOne));
+        let is_m2m = ty.is_some_and(|t| t.kind == Kind::ManyToMany);
+        if (is_fk || is_m2m) && GENERATED_METHODS.contains(&name.as_str()) {
+            self.err_help(
+                file,
+                pos,
+                format!("relation `{name}` would generate an accessor that clashes with the generated method `{name}()`"),
+                Some(format!("rename the field and keep the column with `db_column: {name}_id`")),
+            );
+        }
+        let attname = if is_fk { format!("{name}_id") } else { name.clone() };
+        if let Some(first) = seen.get(&attname) {
+            self.err_help(
+                file,
+                pos,
+                format!("field `{name}` clashes with another field on attribute `{attname}` (line {})", first.line),
+                Some("a ForeignKey `x` stores its value in `x_id`; rename one of them".into()),
+            );
+        } else {
+            seen.insert(attname.clone(), pos);
+        }
+        if is_fk && attname != *name {
+            seen.entry(name.clone()).or_insert(pos);
+        }
+    }
+
+    fn check_options(&mut self, file: &str, field: &FieldDef, ty: &FieldType) {
+        let options: [(&str, Option<Pos>); 10] = [
+            ("max_length", field.max_length.as_ref().map(|s| s.pos)),
+            ("max_digits", field.max_digits.as_ref().map(|s| s.pos)),
+            ("decimal_places", field.decimal_places.as_ref().map(|s| s.pos)),
+            ("auto_now", field.auto_now.as_ref().map(|s| s.pos)),
+            ("auto_now_add", field.auto_now_add.as_ref().map(|s| s.pos)),
+            ("to", field.to.as_ref().map(|s| s.pos)),
+            ("on_delete", field.on_delete.as_ref().map(|s| s.pos)),
+            ("related_name", field.related_name.as_ref().map(|s| s.pos)),
+            ("through", field.through.as_ref().map(|s| s.pos)),
+            ("symmetrical", field.symmetrical.as_ref().map(|s| s.pos)),
+        ];
+        for (option, pos) in options {
+            if let Some(pos) = pos {
+                if !ty.accepts(option) {
+                    let help = match option {
+                        "auto_now" | "auto_now_add" => Some("only DateField, DateTimeField and TimeField take it".to_string()),
+                        "max_length" => Some("only CharField, SlugField, EmailField and URLField take it".to_string()),
+                        _ => None,
+                    };
+                    self.err_help(file, pos, format!("option `{option}` does not apply to {}", ty.name), help);
+                }
+            }
+        }
+        if let Some(db_constraint) = &field.db_constraint {
+            if !ty.is_relation() {
+                self.err(file, db_constraint.pos, format!("option `db_constraint` does not apply to {}", ty.name));
+            }
+        }
+        if ty.name == "CharField" && field.max_length.is_none() {
+            self.err_help(
+                file,
+                field.type_name.pos,
+                format!("CharField `{}` needs `max_length`", field.name.value),
+                Some("add e.g. `max_length: 100`, or use TextField for unbounded text".into()),
+            );
+        }
+        if let Some(max_length) = &field.max_length {
+            if max_length.value == 0 && ty.takes_max_length() {
+                self.err(file, max_length.pos, "`max_length` must be a positive integer");
+            }
+        }
+        if ty.kind == Kind::Decimal {
+            match (&field.max_digits, &field.decimal_places) {
+                (Some(digits), Some(places)) if places.value > digits.value => self.err(
+                    file,
+                    places.pos,
+                    format!("`decimal_places` ({}) is greater than `max_digits` ({})", places.value, digits.value),
+                ),
+                (Some(_), Some(_)) => {}
+                _ => self.err_help(
+                    file,
+                    field.type_name.pos,
+                    format!("DecimalField `{}` needs `max_digits` and `decimal_places`", field.name.value),
+                    Some("add e.g. `max_digits: 10, decimal_places: 2`".into()),
+                ),
+            }
+        }
+        let auto_now = FieldDef::flag(&field.auto_now);
+        let auto_now_add = FieldDef::flag(&field.auto_now_add);
+        if auto_now && auto_now_add {
+            let pos = field.auto_now_add.as_ref().map_or(field.name.pos, |s| s.pos);
+            self.err_help(file, pos, "`auto_now` and `auto_now_add` are mutually exclusive", Some("keep one of them".into()));
+        }
+        if (auto_now || auto_now_add) && field.default.is_some() {
+            let pos = field.default.as_ref().map_or(field.name.pos, Node::pos);
+            self.err_help(
+                file,
+                pos,
+                "`default` cannot be combined with `auto_now` or `auto_now_add`",
+                Some("the value is set on save; remove `default`".into()),
+            );
+        }
+        if FieldDef::flag(&field.primary_key) && FieldDef::flag(&field.null) {
+            let pos = field.null.as_ref().map_or(field.name.pos, |s| s.pos);
+            self.err(file, pos, "a primary key cannot be `null: true`");
+        }
+        if ty.kind == Kind::Auto && !FieldDef::flag(&field.primary_key) {
+            self.err_help(
+                file,
+                field.type_name.pos,
+                format!("{} `{}` must be the primary key", ty.name, field.name.value),
+                Some("add `primary_key: true`".into()),
+            );
+        }
+        if ty.is_relation() {
+            if field.to.is_none() {
+                self.err_help(
+                    file,
+                    field.type_name.pos,
+                    format!("{} `{}` needs `to`", ty.name, field.name.value),
+                    Some("name the target model, e.g. `to: Blog` or `to: otherapp.Model`".into()),
+                );
+            }
+            if field.choices.is_some() {
+                let pos = field.choices.as_ref().map_or(field.name.pos, |s| s.pos);
+                self.err(file, pos, format!("`choices` does not apply to {}", ty.name));
+            }
+        }
+        if matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne) {
+            match &field.on_delete {
+                None => self.err_help(
+                    file,
+                    field.type_name.pos,
+                    format!("{} `{}` needs `on_delete`", ty.name, field.name.value),
+                    Some("one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING".into()),
+                ),
+                Some(on_delete) => match on_delete.value.as_str() {
+                    "SET_NULL" if !FieldDef::flag(&field.null) => self.err_help(
+                        file,
+                        on_delete.pos,
+                        format!("`on_delete: SET_NULL` on `{}`, which is not nullable", field.name.value),
+                        Some("add `null: true`, or choose another on_delete".into()),
+                    ),
+                    "SET_DEFAULT" if field.default.is_none() => self.err_help(
+                        file,
+                        on_delete.pos,
+                        format!("`on_delete: SET_DEFAULT` on `{}`, which has no default", field.name.value),
+                        Some("add a `default`, or choose another on_delete".into()),
+                    ),
+                    value if !ON_DELETE.iter().any(|(d, _)| *d == value) => {
+                        let help = did_you_mean(value, ON_DELETE.iter().map(|(d, _)| *d))
+                            .unwrap_or_else(|| "one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING".into());
+                        self.err_help(file, on_delete.pos, format!("unknown on_delete `{value}`"), Some(help));
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if ty.kind == Kind::ManyToMany {
+            if let Some(unique) = field.unique.as_ref().filter(|u| u.value) {
+                self.err(file, unique.pos, "a ManyToManyField cannot be `unique`");
+            }
+            if let Some(null) = field.null.as_ref().filter(|u| u.value) {
+                self.err_help(file, null.pos, "`null` has no effect on a ManyToManyField", Some("remove it".into()));
+            }
+            if let Some(default) = &field.default {
+                self.err(file, default.pos(), "a ManyToManyField cannot have a `default`");
+            }
+        }
+    }
+
+    fn check_columns(&mut self, file: &str, fields: &[Field], defs: &[&FieldDef]) {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for field in fields {
+            if let Some(other) = seen.insert(field.column.as_str(), field.name.as_str()) {
+                if other == field.name {
+                    continue;
+                }
+                let pos = defs
+                    .iter()
+                    .find(|d| d.name.value == field.name)
+                    .map_or_else(Pos::default, |d| d.db_column.as_ref().map_or(d.name.pos, |c| c.pos));
+                self.err_help(
+                    file,
+                    pos,
+                    format!("field `{}` uses column `{}`, which field `{other}` already uses", field.name, field.column),
+                    Some("give one of them another `db_column`".into()),
+                );
+            }
+        }
+    }
+
+    fn build_field(&mut self, id: ModelId, def: &FieldDef, ty: &'static FieldType) -> Option<(Field, Option<ChoiceEnum>)> {
+        let file = self.file(id).to_string();
+        let model_name = self.model(id).name.value.clone();
+        let name = def.name.value.clone();
+        let null = FieldDef::flag(&def.null);
+        let primary_key = FieldDef::flag(&def.primary_key);
+        let auto_now = FieldDef::flag(&def.auto_now);
+        let auto_now_add = FieldDef::flag(&def.auto_now_add);
+        let is_fk = matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne);
+        let attname = if is_fk { format!("{name}_id") } else { name.clone() };
+        let column = def.db_column.as_ref().map_or_else(|| attname.clone(), |c| c.value.clone());
+        // Django: unique for O2O and pks; blank for auto_now fields.
+        let unique = FieldDef::flag(&def.unique) || ty.kind == Kind::OneToOne || primary_key;
+        let blank = FieldDef::flag(&def.blank) || auto_now || auto_now_add;
+        let editable = def.editable.as_ref().is_none_or(|e| e.value) && !(auto_now || auto_now_add) && ty.kind != Kind::Auto;
+        let max_length = def.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).filter(|_| ty.takes_max_length());
+
+        let mut relation = None;
+        let mut value_type = ty.rust.to_string();
+        let mut related_sql = None;
+        if is_fk {
+            let target = def.to.as_ref().and_then(|to| self.lookup(id, to, &format!("field `{name}`")));
+            let target = target.map(|t| Target { id: t })?;
+            if self.model(target.id).meta.is_abstract {
+                let to = def.to.as_ref()?;
+                self.err(&file, to.pos, format!("field `{name}` points at the abstract model `{}`, which has no table", to.value));
+                return None;
+            }
+            let (target_column, target_type, rust, _) = self.target_pk(target.id)?;
+            related_sql = Some(target_type.rel_sql.unwrap_or(target_type.sql).to_string());
+            // A CharField pk: the FK column copies its declared type.
+            if target_type.rel_sql.is_none() {
+                let target_fields = self.flat_fields.get(&target.id).cloned().unwrap_or_default();
+                if let Some(pk_def) = target_fields.iter().find(|f| FieldDef::flag(&f.primary_key)) {
+                    let ml = pk_def.max_length.as_ref().map(|m| m.value).or(target_type.default_max_length).unwrap_or(0);
+                    related_sql = Some(target_type.sql.replace("{max_length}", &ml.to_string()));
+                }
+            }
+            value_type = rust;
+            let related_accessor = match &def.related_name {
+                Some(rn) => rn.value.clone(),
+                None if ty.kind == Kind::OneToOne => model_name.to_lowercase(),
+                None => format!("{}_set", model_name.to_lowercase()),
+            };
+            let on_delete = def
+                .on_delete
+                .as_ref()
+                .and_then(|o| ON_DELETE.iter().find(|(d, _)| *d == o.value))
+                .map_or("Cascade", |(_, r)| r)
+                .to_string();
+            relation = Some(ir::Relation {
+                target_path: self.rust_path(id, target.id),
+                target_label: self.label(target.id),
+                target_table: self.table_of(target.id),
+                target_column,
+                on_delete,
+                one_to_one: ty.kind == Kind::OneToOne,
+                parent_link: false,
+                db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
+                related_accessor,
+                accessor: name.clone(),
+            });
+        }
+
+        let mut choice_enum = None;
+        if let Some(choices) = &def.choices {
+            choice_enum = self.build_choices(&file, &model_name, def, ty, &choices.value);
+            if let Some(e) = &choice_enum {
+                value_type = e.name.clone();
+            }
+        }
+
+        let auto = ty.kind == Kind::Auto;
+        let (default_expr, default_static) = self.default_for(&file, def, ty, &value_type, choice_enum.as_ref(), null)?;
+        let rust_type = if null || auto { format!("Option<{value_type}>") } else { value_type.clone() };
+        let is_text = ty.kind == Kind::Text && choice_enum.is_none();
+        let is_date = matches!(ty.kind, Kind::Date | Kind::DateTime);
+        let sql_type = related_sql.unwrap_or_else(|| ty.sql.replace("{max_length}", &max_length.unwrap_or(0).to_string()));
+        let check = ty.check.map(|c| c.replace("{column}", &column));
+        // Django indexes ForeignKeys and SlugFields unless told otherwise; a
+        // unique column is indexed by its constraint already.
+        let db_index = def.db_index.as_ref().map_or(matches!(ty.kind, Kind::ForeignKey) || ty.name == "SlugField", |d| d.value) && !unique;
+        let field = Field {
+            sql_type,
+            check,
+            db_index,
+            ident: types::rust_ident(&attname),
+            plain_ident: attname.clone(),
+            const_name: name.to_shouty_snake_case(),
+            column,
+            django_type: ty.name.to_string(),
+            rust_type,
+            value_type,
+            null,
+            blank,
+            primary_key,
+            auto,
+            unique,
+            editable,
+            default_expr,
+            default_static,
+            auto_now,
+            auto_now_add,
+            now_expr: (auto_now || auto_now_add).then(|| {
+                let now = match ty.kind {
+                    Kind::Date => "now.date_naive()",
+                    Kind::Time => "now.time()",
+                    _ => "now",
+                };
+                wrap_some(now, null)
+            }),
+            max_length,
+            doc: def.help_text.as_ref().map(|h| h.value.clone()),
+            verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
+            choices: choice_enum.as_ref().map(|e| e.name.clone()),
+            relation,
+            is_text,
+            is_date,
+            name,
+        };
+        Some((field, choice_enum))
+    }
+
+    fn build_choices(
+        &mut self,
+        file: &str,
+        model_name: &str,
+        def: &FieldDef,
+        ty: &FieldType,
+        choices: &[crate::schema::ChoiceDef],
+    ) -> Option<ChoiceEnum> {
+        let is_text = ty.kind == Kind::Text;
+        if !is_text && ty.kind != Kind::Integer {
+            let pos = def.choices.as_ref().map_or(def.name.pos, |c| c.pos);
+            self.err(file, pos, format!("choices are supported on text and integer fields, not {}", ty.name));
+            return None;
+        }
+        let mut variants: Vec<ChoiceVariant> = Vec::new();
+        let mut seen_values = BTreeSet::new();
+        for choice in choices {
+            let Node::Scalar { value, plain, pos } = &choice.value else { continue };
+            let literal = if is_text {
+                if let Some(max_length) = def.max_length.as_ref().map(|m| m.value) {
+                    if value.chars().count() > max_length as usize {
+                        self.err(file, *pos, format!("choice value `{value}` is longer than max_length {max_length}"));
+                    }
+                }
+                format!("{value:?}")
+            } else {
+                match value.parse::<i64>() {
+                    Ok(n) if *plain => n.to_string(),
+                    _ => {
+                        self.err_help(
+                            file,
+                            *pos,
+                            format!("choice value `{value}` is not an integer, but `{}` is a {}", def.name.value, ty.name),
+                            Some("write the value as a number, e.g. `[1, Low]`".into()),
+                        );
+                        continue;
+                    }
+                }
+            };
+            if !seen_values.insert(literal.clone()) {
+                self.err(file, *pos, format!("duplicate choice value `{value}`"));
+                continue;
+            }
+            let mut ident = choice.label.value.to_upper_camel_case();
+            if ident.is_empty() || !ident.starts_with(|c: char| c.is_ascii_alphabetic()) || ident == "Other" {
+                ident = format!("V{}", value.to_upper_camel_case());
+            }
+            while variants.iter().any(|v| v.ident == ident) {
+                ident.push('_');
+            }
+            variants.push(ChoiceVariant { ident, literal, label: choice.label.value.clone() });
+        }
+        Some(ChoiceEnum {
+            name: format!("{model_name}{}", def.name.value.to_upper_camel_case()),
+            value_type: if is_text { "String".into() } else { "i64".into() },
+            is_text,
+            variants,
+        })
+    }
+
+    /// The constructor expression for a field and its static form for
+    /// SET_DEFAULT, or an empty expression when the constructor must take it.
+    fn default_for(
+        &mut self,
+        file: &str,
+        def: &FieldDef,
+        ty: &FieldType,
+        value_type: &str,
+        choices: Option<&ChoiceEnum>,
+        null: bool,
+    ) -> Option<(String, Option<String>)> {
+        let auto_now = FieldDef::flag(&def.auto_now) || FieldDef::flag(&def.auto_now_add);
+        let Some(node) = &def.default else {
+            if ty.kind == Kind::Auto || null {
+                return Some(("None".into(), Some("DefaultValue::Null".into())));
+            }
+            if auto_now {
+                let now = match ty.kind {
+                    Kind::Date => "::modelgen_runtime::now().date_naive()",
+                    Kind::Time => "::modelgen_runtime::now().time()",
+                    _ => "::modelgen_runtime::now()",
+                };
+                return Some((now.into(), None));
+            }
+            if ty.empty_string {
+                return Some(match (choices, ty.kind) {
+                    (Some(e), _) => (format!("{}::from_value(String::new())", e.name), Some("DefaultValue::Text(\"\")".into())),
+                    (None, Kind::Binary) => ("Vec::new()".into(), None),
+                    _ => ("String::new()".into(), Some("DefaultValue::Text(\"\")".into())),
+                });
+            }
+            // Django's empty value is None: the constructor takes the value.
+            return Some((String::new(), None));
+        };
+        if node.is_null() {
+            if null {
+                return Some(("None".into(), Some("DefaultValue::Null".into())));
+            }
+            self.err_help(
+                file,
+                node.pos(),
+                format!("default `null` for `{}`, which is not nullable", def.name.value),
+                Some("add `null: true`, or give a value".into()),
+            );
+            return None;
+        }
+        let Node::Scalar { value, plain, pos } = node else {
+            if ty.kind == Kind::Json {
+                let json = node_to_json(node);
+                let expr = format!("::modelgen_runtime::serde_json::json!({json})");
+                return Some((wrap_some(&expr, null), None));
+            }
+            self.err(file, node.pos(), format!("default for `{}` must be a single value, found {}", def.name.value, node.kind_name()));
+            return None;
+        };
+        let (value, plain, pos) = (value.as_str(), *plain, *pos);
+        let wrong = |this: &mut Self, expected: &str| {
+            let help = if plain && ty.kind == Kind::Text { Some(format!("quote it: '{value}'")) } else { None };
+            this.err_help(
+                file,
+                pos,
+                format!("default `{value}` is not {expected}, but `{}` is a {}", def.name.value, ty.name),
+                help,
+            );
+            None
+        };
+        if let Some(choice_enum) = choices {
+            let literal = if choice_enum.is_text { format!("{value:?}") } else { value.to_string() };
+            return match choice_enum.variants.iter().find(|v| v.literal == literal) {
+                Some(variant) => {
+                    let expr = format!("{}::{}", choice_enum.name, variant.ident);
+                    let stat =
+                        if choice_enum.is_text { format!("DefaultValue::Text({literal})") } else { format!("DefaultValue::Integer({literal})") };
+                    Some((wrap_some(&expr, null), Some(stat)))
+                }
+                None => {
+                    let values: Vec<&str> = choice_enum.variants.iter().map(|v| v.literal.trim_matches('"')).collect();
+                    let help = did_you_mean(value, values.iter().copied()).unwrap_or_else(|| format!("one of: {}", values.join(", ")));
+                    self.err_help(file, pos, format!("default `{value}` is not one of the choices of `{}`", def.name.value), Some(help));
+                    None
+                }
+            };
+        }
+        let looks_non_string = plain && (value.parse::<f64>().is_ok() || value == "true" || value == "false");
+        let (expr, stat) = match ty.kind {
+            Kind::Text if looks_non_string => return wrong(self, "a string"),
+            Kind::Text => (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})"))),
+            Kind::Binary => (format!("{value:?}.as_bytes().to_vec()"), None),
+            Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => {
+                let Ok(n) = value.parse::<i64>() else { return wrong(self, "an integer") };
+                if !plain {
+                    return wrong(self, "an integer");
+                }
+                let in_range = match value_type {
+                    "i16" => i16::try_from(n).is_ok(),
+                    "i32" => i32::try_from(n).is_ok(),
+                    "u16" => u16::try_from(n).is_ok(),
+                    "u32" => u32::try_from(n).is_ok(),
+                    _ => !ty.name.starts_with("Positive") || n >= 0,
+                };
+                if !in_range {
+                    self.err(file, pos, format!("default {n} is out of range for {}", ty.name));
+                    return None;
+                }
+                (format!("{n}{}", suffix_for(value_type)), Some(format!("DefaultValue::Integer({n})")))
+            }
+            Kind::Float => {
+                let Ok(f) = value.parse::<f64>() else { return wrong(self, "a number") };
+                if !plain {
+                    return wrong(self, "a number");
+                }
+                (format!("{f:?}_f64"), Some(format!("DefaultValue::Real({f:?})")))
+            }
+            Kind::Decimal => {
+                if value.parse::<f64>().is_err() {
+                    return wrong(self, "a decimal number");
+                }
+                (
+                    format!("::modelgen_runtime::rust_decimal::Decimal::from_str_exact({value:?}).unwrap_or_default()"),
+                    Some(format!("DefaultValue::Text({value:?})")),
+                )
+            }
+            Kind::Boolean => match (value, plain) {
+                ("true", true) => ("true".into(), Some("DefaultValue::Integer(1)".into())),
+                ("false", true) => ("false".into(), Some("DefaultValue::Integer(0)".into())),
+                _ => return wrong(self, "`true` or `false`"),
+            },
+            Kind::Date => match value {
+                "today" | "now" => ("::modelgen_runtime::now().date_naive()".into(), None),
+                _ if is_date(value) => (
+                    format!("::modelgen_runtime::chrono::NaiveDate::parse_from_str({value:?}, \"%Y-%m-%d\").unwrap_or_default()"),
+                    Some(format!("DefaultValue::Text({value:?})")),
+                ),
+                _ => return wrong(self, "a date (`YYYY-MM-DD` or `today`)"),
+            },
+            Kind::DateTime => match value {
+                "now" => ("::modelgen_runtime::now()".into(), None),
+                _ => return wrong(self, "`now`"),
+            },
+            Kind::Time => match value {
+                "now" => ("::modelgen_runtime::now().time()".into(), None),
+                _ => return wrong(self, "`now`"),
+            },
+            Kind::Duration => {
+                let Ok(seconds) = value.parse::<i64>() else { return wrong(self, "a whole number of seconds") };
+                (
+                    format!("::modelgen_runtime::chrono::TimeDelta::seconds({seconds})"),
+                    Some(format!("DefaultValue::Integer({})", seconds.saturating_mul(1_000_000))),
+                )
+            }
+            Kind::Uuid => match value {
+                "uuid4" => ("::modelgen_runtime::uuid::Uuid::new_v4()".into(), None),
+                _ => return wrong(self, "`uuid4`"),
+            },
+            Kind::Json => {
+                let json = node_to_json(node);
+                (format!("::modelgen_runtime::serde_json::json!({json})"), None)
+            }
+            Kind::ManyToMany => return None,
+        };
+        Some((wrap_some(&expr, null), stat))
+    }
+
+    fn build_many_to_many(&mut self, id: ModelId, def: &FieldDef, table: &str) -> Option<ir::ManyToMany> {
+        let file = self.file(id).to_string();
+        let name = def.name.value.clone();
+        let model_lower = self.model(id).name.value.to_lowercase();
+        let target = self.lookup(id, def.to.as_ref()?, &format!("field `{name}`"))?;
+        if let Some(symmetrical) = &def.symmetrical {
+            if target != id {
+                self.err(&file, symmetrical.pos, "`symmetrical` only applies to a ManyToManyField to `self`");
+            }
+        }
+        let target_lower = self.model(target).name.value.to_lowercase();
+        let target_table = self.table_of(target);
+        let rel_type = |this: &Self, of: ModelId| -> Option<(String, String)> {
+            let (column, ty, _, _) = this.target_pk(of)?;
+            Some((column, ty.rel_sql.unwrap_or(ty.sql).to_string()))
+        };
+        let (source_pk_column, source_sql_type) = rel_type(self, id)?;
+        let (target_pk_column, target_sql_type) = rel_type(self, target)?;
+        let (source_column, target_column, through_table, through_path, auto_created) = match &def.through {
+            None => {
+                let (s, t) = if target == id {
+                    (format!("from_{model_lower}_id"), format!("to_{target_lower}_id"))
+                } else {
+                    (format!("{model_lower}_id"), format!("{target_lower}_id"))
+                };
+                (s, t, format!("{table}_{name}"), None, true)
+            }
+            Some(through_ref) => {
+                let through = self.lookup(id, through_ref, &format!("`through` of `{name}`"))?;
+                let through_fields = self.flat_fields.get(&through).cloned().unwrap_or_default();
+                let fk_to = |wanted: ModelId, this: &mut Self| -> Vec<String> {
+                    through_fields
+                        .iter()
+                        .filter(|f| matches!(f.type_name.value.as_str(), "ForeignKey" | "OneToOneField"))
+                        .filter(|f| f.to.as_ref().is_some_and(|to| this.peek(through, &to.value) == Some(wanted)))
+                        .map(|f| f.db_column.as_ref().map_or_else(|| format!("{}_id", f.name.value), |c| c.value.clone()))
+                        .collect()
+                };
+                let to_source = fk_to(id, self);
+                let to_target = fk_to(target, self);
+                let through_name = self.model(through).name.value.clone();
+                if to_source.is_empty() || to_target.is_empty() || (target == id && to_source.len() < 2) {
+                    let missing = if to_source.is_empty() { self.model(id).name.value.clone() } else { self.model(target).name.value.clone() };
+                    self.err_help(
+                        &file,
+                        through_ref.pos,
+                        format!("through model `{through_name}` of `{name}` has no ForeignKey to `{missing}`"),
+                        Some(format!(
+                            "a through model needs a ForeignKey to each side: `{}` and `{}`",
+                            self.model(id).name.value,
+                            self.model(target).name.value
+                        )),
+                    );
+                    return None;
+                }
+                if target != id && (to_source.len() > 1 || to_target.len() > 1) {
+                    self.err(
+                        &file,
+                        through_ref.pos,
+                        format!("through model `{through_name}` has more than one ForeignKey to one side of `{name}`; modelgen cannot tell which to use"),
+                    );
+                    return None;
+                }
+                let (s, t) = if target == id { (to_source[0].clone(), to_source[1].clone()) } else { (to_source[0].clone(), to_target[0].clone()) };
+                (s, t, self.table_of(through), Some(self.rust_path(id, through)), false)
+            }
+        };
+        Some(ir::ManyToMany {
+            accessor: name.clone(),
+            name,
+            target_path: self.rust_path(id, target),
+            target_label: self.label(target),
+            through_table,
+            source_column,
+            target_column,
+            target_table,
+            source_sql_type,
+            target_sql_type,
+            source_pk_column,
+            target_pk_column,
+            db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
+            auto_created,
+            through_path,
+        })
+    }
+
+    /// `lookup` without reporting errors.
+    fn peek(&self, from: ModelId, text: &str) -> Option<ModelId> {
+        if text == "self" {
+            return Some(from);
+        }
+        let (app, name) = match text.split_once('.') {
+            Some((a, n)) => (a.to_string(), n.to_string()),
+            None => (self.app(from).to_string(), text.to_string()),
+        };
+        self.models.get(&(app, name)).copied()
+    }
+
+    /// `{name} ({pub_date})` -> a format string and the fields it reads.
+    fn format_template(&mut self, file: &str, template: &Spanned<String>, fields: &[Field], key: &str) -> Option<FormatTemplate> {
+        let mut format = String::new();
+        let mut args = Vec::new();
+        let mut chars = template.value.chars().peekable();
+        let mut ok = true;
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    format.push_str("{{");
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    format.push_str("}}");
+                }
+                '{' => {
+                    let mut name = String::new();
+                    let mut closed = false;
+                    for n in chars.by_ref() {
+                        if n == '}' {
+                            closed = true;
+                            break;
+                        }
+                        name.push(n);
+                    }
+                    if !closed {
+                        self.err_help(file, template.pos, format!("unclosed `{{` in `{key}`"), Some("write `{{` for a literal brace".into()));
+                        return None;
+                    }
+                    let found = if name == "pk" {
+                        fields.iter().find(|f| f.primary_key)
+                    } else {
+                        fields.iter().find(|f| f.name == name || f.plain_ident == name)
+                    };
+                    match found {
+                        Some(f) if f.relation.is_some() && f.name == name && !f.primary_key => {
+                            ok = false;
+                            self.err_help(
+                                file,
+                                template.pos,
+                                format!("`{key}` placeholder `{{{name}}}` names a relation"),
+                                Some(format!("use `{{{name}_id}}` for the stored key")),
+                            );
+                        }
+                        Some(f) => {
+                            format.push_str("{}");
+                            args.push(f.ident.clone());
+                        }
+                        None => {
+                            ok = false;
+                            let help = did_you_mean(&name, fields.iter().map(|f| f.name.as_str()));
+                            self.err_help(file, template.pos, format!("`{key}` placeholder `{{{name}}}` names no field"), help);
+                        }
+                    }
+                }
+                '}' => {
+                    ok = false;
+                    self.err_help(file, template.pos, format!("unmatched `}}` in `{key}`"), Some("write `}}` for a literal brace".into()));
+                }
+                other => format.push(other),
+            }
+        }
+        ok.then_some(FormatTemplate { format, args })
+    }
+
+    /// Fill in reverse accessors and check they clash with nothing.
+    fn add_reverse_relations(&mut self, models: &mut BTreeMap<ModelId, Model>) {
+        let label_to_id: BTreeMap<String, ModelId> = models.iter().map(|(id, m)| (m.label.clone(), *id)).collect();
+        let mut additions: Vec<(ModelId, ir::Reverse, ModelId, String)> = Vec::new();
+        for (&source_id, model) in models.iter() {
+            for field in &model.fields {
+                let Some(rel) = &field.relation else { continue };
+                let Some(&target_id) = label_to_id.get(&rel.target_label) else { continue };
+                if rel.parent_link {
+                    continue;
+                }
+                additions.push((
+                    target_id,
+                    ir::Reverse {
+                        accessor: rel.related_accessor.clone(),
+                        source_path: self.rust_path(target_id, source_id),
+                        source_label: model.label.clone(),
+                        source_const: field.const_name.clone(),
+                        kind: if rel.one_to_one { ir::ReverseKind::OneToOne } else { ir::ReverseKind::ForeignKey },
+                        through_table: String::new(),
+                        source_column: field.column.clone(),
+                        target_column: String::new(),
+                        target_table: model.table.clone(),
+                        auto_created: false,
+                    },
+                    source_id,
+                    field.name.clone(),
+                ));
+            }
+            for m2m in &model.many_to_many {
+                let Some(&target_id) = label_to_id.get(&m2m.target_label) else { continue };
+                let def = self
+                    .flat_fields
+                    .get(&source_id)
+                    .and_then(|fs| fs.iter().find(|f| f.name.value == m2m.name).copied());
+                let symmetrical = target_id == source_id && def.and_then(|d| d.symmetrical.as_ref()).is_none_or(|s| s.value);
+                if symmetrical {
+                    continue;
+                }
+                let accessor = def
+                    .and_then(|d| d.related_name.as_ref())
+                    .map_or_else(|| format!("{}_set", model.name.to_lowercase()), |r| r.value.clone());
+                additions.push((
+                    target_id,
+                    ir::Reverse {
+                        accessor,
+                        source_path: self.rust_path(target_id, source_id),
+                        source_label: model.label.clone(),
+                        source_const: m2m.name.clone(),
+                        kind: ir::ReverseKind::ManyToMany,
+                        through_table: m2m.through_table.clone(),
+                        source_column: m2m.target_column.clone(),
+                        target_column: m2m.source_column.clone(),
+                        target_table: model.table.clone(),
+                        auto_created: m2m.auto_created,
+                    },
+                    source_id,
+                    m2m.name.clone(),
+                ));
+            }
+        }
+        for (target_id, reverse, source_id, field_name) in additions {
+            let source_file = self.file(source_id).to_string();
+            let pos = self
+                .flat_fields
+                .get(&source_id)
+                .and_then(|fs| fs.iter().find(|f| f.name.value == field_name))
+                .map_or_else(Pos::default, |f| f.related_name.as_ref().map_or(f.name.pos, |r| r.pos));
+            let Some(target) = models.get_mut(&target_id) else { continue };
+            let clash_field = target.fields.iter().any(|f| f.name == reverse.accessor || f.plain_ident == reverse.accessor)
+                || target.many_to_many.iter().any(|m| m.accessor == reverse.accessor);
+            let clash_reverse = target.reverse.iter().find(|r| r.accessor == reverse.accessor).map(|r| r.source_label.clone());
+            let clash_method = GENERATED_METHODS.contains(&reverse.accessor.as_str());
+            if clash_field || clash_reverse.is_some() || clash_method {
+                let with = if let Some(other) = clash_reverse {
+                    format!("the reverse accessor of a relation on `{other}`")
+                } else if clash_method {
+                    format!("the generated method `{}()`", reverse.accessor)
+                } else {
+                    format!("field `{}`", reverse.accessor)
+                };
+                self.err_help(
+                    &source_file,
+                    pos,
+                    format!("reverse accessor `{}.{}` for field `{field_name}` clashes with {with}", target.name, reverse.accessor),
+                    Some("add or change `related_name` on this field".into()),
+                );
+                continue;
+            }
+            target.reverse.push(reverse);
+        }
+    }
+
+    fn check_clone_policies(&mut self, id: ModelId, models: &BTreeMap<ModelId, Model>) {
+        let Some(model) = models.get(&id) else { return };
+        let def = self.model(id);
+        let file = self.file(id).to_string();
+        for (name, policy) in &def.clone {
+            let field = model.fields.iter().find(|f| f.name == name.value);
+            let m2m = model.many_to_many.iter().find(|m| m.name == name.value);
+            let reverse = model.reverse.iter().find(|r| r.accessor == name.value);
+            let (allowed, what): (&[&str], &str) = match (field, m2m, reverse) {
+                (Some(f), _, _) if f.primary_key => {
+                    self.err_help(
+                        &file,
+                        name.pos,
+                        format!("clone policy for the primary key `{}`", name.value),
+                        Some("a copy always gets a new primary key; remove this line".into()),
+                    );
+                    continue;
+                }
+                (Some(f), _, _) if f.relation.as_ref().is_some_and(|r| r.one_to_one) => {
+                    if policy.value == "keep" || policy.value == "link" {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`{}` on the one-to-one `{}`: a copy cannot share its target", policy.value, name.value),
+                            Some(if f.null { "use `skip` (set null), `copy` or `supplied`".into() } else { "use `copy` or `supplied`".into() }),
+                        );
+                        continue;
+                    }
+                    if policy.value == "skip" && !f.null {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`skip` on the one-to-one `{}`, which is not nullable", name.value),
+                            Some("use `copy` or `supplied`".into()),
+                        );
+                        continue;
+                    }
+                    (FORWARD_RELATION_POLICIES, "a one-to-one")
+                }
+                (Some(f), _, _) if f.relation.is_some() => {
+                    if policy.value == "skip" && !f.null {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`skip` on `{}`, which is not nullable", name.value),
+                            Some("use `keep`, `copy` or `supplied`".into()),
+                        );
+                        continue;
+                    }
+                    (FORWARD_RELATION_POLICIES, "a foreign key")
+                }
+                (Some(f), _, _) => {
+                    if policy.value == "suffix" && !f.is_text {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`suffix` on `{}`, which is not a text field", name.value),
+                            Some("use `clear`, `exclude` or `supplied`".into()),
+                        );
+                        continue;
+                    }
+                    if policy.value == "clear" && !f.null && !f.is_text {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`clear` on `{}`, which is neither nullable nor text", name.value),
+                            Some("use `exclude` (reset to default) or `supplied`".into()),
+                        );
+                        continue;
+                    }
+                    (FIELD_POLICIES, "a field")
+                }
+                (None, Some(_), _) => (MANY_TO_MANY_POLICIES, "a many-to-many relation"),
+                (None, None, Some(_)) => (REVERSE_POLICIES, "a reverse relation"),
+                (None, None, None) => {
+                    let mut names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
+                    names.extend(model.many_to_many.iter().map(|m| m.name.as_str()));
+                    names.extend(model.reverse.iter().map(|r| r.accessor.as_str()));
+                    let help = did_you_mean(&name.value, names.iter().copied());
+                    self.err_help(&file, name.pos, format!("clone policy for unknown field or relation `{}`", name.value), help);
+                    continue;
+                }
+            };
+            if !allowed.contains(&policy.value.as_str()) {
+                let help = did_you_mean(&policy.value, allowed.iter().copied()).unwrap_or_else(|| format!("one of: {}", allowed.join(", ")));
+                self.err_help(
+                    &file,
+                    policy.pos,
+                    format!("clone policy `{}` does not apply to {what} (`{}`)", policy.value, name.value),
+                    Some(help),
+                );
+            }
+        }
+    }
+}
+
+fn auto_field(name: &str, ty: &FieldType) -> Field {
+    Field {
+        name: name.into(),
+        ident: name.into(),
+        plain_ident: name.into(),
+        const_name: name.to_shouty_snake_case(),
+        column: name.into(),
+        django_type: ty.name.into(),
+        sql_type: ty.sql.into(),
+        check: None,
+        db_index: false,
+        rust_type: format!("Option<{}>", ty.rust),
+        value_type: ty.rust.into(),
+        null: false,
+        blank: true,
+        primary_key: true,
+        auto: true,
+        unique: true,
+        editable: false,
+        default_expr: "None".into(),
+        default_static: None,
+        auto_now: false,
+        auto_now_add: false,
+        now_expr: None,
+        max_length: None,
+        doc: None,
+        verbose_name: "ID".into(),
+        choices: None,
+        relation: None,
+        is_text: false,
+        is_date: false,
+    }
+}
+
+/// Apps ordered so that an app comes after the apps its relations point at
+/// (ties and cycles: file order).
+fn order_apps(apps: Vec<App>) -> Vec<App> {
+    let mut remaining = apps;
+    let mut ordered: Vec<App> = Vec::new();
+    while !remaining.is_empty() {
+        let ready = remaining
+            .iter()
+            .position(|app| app.depends_on.iter().all(|d| ordered.iter().any(|o| &o.label == d) || !remaining.iter().any(|r| &r.label == d)))
+            .unwrap_or(0);
+        ordered.push(remaining.remove(ready));
+    }
+    ordered
+}
+
+fn wrap_some(expr: &str, null: bool) -> String {
+    if null {
+        format!("Some({expr})")
+    } else {
+        expr.to_string()
+    }
+}
+
+fn suffix_for(value_type: &str) -> &'static str {
+    match value_type {
+        "i16" => "_i16",
+        "i32" => "_i32",
+        "u16" => "_u16",
+        "u32" => "_u32",
+        _ => "_i64",
+    }
+}
+
+fn is_date(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() == 3
+        && parts[0].len() == 4
+        && parts[1].len() == 2
+        && parts[2].len() == 2
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn node_to_json(node: &Node) -> String {
+    match node {
+        Node::Scalar { value, plain, .. } => {
+            if *plain && (node.is_null()) {
+                "null".into()
+            } else if *plain && (value == "true" || value == "false" || value.parse::<f64>().is_ok()) {
+                value.clone()
+            } else {
+                format!("{value:?}")
+            }
+        }
+        Node::Seq { items, .. } => format!("[{}]", items.iter().map(node_to_json).collect::<Vec<_>>().join(", ")),
+        Node::Map { entries, .. } => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{:?}: {}", k.as_str().unwrap_or_default(), node_to_json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn is_python_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `BlogPost` -> `blog post`, as Django's `camel_case_to_spaces`.
+fn camel_to_spaces(name: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && (chars[i - 1].is_ascii_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())) {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}

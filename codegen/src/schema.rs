@@ -1,0 +1,487 @@
+//! Stage 1: a schema file as written, with positions.
+//!
+//! This layer only checks shape (keys known, values of the right YAML kind).
+//! Names are resolved and meaning is checked in `resolve`.
+
+use crate::diagnostics::{did_you_mean, Diagnostics};
+use crate::yaml::{Node, Pos};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub pos: Pos,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, pos: Pos) -> Self {
+        Spanned { value, pos }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    /// The path as given, used in messages and the `@generated` header.
+    pub path: String,
+    pub app: Spanned<String>,
+    pub models: Vec<ModelDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelDef {
+    pub name: Spanned<String>,
+    pub fields: Vec<FieldDef>,
+    pub str_template: Option<Spanned<String>>,
+    pub absolute_url: Option<Spanned<String>>,
+    pub meta: MetaDef,
+    pub extends: Option<Spanned<String>>,
+    /// `clone:` policies: field or relation name -> policy.
+    pub clone: Vec<(Spanned<String>, Spanned<String>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MetaDef {
+    pub db_table: Option<Spanned<String>>,
+    pub ordering: Option<Vec<Spanned<String>>>,
+    pub get_latest_by: Option<Spanned<String>>,
+    pub unique_together: Vec<Vec<Spanned<String>>>,
+    pub indexes: Vec<IndexDef>,
+    pub verbose_name: Option<Spanned<String>>,
+    pub verbose_name_plural: Option<Spanned<String>>,
+    pub is_abstract: bool,
+    pub default_auto_field: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexDef {
+    pub fields: Vec<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChoiceDef {
+    pub value: Node,
+    pub label: Spanned<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub name: Spanned<String>,
+    pub type_name: Spanned<String>,
+    pub max_length: Option<Spanned<u32>>,
+    pub max_digits: Option<Spanned<u32>>,
+    pub decimal_places: Option<Spanned<u32>>,
+    pub null: Option<Spanned<bool>>,
+    pub blank: Option<Spanned<bool>>,
+    pub unique: Option<Spanned<bool>>,
+    pub primary_key: Option<Spanned<bool>>,
+    pub db_index: Option<Spanned<bool>>,
+    pub editable: Option<Spanned<bool>>,
+    pub auto_now: Option<Spanned<bool>>,
+    pub auto_now_add: Option<Spanned<bool>>,
+    pub default: Option<Node>,
+    pub db_column: Option<Spanned<String>>,
+    pub choices: Option<Spanned<Vec<ChoiceDef>>>,
+    pub help_text: Option<Spanned<String>>,
+    pub verbose_name: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
+    pub on_delete: Option<Spanned<String>>,
+    pub related_name: Option<Spanned<String>>,
+    pub through: Option<Spanned<String>>,
+    pub symmetrical: Option<Spanned<bool>>,
+    pub db_constraint: Option<Spanned<bool>>,
+}
+
+impl FieldDef {
+    pub fn flag(option: &Option<Spanned<bool>>) -> bool {
+        option.as_ref().is_some_and(|s| s.value)
+    }
+}
+
+pub const TOP_LEVEL_KEYS: &[&str] = &["app", "models"];
+pub const MODEL_KEYS: &[&str] = &["fields", "str", "absolute_url", "meta", "extends", "clone"];
+pub const META_KEYS: &[&str] = &[
+    "db_table",
+    "ordering",
+    "get_latest_by",
+    "unique_together",
+    "indexes",
+    "verbose_name",
+    "verbose_name_plural",
+    "abstract",
+    "default_auto_field",
+];
+pub const FIELD_OPTIONS: &[&str] = &[
+    "type",
+    "max_length",
+    "max_digits",
+    "decimal_places",
+    "null",
+    "blank",
+    "unique",
+    "primary_key",
+    "db_index",
+    "editable",
+    "auto_now",
+    "auto_now_add",
+    "default",
+    "db_column",
+    "choices",
+    "help_text",
+    "verbose_name",
+    "to",
+    "on_delete",
+    "related_name",
+    "through",
+    "symmetrical",
+    "db_constraint",
+];
+
+/// Parse one file's tree into a [`SchemaFile`], reporting shape errors.
+pub fn parse_schema(path: &str, root: &Node, diags: &mut Diagnostics) -> SchemaFile {
+    let mut reader = Reader { file: path, diags };
+    let mut app = None;
+    let mut models = Vec::new();
+    let top_pos = root.pos();
+    if let Some(entries) = reader.mapping(root, "a schema file") {
+        for (key, value) in reader.known_keys(entries, TOP_LEVEL_KEYS, "top-level key") {
+            match key.value.as_str() {
+                "app" => app = reader.string(value),
+                "models" => {
+                    if let Some(model_entries) = reader.mapping(value, "`models` (model name -> definition)") {
+                        for (name_node, body) in reader.unique_keys(model_entries, "model") {
+                            models.push(reader.model(name_node, body));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let app = app.unwrap_or_else(|| {
+        reader.diags.error_with_help(path, top_pos, "missing `app`", "start the file with `app: <label>`, e.g. `app: weblog`");
+        Spanned::new(String::new(), top_pos)
+    });
+    SchemaFile { path: path.to_string(), app, models }
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    diags: &'a mut Diagnostics,
+}
+
+impl<'n> Reader<'_> {
+    fn error(&mut self, pos: Pos, message: impl Into<String>) {
+        self.diags.error(self.file, pos, message);
+    }
+
+    fn mapping(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Node, Node)]> {
+        match node {
+            Node::Map { entries, .. } => Some(entries),
+            _ if node.is_null() => Some(&[]),
+            other => {
+                let message = format!("expected {what} to be a mapping, found {}", other.kind_name());
+                self.error(other.pos(), message);
+                None
+            }
+        }
+    }
+
+    /// Keys of a mapping as strings; reports non-string and repeated keys.
+    fn unique_keys(&mut self, entries: &'n [(Node, Node)], what: &str) -> Vec<(Spanned<String>, &'n Node)> {
+        let mut seen: Vec<(String, Pos)> = Vec::new();
+        let mut out = Vec::new();
+        for (key, value) in entries {
+            // Keys are names: `null:` is the option `null`, not a YAML null.
+            let Some(name) = key.as_str().filter(|k| !k.is_empty()) else {
+                self.error(key.pos(), format!("expected a {what} name, found {}", key.kind_name()));
+                continue;
+            };
+            if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+                let message = format!("duplicate {what} `{name}` (first defined at line {})", first.line);
+                self.error(key.pos(), message);
+                continue;
+            }
+            seen.push((name.to_string(), key.pos()));
+            out.push((Spanned::new(name.to_string(), key.pos()), value));
+        }
+        out
+    }
+
+    /// Like `unique_keys`, and reports keys not in `allowed` with a suggestion.
+    fn known_keys(&mut self, entries: &'n [(Node, Node)], allowed: &[&str], what: &str) -> Vec<(Spanned<String>, &'n Node)> {
+        let keys = self.unique_keys(entries, what);
+        keys.into_iter()
+            .filter(|(key, _)| {
+                if allowed.contains(&key.value.as_str()) {
+                    return true;
+                }
+                let help = did_you_mean(&key.value, allowed.iter().copied())
+                    .unwrap_or_else(|| format!("expected one of: {}", allowed.join(", ")));
+                self.diags.error_with_help(self.file, key.pos, format!("unknown {what} `{}`", key.value), help);
+                false
+            })
+            .collect()
+    }
+
+    fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
+        match node {
+            Node::Scalar { value, pos, .. } if !node.is_null() => Some(Spanned::new(value.clone(), *pos)),
+            other => {
+                self.error(other.pos(), format!("expected a string, found {}", other.kind_name()));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node) -> Option<Spanned<bool>> {
+        match node {
+            Node::Scalar { value, plain: true, pos } if value == "true" || value == "false" => Some(Spanned::new(value == "true", *pos)),
+            other => {
+                self.error(other.pos(), format!("expected `true` or `false`, found {}", describe(other)));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, node: &Node) -> Option<Spanned<u32>> {
+        match node {
+            Node::Scalar { value, plain: true, pos } => match value.parse::<u32>() {
+                Ok(n) => Some(Spanned::new(n, *pos)),
+                Err(_) => {
+                    self.error(*pos, format!("expected a non-negative whole number, found `{value}`"));
+                    None
+                }
+            },
+            other => {
+                self.error(other.pos(), format!("expected a non-negative whole number, found {}", describe(other)));
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, node: &Node) -> Option<Vec<Spanned<String>>> {
+        match node {
+            Node::Seq { items, .. } => Some(items.iter().filter_map(|item| self.string(item)).collect()),
+            other => {
+                self.error(other.pos(), format!("expected a list of names, found {}", other.kind_name()));
+                None
+            }
+        }
+    }
+
+    fn model(&mut self, name: Spanned<String>, body: &Node) -> ModelDef {
+        let mut model = ModelDef {
+            name,
+            fields: Vec::new(),
+            str_template: None,
+            absolute_url: None,
+            meta: MetaDef::default(),
+            extends: None,
+            clone: Vec::new(),
+        };
+        let Some(entries) = self.mapping(body, "a model") else { return model };
+        for (key, value) in self.known_keys(entries, MODEL_KEYS, "model key") {
+            match key.value.as_str() {
+                "fields" => {
+                    if let Some(field_entries) = self.mapping(value, "`fields` (field name -> options)") {
+                        for (field_name, options) in self.unique_keys(field_entries, "field") {
+                            if let Some(field) = self.field(field_name, options) {
+                                model.fields.push(field);
+                            }
+                        }
+                    }
+                }
+                "str" => model.str_template = self.string(value),
+                "absolute_url" => model.absolute_url = self.string(value),
+                "extends" => model.extends = self.string(value),
+                "meta" => model.meta = self.meta(value),
+                "clone" => {
+                    if let Some(policy_entries) = self.mapping(value, "`clone` (field name -> policy)") {
+                        for (field_name, policy) in self.unique_keys(policy_entries, "clone policy") {
+                            if let Some(policy) = self.string(policy) {
+                                model.clone.push((field_name, policy));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        model
+    }
+
+    fn meta(&mut self, node: &Node) -> MetaDef {
+        let mut meta = MetaDef::default();
+        let Some(entries) = self.mapping(node, "`meta`") else { return meta };
+        for (key, value) in self.known_keys(entries, META_KEYS, "meta option") {
+            match key.value.as_str() {
+                "db_table" => meta.db_table = self.string(value),
+                "ordering" => meta.ordering = self.string_list(value),
+                "get_latest_by" => meta.get_latest_by = self.string(value),
+                "verbose_name" => meta.verbose_name = self.string(value),
+                "verbose_name_plural" => meta.verbose_name_plural = self.string(value),
+                "default_auto_field" => meta.default_auto_field = self.string(value),
+                "abstract" => meta.is_abstract = self.boolean(value).is_some_and(|b| b.value),
+                "unique_together" => match value {
+                    // Django accepts one tuple or a list of tuples.
+                    Node::Seq { items, .. } if items.iter().all(|i| matches!(i, Node::Scalar { .. })) => {
+                        meta.unique_together = self.string_list(value).into_iter().collect();
+                    }
+                    Node::Seq { items, .. } => {
+                        meta.unique_together = items.iter().filter_map(|i| self.string_list(i)).collect();
+                    }
+                    other => self.error(other.pos(), format!("expected a list of field-name lists, found {}", other.kind_name())),
+                },
+                "indexes" => match value {
+                    Node::Seq { items, .. } => {
+                        for item in items {
+                            if let Some(index) = self.index(item) {
+                                meta.indexes.push(index);
+                            }
+                        }
+                    }
+                    other => self.error(other.pos(), format!("expected a list of indexes, found {}", other.kind_name())),
+                },
+                _ => {}
+            }
+        }
+        meta
+    }
+
+    fn index(&mut self, node: &Node) -> Option<IndexDef> {
+        let entries = self.mapping(node, "an index (`{fields: [...], name: ...}`)")?;
+        let mut fields = None;
+        let mut name = None;
+        for (key, value) in self.known_keys(entries, &["fields", "name"], "index option") {
+            match key.value.as_str() {
+                "fields" => fields = self.string_list(value),
+                "name" => name = self.string(value),
+                _ => {}
+            }
+        }
+        let Some(fields) = fields else {
+            self.error(node.pos(), "an index needs `fields`");
+            return None;
+        };
+        Some(IndexDef { fields, name, pos: node.pos() })
+    }
+
+    fn field(&mut self, name: Spanned<String>, node: &Node) -> Option<FieldDef> {
+        let entries = match node {
+            Node::Map { entries, .. } => entries,
+            other => {
+                let help = format!("write `{}: {{type: CharField, max_length: 100}}`", name.value);
+                self.diags.error_with_help(
+                    self.file,
+                    other.pos(),
+                    format!("field `{}` must be a mapping of options, found {}", name.value, other.kind_name()),
+                    help,
+                );
+                return None;
+            }
+        };
+        let mut field = FieldDef {
+            type_name: Spanned::new(String::new(), name.pos),
+            name,
+            max_length: None,
+            max_digits: None,
+            decimal_places: None,
+            null: None,
+            blank: None,
+            unique: None,
+            primary_key: None,
+            db_index: None,
+            editable: None,
+            auto_now: None,
+            auto_now_add: None,
+            default: None,
+            db_column: None,
+            choices: None,
+            help_text: None,
+            verbose_name: None,
+            to: None,
+            on_delete: None,
+            related_name: None,
+            through: None,
+            symmetrical: None,
+            db_constraint: None,
+        };
+        let mut has_type = false;
+        for (key, value) in self.known_keys(entries, FIELD_OPTIONS, "field option") {
+            match key.value.as_str() {
+                "type" => {
+                    if let Some(t) = self.string(value) {
+                        field.type_name = t;
+                        has_type = true;
+                    }
+                }
+                "max_length" => field.max_length = self.integer(value),
+                "max_digits" => field.max_digits = self.integer(value),
+                "decimal_places" => field.decimal_places = self.integer(value),
+                "null" => field.null = self.boolean(value),
+                "blank" => field.blank = self.boolean(value),
+                "unique" => field.unique = self.boolean(value),
+                "primary_key" => field.primary_key = self.boolean(value),
+                "db_index" => field.db_index = self.boolean(value),
+                "editable" => field.editable = self.boolean(value),
+                "auto_now" => field.auto_now = self.boolean(value),
+                "auto_now_add" => field.auto_now_add = self.boolean(value),
+                "symmetrical" => field.symmetrical = self.boolean(value),
+                "db_constraint" => field.db_constraint = self.boolean(value),
+                "default" => field.default = Some(value.clone()),
+                "db_column" => field.db_column = self.string(value),
+                "help_text" => field.help_text = self.string(value),
+                "verbose_name" => field.verbose_name = self.string(value),
+                "to" => field.to = self.string(value),
+                "on_delete" => field.on_delete = self.string(value),
+                "related_name" => field.related_name = self.string(value),
+                "through" => field.through = self.string(value),
+                "choices" => field.choices = self.choices(value),
+                _ => {}
+            }
+        }
+        if !has_type {
+            self.diags.error_with_help(
+                self.file,
+                field.name.pos,
+                format!("field `{}` has no `type`", field.name.value),
+                "add a Django field type, e.g. `type: CharField`",
+            );
+            return None;
+        }
+        Some(field)
+    }
+
+    /// `[[value, label], ...]` as Django writes choices.
+    fn choices(&mut self, node: &Node) -> Option<Spanned<Vec<ChoiceDef>>> {
+        let Node::Seq { items, pos } = node else {
+            self.error(node.pos(), format!("expected choices as a list of [value, label] pairs, found {}", node.kind_name()));
+            return None;
+        };
+        let mut choices = Vec::new();
+        for item in items {
+            match item {
+                Node::Seq { items: pair, .. } if pair.len() == 2 && matches!(pair[0], Node::Scalar { .. }) => {
+                    if let Some(label) = self.string(&pair[1]) {
+                        choices.push(ChoiceDef { value: pair[0].clone(), label });
+                    }
+                }
+                other => self.diags.error_with_help(
+                    self.file,
+                    other.pos(),
+                    "a choice must be a [value, label] pair",
+                    "write e.g. `[d, Draft]`",
+                ),
+            }
+        }
+        Some(Spanned::new(choices, *pos))
+    }
+}
+
+fn describe(node: &Node) -> String {
+    match node {
+        Node::Scalar { value, .. } if !node.is_null() => format!("`{value}`"),
+        other => other.kind_name().to_string(),
+    }
+}

@@ -1,0 +1,134 @@
+//! The Django field types modelgen knows, with what each becomes in Rust and
+//! in Django's SQLite backend (`django/db/backends/sqlite3/base.py`,
+//! `DatabaseWrapper.data_types` and `data_type_check_constraints`).
+
+/// How a field's values behave, which decides its Rust type, its default
+/// handling and which options apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Auto,
+    Text,
+    Integer,
+    Float,
+    Decimal,
+    Boolean,
+    Date,
+    DateTime,
+    Time,
+    Duration,
+    Uuid,
+    Json,
+    Binary,
+    ForeignKey,
+    OneToOne,
+    ManyToMany,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldType {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// The SQLite column type; `{max_length}` is filled in.
+    pub sql: &'static str,
+    /// The Rust type of a value (without `Option`).
+    pub rust: &'static str,
+    /// A CHECK Django adds, with `{column}` filled in (quoted).
+    pub check: Option<&'static str>,
+    /// The column type a ForeignKey pointing at this field gets (`rel_db_type`).
+    pub rel_sql: Option<&'static str>,
+    /// Default max_length Django gives the type, when it has one.
+    pub default_max_length: Option<u32>,
+    /// Whether Django's empty value is "" (empty_strings_allowed) rather than None.
+    pub empty_string: bool,
+}
+
+const fn t(name: &'static str, kind: Kind, sql: &'static str, rust: &'static str) -> FieldType {
+    FieldType { name, kind, sql, rust, check: None, rel_sql: None, default_max_length: None, empty_string: false }
+}
+
+const POSITIVE: Option<&str> = Some("\"{column}\" >= 0");
+
+pub const FIELD_TYPES: &[FieldType] = &[
+    FieldType { rel_sql: Some("integer"), ..t("AutoField", Kind::Auto, "integer", "i32") },
+    FieldType { rel_sql: Some("bigint"), ..t("BigAutoField", Kind::Auto, "integer", "i64") },
+    FieldType { rel_sql: Some("smallint"), ..t("SmallAutoField", Kind::Auto, "integer", "i16") },
+    FieldType { empty_string: true, ..t("CharField", Kind::Text, "varchar({max_length})", "String") },
+    FieldType { empty_string: true, ..t("TextField", Kind::Text, "text", "String") },
+    FieldType { empty_string: true, default_max_length: Some(50), ..t("SlugField", Kind::Text, "varchar({max_length})", "String") },
+    FieldType { empty_string: true, default_max_length: Some(254), ..t("EmailField", Kind::Text, "varchar({max_length})", "String") },
+    FieldType { empty_string: true, default_max_length: Some(200), ..t("URLField", Kind::Text, "varchar({max_length})", "String") },
+    t("IntegerField", Kind::Integer, "integer", "i32"),
+    t("SmallIntegerField", Kind::Integer, "smallint", "i16"),
+    t("BigIntegerField", Kind::Integer, "bigint", "i64"),
+    FieldType { check: POSITIVE, rel_sql: Some("integer"), ..t("PositiveIntegerField", Kind::Integer, "integer unsigned", "u32") },
+    FieldType { check: POSITIVE, rel_sql: Some("smallint"), ..t("PositiveSmallIntegerField", Kind::Integer, "smallint unsigned", "u16") },
+    FieldType { check: POSITIVE, rel_sql: Some("bigint"), ..t("PositiveBigIntegerField", Kind::Integer, "bigint unsigned", "i64") },
+    t("FloatField", Kind::Float, "real", "f64"),
+    t("DecimalField", Kind::Decimal, "decimal", "::modelgen_runtime::rust_decimal::Decimal"),
+    t("BooleanField", Kind::Boolean, "bool", "bool"),
+    t("DateField", Kind::Date, "date", "::modelgen_runtime::chrono::NaiveDate"),
+    t("DateTimeField", Kind::DateTime, "datetime", "::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>"),
+    t("TimeField", Kind::Time, "time", "::modelgen_runtime::chrono::NaiveTime"),
+    t("DurationField", Kind::Duration, "bigint", "::modelgen_runtime::chrono::TimeDelta"),
+    t("UUIDField", Kind::Uuid, "char(32)", "::modelgen_runtime::uuid::Uuid"),
+    FieldType {
+        check: Some("(JSON_VALID(\"{column}\") OR \"{column}\" IS NULL)"),
+        ..t("JSONField", Kind::Json, "text", "::modelgen_runtime::serde_json::Value")
+    },
+    FieldType { empty_string: true, ..t("BinaryField", Kind::Binary, "BLOB", "Vec<u8>") },
+    t("ForeignKey", Kind::ForeignKey, "", ""),
+    t("OneToOneField", Kind::OneToOne, "", ""),
+    t("ManyToManyField", Kind::ManyToMany, "", ""),
+];
+
+pub fn lookup(name: &str) -> Option<&'static FieldType> {
+    FIELD_TYPES.iter().find(|t| t.name == name)
+}
+
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FIELD_TYPES.iter().map(|t| t.name)
+}
+
+impl FieldType {
+    pub fn is_relation(&self) -> bool {
+        matches!(self.kind, Kind::ForeignKey | Kind::OneToOne | Kind::ManyToMany)
+    }
+
+    pub fn takes_max_length(&self) -> bool {
+        self.sql.contains("{max_length}")
+    }
+
+    /// The options a field of this type accepts besides the common ones.
+    pub fn accepts(&self, option: &str) -> bool {
+        match option {
+            "max_length" => self.takes_max_length(),
+            "max_digits" | "decimal_places" => self.kind == Kind::Decimal,
+            "auto_now" | "auto_now_add" => matches!(self.kind, Kind::Date | Kind::DateTime | Kind::Time),
+            "to" | "related_name" | "db_constraint" => self.is_relation(),
+            "on_delete" => matches!(self.kind, Kind::ForeignKey | Kind::OneToOne),
+            "through" | "symmetrical" => self.kind == Kind::ManyToMany,
+            _ => true,
+        }
+    }
+}
+
+/// Rust keywords (strict and reserved, 2021 edition): a field so named becomes
+/// a raw identifier.
+pub const RUST_KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
+    "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do",
+    "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// Keywords that cannot be raw identifiers at all.
+pub const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
+
+/// The Rust identifier for a schema name.
+pub fn rust_ident(name: &str) -> String {
+    if RUST_KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
+}

@@ -1,0 +1,179 @@
+//! The one place that touches a YAML library.
+//!
+//! Schema errors must name a line and column for every key and value, which
+//! serde_yaml (archived upstream) cannot give for nodes it has already
+//! deserialized. yaml-rust2's event parser reports a position for every event,
+//! so this module turns those events into a small spanned tree and the rest of
+//! the generator never sees the YAML library.
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// A 1-based line and column in a schema file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Pos {
+    fn from_marker(marker: &Marker) -> Pos {
+        Pos { line: marker.line(), col: marker.col() + 1 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A scalar and whether it was written plain (unquoted), which decides
+    /// whether `5` is a number and `"5"` a string.
+    Scalar { value: String, plain: bool, pos: Pos },
+    Seq { items: Vec<Node>, pos: Pos },
+    /// Key-value pairs in file order; duplicate keys are kept so the schema
+    /// layer can report them.
+    Map { entries: Vec<(Node, Node)>, pos: Pos },
+}
+
+impl Node {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Node::Scalar { pos, .. } | Node::Seq { pos, .. } | Node::Map { pos, .. } => *pos,
+        }
+    }
+
+    /// The scalar text, if this is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// `~`, `null` or an empty plain scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Scalar { value, plain: true, .. } if value.is_empty() || value == "~" || value == "null" || value == "Null" || value == "NULL")
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Node::Scalar { .. } if self.is_null() => "null",
+            Node::Scalar { .. } => "a scalar",
+            Node::Seq { .. } => "a list",
+            Node::Map { .. } => "a mapping",
+        }
+    }
+}
+
+/// A YAML syntax error with its position.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// Parse one YAML document. An empty file is an empty mapping.
+pub fn parse(source: &str) -> Result<Node, SyntaxError> {
+    let mut builder = TreeBuilder::default();
+    let mut parser = Parser::new_from_str(source);
+    parser
+        .load(&mut builder, false)
+        .map_err(|e| SyntaxError { pos: Pos::from_marker(e.marker()), message: e.info().to_string() })?;
+    if let Some(message) = builder.unsupported {
+        return Err(message);
+    }
+    Ok(builder.root.unwrap_or(Node::Map { entries: Vec::new(), pos: Pos { line: 1, col: 1 } }))
+}
+
+/// Builds the tree from parser events with a stack of open collections.
+#[derive(Default)]
+struct TreeBuilder {
+    stack: Vec<Open>,
+    root: Option<Node>,
+    unsupported: Option<SyntaxError>,
+}
+
+enum Open {
+    Seq(Vec<Node>, Pos),
+    Map(Vec<(Node, Node)>, Option<Node>, Pos),
+}
+
+impl TreeBuilder {
+    fn push_value(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Open::Seq(items, _)) => items.push(node),
+            Some(Open::Map(entries, pending_key, _)) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => entries.push((key, node)),
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for TreeBuilder {
+    fn on_event(&mut self, event: Event, marker: Marker) {
+        let pos = Pos::from_marker(&marker);
+        match event {
+            Event::Scalar(value, style, _, _) => {
+                let plain = style == TScalarStyle::Plain;
+                self.push_value(Node::Scalar { value, plain, pos });
+            }
+            Event::SequenceStart(..) => self.stack.push(Open::Seq(Vec::new(), pos)),
+            Event::MappingStart(..) => self.stack.push(Open::Map(Vec::new(), None, pos)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop() {
+                    Some(Open::Seq(items, pos)) => Node::Seq { items, pos },
+                    Some(Open::Map(entries, _, pos)) => Node::Map { entries, pos },
+                    None => return,
+                };
+                self.push_value(node);
+            }
+            Event::Alias(_) => {
+                // Anchors and aliases would make one schema node stand in two
+                // places with one position; schemas are short enough to write out.
+                if self.unsupported.is_none() {
+                    self.unsupported = Some(SyntaxError {
+                        pos,
+                        message: "YAML aliases (`*name`) are not supported in schemas; write the value out".into(),
+                    });
+                }
+                self.push_value(Node::Scalar { value: String::new(), plain: true, pos });
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_order_is_kept() {
+        let node = parse("app: x\nmodels:\n  B: {a: 1}\n  A: {}\n").unwrap();
+        let Node::Map { entries, .. } = node else { panic!("not a map") };
+        assert_eq!(entries[0].0.pos(), Pos { line: 1, col: 1 });
+        assert_eq!(entries[1].0.as_str(), Some("models"));
+        let Node::Map { entries: models, .. } = &entries[1].1 else { panic!() };
+        assert_eq!(models[0].0.as_str(), Some("B"));
+        assert_eq!(models[0].0.pos(), Pos { line: 3, col: 3 });
+        assert_eq!(models[1].0.as_str(), Some("A"));
+    }
+
+    #[test]
+    fn quoted_scalars_are_not_plain() {
+        let node = parse("a: '5'\nb: 5\n").unwrap();
+        let Node::Map { entries, .. } = node else { panic!() };
+        assert!(matches!(entries[0].1, Node::Scalar { plain: false, .. }));
+        assert!(matches!(entries[1].1, Node::Scalar { plain: true, .. }));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.pos.line >= 1);
+    }
+}

@@ -1,0 +1,261 @@
+//! The contract between generated code and the runtime.
+//!
+//! Generated code implements [`Model`] for every concrete model and describes
+//! it with a `static` [`ModelMeta`]. Everything Django does generically (the
+//! save algorithm, the delete collector, signals, querysets) lives in the
+//! runtime and works from that description, so the templates only print data.
+
+use rusqlite::types::{ToSqlOutput, Value};
+
+/// What `on_delete` does to rows that reference a deleted row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    Cascade,
+    Protect,
+    Restrict,
+    SetNull,
+    SetDefault,
+    DoNothing,
+}
+
+/// One concrete column of a model's own table, in table order.
+#[derive(Debug)]
+pub struct ColumnMeta {
+    /// The field name in the schema (`blog` for a ForeignKey, whose column is `blog_id`).
+    pub field: &'static str,
+    /// The column name in the table.
+    pub column: &'static str,
+    pub primary_key: bool,
+    /// An auto-incrementing primary key (AutoField, BigAutoField, SmallAutoField).
+    pub auto: bool,
+    pub null: bool,
+    pub unique: bool,
+}
+
+/// A ForeignKey or OneToOneField declared on a model (its forward side).
+#[derive(Debug)]
+pub struct RelationMeta {
+    /// Index into [`ModelMeta::columns`] of the referencing column.
+    pub column: usize,
+    /// Table and column referenced.
+    pub target_table: &'static str,
+    pub target_column: &'static str,
+    pub on_delete: OnDelete,
+    /// The field's default as a stored value, for SET_DEFAULT.
+    pub default: Option<DefaultValue>,
+    pub one_to_one: bool,
+    /// The link from a multi-table-inheritance child to its parent.
+    pub parent_link: bool,
+}
+
+/// A default value that can live in a `static`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'static str),
+}
+
+impl DefaultValue {
+    pub fn to_value(self) -> Value {
+        match self {
+            DefaultValue::Null => Value::Null,
+            DefaultValue::Integer(i) => Value::Integer(i),
+            DefaultValue::Real(r) => Value::Real(r),
+            DefaultValue::Text(t) => Value::Text(t.to_owned()),
+        }
+    }
+}
+
+/// A ManyToManyField declared on a model.
+#[derive(Debug)]
+pub struct ManyToManyMeta {
+    pub field: &'static str,
+    /// The join table (auto-created `<app>_<model>_<field>` or the custom through model's table).
+    pub through_table: &'static str,
+    /// Column of the join table that points at the declaring model.
+    pub source_column: &'static str,
+    /// Column of the join table that points at the target model.
+    pub target_column: &'static str,
+    pub target_table: &'static str,
+    /// Whether the join table was created by modelgen (no through model).
+    pub auto_created: bool,
+}
+
+/// Everything the runtime needs to know about one concrete model.
+#[derive(Debug)]
+pub struct ModelMeta {
+    pub app: &'static str,
+    /// The model's name as written in the schema (`Entry`).
+    pub name: &'static str,
+    pub table: &'static str,
+    pub columns: &'static [ColumnMeta],
+    /// Index into `columns` of the primary key.
+    pub pk: usize,
+    pub relations: &'static [RelationMeta],
+    pub many_to_many: &'static [ManyToManyMeta],
+    /// Default ordering as (column, descending).
+    pub ordering: &'static [(&'static str, bool)],
+    /// Column named by `meta.get_latest_by`.
+    pub get_latest_by: Option<&'static str>,
+    /// Whether the primary key has a default (a UUIDField with `default: uuid4`):
+    /// Django then skips the UPDATE attempt when saving a new instance.
+    pub pk_has_default: bool,
+    /// `SELECT <every column> FROM <table>`, columns in `columns` order.
+    pub select_sql: &'static str,
+    /// INSERT of every column but an auto pk, `RETURNING <pk>`; the runtime
+    /// binds [`Model::column_value`] of every column but the pk, in `columns`
+    /// order. Used when the pk is an unset auto pk.
+    pub insert_sql: &'static str,
+    /// INSERT of every column including the pk, in `columns` order.
+    pub insert_with_pk_sql: &'static str,
+    /// `UPDATE <table> SET <every non-pk column> = ? ... WHERE <pk> = ?`.
+    pub update_sql: &'static str,
+    /// Loads instances for signals sent by the delete collector, which only
+    /// knows tables: `SELECT ... WHERE pk IN (...)` with the pks given.
+    pub load_erased: fn(&crate::Database, &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>>,
+}
+
+impl ModelMeta {
+    pub fn pk_column(&self) -> &'static ColumnMeta {
+        &self.columns[self.pk]
+    }
+
+    /// Django's `Model._meta.label`: `app.Model`.
+    pub fn label(&self) -> String {
+        let mut label = String::with_capacity(self.app.len() + 1 + self.name.len());
+        label.push_str(self.app);
+        label.push('.');
+        label.push_str(self.name);
+        label
+    }
+
+    /// Index into [`ModelMeta::columns`] of the column named `column`.
+    pub fn column_index(&self, column: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.column == column)
+    }
+
+    /// Index of the column a name given to `update_fields` designates: a
+    /// field name (`blog`) or, for a ForeignKey/OneToOneField, its attname
+    /// (`blog_id`), as Django accepts both.
+    pub fn update_field_index(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.columns.iter().position(|c| c.field == name) {
+            return Some(i);
+        }
+        let field = name.strip_suffix("_id")?;
+        self.relations
+            .iter()
+            .map(|r| r.column)
+            .find(|&i| self.columns.get(i).is_some_and(|c| c.field == field))
+    }
+}
+
+/// One schema file ("app"): its label, its DDL and its concrete models.
+///
+/// Generated code emits one `static` per app; [`crate::Database::create_tables`]
+/// runs the DDL and registers the models, so that the delete collector can
+/// find every relation pointing at a table, across apps.
+#[derive(Debug)]
+pub struct AppMeta {
+    pub label: &'static str,
+    /// `CREATE TABLE ...; CREATE INDEX ...;` for every model of the app, in
+    /// dependency order.
+    pub ddl: &'static str,
+    pub models: &'static [&'static ModelMeta],
+}
+
+/// A set of column indexes (into [`ModelMeta::columns`]); what a save with
+/// `update_fields` writes. No allocation for models of up to 128 columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ColumnSet {
+    low: u128,
+    high: Vec<u64>,
+}
+
+impl ColumnSet {
+    pub fn new() -> Self {
+        ColumnSet::default()
+    }
+
+    pub fn insert(&mut self, index: usize) {
+        if index < 128 {
+            self.low |= 1u128 << index;
+        } else {
+            let word = (index - 128) / 64;
+            if self.high.len() <= word {
+                self.high.resize(word + 1, 0);
+            }
+            self.high[word] |= 1u64 << ((index - 128) % 64);
+        }
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        if index < 128 {
+            self.low & (1u128 << index) != 0
+        } else {
+            let word = (index - 128) / 64;
+            self.high
+                .get(word)
+                .is_some_and(|w| w & (1u64 << ((index - 128) % 64)) != 0)
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.low == 0 && self.high.iter().all(|w| *w == 0)
+    }
+}
+
+/// Per-instance state kept beside the fields, as Django's `Model._state`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelState {
+    /// True until the instance has been saved or was loaded from the database.
+    pub adding: bool,
+}
+
+impl ModelState {
+    pub fn new_adding() -> Self {
+        ModelState { adding: true }
+    }
+    pub fn loaded() -> Self {
+        ModelState { adding: false }
+    }
+}
+
+/// Implemented by generated code for every concrete model.
+pub trait Model: Sized + Clone + 'static {
+    fn meta() -> &'static ModelMeta;
+
+    /// The primary key as stored, or `None` when unset (only an auto pk can be unset).
+    fn pk_value(&self) -> Option<Value>;
+
+    /// Set the primary key from a stored value (the id returned by an INSERT),
+    /// or clear it (`None`, after a delete).
+    fn set_pk_value(&mut self, value: Option<Value>) -> crate::Result<()>;
+
+    /// Bind the value of column `index` (into `meta().columns`) as a parameter.
+    fn column_value(&self, index: usize) -> rusqlite::Result<ToSqlOutput<'_>>;
+
+    /// Build an instance from a row whose columns start at `offset` and follow
+    /// `meta().columns` order.
+    fn from_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Self>;
+
+    /// Django's `pre_save` step of each field: `auto_now` on every save,
+    /// `auto_now_add` when inserting. `now` is taken once per save.
+    fn pre_save(&mut self, adding: bool, now: chrono::DateTime<chrono::Utc>);
+
+    /// The `pre_save` step of a save with `update_fields`, which is always an
+    /// UPDATE: Django runs `Field.pre_save(instance, add=False)` only for the
+    /// listed fields, so an `auto_now` field that is not listed keeps its
+    /// value on the instance too. Generated code should override this to
+    /// touch only the columns in `columns`; the default runs
+    /// `pre_save(false, now)` for every field (the database write is the same
+    /// either way: only the listed columns are written).
+    fn pre_save_columns(&mut self, columns: &ColumnSet, now: chrono::DateTime<chrono::Utc>) {
+        let _ = columns;
+        self.pre_save(false, now);
+    }
+
+    fn state(&self) -> &ModelState;
+    fn state_mut(&mut self) -> &mut ModelState;
+}
