@@ -127,7 +127,7 @@ impl Author {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -355,7 +355,7 @@ impl Publisher {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -584,7 +584,7 @@ impl Book {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -653,7 +653,7 @@ impl Book {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Option<Publisher>> {
-        match self.publisher_id.clone() {
+        match self.publisher_id {
             Some(key) => {
                 ::modelgen_runtime::get_by_column::<Publisher, _>(db, "id", key)
                     .map(Some)
@@ -965,7 +965,7 @@ impl Authorship {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -1027,7 +1027,7 @@ impl Authorship {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Author> {
-        ::modelgen_runtime::get_by_column::<Author, _>(db, "id", self.author_id.clone())
+        ::modelgen_runtime::get_by_column::<Author, _>(db, "id", self.author_id)
     }
     /// Point `author` at a saved object.
     pub fn set_author(&mut self, target: &Author) -> ::modelgen_runtime::Result<()> {
@@ -1039,7 +1039,7 @@ impl Authorship {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Book> {
-        ::modelgen_runtime::get_by_column::<Book, _>(db, "id", self.book_id.clone())
+        ::modelgen_runtime::get_by_column::<Book, _>(db, "id", self.book_id)
     }
     /// Point `book` at a saved object.
     pub fn set_book(&mut self, target: &Book) -> ::modelgen_runtime::Result<()> {
@@ -1249,7 +1249,7 @@ impl Cover {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -1318,7 +1318,7 @@ impl Cover {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Book> {
-        ::modelgen_runtime::get_by_column::<Book, _>(db, "id", self.book_id.clone())
+        ::modelgen_runtime::get_by_column::<Book, _>(db, "id", self.book_id)
     }
     /// Point `book` at a saved object.
     pub fn set_book(&mut self, target: &Book) -> ::modelgen_runtime::Result<()> {
@@ -1330,7 +1330,7 @@ impl Cover {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Option<Author>> {
-        match self.artist_id.clone() {
+        match self.artist_id {
             Some(key) => {
                 ::modelgen_runtime::get_by_column::<Author, _>(db, "id", key).map(Some)
             }

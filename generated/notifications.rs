@@ -167,7 +167,7 @@ impl Notification {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -229,7 +229,7 @@ impl Notification {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Option<super::people::Person>> {
-        match self.receiver_id.clone() {
+        match self.receiver_id {
             Some(key) => {
                 ::modelgen_runtime::get_by_column::<
                     super::people::Person,

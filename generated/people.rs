@@ -232,7 +232,7 @@ impl Person {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {

@@ -58,7 +58,7 @@ impl Place {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -365,7 +365,7 @@ impl Restaurant {
     }
     /// The primary key (`place_ptr`).
     pub fn pk(&self) -> Option<i64> {
-        self.place_ptr_id.clone()
+        self.place_ptr_id
     }
     /// Set the primary key (`place_ptr`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -580,7 +580,7 @@ impl Supplier {
     }
     /// The primary key (`place_ptr`).
     pub fn pk(&self) -> Option<i64> {
-        self.place_ptr_id.clone()
+        self.place_ptr_id
     }
     /// Set the primary key (`place_ptr`).
     pub fn set_pk(&mut self, pk: Option<i64>) {

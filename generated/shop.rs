@@ -91,7 +91,7 @@ impl Product {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -489,7 +489,7 @@ impl Sale {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -551,10 +551,7 @@ impl Sale {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Product> {
-        ::modelgen_runtime::get_by_column::<
-            Product,
-            _,
-        >(db, "id", self.product_id.clone())
+        ::modelgen_runtime::get_by_column::<Product, _>(db, "id", self.product_id)
     }
     /// Point `product` at a saved object.
     pub fn set_product(&mut self, target: &Product) -> ::modelgen_runtime::Result<()> {

@@ -120,7 +120,7 @@ impl Blog {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -342,7 +342,7 @@ impl Author {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -617,7 +617,7 @@ impl Entry {
     }
     /// The primary key (`id`).
     pub fn pk(&self) -> Option<i64> {
-        self.id.clone()
+        self.id
     }
     /// Set the primary key (`id`).
     pub fn set_pk(&mut self, pk: Option<i64>) {
@@ -679,7 +679,7 @@ impl Entry {
         &self,
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<Blog> {
-        ::modelgen_runtime::get_by_column::<Blog, _>(db, "id", self.blog_id.clone())
+        ::modelgen_runtime::get_by_column::<Blog, _>(db, "id", self.blog_id)
     }
     /// Point `blog` at a saved object.
     pub fn set_blog(&mut self, target: &Blog) -> ::modelgen_runtime::Result<()> {

@@ -97,6 +97,8 @@ pub struct Field {
     pub rust_type: String,
     /// The value type without `Option` (`String`, `EntryStatus`).
     pub value_type: String,
+    /// Whether the value type is `Copy` (so accessors copy instead of cloning).
+    pub copy: bool,
     pub null: bool,
     pub blank: bool,
     pub primary_key: bool,

@@ -455,6 +455,7 @@ impl<'a> Resolver<'a> {
                 check: None,
                 db_index: false,
                 rust_type: format!("Option<{rust}>"),
+                copy: pk_type.is_copy(),
                 value_type: rust.clone(),
                 null: false,
                 blank: false,
@@ -902,6 +903,7 @@ impl<'a> Resolver<'a> {
         let mut relation = None;
         let mut value_type = ty.rust.to_string();
         let mut related_sql = None;
+        let mut copy = ty.is_copy();
         if is_fk {
             let target = def.to.as_ref().and_then(|to| self.lookup(id, to, &format!("field `{name}`")));
             let target = target.map(|t| Target { id: t })?;
@@ -921,6 +923,7 @@ impl<'a> Resolver<'a> {
                 }
             }
             value_type = rust;
+            copy = target_type.is_copy();
             let related_accessor = match &def.related_name {
                 Some(rn) => rn.value.clone(),
                 None if ty.kind == Kind::OneToOne => model_name.to_lowercase(),
@@ -951,6 +954,7 @@ impl<'a> Resolver<'a> {
             choice_enum = self.build_choices(&file, &model_name, def, ty, &choices.value);
             if let Some(e) = &choice_enum {
                 value_type = e.name.clone();
+                copy = false;
             }
         }
 
@@ -965,6 +969,7 @@ impl<'a> Resolver<'a> {
         // unique column is indexed by its constraint already.
         let db_index = def.db_index.as_ref().map_or(matches!(ty.kind, Kind::ForeignKey) || ty.name == "SlugField", |d| d.value) && !unique;
         let field = Field {
+            copy,
             sql_type,
             check,
             db_index,
@@ -1594,6 +1599,7 @@ fn auto_field(name: &str, ty: &FieldType) -> Field {
         db_index: false,
         rust_type: format!("Option<{}>", ty.rust),
         value_type: ty.rust.into(),
+        copy: true,
         null: false,
         blank: true,
         primary_key: true,

@@ -94,6 +94,11 @@ impl FieldType {
         matches!(self.kind, Kind::ForeignKey | Kind::OneToOne | Kind::ManyToMany)
     }
 
+    /// Whether the Rust value type is `Copy`.
+    pub fn is_copy(&self) -> bool {
+        !matches!(self.kind, Kind::Text | Kind::Json | Kind::Binary)
+    }
+
     pub fn takes_max_length(&self) -> bool {
         self.sql.contains("{max_length}")
     }
