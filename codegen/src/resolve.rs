@@ -397,6 +397,27 @@ impl<'a> Resolver<'a> {
         Some(("id".into(), auto, auto.rust.to_string(), "id".into()))
     }
 
+    /// The column type of a relation to `target` (a ForeignKey, one-to-one,
+    /// parent link or join-table column): Django's `rel_db_type` of the key
+    /// it points at, followed through parent links to the root's own key, with
+    /// that key's max_length filled in (`varchar(12)` for a CharField key).
+    fn rel_sql_type(&self, target: ModelId) -> Option<String> {
+        let mut root = target;
+        for _ in 0..64 {
+            match self.concrete_parent.get(&root) {
+                Some(parent) => root = *parent,
+                None => break,
+            }
+        }
+        let (_, ty, _, _) = self.target_pk(root)?;
+        if let Some(rel) = ty.rel_sql {
+            return Some(rel.to_string());
+        }
+        let pk_def = self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
+        let max_length = pk_def.and_then(|f| f.max_length.as_ref().map(|m| m.value)).or(ty.default_max_length).unwrap_or(0);
+        Some(ty.sql.replace("{max_length}", &max_length.to_string()))
+    }
+
     fn rust_path(&self, from: ModelId, to: ModelId) -> String {
         let name = &self.model(to).name.value;
         if self.app(from) == self.app(to) {
@@ -442,6 +463,7 @@ impl<'a> Resolver<'a> {
             let parent_def = self.model(parent_id);
             let lower = parent_def.name.value.to_lowercase();
             let (target_column, pk_type, rust, _) = self.target_pk(parent_id)?;
+            let parent_sql_type = self.rel_sql_type(parent_id)?;
             let path = self.rust_path(id, parent_id);
             let field_name = format!("{lower}_ptr");
             fields.push(Field {
@@ -451,7 +473,7 @@ impl<'a> Resolver<'a> {
                 const_name: field_name.to_shouty_snake_case(),
                 column: format!("{field_name}_id"),
                 django_type: "OneToOneField".into(),
-                sql_type: pk_type.rel_sql.unwrap_or(pk_type.sql).to_string(),
+                sql_type: parent_sql_type,
                 check: None,
                 db_index: false,
                 rust_type: format!("Option<{rust}>"),
@@ -913,15 +935,7 @@ impl<'a> Resolver<'a> {
                 return None;
             }
             let (target_column, target_type, rust, _) = self.target_pk(target.id)?;
-            related_sql = Some(target_type.rel_sql.unwrap_or(target_type.sql).to_string());
-            // A CharField pk: the FK column copies its declared type.
-            if target_type.rel_sql.is_none() {
-                let target_fields = self.flat_fields.get(&target.id).cloned().unwrap_or_default();
-                if let Some(pk_def) = target_fields.iter().find(|f| FieldDef::flag(&f.primary_key)) {
-                    let ml = pk_def.max_length.as_ref().map(|m| m.value).or(target_type.default_max_length).unwrap_or(0);
-                    related_sql = Some(target_type.sql.replace("{max_length}", &ml.to_string()));
-                }
-            }
+            related_sql = Some(self.rel_sql_type(target.id)?);
             value_type = rust;
             copy = target_type.is_copy();
             let related_accessor = match &def.related_name {
@@ -1246,8 +1260,8 @@ impl<'a> Resolver<'a> {
         let target_lower = self.model(target).name.value.to_lowercase();
         let target_table = self.table_of(target);
         let rel_type = |this: &Self, of: ModelId| -> Option<(String, String)> {
-            let (column, ty, _, _) = this.target_pk(of)?;
-            Some((column, ty.rel_sql.unwrap_or(ty.sql).to_string()))
+            let (column, _, _, _) = this.target_pk(of)?;
+            Some((column, this.rel_sql_type(of)?))
         };
         let (source_pk_column, source_sql_type) = rel_type(self, id)?;
         let (target_pk_column, target_sql_type) = rel_type(self, target)?;

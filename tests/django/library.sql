@@ -1,0 +1,14 @@
+CREATE TABLE "library_author" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(200) NOT NULL, "born" date NULL);
+CREATE TABLE "library_publisher" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(200) NOT NULL UNIQUE);
+CREATE TABLE "library_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(300) NOT NULL, "isbn" varchar(13) NOT NULL UNIQUE, "publisher_id" bigint NULL REFERENCES "library_publisher" ("id") DEFERRABLE INITIALLY DEFERRED, "published" date NOT NULL);
+CREATE TABLE "library_book_related" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "to_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0));
+CREATE TABLE "library_cover" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL UNIQUE REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "image_url" varchar(200) NOT NULL, "artist_id" bigint NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE INDEX "library_book_publisher_id_40a14e76" ON "library_book" ("publisher_id");
+CREATE UNIQUE INDEX "library_book_related_from_book_id_to_book_id_eda371d9_uniq" ON "library_book_related" ("from_book_id", "to_book_id");
+CREATE INDEX "library_book_related_from_book_id_f2ece6c2" ON "library_book_related" ("from_book_id");
+CREATE INDEX "library_book_related_to_book_id_52ef5c75" ON "library_book_related" ("to_book_id");
+CREATE UNIQUE INDEX "library_authorship_author_id_book_id_deb7ce51_uniq" ON "library_authorship" ("author_id", "book_id");
+CREATE INDEX "library_authorship_author_id_f66995f6" ON "library_authorship" ("author_id");
+CREATE INDEX "library_authorship_book_id_4358406d" ON "library_authorship" ("book_id");
+CREATE INDEX "library_cover_artist_id_e835cada" ON "library_cover" ("artist_id");

@@ -1,0 +1,2 @@
+CREATE TABLE "notifications_notification" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "receiver_id" bigint NULL REFERENCES "people_person" ("id") DEFERRABLE INITIALLY DEFERRED, "notification_type" smallint unsigned NOT NULL CHECK ("notification_type" >= 0), "title" varchar(120) NOT NULL, "body" text NOT NULL, "sent_at" datetime NULL, "created" datetime NOT NULL, "read" bool NOT NULL);
+CREATE INDEX "notifications_notification_receiver_id_b88ec508" ON "notifications_notification" ("receiver_id");

@@ -1,0 +1,1 @@
+CREATE TABLE "people_person" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "first_name" varchar(50) NOT NULL, "last_name" varchar(50) NOT NULL, "gender" varchar(1) NOT NULL, "birth_date" date NULL, "email" varchar(254) NOT NULL UNIQUE, "shirt_size" smallint NOT NULL);
