@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToShoutySnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 use crate::ddl;
-use crate::diagnostics::{did_you_mean, Diagnostics};
+use crate::diagnostics::{closest, did_you_mean, Diagnostics};
 use crate::ir::{self, App, ChoiceEnum, ChoiceVariant, Field, FormatTemplate, Model, Project};
 use crate::schema::{FieldDef, ModelDef, SchemaFile, Spanned};
 use crate::types::{self, FieldType, Kind, NON_RAW_KEYWORDS, RUST_KEYWORDS};
@@ -63,6 +63,14 @@ struct Resolver<'a> {
     flat_fields: BTreeMap<ModelId, Vec<&'a FieldDef>>,
     /// Models whose inheritance could not be resolved; skipped later.
     broken: BTreeSet<ModelId>,
+    /// Explicit index names -> the model that declared them first.
+    index_names: BTreeMap<String, String>,
+    /// Names (and `_id` attributes) of the fields of the model being built
+    /// that have errors of their own: naming them elsewhere is not another error.
+    failed_fields: BTreeSet<String>,
+    /// Every field name of the model being built, in column order, whether
+    /// or not it built: what a "fields of this model" hint lists.
+    field_names: Vec<String>,
 }
 
 /// A relation target resolved while building fields.
@@ -79,6 +87,9 @@ impl<'a> Resolver<'a> {
             concrete_parent: BTreeMap::new(),
             flat_fields: BTreeMap::new(),
             broken: BTreeSet::new(),
+            index_names: BTreeMap::new(),
+            failed_fields: BTreeSet::new(),
+            field_names: Vec::new(),
         }
     }
 
@@ -110,26 +121,46 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             if !is_python_identifier(label) || label.chars().any(|c| c.is_ascii_uppercase()) {
+                let suggestion = label.to_snake_case();
+                let example = if is_python_identifier(&suggestion) { suggestion } else { "weblog".to_string() };
                 self.err_help(
                     &file.path,
                     file.app.pos,
                     format!("app label `{label}` is not a lowercase identifier"),
-                    Some("use letters, digits and underscores, starting with a letter, e.g. `weblog`".into()),
+                    Some(format!("use lowercase letters, digits and underscores, starting with a letter, e.g. `{example}`")),
                 );
             } else if RUST_KEYWORDS.contains(&label.as_str()) {
-                self.err(&file.path, file.app.pos, format!("app label `{label}` is a Rust keyword and cannot name a module"));
+                self.err_help(
+                    &file.path,
+                    file.app.pos,
+                    format!("app label `{label}` is a Rust keyword and cannot name a module"),
+                    Some(format!("choose another label, e.g. `{label}_app`")),
+                );
             }
             if let Some(other) = seen_apps.insert(label, &file.path) {
-                self.err(&file.path, file.app.pos, format!("app label `{label}` is already used by {other}"));
+                self.err_help(
+                    &file.path,
+                    file.app.pos,
+                    format!("app label `{label}` is already used by `{other}`"),
+                    Some("each schema file is one app with its own label; rename one, or merge the two files".into()),
+                );
             }
             for (model_index, model) in file.models.iter().enumerate() {
                 let name = &model.name.value;
                 if !is_python_identifier(name) || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    let camel = name.to_upper_camel_case();
+                    let help = if is_python_identifier(&camel) && camel.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        format!("write it as a Rust type name, e.g. `{camel}`")
+                    } else {
+                        "start with an uppercase ASCII letter and use ASCII letters and digits, e.g. `BlogPost`".to_string()
+                    };
+                    self.err_help(&file.path, model.name.pos, format!("model name `{name}` is not a CamelCase identifier"), Some(help));
+                } else if RUST_KEYWORDS.contains(&name.as_str()) {
                     self.err_help(
                         &file.path,
                         model.name.pos,
-                        format!("model name `{name}` is not a CamelCase identifier"),
-                        Some(format!("write it as a Rust type name, e.g. `{}`", name.to_upper_camel_case())),
+                        format!("model name `{name}` is a Rust keyword"),
+                        Some(format!("choose another name, e.g. `{name}Model`")),
                     );
                 }
                 self.models.insert((label.clone(), name.clone()), (file_index, model_index));
@@ -138,7 +169,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// Find the model a reference names: `Model`, `app.Model` or `self`.
-    fn lookup(&mut self, from: ModelId, reference: &Spanned<String>, what: &str) -> Option<ModelId> {
+    /// `file` is where the reference is written (errors point there).
+    fn lookup(&mut self, file: &str, from: ModelId, reference: &Spanned<String>, what: &str) -> Option<ModelId> {
         let from_app = self.app(from).to_string();
         let text = reference.value.as_str();
         if text == "self" {
@@ -158,10 +190,23 @@ impl<'a> Resolver<'a> {
             .collect();
         let mut help = did_you_mean(text, candidates.iter().map(String::as_str));
         if help.is_none() && !self.files.iter().any(|f| f.app.value == app) {
-            help = Some(format!("no schema in this run has `app: {app}`; pass its file too"));
+            let apps: Vec<&str> = self.files.iter().map(|f| f.app.value.as_str()).filter(|a| !a.is_empty()).collect();
+            help = Some(match closest(&app, apps.iter().copied()) {
+                Some(close) if text.contains('.') => {
+                    format!("no schema in this run has `app: {app}`; did you mean `{close}.{name}`?")
+                }
+                _ => format!("no schema in this run has `app: {app}`; pass its file too"),
+            });
         }
-        let file = self.file(from).to_string();
-        self.err_help(&file, reference.pos, format!("unknown model `{text}` in {what}"), help);
+        if help.is_none() {
+            let in_app: Vec<&str> = self.models.keys().filter(|(a, _)| *a == app).map(|(_, n)| n.as_str()).collect();
+            if !in_app.is_empty() && in_app.len() <= 12 {
+                let prefix = if app == from_app { String::new() } else { format!("{app}.") };
+                let listed: Vec<String> = in_app.iter().map(|n| format!("`{prefix}{n}`")).collect();
+                help = Some(format!("models of app `{app}`: {}", listed.join(", ")));
+            }
+        }
+        self.err_help(file, reference.pos, format!("unknown model `{text}` in {what}"), help);
         None
     }
 
@@ -169,13 +214,19 @@ impl<'a> Resolver<'a> {
         let ids: Vec<ModelId> = self.models.values().copied().collect();
         for &id in &ids {
             let Some(extends) = &self.model(id).extends else { continue };
-            let Some(parent) = self.lookup(id, extends, "`extends`") else {
+            let file = self.file(id);
+            let Some(parent) = self.lookup(file, id, extends, "`extends`") else {
                 self.broken.insert(id);
                 continue;
             };
             if parent == id {
                 let file = self.file(id).to_string();
-                self.err(&file, extends.pos, format!("model `{}` extends itself", self.model(id).name.value));
+                self.err_help(
+                    &file,
+                    extends.pos,
+                    format!("model `{}` extends itself", self.model(id).name.value),
+                    Some("name a parent model, or remove `extends`".into()),
+                );
                 self.broken.insert(id);
                 continue;
             }
@@ -195,20 +246,34 @@ impl<'a> Resolver<'a> {
                 self.concrete_parent.insert(id, parent);
             }
         }
-        // Cycles: follow `extends` from every model.
+        // Cycles: follow `extends` from every model. A cycle is reported
+        // once, at the first of its models; all of them are marked broken.
         for &id in &ids {
+            if self.parent_of(id) == Some(id) {
+                continue; // `extends` itself: reported above
+            }
             let mut seen = vec![id];
             let mut current = id;
             while let Some(next) = self.parent_of(current) {
                 if next == id {
-                    let names: Vec<String> = seen.iter().map(|m| self.model(*m).name.value.clone()).collect();
-                    let file = self.file(id).to_string();
-                    let pos = self.model(id).extends.as_ref().map_or(self.model(id).name.pos, |e| e.pos);
-                    self.err(&file, pos, format!("inheritance cycle: {} -> {}", names.join(" -> "), self.model(id).name.value));
                     self.broken.insert(id);
+                    if seen.iter().all(|m| *m >= id) {
+                        let names: Vec<String> = seen.iter().map(|m| self.model(*m).name.value.clone()).collect();
+                        let file = self.file(id).to_string();
+                        let pos = self.model(id).extends.as_ref().map_or(self.model(id).name.pos, |e| e.pos);
+                        self.err_help(
+                            &file,
+                            pos,
+                            format!("inheritance cycle: {} -> {}", names.join(" -> "), self.model(id).name.value),
+                            Some("a model cannot be its own ancestor; remove one of these `extends`".into()),
+                        );
+                    }
                     break;
                 }
                 if seen.contains(&next) {
+                    // An ancestor is in a cycle (reported there): this
+                    // model's inheritance cannot be resolved either.
+                    self.broken.insert(id);
                     break;
                 }
                 seen.push(next);
@@ -271,6 +336,37 @@ impl<'a> Resolver<'a> {
         None
     }
 
+    /// Like `inherited`, with the schema file the value was found in (an
+    /// abstract base may live in another file), for error positions.
+    fn inherited_in<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<(T, String)> {
+        let mut current = Some(id);
+        let mut steps = 0;
+        while let Some(model_id) = current {
+            if let Some(value) = get(self.model(model_id)) {
+                return Some((value, self.file(model_id).to_string()));
+            }
+            current = self.parent_of(model_id).filter(|p| self.model(*p).meta.is_abstract);
+            steps += 1;
+            if steps > 64 {
+                break;
+            }
+        }
+        None
+    }
+
+    /// The schema file a field definition was written in: the model's own,
+    /// or an abstract ancestor's.
+    fn def_file(&self, def: &FieldDef) -> String {
+        for file in self.files {
+            for model in &file.models {
+                if model.fields.iter().any(|f| std::ptr::eq(f, def)) {
+                    return file.path.clone();
+                }
+            }
+        }
+        String::new()
+    }
+
     fn build_apps(&mut self) -> Vec<App> {
         // Concrete models, in file order per app.
         let mut apps = Vec::new();
@@ -288,15 +384,22 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 if let Some((model, enums)) = self.build_model(id) {
-                    if let Some(owner) = table_owners.insert(model.table.clone(), model.label.clone()) {
+                    if let Some(owner) = table_owners.insert(model.table.clone(), format!("model `{}`", model.label)) {
                         let pos = def.meta.db_table.as_ref().map_or(def.name.pos, |t| t.pos);
-                        self.err(&file.path, pos, format!("table `{}` is already used by model `{owner}`", model.table));
+                        self.err_help(
+                            &file.path,
+                            pos,
+                            format!("table `{}` is already used by {owner}", model.table),
+                            Some("give one of them another `meta.db_table`".into()),
+                        );
                     }
                     enums_by_file.entry(file_index).or_default().extend(enums);
                     models_by_id.insert(id, model);
                 }
             }
         }
+        self.check_many_to_many_tables(&models_by_id, &mut table_owners);
+        self.check_choice_enum_names(&models_by_id);
         self.add_reverse_relations(&mut models_by_id);
         for id in models_by_id.keys().copied().collect::<Vec<_>>() {
             self.check_clone_policies(id, &models_by_id);
@@ -336,6 +439,104 @@ impl<'a> Resolver<'a> {
         order_apps(apps)
     }
 
+    /// The tables Django creates for many-to-many fields must not be taken
+    /// by a model's table or by another such table.
+    fn check_many_to_many_tables(&mut self, models: &BTreeMap<ModelId, Model>, table_owners: &mut BTreeMap<String, String>) {
+        for (&id, model) in models {
+            for m2m in model.many_to_many.iter().filter(|m| m.auto_created) {
+                let owner = format!("the many-to-many table of `{}.{}`", model.label, m2m.name);
+                if let Some(other) = table_owners.insert(m2m.through_table.clone(), owner) {
+                    let pos = self
+                        .flat_fields
+                        .get(&id)
+                        .and_then(|fs| fs.iter().find(|f| f.name.value == m2m.name))
+                        .map_or(self.model(id).name.pos, |f| f.name.pos);
+                    let file = self.file(id).to_string();
+                    self.err_help(
+                        &file,
+                        pos,
+                        format!("the many-to-many table `{}` of `{}` is already used by {other}", m2m.through_table, m2m.name),
+                        Some("give the model another `meta.db_table`, or rename this field".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Each choice set becomes an enum `<Model><Field>` in the app's module;
+    /// it must not take the name of a model or of another choice set.
+    fn check_choice_enum_names(&mut self, models: &BTreeMap<ModelId, Model>) {
+        let mut taken: BTreeMap<(usize, String), String> = BTreeMap::new();
+        for &(file_index, model_index) in models.keys() {
+            let name = &self.files[file_index].models[model_index].name.value;
+            taken.insert((file_index, name.clone()), format!("the model `{name}`"));
+        }
+        for (&id, model) in models {
+            for field in model.fields.iter().filter(|f| f.choices.is_some()) {
+                let Some(enum_name) = &field.choices else { continue };
+                let owner = format!("the choices of `{}.{}`", model.name, field.name);
+                if let Some(other) = taken.insert((id.0, enum_name.clone()), owner) {
+                    let def = self.flat_fields.get(&id).and_then(|fs| fs.iter().find(|f| f.name.value == field.name).copied());
+                    let Some(def) = def else { continue };
+                    let pos = def.choices.as_ref().map_or(def.name.pos, |c| c.pos);
+                    let file = self.def_file(def);
+                    self.err_help(
+                        &file,
+                        pos,
+                        format!(
+                            "the choices of `{}.{}` would generate the enum `{enum_name}`, a name {other} already takes",
+                            model.name, field.name
+                        ),
+                        Some("rename the field or the model".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Django's models.E006: a child's field may not share a name (or the
+    /// attribute a ForeignKey stores its value in) with a field of a
+    /// concrete ancestor, whose fields sit beside the child's.
+    fn check_parent_clashes(&mut self, id: ModelId, file: &str, flat: &[&FieldDef]) {
+        let mut taken: BTreeMap<String, String> = BTreeMap::new();
+        let mut child = id;
+        let mut steps = 0;
+        while let Some(&parent) = self.concrete_parent.get(&child) {
+            steps += 1;
+            if steps > 64 {
+                break;
+            }
+            let link = format!("{}_ptr", self.model(parent).name.value.to_lowercase());
+            let link_owner = format!("the parent link `{link}` of `{}`", self.label(child));
+            taken.entry(format!("{link}_id")).or_insert_with(|| link_owner.clone());
+            taken.entry(link).or_insert(link_owner);
+            let parent_label = self.label(parent);
+            for f in self.flat_fields.get(&parent).cloned().unwrap_or_default() {
+                let owner = format!("field `{}` inherited from `{parent_label}`", f.name.value);
+                taken.entry(f.name.value.clone()).or_insert_with(|| owner.clone());
+                if types::lookup(&f.type_name.value).is_some_and(|t| matches!(t.kind, Kind::ForeignKey | Kind::OneToOne)) {
+                    taken.entry(format!("{}_id", f.name.value)).or_insert(owner);
+                }
+            }
+            if !self.concrete_parent.contains_key(&parent) && !self.flat_fields.get(&parent).is_some_and(|fs| fs.iter().any(|f| FieldDef::flag(&f.primary_key))) {
+                taken.entry("id".into()).or_insert_with(|| format!("the primary key `id` inherited from `{parent_label}`"));
+            }
+            child = parent;
+            if child == id {
+                break;
+            }
+        }
+        for field in flat {
+            let is_fk = types::lookup(&field.type_name.value).is_some_and(|t| matches!(t.kind, Kind::ForeignKey | Kind::OneToOne));
+            let attname = format!("{}_id", field.name.value);
+            let clash = taken.get(&field.name.value).or_else(|| if is_fk { taken.get(&attname) } else { None });
+            if let Some(owner) = clash {
+                let message = format!("field `{}` clashes with {owner}", field.name.value);
+                self.err_help(file, field.name.pos, message, Some("rename the field; a child model's fields sit beside its parents'".into()));
+            }
+        }
+    }
+
     fn check_abstract_meta(&mut self, id: ModelId) {
         let def = self.model(id);
         if let Some(table) = &def.meta.db_table {
@@ -347,10 +548,19 @@ impl<'a> Resolver<'a> {
         let used = self.concrete_children_of(id);
         if !used {
             let fields: Vec<&FieldDef> = self.flat_fields.get(&id).cloned().unwrap_or_default();
-            let file = self.file(id).to_string();
+            let mut reserved_names = BTreeMap::new();
             for field in fields {
-                if types::lookup(&field.type_name.value).is_none() {
+                let file = self.def_file(field);
+                let Some(ty) = types::lookup(&field.type_name.value) else {
                     self.unknown_type(&file, field);
+                    continue;
+                };
+                self.check_field_name(&file, field, &mut reserved_names);
+                self.check_options(&file, field, ty);
+                if ty.is_relation() {
+                    if let Some(to) = &field.to {
+                        self.lookup(&file, id, to, &format!("field `{}`", field.name.value));
+                    }
                 }
             }
         }
@@ -372,6 +582,9 @@ impl<'a> Resolver<'a> {
 
     fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType, String, String)> {
         // Returns (pk column, pk type, pk rust value type, pk field name).
+        if self.broken.contains(&target) {
+            return None; // inheritance cycle, reported
+        }
         let target_def = self.model(target);
         if let Some(parent) = self.concrete_parent.get(&target) {
             let parent_name = self.model(*parent).name.value.to_lowercase();
@@ -436,9 +649,6 @@ impl<'a> Resolver<'a> {
         let file = self.file(id).to_string();
         let app = self.app(id).to_string();
         let name = def.name.value.clone();
-        if RUST_KEYWORDS.contains(&name.as_str()) {
-            self.err(&file, def.name.pos, format!("model name `{name}` is a Rust keyword"));
-        }
         let table = def.meta.db_table.as_ref().map_or_else(|| format!("{app}_{}", name.to_lowercase()), |t| t.value.clone());
         let mut fields: Vec<Field> = Vec::new();
         let mut enums = Vec::new();
@@ -513,20 +723,20 @@ impl<'a> Resolver<'a> {
             if let Some(pk) = declared_pks.first() {
                 self.err_help(
                     &file,
-                    pk.name.pos,
+                    pk.primary_key.as_ref().map_or(pk.name.pos, |p| p.pos),
                     format!("model `{name}` inherits its primary key from `{}`", parent_def.name.value),
                     Some("remove `primary_key` here; the child's key is the link to its parent".into()),
                 );
             }
         } else if declared_pks.is_empty() {
-            let auto = match self.inherited(id, |m| m.meta.default_auto_field.clone()) {
-                Some(spanned) => match types::lookup(&spanned.value).filter(|t| t.kind == Kind::Auto) {
+            let auto = match self.inherited_in(id, |m| m.meta.default_auto_field.clone()) {
+                Some((spanned, meta_file)) => match types::lookup(&spanned.value).filter(|t| t.kind == Kind::Auto) {
                     Some(t) => t,
                     None => {
                         let help = did_you_mean(&spanned.value, ["AutoField", "BigAutoField", "SmallAutoField"])
                             .unwrap_or_else(|| "use AutoField, BigAutoField or SmallAutoField".into());
                         self.err_help(
-                            &file,
+                            &meta_file,
                             spanned.pos,
                             format!("`default_auto_field` must be an auto field type, not `{}`", spanned.value),
                             Some(help),
@@ -538,7 +748,7 @@ impl<'a> Resolver<'a> {
             };
             if let Some(id_field) = flat.iter().find(|f| f.name.value == "id") {
                 self.err_help(
-                    &file,
+                    &self.def_file(id_field),
                     id_field.name.pos,
                     "`id` can only be used as a field name if the field also sets `primary_key: true`",
                     Some("rename the field, or make it the primary key".into()),
@@ -547,14 +757,18 @@ impl<'a> Resolver<'a> {
             fields.push(auto_field("id", auto));
         }
 
-        let mut reserved_names: BTreeMap<String, Pos> = BTreeMap::new();
+        if self.concrete_parent.contains_key(&id) {
+            self.check_parent_clashes(id, &file, &flat);
+        }
+        let mut reserved_names = BTreeMap::new();
         for field in &flat {
             let Some(ty) = types::lookup(&field.type_name.value) else {
-                self.unknown_type(&file, field);
+                self.unknown_type(&self.def_file(field), field);
                 continue;
             };
-            self.check_field_name(&file, field, &mut reserved_names);
-            self.check_options(&file, field, ty);
+            let field_file = self.def_file(field);
+            self.check_field_name(&field_file, field, &mut reserved_names);
+            self.check_options(&field_file, field, ty);
             match ty.kind {
                 Kind::ManyToMany => {
                     if let Some(m2m) = self.build_many_to_many(id, field, &table) {
@@ -570,7 +784,15 @@ impl<'a> Resolver<'a> {
             }
         }
 
-        self.check_columns(&file, &fields, &flat);
+        self.check_columns(&fields, &flat);
+        self.failed_fields = failed_fields(&flat, &fields, &many_to_many);
+        self.field_names = fields.iter().filter(|f| f.auto).map(|f| f.name.clone()).collect();
+        self.field_names.extend(
+            flat.iter()
+                .filter(|d| !many_to_many.iter().any(|m| m.name == d.name.value))
+                .filter(|d| types::lookup(&d.type_name.value).is_none_or(|t| t.kind != Kind::ManyToMany))
+                .map(|d| d.name.value.clone()),
+        );
         let pk = fields.iter().position(|f| f.primary_key).unwrap_or(0);
         let required = fields
             .iter()
@@ -580,10 +802,10 @@ impl<'a> Resolver<'a> {
             .collect();
         let next_previous = fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
 
-        let str_template = self.inherited(id, |m| m.str_template.clone());
-        let display = str_template.and_then(|t| self.format_template(&file, &t, &fields, "str"));
-        let url_template = self.inherited(id, |m| m.absolute_url.clone());
-        let absolute_url = url_template.and_then(|t| self.format_template(&file, &t, &fields, "absolute_url"));
+        let str_template = self.inherited_in(id, |m| m.str_template.clone());
+        let display = str_template.and_then(|(t, f)| self.format_template(&f, &t, &fields, &many_to_many, "str"));
+        let url_template = self.inherited_in(id, |m| m.absolute_url.clone());
+        let absolute_url = url_template.and_then(|(t, f)| self.format_template(&f, &t, &fields, &many_to_many, "absolute_url"));
 
         let column_of = |field_name: &str, fields: &[Field]| -> Option<String> {
             if field_name == "pk" {
@@ -592,7 +814,7 @@ impl<'a> Resolver<'a> {
             fields.iter().find(|f| f.name == field_name || f.ident == field_name).map(|f| f.column.clone())
         };
         let mut ordering = Vec::new();
-        if let Some(terms) = self.inherited(id, |m| m.meta.ordering.clone()) {
+        if let Some((terms, meta_file)) = self.inherited_in(id, |m| m.meta.ordering.clone()) {
             for term in terms {
                 let (descending, field_name) = match term.value.strip_prefix('-') {
                     Some(rest) => (true, rest),
@@ -600,43 +822,56 @@ impl<'a> Resolver<'a> {
                 };
                 match column_of(field_name, &fields) {
                     Some(column) => ordering.push(ir::OrderingTerm { column, descending }),
-                    None => self.unknown_field_in(&file, &term, field_name, &fields, "`ordering`"),
+                    None => self.unknown_field_in(&meta_file, &term, field_name, &many_to_many, "`ordering`"),
                 }
             }
         }
         let mut get_latest_by = None;
-        if let Some(latest) = self.inherited(id, |m| m.meta.get_latest_by.clone()) {
+        if let Some((latest, meta_file)) = self.inherited_in(id, |m| m.meta.get_latest_by.clone()) {
             let field_name = latest.value.trim_start_matches('-');
             match column_of(field_name, &fields) {
                 Some(column) => get_latest_by = Some(if latest.value.starts_with('-') { format!("-{column}") } else { column }),
-                None => self.unknown_field_in(&file, &latest, field_name, &fields, "`get_latest_by`"),
+                None => self.unknown_field_in(&meta_file, &latest, field_name, &many_to_many, "`get_latest_by`"),
             }
         }
         let mut unique_together = Vec::new();
-        for group in self.inherited(id, |m| Some(m.meta.unique_together.clone()).filter(|g| !g.is_empty())).unwrap_or_default() {
+        let (groups, meta_file) =
+            self.inherited_in(id, |m| Some(m.meta.unique_together.clone()).filter(|g| !g.is_empty())).unwrap_or_default();
+        for group in groups {
             let columns: Vec<String> = group.iter().filter_map(|n| column_of(&n.value, &fields)).collect();
             if columns.len() == group.len() {
                 unique_together.push(columns);
             }
             for name_ref in &group {
                 if column_of(&name_ref.value, &fields).is_none() {
-                    let is_m2m = many_to_many.iter().any(|m: &ir::ManyToMany| m.name == name_ref.value);
-                    if is_m2m {
-                        self.err(&file, name_ref.pos, format!("`unique_together` cannot name the ManyToManyField `{}`", name_ref.value));
-                    } else {
-                        self.unknown_field_in(&file, name_ref, &name_ref.value, &fields, "`unique_together`");
-                    }
+                    self.unknown_field_in(&meta_file, name_ref, &name_ref.value, &many_to_many, "`unique_together`");
                 }
             }
         }
         let mut indexes = Vec::new();
-        for index in self.inherited(id, |m| Some(m.meta.indexes.clone()).filter(|g| !g.is_empty())).unwrap_or_default() {
+        let (index_defs, meta_file) =
+            self.inherited_in(id, |m| Some(m.meta.indexes.clone()).filter(|g| !g.is_empty())).unwrap_or_default();
+        for index in index_defs {
+            if index.fields.is_empty() {
+                self.err_help(&meta_file, index.pos, "an index needs at least one field", Some("write e.g. `{fields: [pub_date]}`".into()));
+            }
+            if let Some(index_name) = &index.name {
+                let owner = format!("{app}.{name}");
+                if let Some(other) = self.index_names.insert(index_name.value.clone(), owner) {
+                    self.err_help(
+                        &meta_file,
+                        index_name.pos,
+                        format!("index name `{}` is already used by an index of `{other}`", index_name.value),
+                        Some("index names are shared by the whole database; choose another".into()),
+                    );
+                }
+            }
             let mut terms = Vec::new();
             for name_ref in &index.fields {
                 let bare = name_ref.value.trim_start_matches('-');
                 match column_of(bare, &fields) {
                     Some(column) => terms.push((column, name_ref.value.starts_with('-'))),
-                    None => self.unknown_field_in(&file, name_ref, bare, &fields, "an index"),
+                    None => self.unknown_field_in(&meta_file, name_ref, bare, &many_to_many, "an index"),
                 }
             }
             if terms.len() == index.fields.len() && !terms.is_empty() {
@@ -648,6 +883,13 @@ impl<'a> Resolver<'a> {
         let verbose_name_plural =
             def.meta.verbose_name_plural.as_ref().map_or_else(|| format!("{verbose_name}s"), |v| v.value.clone());
         let pk_has_default = fields.get(pk).is_some_and(|f| !f.auto && f.django_type == "UUIDField" && !f.default_expr.is_empty());
+        if !fields.iter().any(|f| f.primary_key) {
+            // The declared primary key has an error of its own.
+            if self.diags.is_empty() {
+                self.err(&file, def.name.pos, format!("model `{name}` has no usable primary key"));
+            }
+            return None;
+        }
         let sql = ddl::model_sql(&table, &fields, pk);
         let clone_policies =
             def.clone.iter().map(|(n, p)| ir::ClonePolicy { name: n.value.clone(), policy: p.value.clone() }).collect();
@@ -683,22 +925,90 @@ impl<'a> Resolver<'a> {
         def.meta.db_table.as_ref().map_or_else(|| format!("{}_{}", self.app(id), def.name.value.to_lowercase()), |t| t.value.clone())
     }
 
-    fn unknown_field_in(&mut self, file: &str, at: &Spanned<String>, name: &str, fields: &[Field], context: &str) {
-        let help = did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
+    /// "did you mean" for a name that is not a field of the model being
+    /// built, or the list of its fields when it is short.
+    fn fields_hint(&self, name: &str) -> Option<String> {
+        did_you_mean(name, self.field_names.iter().map(String::as_str)).or_else(|| {
+            let names: Vec<String> = self.field_names.iter().map(|f| format!("`{f}`")).collect();
+            (names.len() <= 12).then(|| format!("fields of this model: {}", names.join(", ")))
+        })
+    }
+
+    fn unknown_field_in(
+        &mut self,
+        file: &str,
+        at: &Spanned<String>,
+        name: &str,
+        many_to_many: &[ir::ManyToMany],
+        context: &str,
+    ) {
+        if many_to_many.iter().any(|m| m.name == name) {
+            self.err_help(
+                file,
+                at.pos,
+                format!("{context} cannot name the ManyToManyField `{name}`"),
+                Some("a many-to-many relation has no column in this table; name a field that has one".into()),
+            );
+            return;
+        }
+        if name == "?" {
+            self.err_help(file, at.pos, format!("{context} cannot use `?` (random order)"), Some("order by a field".into()));
+            return;
+        }
+        if self.failed_fields.contains(name) {
+            return;
+        }
+        if name.contains("__") {
+            self.err_help(
+                file,
+                at.pos,
+                format!("{context} names `{name}`, a lookup across a relation"),
+                Some("only fields of this model can be named here".into()),
+            );
+            return;
+        }
+        let help = self.fields_hint(name);
         self.err_help(file, at.pos, format!("{context} names unknown field `{name}`"), help);
     }
 
-    fn check_field_name(&mut self, file: &str, field: &FieldDef, seen: &mut BTreeMap<String, Pos>) {
+    /// Django's field-name checks (fields.E001, E002, E003), names Rust
+    /// cannot take, and attribute clashes with the fields before (`seen`:
+    /// attribute -> the field that has it and where).
+    fn check_field_name(&mut self, file: &str, field: &FieldDef, seen: &mut BTreeMap<String, (String, Pos)>) {
         let name = &field.name.value;
         let pos = field.name.pos;
         if !is_python_identifier(name) {
-            self.err(file, pos, format!("field name `{name}` is not a valid identifier"));
+            self.err_help(
+                file,
+                pos,
+                format!("field name `{name}` is not a valid identifier"),
+                Some("use letters, digits and underscores, starting with a letter".into()),
+            );
         } else if name.ends_with('_') {
-            self.err_help(file, pos, format!("field name `{name}` ends with an underscore"), Some("Django forbids this (fields.E001)".into()));
+            self.err_help(
+                file,
+                pos,
+                format!("field name `{name}` ends with an underscore"),
+                Some(format!("Django does not allow it (fields.E001); rename it, e.g. `{}`", name.trim_end_matches('_'))),
+            );
         } else if name.contains("__") {
-            self.err_help(file, pos, format!("field name `{name}` contains `__`"), Some("Django uses `__` for lookups (fields.E002)".into()));
+            let mut suggestion = name.clone();
+            while suggestion.contains("__") {
+                suggestion = suggestion.replace("__", "_");
+            }
+            self.err_help(
+                file,
+                pos,
+                format!("field name `{name}` contains `__`"),
+                Some(format!("Django reserves `__` for lookups (fields.E002); rename it, e.g. `{suggestion}`")),
+            );
         } else if name == "pk" {
-            self.err_help(file, pos, "`pk` is reserved and cannot be a field name", Some("`pk` is always the primary key's alias".into()));
+            self.err_help(
+                file,
+                pos,
+                "`pk` is reserved and cannot be a field name",
+                Some("`pk` always names the primary key (fields.E003); rename the field, or make it `primary_key: true` under another name".into()),
+            );
         } else if NON_RAW_KEYWORDS.contains(&name.as_str()) {
             self.err_help(
                 file,
@@ -711,7 +1021,7 @@ impl<'a> Resolver<'a> {
                 file,
                 pos,
                 format!("field name `{name}` starts with an underscore"),
-                Some("generated code keeps its own state in `_`-prefixed names".into()),
+                Some(format!("generated code keeps its own state in `_`-prefixed names; rename it, e.g. `{}`", name.trim_start_matches('_'))),
             );
         }
         let ty = types::lookup(&field.type_name.value);
@@ -722,26 +1032,74 @@ impl<'a> Resolver<'a> {
                 file,
                 pos,
                 format!("relation `{name}` would generate an accessor that clashes with the generated method `{name}()`"),
-                Some(format!("rename the field and keep the column with `db_column: {name}_id`")),
+                Some(relation_rename_help(name, is_fk)),
             );
-        }
-        let attname = if is_fk { format!("{name}_id") } else { name.clone() };
-        if let Some(first) = seen.get(&attname) {
+        } else if (is_fk || is_m2m) && RUST_KEYWORDS.contains(&name.as_str()) && !NON_RAW_KEYWORDS.contains(&name.as_str()) {
+            // The accessor methods are built from the name (`set_<name>`), so
+            // a raw identifier cannot stand in for it as it does for fields.
             self.err_help(
                 file,
                 pos,
-                format!("field `{name}` clashes with another field on attribute `{attname}` (line {})", first.line),
-                Some("a ForeignKey `x` stores its value in `x_id`; rename one of them".into()),
+                format!("relation `{name}` is a Rust keyword and cannot name its accessor methods"),
+                Some(relation_rename_help(name, is_fk)),
             );
+        }
+        if let Some(related_name) = &field.related_name {
+            self.check_related_name(file, related_name);
+        }
+        let attname = if is_fk { format!("{name}_id") } else { name.clone() };
+        let label = match ty {
+            Some(t) if is_fk => format!("{} `{name}`", t.name),
+            _ => format!("field `{name}`"),
+        };
+        if let Some((owner, first)) = seen.get(&attname) {
+            let message = if is_fk {
+                format!("{label} stores its key in `{attname}`, the name of {owner} (line {})", first.line)
+            } else if owner.starts_with("field ") {
+                format!("{label} clashes with {owner} (line {})", first.line)
+            } else {
+                format!("{label} clashes with {owner}, which stores its key in `{attname}` (line {})", first.line)
+            };
+            self.err_help(file, pos, message, Some("rename one of them (Django's models.E006)".into()));
         } else {
-            seen.insert(attname.clone(), pos);
+            seen.insert(attname.clone(), (label.clone(), pos));
         }
         if is_fk && attname != *name {
-            seen.entry(name.clone()).or_insert(pos);
+            seen.entry(name.clone()).or_insert((label, pos));
+        }
+    }
+
+    /// Django's fields.E306 (a related_name is an identifier, or ends with
+    /// `+` to hide the reverse relation), and a name Rust can use.
+    fn check_related_name(&mut self, file: &str, related_name: &Spanned<String>) {
+        let value = related_name.value.as_str();
+        if value.ends_with('+') {
+            let stem = value.trim_end_matches('+');
+            if stem.is_empty() || is_python_identifier(stem) {
+                return;
+            }
+        }
+        if !is_python_identifier(value) {
+            self.err_help(
+                file,
+                related_name.pos,
+                format!("related_name `{value}` is not a valid identifier"),
+                Some("use letters, digits and underscores, e.g. `entries`; end it with `+` to have no reverse accessor".into()),
+            );
+        } else if RUST_KEYWORDS.contains(&value) {
+            self.err_help(
+                file,
+                related_name.pos,
+                format!("related_name `{value}` is a Rust keyword and cannot name the reverse accessor"),
+                Some(format!("choose another name, e.g. `{value}_set`")),
+            );
         }
     }
 
     fn check_options(&mut self, file: &str, field: &FieldDef, ty: &FieldType) {
+        // A required option written under a misspelled key is reported as
+        // the misspelling only.
+        let written = |option: &str| field.written.iter().any(|w| w == option);
         let options: [(&str, Option<Pos>); 10] = [
             ("max_length", field.max_length.as_ref().map(|s| s.pos)),
             ("max_digits", field.max_digits.as_ref().map(|s| s.pos)),
@@ -758,20 +1116,34 @@ impl<'a> Resolver<'a> {
             if let Some(pos) = pos {
                 if !ty.accepts(option) {
                     let help = match option {
-                        "auto_now" | "auto_now_add" => Some("only DateField, DateTimeField and TimeField take it".to_string()),
-                        "max_length" => Some("only CharField, SlugField, EmailField and URLField take it".to_string()),
-                        _ => None,
+                        "auto_now" | "auto_now_add" => "only DateField, DateTimeField and TimeField take it".to_string(),
+                        "max_length" if ty.kind == Kind::Text => format!("{} has no length limit; use CharField for one", ty.name),
+                        "max_length" => "only CharField, SlugField, EmailField and URLField take it".to_string(),
+                        "max_digits" | "decimal_places" => "only DecimalField takes it".to_string(),
+                        "on_delete" if ty.kind == Kind::ManyToMany => {
+                            "rows of a many-to-many table are always deleted with either side; remove it".to_string()
+                        }
+                        "to" | "related_name" | "on_delete" => {
+                            "only relations (ForeignKey, OneToOneField, ManyToManyField) take it".to_string()
+                        }
+                        "through" | "symmetrical" => "only ManyToManyField takes it".to_string(),
+                        _ => "remove it".to_string(),
                     };
-                    self.err_help(file, pos, format!("option `{option}` does not apply to {}", ty.name), help);
+                    self.err_help(file, pos, format!("option `{option}` does not apply to {}", ty.name), Some(help));
                 }
             }
         }
         if let Some(db_constraint) = &field.db_constraint {
             if !ty.is_relation() {
-                self.err(file, db_constraint.pos, format!("option `db_constraint` does not apply to {}", ty.name));
+                self.err_help(
+                    file,
+                    db_constraint.pos,
+                    format!("option `db_constraint` does not apply to {}", ty.name),
+                    Some("only relations take it".into()),
+                );
             }
         }
-        if ty.name == "CharField" && field.max_length.is_none() {
+        if ty.name == "CharField" && field.max_length.is_none() && !written("max_length") {
             self.err_help(
                 file,
                 field.type_name.pos,
@@ -781,43 +1153,74 @@ impl<'a> Resolver<'a> {
         }
         if let Some(max_length) = &field.max_length {
             if max_length.value == 0 && ty.takes_max_length() {
-                self.err(file, max_length.pos, "`max_length` must be a positive integer");
+                self.err_help(file, max_length.pos, "`max_length` must be a positive integer", Some("write e.g. `max_length: 100`".into()));
             }
         }
         if ty.kind == Kind::Decimal {
+            if let Some(digits) = field.max_digits.as_ref().filter(|d| d.value == 0) {
+                self.err_help(file, digits.pos, "`max_digits` must be a positive integer", Some("write e.g. `max_digits: 10`".into()));
+            }
             match (&field.max_digits, &field.decimal_places) {
-                (Some(digits), Some(places)) if places.value > digits.value => self.err(
+                (Some(digits), Some(places)) if places.value > digits.value => self.err_help(
                     file,
                     places.pos,
                     format!("`decimal_places` ({}) is greater than `max_digits` ({})", places.value, digits.value),
+                    Some(format!(
+                        "`max_digits` counts every digit, those after the point included; raise it to at least {}, or lower `decimal_places`",
+                        places.value
+                    )),
                 ),
                 (Some(_), Some(_)) => {}
-                _ => self.err_help(
-                    file,
-                    field.type_name.pos,
-                    format!("DecimalField `{}` needs `max_digits` and `decimal_places`", field.name.value),
-                    Some("add e.g. `max_digits: 10, decimal_places: 2`".into()),
-                ),
+                (digits, places) => {
+                    let missing: Vec<&str> = [("max_digits", digits.is_none()), ("decimal_places", places.is_none())]
+                        .into_iter()
+                        .filter(|(option, absent)| *absent && !written(option))
+                        .map(|(option, _)| option)
+                        .collect();
+                    if !missing.is_empty() {
+                        let listed: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+                        self.err_help(
+                            file,
+                            field.type_name.pos,
+                            format!("DecimalField `{}` needs {}", field.name.value, listed.join(" and ")),
+                            Some("add e.g. `max_digits: 10, decimal_places: 2`".into()),
+                        );
+                    }
+                }
             }
         }
         let auto_now = FieldDef::flag(&field.auto_now);
         let auto_now_add = FieldDef::flag(&field.auto_now_add);
         if auto_now && auto_now_add {
             let pos = field.auto_now_add.as_ref().map_or(field.name.pos, |s| s.pos);
-            self.err_help(file, pos, "`auto_now` and `auto_now_add` are mutually exclusive", Some("keep one of them".into()));
-        }
-        if (auto_now || auto_now_add) && field.default.is_some() {
-            let pos = field.default.as_ref().map_or(field.name.pos, Node::pos);
             self.err_help(
                 file,
                 pos,
-                "`default` cannot be combined with `auto_now` or `auto_now_add`",
+                "`auto_now` and `auto_now_add` are mutually exclusive",
+                Some("keep `auto_now` to set the value on every save, or `auto_now_add` to set it on creation only".into()),
+            );
+        }
+        if (auto_now || auto_now_add) && field.default.is_some() {
+            let pos = field.default.as_ref().map_or(field.name.pos, Node::pos);
+            let option = if auto_now { "auto_now" } else { "auto_now_add" };
+            self.err_help(
+                file,
+                pos,
+                format!("`default` cannot be combined with `{option}`"),
                 Some("the value is set on save; remove `default`".into()),
             );
         }
         if FieldDef::flag(&field.primary_key) && FieldDef::flag(&field.null) {
             let pos = field.null.as_ref().map_or(field.name.pos, |s| s.pos);
-            self.err(file, pos, "a primary key cannot be `null: true`");
+            self.err_help(file, pos, "a primary key cannot be `null: true`", Some("remove `null: true`".into()));
+        }
+        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.is_relation()) {
+            self.err_help(
+                file,
+                primary_key.pos,
+                format!("{} `{}` cannot be the primary key: modelgen does not support relations as primary keys", ty.name, field.name.value),
+                Some("remove `primary_key: true` (add `unique: true` to keep one row per target); the model gets an `id`".into()),
+            );
         }
         if ty.kind == Kind::Auto && !FieldDef::flag(&field.primary_key) {
             self.err_help(
@@ -828,7 +1231,7 @@ impl<'a> Resolver<'a> {
             );
         }
         if ty.is_relation() {
-            if field.to.is_none() {
+            if field.to.is_none() && !written("to") {
                 self.err_help(
                     file,
                     field.type_name.pos,
@@ -836,18 +1239,18 @@ impl<'a> Resolver<'a> {
                     Some("name the target model, e.g. `to: Blog` or `to: otherapp.Model`".into()),
                 );
             }
-            if field.choices.is_some() {
-                let pos = field.choices.as_ref().map_or(field.name.pos, |s| s.pos);
-                self.err(file, pos, format!("`choices` does not apply to {}", ty.name));
+            if let Some(choices) = &field.choices {
+                self.err_help(file, choices.pos, format!("`choices` does not apply to {}", ty.name), Some("remove it".into()));
             }
         }
         if matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne) {
             match &field.on_delete {
+                None if written("on_delete") => {}
                 None => self.err_help(
                     file,
                     field.type_name.pos,
                     format!("{} `{}` needs `on_delete`", ty.name, field.name.value),
-                    Some("one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING".into()),
+                    Some("add `on_delete:` with one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING".into()),
                 ),
                 Some(on_delete) => match on_delete.value.as_str() {
                     "SET_NULL" if !FieldDef::flag(&field.null) => self.err_help(
@@ -864,6 +1267,7 @@ impl<'a> Resolver<'a> {
                     ),
                     value if !ON_DELETE.iter().any(|(d, _)| *d == value) => {
                         let help = did_you_mean(value, ON_DELETE.iter().map(|(d, _)| *d))
+                            .or_else(|| did_you_mean(&value.to_uppercase(), ON_DELETE.iter().map(|(d, _)| *d)))
                             .unwrap_or_else(|| "one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING".into());
                         self.err_help(file, on_delete.pos, format!("unknown on_delete `{value}`"), Some(help));
                     }
@@ -873,30 +1277,41 @@ impl<'a> Resolver<'a> {
         }
         if ty.kind == Kind::ManyToMany {
             if let Some(unique) = field.unique.as_ref().filter(|u| u.value) {
-                self.err(file, unique.pos, "a ManyToManyField cannot be `unique`");
+                self.err_help(
+                    file,
+                    unique.pos,
+                    "a ManyToManyField cannot be `unique`",
+                    Some("its table already holds each pair once; remove `unique`".into()),
+                );
             }
             if let Some(null) = field.null.as_ref().filter(|u| u.value) {
                 self.err_help(file, null.pos, "`null` has no effect on a ManyToManyField", Some("remove it".into()));
             }
             if let Some(default) = &field.default {
-                self.err(file, default.pos(), "a ManyToManyField cannot have a `default`");
+                self.err_help(file, default.pos(), "a ManyToManyField cannot have a `default`", Some("remove it".into()));
             }
         }
     }
 
-    fn check_columns(&mut self, file: &str, fields: &[Field], defs: &[&FieldDef]) {
+    fn check_columns(&mut self, fields: &[Field], defs: &[&FieldDef]) {
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        let def_of = |name: &str| defs.iter().find(|d| d.name.value == name);
         for field in fields {
             if let Some(other) = seen.insert(field.column.as_str(), field.name.as_str()) {
                 if other == field.name {
                     continue;
                 }
-                let pos = defs
-                    .iter()
-                    .find(|d| d.name.value == field.name)
-                    .map_or_else(Pos::default, |d| d.db_column.as_ref().map_or(d.name.pos, |c| c.pos));
+                // Without a `db_column` on either side the columns are the
+                // attribute names, whose clash is reported by the name checks.
+                let explicit = |name: &str| def_of(name).is_some_and(|d| d.db_column.is_some());
+                if !explicit(&field.name) && !explicit(other) {
+                    continue;
+                }
+                let Some(def) = def_of(&field.name) else { continue };
+                let pos = def.db_column.as_ref().map_or(def.name.pos, |c| c.pos);
+                let file = self.def_file(def);
                 self.err_help(
-                    file,
+                    &file,
                     pos,
                     format!("field `{}` uses column `{}`, which field `{other}` already uses", field.name, field.column),
                     Some("give one of them another `db_column`".into()),
@@ -906,7 +1321,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn build_field(&mut self, id: ModelId, def: &FieldDef, ty: &'static FieldType) -> Option<(Field, Option<ChoiceEnum>)> {
-        let file = self.file(id).to_string();
+        let file = self.def_file(def);
         let model_name = self.model(id).name.value.clone();
         let name = def.name.value.clone();
         let null = FieldDef::flag(&def.null);
@@ -927,11 +1342,10 @@ impl<'a> Resolver<'a> {
         let mut related_sql = None;
         let mut copy = ty.is_copy();
         if is_fk {
-            let target = def.to.as_ref().and_then(|to| self.lookup(id, to, &format!("field `{name}`")));
+            let target = def.to.as_ref().and_then(|to| self.lookup(&file, id, to, &format!("field `{name}`")));
             let target = target.map(|t| Target { id: t })?;
             if self.model(target.id).meta.is_abstract {
-                let to = def.to.as_ref()?;
-                self.err(&file, to.pos, format!("field `{name}` points at the abstract model `{}`, which has no table", to.value));
+                self.abstract_target(&file, def, target.id);
                 return None;
             }
             let (target_column, target_type, rust, _) = self.target_pk(target.id)?;
@@ -964,7 +1378,8 @@ impl<'a> Resolver<'a> {
         }
 
         let mut choice_enum = None;
-        if let Some(choices) = &def.choices {
+        // Choices on a relation are reported by `check_options`.
+        if let Some(choices) = def.choices.as_ref().filter(|_| !ty.is_relation()) {
             choice_enum = self.build_choices(&file, &model_name, def, ty, &choices.value);
             if let Some(e) = &choice_enum {
                 value_type = e.name.clone();
@@ -1033,40 +1448,80 @@ impl<'a> Resolver<'a> {
         choices: &[crate::schema::ChoiceDef],
     ) -> Option<ChoiceEnum> {
         let is_text = ty.kind == Kind::Text;
+        let choices_pos = def.choices.as_ref().map_or(def.name.pos, |c| c.pos);
         if !is_text && ty.kind != Kind::Integer {
-            let pos = def.choices.as_ref().map_or(def.name.pos, |c| c.pos);
-            self.err(file, pos, format!("choices are supported on text and integer fields, not {}", ty.name));
+            self.err_help(
+                file,
+                choices_pos,
+                format!("choices are supported on text and integer fields, not {}", ty.name),
+                Some("remove `choices`, or use a CharField or IntegerField".into()),
+            );
+            return None;
+        }
+        if choices.is_empty() {
+            self.err_help(
+                file,
+                choices_pos,
+                format!("`choices` of `{}` is empty", def.name.value),
+                Some("list at least one [value, label] pair, or remove `choices`".into()),
+            );
             return None;
         }
         let mut variants: Vec<ChoiceVariant> = Vec::new();
-        let mut seen_values = BTreeSet::new();
+        let mut seen_values: BTreeMap<String, Pos> = BTreeMap::new();
         for choice in choices {
-            let Node::Scalar { value, plain, pos } = &choice.value else { continue };
+            let Node::Scalar { value, plain, pos, .. } = &choice.value else { continue };
             let literal = if is_text {
-                if let Some(max_length) = def.max_length.as_ref().map(|m| m.value) {
+                if let Some(max_length) = def.max_length.as_ref().map(|m| m.value).or(ty.default_max_length) {
                     if value.chars().count() > max_length as usize {
-                        self.err(file, *pos, format!("choice value `{value}` is longer than max_length {max_length}"));
+                        self.err_help(
+                            file,
+                            *pos,
+                            format!("choice value `{value}` is longer than max_length {max_length}"),
+                            Some(format!("shorten the value, or raise `max_length` to at least {}", value.chars().count())),
+                        );
                     }
                 }
                 format!("{value:?}")
             } else {
                 match value.parse::<i64>() {
-                    Ok(n) if *plain => n.to_string(),
+                    Ok(n) if *plain => {
+                        if let Some(range) = integer_range(ty).filter(|r| !r.contains(&n)) {
+                            self.err_help(
+                                file,
+                                *pos,
+                                format!("choice value {n} is out of range for {}", ty.name),
+                                Some(format!("{} holds {} to {}", ty.name, range.start(), range.end())),
+                            );
+                        }
+                        n.to_string()
+                    }
                     _ => {
                         self.err_help(
                             file,
                             *pos,
-                            format!("choice value `{value}` is not an integer, but `{}` is a {}", def.name.value, ty.name),
+                            format!(
+                                "choice value `{value}` is not an integer, but `{}` is {} {}",
+                                def.name.value,
+                                article(ty.name),
+                                ty.name
+                            ),
                             Some("write the value as a number, e.g. `[1, Low]`".into()),
                         );
                         continue;
                     }
                 }
             };
-            if !seen_values.insert(literal.clone()) {
-                self.err(file, *pos, format!("duplicate choice value `{value}`"));
+            if let Some(first) = seen_values.get(&literal) {
+                self.err_help(
+                    file,
+                    *pos,
+                    format!("duplicate choice value `{value}` (first at line {}, column {})", first.line, first.col),
+                    Some("each value can be chosen once; remove or change one of the pairs".into()),
+                );
                 continue;
             }
+            seen_values.insert(literal.clone(), *pos);
             let mut ident = choice.label.value.to_upper_camel_case();
             if ident.is_empty() || !ident.starts_with(|c: char| c.is_ascii_alphabetic()) || ident == "Other" {
                 ident = format!("V{}", value.to_upper_camel_case());
@@ -1130,22 +1585,43 @@ impl<'a> Resolver<'a> {
             );
             return None;
         }
-        let Node::Scalar { value, plain, pos } = node else {
+        let Node::Scalar { value, plain, pos, .. } = node else {
             if ty.kind == Kind::Json {
                 let json = node_to_json(node);
                 let expr = format!("::modelgen_runtime::serde_json::json!({json})");
                 return Some((wrap_some(&expr, null), None));
             }
-            self.err(file, node.pos(), format!("default for `{}` must be a single value, found {}", def.name.value, node.kind_name()));
+            self.err_help(
+                file,
+                node.pos(),
+                format!("default for `{}` must be a single value, found {}", def.name.value, node.kind_name()),
+                Some("only a JSONField takes a list or mapping as its default".into()),
+            );
             return None;
         };
         let (value, plain, pos) = (value.as_str(), *plain, *pos);
+        // A ForeignKey's default is a primary key of its target.
+        let text_key = matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne) && value_type == "String";
         let wrong = |this: &mut Self, expected: &str| {
-            let help = if plain && ty.kind == Kind::Text { Some(format!("quote it: '{value}'")) } else { None };
+            let number_like = value.parse::<f64>().is_ok() || value == "true" || value == "false";
+            let help = match ty.kind {
+                Kind::Text => Some(format!("quote it: '{value}'")),
+                _ if !plain && number_like => Some(format!("remove the quotes: `{value}`")),
+                Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => Some("write a whole number, e.g. `default: 0`".into()),
+                Kind::Float => Some("write a number, e.g. `default: 0.5`".into()),
+                Kind::Decimal => Some("write a decimal number, e.g. `default: 9.99`".into()),
+                Kind::Boolean => Some("write `default: true` or `default: false`".into()),
+                Kind::Date => Some("write e.g. `default: 2024-01-31`, or `default: today`".into()),
+                Kind::DateTime => Some("a fixed datetime default is not supported; use `now`, or `auto_now_add: true`".into()),
+                Kind::Time => Some("a fixed time default is not supported; use `now`".into()),
+                Kind::Duration => Some("write a whole number of seconds, e.g. `default: 3600`".into()),
+                Kind::Uuid => Some("`uuid4` gives each row a new random UUID".into()),
+                _ => None,
+            };
             this.err_help(
                 file,
                 pos,
-                format!("default `{value}` is not {expected}, but `{}` is a {}", def.name.value, ty.name),
+                format!("default `{value}` is not {expected}, but `{}` is {} {}", def.name.value, article(ty.name), ty.name),
                 help,
             );
             None
@@ -1170,7 +1646,22 @@ impl<'a> Resolver<'a> {
         let looks_non_string = plain && (value.parse::<f64>().is_ok() || value == "true" || value == "false");
         let (expr, stat) = match ty.kind {
             Kind::Text if looks_non_string => return wrong(self, "a string"),
-            Kind::Text => (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})"))),
+            Kind::Text => {
+                let max_length = def.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).filter(|_| ty.takes_max_length());
+                if let Some(max_length) = max_length.filter(|m| value.chars().count() > *m as usize) {
+                    self.err_help(
+                        file,
+                        pos,
+                        format!("default `{value}` is longer than `max_length` {max_length} of `{}`", def.name.value),
+                        Some(format!("shorten the default, or raise `max_length` to at least {}", value.chars().count())),
+                    );
+                    return None;
+                }
+                (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
+            }
+            Kind::ForeignKey | Kind::OneToOne if text_key => {
+                (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
+            }
             Kind::Binary => (format!("{value:?}.as_bytes().to_vec()"), None),
             Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => {
                 let Ok(n) = value.parse::<i64>() else { return wrong(self, "an integer") };
@@ -1185,7 +1676,16 @@ impl<'a> Resolver<'a> {
                     _ => !ty.name.starts_with("Positive") || n >= 0,
                 };
                 if !in_range {
-                    self.err(file, pos, format!("default {n} is out of range for {}", ty.name));
+                    let help = integer_range(ty)
+                        .or_else(|| match value_type {
+                            "i16" => Some(i64::from(i16::MIN)..=i64::from(i16::MAX)),
+                            "i32" => Some(i64::from(i32::MIN)..=i64::from(i32::MAX)),
+                            "u16" => Some(0..=i64::from(u16::MAX)),
+                            "u32" => Some(0..=i64::from(u32::MAX)),
+                            _ => None,
+                        })
+                        .map(|r| format!("{} holds {} to {}", ty.name, r.start(), r.end()));
+                    self.err_help(file, pos, format!("default {n} is out of range for {}", ty.name), help);
                     return None;
                 }
                 (format!("{n}{}", suffix_for(value_type)), Some(format!("DefaultValue::Integer({n})")))
@@ -1198,8 +1698,30 @@ impl<'a> Resolver<'a> {
                 (format!("{f:?}_f64"), Some(format!("DefaultValue::Real({f:?})")))
             }
             Kind::Decimal => {
-                if value.parse::<f64>().is_err() {
+                if value.parse::<f64>().is_err() || !value.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) {
                     return wrong(self, "a decimal number");
+                }
+                if let (Some(digits), Some(places)) = (&def.max_digits, &def.decimal_places) {
+                    let unsigned = value.trim_start_matches(['-', '+']);
+                    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+                    let whole_digits = whole.trim_start_matches('0').len() as u32;
+                    let fraction_digits = fraction.trim_end_matches('0').len() as u32;
+                    let whole_allowed = digits.value.saturating_sub(places.value);
+                    if fraction_digits > places.value || whole_digits > whole_allowed {
+                        self.err_help(
+                            file,
+                            pos,
+                            format!(
+                                "default `{value}` does not fit `max_digits: {}, decimal_places: {}` of `{}`",
+                                digits.value, places.value, def.name.value
+                            ),
+                            Some(format!(
+                                "at most {whole_allowed} digit(s) before the point and {} after it",
+                                places.value
+                            )),
+                        );
+                        return None;
+                    }
                 }
                 (
                     format!("::modelgen_runtime::rust_decimal::Decimal::from_str_exact({value:?}).unwrap_or_default()"),
@@ -1217,7 +1739,7 @@ impl<'a> Resolver<'a> {
                     format!("::modelgen_runtime::chrono::NaiveDate::parse_from_str({value:?}, \"%Y-%m-%d\").unwrap_or_default()"),
                     Some(format!("DefaultValue::Text({value:?})")),
                 ),
-                _ => return wrong(self, "a date (`YYYY-MM-DD` or `today`)"),
+                _ => return wrong(self, "a valid date (`YYYY-MM-DD` or `today`)"),
             },
             Kind::DateTime => match value {
                 "now" => ("::modelgen_runtime::now()".into(), None),
@@ -1248,13 +1770,22 @@ impl<'a> Resolver<'a> {
     }
 
     fn build_many_to_many(&mut self, id: ModelId, def: &FieldDef, table: &str) -> Option<ir::ManyToMany> {
-        let file = self.file(id).to_string();
+        let file = self.def_file(def);
         let name = def.name.value.clone();
         let model_lower = self.model(id).name.value.to_lowercase();
-        let target = self.lookup(id, def.to.as_ref()?, &format!("field `{name}`"))?;
+        let target = self.lookup(&file, id, def.to.as_ref()?, &format!("field `{name}`"))?;
+        if self.model(target).meta.is_abstract {
+            self.abstract_target(&file, def, target);
+            return None;
+        }
         if let Some(symmetrical) = &def.symmetrical {
             if target != id {
-                self.err(&file, symmetrical.pos, "`symmetrical` only applies to a ManyToManyField to `self`");
+                self.err_help(
+                    &file,
+                    symmetrical.pos,
+                    "`symmetrical` only applies to a ManyToManyField to `self`",
+                    Some("remove it; a relation between two models is never symmetrical".into()),
+                );
             }
         }
         let target_lower = self.model(target).name.value.to_lowercase();
@@ -1275,7 +1806,7 @@ impl<'a> Resolver<'a> {
                 (s, t, format!("{table}_{name}"), None, true)
             }
             Some(through_ref) => {
-                let through = self.lookup(id, through_ref, &format!("`through` of `{name}`"))?;
+                let through = self.lookup(&file, id, through_ref, &format!("`through` of `{name}`"))?;
                 let through_fields = self.flat_fields.get(&through).cloned().unwrap_or_default();
                 let fk_to = |wanted: ModelId, this: &mut Self| -> Vec<String> {
                     through_fields
@@ -1303,10 +1834,15 @@ impl<'a> Resolver<'a> {
                     return None;
                 }
                 if target != id && (to_source.len() > 1 || to_target.len() > 1) {
-                    self.err(
+                    self.err_help(
                         &file,
                         through_ref.pos,
                         format!("through model `{through_name}` has more than one ForeignKey to one side of `{name}`; modelgen cannot tell which to use"),
+                        Some(format!(
+                            "keep one ForeignKey to `{}` and one to `{}` in `{through_name}` (`through_fields` is not supported)",
+                            self.model(id).name.value,
+                            self.model(target).name.value
+                        )),
                     );
                     return None;
                 }
@@ -1333,6 +1869,28 @@ impl<'a> Resolver<'a> {
         })
     }
 
+    /// A relation pointing at an abstract model, which has no table.
+    fn abstract_target(&mut self, file: &str, def: &FieldDef, target: ModelId) {
+        let Some(to) = def.to.as_ref() else { return };
+        let children: Vec<String> = self
+            .models
+            .values()
+            .filter(|&&m| self.parent_of(m) == Some(target) && !self.model(m).meta.is_abstract)
+            .map(|&m| format!("`{}`", self.model(m).name.value))
+            .collect();
+        let help = if children.is_empty() {
+            "point at a concrete model, or drop `abstract: true` from the target".to_string()
+        } else {
+            format!("point at a concrete model that extends it: {}", children.join(", "))
+        };
+        self.err_help(
+            file,
+            to.pos,
+            format!("field `{}` points at the abstract model `{}`, which has no table", def.name.value, to.value),
+            Some(help),
+        );
+    }
+
     /// `lookup` without reporting errors.
     fn peek(&self, from: ModelId, text: &str) -> Option<ModelId> {
         if text == "self" {
@@ -1346,25 +1904,35 @@ impl<'a> Resolver<'a> {
     }
 
     /// `{name} ({pub_date})` -> a format string and the fields it reads.
-    fn format_template(&mut self, file: &str, template: &Spanned<String>, fields: &[Field], key: &str) -> Option<FormatTemplate> {
+    /// Errors point at the placeholder inside the string when its text can be
+    /// located, else at the string.
+    fn format_template(
+        &mut self,
+        file: &str,
+        template: &Spanned<String>,
+        fields: &[Field],
+        many_to_many: &[ir::ManyToMany],
+        key: &str,
+    ) -> Option<FormatTemplate> {
         let mut format = String::new();
         let mut args = Vec::new();
-        let mut chars = template.value.chars().peekable();
+        let mut chars = template.value.chars().enumerate().peekable();
         let mut ok = true;
-        while let Some(c) = chars.next() {
+        while let Some((offset, c)) = chars.next() {
+            let at = template.pos_at(offset);
             match c {
-                '{' if chars.peek() == Some(&'{') => {
+                '{' if chars.peek().map(|(_, n)| *n) == Some('{') => {
                     chars.next();
                     format.push_str("{{");
                 }
-                '}' if chars.peek() == Some(&'}') => {
+                '}' if chars.peek().map(|(_, n)| *n) == Some('}') => {
                     chars.next();
                     format.push_str("}}");
                 }
                 '{' => {
                     let mut name = String::new();
                     let mut closed = false;
-                    for n in chars.by_ref() {
+                    for (_, n) in chars.by_ref() {
                         if n == '}' {
                             closed = true;
                             break;
@@ -1372,43 +1940,102 @@ impl<'a> Resolver<'a> {
                         name.push(n);
                     }
                     if !closed {
-                        self.err_help(file, template.pos, format!("unclosed `{{` in `{key}`"), Some("write `{{` for a literal brace".into()));
+                        self.err_help(
+                            file,
+                            at,
+                            format!("unclosed `{{` in `{key}`"),
+                            Some("close the placeholder with `}`, or write `{{` for a literal brace".into()),
+                        );
                         return None;
                     }
-                    let found = if name == "pk" {
-                        fields.iter().find(|f| f.primary_key)
-                    } else {
-                        fields.iter().find(|f| f.name == name || f.plain_ident == name)
-                    };
-                    match found {
-                        Some(f) if f.relation.is_some() && f.name == name && !f.primary_key => {
-                            ok = false;
-                            self.err_help(
-                                file,
-                                template.pos,
-                                format!("`{key}` placeholder `{{{name}}}` names a relation"),
-                                Some(format!("use `{{{name}_id}}` for the stored key")),
-                            );
-                        }
-                        Some(f) => {
-                            format.push_str("{}");
-                            args.push(f.ident.clone());
-                        }
-                        None => {
-                            ok = false;
-                            let help = did_you_mean(&name, fields.iter().map(|f| f.name.as_str()));
-                            self.err_help(file, template.pos, format!("`{key}` placeholder `{{{name}}}` names no field"), help);
-                        }
-                    }
+                    ok &= self.placeholder(file, at, &name, fields, many_to_many, key, &mut format, &mut args);
                 }
                 '}' => {
                     ok = false;
-                    self.err_help(file, template.pos, format!("unmatched `}}` in `{key}`"), Some("write `}}` for a literal brace".into()));
+                    self.err_help(
+                        file,
+                        at,
+                        format!("unmatched `}}` in `{key}`"),
+                        Some("open the placeholder with `{`, or write `}}` for a literal brace".into()),
+                    );
                 }
                 other => format.push(other),
             }
         }
         ok.then_some(FormatTemplate { format, args })
+    }
+
+    /// One `{name}` of a `str` or `absolute_url` template; false when it is an error.
+    #[allow(clippy::too_many_arguments)]
+    fn placeholder(
+        &mut self,
+        file: &str,
+        at: Pos,
+        name: &str,
+        fields: &[Field],
+        many_to_many: &[ir::ManyToMany],
+        key: &str,
+        format: &mut String,
+        args: &mut Vec<String>,
+    ) -> bool {
+        let find = |name: &str| {
+            if name == "pk" {
+                fields.iter().find(|f| f.primary_key)
+            } else {
+                fields.iter().find(|f| f.name == name || f.plain_ident == name)
+            }
+        };
+        if name.trim().is_empty() {
+            self.err_help(
+                file,
+                at,
+                format!("empty placeholder `{{{name}}}` in `{key}`"),
+                Some("name a field inside the braces, e.g. `{id}`".into()),
+            );
+            return false;
+        }
+        if let Some((field_name, _)) = name.split_once([':', '!']) {
+            if find(field_name.trim()).is_some() {
+                self.err_help(
+                    file,
+                    at,
+                    format!("`{key}` placeholder `{{{name}}}` has a format spec, which is not supported"),
+                    Some(format!("write `{{{}}}`", field_name.trim())),
+                );
+                return false;
+            }
+        }
+        match find(name) {
+            Some(f) if f.relation.is_some() && f.name == name && !f.primary_key => {
+                self.err_help(
+                    file,
+                    at,
+                    format!("`{key}` placeholder `{{{name}}}` names a relation"),
+                    Some(format!("use `{{{name}_id}}` for the stored key")),
+                );
+                false
+            }
+            Some(f) => {
+                format.push_str("{}");
+                args.push(f.ident.clone());
+                true
+            }
+            None if self.failed_fields.contains(name) => false,
+            None if many_to_many.iter().any(|m| m.name == name) => {
+                self.err_help(
+                    file,
+                    at,
+                    format!("`{key}` placeholder `{{{name}}}` names the ManyToManyField `{name}`"),
+                    Some("a many-to-many relation has no single value to show; name a field".into()),
+                );
+                false
+            }
+            None => {
+                let help = self.fields_hint(name);
+                self.err_help(file, at, format!("`{key}` placeholder `{{{name}}}` names no field"), help);
+                false
+            }
+        }
     }
 
     /// Fill in reverse accessors and check they clash with nothing.
@@ -1473,6 +2100,10 @@ impl<'a> Resolver<'a> {
             }
         }
         for (target_id, reverse, source_id, field_name) in additions {
+            // Django: a related_name ending with `+` means no reverse accessor.
+            if reverse.accessor.ends_with('+') {
+                continue;
+            }
             let source_file = self.file(source_id).to_string();
             let pos = self
                 .flat_fields
@@ -1517,7 +2148,7 @@ impl<'a> Resolver<'a> {
                     self.err_help(
                         &file,
                         name.pos,
-                        format!("clone policy for the primary key `{}`", name.value),
+                        format!("the primary key `{}` cannot have a clone policy", name.value),
                         Some("a copy always gets a new primary key; remove this line".into()),
                     );
                     continue;
@@ -1578,6 +2209,10 @@ impl<'a> Resolver<'a> {
                 }
                 (None, Some(_), _) => (MANY_TO_MANY_POLICIES, "a many-to-many relation"),
                 (None, None, Some(_)) => (REVERSE_POLICIES, "a reverse relation"),
+                (None, None, None) if self.flat_fields.get(&id).is_some_and(|fs| fs.iter().any(|f| f.name.value == name.value)) => {
+                    // The field exists but has errors of its own.
+                    continue;
+                }
                 (None, None, None) => {
                     let mut names: Vec<&str> = model.fields.iter().map(|f| f.name.as_str()).collect();
                     names.extend(model.many_to_many.iter().map(|m| m.name.as_str()));
@@ -1589,14 +2224,43 @@ impl<'a> Resolver<'a> {
             };
             if !allowed.contains(&policy.value.as_str()) {
                 let help = did_you_mean(&policy.value, allowed.iter().copied()).unwrap_or_else(|| format!("one of: {}", allowed.join(", ")));
-                self.err_help(
-                    &file,
-                    policy.pos,
-                    format!("clone policy `{}` does not apply to {what} (`{}`)", policy.value, name.value),
-                    Some(help),
-                );
+                let known = [FIELD_POLICIES, FORWARD_RELATION_POLICIES, MANY_TO_MANY_POLICIES, REVERSE_POLICIES]
+                    .iter()
+                    .any(|policies| policies.contains(&policy.value.as_str()));
+                let message = if known {
+                    format!("clone policy `{}` does not apply to {what} (`{}`)", policy.value, name.value)
+                } else {
+                    format!("unknown clone policy `{}` for `{}`", policy.value, name.value)
+                };
+                self.err_help(&file, policy.pos, message, Some(help));
             }
         }
+    }
+}
+
+/// Declared fields that did not make it into the built model (each has
+/// been reported), with the `_id` attribute of relations.
+fn failed_fields(flat: &[&FieldDef], fields: &[Field], many_to_many: &[ir::ManyToMany]) -> BTreeSet<String> {
+    flat.iter()
+        .filter(|d| !fields.iter().any(|f| f.name == d.name.value) && !many_to_many.iter().any(|m| m.name == d.name.value))
+        .flat_map(|d| [d.name.value.clone(), format!("{}_id", d.name.value)])
+        .collect()
+}
+
+fn relation_rename_help(name: &str, is_fk: bool) -> String {
+    if is_fk {
+        format!("rename the field and keep the column with `db_column: {name}_id`")
+    } else {
+        "rename the field".into()
+    }
+}
+
+/// `a` or `an` before a field type name, as it is read aloud.
+fn article(type_name: &str) -> &'static str {
+    if type_name.starts_with(['A', 'E', 'I', 'O']) {
+        "an"
+    } else {
+        "a"
     }
 }
 
@@ -1650,6 +2314,19 @@ fn order_apps(apps: Vec<App>) -> Vec<App> {
     ordered
 }
 
+/// The values an integer field type holds (Django's ranges for the sized
+/// and positive types), or `None` for one that takes any `i64`.
+fn integer_range(ty: &FieldType) -> Option<std::ops::RangeInclusive<i64>> {
+    match ty.name {
+        "SmallIntegerField" => Some(i64::from(i16::MIN)..=i64::from(i16::MAX)),
+        "IntegerField" => Some(i64::from(i32::MIN)..=i64::from(i32::MAX)),
+        "PositiveSmallIntegerField" => Some(0..=i64::from(u16::MAX)),
+        "PositiveIntegerField" => Some(0..=i64::from(u32::MAX)),
+        "PositiveBigIntegerField" => Some(0..=i64::MAX),
+        _ => None,
+    }
+}
+
 fn wrap_some(expr: &str, null: bool) -> String {
     if null {
         format!("Some({expr})")
@@ -1668,13 +2345,29 @@ fn suffix_for(value_type: &str) -> &'static str {
     }
 }
 
+/// `YYYY-MM-DD` naming a real calendar day.
 fn is_date(value: &str) -> bool {
     let parts: Vec<&str> = value.split('-').collect();
-    parts.len() == 3
+    if !(parts.len() == 3
         && parts[0].len() == 4
         && parts[1].len() == 2
         && parts[2].len() == 2
-        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit())))
+    {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>()) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1 && (1..=days_in_month).contains(&day)
 }
 
 fn node_to_json(node: &Node) -> String {

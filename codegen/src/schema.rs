@@ -3,18 +3,26 @@
 //! This layer only checks shape (keys known, values of the right YAML kind).
 //! Names are resolved and meaning is checked in `resolve`.
 
-use crate::diagnostics::{did_you_mean, Diagnostics};
+use crate::diagnostics::{closest, did_you_mean, Diagnostics};
 use crate::yaml::{Node, Pos};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned<T> {
     pub value: T,
     pub pos: Pos,
+    /// For a string written verbatim on one line: where its first character is.
+    pub text_start: Option<Pos>,
 }
 
 impl<T> Spanned<T> {
     pub fn new(value: T, pos: Pos) -> Self {
-        Spanned { value, pos }
+        Spanned { value, pos, text_start: None }
+    }
+
+    /// The position of the character `offset` characters into the value,
+    /// or of the whole value when its text cannot be located exactly.
+    pub fn pos_at(&self, offset: usize) -> Pos {
+        self.text_start.map_or(self.pos, |start| Pos { line: start.line, col: start.col + offset })
     }
 }
 
@@ -90,6 +98,10 @@ pub struct FieldDef {
     pub through: Option<Spanned<String>>,
     pub symmetrical: Option<Spanned<bool>>,
     pub db_constraint: Option<Spanned<bool>>,
+    /// Options written for this field, valid or not, plus the known option a
+    /// misspelled one most likely meant: a missing required option that was
+    /// written (`max_lenght: 10`) is reported once, as the misspelling.
+    pub written: Vec<String>,
 }
 
 impl FieldDef {
@@ -139,14 +151,19 @@ pub const FIELD_OPTIONS: &[&str] = &[
 
 /// Parse one file's tree into a [`SchemaFile`], reporting shape errors.
 pub fn parse_schema(path: &str, root: &Node, diags: &mut Diagnostics) -> SchemaFile {
-    let mut reader = Reader { file: path, diags };
+    let mut reader = Reader { file: path, diags, app_written: false };
     let mut app = None;
     let mut models = Vec::new();
     let top_pos = root.pos();
-    if let Some(entries) = reader.mapping(root, "a schema file") {
+    let root_entries = reader.mapping(root, "a schema file");
+    let is_mapping = root_entries.is_some();
+    if let Some(entries) = root_entries {
         for (key, value) in reader.known_keys(entries, TOP_LEVEL_KEYS, "top-level key") {
             match key.value.as_str() {
-                "app" => app = reader.string(value),
+                "app" => {
+                    reader.app_written = true;
+                    app = reader.string(value);
+                }
                 "models" => {
                     if let Some(model_entries) = reader.mapping(value, "`models` (model name -> definition)") {
                         for (name_node, body) in reader.unique_keys(model_entries, "model") {
@@ -159,7 +176,10 @@ pub fn parse_schema(path: &str, root: &Node, diags: &mut Diagnostics) -> SchemaF
         }
     }
     let app = app.unwrap_or_else(|| {
-        reader.diags.error_with_help(path, top_pos, "missing `app`", "start the file with `app: <label>`, e.g. `app: weblog`");
+        // A file that is not a mapping has been reported already.
+        if is_mapping && !reader.app_written {
+            reader.diags.error_with_help(path, top_pos, "missing `app`", "start the file with `app: <label>`, e.g. `app: weblog`");
+        }
         Spanned::new(String::new(), top_pos)
     });
     SchemaFile { path: path.to_string(), app, models }
@@ -168,6 +188,8 @@ pub fn parse_schema(path: &str, root: &Node, diags: &mut Diagnostics) -> SchemaF
 struct Reader<'a> {
     file: &'a str,
     diags: &'a mut Diagnostics,
+    /// Whether the file has an `app` key (even with a bad value).
+    app_written: bool,
 }
 
 impl<'n> Reader<'_> {
@@ -181,7 +203,11 @@ impl<'n> Reader<'_> {
             _ if node.is_null() => Some(&[]),
             other => {
                 let message = format!("expected {what} to be a mapping, found {}", other.kind_name());
-                self.error(other.pos(), message);
+                let help = match other {
+                    Node::Seq { .. } => Some("write `name: value` entries, without `- ` in front".to_string()),
+                    _ => None,
+                };
+                self.diags.push(self.file, other.pos(), message, help);
                 None
             }
         }
@@ -199,7 +225,7 @@ impl<'n> Reader<'_> {
             };
             if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
                 let message = format!("duplicate {what} `{name}` (first defined at line {})", first.line);
-                self.error(key.pos(), message);
+                self.diags.error_with_help(self.file, key.pos(), message, "a YAML mapping keeps only one value per key; rename or remove one");
                 continue;
             }
             seen.push((name.to_string(), key.pos()));
@@ -217,6 +243,7 @@ impl<'n> Reader<'_> {
                     return true;
                 }
                 let help = did_you_mean(&key.value, allowed.iter().copied())
+                    .or_else(|| misplaced_key_hint(&key.value, what))
                     .unwrap_or_else(|| format!("expected one of: {}", allowed.join(", ")));
                 self.diags.error_with_help(self.file, key.pos, format!("unknown {what} `{}`", key.value), help);
                 false
@@ -226,7 +253,9 @@ impl<'n> Reader<'_> {
 
     fn string(&mut self, node: &Node) -> Option<Spanned<String>> {
         match node {
-            Node::Scalar { value, pos, .. } if !node.is_null() => Some(Spanned::new(value.clone(), *pos)),
+            Node::Scalar { value, pos, text_start, .. } if !node.is_null() => {
+                Some(Spanned { value: value.clone(), pos: *pos, text_start: *text_start })
+            }
             other => {
                 self.error(other.pos(), format!("expected a string, found {}", other.kind_name()));
                 None
@@ -236,9 +265,24 @@ impl<'n> Reader<'_> {
 
     fn boolean(&mut self, node: &Node) -> Option<Spanned<bool>> {
         match node {
-            Node::Scalar { value, plain: true, pos } if value == "true" || value == "false" => Some(Spanned::new(value == "true", *pos)),
+            Node::Scalar { value, plain: true, pos, .. } if value == "true" || value == "false" => Some(Spanned::new(value == "true", *pos)),
+            Node::Scalar { value, plain: false, pos, .. } if value == "true" || value == "false" => {
+                self.diags.error_with_help(
+                    self.file,
+                    *pos,
+                    format!("expected `true` or `false`, found the string \"{value}\""),
+                    format!("remove the quotes: `{value}`"),
+                );
+                None
+            }
             other => {
-                self.error(other.pos(), format!("expected `true` or `false`, found {}", describe(other)));
+                let help = match other.as_str() {
+                    Some("yes" | "no" | "on" | "off" | "y" | "n" | "True" | "False" | "TRUE" | "FALSE" | "Yes" | "No") => {
+                        Some("YAML 1.2, which schemas use, has only `true` and `false` as booleans".to_string())
+                    }
+                    _ => None,
+                };
+                self.diags.push(self.file, other.pos(), format!("expected `true` or `false`, found {}", describe(other)), help);
                 None
             }
         }
@@ -246,10 +290,15 @@ impl<'n> Reader<'_> {
 
     fn integer(&mut self, node: &Node) -> Option<Spanned<u32>> {
         match node {
-            Node::Scalar { value, plain: true, pos } => match value.parse::<u32>() {
+            Node::Scalar { value, plain: true, pos, .. } => match value.parse::<u32>() {
                 Ok(n) => Some(Spanned::new(n, *pos)),
                 Err(_) => {
-                    self.error(*pos, format!("expected a non-negative whole number, found `{value}`"));
+                    self.diags.error_with_help(
+                        self.file,
+                        *pos,
+                        format!("expected a non-negative whole number, found `{value}`"),
+                        "write a number such as `100`",
+                    );
                     None
                 }
             },
@@ -361,7 +410,7 @@ impl<'n> Reader<'_> {
             }
         }
         let Some(fields) = fields else {
-            self.error(node.pos(), "an index needs `fields`");
+            self.diags.error_with_help(self.file, node.pos(), "an index needs `fields`", "write e.g. `{fields: [name], name: name_idx}`");
             return None;
         };
         Some(IndexDef { fields, name, pos: node.pos() })
@@ -371,10 +420,14 @@ impl<'n> Reader<'_> {
         let entries = match node {
             Node::Map { entries, .. } => entries,
             other => {
-                let help = format!("write `{}: {{type: CharField, max_length: 100}}`", name.value);
+                // `name: CharField` is the likeliest slip: suggest that type.
+                let ty = other.as_str().filter(|t| crate::types::lookup(t).is_some()).unwrap_or("CharField, max_length: 100");
+                let help = format!("write `{}: {{type: {ty}}}`", name.value);
+                // An empty value has no position of its own; point at the name.
+                let pos = if other.is_null() { name.pos } else { other.pos() };
                 self.diags.error_with_help(
                     self.file,
-                    other.pos(),
+                    pos,
                     format!("field `{}` must be a mapping of options, found {}", name.value, other.kind_name()),
                     help,
                 );
@@ -406,7 +459,18 @@ impl<'n> Reader<'_> {
             through: None,
             symmetrical: None,
             db_constraint: None,
+            written: Vec::new(),
         };
+        for (key, _) in entries {
+            if let Some(key) = key.as_str() {
+                field.written.push(key.to_string());
+                if !FIELD_OPTIONS.contains(&key) {
+                    if let Some(meant) = closest(key, FIELD_OPTIONS.iter().copied()) {
+                        field.written.push(meant.to_string());
+                    }
+                }
+            }
+        }
         let mut has_type = false;
         for (key, value) in self.known_keys(entries, FIELD_OPTIONS, "field option") {
             match key.value.as_str() {
@@ -442,12 +506,16 @@ impl<'n> Reader<'_> {
             }
         }
         if !has_type {
-            self.diags.error_with_help(
-                self.file,
-                field.name.pos,
-                format!("field `{}` has no `type`", field.name.value),
-                "add a Django field type, e.g. `type: CharField`",
-            );
+            // A `type` that was written but is misspelled or malformed has
+            // been reported already.
+            if !field.written.iter().any(|k| k == "type") {
+                self.diags.error_with_help(
+                    self.file,
+                    field.name.pos,
+                    format!("field `{}` has no `type`", field.name.value),
+                    "add a Django field type, e.g. `type: CharField`",
+                );
+            }
             return None;
         }
         Some(field)
@@ -456,26 +524,70 @@ impl<'n> Reader<'_> {
     /// `[[value, label], ...]` as Django writes choices.
     fn choices(&mut self, node: &Node) -> Option<Spanned<Vec<ChoiceDef>>> {
         let Node::Seq { items, pos } = node else {
-            self.error(node.pos(), format!("expected choices as a list of [value, label] pairs, found {}", node.kind_name()));
+            self.diags.error_with_help(
+                self.file,
+                node.pos(),
+                format!("expected choices as a list of [value, label] pairs, found {}", node.kind_name()),
+                "write e.g. `choices: [[d, Draft], [p, Published]]`",
+            );
             return None;
         };
         let mut choices = Vec::new();
+        let mut ok = true;
         for item in items {
             match item {
                 Node::Seq { items: pair, .. } if pair.len() == 2 && matches!(pair[0], Node::Scalar { .. }) => {
-                    if let Some(label) = self.string(&pair[1]) {
-                        choices.push(ChoiceDef { value: pair[0].clone(), label });
+                    match &pair[1] {
+                        Node::Scalar { value, pos, .. } if !pair[1].is_null() => {
+                            choices.push(ChoiceDef { value: pair[0].clone(), label: Spanned::new(value.clone(), *pos) });
+                        }
+                        other => {
+                            ok = false;
+                            self.diags.error_with_help(
+                                self.file,
+                                other.pos(),
+                                format!("a choice label must be text, found {}", other.kind_name()),
+                                "write e.g. `[d, Draft]`",
+                            );
+                        }
                     }
                 }
-                other => self.diags.error_with_help(
+                other => {
+                    ok = false;
+                    self.diags.error_with_help(
                     self.file,
                     other.pos(),
-                    "a choice must be a [value, label] pair",
-                    "write e.g. `[d, Draft]`",
-                ),
+                        "a choice must be a [value, label] pair",
+                        "write e.g. `[d, Draft]`",
+                    )
+                }
             }
         }
-        Some(Spanned::new(choices, *pos))
+        // With a malformed pair reported, checking the rest (defaults against
+        // the choices, emptiness) would only repeat it.
+        ok.then(|| Spanned::new(choices, *pos))
+    }
+}
+
+/// A hint for a key written at the wrong level (a meta option on the model,
+/// a model at the top level, ...).
+fn misplaced_key_hint(key: &str, what: &str) -> Option<String> {
+    match what {
+        "model key" if META_KEYS.contains(&key) => Some(format!("`{key}` is a meta option; put it under `meta:`")),
+        "model key" if FIELD_OPTIONS.contains(&key) => {
+            Some(format!("`{key}` is a field option; fields go under `fields:` as `name: {{type: ..., {key}: ...}}`"))
+        }
+        "model key" if key.chars().next().is_some_and(|c| c.is_ascii_lowercase()) => {
+            Some(format!("fields go under `fields:`; write `fields: {{{key}: {{type: ...}}}}`"))
+        }
+        "top-level key" if key.chars().next().is_some_and(|c| c.is_ascii_uppercase()) => {
+            Some(format!("models go under `models:`; write `models: {{{key}: {{fields: ...}}}}`"))
+        }
+        "meta option" if MODEL_KEYS.contains(&key) => Some(format!("`{key}` is a model key; put it next to `meta:`, not under it")),
+        "field option" if META_KEYS.contains(&key) || MODEL_KEYS.contains(&key) => {
+            Some(format!("`{key}` is not a field option; model-level settings go next to `fields:` or under `meta:`"))
+        }
+        _ => None,
     }
 }
 

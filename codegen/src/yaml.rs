@@ -25,8 +25,10 @@ impl Pos {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// A scalar and whether it was written plain (unquoted), which decides
-    /// whether `5` is a number and `"5"` a string.
-    Scalar { value: String, plain: bool, pos: Pos },
+    /// whether `5` is a number and `"5"` a string. `text_start` is where the
+    /// value's first character stands when the value is written out verbatim
+    /// on one line (no escapes, no folding), so a message can point inside it.
+    Scalar { value: String, plain: bool, pos: Pos, text_start: Option<Pos> },
     Seq { items: Vec<Node>, pos: Pos },
     /// Key-value pairs in file order; duplicate keys are kept so the schema
     /// layer can report them.
@@ -72,10 +74,10 @@ pub struct SyntaxError {
 
 /// Parse one YAML document. An empty file is an empty mapping.
 pub fn parse(source: &str) -> Result<Node, SyntaxError> {
-    let mut builder = TreeBuilder::default();
+    let mut builder = TreeBuilder { lines: source.lines().collect(), ..TreeBuilder::default() };
     let mut parser = Parser::new_from_str(source);
     parser
-        .load(&mut builder, false)
+        .load(&mut builder, true)
         .map_err(|e| SyntaxError { pos: Pos::from_marker(e.marker()), message: e.info().to_string() })?;
     if let Some(message) = builder.unsupported {
         return Err(message);
@@ -85,9 +87,12 @@ pub fn parse(source: &str) -> Result<Node, SyntaxError> {
 
 /// Builds the tree from parser events with a stack of open collections.
 #[derive(Default)]
-struct TreeBuilder {
+struct TreeBuilder<'s> {
+    /// The source, to find where a scalar's text starts.
+    lines: Vec<&'s str>,
     stack: Vec<Open>,
     root: Option<Node>,
+    documents: usize,
     unsupported: Option<SyntaxError>,
 }
 
@@ -96,7 +101,23 @@ enum Open {
     Map(Vec<(Node, Node)>, Option<Node>, Pos),
 }
 
-impl TreeBuilder {
+impl TreeBuilder<'_> {
+    /// Where `value` starts in the source, if it is written there verbatim
+    /// from `pos` (after an opening quote for quoted scalars).
+    fn text_start(&self, value: &str, style: TScalarStyle, pos: Pos) -> Option<Pos> {
+        let skip = match style {
+            TScalarStyle::Plain => 0,
+            TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => 1,
+            _ => return None,
+        };
+        if value.contains('\n') {
+            return None;
+        }
+        let line = self.lines.get(pos.line.checked_sub(1)?)?;
+        let rest: String = line.chars().skip(pos.col - 1 + skip).take(value.chars().count()).collect();
+        (rest == value).then_some(Pos { line: pos.line, col: pos.col + skip })
+    }
+
     fn push_value(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => {
@@ -113,20 +134,35 @@ impl TreeBuilder {
     }
 }
 
-impl MarkedEventReceiver for TreeBuilder {
+impl MarkedEventReceiver for TreeBuilder<'_> {
     fn on_event(&mut self, event: Event, marker: Marker) {
         let pos = Pos::from_marker(&marker);
         match event {
             Event::Scalar(value, style, _, _) => {
                 let plain = style == TScalarStyle::Plain;
-                self.push_value(Node::Scalar { value, plain, pos });
+                let text_start = self.text_start(&value, style, pos);
+                self.push_value(Node::Scalar { value, plain, pos, text_start });
+            }
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 && self.unsupported.is_none() {
+                    self.unsupported = Some(SyntaxError {
+                        pos,
+                        message: "a schema file holds one YAML document; remove this second one (or its `---`)".into(),
+                    });
+                }
             }
             Event::SequenceStart(..) => self.stack.push(Open::Seq(Vec::new(), pos)),
             Event::MappingStart(..) => self.stack.push(Open::Map(Vec::new(), None, pos)),
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
                     Some(Open::Seq(items, pos)) => Node::Seq { items, pos },
-                    Some(Open::Map(entries, _, pos)) => Node::Map { entries, pos },
+                    // A block mapping's start event comes at its first `:`;
+                    // the mapping starts at its first key.
+                    Some(Open::Map(entries, _, pos)) => {
+                        let pos = entries.first().map_or(pos, |(key, _)| pos.min(key.pos()));
+                        Node::Map { entries, pos }
+                    }
                     None => return,
                 };
                 self.push_value(node);
@@ -140,7 +176,7 @@ impl MarkedEventReceiver for TreeBuilder {
                         message: "YAML aliases (`*name`) are not supported in schemas; write the value out".into(),
                     });
                 }
-                self.push_value(Node::Scalar { value: String::new(), plain: true, pos });
+                self.push_value(Node::Scalar { value: String::new(), plain: true, pos, text_start: None });
             }
             _ => {}
         }
@@ -169,6 +205,38 @@ mod tests {
         let Node::Map { entries, .. } = node else { panic!() };
         assert!(matches!(entries[0].1, Node::Scalar { plain: false, .. }));
         assert!(matches!(entries[1].1, Node::Scalar { plain: true, .. }));
+    }
+
+    #[test]
+    fn block_mappings_start_at_their_first_key() {
+        let node = parse("models:\n  A: {}\n").unwrap();
+        assert_eq!(node.pos(), Pos { line: 1, col: 1 });
+        let Node::Map { entries, .. } = node else { panic!() };
+        assert_eq!(entries[0].1.pos(), Pos { line: 2, col: 3 });
+    }
+
+    #[test]
+    fn verbatim_scalars_know_where_their_text_starts() {
+        let node = parse("a: \"{x}\"\nb: x{y}\nc: \"\\t{x}\"\nd: 'it''s'\n").unwrap_or_else(|e| panic!("{}", e.message));
+        let Node::Map { entries, .. } = node else { panic!() };
+        let starts: Vec<Option<Pos>> = entries
+            .iter()
+            .map(|(_, v)| match v {
+                Node::Scalar { text_start, .. } => *text_start,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(starts[0], Some(Pos { line: 1, col: 5 }));
+        assert_eq!(starts[1], Some(Pos { line: 2, col: 4 }));
+        assert_eq!(starts[2], None);
+        assert_eq!(starts[3], None);
+    }
+
+    #[test]
+    fn a_second_document_is_an_error() {
+        let err = parse("app: a\n---\napp: b\n").unwrap_err();
+        assert_eq!(err.pos.line, 2);
+        assert!(parse("---\napp: a\n").is_ok());
     }
 
     #[test]
