@@ -6,16 +6,21 @@
 //! for both the CLI and `build.rs`, so every entry point writes the same bytes.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
+//! // build.rs (cargo runs it in the package directory, so relative paths
+//! // work, and the output is byte-identical to
+//! // `modelgen generate schemas/weblog.yaml` run there)
+//! fn main() -> Result<(), modelgen::Error> {
 //!     modelgen::Config::new()
 //!         .schema("schemas/weblog.yaml")
 //!         .out_dir(std::env::var("OUT_DIR").unwrap())
 //!         .emit_rerun_if_changed(true)
-//!         .generate()
-//!         .unwrap();
+//!         .generate()?;
+//!     Ok(())
 //! }
 //! ```
+//!
+//! and in the crate: `pub mod weblog { include!(concat!(env!("OUT_DIR"), "/weblog.rs")); }`.
+//! A schema error fails the build with `file:line:col: error: ...` lines.
 
 pub mod ddl;
 pub mod diagnostics;
@@ -31,7 +36,10 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostics::{Diagnostic, SchemaErrors};
 
-#[derive(Debug, thiserror::Error)]
+/// Why a run failed. `Debug` prints the same text as `Display`, so a build
+/// script's `fn main() -> Result<(), modelgen::Error>` (or `.unwrap()`) shows
+/// `file:line:col: error: ...` lines rather than a struct dump.
+#[derive(thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     Schema(SchemaErrors),
@@ -39,10 +47,25 @@ pub enum Error {
     Io { path: PathBuf, source: std::io::Error },
     #[error("template error: {0}")]
     Template(String),
-    #[error("no schema files given (and none found in {0})")]
+    /// No schema file given (empty path), or a directory without `*.yaml` files.
+    #[error("{}", no_schemas_message(.0))]
     NoSchemas(PathBuf),
     #[error("two schema files would both write `{0}`; rename one")]
     OutputClash(String),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+fn no_schemas_message(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        "no schema files given".to_string()
+    } else {
+        format!("{}: no *.yaml or *.yml schema files in this directory", dir.display())
+    }
 }
 
 /// One generated file: its name inside the output directory and its content.
@@ -87,6 +110,9 @@ impl Config {
         self
     }
 
+    /// Where [`generate`](Self::generate) writes and [`check`](Self::check)
+    /// looks. Defaults to `$OUT_DIR` when that is set (as it is for build
+    /// scripts), else `generated`.
     pub fn out_dir(&mut self, path: impl AsRef<Path>) -> &mut Self {
         self.out_dir = Some(path.as_ref().to_path_buf());
         self
@@ -104,15 +130,25 @@ impl Config {
         self
     }
 
-    /// The schema files this run reads, directories expanded, sorted.
+    fn resolved_out_dir(&self) -> PathBuf {
+        self.out_dir
+            .clone()
+            .or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("generated"))
+    }
+
+    /// The schema files this run reads, directories expanded, sorted, each once.
     pub fn schema_files(&self) -> Result<Vec<PathBuf>, Error> {
-        let mut files = Vec::new();
+        if self.schemas.is_empty() {
+            return Err(Error::NoSchemas(PathBuf::new()));
+        }
+        let mut files: Vec<PathBuf> = Vec::new();
         for path in &self.schemas {
             if path.is_dir() {
                 let entries = std::fs::read_dir(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
                 let mut found: Vec<PathBuf> = entries
                     .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                    .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
                     .collect();
                 found.sort();
                 if found.is_empty() {
@@ -123,39 +159,74 @@ impl Config {
                 files.push(path.clone());
             }
         }
-        if files.is_empty() {
-            return Err(Error::NoSchemas(PathBuf::from(".")));
-        }
+        // `modelgen generate schemas schemas/weblog.yaml` names weblog twice;
+        // read it once rather than report its app as defined twice.
+        let mut seen = std::collections::BTreeSet::new();
+        files.retain(|path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())));
         Ok(files)
     }
 
-    /// Parse, resolve and render every schema; nothing is written.
-    pub fn render(&self) -> Result<Vec<OutputFile>, Error> {
+    /// Tell cargo to rerun the build script when any input changes: the
+    /// paths as given (so a file added to a schema directory counts), every
+    /// schema file, and the templates directory.
+    fn emit_rerun_lines(&self) {
+        let mut paths: Vec<&Path> = self.schemas.iter().map(PathBuf::as_path).collect();
+        let files = self.schema_files().unwrap_or_default();
+        paths.extend(files.iter().map(PathBuf::as_path));
+        paths.extend(self.templates.as_deref());
+        let mut seen = std::collections::BTreeSet::new();
+        for path in paths {
+            if seen.insert(path) {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+        }
+    }
+
+    /// Parse and resolve every schema, and load the templates.
+    fn load(&self) -> Result<(ir::Project, render::Renderer), Error> {
+        if self.emit_rerun_if_changed {
+            // Before anything can fail, so fixing the failure reruns the build.
+            self.emit_rerun_lines();
+        }
         let files = self.schema_files()?;
         let mut sources = Vec::new();
         for path in &files {
             let text = std::fs::read_to_string(path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
             sources.push((display_path(path), text));
         }
-        if self.emit_rerun_if_changed {
-            for path in &self.schemas {
-                println!("cargo:rerun-if-changed={}", path.display());
-            }
-            for path in &files {
-                println!("cargo:rerun-if-changed={}", path.display());
-            }
-            if let Some(dir) = &self.templates {
-                println!("cargo:rerun-if-changed={}", dir.display());
+        if let Some(dir) = &self.templates {
+            // A mistyped --templates must not silently fall back to the built-ins.
+            if !dir.is_dir() {
+                let source = std::io::Error::new(std::io::ErrorKind::NotFound, "templates directory not found");
+                return Err(Error::Io { path: dir.clone(), source });
             }
         }
         let renderer = render::Renderer::new(self.templates.as_deref())?;
-        generate_from_sources(&sources, &renderer)
+        let project = compile(&sources).map_err(Error::Schema)?;
+        Ok((project, renderer))
+    }
+
+    /// Parse, resolve and render every schema; nothing is written.
+    pub fn render(&self) -> Result<Vec<OutputFile>, Error> {
+        let (project, renderer) = self.load()?;
+        render_project(&project, &renderer)
+    }
+
+    /// The SQL of every app, apps in dependency order (an app after the apps
+    /// its relations point at), each exactly as in its `.sql` file.
+    pub fn ddl(&self) -> Result<String, Error> {
+        let (project, renderer) = self.load()?;
+        let mut sql = String::new();
+        for app in &project.apps {
+            sql.push_str(&renderer.app_sql(&project, app)?);
+        }
+        Ok(sql)
     }
 
     /// Render and write every file whose content changed. Writes nothing when
     /// any schema has an error. Returns the files written.
     pub fn generate(&self) -> Result<Vec<PathBuf>, Error> {
-        let out_dir = self.out_dir.clone().unwrap_or_else(|| PathBuf::from("generated"));
+        let out_dir = self.resolved_out_dir();
         let outputs = self.render()?;
         std::fs::create_dir_all(&out_dir).map_err(|e| Error::Io { path: out_dir.clone(), source: e })?;
         let mut written = Vec::new();
@@ -170,28 +241,44 @@ impl Config {
 
     /// Compare a fresh generation with the files in the output directory.
     pub fn check(&self) -> Result<CheckReport, Error> {
-        let out_dir = self.out_dir.clone().unwrap_or_else(|| PathBuf::from("generated"));
+        let out_dir = self.resolved_out_dir();
         let outputs = self.render()?;
         Ok(check_against(&out_dir, &outputs))
     }
 }
 
-/// Paths in messages and headers use `/` and stay as given, so output does
-/// not depend on the machine.
+/// Paths in messages and headers use `/` and stay as given, except that an
+/// absolute path inside the current directory is shown relative to it; so
+/// `build.rs` (run in the package directory) naming
+/// `concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/x.yaml")` writes the same
+/// bytes as `modelgen generate schemas/x.yaml` run there.
 fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
+    let relative = if path.is_absolute() {
+        std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+    } else {
+        None
+    };
+    let text = relative.as_deref().unwrap_or(path).to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
 /// Run the pipeline on in-memory sources `(path, text)`.
-pub fn generate_from_sources(sources: &[(String, String)], renderer: &render::Renderer) -> Result<Vec<OutputFile>, Error> {
+pub fn generate_from_sources(
+    sources: &[(String, String)],
+    renderer: &render::Renderer,
+) -> Result<Vec<OutputFile>, Error> {
     let project = compile(sources).map_err(Error::Schema)?;
+    render_project(&project, renderer)
+}
+
+/// Every output file of a resolved project, sorted by name.
+fn render_project(project: &ir::Project, renderer: &render::Renderer) -> Result<Vec<OutputFile>, Error> {
     let mut outputs = Vec::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for app in &project.apps {
         for (name, contents) in [
-            (format!("{}.rs", app.file_stem), renderer.app_rust(&project, app)?),
-            (format!("{}.sql", app.file_stem), renderer.app_sql(&project, app)?),
+            (format!("{}.rs", app.file_stem), renderer.app_rust(project, app)?),
+            (format!("{}.sql", app.file_stem), renderer.app_sql(project, app)?),
         ] {
             if names.insert(name.clone(), app.source.clone()).is_some() {
                 return Err(Error::OutputClash(name));
@@ -227,7 +314,10 @@ pub fn write_file_if_changed(path: &Path, contents: &str) -> Result<bool, Error>
         return Ok(false);
     }
     // Write to a sibling and rename, so a reader never sees half a file.
-    let tmp = path.with_extension("modelgen-tmp");
+    // (`weblog.rs` -> `weblog.rs.modelgen-tmp`: never shared with `weblog.sql`.)
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".modelgen-tmp");
+    let tmp = path.with_file_name(tmp_name);
     std::fs::write(&tmp, contents).map_err(|e| Error::Io { path: tmp.clone(), source: e })?;
     std::fs::rename(&tmp, path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
     Ok(true)
@@ -270,7 +360,8 @@ fn check_against(out_dir: &Path, outputs: &[OutputFile]) -> CheckReport {
     for output in outputs {
         let path = out_dir.join(&output.name);
         match std::fs::read_to_string(&path) {
-            Err(_) => report.missing.push(output.name.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => report.missing.push(output.name.clone()),
+            Err(e) => report.stale.push((output.name.clone(), format!("cannot read {}: {e}\n", path.display()))),
             Ok(current) if current != output.contents => {
                 let diff = similar::TextDiff::from_lines(&current, &output.contents)
                     .unified_diff()
@@ -288,7 +379,8 @@ fn check_against(out_dir: &Path, outputs: &[OutputFile]) -> CheckReport {
             .filter(|e| e.path().is_file())
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let is_ours = std::fs::read_to_string(e.path()).is_ok_and(|t| t.lines().next().is_some_and(|l| l.contains(GENERATED_MARKER)));
+                let is_ours = std::fs::read_to_string(e.path())
+                    .is_ok_and(|t| t.lines().next().is_some_and(|l| l.contains(GENERATED_MARKER)));
                 (is_ours && !outputs.iter().any(|o| o.name == name)).then_some(name)
             })
             .collect();
