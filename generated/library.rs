@@ -262,7 +262,7 @@ impl ::modelgen_runtime::Model for Author {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Author {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             born: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
@@ -481,7 +481,7 @@ impl ::modelgen_runtime::Model for Publisher {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Publisher {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
@@ -809,7 +809,7 @@ impl ::modelgen_runtime::Model for Book {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Book {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             title: ::modelgen_runtime::read_column(row, offset + 1)?,
             isbn: ::modelgen_runtime::read_column(row, offset + 2)?,
             publisher_id: ::modelgen_runtime::read_column(row, offset + 3)?,
@@ -1107,7 +1107,7 @@ impl ::modelgen_runtime::Model for Authorship {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Authorship {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             author_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             book_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             role: ::modelgen_runtime::read_column(row, offset + 3)?,
@@ -1406,7 +1406,7 @@ impl ::modelgen_runtime::Model for Cover {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Cover {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             book_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             image_url: ::modelgen_runtime::read_column(row, offset + 2)?,
             artist_id: ::modelgen_runtime::read_column(row, offset + 3)?,

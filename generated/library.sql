@@ -13,4 +13,3 @@ CREATE UNIQUE INDEX "library_authorship_author_id_book_id_deb7ce51_uniq" ON "lib
 CREATE INDEX "library_authorship_author_id_f66995f6" ON "library_authorship" ("author_id");
 CREATE INDEX "library_authorship_book_id_4358406d" ON "library_authorship" ("book_id");
 CREATE INDEX "library_cover_artist_id_e835cada" ON "library_cover" ("artist_id");
-

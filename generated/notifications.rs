@@ -354,7 +354,7 @@ impl ::modelgen_runtime::Model for Notification {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Notification {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             receiver_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             notification_type: ::modelgen_runtime::read_column(row, offset + 2)?,
             title: ::modelgen_runtime::read_column(row, offset + 3)?,

@@ -420,7 +420,7 @@ impl ::modelgen_runtime::Model for Person {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Person {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             first_name: ::modelgen_runtime::read_column(row, offset + 1)?,
             last_name: ::modelgen_runtime::read_column(row, offset + 2)?,
             gender: ::modelgen_runtime::read_column(row, offset + 3)?,

@@ -243,7 +243,7 @@ impl ::modelgen_runtime::Model for Place {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Place {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
             name: ::modelgen_runtime::read_column(row, offset + 3)?,
@@ -482,7 +482,7 @@ impl ::modelgen_runtime::Model for Restaurant {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Restaurant {
-            place_ptr_id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            place_ptr_id: ::modelgen_runtime::read_column(row, offset)?,
             serves_hot_dogs: ::modelgen_runtime::read_column(row, offset + 1)?,
             serves_pizza: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
@@ -695,7 +695,7 @@ impl ::modelgen_runtime::Model for Supplier {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Supplier {
-            place_ptr_id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            place_ptr_id: ::modelgen_runtime::read_column(row, offset)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }

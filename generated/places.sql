@@ -6,4 +6,3 @@ CREATE TABLE "places_supplier_customers" ("id" integer NOT NULL PRIMARY KEY AUTO
 CREATE UNIQUE INDEX "places_supplier_customers_supplier_id_restaurant_id_0325ded6_uniq" ON "places_supplier_customers" ("supplier_id", "restaurant_id");
 CREATE INDEX "places_supplier_customers_supplier_id_0f9a2691" ON "places_supplier_customers" ("supplier_id");
 CREATE INDEX "places_supplier_customers_restaurant_id_0893e86c" ON "places_supplier_customers" ("restaurant_id");
-

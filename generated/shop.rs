@@ -307,7 +307,7 @@ impl ::modelgen_runtime::Model for Product {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Product {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             slug: ::modelgen_runtime::read_column(row, offset + 2)?,
             price: ::modelgen_runtime::read_column(row, offset + 3)?,
@@ -638,7 +638,7 @@ impl ::modelgen_runtime::Model for Sale {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Sale {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             product_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             quantity: ::modelgen_runtime::read_column(row, offset + 2)?,
             sold_at: ::modelgen_runtime::read_column(row, offset + 3)?,

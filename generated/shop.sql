@@ -2,4 +2,3 @@
 CREATE TABLE "shop_product" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "slug" varchar(50) NOT NULL UNIQUE, "price" decimal NOT NULL, "number_sold" integer unsigned NOT NULL CHECK ("number_sold" >= 0), "in_stock" bool NOT NULL, "sku" char(32) NOT NULL UNIQUE, "attributes" text NOT NULL CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL)), "created" datetime NOT NULL, "updated" datetime NOT NULL);
 CREATE TABLE "shop_sale" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "product_id" bigint NOT NULL REFERENCES "shop_product" ("id") DEFERRABLE INITIALLY DEFERRED, "quantity" smallint unsigned NOT NULL CHECK ("quantity" >= 0), "sold_at" datetime NOT NULL, "note" text NULL);
 CREATE INDEX "shop_sale_product_id_4625c23c" ON "shop_sale" ("product_id");
-

@@ -243,7 +243,7 @@ impl ::modelgen_runtime::Model for Blog {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Blog {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             tagline: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
@@ -474,7 +474,7 @@ impl ::modelgen_runtime::Model for Author {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Author {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             email: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
@@ -839,7 +839,7 @@ impl ::modelgen_runtime::Model for Entry {
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
         Ok(Entry {
-            id: ::modelgen_runtime::read_column(row, offset + 0)?,
+            id: ::modelgen_runtime::read_column(row, offset)?,
             blog_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             headline: ::modelgen_runtime::read_column(row, offset + 2)?,
             body_text: ::modelgen_runtime::read_column(row, offset + 3)?,

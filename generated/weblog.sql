@@ -7,4 +7,3 @@ CREATE INDEX "weblog_entry_blog_id_0cb658a4" ON "weblog_entry" ("blog_id");
 CREATE UNIQUE INDEX "weblog_entry_authors_entry_id_author_id_80715ffc_uniq" ON "weblog_entry_authors" ("entry_id", "author_id");
 CREATE INDEX "weblog_entry_authors_entry_id_be3f8533" ON "weblog_entry_authors" ("entry_id");
 CREATE INDEX "weblog_entry_authors_author_id_16485481" ON "weblog_entry_authors" ("author_id");
-
