@@ -41,7 +41,11 @@ impl PyStr for f64 {
         } else if self.is_nan() {
             "nan".into()
         } else if self.is_infinite() {
-            if *self > 0.0 { "inf".into() } else { "-inf".into() }
+            if *self > 0.0 {
+                "inf".into()
+            } else {
+                "-inf".into()
+            }
         } else {
             self.to_string()
         }
@@ -50,7 +54,11 @@ impl PyStr for f64 {
 
 impl PyStr for bool {
     fn py_str(&self) -> String {
-        if *self { "True".into() } else { "False".into() }
+        if *self {
+            "True".into()
+        } else {
+            "False".into()
+        }
     }
 }
 
@@ -62,7 +70,11 @@ impl PyStr for NaiveDate {
 
 fn micros_suffix(nanos: u32) -> String {
     let micros = nanos / 1_000;
-    if micros == 0 { String::new() } else { format!(".{micros:06}") }
+    if micros == 0 {
+        String::new()
+    } else {
+        format!(".{micros:06}")
+    }
 }
 
 impl PyStr for NaiveTime {

@@ -83,6 +83,10 @@ pub struct ManyToManyMeta {
     pub auto_created: bool,
 }
 
+/// The type of [`ModelMeta::load_erased`]: generated code points it at
+/// [`crate::load_erased`]`::<Model>`.
+pub type LoadErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>>;
+
 /// Everything the runtime needs to know about one concrete model.
 #[derive(Debug)]
 pub struct ModelMeta {
@@ -114,7 +118,7 @@ pub struct ModelMeta {
     pub update_sql: &'static str,
     /// Loads instances for signals sent by the delete collector, which only
     /// knows tables: `SELECT ... WHERE pk IN (...)` with the pks given.
-    pub load_erased: fn(&crate::Database, &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>>,
+    pub load_erased: LoadErasedFn,
 }
 
 impl ModelMeta {
@@ -144,10 +148,7 @@ impl ModelMeta {
             return Some(i);
         }
         let field = name.strip_suffix("_id")?;
-        self.relations
-            .iter()
-            .map(|r| r.column)
-            .find(|&i| self.columns.get(i).is_some_and(|c| c.field == field))
+        self.relations.iter().map(|r| r.column).find(|&i| self.columns.get(i).is_some_and(|c| c.field == field))
     }
 }
 
@@ -195,9 +196,7 @@ impl ColumnSet {
             self.low & (1u128 << index) != 0
         } else {
             let word = (index - 128) / 64;
-            self.high
-                .get(word)
-                .is_some_and(|w| w & (1u64 << ((index - 128) % 64)) != 0)
+            self.high.get(word).is_some_and(|w| w & (1u64 << ((index - 128) % 64)) != 0)
         }
     }
 
@@ -240,8 +239,14 @@ pub trait Model: Sized + Clone + 'static {
     /// `meta().columns` order.
     fn from_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Self>;
 
+    /// Whether [`Model::pre_save`] does anything (the model has `auto_now`
+    /// or `auto_now_add` fields). Generated code sets it to `false` for the
+    /// other models, which spares every save the clock read and the calls.
+    const HAS_PRE_SAVE: bool = true;
+
     /// Django's `pre_save` step of each field: `auto_now` on every save,
-    /// `auto_now_add` when inserting. `now` is taken once per save.
+    /// `auto_now_add` when inserting. `now` is taken once per save, with
+    /// microsecond precision (what the database stores).
     fn pre_save(&mut self, adding: bool, now: chrono::DateTime<chrono::Utc>);
 
     /// The `pre_save` step of a save with `update_fields`, which is always an

@@ -1,0 +1,347 @@
+//! The database handle: one SQLite connection, the registry of models the
+//! delete collector consults, the signal receivers, and caches of SQL.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::{Connection, Statement};
+
+use crate::error::Result;
+use crate::model::{AppMeta, ColumnSet, ModelMeta};
+use crate::signals::SignalRegistry;
+use crate::statements::{OwnedConnection, StatementStore};
+
+/// How many prepared statements the connection keeps.
+const STATEMENT_CACHE_CAPACITY: usize = 256;
+
+/// A SQLite database as modelgen uses it.
+///
+/// `Database` is `Send` (it can move to another thread) but not `Sync`,
+/// like the `rusqlite::Connection` it wraps.
+pub struct Database {
+    /// Declared before `conn`: its statements are finalized first.
+    statements: StatementStore,
+    registry: RefCell<Registry>,
+    pub(crate) signals: SignalRegistry,
+    sql_cache: RefCell<HashMap<SqlKey, Arc<str>>>,
+    /// Per table: whether its auto pk is a rowid alias.
+    rowid_alias: RefCell<HashMap<&'static str, bool>>,
+    /// The last answer of `pk_is_rowid_alias` (meta address, answer):
+    /// saves in a loop skip the map.
+    last_rowid_alias: Cell<(usize, bool)>,
+    /// Depth of nested [`Database::transaction`] calls.
+    depth: Cell<u32>,
+    /// Declared last: dropped after everything that refers to it.
+    conn: OwnedConnection,
+}
+
+/// SQL the runtime builds at run time, built once per handle.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum SqlKey {
+    /// `UPDATE ... SET <these columns> = ? WHERE pk = ?` (`update_fields`).
+    Update(&'static str, ColumnSet),
+    /// `SELECT 1 FROM t WHERE pk = ? LIMIT 1`.
+    ExistsByPk(&'static str),
+    /// `<select_sql> WHERE pk = ?`.
+    SelectByPk(&'static str),
+}
+
+#[derive(Default)]
+struct Registry {
+    apps: Vec<&'static str>,
+    models: Vec<&'static ModelMeta>,
+    by_table: HashMap<&'static str, usize>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.conn.get().path())
+            .field("apps", &self.registry.borrow().apps)
+            .field("transaction_depth", &self.depth.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Open (or create) the database file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Database::from_connection(Connection::open(path)?)
+    }
+
+    /// A new private in-memory database.
+    pub fn open_in_memory() -> Result<Database> {
+        Database::from_connection(Connection::open_in_memory()?)
+    }
+
+    /// Wrap an open connection. Turns on `PRAGMA foreign_keys`, as Django
+    /// does for every SQLite connection.
+    pub fn from_connection(conn: Connection) -> Result<Database> {
+        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        Ok(Database {
+            statements: StatementStore::default(),
+            registry: RefCell::new(Registry::default()),
+            signals: SignalRegistry::default(),
+            sql_cache: RefCell::new(HashMap::new()),
+            rowid_alias: RefCell::new(HashMap::new()),
+            last_rowid_alias: Cell::new((0, false)),
+            depth: Cell::new(0),
+            conn: OwnedConnection::new(conn),
+        })
+    }
+
+    /// The underlying connection, for raw SQL.
+    #[inline]
+    pub fn connection(&self) -> &Connection {
+        self.conn.get()
+    }
+
+    /// Give back the underlying connection.
+    pub fn into_connection(self) -> Connection {
+        let Database { statements, conn, .. } = self;
+        statements.clear();
+        drop(statements);
+        conn.into_inner()
+    }
+
+    /// Run `f` with the prepared statement for `sql`, a `&'static str`
+    /// (the SQL of a `ModelMeta`): prepared the first time, then kept for
+    /// the life of the handle.
+    #[inline]
+    pub fn with_statement<R>(&self, sql: &'static str, f: impl FnOnce(&mut Statement<'_>) -> Result<R>) -> Result<R> {
+        self.statements.with(self.conn.get(), sql, f)
+    }
+
+    /// Run SQL statements (DDL) separated by semicolons.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.conn.get().execute_batch(sql)?;
+        Ok(())
+    }
+
+    /// Create the tables of `apps` (run their DDL, in the order given, in one
+    /// transaction) and register their models.
+    pub fn create_tables(&self, apps: &[&AppMeta]) -> Result<()> {
+        self.transaction(|db| {
+            for app in apps {
+                db.connection().execute_batch(app.ddl)?;
+            }
+            Ok(())
+        })?;
+        for app in apps {
+            self.register(app);
+        }
+        Ok(())
+    }
+
+    /// Register the models of an app whose tables exist already. The delete
+    /// collector only sees relations of registered models (across apps).
+    /// Registering twice is harmless.
+    pub fn register(&self, app: &AppMeta) {
+        {
+            let mut reg = self.registry.borrow_mut();
+            if !reg.apps.contains(&app.label) {
+                reg.apps.push(app.label);
+            }
+        }
+        for meta in app.models {
+            self.register_model(meta);
+        }
+    }
+
+    /// Register one model (see [`Database::register`]).
+    pub fn register_model(&self, meta: &'static ModelMeta) {
+        let mut reg = self.registry.borrow_mut();
+        if reg.by_table.contains_key(meta.table) {
+            return;
+        }
+        let index = reg.models.len();
+        reg.models.push(meta);
+        reg.by_table.insert(meta.table, index);
+    }
+
+    /// The registered models, in registration order.
+    pub fn models(&self) -> Vec<&'static ModelMeta> {
+        self.registry.borrow().models.clone()
+    }
+
+    /// The registered model whose table is `table`.
+    pub fn model_for_table(&self, table: &str) -> Option<&'static ModelMeta> {
+        let reg = self.registry.borrow();
+        reg.by_table.get(table).map(|&i| reg.models[i])
+    }
+
+    /// Whether a transaction is open (ours or one begun with raw SQL).
+    pub fn in_transaction(&self) -> bool {
+        !self.conn.get().is_autocommit()
+    }
+
+    /// Run `f` in a transaction: committed when `f` returns `Ok`, rolled back
+    /// when it returns `Err` (or panics). Nested calls use savepoints, so an
+    /// inner failure rolls back only the inner block. A transaction begun
+    /// with raw SQL is treated as an outer block.
+    pub fn transaction<T>(&self, f: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+        let depth = self.depth.get();
+        let outermost = self.conn.get().is_autocommit();
+        if outermost {
+            self.exec_cached("BEGIN")?;
+        } else {
+            self.exec_savepoint("SAVEPOINT", depth)?;
+        }
+        self.depth.set(depth + 1);
+        let mut guard = TxGuard { db: self, depth, outermost, done: false };
+        let result = f(self);
+        guard.done = true;
+        drop(guard);
+        self.depth.set(depth);
+        match result {
+            Ok(value) => {
+                let end = if outermost { self.exec_cached("COMMIT") } else { self.exec_savepoint("RELEASE", depth) };
+                match end {
+                    Ok(()) => Ok(value),
+                    Err(err) => {
+                        // A COMMIT refused by a deferred constraint leaves
+                        // the transaction open.
+                        self.rollback(outermost, depth);
+                        Err(err)
+                    }
+                }
+            }
+            Err(err) => {
+                self.rollback(outermost, depth);
+                Err(err)
+            }
+        }
+    }
+
+    fn rollback(&self, outermost: bool, depth: u32) {
+        if outermost {
+            if !self.conn.get().is_autocommit() {
+                let _ = self.exec_cached("ROLLBACK");
+            }
+        } else {
+            let _ = self.exec_savepoint("ROLLBACK TO", depth);
+            let _ = self.exec_savepoint("RELEASE", depth);
+        }
+    }
+
+    fn exec_cached(&self, sql: &str) -> Result<()> {
+        self.conn.get().prepare_cached(sql)?.execute([])?;
+        Ok(())
+    }
+
+    fn exec_savepoint(&self, verb: &str, depth: u32) -> Result<()> {
+        let sql = format!("{verb} \"modelgen_sp{depth}\"");
+        self.conn.get().prepare_cached(&sql)?.execute([])?;
+        Ok(())
+    }
+
+    /// Whether the pk of `meta`'s table is an alias of the rowid (an
+    /// `integer PRIMARY KEY` of a rowid table, as Django declares every auto
+    /// pk on SQLite): inserting NULL then assigns it, and
+    /// `last_insert_rowid()` reads it back. Asked once per table.
+    #[inline]
+    pub(crate) fn pk_is_rowid_alias(&self, meta: &'static ModelMeta) -> Result<bool> {
+        let address = meta as *const ModelMeta as usize;
+        let (last, alias) = self.last_rowid_alias.get();
+        if last == address {
+            return Ok(alias);
+        }
+        let known = self.rowid_alias.borrow().get(meta.table).copied();
+        let alias = match known {
+            Some(alias) => alias,
+            None => match self.query_rowid_alias(meta)? {
+                Some(alias) => {
+                    self.rowid_alias.borrow_mut().insert(meta.table, alias);
+                    alias
+                }
+                // No such table (yet): ask again next time.
+                None => return Ok(false),
+            },
+        };
+        self.last_rowid_alias.set((address, alias));
+        Ok(alias)
+    }
+
+    fn query_rowid_alias(&self, meta: &ModelMeta) -> Result<Option<bool>> {
+        let Some(pk) = meta.columns.get(meta.pk) else {
+            return Ok(Some(false));
+        };
+        let mut pk_columns = Vec::new();
+        let mut any_column = false;
+        {
+            let mut stmt = self.conn.get().prepare("SELECT name, type, pk FROM pragma_table_info(?)")?;
+            let mut rows = stmt.query([meta.table])?;
+            while let Some(row) = rows.next()? {
+                any_column = true;
+                let pk_pos: i64 = row.get(2)?;
+                if pk_pos > 0 {
+                    let name: String = row.get(0)?;
+                    let ty: String = row.get(1)?;
+                    pk_columns.push((name, ty));
+                }
+            }
+        }
+        let integer_pk = matches!(pk_columns.as_slice(),
+            [(name, ty)] if name == pk.column && ty.eq_ignore_ascii_case("integer"));
+        if !any_column {
+            return Ok(None);
+        }
+        if !integer_pk {
+            return Ok(Some(false));
+        }
+        let without_rowid: i64 =
+            self.conn.get().query_row("SELECT wr FROM pragma_table_list(?)", [meta.table], |r| r.get(0)).unwrap_or(0);
+        Ok(Some(without_rowid == 0))
+    }
+
+    /// SQL built once per handle and kept.
+    pub(crate) fn cached_sql(&self, key: SqlKey, build: impl FnOnce() -> String) -> Arc<str> {
+        if let Some(sql) = self.sql_cache.borrow().get(&key) {
+            return sql.clone();
+        }
+        let sql: Arc<str> = Arc::from(build());
+        self.sql_cache.borrow_mut().insert(key, sql.clone());
+        sql
+    }
+}
+
+/// Rolls back when a transaction's closure panics.
+struct TxGuard<'a> {
+    db: &'a Database,
+    depth: u32,
+    outermost: bool,
+    done: bool,
+}
+
+impl Drop for TxGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.db.depth.set(self.depth);
+            self.db.rollback(self.outermost, self.depth);
+        }
+    }
+}
+
+/// `"name"`, quoted as Django's SQLite backend quotes identifiers.
+pub(crate) fn push_quoted(out: &mut String, name: &str) {
+    out.push('"');
+    if name.contains('"') {
+        out.push_str(&name.replace('"', "\"\""));
+    } else {
+        out.push_str(name);
+    }
+    out.push('"');
+}
+
+/// `?, ?, ?` for `n` parameters.
+pub(crate) fn push_placeholders(out: &mut String, n: usize) {
+    for i in 0..n {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('?');
+    }
+}

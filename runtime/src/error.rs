@@ -1,0 +1,204 @@
+//! The one error type of the runtime, with Django's kinds of failure.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rusqlite::types::Value;
+
+/// `std::result::Result` with the runtime's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in generated code and the runtime.
+///
+/// The variants follow Django's exceptions: `Model.DoesNotExist`,
+/// `MultipleObjectsReturned`, `IntegrityError`, `ProtectedError`,
+/// `RestrictedError`, `ValidationError`, `Model.NotUpdated`, the `ValueError`s
+/// and `TypeError`s Django raises for a misuse before any SQL runs, and any
+/// other database error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `get()` (or `latest()`, `refresh_from_db()`, ...) found no row.
+    #[error("{model} matching query does not exist.")]
+    DoesNotExist { model: &'static str },
+
+    /// `get()` found more than one row. `count` is the number of rows found,
+    /// capped at 21 as Django fetches at most 21 (`MAX_GET_RESULTS + 1`).
+    #[error("get() returned more than one {model} -- it returned {}!", count_text(*.count))]
+    MultipleObjectsReturned { model: &'static str, count: usize },
+
+    /// A constraint of the database failed (UNIQUE, NOT NULL, FOREIGN KEY,
+    /// CHECK, PRIMARY KEY): Django's `IntegrityError`. The message is
+    /// SQLite's, e.g. `UNIQUE constraint failed: weblog_blog.name`.
+    #[error("{0}")]
+    Integrity(String),
+
+    /// A delete was refused because rows reference the deleted rows through
+    /// `on_delete: PROTECT`; nothing was deleted. `model` is the model whose
+    /// delete was refused, `fields` the protecting relations as
+    /// `Model.field`, `objects` the protecting rows.
+    #[error(
+        "Cannot delete some instances of model '{model}' because they are referenced through protected foreign keys: {}.",
+        quoted_list(.fields)
+    )]
+    Protected { model: &'static str, count: usize, fields: Vec<String>, objects: Vec<ObjectRef> },
+
+    /// A delete was refused because rows reference the deleted rows through
+    /// `on_delete: RESTRICT` and are not themselves deleted by a cascade of
+    /// the same delete; nothing was deleted.
+    #[error(
+        "Cannot delete some instances of model '{model}' because they are referenced through restricted foreign keys: {}.",
+        quoted_list(.fields)
+    )]
+    Restricted { model: &'static str, count: usize, fields: Vec<String>, objects: Vec<ObjectRef> },
+
+    /// `full_clean()` failed: every field's errors at once.
+    #[error("{0}")]
+    Validation(ValidationErrors),
+
+    /// A save with `force_update` or `update_fields` updated no row
+    /// (Django 6's `Model.NotUpdated`, a `DatabaseError`).
+    #[error("{message}")]
+    NotUpdated { model: &'static str, message: &'static str },
+
+    /// A misuse found before any SQL ran (Django's `ValueError`/`TypeError`),
+    /// e.g. `force_insert` together with `force_update`.
+    #[error("{0}")]
+    Misuse(String),
+
+    /// An error returned by application code, e.g. by a signal receiver.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync + 'static>),
+
+    /// Any other error of SQLite or of a value conversion.
+    #[error(transparent)]
+    Database(rusqlite::Error),
+}
+
+fn count_text(count: usize) -> String {
+    if count >= crate::query::MAX_GET_RESULTS {
+        format!("more than {}", crate::query::MAX_GET_RESULTS - 1)
+    } else {
+        count.to_string()
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('\'');
+        out.push_str(item);
+        out.push('\'');
+    }
+    out
+}
+
+/// One row named by an error: its model and primary key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectRef {
+    pub app: &'static str,
+    pub model: &'static str,
+    pub pk: Value,
+}
+
+impl Error {
+    /// Whether this is [`Error::DoesNotExist`].
+    pub fn is_does_not_exist(&self) -> bool {
+        matches!(self, Error::DoesNotExist { .. })
+    }
+
+    /// Whether this is an integrity error, including the protected and
+    /// restricted errors (which are `IntegrityError`s in Django).
+    pub fn is_integrity(&self) -> bool {
+        matches!(self, Error::Integrity(_) | Error::Protected { .. } | Error::Restricted { .. })
+    }
+
+    /// Wrap an application error (for signal receivers).
+    pub fn other<E>(error: E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Other(Box::new(error))
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        match error {
+            rusqlite::Error::SqliteFailure(code, message) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Error::Integrity(message.unwrap_or_else(|| code.to_string()))
+            }
+            other => Error::Database(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(errors: ValidationErrors) -> Self {
+        Error::Validation(errors)
+    }
+}
+
+/// The key Django uses for errors that belong to no single field.
+pub const NON_FIELD_ERRORS: &str = "__all__";
+
+/// Errors of `full_clean()`, per field, in field-name order (Django's
+/// `ValidationError.message_dict`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationErrors(pub BTreeMap<String, Vec<String>>);
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        ValidationErrors::default()
+    }
+
+    /// Add one message for `field` ([`NON_FIELD_ERRORS`] for the model).
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_default().push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.values().all(Vec::is_empty)
+    }
+
+    /// The messages of one field.
+    pub fn get(&self, field: &str) -> Option<&[String]> {
+        self.0.get(field).map(Vec::as_slice)
+    }
+
+    /// `Ok(())` when there is no error, else `Err(self)` (which converts
+    /// into [`Error::Validation`] with `?`).
+    pub fn into_result(self) -> std::result::Result<(), ValidationErrors> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    /// As Python prints Django's `ValidationError(dict)`:
+    /// `{'name': ['This field cannot be blank.']}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, (field, messages)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "'{field}': [")?;
+            for (j, message) in messages.iter().enumerate() {
+                if j > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "'{message}'")?;
+            }
+            f.write_str("]")?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl std::error::Error for ValidationErrors {}

@@ -1,0 +1,1131 @@
+//! A typed query API with Django's QuerySet semantics.
+//!
+//! Generated code emits one [`Column`] constant per concrete column:
+//!
+//! ```ignore
+//! impl Entry {
+//!     pub const HEADLINE: Column<Entry, String> = Column::new("headline");
+//! }
+//! let entries = QuerySet::<Entry>::new()
+//!     .filter(Entry::HEADLINE.contains("Lennon"))
+//!     .exclude(Entry::RATING.lt(3))
+//!     .order_by([Entry::PUB_DATE.desc()])
+//!     .all(&db)?;
+//! ```
+//!
+//! A misspelled column does not compile, values are always bound parameters,
+//! and identifiers are double-quoted. Lookups compile to the SQL Django's
+//! SQLite backend emits (`contains` is `LIKE '%x%' ESCAPE '\'`, which, as in
+//! Django on SQLite, is case-insensitive for ASCII).
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use rusqlite::types::Value;
+
+use crate::db::{push_placeholders, push_quoted, Database};
+use crate::error::{Error, Result};
+use crate::model::{Model, ModelMeta};
+use crate::value::{try_to_value, DbValue};
+
+/// Django's `MAX_GET_RESULTS`: `get()` fetches at most this many rows to
+/// report how many it found.
+pub const MAX_GET_RESULTS: usize = 21;
+
+// ---------------------------------------------------------------------------
+// Columns
+// ---------------------------------------------------------------------------
+
+/// A column of model `M` holding values of type `T`.
+pub struct Column<M, T> {
+    name: &'static str,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Column<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Column<M, T> {}
+
+impl<M, T> std::fmt::Debug for Column<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Column").field(&self.name).finish()
+    }
+}
+
+impl<M, T> Column<M, T> {
+    /// The column named `column` (its name in the table, e.g. `blog_id`).
+    pub const fn new(column: &'static str) -> Self {
+        Column { name: column, _marker: PhantomData }
+    }
+
+    /// The column's name in the table.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Column types the text lookups (`contains`, `startswith`, ...) apply to.
+pub trait TextColumn {}
+impl TextColumn for String {}
+impl TextColumn for Option<String> {}
+
+fn owned_value<T: DbValue>(value: &T) -> std::result::Result<Value, String> {
+    try_to_value(value).map_err(|e| e.to_string())
+}
+
+#[allow(clippy::should_implement_trait)]
+impl<M: Model, T: DbValue> Column<M, T> {
+    fn compare(self, op: CmpOp, value: T) -> Condition<M> {
+        let node = match owned_value(&value) {
+            Ok(Value::Null) if op == CmpOp::Exact => Node::IsNull { column: self.name, isnull: true },
+            Ok(Value::Null) => Node::Invalid("Cannot use None as a query value".into()),
+            Ok(value) => Node::Cmp { column: self.name, op, value },
+            Err(e) => Node::Invalid(e),
+        };
+        Condition::from_node(node)
+    }
+
+    /// `exact`: `col = value`; a NULL value (`None`) means `IS NULL`, as in
+    /// Django.
+    pub fn eq(self, value: impl Into<T>) -> Condition<M> {
+        self.compare(CmpOp::Exact, value.into())
+    }
+
+    /// Same as [`Column::eq`] (Django's lookup name).
+    pub fn exact(self, value: impl Into<T>) -> Condition<M> {
+        self.eq(value)
+    }
+
+    /// `~Q(col=value)`: rows where the column is not `value`, NULLs
+    /// included, as Django's `exclude(col=value)`.
+    pub fn ne(self, value: impl Into<T>) -> Condition<M> {
+        self.eq(value).not()
+    }
+
+    pub fn lt(self, value: impl Into<T>) -> Condition<M> {
+        self.compare(CmpOp::Lt, value.into())
+    }
+
+    pub fn lte(self, value: impl Into<T>) -> Condition<M> {
+        self.compare(CmpOp::Lte, value.into())
+    }
+
+    pub fn gt(self, value: impl Into<T>) -> Condition<M> {
+        self.compare(CmpOp::Gt, value.into())
+    }
+
+    pub fn gte(self, value: impl Into<T>) -> Condition<M> {
+        self.compare(CmpOp::Gte, value.into())
+    }
+
+    /// `range`: `col BETWEEN low AND high`.
+    pub fn range(self, low: impl Into<T>, high: impl Into<T>) -> Condition<M> {
+        let node = match (owned_value(&low.into()), owned_value(&high.into())) {
+            (Ok(Value::Null), _) | (_, Ok(Value::Null)) => Node::Invalid("Cannot use None as a query value".into()),
+            (Ok(low), Ok(high)) => Node::Range { column: self.name, low, high },
+            (Err(e), _) | (_, Err(e)) => Node::Invalid(e),
+        };
+        Condition::from_node(node)
+    }
+
+    /// `in`: `col IN (...)`. NULLs in the list are dropped and an empty list
+    /// matches nothing, as in Django.
+    pub fn in_<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Condition<M> {
+        let mut list = Vec::new();
+        for v in values {
+            match owned_value(&v.into()) {
+                Ok(Value::Null) => {}
+                Ok(v) => list.push(v),
+                Err(e) => return Condition::from_node(Node::Invalid(e)),
+            }
+        }
+        Condition::from_node(Node::In { column: self.name, values: list })
+    }
+
+    /// `isnull`: `col IS NULL` (true) or `col IS NOT NULL` (false).
+    pub fn isnull(self, isnull: bool) -> Condition<M> {
+        Condition::from_node(Node::IsNull { column: self.name, isnull })
+    }
+
+    /// Ascending order on this column.
+    pub fn asc(self) -> Order<M> {
+        Order::new(self.name, false)
+    }
+
+    /// Descending order on this column.
+    pub fn desc(self) -> Order<M> {
+        Order::new(self.name, true)
+    }
+
+    /// `SET col = value` in [`QuerySet::update`].
+    pub fn set(self, value: impl Into<T>) -> Assignment<M> {
+        Assignment::new(
+            self.name,
+            match owned_value(&value.into()) {
+                Ok(v) => Expr::Value(v),
+                Err(e) => Expr::Invalid(e),
+            },
+        )
+    }
+
+    /// `SET col = other` (Django's `F("other")`).
+    pub fn set_column(self, other: Column<M, T>) -> Assignment<M> {
+        Assignment::new(self.name, Expr::Column(other.name))
+    }
+
+    fn relative(self, op: ArithOp, value: T) -> Assignment<M> {
+        Assignment::new(
+            self.name,
+            match owned_value(&value) {
+                Ok(v) => Expr::Relative { op, value: v },
+                Err(e) => Expr::Invalid(e),
+            },
+        )
+    }
+
+    /// `SET col = col + value`, computed by the database (`F("col") + value`).
+    pub fn f_add(self, value: impl Into<T>) -> Assignment<M> {
+        self.relative(ArithOp::Add, value.into())
+    }
+
+    /// `SET col = col - value`.
+    pub fn f_sub(self, value: impl Into<T>) -> Assignment<M> {
+        self.relative(ArithOp::Sub, value.into())
+    }
+
+    /// `SET col = col * value`.
+    pub fn f_mul(self, value: impl Into<T>) -> Assignment<M> {
+        self.relative(ArithOp::Mul, value.into())
+    }
+
+    /// `SET col = col / value`.
+    pub fn f_div(self, value: impl Into<T>) -> Assignment<M> {
+        self.relative(ArithOp::Div, value.into())
+    }
+
+    /// `SET col = col % value`.
+    pub fn f_mod(self, value: impl Into<T>) -> Assignment<M> {
+        self.relative(ArithOp::Mod, value.into())
+    }
+}
+
+/// Django's `prep_for_like_query`: `\`, `%` and `_` escaped with `\`.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for ch in s.chars() {
+        if matches!(ch, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
+    fn like(self, pattern: String) -> Condition<M> {
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern) })
+    }
+
+    /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
+    /// on SQLite, as in Django).
+    pub fn contains(self, value: &str) -> Condition<M> {
+        self.like(format!("%{}%", escape_like(value)))
+    }
+
+    /// `icontains`: the same SQL as `contains` on SQLite.
+    pub fn icontains(self, value: &str) -> Condition<M> {
+        self.contains(value)
+    }
+
+    /// `startswith`: `LIKE 'value%' ESCAPE '\'`.
+    pub fn startswith(self, value: &str) -> Condition<M> {
+        self.like(format!("{}%", escape_like(value)))
+    }
+
+    pub fn istartswith(self, value: &str) -> Condition<M> {
+        self.startswith(value)
+    }
+
+    /// `endswith`: `LIKE '%value' ESCAPE '\'`.
+    pub fn endswith(self, value: &str) -> Condition<M> {
+        self.like(format!("%{}", escape_like(value)))
+    }
+
+    pub fn iendswith(self, value: &str) -> Condition<M> {
+        self.endswith(value)
+    }
+
+    /// `iexact`: `LIKE 'value' ESCAPE '\'`.
+    pub fn iexact(self, value: &str) -> Condition<M> {
+        self.like(escape_like(value))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Conditions
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CmpOp {
+    Exact,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Like,
+}
+
+impl CmpOp {
+    fn sql(self) -> &'static str {
+        match self {
+            CmpOp::Exact => " = ?",
+            CmpOp::Lt => " < ?",
+            CmpOp::Lte => " <= ?",
+            CmpOp::Gt => " > ?",
+            CmpOp::Gte => " >= ?",
+            CmpOp::Like => " LIKE ? ESCAPE '\\'",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Cmp {
+        column: &'static str,
+        op: CmpOp,
+        value: Value,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+    },
+    Range {
+        column: &'static str,
+        low: Value,
+        high: Value,
+    },
+    IsNull {
+        column: &'static str,
+        isnull: bool,
+    },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    /// A misuse found while building (reported by the terminal method).
+    Invalid(String),
+}
+
+impl Node {
+    /// Django's empty `Q()` (also negated or combined with empties only):
+    /// it adds no condition at all.
+    fn is_empty(&self) -> bool {
+        match self {
+            Node::And(children) | Node::Or(children) => children.iter().all(Node::is_empty),
+            Node::Not(inner) => inner.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A WHERE condition on model `M` (Django's `Q`): built from [`Column`]
+/// lookups, combined with [`Condition::and`], [`Condition::or`],
+/// [`Condition::not`] (or `&`, `|`, `!`).
+pub struct Condition<M> {
+    node: Node,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Condition<M> {
+    fn clone(&self) -> Self {
+        Condition::from_node(self.node.clone())
+    }
+}
+
+impl<M> std::fmt::Debug for Condition<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+#[allow(clippy::should_implement_trait)]
+impl<M> Condition<M> {
+    fn from_node(node: Node) -> Self {
+        Condition { node, _marker: PhantomData }
+    }
+
+    /// The empty condition (`Q()`): adds no condition, negated or not, and
+    /// is dropped when combined (`x | Q()` is `x`), as in Django.
+    pub fn all() -> Self {
+        Condition::from_node(Node::And(Vec::new()))
+    }
+
+    /// Both conditions.
+    pub fn and(self, other: Condition<M>) -> Self {
+        Condition::from_node(match self.node {
+            Node::And(mut children) => {
+                children.push(other.node);
+                Node::And(children)
+            }
+            node => Node::And(vec![node, other.node]),
+        })
+    }
+
+    /// Either condition.
+    pub fn or(self, other: Condition<M>) -> Self {
+        Condition::from_node(match self.node {
+            Node::Or(mut children) => {
+                children.push(other.node);
+                Node::Or(children)
+            }
+            node => Node::Or(vec![node, other.node]),
+        })
+    }
+
+    /// The negation (`~Q(...)`), with Django's treatment of NULLs: a negated
+    /// comparison on a nullable column matches the rows where it is NULL.
+    pub fn not(self) -> Self {
+        Condition::from_node(match self.node {
+            Node::Not(inner) => *inner,
+            node => Node::Not(Box::new(node)),
+        })
+    }
+}
+
+impl<M: Model> Condition<M> {
+    /// `pk = value`.
+    pub fn pk<V: DbValue>(value: V) -> Self {
+        match try_to_value(&value) {
+            Ok(v) => Condition::pk_value(v),
+            Err(e) => Condition::from_node(Node::Invalid(e.to_string())),
+        }
+    }
+
+    /// `pk = value`, with the stored value.
+    pub fn pk_value(value: Value) -> Self {
+        let column = M::meta().pk_column().column;
+        Condition::from_node(match value {
+            Value::Null => Node::IsNull { column, isnull: true },
+            value => Node::Cmp { column, op: CmpOp::Exact, value },
+        })
+    }
+
+    /// `column = value` with a stored value (`IS NULL` for NULL).
+    pub fn column_value(column: &'static str, value: Value) -> Self {
+        Condition::from_node(match value {
+            Value::Null => Node::IsNull { column, isnull: true },
+            value => Node::Cmp { column, op: CmpOp::Exact, value },
+        })
+    }
+
+    pub(crate) fn column_gt(column: &'static str, value: Value) -> Self {
+        Condition::from_node(Node::Cmp { column, op: CmpOp::Gt, value })
+    }
+
+    pub(crate) fn column_lt(column: &'static str, value: Value) -> Self {
+        Condition::from_node(Node::Cmp { column, op: CmpOp::Lt, value })
+    }
+
+    /// `pk IN (...)`.
+    pub fn pk_in(values: impl IntoIterator<Item = Value>) -> Self {
+        Condition::from_node(Node::In {
+            column: M::meta().pk_column().column,
+            values: values.into_iter().filter(|v| *v != Value::Null).collect(),
+        })
+    }
+}
+
+impl<M> std::ops::BitAnd for Condition<M> {
+    type Output = Condition<M>;
+    fn bitand(self, rhs: Self) -> Self {
+        self.and(rhs)
+    }
+}
+
+impl<M> std::ops::BitOr for Condition<M> {
+    type Output = Condition<M>;
+    fn bitor(self, rhs: Self) -> Self {
+        self.or(rhs)
+    }
+}
+
+impl<M> std::ops::Not for Condition<M> {
+    type Output = Condition<M>;
+    fn not(self) -> Self {
+        Condition::not(self)
+    }
+}
+
+/// SQL text and its parameters, built together.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) params: Vec<Value>,
+}
+
+fn column_nullable(meta: &ModelMeta, column: &str) -> bool {
+    meta.columns.iter().find(|c| c.column == column).is_some_and(|c| c.null)
+}
+
+/// Render `node`; `negated` tells whether an odd number of NOTs encloses it
+/// (Django's `current_negated`).
+fn render(node: &Node, meta: &ModelMeta, negated: bool, out: &mut Sql) -> Result<()> {
+    // Django adds `AND col IS NOT NULL` inside a negated lookup on a
+    // nullable column, so that `exclude(col=x)` keeps the NULL rows.
+    let guard_null = |column: &str| negated && column_nullable(meta, column);
+    match node {
+        Node::Cmp { column, op, value } => {
+            let guard = guard_null(column);
+            if guard {
+                out.text.push('(');
+            }
+            push_quoted(&mut out.text, column);
+            out.text.push_str(op.sql());
+            out.params.push(value.clone());
+            if guard {
+                out.text.push_str(" AND ");
+                push_quoted(&mut out.text, column);
+                out.text.push_str(" IS NOT NULL)");
+            }
+        }
+        Node::In { column, values } => {
+            if values.is_empty() {
+                // Django's EmptyResultSet: nothing matches.
+                out.text.push_str("0 = 1");
+                return Ok(());
+            }
+            let guard = guard_null(column);
+            if guard {
+                out.text.push('(');
+            }
+            push_quoted(&mut out.text, column);
+            out.text.push_str(" IN (");
+            push_placeholders(&mut out.text, values.len());
+            out.text.push(')');
+            out.params.extend(values.iter().cloned());
+            if guard {
+                out.text.push_str(" AND ");
+                push_quoted(&mut out.text, column);
+                out.text.push_str(" IS NOT NULL)");
+            }
+        }
+        Node::Range { column, low, high } => {
+            let guard = guard_null(column);
+            if guard {
+                out.text.push('(');
+            }
+            push_quoted(&mut out.text, column);
+            out.text.push_str(" BETWEEN ? AND ?");
+            out.params.push(low.clone());
+            out.params.push(high.clone());
+            if guard {
+                out.text.push_str(" AND ");
+                push_quoted(&mut out.text, column);
+                out.text.push_str(" IS NOT NULL)");
+            }
+        }
+        Node::IsNull { column, isnull } => {
+            push_quoted(&mut out.text, column);
+            out.text.push_str(if *isnull { " IS NULL" } else { " IS NOT NULL" });
+        }
+        Node::And(children) | Node::Or(children) => {
+            // Empty conditions (`Q()`) are dropped, as Django drops them.
+            let mut children = children.iter().filter(|c| !c.is_empty()).peekable();
+            if children.peek().is_none() {
+                out.text.push_str("1 = 1");
+                return Ok(());
+            }
+            let connector = if matches!(node, Node::And(_)) { " AND " } else { " OR " };
+            out.text.push('(');
+            for (i, child) in children.enumerate() {
+                if i > 0 {
+                    out.text.push_str(connector);
+                }
+                render(child, meta, negated, out)?;
+            }
+            out.text.push(')');
+        }
+        Node::Not(inner) => {
+            out.text.push_str("NOT (");
+            render(inner, meta, !negated, out)?;
+            out.text.push(')');
+        }
+        Node::Invalid(message) => return Err(Error::Misuse(message.clone())),
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Ordering and assignments
+// ---------------------------------------------------------------------------
+
+/// One ORDER BY term on model `M`.
+pub struct Order<M> {
+    column: &'static str,
+    descending: bool,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Order<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for Order<M> {}
+
+impl<M> std::fmt::Debug for Order<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", if self.descending { "-" } else { "" }, self.column)
+    }
+}
+
+impl<M> Order<M> {
+    fn new(column: &'static str, descending: bool) -> Self {
+        Order { column, descending, _marker: PhantomData }
+    }
+
+    pub fn column(&self) -> &'static str {
+        self.column
+    }
+
+    pub fn is_descending(&self) -> bool {
+        self.descending
+    }
+}
+
+impl<M: Model> Order<M> {
+    /// Ascending by primary key (Django's `"pk"`).
+    pub fn pk() -> Self {
+        Order::new(M::meta().pk_column().column, false)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl ArithOp {
+    fn sql(self) -> &'static str {
+        match self {
+            ArithOp::Add => " + ?)",
+            ArithOp::Sub => " - ?)",
+            ArithOp::Mul => " * ?)",
+            ArithOp::Div => " / ?)",
+            ArithOp::Mod => " % ?)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    Value(Value),
+    Relative { op: ArithOp, value: Value },
+    Column(&'static str),
+    Invalid(String),
+}
+
+/// One `SET column = ...` of [`QuerySet::update`].
+pub struct Assignment<M> {
+    column: &'static str,
+    expr: Expr,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Assignment<M> {
+    fn clone(&self) -> Self {
+        Assignment::new(self.column, self.expr.clone())
+    }
+}
+
+impl<M> std::fmt::Debug for Assignment<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {:?}", self.column, self.expr)
+    }
+}
+
+impl<M> Assignment<M> {
+    fn new(column: &'static str, expr: Expr) -> Self {
+        Assignment { column, expr, _marker: PhantomData }
+    }
+
+    pub fn column(&self) -> &'static str {
+        self.column
+    }
+
+    fn render(&self, out: &mut Sql) -> Result<()> {
+        push_quoted(&mut out.text, self.column);
+        out.text.push_str(" = ");
+        match &self.expr {
+            Expr::Value(v) => {
+                out.text.push('?');
+                out.params.push(v.clone());
+            }
+            Expr::Relative { op, value } => {
+                out.text.push('(');
+                push_quoted(&mut out.text, self.column);
+                out.text.push_str(op.sql());
+                out.params.push(value.clone());
+            }
+            Expr::Column(other) => push_quoted(&mut out.text, other),
+            Expr::Invalid(message) => return Err(Error::Misuse(message.clone())),
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// QuerySet
+// ---------------------------------------------------------------------------
+
+/// A lazy query on model `M` (Django's `QuerySet`): nothing runs until a
+/// terminal method is given the database.
+pub struct QuerySet<M> {
+    conditions: Vec<Node>,
+    /// `None`: the model's default ordering; `Some([])`: unordered.
+    ordering: Option<Vec<(&'static str, bool)>>,
+    standard_ordering: bool,
+    low_mark: usize,
+    high_mark: Option<usize>,
+    /// A misuse found while building, reported by the terminal method.
+    error: Option<String>,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for QuerySet<M> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            conditions: self.conditions.clone(),
+            ordering: self.ordering.clone(),
+            standard_ordering: self.standard_ordering,
+            low_mark: self.low_mark,
+            high_mark: self.high_mark,
+            error: self.error.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for QuerySet<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuerySet")
+            .field("conditions", &self.conditions)
+            .field("ordering", &self.ordering)
+            .field("standard_ordering", &self.standard_ordering)
+            .field("low_mark", &self.low_mark)
+            .field("high_mark", &self.high_mark)
+            .finish()
+    }
+}
+
+impl<M: Model> Default for QuerySet<M> {
+    fn default() -> Self {
+        QuerySet::new()
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// Every row of the model (`Model.objects.all()`).
+    pub fn new() -> Self {
+        QuerySet {
+            conditions: Vec::new(),
+            ordering: None,
+            standard_ordering: true,
+            low_mark: 0,
+            high_mark: None,
+            error: None,
+            _marker: PhantomData,
+        }
+    }
+
+    fn misuse_if_sliced(&mut self, message: &str) {
+        if self.is_sliced() && self.error.is_none() {
+            self.error = Some(message.to_owned());
+        }
+    }
+
+    /// Keep the rows matching `condition` (AND with earlier filters).
+    pub fn filter(mut self, condition: Condition<M>) -> Self {
+        self.misuse_if_sliced("Cannot filter a query once a slice has been taken.");
+        self.conditions.push(condition.node);
+        self
+    }
+
+    /// Drop the rows matching `condition` (`exclude()`).
+    pub fn exclude(mut self, condition: Condition<M>) -> Self {
+        self.misuse_if_sliced("Cannot filter a query once a slice has been taken.");
+        self.conditions.push(Node::Not(Box::new(condition.node)));
+        self
+    }
+
+    /// Replace the ordering (an empty list removes the default ordering too,
+    /// as Django's `order_by()`).
+    pub fn order_by(mut self, terms: impl IntoIterator<Item = Order<M>>) -> Self {
+        self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
+        self.ordering = Some(terms.into_iter().map(|o| (o.column, o.descending)).collect());
+        self
+    }
+
+    /// Reverse the ordering (default ordering included).
+    pub fn reverse(mut self) -> Self {
+        self.misuse_if_sliced("Cannot reverse a query once a slice has been taken.");
+        self.standard_ordering = !self.standard_ordering;
+        self
+    }
+
+    /// Django's `set_limits`: slicing a sliced query slices within it.
+    fn set_limits(&mut self, low: Option<usize>, high: Option<usize>) {
+        if let Some(high) = high {
+            self.high_mark = Some(match self.high_mark {
+                Some(h) => h.min(self.low_mark + high),
+                None => self.low_mark + high,
+            });
+        }
+        if let Some(low) = low {
+            self.low_mark = match self.high_mark {
+                Some(h) => h.min(self.low_mark + low),
+                None => self.low_mark + low,
+            };
+        }
+    }
+
+    /// `qs[start..end]` in Python's terms (`end` `None` for open).
+    pub fn slice(mut self, start: usize, end: Option<usize>) -> Self {
+        if let Some(end) = end {
+            if end < start {
+                self.set_limits(Some(start), Some(start));
+                return self;
+            }
+        }
+        self.set_limits(Some(start), end);
+        self
+    }
+
+    /// At most `n` rows: `qs[:n]`.
+    pub fn limit(mut self, n: usize) -> Self {
+        self.set_limits(None, Some(n));
+        self
+    }
+
+    /// Skip `n` rows: `qs[n:]`.
+    pub fn offset(mut self, n: usize) -> Self {
+        self.set_limits(Some(n), None);
+        self
+    }
+
+    /// Whether a slice (limit or offset) was taken.
+    pub fn is_sliced(&self) -> bool {
+        self.low_mark != 0 || self.high_mark.is_some()
+    }
+
+    /// Whether the query is ordered (explicitly or by `meta.ordering`):
+    /// Django's `QuerySet.ordered`.
+    pub fn is_ordered(&self) -> bool {
+        match &self.ordering {
+            Some(terms) => !terms.is_empty(),
+            None => !M::meta().ordering.is_empty(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.error {
+            Some(message) => Err(Error::Misuse(message.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// ` WHERE ...` (nothing when unfiltered).
+    pub(crate) fn push_where(&self, out: &mut Sql) -> Result<()> {
+        let meta = M::meta();
+        let conditions = self.conditions.iter().filter(|c| !c.is_empty());
+        for (i, node) in conditions.enumerate() {
+            out.text.push_str(if i == 0 { " WHERE " } else { " AND " });
+            render(node, meta, false, out)?;
+        }
+        Ok(())
+    }
+
+    fn push_order(&self, out: &mut Sql) {
+        let terms: &[(&'static str, bool)] = match &self.ordering {
+            Some(terms) => terms,
+            None => M::meta().ordering,
+        };
+        for (i, (column, descending)) in terms.iter().enumerate() {
+            out.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            push_quoted(&mut out.text, column);
+            let descending = if self.standard_ordering { *descending } else { !*descending };
+            out.text.push_str(if descending { " DESC" } else { " ASC" });
+        }
+    }
+
+    fn push_limits(&self, out: &mut Sql) {
+        match self.high_mark {
+            Some(high) => {
+                out.text.push_str(" LIMIT ?");
+                out.params.push(Value::Integer(high.saturating_sub(self.low_mark) as i64));
+                if self.low_mark > 0 {
+                    out.text.push_str(" OFFSET ?");
+                    out.params.push(Value::Integer(self.low_mark as i64));
+                }
+            }
+            None if self.low_mark > 0 => {
+                out.text.push_str(" LIMIT -1 OFFSET ?");
+                out.params.push(Value::Integer(self.low_mark as i64));
+            }
+            None => {}
+        }
+    }
+
+    /// `FROM "table" WHERE ... ORDER BY ... LIMIT ...` after `head`.
+    fn build(&self, head: &str) -> Result<Sql> {
+        let mut sql = Sql::default();
+        sql.text.push_str(head);
+        self.push_where(&mut sql)?;
+        self.push_order(&mut sql);
+        self.push_limits(&mut sql);
+        Ok(sql)
+    }
+
+    fn fetch(&self, db: &Database) -> Result<Vec<M>> {
+        self.check()?;
+        let sql = self.build(M::meta().select_sql)?;
+        let mut stmt = db.connection().prepare_cached(&sql.text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut m = M::from_row(row, 0)?;
+            m.state_mut().adding = false;
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    /// Every matching row, in order.
+    pub fn all(&self, db: &Database) -> Result<Vec<M>> {
+        self.fetch(db)
+    }
+
+    /// The one matching row: [`Error::DoesNotExist`] when there is none,
+    /// [`Error::MultipleObjectsReturned`] when there are more (counted up to
+    /// 21, as Django).
+    pub fn get(&self, db: &Database) -> Result<M> {
+        self.check()?;
+        let mut qs = self.clone();
+        if !qs.is_sliced() {
+            qs.ordering = Some(Vec::new());
+        }
+        qs.set_limits(None, Some(MAX_GET_RESULTS));
+        let mut rows = qs.fetch(db)?;
+        match rows.len() {
+            1 => rows.pop().ok_or(Error::DoesNotExist { model: M::meta().name }),
+            0 => Err(Error::DoesNotExist { model: M::meta().name }),
+            count => Err(Error::MultipleObjectsReturned { model: M::meta().name, count }),
+        }
+    }
+
+    /// The first row by the query's ordering, or by pk when unordered.
+    pub fn first(&self, db: &Database) -> Result<Option<M>> {
+        self.check()?;
+        let qs = if self.is_ordered() { self.clone() } else { self.clone().order_by([Order::pk()]) };
+        Ok(qs.limit(1).fetch(db)?.pop())
+    }
+
+    /// The last row: the first of the reversed ordering, or by pk
+    /// descending when unordered.
+    pub fn last(&self, db: &Database) -> Result<Option<M>> {
+        self.check()?;
+        let qs = if self.is_ordered() {
+            self.clone().reverse()
+        } else {
+            self.clone().order_by([Order::<M>::pk().reversed()])
+        };
+        Ok(qs.limit(1).fetch(db)?.pop())
+    }
+
+    fn earliest_impl(&self, db: &Database, fields: Option<&[Order<M>]>) -> Result<M> {
+        let terms: Vec<(&'static str, bool)> = match fields {
+            Some(fields) if !fields.is_empty() => {
+                fields.iter().map(|o| (o.column, o.descending)).collect()
+            }
+            _ => match M::meta().get_latest_by {
+                Some(name) => {
+                    let (name, descending) = match name.strip_prefix('-') {
+                        Some(rest) => (rest, true),
+                        None => (name, false),
+                    };
+                    let meta = M::meta();
+                    let column = meta
+                        .columns
+                        .iter()
+                        .find(|c| c.column == name)
+                        .or_else(|| meta.columns.iter().find(|c| c.field == name))
+                        .map_or(name, |c| c.column);
+                    vec![(column, descending)]
+                }
+                None => {
+                    return Err(Error::Misuse(
+                        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta.".into(),
+                    ))
+                }
+            },
+        };
+        let mut qs = self.clone();
+        qs.set_limits(None, Some(1));
+        qs.ordering = Some(terms);
+        qs.get(db)
+    }
+
+    fn check_not_sliced_for_change(&self) -> Result<()> {
+        self.check()?;
+        if self.is_sliced() {
+            return Err(Error::Misuse("Cannot change a query once a slice has been taken.".into()));
+        }
+        Ok(())
+    }
+
+    /// The earliest row by `meta.get_latest_by`; [`Error::DoesNotExist`]
+    /// when there is none.
+    pub fn earliest(&self, db: &Database) -> Result<M> {
+        self.check_not_sliced_for_change()?;
+        self.earliest_impl(db, None)
+    }
+
+    /// The latest row by `meta.get_latest_by`; [`Error::DoesNotExist`] when
+    /// there is none.
+    pub fn latest(&self, db: &Database) -> Result<M> {
+        self.check_not_sliced_for_change()?;
+        self.clone().reverse().earliest_impl(db, None)
+    }
+
+    /// The earliest row by the given ordering (`earliest("pub_date", ...)`).
+    pub fn earliest_by(&self, db: &Database, fields: &[Order<M>]) -> Result<M> {
+        self.check_not_sliced_for_change()?;
+        self.earliest_impl(db, Some(fields))
+    }
+
+    /// The latest row by the given ordering, reversed (`latest("pub_date")`
+    /// is `earliest_by([PUB_DATE.desc()])`).
+    pub fn latest_by(&self, db: &Database, fields: &[Order<M>]) -> Result<M> {
+        self.check_not_sliced_for_change()?;
+        self.clone().reverse().earliest_impl(db, Some(fields))
+    }
+
+    /// The number of matching rows.
+    pub fn count(&self, db: &Database) -> Result<usize> {
+        self.check()?;
+        let meta = M::meta();
+        let mut sql = Sql::default();
+        if self.is_sliced() {
+            sql.text.push_str("SELECT COUNT(*) FROM (SELECT 1 FROM ");
+            push_quoted(&mut sql.text, meta.table);
+            self.push_where(&mut sql)?;
+            self.push_order(&mut sql);
+            self.push_limits(&mut sql);
+            sql.text.push_str(") subquery");
+        } else {
+            sql.text.push_str("SELECT COUNT(*) FROM ");
+            push_quoted(&mut sql.text, meta.table);
+            self.push_where(&mut sql)?;
+        }
+        let mut stmt = db.connection().prepare_cached(&sql.text)?;
+        let count: i64 = stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Whether any row matches.
+    pub fn exists(&self, db: &Database) -> Result<bool> {
+        self.check()?;
+        let meta = M::meta();
+        let mut sql = Sql::default();
+        if self.is_sliced() {
+            sql.text.push_str("SELECT 1 FROM (SELECT 1 FROM ");
+            push_quoted(&mut sql.text, meta.table);
+            self.push_where(&mut sql)?;
+            self.push_order(&mut sql);
+            self.push_limits(&mut sql);
+            sql.text.push_str(") subquery LIMIT 1");
+        } else {
+            sql.text.push_str("SELECT 1 AS \"a\" FROM ");
+            push_quoted(&mut sql.text, meta.table);
+            self.push_where(&mut sql)?;
+            sql.text.push_str(" LIMIT 1");
+        }
+        let mut stmt = db.connection().prepare_cached(&sql.text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+        Ok(rows.next()?.is_some())
+    }
+
+    /// The primary keys of the matching rows, in order
+    /// (`values_list("pk", flat=True)`).
+    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+        self.check()?;
+        let meta = M::meta();
+        let mut head = String::from("SELECT ");
+        push_quoted(&mut head, meta.pk_column().column);
+        head.push_str(" FROM ");
+        push_quoted(&mut head, meta.table);
+        let sql = self.build(&head)?;
+        let mut stmt = db.connection().prepare_cached(&sql.text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Value::from(row.get_ref(0)?));
+        }
+        Ok(out)
+    }
+
+    /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
+    /// returns the number of rows matched. No signal is sent and `auto_now`
+    /// is not applied, as in Django.
+    pub fn update(&self, db: &Database, assignments: &[Assignment<M>]) -> Result<usize> {
+        self.check()?;
+        if self.is_sliced() {
+            return Err(Error::Misuse("Cannot update a query once a slice has been taken.".into()));
+        }
+        if assignments.is_empty() {
+            return Ok(0);
+        }
+        let meta = M::meta();
+        let mut sql = Sql::default();
+        sql.text.push_str("UPDATE ");
+        push_quoted(&mut sql.text, meta.table);
+        sql.text.push_str(" SET ");
+        for (i, assignment) in assignments.iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(", ");
+            }
+            assignment.render(&mut sql)?;
+        }
+        self.push_where(&mut sql)?;
+        let mut stmt = db.connection().prepare_cached(&sql.text)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?)
+    }
+
+    /// Delete every matching row through the delete collector (on_delete,
+    /// signals), in one transaction; returns the total and the count per
+    /// model label, as Django's `QuerySet.delete()`.
+    pub fn delete(&self, db: &Database) -> Result<(usize, BTreeMap<String, usize>)> {
+        self.check()?;
+        if self.is_sliced() {
+            return Err(Error::Misuse("Cannot use 'limit' or 'offset' with delete().".into()));
+        }
+        let mut where_sql = Sql::default();
+        self.push_where(&mut where_sql)?;
+        crate::delete::delete_where(db, M::meta(), where_sql)
+    }
+}
+
+impl<M> Order<M> {
+    /// The same term, in the other direction.
+    pub fn reversed(self) -> Self {
+        Order::new(self.column, !self.descending)
+    }
+}

@@ -1,0 +1,256 @@
+//! Related-object accessors generated code calls: a ForeignKey's target, a
+//! reverse ForeignKey's set, a many-to-many set, and
+//! `get_next_by_<field>()` / `get_previous_by_<field>()`.
+
+use std::marker::PhantomData;
+
+use rusqlite::types::Value;
+
+use crate::db::{push_placeholders, push_quoted, Database};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::query::{Column, Condition, Order, QuerySet};
+use crate::value::{output_to_value, try_to_value, DbValue};
+
+/// The stored pk of `instance`, `Value::Null` when unset.
+fn pk_of<M: Model>(instance: &M) -> Result<Value> {
+    Ok(output_to_value(instance.column_value(M::meta().pk)?)?)
+}
+
+/// The row of `M` whose `column` holds `value` (a ForeignKey's target):
+/// [`Error::DoesNotExist`] when there is none.
+pub fn get_by_column<M: Model, V: DbValue>(db: &Database, column: &'static str, value: V) -> Result<M> {
+    let value = try_to_value(&value)?;
+    QuerySet::<M>::new().filter(Condition::column_value(column, value)).get(db)
+}
+
+/// The pk of a related object about to be assigned to a ForeignKey: Django
+/// refuses an unsaved object ("save() prohibited to prevent data loss due
+/// to unsaved related object 'blog'.").
+pub fn saved_pk<M: Model, T: DbValue>(target: &M, field: &str) -> Result<T> {
+    let pk = pk_of(target)?;
+    if pk == Value::Null {
+        return Err(Error::Misuse(format!(
+            "save() prohibited to prevent data loss due to unsaved related object '{field}'."
+        )));
+    }
+    crate::value::from_value(pk)
+}
+
+/// The rows of `M` whose ForeignKey `column` points at `source` (Django's
+/// reverse manager, `blog.entry_set`). An unsaved `source` is an error, as
+/// in Django.
+pub fn reverse_set<S: Model, M: Model, T>(source: &S, column: Column<M, T>) -> Result<QuerySet<M>> {
+    let pk = pk_of(source)?;
+    if pk == Value::Null {
+        return Err(Error::Misuse(format!(
+            "'{}' instance needs to have a primary key value before this relationship can be used.",
+            S::meta().name
+        )));
+    }
+    Ok(QuerySet::new().filter(Condition::column_value(column.name(), pk)))
+}
+
+/// Django's `_get_next_or_previous_by_FIELD`: the first row strictly after
+/// (or before) `instance` by (`column`, pk), within `filter`;
+/// [`Error::DoesNotExist`] at the end.
+pub fn next_or_previous<M: Model, T: DbValue>(
+    db: &Database,
+    instance: &M,
+    column: Column<M, T>,
+    value: &T,
+    is_next: bool,
+    filter: Option<Condition<M>>,
+) -> Result<M> {
+    let pk = pk_of(instance)?;
+    // Django tests `not self.pk`: a pk of 0 is refused too.
+    if matches!(pk, Value::Null | Value::Integer(0)) {
+        return Err(Error::Misuse("get_next/get_previous cannot be used on unsaved objects.".into()));
+    }
+    let value = try_to_value(value)?;
+    let pk_column = M::meta().pk_column().column;
+    let after = |column: &'static str, value: Value| {
+        if is_next {
+            Condition::column_gt(column, value)
+        } else {
+            Condition::column_lt(column, value)
+        }
+    };
+    let order = |o: Order<M>| if is_next { o } else { o.reversed() };
+    let q =
+        Condition::column_value(column.name(), value.clone()).and(after(pk_column, pk)).or(after(column.name(), value));
+    let mut qs = QuerySet::<M>::new();
+    if let Some(filter) = filter {
+        qs = qs.filter(filter);
+    }
+    qs.filter(q)
+        .order_by([order(column.asc()), order(Order::pk())])
+        .first(db)?
+        .ok_or(Error::DoesNotExist { model: M::meta().name })
+}
+
+/// A many-to-many set of `source` (`entry.authors`): the rows of `T` linked
+/// to `source` through the join table. It holds the source's pk as it was
+/// when the set was made.
+///
+/// Symmetrical self-relations are not mirrored: `add` inserts one row.
+pub struct ManyRelated<S, T> {
+    /// The source's pk, read when the set was made (`Null` when unsaved).
+    source_pk: Value,
+    through_table: &'static str,
+    source_column: &'static str,
+    target_column: &'static str,
+    _marker: PhantomData<fn() -> (S, T)>,
+}
+
+impl<S: Model, T: Model> ManyRelated<S, T> {
+    pub fn new(
+        source: &S,
+        through_table: &'static str,
+        source_column: &'static str,
+        target_column: &'static str,
+    ) -> Self {
+        let source_pk = pk_of(source).unwrap_or(Value::Null);
+        ManyRelated { source_pk, through_table, source_column, target_column, _marker: PhantomData }
+    }
+
+    /// The source's pk; Django refuses an unsaved source.
+    fn source_pk(&self) -> Result<Value> {
+        let pk = self.source_pk.clone();
+        if pk == Value::Null {
+            let meta = S::meta();
+            return Err(Error::Misuse(format!(
+                "\"{}\" needs to have a value for field \"{}\" before this many-to-many relationship can be used.",
+                meta.name,
+                meta.pk_column().field
+            )));
+        }
+        Ok(pk)
+    }
+
+    fn target_pks(&self, targets: &[&T]) -> Result<Vec<Value>> {
+        let meta = T::meta();
+        let mut out = Vec::with_capacity(targets.len());
+        for target in targets {
+            let pk = pk_of(*target)?;
+            if pk == Value::Null {
+                return Err(Error::Misuse(format!(
+                    "Cannot add \"{}\": the value for field \"{}\" is None",
+                    meta.name,
+                    meta.pk_column().field
+                )));
+            }
+            if !out.contains(&pk) {
+                out.push(pk);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `SELECT target FROM through WHERE source = ?`.
+    fn linked_sql(&self) -> String {
+        let mut sql = String::from("SELECT ");
+        push_quoted(&mut sql, self.target_column);
+        sql.push_str(" FROM ");
+        push_quoted(&mut sql, self.through_table);
+        sql.push_str(" WHERE ");
+        push_quoted(&mut sql, self.source_column);
+        sql.push_str(" = ?");
+        sql
+    }
+
+    /// The pks of the linked rows.
+    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+        let pk = self.source_pk()?;
+        let mut stmt = db.connection().prepare_cached(&self.linked_sql())?;
+        let mut rows = stmt.query([&pk])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Value::from(row.get_ref(0)?));
+        }
+        Ok(out)
+    }
+
+    /// The linked rows, in `T`'s default ordering.
+    pub fn all(&self, db: &Database) -> Result<Vec<T>> {
+        self.query(db)?.all(db)
+    }
+
+    /// A query on the linked rows (their pks are read now).
+    pub fn query(&self, db: &Database) -> Result<QuerySet<T>> {
+        Ok(QuerySet::new().filter(Condition::pk_in(self.pks(db)?)))
+    }
+
+    pub fn count(&self, db: &Database) -> Result<usize> {
+        Ok(self.pks(db)?.len())
+    }
+
+    /// Link `targets` (already linked ones are left as they are).
+    pub fn add(&self, db: &Database, targets: &[&T]) -> Result<()> {
+        let source = self.source_pk()?;
+        let wanted = self.target_pks(targets)?;
+        db.transaction(|db| {
+            let existing = self.pks(db)?;
+            let mut sql = String::from("INSERT INTO ");
+            push_quoted(&mut sql, self.through_table);
+            sql.push_str(" (");
+            push_quoted(&mut sql, self.source_column);
+            sql.push_str(", ");
+            push_quoted(&mut sql, self.target_column);
+            sql.push_str(") VALUES (?, ?)");
+            let mut stmt = db.connection().prepare_cached(&sql)?;
+            for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
+                stmt.execute([&source, pk])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Unlink `targets`.
+    pub fn remove(&self, db: &Database, targets: &[&T]) -> Result<usize> {
+        let source = self.source_pk()?;
+        let pks = self.target_pks(targets)?;
+        self.delete_links(db, &source, Some(&pks))
+    }
+
+    /// Unlink every row.
+    pub fn clear(&self, db: &Database) -> Result<usize> {
+        let source = self.source_pk()?;
+        self.delete_links(db, &source, None)
+    }
+
+    /// Make `targets` the linked rows: unlink the others, link the new ones.
+    pub fn set(&self, db: &Database, targets: &[&T]) -> Result<()> {
+        let source = self.source_pk()?;
+        let wanted = self.target_pks(targets)?;
+        db.transaction(|db| {
+            let stale: Vec<Value> = self.pks(db)?.into_iter().filter(|pk| !wanted.contains(pk)).collect();
+            if !stale.is_empty() {
+                self.delete_links(db, &source, Some(&stale))?;
+            }
+            self.add(db, targets)
+        })
+    }
+
+    fn delete_links(&self, db: &Database, source: &Value, targets: Option<&[Value]>) -> Result<usize> {
+        if targets.is_some_and(|t| t.is_empty()) {
+            return Ok(0);
+        }
+        let mut sql = String::from("DELETE FROM ");
+        push_quoted(&mut sql, self.through_table);
+        sql.push_str(" WHERE ");
+        push_quoted(&mut sql, self.source_column);
+        sql.push_str(" = ?");
+        let mut params = vec![source.clone()];
+        if let Some(targets) = targets {
+            sql.push_str(" AND ");
+            push_quoted(&mut sql, self.target_column);
+            sql.push_str(" IN (");
+            push_placeholders(&mut sql, targets.len());
+            sql.push(')');
+            params.extend(targets.iter().cloned());
+        }
+        let mut stmt = db.connection().prepare_cached(&sql)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?)
+    }
+}

@@ -1,0 +1,357 @@
+//! `Model.save()` (Django 6's `save`, `save_base` and `_save_table`),
+//! `refresh_from_db()` and relative updates of one instance.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::ToSql;
+
+use crate::db::{push_placeholders, push_quoted, Database, SqlKey};
+use crate::display::now;
+use crate::error::{Error, Result};
+use crate::model::{ColumnSet, Model, ModelMeta};
+use crate::query::{Assignment, Condition, QuerySet};
+use crate::signals::{self, Signal};
+use crate::value::output_to_value;
+
+/// The options of `save()`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SaveOptions<'a> {
+    /// Always INSERT; an existing pk is an integrity error.
+    pub force_insert: bool,
+    /// Always UPDATE; an error when the pk is unset or no row was updated.
+    pub force_update: bool,
+    /// Write only these fields (field names, or `<fk>_id` attnames). An
+    /// empty list writes nothing and sends no signal.
+    pub update_fields: Option<&'a [&'a str]>,
+}
+
+impl<'a> SaveOptions<'a> {
+    pub fn force_insert() -> Self {
+        SaveOptions { force_insert: true, ..SaveOptions::default() }
+    }
+
+    pub fn force_update() -> Self {
+        SaveOptions { force_update: true, ..SaveOptions::default() }
+    }
+
+    pub fn update_fields(fields: &'a [&'a str]) -> Self {
+        SaveOptions { update_fields: Some(fields), ..SaveOptions::default() }
+    }
+}
+
+/// Binds column `index` of a model instance through `Model::column_value`.
+struct ColumnBind<'a, M>(&'a M, usize);
+
+impl<M: Model> ToSql for ColumnBind<'_, M> {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.0.column_value(self.1)
+    }
+}
+
+/// Whether the pk of `instance` is set (Django: not `None`; 0 is a pk).
+#[inline]
+fn pk_is_set<M: Model>(instance: &M, meta: &ModelMeta) -> Result<bool> {
+    let value = instance.column_value(meta.pk)?;
+    Ok(!matches!(value, ToSqlOutput::Borrowed(ValueRef::Null) | ToSqlOutput::Owned(Value::Null)))
+}
+
+/// Save `instance` exactly as Django 6's `Model.save()` does on SQLite.
+///
+/// - both `force_insert` and `force_update` (or `force_insert` with
+///   non-empty `update_fields`): [`Error::Misuse`] before any SQL;
+/// - `update_fields` empty: nothing happens (no SQL, no signal);
+/// - `update_fields` naming an unknown field or the pk: [`Error::Misuse`];
+/// - `pre_save` signal; a pk unset with `force_update`/`update_fields`:
+///   [`Error::Misuse`];
+/// - when the pk is set (0 is a pk) and no insert is forced: `pre_save`
+///   pre-processing (`add = false`) and an UPDATE of every non-pk column (or
+///   only `update_fields`); when it updated no row, `force_update` and
+///   `update_fields` are [`Error::NotUpdated`] errors, else
+/// - `pre_save` pre-processing (`add = true`, `auto_now_add`) and an INSERT,
+///   which fills in an auto pk;
+/// - the instance is no longer "adding"; `post_save` signal with `created`.
+///
+/// A new instance whose pk has a default (`pk_has_default`) skips the UPDATE
+/// attempt, as in Django. The common cases run one SQL statement; the
+/// UPDATE-then-INSERT path changes nothing when the UPDATE matches no row,
+/// so a failing INSERT leaves the database unchanged.
+pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>) -> Result<()> {
+    let meta = M::meta();
+    let SaveOptions { mut force_insert, force_update, update_fields } = options;
+
+    if force_insert && (force_update || update_fields.is_some_and(|f| !f.is_empty())) {
+        return Err(Error::Misuse("Cannot force both insert and updating in model saving.".into()));
+    }
+    let columns = match update_fields {
+        None => None,
+        Some([]) => return Ok(()),
+        Some(fields) => Some(update_field_columns(meta, fields)?),
+    };
+
+    signals::send(db, Signal::PreSave, &*instance, false, update_fields)?;
+
+    let pk_set = pk_is_set(instance, meta)?;
+    if !pk_set && (force_update || update_fields.is_some()) {
+        return Err(Error::Misuse("Cannot force an update in save() with no primary key.".into()));
+    }
+    let now = if M::HAS_PRE_SAVE { now() } else { DateTime::<Utc>::UNIX_EPOCH };
+    if !force_insert && !force_update && instance.state().adding && meta.pk_has_default {
+        force_insert = true;
+    }
+
+    let mut updated = false;
+    if pk_set && !force_insert {
+        if M::HAS_PRE_SAVE {
+            match &columns {
+                None => instance.pre_save(false, now),
+                Some(set) => instance.pre_save_columns(set, now),
+            }
+        }
+        updated = do_update(db, meta, instance, columns.as_ref())?;
+        if !updated {
+            if force_update {
+                return Err(Error::NotUpdated { model: meta.name, message: "Forced update did not affect any rows." });
+            }
+            if update_fields.is_some() {
+                return Err(Error::NotUpdated {
+                    model: meta.name,
+                    message: "Save with update_fields did not affect any rows.",
+                });
+            }
+        }
+    }
+    if !updated {
+        if M::HAS_PRE_SAVE {
+            instance.pre_save(true, now);
+        }
+        do_insert(db, meta, instance, pk_set)?;
+    }
+
+    instance.state_mut().adding = false;
+    signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
+}
+
+/// The columns named by `update_fields`: non-pk concrete fields, by field
+/// name or attname, else Django's `ValueError`.
+fn update_field_columns(meta: &'static ModelMeta, fields: &[&str]) -> Result<ColumnSet> {
+    let mut set = ColumnSet::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    for &name in fields {
+        match meta.update_field_index(name) {
+            Some(i) if i != meta.pk => set.insert(i),
+            _ => {
+                if !unknown.contains(&name) {
+                    unknown.push(name);
+                }
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(Error::Misuse(format!(
+            "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(set)
+}
+
+/// The UPDATE attempt; whether a row matched.
+fn do_update<M: Model>(
+    db: &Database,
+    meta: &'static ModelMeta,
+    instance: &M,
+    columns: Option<&ColumnSet>,
+) -> Result<bool> {
+    let conn = db.connection();
+    if meta.columns.len() <= 1 {
+        // Nothing to update: Django checks that the row exists (a model of
+        // just a pk), or, with update_fields, reports success.
+        if columns.is_some() {
+            return Ok(true);
+        }
+        let sql = db.cached_sql(SqlKey::ExistsByPk(meta.table), || exists_by_pk_sql(meta));
+        let mut stmt = conn.prepare_cached(&sql)?;
+        stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk))?;
+        let mut rows = stmt.raw_query();
+        return Ok(rows.next()?.is_some());
+    }
+    let changed = match columns {
+        None => db.with_statement(meta.update_sql, |stmt| {
+            let mut param = 1;
+            for index in 0..meta.columns.len() {
+                if index != meta.pk {
+                    stmt.raw_bind_parameter(param, ColumnBind(instance, index))?;
+                    param += 1;
+                }
+            }
+            stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk))?;
+            Ok(stmt.raw_execute()?)
+        })?,
+        Some(set) => {
+            let sql = db.cached_sql(SqlKey::Update(meta.table, set.clone()), || update_columns_sql(meta, set));
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut param = 1;
+            for index in 0..meta.columns.len() {
+                if index != meta.pk && set.contains(index) {
+                    stmt.raw_bind_parameter(param, ColumnBind(instance, index))?;
+                    param += 1;
+                }
+            }
+            stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk))?;
+            stmt.raw_execute()?
+        }
+    };
+    Ok(changed > 0)
+}
+
+/// The INSERT; fills in an auto pk.
+fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M, pk_set: bool) -> Result<()> {
+    let auto_pk = meta.columns.get(meta.pk).is_some_and(|c| c.auto);
+    if !pk_set && auto_pk && db.pk_is_rowid_alias(meta)? {
+        // The pk binds NULL and SQLite assigns the next rowid, as it would
+        // with the column left out: the same statement as an explicit pk,
+        // and no RETURNING (which costs SQLite several times a plain
+        // INSERT).
+        bind_all_and_execute(db, meta.insert_with_pk_sql, meta, instance)?;
+        let id = db.connection().last_insert_rowid();
+        instance.set_pk_value(Some(Value::Integer(id)))?;
+    } else if !pk_set && auto_pk {
+        let pk = db.with_statement(meta.insert_sql, |stmt| {
+            let mut param = 1;
+            for index in 0..meta.columns.len() {
+                if index != meta.pk {
+                    stmt.raw_bind_parameter(param, ColumnBind(&*instance, index))?;
+                    param += 1;
+                }
+            }
+            let mut rows = stmt.raw_query();
+            let pk = match rows.next()? {
+                Some(row) => Value::from(row.get_ref(0)?),
+                None => Value::Null,
+            };
+            // Run the statement to completion: in autocommit mode a deferred
+            // constraint (Django's foreign keys) is checked only then, and
+            // its failure must not be lost in the statement's reset.
+            while rows.next()?.is_some() {}
+            Ok(pk)
+        })?;
+        let pk = match pk {
+            Value::Null => Value::Integer(db.connection().last_insert_rowid()),
+            pk => pk,
+        };
+        instance.set_pk_value(Some(pk))?;
+    } else {
+        bind_all_and_execute(db, meta.insert_with_pk_sql, meta, instance)?;
+    }
+    Ok(())
+}
+
+/// Bind every column in order and execute `sql`.
+#[inline]
+fn bind_all_and_execute<M: Model>(db: &Database, sql: &'static str, meta: &ModelMeta, instance: &M) -> Result<usize> {
+    db.with_statement(sql, |stmt| {
+        for index in 0..meta.columns.len() {
+            stmt.raw_bind_parameter(index + 1, ColumnBind(instance, index))?;
+        }
+        Ok(stmt.raw_execute()?)
+    })
+}
+
+fn exists_by_pk_sql(meta: &ModelMeta) -> String {
+    let mut sql = String::from("SELECT 1 FROM ");
+    push_quoted(&mut sql, meta.table);
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, meta.pk_column().column);
+    sql.push_str(" = ? LIMIT 1");
+    sql
+}
+
+fn update_columns_sql(meta: &ModelMeta, set: &ColumnSet) -> String {
+    let mut sql = String::from("UPDATE ");
+    push_quoted(&mut sql, meta.table);
+    sql.push_str(" SET ");
+    let mut first = true;
+    for (index, column) in meta.columns.iter().enumerate() {
+        if index != meta.pk && set.contains(index) {
+            if !first {
+                sql.push_str(", ");
+            }
+            first = false;
+            push_quoted(&mut sql, column.column);
+            sql.push_str(" = ?");
+        }
+    }
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, meta.pk_column().column);
+    sql.push_str(" = ?");
+    sql
+}
+
+pub(crate) fn select_by_pk_sql(meta: &ModelMeta) -> String {
+    let mut sql = String::with_capacity(meta.select_sql.len() + 32);
+    sql.push_str(meta.select_sql);
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, meta.pk_column().column);
+    sql.push_str(" = ?");
+    sql
+}
+
+/// `SELECT ... WHERE pk IN (?, ...)`.
+pub(crate) fn select_by_pks_sql(meta: &ModelMeta, n: usize) -> String {
+    let mut sql = String::with_capacity(meta.select_sql.len() + 32 + 3 * n);
+    sql.push_str(meta.select_sql);
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, meta.pk_column().column);
+    sql.push_str(" IN (");
+    push_placeholders(&mut sql, n);
+    sql.push(')');
+    sql
+}
+
+/// Reload every field of `instance` from its row (Django's
+/// `refresh_from_db()`): [`Error::DoesNotExist`] when the pk is unset or the
+/// row is gone. The instance's "adding" state is kept, as Django keeps it.
+pub fn refresh_from_db<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
+    let meta = M::meta();
+    let pk = output_to_value(instance.column_value(meta.pk)?)?;
+    if pk == Value::Null {
+        return Err(Error::DoesNotExist { model: meta.name });
+    }
+    let loaded = load_by_pk::<M>(db, &pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
+    let adding = instance.state().adding;
+    *instance = loaded;
+    instance.state_mut().adding = adding;
+    Ok(())
+}
+
+/// The instance whose pk is `pk`, if its row exists.
+pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
+    let meta = M::meta();
+    let sql = db.cached_sql(SqlKey::SelectByPk(meta.table), || select_by_pk_sql(meta));
+    let mut stmt = db.connection().prepare_cached(&sql)?;
+    stmt.raw_bind_parameter(1, pk)?;
+    let mut rows = stmt.raw_query();
+    match rows.next()? {
+        Some(row) => {
+            let mut m = M::from_row(row, 0)?;
+            m.state_mut().adding = false;
+            Ok(Some(m))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A relative update of one stored instance, computed by the database
+/// (Django's `obj.field = F("field") + 1; obj.save(update_fields=[...])`,
+/// or `Model.objects.filter(pk=obj.pk).update(...)`): returns the number of
+/// rows updated (0 or 1). The instance itself is not changed: the new
+/// values are visible after [`refresh_from_db`].
+pub fn update_relative<M: Model>(db: &Database, instance: &M, assignments: &[Assignment<M>]) -> Result<usize> {
+    let meta = M::meta();
+    let pk = output_to_value(instance.column_value(meta.pk)?)?;
+    if pk == Value::Null {
+        return Err(Error::Misuse("Cannot update an instance with no primary key.".into()));
+    }
+    QuerySet::<M>::new().filter(Condition::pk_value(pk)).update(db, assignments)
+}

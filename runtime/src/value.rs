@@ -1,0 +1,843 @@
+//! Conversion of field values to and from what Django's SQLite backend stores.
+//!
+//! Every [`DbValue`] writes exactly the value Django 6 writes for the
+//! corresponding field (with `USE_TZ = True`), so a Django project and a
+//! modelgen program can share one database file, and reads back whatever
+//! Django reads back, including the looser forms SQLite may hand back.
+//!
+//! | Rust type | Django field | stored as |
+//! | --- | --- | --- |
+//! | `i16`, `i32`, `i64` (and `i8`, `u8`, `u16`, `u32`, `u64`) | integer fields | INTEGER |
+//! | `f64`, `f32` | FloatField | REAL |
+//! | `bool` | BooleanField | INTEGER 0/1 |
+//! | `String` | CharField, TextField, ... | TEXT |
+//! | `Vec<u8>` | BinaryField | BLOB |
+//! | `NaiveDate` | DateField | TEXT `YYYY-MM-DD` |
+//! | `DateTime<Utc>` | DateTimeField | TEXT `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC) |
+//! | `NaiveDateTime` | DateTimeField with `USE_TZ = False` | same text |
+//! | `NaiveTime` | TimeField | TEXT `HH:MM:SS[.ffffff]` |
+//! | `TimeDelta` | DurationField | INTEGER microseconds |
+//! | `Decimal` | DecimalField | the decimal's text, which the column's NUMERIC affinity turns into INTEGER or REAL |
+//! | `Uuid` | UUIDField | TEXT, 32 lowercase hex digits |
+//! | `serde_json::Value` | JSONField | TEXT as Python's `json.dumps` writes it |
+//! | `Option<T>` | `null: true` | NULL for `None` |
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
+use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
+use rusqlite::ToSql;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// A field value that can be stored in, and loaded from, a SQLite column the
+/// way Django stores it.
+///
+/// `to_sql` borrows from `self` where the stored form is the value itself
+/// (integers, reals, text, blobs): binding allocates nothing. Types stored
+/// as formatted text (dates, times, UUIDs, JSON, decimals) allocate their
+/// text.
+///
+/// The trait is object safe (`&dyn DbValue`), `from_sql` excepted.
+pub trait DbValue {
+    /// The value to bind as a statement parameter.
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>>;
+
+    /// The value from a stored column value. Never panics: a value that
+    /// cannot be converted is an error.
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self>
+    where
+        Self: Sized;
+}
+
+/// Binds a [`DbValue`] as a rusqlite parameter: `stmt.execute([Bind(&x)])`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bind<'a, T: ?Sized>(pub &'a T);
+
+impl<T: DbValue + ?Sized> ToSql for Bind<'_, T> {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.0.to_sql()
+    }
+}
+
+/// The owned stored value of `value`, e.g. for a query parameter.
+pub fn try_to_value<T: DbValue + ?Sized>(value: &T) -> rusqlite::Result<Value> {
+    output_to_value(value.to_sql()?)
+}
+
+/// The owned stored value of `value`; `Value::Null` when it cannot be
+/// converted (what generated `pk_value` uses: a pk always converts).
+pub fn to_value<T: DbValue + ?Sized>(value: &T) -> Value {
+    try_to_value(value).unwrap_or(Value::Null)
+}
+
+/// Turn a [`ToSqlOutput`] into an owned [`Value`].
+pub fn output_to_value(output: ToSqlOutput<'_>) -> rusqlite::Result<Value> {
+    match output {
+        ToSqlOutput::Borrowed(v) => Ok(Value::from(v)),
+        ToSqlOutput::Owned(v) => Ok(v),
+        #[allow(unreachable_patterns)]
+        _ => Err(rusqlite::Error::ToSqlConversionFailure("unsupported ToSqlOutput variant".into())),
+    }
+}
+
+/// Read column `index` of `row` as a `T`, with rusqlite's errors (as
+/// `Row::get` reports them). What generated `from_row` calls.
+pub fn read<T: DbValue>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let value = row.get_ref(index)?;
+    T::from_sql(value).map_err(|err| match err {
+        FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(
+            index,
+            row.as_ref().column_name(index).map(str::to_owned).unwrap_or_default(),
+            value.data_type(),
+        ),
+        FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
+        FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), err),
+        other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
+    })
+}
+
+/// A value read back from a stored [`Value`] (e.g. a pk returned by an
+/// INSERT), for `Model::set_pk_value`.
+pub fn from_value<T: DbValue>(value: Value) -> crate::Result<T> {
+    T::from_sql(ValueRef::from(&value)).map_err(|err| {
+        let data_type = ValueRef::from(&value).data_type();
+        crate::Error::Database(match err {
+            FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(0, String::new(), data_type),
+            FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(0, i),
+            FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(0, data_type, err),
+            other => rusqlite::Error::FromSqlConversionFailure(0, data_type, Box::new(other)),
+        })
+    })
+}
+
+/// Same as [`read`] (the name generated code uses).
+#[inline]
+pub fn read_column<T: DbValue>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T> {
+    read(row, index)
+}
+
+fn conversion_error(message: impl Into<String>) -> FromSqlError {
+    FromSqlError::Other(message.into().into())
+}
+
+fn to_sql_error(message: impl Into<String>) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(message.into().into())
+}
+
+fn text(value: ValueRef<'_>) -> FromSqlResult<&str> {
+    match value {
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).map_err(|e| FromSqlError::Other(Box::new(e))),
+        _ => Err(FromSqlError::InvalidType),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Integers, reals, booleans, text, blobs
+// ---------------------------------------------------------------------------
+
+macro_rules! int_value {
+    ($($t:ty),*) => {$(
+        impl DbValue for $t {
+            #[inline]
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                let v = i64::try_from(*self)
+                    .map_err(|_| to_sql_error(format!("{} does not fit in a 64-bit integer", self)))?;
+                Ok(ToSqlOutput::Borrowed(ValueRef::Integer(v)))
+            }
+
+            fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let i = match value {
+                    ValueRef::Integer(i) => i,
+                    // An integral REAL (e.g. written by another program).
+                    ValueRef::Real(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => f as i64,
+                    _ => return Err(FromSqlError::InvalidType),
+                };
+                <$t>::try_from(i).map_err(|_| FromSqlError::OutOfRange(i))
+            }
+        }
+    )*};
+}
+
+int_value!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+impl DbValue for f64 {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Real(*self)))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Real(f) => Ok(f),
+            ValueRef::Integer(i) => Ok(i as f64),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+impl DbValue for f32 {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Real(f64::from(*self))))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        f64::from_sql(value).map(|f| f as f32)
+    }
+}
+
+impl DbValue for bool {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*self))))
+    }
+
+    /// Django's SQLite backend reads a `bool` column through a converter that
+    /// compares the stored value's text with `"1"`: 1 is true, anything else
+    /// false.
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Integer(i) => Ok(i == 1),
+            ValueRef::Real(_) => Ok(false),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(t == b"1"),
+            ValueRef::Null => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+impl DbValue for String {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self.as_bytes())))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Text(_) => text(value).map(str::to_owned),
+            // A TEXT-affinity column never hands these back for values
+            // written by Django; be lenient with other writers.
+            ValueRef::Integer(i) => Ok(i.to_string()),
+            ValueRef::Real(f) => Ok(f.to_string()),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+impl DbValue for Vec<u8> {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Blob(b) | ValueRef::Text(b) => Ok(b.to_vec()),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+impl<T: DbValue> DbValue for Option<T> {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Some(v) => v.to_sql(),
+            None => Ok(ToSqlOutput::Borrowed(ValueRef::Null)),
+        }
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Null => Ok(None),
+            v => T::from_sql(v).map(Some),
+        }
+    }
+}
+
+impl<T: DbValue + ?Sized> DbValue for &T {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        (**self).to_sql()
+    }
+
+    fn from_sql(_value: ValueRef<'_>) -> FromSqlResult<Self>
+    where
+        Self: Sized,
+    {
+        Err(conversion_error("cannot load a value into a reference"))
+    }
+}
+
+impl DbValue for Value {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::from(self)))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Ok(Value::from(value))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Dates and times
+// ---------------------------------------------------------------------------
+
+fn push_padded(out: &mut String, n: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut n = n;
+    let mut i = buf.len();
+    while n > 0 && i > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let digits = buf.len() - i;
+    for _ in digits..width {
+        out.push('0');
+    }
+    // `buf[i..]` holds ASCII digits only.
+    for &b in &buf[i..] {
+        out.push(b as char);
+    }
+}
+
+fn push_date(out: &mut String, date: NaiveDate) -> rusqlite::Result<()> {
+    let year = date.year();
+    if !(1..=9999).contains(&year) {
+        return Err(to_sql_error(format!("year {year} is out of the range Django can store (1..=9999)")));
+    }
+    push_padded(out, year as u32, 4);
+    out.push('-');
+    push_padded(out, date.month(), 2);
+    out.push('-');
+    push_padded(out, date.day(), 2);
+    Ok(())
+}
+
+/// Python's `str(time)`: `HH:MM:SS`, plus `.ffffff` when the microseconds
+/// are not zero. Sub-microsecond precision is dropped, as Python has none.
+fn push_time(out: &mut String, time: NaiveTime) {
+    push_padded(out, time.hour(), 2);
+    out.push(':');
+    push_padded(out, time.minute(), 2);
+    out.push(':');
+    push_padded(out, time.second(), 2);
+    // A leap second's nanoseconds are >= 1e9.
+    let micros = (time.nanosecond() % 1_000_000_000) / 1_000;
+    if micros != 0 {
+        out.push('.');
+        push_padded(out, micros, 6);
+    }
+}
+
+fn date_text(date: NaiveDate) -> rusqlite::Result<ToSqlOutput<'static>> {
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, date)?;
+    Ok(ToSqlOutput::Owned(Value::Text(out)))
+}
+
+fn datetime_text(dt: NaiveDateTime) -> rusqlite::Result<ToSqlOutput<'static>> {
+    let mut out = String::with_capacity(26);
+    push_date(&mut out, dt.date())?;
+    out.push(' ');
+    push_time(&mut out, dt.time());
+    Ok(ToSqlOutput::Owned(Value::Text(out)))
+}
+
+/// A cursor over ASCII text for the date/time parsers.
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(s: &'a str) -> Self {
+        Cursor { s: s.as_bytes(), i: 0 }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Between `min` and `max` ASCII digits.
+    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
+        let start = self.i;
+        let mut n: u32 = 0;
+        while self.i - start < max {
+            match self.peek() {
+                Some(b @ b'0'..=b'9') => {
+                    n = n * 10 + u32::from(b - b'0');
+                    self.i += 1;
+                }
+                _ => break,
+            }
+        }
+        if self.i - start < min {
+            None
+        } else {
+            Some(n)
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.i == self.s.len()
+    }
+}
+
+/// `YYYY-M[M]-D[D]`, as Django's `parse_date` accepts.
+fn parse_date_at(c: &mut Cursor<'_>) -> Option<NaiveDate> {
+    let year = c.digits(4, 4)?;
+    if !c.eat(b'-') {
+        return None;
+    }
+    let month = c.digits(1, 2)?;
+    if !c.eat(b'-') {
+        return None;
+    }
+    let day = c.digits(1, 2)?;
+    NaiveDate::from_ymd_opt(year as i32, month, day)
+}
+
+/// `H[H]:M[M][:S[S][.f{1,6}[f{0,6}]]]`, as Django's `parse_time` accepts
+/// (`,` is accepted as the decimal mark too).
+fn parse_time_at(c: &mut Cursor<'_>) -> Option<NaiveTime> {
+    let hour = c.digits(1, 2)?;
+    if !c.eat(b':') {
+        return None;
+    }
+    let minute = c.digits(1, 2)?;
+    let mut second = 0;
+    let mut micro = 0;
+    if c.eat(b':') {
+        second = c.digits(1, 2)?;
+        if c.eat(b'.') || c.eat(b',') {
+            let start = c.i;
+            let frac = c.digits(1, 6)?;
+            let used = c.i - start;
+            micro = frac * 10u32.pow((6 - used) as u32);
+            // Further digits are ignored, as by Django's parser.
+            let _ = c.digits(0, usize::MAX);
+        }
+    }
+    NaiveTime::from_hms_micro_opt(hour, minute, second, micro)
+}
+
+/// `Z`, `±HH`, `±HHMM` or `±HH:MM` (seconds east of UTC).
+fn parse_offset_at(c: &mut Cursor<'_>) -> Option<i32> {
+    if c.eat(b'Z') {
+        return Some(0);
+    }
+    let sign = if c.eat(b'+') {
+        1
+    } else if c.eat(b'-') {
+        -1
+    } else {
+        return None;
+    };
+    let hours = c.digits(2, 2)?;
+    c.eat(b':');
+    let minutes = c.digits(0, 2).unwrap_or(0);
+    Some(sign * (hours as i32 * 3600 + minutes as i32 * 60))
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let mut c = Cursor::new(s.trim());
+    let date = parse_date_at(&mut c)?;
+    // Django's parser rejects a trailing time; accept it (it is what a
+    // datetime column holds) rather than fail a whole row.
+    if c.done() || c.eat(b' ') || c.eat(b'T') {
+        Some(date)
+    } else {
+        None
+    }
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let mut c = Cursor::new(s.trim());
+    let time = parse_time_at(&mut c)?;
+    // An offset is dropped, as Django's `parse_time` drops it.
+    while c.eat(b' ') {}
+    if !c.done() {
+        parse_offset_at(&mut c)?;
+    }
+    c.done().then_some(time)
+}
+
+/// A datetime as Django's `parse_datetime` accepts it: `' '` or `'T'`
+/// between date and time, seconds and fraction optional, an optional offset;
+/// a date alone is midnight. Returns the local value and its offset.
+fn parse_datetime(s: &str) -> Option<(NaiveDateTime, Option<i32>)> {
+    let mut c = Cursor::new(s.trim());
+    let date = parse_date_at(&mut c)?;
+    if c.done() {
+        return Some((date.and_time(NaiveTime::MIN), None));
+    }
+    if !(c.eat(b' ') || c.eat(b'T')) {
+        return None;
+    }
+    let time = parse_time_at(&mut c)?;
+    while c.eat(b' ') {}
+    let offset = if c.done() { None } else { Some(parse_offset_at(&mut c)?) };
+    c.done().then_some((date.and_time(time), offset))
+}
+
+impl DbValue for NaiveDate {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        date_text(*self)
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = text(value)?;
+        parse_date(s).ok_or_else(|| conversion_error(format!("invalid date: {s:?}")))
+    }
+}
+
+impl DbValue for NaiveTime {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let mut out = String::with_capacity(15);
+        push_time(&mut out, *self);
+        Ok(ToSqlOutput::Owned(Value::Text(out)))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = text(value)?;
+        parse_time(s).ok_or_else(|| conversion_error(format!("invalid time: {s:?}")))
+    }
+}
+
+impl DbValue for DateTime<Utc> {
+    /// Django with `USE_TZ = True` stores an aware datetime made naive in UTC.
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        datetime_text(self.naive_utc())
+    }
+
+    /// A naive stored value is UTC; a stored offset is honoured.
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = text(value)?;
+        let (local, offset) = parse_datetime(s).ok_or_else(|| conversion_error(format!("invalid datetime: {s:?}")))?;
+        let utc = local - TimeDelta::seconds(i64::from(offset.unwrap_or(0)));
+        Ok(utc.and_utc())
+    }
+}
+
+impl DbValue for NaiveDateTime {
+    /// Django with `USE_TZ = False` stores the naive value as is.
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        datetime_text(*self)
+    }
+
+    /// A stored offset is converted away (the value becomes UTC).
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = text(value)?;
+        let (local, offset) = parse_datetime(s).ok_or_else(|| conversion_error(format!("invalid datetime: {s:?}")))?;
+        Ok(local - TimeDelta::seconds(i64::from(offset.unwrap_or(0))))
+    }
+}
+
+impl DbValue for TimeDelta {
+    /// SQLite has no interval type: Django stores integer microseconds.
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let micros = self.num_microseconds().ok_or_else(|| to_sql_error("duration out of range for microseconds"))?;
+        Ok(ToSqlOutput::Borrowed(ValueRef::Integer(micros)))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let micros = match value {
+            ValueRef::Integer(i) => i,
+            ValueRef::Real(f) if f.is_finite() && f.abs() < 9.2e18 => f.round() as i64,
+            ValueRef::Text(_) => {
+                let s = text(value)?;
+                s.trim().parse::<i64>().map_err(|_| conversion_error(format!("invalid duration: {s:?}")))?
+            }
+            _ => return Err(FromSqlError::InvalidType),
+        };
+        Ok(TimeDelta::microseconds(micros))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Decimal, UUID, JSON
+// ---------------------------------------------------------------------------
+
+impl DbValue for Decimal {
+    /// Django binds `str(decimal)`; the column's NUMERIC affinity then
+    /// stores it as INTEGER or REAL (or TEXT when it is not a number).
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Value::Text(self.to_string())))
+    }
+
+    /// INTEGER exactly; REAL rounded to 15 significant digits (what SQLite
+    /// keeps, as Django's converter does) and normalized; TEXT parsed. Use
+    /// [`quantize_decimal`] to give the value the field's `decimal_places`.
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Integer(i) => Ok(Decimal::from(i)),
+            ValueRef::Real(f) => decimal_from_f64(f),
+            ValueRef::Text(_) => {
+                let s = text(value)?.trim();
+                s.parse::<Decimal>()
+                    .or_else(|_| Decimal::from_scientific(s))
+                    .map_err(|_| conversion_error(format!("invalid decimal: {s:?}")))
+            }
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+fn decimal_from_f64(f: f64) -> FromSqlResult<Decimal> {
+    if !f.is_finite() {
+        return Err(conversion_error(format!("invalid decimal: {f}")));
+    }
+    // Python: decimal.Context(prec=15).create_decimal_from_float(f)
+    let sci = format!("{f:.14e}");
+    Decimal::from_scientific_lossy(&sci).map(|d| d.normalize()).map_err(|_| FromSqlError::OutOfRange(0))
+}
+
+/// Django's DecimalField converter on SQLite: the value quantized to the
+/// field's `decimal_places` (rounding half to even).
+pub fn quantize_decimal(value: Decimal, decimal_places: u32) -> Decimal {
+    let mut d = value.round_dp(decimal_places);
+    d.rescale(decimal_places);
+    d
+}
+
+impl DbValue for Uuid {
+    /// SQLite has no uuid type: Django stores `uuid.hex`.
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let mut buf = [0u8; uuid::fmt::Simple::LENGTH];
+        let hex = self.simple().encode_lower(&mut buf);
+        Ok(ToSqlOutput::Owned(Value::Text(hex.to_owned())))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Text(_) => {
+                let s = text(value)?;
+                Uuid::try_parse(s.trim()).map_err(|e| FromSqlError::Other(Box::new(e)))
+            }
+            ValueRef::Blob(b) => Uuid::from_slice(b).map_err(|e| FromSqlError::Other(Box::new(e))),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+impl DbValue for serde_json::Value {
+    /// Django stores `json.dumps(value)`: see [`python_json_dumps`].
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Owned(Value::Text(python_json_dumps(self))))
+    }
+
+    fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Text(b) | ValueRef::Blob(b) => {
+                serde_json::from_slice(b).map_err(|e| FromSqlError::Other(Box::new(e)))
+            }
+            ValueRef::Integer(i) => Ok(serde_json::Value::from(i)),
+            ValueRef::Real(f) => {
+                Ok(serde_json::Number::from_f64(f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null))
+            }
+            ValueRef::Null => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+/// JSON text exactly as Python's `json.dumps(value)` writes it, which is
+/// what Django's JSONField stores: `", "` and `": "` separators, every
+/// character outside printable ASCII escaped as `\uXXXX` (`ensure_ascii`),
+/// floats as Python's `repr` (`1e-05`, `1e+16`, `1.0`).
+///
+/// Object keys are written in the order the `serde_json::Map` iterates.
+pub fn python_json_dumps(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_json(value, &mut out);
+    out
+}
+
+fn write_json(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value as J;
+    match value {
+        J::Null => out.push_str("null"),
+        J::Bool(true) => out.push_str("true"),
+        J::Bool(false) => out.push_str("false"),
+        J::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                let _ = write!(out, "{i}");
+            } else if let Some(u) = n.as_u64() {
+                let _ = write!(out, "{u}");
+            } else if let Some(f) = n.as_f64() {
+                push_python_float(out, f);
+            } else {
+                let _ = write!(out, "{n}");
+            }
+        }
+        J::String(s) => push_json_string(out, s),
+        J::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        J::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_json_string(out, key);
+                out.push_str(": ");
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(ch),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// Python's `repr(float)`: the shortest digits that round-trip, positional
+/// when the decimal exponent is in -4..16, else scientific with a signed
+/// exponent of at least two digits; always a `.0` or an exponent.
+fn push_python_float(out: &mut String, f: f64) {
+    if f.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if f.is_infinite() {
+        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    if f == 0.0 {
+        out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
+        return;
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: `-1.2345e-7`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = match sci.split_once('e') {
+        Some(parts) => parts,
+        None => {
+            out.push_str(&sci);
+            return;
+        }
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (negative, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let n = digits.len() as i32;
+    // The value is 0.DIGITS * 10^decpt.
+    let decpt = exp + 1;
+    if negative {
+        out.push('-');
+    }
+    if (-4 < decpt) && (decpt <= 16) {
+        if decpt <= 0 {
+            out.push_str("0.");
+            for _ in 0..(-decpt) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else if decpt >= n {
+            out.push_str(&digits);
+            for _ in 0..(decpt - n) {
+                out.push('0');
+            }
+            out.push_str(".0");
+        } else {
+            let (int, frac) = digits.split_at(decpt as usize);
+            out.push_str(int);
+            out.push('.');
+            out.push_str(frac);
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let e = decpt - 1;
+        out.push('e');
+        out.push(if e < 0 { '-' } else { '+' });
+        let _ = write!(out, "{:02}", e.abs());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn py(f: f64) -> String {
+        let mut s = String::new();
+        push_python_float(&mut s, f);
+        s
+    }
+
+    #[test]
+    fn python_float_repr() {
+        assert_eq!(py(1.0), "1.0");
+        assert_eq!(py(1e16), "1e+16");
+        assert_eq!(py(1e15), "1000000000000000.0");
+        assert_eq!(py(0.0001), "0.0001");
+        assert_eq!(py(1e-5), "1e-05");
+        assert_eq!(py(123456789.125), "123456789.125");
+        assert_eq!(py(-0.0), "-0.0");
+        assert_eq!(py(2.5), "2.5");
+        assert_eq!(py(-1.5e-7), "-1.5e-07");
+        assert_eq!(py(1.7976931348623157e308), "1.7976931348623157e+308");
+        assert_eq!(py(0.1), "0.1");
+        assert_eq!(py(12345.678), "12345.678");
+    }
+
+    #[test]
+    fn datetime_parsing() {
+        let (dt, off) = parse_datetime("2024-01-02T03:04:05.123+02:00").unwrap();
+        assert_eq!(dt.to_string(), "2024-01-02 03:04:05.123");
+        assert_eq!(off, Some(7200));
+        assert!(parse_datetime("2024-01-02 03:04").is_some());
+        assert!(parse_datetime("2024-13-02 03:04").is_none());
+        assert!(parse_datetime("garbage").is_none());
+        assert!(parse_datetime("2024-01-02 03:04:05 junk").is_none());
+        assert_eq!(parse_time("01:02:03.1234567").unwrap().to_string(), "01:02:03.123456");
+        assert!(parse_time("1:2").is_some());
+        assert!(parse_time("25:00").is_none());
+    }
+}
