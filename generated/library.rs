@@ -268,6 +268,7 @@ impl ::modelgen_runtime::Model for Author {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -320,6 +321,8 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"name\", \"born\" FROM \"library_author\"",
+    from_sql: "\"library_author\"",
+    parent: None,
     insert_sql: "INSERT INTO \"library_author\" (\"name\", \"born\") VALUES (?1, ?2) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"library_author\" (\"id\", \"name\", \"born\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"library_author\" SET \"name\" = ?1, \"born\" = ?2 WHERE \"id\" = ?3",
@@ -486,6 +489,7 @@ impl ::modelgen_runtime::Model for Publisher {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -530,6 +534,8 @@ pub static PUBLISHER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::M
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"name\" FROM \"library_publisher\"",
+    from_sql: "\"library_publisher\"",
+    parent: None,
     insert_sql: "INSERT INTO \"library_publisher\" (\"name\") VALUES (?1) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"library_publisher\" (\"id\", \"name\") VALUES (?1, ?2)",
     update_sql: "UPDATE \"library_publisher\" SET \"name\" = ?1 WHERE \"id\" = ?2",
@@ -817,6 +823,7 @@ impl ::modelgen_runtime::Model for Book {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -912,6 +919,8 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     get_latest_by: Some("published"),
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"title\", \"isbn\", \"publisher_id\", \"published\" FROM \"library_book\"",
+    from_sql: "\"library_book\"",
+    parent: None,
     insert_sql: "INSERT INTO \"library_book\" (\"title\", \"isbn\", \"publisher_id\", \"published\") VALUES (?1, ?2, ?3, ?4) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"library_book\" (\"id\", \"title\", \"isbn\", \"publisher_id\", \"published\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"library_book\" SET \"title\" = ?1, \"isbn\" = ?2, \"publisher_id\" = ?3, \"published\" = ?4 WHERE \"id\" = ?5",
@@ -1115,6 +1124,7 @@ impl ::modelgen_runtime::Model for Authorship {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -1202,6 +1212,8 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"author_id\", \"book_id\", \"role\", \"position\" FROM \"library_authorship\"",
+    from_sql: "\"library_authorship\"",
+    parent: None,
     insert_sql: "INSERT INTO \"library_authorship\" (\"author_id\", \"book_id\", \"role\", \"position\") VALUES (?1, ?2, ?3, ?4) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"library_authorship\" (\"id\", \"author_id\", \"book_id\", \"role\", \"position\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"library_authorship\" SET \"author_id\" = ?1, \"book_id\" = ?2, \"role\" = ?3, \"position\" = ?4 WHERE \"id\" = ?5",
@@ -1413,6 +1425,7 @@ impl ::modelgen_runtime::Model for Cover {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -1492,6 +1505,8 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"book_id\", \"image_url\", \"artist_id\" FROM \"library_cover\"",
+    from_sql: "\"library_cover\"",
+    parent: None,
     insert_sql: "INSERT INTO \"library_cover\" (\"book_id\", \"image_url\", \"artist_id\") VALUES (?1, ?2, ?3) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"library_cover\" (\"id\", \"book_id\", \"image_url\", \"artist_id\") VALUES (?1, ?2, ?3, ?4)",
     update_sql: "UPDATE \"library_cover\" SET \"book_id\" = ?1, \"image_url\" = ?2, \"artist_id\" = ?3 WHERE \"id\" = ?4",

@@ -365,6 +365,7 @@ impl ::modelgen_runtime::Model for Notification {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = true;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -374,6 +375,13 @@ impl ::modelgen_runtime::Model for Notification {
         if adding {
             self.created = now;
         }
+    }
+    fn pre_save_columns(
+        &mut self,
+        columns: &::modelgen_runtime::ColumnSet,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) {
+        let _ = (columns, now);
     }
     fn state(&self) -> &::modelgen_runtime::ModelState {
         &self._state
@@ -470,6 +478,8 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
     get_latest_by: Some("created"),
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"receiver_id\", \"notification_type\", \"title\", \"body\", \"sent_at\", \"created\", \"read\" FROM \"notifications_notification\"",
+    from_sql: "\"notifications_notification\"",
+    parent: None,
     insert_sql: "INSERT INTO \"notifications_notification\" (\"receiver_id\", \"notification_type\", \"title\", \"body\", \"sent_at\", \"created\", \"read\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"notifications_notification\" (\"id\", \"receiver_id\", \"notification_type\", \"title\", \"body\", \"sent_at\", \"created\", \"read\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     update_sql: "UPDATE \"notifications_notification\" SET \"receiver_id\" = ?1, \"notification_type\" = ?2, \"title\" = ?3, \"body\" = ?4, \"sent_at\" = ?5, \"created\" = ?6, \"read\" = ?7 WHERE \"id\" = ?8",

@@ -430,6 +430,7 @@ impl ::modelgen_runtime::Model for Person {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -514,6 +515,8 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"first_name\", \"last_name\", \"gender\", \"birth_date\", \"email\", \"shirt_size\" FROM \"people_person\"",
+    from_sql: "\"people_person\"",
+    parent: None,
     insert_sql: "INSERT INTO \"people_person\" (\"first_name\", \"last_name\", \"gender\", \"birth_date\", \"email\", \"shirt_size\") VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"people_person\" (\"id\", \"first_name\", \"last_name\", \"gender\", \"birth_date\", \"email\", \"shirt_size\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     update_sql: "UPDATE \"people_person\" SET \"first_name\" = ?1, \"last_name\" = ?2, \"gender\" = ?3, \"birth_date\" = ?4, \"email\" = ?5, \"shirt_size\" = ?6 WHERE \"id\" = ?7",

@@ -320,6 +320,7 @@ impl ::modelgen_runtime::Model for Product {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = true;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -330,6 +331,16 @@ impl ::modelgen_runtime::Model for Product {
             self.created = now;
         }
         self.updated = now;
+    }
+    fn pre_save_columns(
+        &mut self,
+        columns: &::modelgen_runtime::ColumnSet,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) {
+        let _ = (columns, now);
+        if columns.contains(9) {
+            self.updated = now;
+        }
     }
     fn state(&self) -> &::modelgen_runtime::ModelState {
         &self._state
@@ -432,6 +443,8 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"name\", \"slug\", \"price\", \"number_sold\", \"in_stock\", \"sku\", \"attributes\", \"created\", \"updated\" FROM \"shop_product\"",
+    from_sql: "\"shop_product\"",
+    parent: None,
     insert_sql: "INSERT INTO \"shop_product\" (\"name\", \"slug\", \"price\", \"number_sold\", \"in_stock\", \"sku\", \"attributes\", \"created\", \"updated\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"shop_product\" (\"id\", \"name\", \"slug\", \"price\", \"number_sold\", \"in_stock\", \"sku\", \"attributes\", \"created\", \"updated\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     update_sql: "UPDATE \"shop_product\" SET \"name\" = ?1, \"slug\" = ?2, \"price\" = ?3, \"number_sold\" = ?4, \"in_stock\" = ?5, \"sku\" = ?6, \"attributes\" = ?7, \"created\" = ?8, \"updated\" = ?9 WHERE \"id\" = ?10",
@@ -646,6 +659,7 @@ impl ::modelgen_runtime::Model for Sale {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -724,6 +738,8 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     get_latest_by: Some("sold_at"),
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"product_id\", \"quantity\", \"sold_at\", \"note\" FROM \"shop_sale\"",
+    from_sql: "\"shop_sale\"",
+    parent: None,
     insert_sql: "INSERT INTO \"shop_sale\" (\"product_id\", \"quantity\", \"sold_at\", \"note\") VALUES (?1, ?2, ?3, ?4) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"shop_sale\" (\"id\", \"product_id\", \"quantity\", \"sold_at\", \"note\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"shop_sale\" SET \"product_id\" = ?1, \"quantity\" = ?2, \"sold_at\" = ?3, \"note\" = ?4 WHERE \"id\" = ?5",

@@ -249,6 +249,7 @@ impl ::modelgen_runtime::Model for Blog {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -301,6 +302,8 @@ pub static BLOG_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"name\", \"tagline\" FROM \"weblog_blog\"",
+    from_sql: "\"weblog_blog\"",
+    parent: None,
     insert_sql: "INSERT INTO \"weblog_blog\" (\"name\", \"tagline\") VALUES (?1, ?2) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"weblog_blog\" (\"id\", \"name\", \"tagline\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"weblog_blog\" SET \"name\" = ?1, \"tagline\" = ?2 WHERE \"id\" = ?3",
@@ -480,6 +483,7 @@ impl ::modelgen_runtime::Model for Author {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = false;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -532,6 +536,8 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     get_latest_by: None,
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"name\", \"email\" FROM \"weblog_author\"",
+    from_sql: "\"weblog_author\"",
+    parent: None,
     insert_sql: "INSERT INTO \"weblog_author\" (\"name\", \"email\") VALUES (?1, ?2) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"weblog_author\" (\"id\", \"name\", \"email\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"weblog_author\" SET \"name\" = ?1, \"email\" = ?2 WHERE \"id\" = ?3",
@@ -852,6 +858,7 @@ impl ::modelgen_runtime::Model for Entry {
             _state: ::modelgen_runtime::ModelState::loaded(),
         })
     }
+    const HAS_PRE_SAVE: bool = true;
     fn pre_save(
         &mut self,
         adding: bool,
@@ -859,6 +866,16 @@ impl ::modelgen_runtime::Model for Entry {
     ) {
         let _ = (adding, now);
         self.mod_date = now.date_naive();
+    }
+    fn pre_save_columns(
+        &mut self,
+        columns: &::modelgen_runtime::ColumnSet,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) {
+        let _ = (columns, now);
+        if columns.contains(5) {
+            self.mod_date = now.date_naive();
+        }
     }
     fn state(&self) -> &::modelgen_runtime::ModelState {
         &self._state
@@ -980,6 +997,8 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
     get_latest_by: Some("pub_date"),
     pk_has_default: false,
     select_sql: "SELECT \"id\", \"blog_id\", \"headline\", \"body_text\", \"pub_date\", \"mod_date\", \"n_comments\", \"n_pingbacks\", \"rating\", \"status\" FROM \"weblog_entry\"",
+    from_sql: "\"weblog_entry\"",
+    parent: None,
     insert_sql: "INSERT INTO \"weblog_entry\" (\"blog_id\", \"headline\", \"body_text\", \"pub_date\", \"mod_date\", \"n_comments\", \"n_pingbacks\", \"rating\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING \"id\"",
     insert_with_pk_sql: "INSERT INTO \"weblog_entry\" (\"id\", \"blog_id\", \"headline\", \"body_text\", \"pub_date\", \"mod_date\", \"n_comments\", \"n_pingbacks\", \"rating\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     update_sql: "UPDATE \"weblog_entry\" SET \"blog_id\" = ?1, \"headline\" = ?2, \"body_text\" = ?3, \"pub_date\" = ?4, \"mod_date\" = ?5, \"n_comments\" = ?6, \"n_pingbacks\" = ?7, \"rating\" = ?8, \"status\" = ?9 WHERE \"id\" = ?10",

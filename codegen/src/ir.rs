@@ -42,11 +42,17 @@ pub struct Model {
     pub verbose_name_plural: String,
     /// Every column of the model's own table, table order.
     pub fields: Vec<Field>,
+    /// The struct's fields: for a multi-table-inheritance child, every
+    /// ancestor's columns (root first, as Django orders `_meta.fields`)
+    /// followed by `fields`; otherwise the same as `fields`.
+    pub all_fields: Vec<Field>,
     /// Index into `fields` of the primary key.
     pub pk: usize,
-    /// Fields the constructor takes: not null, no default, and no empty value
-    /// Django could give them.
+    /// Indexes into `all_fields` of the fields the constructor takes: not
+    /// null, no default, and no empty value Django could give them.
     pub required: Vec<usize>,
+    /// Whether a field of the own table is auto_now / auto_now_add.
+    pub has_pre_save: bool,
     pub display: Option<FormatTemplate>,
     pub absolute_url: Option<FormatTemplate>,
     pub ordering: Vec<OrderingTerm>,
@@ -58,7 +64,8 @@ pub struct Model {
     pub many_to_many: Vec<ManyToMany>,
     /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.
     pub reverse: Vec<Reverse>,
-    /// Non-null DateField / DateTimeField, for get_next_by_ / get_previous_by_.
+    /// Indexes into `all_fields` of the non-null DateField / DateTimeField,
+    /// for get_next_by_ / get_previous_by_.
     pub next_previous: Vec<usize>,
     /// Multi-table inheritance: the parent this model extends.
     pub parent: Option<ParentLink>,
@@ -70,6 +77,8 @@ pub struct Model {
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSql {
     pub select: String,
+    /// The quoted table, joined to every ancestor's for an inheritance child.
+    pub from: String,
     pub insert: String,
     pub insert_with_pk: String,
     pub update: String,
@@ -86,6 +95,8 @@ pub struct Field {
     /// The typed column constant (`Entry::BLOG`).
     pub const_name: String,
     pub column: String,
+    /// The table holding the column (an ancestor's, for inherited fields).
+    pub table: String,
     pub django_type: String,
     /// The column type as Django's SQLite backend declares it.
     pub sql_type: String,
@@ -196,8 +207,14 @@ pub enum ReverseKind {
 pub struct ParentLink {
     pub parent_path: String,
     pub parent_label: String,
-    /// Index of the `<parent>_ptr` field.
+    /// The parent's `ModelMeta` static (`PLACE_META`, `super::places::PLACE_META`).
+    pub meta_path: String,
+    /// Index into `fields` of the `<parent>_ptr` field.
     pub field: usize,
+    /// The parent's struct fields, which the child holds under the same names.
+    pub fields: Vec<Field>,
+    /// The parent's primary key field.
+    pub pk: Field,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -354,6 +354,15 @@ impl<'a> Resolver<'a> {
         None
     }
 
+    /// Like `inherited_in`, following concrete parents too: Django's child
+    /// inherits its parent's methods, and `ordering` / `get_latest_by` when
+    /// it sets none.
+    fn inherited_through_parents<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<(T, String)> {
+        std::iter::successors(Some(id), |m| self.parent_of(*m))
+            .take(64)
+            .find_map(|m| get(self.model(m)).map(|value| (value, self.file(m).to_string())))
+    }
+
     /// The schema file a field definition was written in: the model's own,
     /// or an abstract ancestor's.
     fn def_file(&self, def: &FieldDef) -> String {
@@ -373,9 +382,23 @@ impl<'a> Resolver<'a> {
         let mut table_owners: BTreeMap<String, String> = BTreeMap::new();
         let mut models_by_id: BTreeMap<ModelId, Model> = BTreeMap::new();
         let mut enums_by_file: BTreeMap<usize, Vec<ChoiceEnum>> = BTreeMap::new();
+        // A multi-table-inheritance child holds its ancestors' fields, so
+        // ancestors are built first: by depth in the concrete chain, then
+        // in file order.
+        let mut order: Vec<(usize, ModelId)> = Vec::new();
         for (file_index, file) in self.files.iter().enumerate() {
-            for (model_index, def) in file.models.iter().enumerate() {
+            for model_index in 0..file.models.len() {
                 let id = (file_index, model_index);
+                let depth = std::iter::successors(Some(id), |m| self.concrete_parent.get(m).copied()).take(64).count();
+                order.push((depth, id));
+            }
+        }
+        order.sort();
+        for (_, id) in order {
+            let (file_index, _) = id;
+            let file = &self.files[file_index];
+            let def = self.model(id);
+            {
                 if def.meta.is_abstract {
                     self.check_abstract_meta(id);
                     continue;
@@ -383,7 +406,7 @@ impl<'a> Resolver<'a> {
                 if self.broken.contains(&id) {
                     continue;
                 }
-                if let Some((model, enums)) = self.build_model(id) {
+                if let Some((model, enums)) = self.build_model(id, &models_by_id) {
                     if let Some(owner) = table_owners.insert(model.table.clone(), format!("model `{}`", model.label)) {
                         let pos = def.meta.db_table.as_ref().map_or(def.name.pos, |t| t.pos);
                         self.err_help(
@@ -644,7 +667,7 @@ impl<'a> Resolver<'a> {
         format!("{}.{}", self.app(id), self.model(id).name.value)
     }
 
-    fn build_model(&mut self, id: ModelId) -> Option<(Model, Vec<ChoiceEnum>)> {
+    fn build_model(&mut self, id: ModelId, built: &BTreeMap<ModelId, Model>) -> Option<(Model, Vec<ChoiceEnum>)> {
         let def = self.model(id);
         let file = self.file(id).to_string();
         let app = self.app(id).to_string();
@@ -654,6 +677,7 @@ impl<'a> Resolver<'a> {
         let mut enums = Vec::new();
         let mut many_to_many = Vec::new();
         let mut parent = None;
+        let mut parent_join: Option<(String, String, String)> = None;
         let flat = self.flat_fields.get(&id).cloned().unwrap_or_default();
 
         // Auto-created fields come first, as Django's negative creation counters put them.
@@ -682,6 +706,7 @@ impl<'a> Resolver<'a> {
                 plain_ident: format!("{field_name}_id"),
                 const_name: field_name.to_shouty_snake_case(),
                 column: format!("{field_name}_id"),
+                table: table.clone(),
                 django_type: "OneToOneField".into(),
                 sql_type: parent_sql_type,
                 check: None,
@@ -719,7 +744,23 @@ impl<'a> Resolver<'a> {
                 is_text: false,
                 is_date: false,
             });
-            parent = Some(ir::ParentLink { parent_path: path, parent_label: self.label(parent_id), field: 0 });
+            // The parent was built first (see `build_apps`); when it failed,
+            // its own errors are reported and the child is skipped.
+            let parent_model = built.get(&parent_id)?;
+            let meta_path = if self.app(parent_id) == self.app(id) {
+                format!("{}_META", parent_model.upper)
+            } else {
+                format!("super::{}::{}_META", self.app(parent_id), parent_model.upper)
+            };
+            parent_join = Some((parent_model.table.clone(), parent_model.sql.from.clone(), parent_model.fields[parent_model.pk].column.clone()));
+            parent = Some(ir::ParentLink {
+                parent_path: path,
+                parent_label: self.label(parent_id),
+                meta_path,
+                field: 0,
+                fields: parent_model.all_fields.clone(),
+                pk: parent_model.fields[parent_model.pk].clone(),
+            });
             if let Some(pk) = declared_pks.first() {
                 self.err_help(
                     &file,
@@ -754,7 +795,7 @@ impl<'a> Resolver<'a> {
                     Some("rename the field, or make it the primary key".into()),
                 );
             }
-            fields.push(auto_field("id", auto));
+            fields.push(Field { table: table.clone(), ..auto_field("id", auto) });
         }
 
         if self.concrete_parent.contains_key(&id) {
@@ -794,18 +835,24 @@ impl<'a> Resolver<'a> {
                 .map(|d| d.name.value.clone()),
         );
         let pk = fields.iter().position(|f| f.primary_key).unwrap_or(0);
-        let required = fields
+        let all_fields: Vec<Field> =
+            parent.as_ref().map(|p: &ir::ParentLink| p.fields.clone()).unwrap_or_default().into_iter().chain(fields.iter().cloned()).collect();
+        let required = all_fields
             .iter()
             .enumerate()
             .filter(|(_, f)| f.default_expr.is_empty())
             .map(|(i, _)| i)
             .collect();
-        let next_previous = fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+        let next_previous = all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+        let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
 
-        let str_template = self.inherited_in(id, |m| m.str_template.clone());
-        let display = str_template.and_then(|(t, f)| self.format_template(&f, &t, &fields, &many_to_many, "str"));
-        let url_template = self.inherited_in(id, |m| m.absolute_url.clone());
-        let absolute_url = url_template.and_then(|(t, f)| self.format_template(&f, &t, &fields, &many_to_many, "absolute_url"));
+        // Methods (`str`, `absolute_url`) and `ordering` / `get_latest_by`
+        // come from concrete parents too, as in Django.
+        let str_template = self.inherited_through_parents(id, |m| m.str_template.clone());
+        let display = str_template.and_then(|(t, f)| self.format_template(&f, &t, &all_fields, &many_to_many, "str"));
+        let url_template = self.inherited_through_parents(id, |m| m.absolute_url.clone());
+        let absolute_url =
+            url_template.and_then(|(t, f)| self.format_template(&f, &t, &all_fields, &many_to_many, "absolute_url"));
 
         let column_of = |field_name: &str, fields: &[Field]| -> Option<String> {
             if field_name == "pk" {
@@ -814,22 +861,22 @@ impl<'a> Resolver<'a> {
             fields.iter().find(|f| f.name == field_name || f.ident == field_name).map(|f| f.column.clone())
         };
         let mut ordering = Vec::new();
-        if let Some((terms, meta_file)) = self.inherited_in(id, |m| m.meta.ordering.clone()) {
+        if let Some((terms, meta_file)) = self.inherited_through_parents(id, |m| m.meta.ordering.clone()) {
             for term in terms {
                 let (descending, field_name) = match term.value.strip_prefix('-') {
                     Some(rest) => (true, rest),
                     None => (false, term.value.as_str()),
                 };
-                match column_of(field_name, &fields) {
+                match column_of(field_name, &all_fields) {
                     Some(column) => ordering.push(ir::OrderingTerm { column, descending }),
                     None => self.unknown_field_in(&meta_file, &term, field_name, &many_to_many, "`ordering`"),
                 }
             }
         }
         let mut get_latest_by = None;
-        if let Some((latest, meta_file)) = self.inherited_in(id, |m| m.meta.get_latest_by.clone()) {
+        if let Some((latest, meta_file)) = self.inherited_through_parents(id, |m| m.meta.get_latest_by.clone()) {
             let field_name = latest.value.trim_start_matches('-');
-            match column_of(field_name, &fields) {
+            match column_of(field_name, &all_fields) {
                 Some(column) => get_latest_by = Some(if latest.value.starts_with('-') { format!("-{column}") } else { column }),
                 None => self.unknown_field_in(&meta_file, &latest, field_name, &many_to_many, "`get_latest_by`"),
             }
@@ -890,7 +937,7 @@ impl<'a> Resolver<'a> {
             }
             return None;
         }
-        let sql = ddl::model_sql(&table, &fields, pk);
+        let sql = ddl::model_sql(&table, &fields, pk, &all_fields, parent_join.as_ref());
         let clone_policies =
             def.clone.iter().map(|(n, p)| ir::ClonePolicy { name: n.value.clone(), policy: p.value.clone() }).collect();
         let model = Model {
@@ -900,8 +947,10 @@ impl<'a> Resolver<'a> {
             verbose_name,
             verbose_name_plural,
             fields,
+            all_fields,
             pk,
             required,
+            has_pre_save,
             display,
             absolute_url,
             ordering,
@@ -1406,6 +1455,7 @@ impl<'a> Resolver<'a> {
             plain_ident: attname.clone(),
             const_name: name.to_shouty_snake_case(),
             column,
+            table: self.table_of(id),
             django_type: ty.name.to_string(),
             rust_type,
             value_type,
@@ -2046,9 +2096,6 @@ impl<'a> Resolver<'a> {
             for field in &model.fields {
                 let Some(rel) = &field.relation else { continue };
                 let Some(&target_id) = label_to_id.get(&rel.target_label) else { continue };
-                if rel.parent_link {
-                    continue;
-                }
                 additions.push((
                     target_id,
                     ir::Reverse {
@@ -2271,6 +2318,7 @@ fn auto_field(name: &str, ty: &FieldType) -> Field {
         plain_ident: name.into(),
         const_name: name.to_shouty_snake_case(),
         column: name.into(),
+        table: String::new(),
         django_type: ty.name.into(),
         sql_type: ty.sql.into(),
         check: None,

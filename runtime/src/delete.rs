@@ -94,7 +94,7 @@ pub(crate) fn delete_where(db: &Database, meta: &'static ModelMeta, where_sql: S
         sql.text.push_str("SELECT ");
         push_quoted(&mut sql.text, meta.pk_column().column);
         sql.text.push_str(" FROM ");
-        push_quoted(&mut sql.text, meta.table);
+        sql.text.push_str(meta.from_sql);
         sql.text.push_str(&where_sql.text);
         sql.params = where_sql.params;
         let pks = query_values(db, &sql)?;

@@ -28,6 +28,7 @@
 //!     ordering: &[("pub_date", true)], get_latest_by: Some("pub_date"),
 //!     pk_has_default: false,
 //!     select_sql: r#"SELECT "id", "blog_id", ... FROM "weblog_entry""#,
+//!     from_sql: r#""weblog_entry""#, parent: None,
 //!     insert_sql: r#"INSERT INTO "weblog_entry" ("blog_id", ...) VALUES (?, ...) RETURNING "id""#,
 //!     insert_with_pk_sql: r#"INSERT INTO "weblog_entry" ("id", "blog_id", ...) VALUES (?, ?, ...)"#,
 //!     update_sql: r#"UPDATE "weblog_entry" SET "blog_id" = ?, ... WHERE "id" = ?"#,
@@ -86,7 +87,7 @@ pub use model::{
 };
 pub use query::{Assignment, Column, Condition, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
-pub use save::{load_by_pk, refresh_from_db, save, update_relative, SaveOptions};
+pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
 pub use value::{
     from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, to_value, try_to_value, Bind,

@@ -106,8 +106,17 @@ pub struct ModelMeta {
     /// Whether the primary key has a default (a UUIDField with `default: uuid4`):
     /// Django then skips the UPDATE attempt when saving a new instance.
     pub pk_has_default: bool,
-    /// `SELECT <every column> FROM <table>`, columns in `columns` order.
+    /// `SELECT <every field> FROM <from_sql>`, in the order `from_row`
+    /// reads: for a multi-table-inheritance child, every ancestor's columns
+    /// (root first) and then its own.
     pub select_sql: &'static str,
+    /// What queries select from: the quoted table, or for a
+    /// multi-table-inheritance child the table joined to every ancestor.
+    /// Column names are unique across the join (Django forbids a child
+    /// field clashing with a parent's), so filters need no qualification.
+    pub from_sql: &'static str,
+    /// The concrete parent of a multi-table-inheritance child.
+    pub parent: Option<&'static ModelMeta>,
     /// INSERT of every column but an auto pk, `RETURNING <pk>`; the runtime
     /// binds [`Model::column_value`] of every column but the pk, in `columns`
     /// order. Used when the pk is an unset auto pk.
@@ -133,6 +142,11 @@ impl ModelMeta {
         label.push('.');
         label.push_str(self.name);
         label
+    }
+
+    /// This model and its concrete ancestors, child first.
+    pub fn lineage(&'static self) -> impl Iterator<Item = &'static ModelMeta> {
+        std::iter::successors(Some(self), |meta| meta.parent)
     }
 
     /// Index into [`ModelMeta::columns`] of the column named `column`.
@@ -263,4 +277,17 @@ pub trait Model: Sized + Clone + 'static {
 
     fn state(&self) -> &ModelState;
     fn state_mut(&mut self) -> &mut ModelState;
+
+    /// Whether the model is a multi-table-inheritance child, whose save
+    /// writes its ancestors' rows first.
+    const HAS_PARENTS: bool = false;
+
+    /// Django's `_save_parents`: save every ancestor's row (root first,
+    /// without signals) and point this instance's parent link at it.
+    /// Returns whether any ancestor row was inserted, which forces the
+    /// child's own row to be inserted too.
+    fn save_parents(&mut self, db: &crate::Database, update_fields: Option<&[&str]>) -> crate::Result<bool> {
+        let _ = (db, update_fields);
+        Ok(false)
+    }
 }

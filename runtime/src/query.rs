@@ -1025,14 +1025,14 @@ impl<M: Model> QuerySet<M> {
         let mut sql = Sql::default();
         if self.is_sliced() {
             sql.text.push_str("SELECT COUNT(*) FROM (SELECT 1 FROM ");
-            push_quoted(&mut sql.text, meta.table);
+            sql.text.push_str(meta.from_sql);
             self.push_where(&mut sql)?;
             self.push_order(&mut sql);
             self.push_limits(&mut sql);
             sql.text.push_str(") subquery");
         } else {
             sql.text.push_str("SELECT COUNT(*) FROM ");
-            push_quoted(&mut sql.text, meta.table);
+            sql.text.push_str(meta.from_sql);
             self.push_where(&mut sql)?;
         }
         let mut stmt = db.connection().prepare_cached(&sql.text)?;
@@ -1047,14 +1047,14 @@ impl<M: Model> QuerySet<M> {
         let mut sql = Sql::default();
         if self.is_sliced() {
             sql.text.push_str("SELECT 1 FROM (SELECT 1 FROM ");
-            push_quoted(&mut sql.text, meta.table);
+            sql.text.push_str(meta.from_sql);
             self.push_where(&mut sql)?;
             self.push_order(&mut sql);
             self.push_limits(&mut sql);
             sql.text.push_str(") subquery LIMIT 1");
         } else {
             sql.text.push_str("SELECT 1 AS \"a\" FROM ");
-            push_quoted(&mut sql.text, meta.table);
+            sql.text.push_str(meta.from_sql);
             self.push_where(&mut sql)?;
             sql.text.push_str(" LIMIT 1");
         }
@@ -1071,7 +1071,7 @@ impl<M: Model> QuerySet<M> {
         let mut head = String::from("SELECT ");
         push_quoted(&mut head, meta.pk_column().column);
         head.push_str(" FROM ");
-        push_quoted(&mut head, meta.table);
+        head.push_str(meta.from_sql);
         let sql = self.build(&head)?;
         let mut stmt = db.connection().prepare_cached(&sql.text)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
@@ -1094,6 +1094,9 @@ impl<M: Model> QuerySet<M> {
             return Ok(0);
         }
         let meta = M::meta();
+        if meta.parent.is_some() {
+            return self.update_inherited(db, assignments);
+        }
         let mut sql = Sql::default();
         sql.text.push_str("UPDATE ");
         push_quoted(&mut sql.text, meta.table);
@@ -1107,6 +1110,45 @@ impl<M: Model> QuerySet<M> {
         self.push_where(&mut sql)?;
         let mut stmt = db.connection().prepare_cached(&sql.text)?;
         Ok(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?)
+    }
+
+    /// `update()` of a multi-table-inheritance child: each assignment goes
+    /// to the table that holds its column (Django's related updates), for
+    /// the rows whose pk the child query selects. Every table of the chain
+    /// shares the pk value, so one subquery serves them all.
+    fn update_inherited(&self, db: &Database, assignments: &[Assignment<M>]) -> Result<usize> {
+        let meta = M::meta();
+        db.transaction(|db| {
+            let mut matched = 0;
+            for table_meta in meta.lineage() {
+                let mine: Vec<&Assignment<M>> =
+                    assignments.iter().filter(|a| table_meta.column_index(a.column()).is_some()).collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let mut sql = Sql::default();
+                sql.text.push_str("UPDATE ");
+                push_quoted(&mut sql.text, table_meta.table);
+                sql.text.push_str(" SET ");
+                for (i, assignment) in mine.iter().enumerate() {
+                    if i > 0 {
+                        sql.text.push_str(", ");
+                    }
+                    assignment.render(&mut sql)?;
+                }
+                sql.text.push_str(" WHERE ");
+                push_quoted(&mut sql.text, table_meta.pk_column().column);
+                sql.text.push_str(" IN (SELECT ");
+                push_quoted(&mut sql.text, meta.pk_column().column);
+                sql.text.push_str(" FROM ");
+                sql.text.push_str(meta.from_sql);
+                self.push_where(&mut sql)?;
+                sql.text.push(')');
+                let mut stmt = db.connection().prepare_cached(&sql.text)?;
+                matched = matched.max(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?);
+            }
+            Ok(matched)
+        })
     }
 
     /// Delete every matching row through the delete collector (on_delete,

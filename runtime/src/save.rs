@@ -78,7 +78,7 @@ fn pk_is_set<M: Model>(instance: &M, meta: &ModelMeta) -> Result<bool> {
 /// so a failing INSERT leaves the database unchanged.
 pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>) -> Result<()> {
     let meta = M::meta();
-    let SaveOptions { mut force_insert, force_update, update_fields } = options;
+    let SaveOptions { force_insert, force_update, update_fields } = options;
 
     if force_insert && (force_update || update_fields.is_some_and(|f| !f.is_empty())) {
         return Err(Error::Misuse("Cannot force both insert and updating in model saving.".into()));
@@ -91,8 +91,35 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
 
     signals::send(db, Signal::PreSave, &*instance, false, update_fields)?;
 
+    let updated = if M::HAS_PARENTS {
+        // Every ancestor's row and the child's, all or nothing (Django's
+        // `transaction.atomic(savepoint=False)` in `save_base`).
+        db.transaction(|db| {
+            let parent_inserted = instance.save_parents(db, update_fields)?;
+            save_table(db, instance, force_insert || parent_inserted, force_update, columns.as_ref(), update_fields.is_some())
+        })?
+    } else {
+        save_table(db, instance, force_insert, force_update, columns.as_ref(), update_fields.is_some())?
+    };
+
+    instance.state_mut().adding = false;
+    signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
+}
+
+/// Django's `_save_table`: the UPDATE attempt and/or the INSERT of one
+/// model's own table, without signals. Returns whether an existing row was
+/// updated (`false`: a row was inserted).
+fn save_table<M: Model>(
+    db: &Database,
+    instance: &mut M,
+    mut force_insert: bool,
+    force_update: bool,
+    columns: Option<&ColumnSet>,
+    has_update_fields: bool,
+) -> Result<bool> {
+    let meta = M::meta();
     let pk_set = pk_is_set(instance, meta)?;
-    if !pk_set && (force_update || update_fields.is_some()) {
+    if !pk_set && (force_update || has_update_fields) {
         return Err(Error::Misuse("Cannot force an update in save() with no primary key.".into()));
     }
     let now = if M::HAS_PRE_SAVE { now() } else { DateTime::<Utc>::UNIX_EPOCH };
@@ -103,17 +130,22 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
     let mut updated = false;
     if pk_set && !force_insert {
         if M::HAS_PRE_SAVE {
-            match &columns {
+            match columns {
                 None => instance.pre_save(false, now),
                 Some(set) => instance.pre_save_columns(set, now),
             }
         }
-        updated = do_update(db, meta, instance, columns.as_ref())?;
+        updated = match columns {
+            // `update_fields` named no column of this table (an ancestor's
+            // only): Django's `_do_update` reports success without SQL.
+            Some(set) if set.is_empty() => true,
+            _ => do_update(db, meta, instance, columns)?,
+        };
         if !updated {
             if force_update {
                 return Err(Error::NotUpdated { model: meta.name, message: "Forced update did not affect any rows." });
             }
-            if update_fields.is_some() {
+            if has_update_fields {
                 return Err(Error::NotUpdated {
                     model: meta.name,
                     message: "Save with update_fields did not affect any rows.",
@@ -127,9 +159,31 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
         }
         do_insert(db, meta, instance, pk_set)?;
     }
+    Ok(updated)
+}
 
-    instance.state_mut().adding = false;
-    signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
+/// Save one ancestor of a multi-table-inheritance child (Django's
+/// `_save_parents` step for one parent): its own ancestors first, then its
+/// table, with no signals. Generated `save_parents` calls this with the
+/// parent built from the child's fields. Returns whether a row was inserted.
+pub fn save_parent<P: Model>(db: &Database, parent: &mut P, update_fields: Option<&[&str]>) -> Result<bool> {
+    let parent_inserted = if P::HAS_PARENTS { parent.save_parents(db, update_fields)? } else { false };
+    let columns = update_fields.map(|names| local_columns(P::meta(), names));
+    let updated = save_table(db, parent, parent_inserted, false, columns.as_ref(), update_fields.is_some())?;
+    parent.state_mut().adding = false;
+    Ok(!updated)
+}
+
+/// The columns of `meta`'s own table among `names` (others belong to
+/// other tables of an inheritance chain).
+fn local_columns(meta: &'static ModelMeta, names: &[&str]) -> ColumnSet {
+    let mut set = ColumnSet::new();
+    for &name in names {
+        if let Some(i) = meta.update_field_index(name).filter(|&i| i != meta.pk) {
+            set.insert(i);
+        }
+    }
+    set
 }
 
 /// The columns named by `update_fields`: non-pk concrete fields, by field
@@ -140,6 +194,8 @@ fn update_field_columns(meta: &'static ModelMeta, fields: &[&str]) -> Result<Col
     for &name in fields {
         match meta.update_field_index(name) {
             Some(i) if i != meta.pk => set.insert(i),
+            // A field of an ancestor's table (multi-table inheritance).
+            None if meta.lineage().skip(1).any(|m| m.update_field_index(name).is_some_and(|i| i != m.pk)) => {}
             _ => {
                 if !unknown.contains(&name) {
                     unknown.push(name);
