@@ -180,20 +180,22 @@ impl ValidationErrors {
 }
 
 impl fmt::Display for ValidationErrors {
-    /// As Python prints Django's `ValidationError(dict)`:
-    /// `{'name': ['This field cannot be blank.']}`.
+    /// As Python prints Django's `ValidationError(dict)`, the `repr()` of
+    /// the dict: `{'name': ['This field cannot be blank.']}`, each string
+    /// quoted as Python quotes it (`"Value 'x' is not a valid choice."`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::clean::PyRepr;
         f.write_str("{")?;
         for (i, (field, messages)) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "'{field}': [")?;
+            write!(f, "{}: [", field.as_str().py_repr())?;
             for (j, message) in messages.iter().enumerate() {
                 if j > 0 {
                     f.write_str(", ")?;
                 }
-                write!(f, "'{message}'")?;
+                f.write_str(&message.as_str().py_repr())?;
             }
             f.write_str("]")?;
         }
@@ -202,3 +204,22 @@ impl fmt::Display for ValidationErrors {
 }
 
 impl std::error::Error for ValidationErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_display_as_python_reprs_the_message_dict() {
+        let mut errors = ValidationErrors::new();
+        errors.add("status", "Value 'x' is not a valid choice.");
+        errors.add("name", "This field cannot be blank.");
+        errors.add("name", "Ensure this value has at most 3 characters (it has 4).");
+        // Python: repr({'name': [...], 'status': ["Value 'x' is not a valid choice."]})
+        assert_eq!(
+            errors.to_string(),
+            "{'name': ['This field cannot be blank.', 'Ensure this value has at most 3 characters (it has 4).'], \
+             'status': [\"Value 'x' is not a valid choice.\"]}"
+        );
+    }
+}

@@ -174,7 +174,8 @@ fn validation_errors_display_like_django() {
     let err = errors.clone().into_result().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "{'name': ['This field cannot be blank.', 'Ensure this value has at most 100 characters (it has 101).'], 'status': ['Value 'x' is not a valid choice.']}"
+        // Python's repr() quotes a string holding ' with ".
+        "{'name': ['This field cannot be blank.', 'Ensure this value has at most 100 characters (it has 101).'], 'status': [\"Value 'x' is not a valid choice.\"]}"
     );
     assert_eq!(errors.get("status").unwrap().len(), 1);
 }
