@@ -152,8 +152,10 @@ pub struct Relation {
     pub db_constraint: bool,
     /// The method on the target that returns this relation's reverse side.
     pub related_accessor: String,
-    /// The forward accessor method (`blog`).
+    /// The forward accessor method (`blog`, `r#type`).
     pub accessor: String,
+    /// The method that points the relation at another object (`set_blog`).
+    pub setter: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -174,6 +176,8 @@ pub struct ManyToMany {
     pub target_pk_column: String,
     pub db_constraint: bool,
     pub auto_created: bool,
+    /// A many-to-many to `self` that Django keeps symmetrical (the default).
+    pub symmetrical: bool,
     /// The custom through model (`Membership`), when there is one.
     pub through_path: Option<String>,
 }
@@ -182,6 +186,8 @@ pub struct ManyToMany {
 pub struct Reverse {
     /// `entries` (related_name) or `entry_set`.
     pub accessor: String,
+    /// The accessor as a Rust identifier (`r#type` for a keyword).
+    pub method: String,
     /// `Entry` or `super::weblog::Entry`.
     pub source_path: String,
     pub source_label: String,

@@ -740,6 +740,7 @@ impl<'a> Resolver<'a> {
                     db_constraint: true,
                     related_accessor: name.to_lowercase(),
                     accessor: field_name.clone(),
+                    setter: format!("set_{field_name}"),
                 }),
                 is_text: false,
                 is_date: false,
@@ -1083,15 +1084,6 @@ impl<'a> Resolver<'a> {
                 format!("relation `{name}` would generate an accessor that clashes with the generated method `{name}()`"),
                 Some(relation_rename_help(name, is_fk)),
             );
-        } else if (is_fk || is_m2m) && RUST_KEYWORDS.contains(&name.as_str()) && !NON_RAW_KEYWORDS.contains(&name.as_str()) {
-            // The accessor methods are built from the name (`set_<name>`), so
-            // a raw identifier cannot stand in for it as it does for fields.
-            self.err_help(
-                file,
-                pos,
-                format!("relation `{name}` is a Rust keyword and cannot name its accessor methods"),
-                Some(relation_rename_help(name, is_fk)),
-            );
         }
         if let Some(related_name) = &field.related_name {
             self.check_related_name(file, related_name);
@@ -1135,11 +1127,12 @@ impl<'a> Resolver<'a> {
                 format!("related_name `{value}` is not a valid identifier"),
                 Some("use letters, digits and underscores, e.g. `entries`; end it with `+` to have no reverse accessor".into()),
             );
-        } else if RUST_KEYWORDS.contains(&value) {
+        } else if NON_RAW_KEYWORDS.contains(&value) {
+            // Other keywords become raw identifiers (`r#type()`); these cannot.
             self.err_help(
                 file,
                 related_name.pos,
-                format!("related_name `{value}` is a Rust keyword and cannot name the reverse accessor"),
+                format!("related_name `{value}` cannot be a Rust identifier, not even a raw one"),
                 Some(format!("choose another name, e.g. `{value}_set`")),
             );
         }
@@ -1422,7 +1415,8 @@ impl<'a> Resolver<'a> {
                 parent_link: false,
                 db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
                 related_accessor,
-                accessor: name.clone(),
+                accessor: types::rust_ident(&name),
+                setter: format!("set_{name}"),
             });
         }
 
@@ -1901,7 +1895,7 @@ impl<'a> Resolver<'a> {
             }
         };
         Some(ir::ManyToMany {
-            accessor: name.clone(),
+            accessor: types::rust_ident(&name),
             name,
             target_path: self.rust_path(id, target),
             target_label: self.label(target),
@@ -1915,6 +1909,7 @@ impl<'a> Resolver<'a> {
             target_pk_column,
             db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
             auto_created,
+            symmetrical: target == id && def.symmetrical.as_ref().is_none_or(|s| s.value),
             through_path,
         })
     }
@@ -2099,6 +2094,7 @@ impl<'a> Resolver<'a> {
                 additions.push((
                     target_id,
                     ir::Reverse {
+                        method: types::rust_ident(&rel.related_accessor),
                         accessor: rel.related_accessor.clone(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
@@ -2130,6 +2126,7 @@ impl<'a> Resolver<'a> {
                 additions.push((
                     target_id,
                     ir::Reverse {
+                        method: types::rust_ident(&accessor),
                         accessor,
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),

@@ -100,6 +100,9 @@ pub struct ManyRelated<S, T> {
     through_table: &'static str,
     source_column: &'static str,
     target_column: &'static str,
+    /// A symmetrical many-to-many to `self` (Django's default for one):
+    /// every link is stored in both directions.
+    symmetrical: bool,
     _marker: PhantomData<fn() -> (S, T)>,
 }
 
@@ -111,7 +114,15 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         target_column: &'static str,
     ) -> Self {
         let source_pk = pk_of(source).unwrap_or(Value::Null);
-        ManyRelated { source_pk, through_table, source_column, target_column, _marker: PhantomData }
+        ManyRelated { source_pk, through_table, source_column, target_column, symmetrical: false, _marker: PhantomData }
+    }
+
+    /// Make this a symmetrical relation: `add` links both ways, `remove`
+    /// and `clear` unlink both ways, as Django's related manager does for a
+    /// `symmetrical` many-to-many to `self`.
+    pub fn symmetrical(mut self) -> Self {
+        self.symmetrical = true;
+        self
     }
 
     /// The source's pk; Django refuses an unsaved source.
@@ -190,7 +201,6 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         let source = self.source_pk()?;
         let wanted = self.target_pks(targets)?;
         db.transaction(|db| {
-            let existing = self.pks(db)?;
             let mut sql = String::from("INSERT INTO ");
             push_quoted(&mut sql, self.through_table);
             sql.push_str(" (");
@@ -198,9 +208,26 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             sql.push_str(", ");
             push_quoted(&mut sql, self.target_column);
             sql.push_str(") VALUES (?, ?)");
-            let mut stmt = db.connection().prepare_cached(&sql)?;
+            let existing = self.pks(db)?;
+            let mut insert = db.connection().prepare_cached(&sql)?;
             for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
-                stmt.execute([&source, pk])?;
+                insert.execute([&source, pk])?;
+            }
+            if self.symmetrical {
+                // The mirror rows, (target, source), each unless present.
+                let mut linked = String::from("SELECT 1 FROM ");
+                push_quoted(&mut linked, self.through_table);
+                linked.push_str(" WHERE ");
+                push_quoted(&mut linked, self.source_column);
+                linked.push_str(" = ? AND ");
+                push_quoted(&mut linked, self.target_column);
+                linked.push_str(" = ?");
+                let mut exists = db.connection().prepare_cached(&linked)?;
+                for pk in &wanted {
+                    if !exists.exists([pk, &source])? {
+                        insert.execute([pk, &source])?;
+                    }
+                }
             }
             Ok(())
         })
@@ -236,19 +263,34 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         if targets.is_some_and(|t| t.is_empty()) {
             return Ok(0);
         }
+        // `source = ? [AND target IN (...)]`, and for a symmetrical relation
+        // the mirror rows too: `OR (target = ? [AND source IN (...)])`.
         let mut sql = String::from("DELETE FROM ");
         push_quoted(&mut sql, self.through_table);
         sql.push_str(" WHERE ");
-        push_quoted(&mut sql, self.source_column);
-        sql.push_str(" = ?");
-        let mut params = vec![source.clone()];
-        if let Some(targets) = targets {
-            sql.push_str(" AND ");
-            push_quoted(&mut sql, self.target_column);
-            sql.push_str(" IN (");
-            push_placeholders(&mut sql, targets.len());
+        let mut params = Vec::new();
+        let directions: &[(&str, &str)] = if self.symmetrical {
+            &[(self.source_column, self.target_column), (self.target_column, self.source_column)]
+        } else {
+            &[(self.source_column, self.target_column)]
+        };
+        for (i, (from, to)) in directions.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            sql.push('(');
+            push_quoted(&mut sql, from);
+            sql.push_str(" = ?");
+            params.push(source.clone());
+            if let Some(targets) = targets {
+                sql.push_str(" AND ");
+                push_quoted(&mut sql, to);
+                sql.push_str(" IN (");
+                push_placeholders(&mut sql, targets.len());
+                sql.push(')');
+                params.extend(targets.iter().cloned());
+            }
             sql.push(')');
-            params.extend(targets.iter().cloned());
         }
         let mut stmt = db.connection().prepare_cached(&sql)?;
         Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?)

@@ -4,6 +4,7 @@ CREATE TABLE "library_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "t
 CREATE TABLE "library_book_related" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "to_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0));
 CREATE TABLE "library_cover" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL UNIQUE REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "image_url" varchar(200) NOT NULL, "artist_id" bigint NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "library_loan" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "ref" varchar(20) NOT NULL UNIQUE, "type" varchar(10) NOT NULL, "move_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE INDEX "library_book_publisher_id_40a14e76" ON "library_book" ("publisher_id");
 CREATE UNIQUE INDEX "library_book_related_from_book_id_to_book_id_eda371d9_uniq" ON "library_book_related" ("from_book_id", "to_book_id");
 CREATE INDEX "library_book_related_from_book_id_f2ece6c2" ON "library_book_related" ("from_book_id");
@@ -12,3 +13,4 @@ CREATE UNIQUE INDEX "library_authorship_author_id_book_id_deb7ce51_uniq" ON "lib
 CREATE INDEX "library_authorship_author_id_f66995f6" ON "library_authorship" ("author_id");
 CREATE INDEX "library_authorship_book_id_4358406d" ON "library_authorship" ("book_id");
 CREATE INDEX "library_cover_artist_id_e835cada" ON "library_cover" ("artist_id");
+CREATE INDEX "library_loan_move_id_bec6ec75" ON "library_loan" ("move_id");
