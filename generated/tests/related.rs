@@ -293,8 +293,6 @@ fn many_to_many_add_through_a_custom_model_fills_the_through_defaults() {
 }
 
 #[test]
-#[ignore = "bug: a ManyToManyField to self is symmetrical by default in Django, so add() also links \
-            the other way; ManyRelated inserts one row (ManyToManyMeta carries no `symmetrical`)"]
 fn self_many_to_many_is_symmetrical_as_djangos_default() {
     let db = setup();
     let dune = book(&db, "Dune", "1");
