@@ -26,6 +26,7 @@ impl Renderer {
         let mut tera = Tera::default();
         tera.autoescape_on(Vec::new());
         tera.register_filter("rust_str", rust_str);
+        tera.register_filter("doc", doc);
         for (name, embedded) in EMBEDDED {
             let text = match overrides.map(|dir| dir.join(name)).filter(|p| p.is_file()) {
                 Some(path) => std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?,
@@ -65,6 +66,15 @@ fn rust_str(value: &tera::Value, _: &std::collections::HashMap<String, tera::Val
     match value {
         tera::Value::String(s) => Ok(tera::Value::String(format!("{s:?}"))),
         other => Err(tera::Error::msg(format!("rust_str expects a string, got {other}"))),
+    }
+}
+
+/// A Tera filter continuing a `///` doc comment over every line of the
+/// text, so a multi-line `help_text` stays a comment.
+fn doc(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    match value {
+        tera::Value::String(s) => Ok(tera::Value::String(s.lines().collect::<Vec<_>>().join("\n/// "))),
+        other => Err(tera::Error::msg(format!("doc expects a string, got {other}"))),
     }
 }
 

@@ -846,6 +846,7 @@ impl<'a> Resolver<'a> {
             .collect();
         let next_previous = all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
         let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
+        self.check_constant_names(&file, &all_fields, &flat);
 
         // Methods (`str`, `absolute_url`) and `ordering` / `get_latest_by`
         // come from concrete parents too, as in Django.
@@ -968,6 +969,23 @@ impl<'a> Resolver<'a> {
             name,
         };
         Some((model, enums))
+    }
+
+    /// Two field names can give one typed-column constant (`fooBar` and
+    /// `foo_bar` are both `FOO_BAR`), which would not compile.
+    fn check_constant_names(&mut self, file: &str, fields: &[Field], defs: &[&FieldDef]) {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for field in fields {
+            if let Some(other) = seen.insert(&field.const_name, &field.name) {
+                let pos = defs.iter().find(|d| d.name.value == field.name).map_or_else(Pos::default, |d| d.name.pos);
+                self.err_help(
+                    file,
+                    pos,
+                    format!("fields `{other}` and `{}` would both generate the constant `{}`", field.name, field.const_name),
+                    Some("rename one of them; keep its column with `db_column`".into()),
+                );
+            }
+        }
     }
 
     fn table_of(&self, id: ModelId) -> String {
