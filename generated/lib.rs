@@ -4,6 +4,77 @@
 //! `@generated` header); this file is hand-written and only declares the
 //! modules. Apps are sibling modules because generated code refers to other
 //! apps as `super::<app>`.
+//!
+//! # Typed: mistakes do not compile
+//!
+//! Every field is a typed column constant, so a query names fields and
+//! values the compiler checks, and values are always bound parameters:
+//!
+//! ```
+//! use modelgen_examples::weblog::{self, Entry, EntryStatus};
+//! use modelgen_runtime::Database;
+//!
+//! let db = Database::open_in_memory()?;
+//! db.create_tables(&[&weblog::APP])?;
+//! let drafts = Entry::objects()
+//!     .filter(Entry::STATUS.eq(EntryStatus::Draft) & Entry::RATING.gte(3))
+//!     .filter(Entry::HEADLINE.contains("'; DROP TABLE weblog_entry; --"))
+//!     .count(&db)?;
+//! assert_eq!(drafts, 0);
+//! # Ok::<(), modelgen_runtime::Error>(())
+//! ```
+//!
+//! A misspelled field is a compile error, not a runtime SQL error:
+//!
+//! ```compile_fail,E0599
+//! use modelgen_examples::weblog::Entry;
+//! let _ = Entry::objects().filter(Entry::HEADLNE.eq("x"));
+//! ```
+//!
+//! So is a value of the wrong type:
+//!
+//! ```compile_fail,E0277
+//! use modelgen_examples::weblog::Entry;
+//! let _ = Entry::objects().filter(Entry::RATING.eq("five"));
+//! ```
+//!
+//! a column of another model:
+//!
+//! ```compile_fail,E0308
+//! use modelgen_examples::weblog::{Blog, Entry};
+//! let _ = Entry::objects().filter(Blog::NAME.eq("x"));
+//! ```
+//!
+//! a text lookup on a column that is not text:
+//!
+//! ```compile_fail,E0599
+//! use modelgen_examples::weblog::Entry;
+//! let _ = Entry::objects().filter(Entry::RATING.contains("5"));
+//! ```
+//!
+//! `None` in a field that is not `null`:
+//!
+//! ```compile_fail,E0308
+//! use modelgen_examples::weblog::Entry;
+//! let mut entry = Entry::new(1, modelgen_runtime::chrono::NaiveDate::MIN);
+//! entry.pub_date = None;
+//! ```
+//!
+//! a required field left out of the constructor:
+//!
+//! ```compile_fail,E0061
+//! use modelgen_examples::weblog::Entry;
+//! let _ = Entry::new(1);
+//! ```
+//!
+//! and `get_next_by_<field>` of a date field that is `null` (Django
+//! generates it only for non-null DateField and DateTimeField):
+//!
+//! ```compile_fail,E0599
+//! use modelgen_examples::people::Person;
+//! let db = modelgen_runtime::Database::open_in_memory().unwrap();
+//! let _ = Person::new().get_next_by_birth_date(&db, None);
+//! ```
 
 pub mod library;
 pub mod notifications;
