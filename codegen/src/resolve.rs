@@ -318,49 +318,38 @@ impl<'a> Resolver<'a> {
         fields
     }
 
-    /// The first of the model and its abstract ancestors for which `get`
-    /// returns something: Django's Meta inheritance from abstract bases.
-    fn inherited<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<T> {
-        let mut current = Some(id);
-        let mut steps = 0;
-        while let Some(model_id) = current {
-            if let Some(value) = get(self.model(model_id)) {
-                return Some(value);
-            }
-            current = self.parent_of(model_id).filter(|p| self.model(*p).meta.is_abstract);
-            steps += 1;
-            if steps > 64 {
-                break;
-            }
-        }
-        None
+    /// The first of the model and its ancestors (abstract ones only, or all
+    /// when `through_concrete`) for which `get` returns something, with the
+    /// schema file it was found in (an ancestor may live in another file).
+    /// Cycles are reported elsewhere; the walk stops after 64 steps.
+    fn find_inherited<T>(
+        &self,
+        id: ModelId,
+        through_concrete: bool,
+        get: impl Fn(&'a ModelDef) -> Option<T>,
+    ) -> Option<(T, String)> {
+        std::iter::successors(Some(id), |m| {
+            self.parent_of(*m).filter(|p| through_concrete || self.model(*p).meta.is_abstract)
+        })
+        .take(64)
+        .find_map(|m| get(self.model(m)).map(|value| (value, self.file(m).to_string())))
     }
 
-    /// Like `inherited`, with the schema file the value was found in (an
-    /// abstract base may live in another file), for error positions.
+    /// Django's Meta inheritance from abstract bases.
+    fn inherited<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<T> {
+        self.find_inherited(id, false, get).map(|(value, _)| value)
+    }
+
+    /// Like `inherited`, with the file the value was found in, for error positions.
     fn inherited_in<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<(T, String)> {
-        let mut current = Some(id);
-        let mut steps = 0;
-        while let Some(model_id) = current {
-            if let Some(value) = get(self.model(model_id)) {
-                return Some((value, self.file(model_id).to_string()));
-            }
-            current = self.parent_of(model_id).filter(|p| self.model(*p).meta.is_abstract);
-            steps += 1;
-            if steps > 64 {
-                break;
-            }
-        }
-        None
+        self.find_inherited(id, false, get)
     }
 
     /// Like `inherited_in`, following concrete parents too: Django's child
     /// inherits its parent's methods, and `ordering` / `get_latest_by` when
     /// it sets none.
     fn inherited_through_parents<T>(&self, id: ModelId, get: impl Fn(&'a ModelDef) -> Option<T>) -> Option<(T, String)> {
-        std::iter::successors(Some(id), |m| self.parent_of(*m))
-            .take(64)
-            .find_map(|m| get(self.model(m)).map(|value| (value, self.file(m).to_string())))
+        self.find_inherited(id, true, get)
     }
 
     /// The schema file a field definition was written in: the model's own,
