@@ -965,7 +965,8 @@ impl<'a> Resolver<'a> {
     fn check_constant_names(&mut self, file: &str, fields: &[Field], defs: &[&FieldDef]) {
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
         for field in fields {
-            if let Some(other) = seen.insert(&field.const_name, &field.name) {
+            // Same-named fields are reported as clashes of their own.
+            if let Some(other) = seen.insert(&field.const_name, &field.name).filter(|other| *other != field.name) {
                 let pos = defs.iter().find(|d| d.name.value == field.name).map_or_else(Pos::default, |d| d.name.pos);
                 self.err_help(
                     file,
