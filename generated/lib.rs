@@ -86,3 +86,9 @@ pub mod weblog;
 /// Every app, in an order in which their tables can be created.
 pub static APPS: &[&modelgen_runtime::AppMeta] =
     &[&library::APP, &people::APP, &notifications::APP, &places::APP, &shop::APP, &weblog::APP];
+
+/// The guide to the generated API (docs/models.md): its examples run as
+/// doc-tests, so the guide cannot drift from the code.
+#[doc = include_str!("../docs/models.md")]
+#[cfg(doctest)]
+pub struct ModelsGuide;
