@@ -101,7 +101,10 @@ fn a_value_outside_the_choices_is_invalid() {
     let mut n = Notification::new();
     n.title = "t".into();
     n.notification_type = NotificationNotificationType::Other(0);
-    assert_eq!(errors(n.full_clean()), vec![("notification_type".into(), vec!["Value 0 is not a valid choice.".into()])]);
+    assert_eq!(
+        errors(n.full_clean()),
+        vec![("notification_type".into(), vec!["Value 0 is not a valid choice.".into()])]
+    );
 }
 
 #[test]
@@ -173,7 +176,10 @@ fn full_clean_errors_convert_into_the_runtime_error() {
     let err = save_clean(&db, &mut blog).unwrap_err();
     match &err {
         Error::Validation(errors) => {
-            assert_eq!(errors.get("name"), Some(&["Ensure this value has at most 100 characters (it has 101).".to_string()][..]));
+            assert_eq!(
+                errors.get("name"),
+                Some(&["Ensure this value has at most 100 characters (it has 101).".to_string()][..])
+            );
             assert_eq!(errors.get("tagline"), Some(&["This field cannot be blank.".to_string()][..]));
         }
         other => panic!("expected a validation error, got {other:?}"),

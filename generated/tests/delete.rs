@@ -142,7 +142,10 @@ fn delete_signals_are_sent_for_every_row_removed_in_djangos_order() {
     b.delete(&db).unwrap();
     // Django: referencing models first; pre_delete by ascending pk, the
     // deletes and post_delete by descending pk.
-    assert_eq!(log.take(), vec!["pre Entry 1", "pre Entry 2", "pre Blog 1", "post Entry 2", "post Entry 1", "post Blog 1"]);
+    assert_eq!(
+        log.take(),
+        vec!["pre Entry 1", "pre Entry 2", "pre Blog 1", "post Entry 2", "post Entry 1", "post Blog 1"]
+    );
 }
 
 #[test]

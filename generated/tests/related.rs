@@ -161,7 +161,10 @@ fn reverse_foreign_key_without_related_name_is_model_set() {
 fn reverse_foreign_key_of_an_unsaved_instance_is_an_error() {
     let err = Blog::new().entries().unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
-    assert_eq!(err.to_string(), "'Blog' instance needs to have a primary key value before this relationship can be used.");
+    assert_eq!(
+        err.to_string(),
+        "'Blog' instance needs to have a primary key value before this relationship can be used."
+    );
 }
 
 #[test]

@@ -489,7 +489,8 @@ fn relative_update_on_a_filtered_set_updates_every_matching_row() {
         p.number_sold = 5;
         p.save(&db).unwrap();
     }
-    let n = Product::objects().filter(Product::IN_STOCK.eq(true)).update(&db, &[Product::NUMBER_SOLD.f_add(2u32)]).unwrap();
+    let n =
+        Product::objects().filter(Product::IN_STOCK.eq(true)).update(&db, &[Product::NUMBER_SOLD.f_add(2u32)]).unwrap();
     assert_eq!(n, 2);
     let sold: Vec<(String, u32)> =
         Product::objects().all(&db).unwrap().into_iter().map(|p| (p.slug, p.number_sold)).collect();

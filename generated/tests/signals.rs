@@ -133,7 +133,11 @@ fn save_steps_run_in_djangos_order_pre_save_signal_then_pre_processing_then_writ
         // Before pre-processing: auto_now/auto_now_add not applied yet, and
         // nothing written.
         let rows: i64 = e.db.connection().query_row(r#"SELECT COUNT(*) FROM "shop_product""#, [], |r| r.get(0))?;
-        l.push(format!("pre_save created_given={} updated_given={} rows={rows}", e.instance.created == given, e.instance.updated == given));
+        l.push(format!(
+            "pre_save created_given={} updated_given={} rows={rows}",
+            e.instance.created == given,
+            e.instance.updated == given
+        ));
         Ok(())
     });
     let l = log.clone();

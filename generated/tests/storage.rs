@@ -89,8 +89,20 @@ fn decimals_are_stored_through_the_numeric_affinity_as_djangos_strings_are() {
     let a = product(&db, "a", "12.50");
     let b = product(&db, "b", "10.00");
     let c = product(&db, "c", "0.00");
-    assert_eq!((raw(&db, "shop_product", "price", a.id.unwrap()).as_str(), storage_class(&db, "shop_product", "price", a.id.unwrap()).as_str()), ("12.5", "real"));
-    assert_eq!((raw(&db, "shop_product", "price", b.id.unwrap()).as_str(), storage_class(&db, "shop_product", "price", b.id.unwrap()).as_str()), ("10", "integer"));
+    assert_eq!(
+        (
+            raw(&db, "shop_product", "price", a.id.unwrap()).as_str(),
+            storage_class(&db, "shop_product", "price", a.id.unwrap()).as_str()
+        ),
+        ("12.5", "real")
+    );
+    assert_eq!(
+        (
+            raw(&db, "shop_product", "price", b.id.unwrap()).as_str(),
+            storage_class(&db, "shop_product", "price", b.id.unwrap()).as_str()
+        ),
+        ("10", "integer")
+    );
     assert_eq!(raw(&db, "shop_product", "price", c.id.unwrap()), "0");
 }
 
@@ -171,20 +183,20 @@ fn table_and_column_names_are_djangos() {
     };
     // `<app>_<model lower>`, and `<app>_<model>_<field>` for M2M join tables.
     for expected in [
-            "library_author",
-            "library_authorship",
-            "library_book",
-            "library_book_related",
-            "library_cover",
-            "library_publisher",
-            "notifications_notification",
-            "people_person",
-            "shop_product",
-            "shop_sale",
-            "weblog_author",
-            "weblog_blog",
-            "weblog_entry",
-            "weblog_entry_authors",
+        "library_author",
+        "library_authorship",
+        "library_book",
+        "library_book_related",
+        "library_cover",
+        "library_publisher",
+        "notifications_notification",
+        "people_person",
+        "shop_product",
+        "shop_sale",
+        "weblog_author",
+        "weblog_blog",
+        "weblog_entry",
+        "weblog_entry_authors",
     ] {
         assert!(tables.iter().any(|t| t == expected), "missing {expected} in {tables:?}");
     }
@@ -243,7 +255,10 @@ fn entry_person_and_notification_rows_written_by_django_load() {
     )
     .unwrap();
     let e = Entry::get(&db, 1).unwrap();
-    assert_eq!((e.pub_date, e.mod_date, e.status.clone(), e.rating), (date(2024, 2, 29), date(2024, 3, 1), EntryStatus::Published, 4));
+    assert_eq!(
+        (e.pub_date, e.mod_date, e.status.clone(), e.rating),
+        (date(2024, 2, 29), date(2024, 3, 1), EntryStatus::Published, 4)
+    );
 
     conn.execute(
         r#"INSERT INTO "people_person" ("id", "first_name", "last_name", "gender", "birth_date", "email", "shirt_size")
@@ -252,7 +267,10 @@ fn entry_person_and_notification_rows_written_by_django_load() {
     )
     .unwrap();
     let p = Person::get(&db, 1).unwrap();
-    assert_eq!((p.birth_date, p.shirt_size.clone(), p.get_gender_display()), (Some(date(1990, 5, 17)), PersonShirtSize::Small, "".into()));
+    assert_eq!(
+        (p.birth_date, p.shirt_size.clone(), p.get_gender_display()),
+        (Some(date(1990, 5, 17)), PersonShirtSize::Small, "".into())
+    );
 
     conn.execute(
         r#"INSERT INTO "notifications_notification" ("id", "receiver_id", "notification_type", "title", "body", "sent_at", "created", "read")
@@ -261,7 +279,10 @@ fn entry_person_and_notification_rows_written_by_django_load() {
     )
     .unwrap();
     let n = Notification::get(&db, 1).unwrap();
-    assert_eq!((n.receiver_id, n.notification_type.clone(), n.sent_at, n.read), (Some(1), NotificationNotificationType::Mention, None, false));
+    assert_eq!(
+        (n.receiver_id, n.notification_type.clone(), n.sent_at, n.read),
+        (Some(1), NotificationNotificationType::Mention, None, false)
+    );
     assert_eq!(n.created, utc(2024, 1, 2, 3, 4, 5) + TimeDelta::microseconds(1));
 }
 
