@@ -81,8 +81,13 @@ impl Hasher for AddressHasher {
 type Key = (usize, usize);
 
 /// Statements for `&'static str` SQL, prepared once.
+///
+/// The statement used last is kept apart, in `hot`: a loop of saves runs
+/// the same statement over and over, and finds it with one comparison
+/// instead of a hash-map removal and insertion per save.
 #[derive(Default)]
 pub(crate) struct StatementStore {
+    hot: RefCell<Option<(Key, Statement<'static>)>>,
     map: RefCell<HashMap<Key, Statement<'static>, BuildHasherDefault<AddressHasher>>>,
 }
 
@@ -107,7 +112,20 @@ impl StatementStore {
         f: impl FnOnce(&mut Statement<'_>) -> crate::Result<R>,
     ) -> crate::Result<R> {
         let key = (sql.as_ptr() as usize, sql.len());
-        let taken = self.map.borrow_mut().remove(&key);
+        let hot = {
+            let mut hot = self.hot.borrow_mut();
+            match hot.take() {
+                Some((k, stmt)) if k == key => Some(stmt),
+                other => {
+                    *hot = other;
+                    None
+                }
+            }
+        };
+        let taken = match hot {
+            Some(stmt) => Some(stmt),
+            None => self.map.borrow_mut().remove(&key),
+        };
         let mut stmt = match taken {
             Some(stmt) => stmt,
             None => {
@@ -120,12 +138,61 @@ impl StatementStore {
             }
         };
         let result = f(&mut stmt);
-        self.map.borrow_mut().insert(key, stmt);
+        // This statement becomes the hot one; the one it replaces (another
+        // SQL, or the same SQL prepared by a nested call) goes to the map.
+        let previous = self.hot.borrow_mut().replace((key, stmt));
+        if let Some((k, previous)) = previous {
+            self.map.borrow_mut().insert(k, previous);
+        }
         result
     }
 
     /// Finalize every statement.
     pub(crate) fn clear(&self) {
+        self.hot.borrow_mut().take();
         self.map.borrow_mut().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Database;
+
+    const ADD_ONE: &str = "SELECT ?1 + 1";
+    const TIMES_TWO: &str = "SELECT ?1 * 2";
+
+    fn run(db: &Database, sql: &'static str, n: i64) -> crate::Result<i64> {
+        db.with_statement(sql, |stmt| Ok(stmt.query_row([n], |r| r.get(0))?))
+    }
+
+    #[test]
+    fn alternating_statements_are_each_found_again() {
+        let db = Database::open_in_memory().unwrap();
+        for n in 0..5 {
+            assert_eq!(run(&db, ADD_ONE, n).unwrap(), n + 1);
+            assert_eq!(run(&db, ADD_ONE, n).unwrap(), n + 1);
+            assert_eq!(run(&db, TIMES_TWO, n).unwrap(), n * 2);
+        }
+    }
+
+    #[test]
+    fn a_nested_call_for_the_same_sql_prepares_its_own_statement() {
+        let db = Database::open_in_memory().unwrap();
+        let outer = db
+            .with_statement(ADD_ONE, |stmt| {
+                let mut rows = stmt.query([10])?;
+                let inner = run(&db, ADD_ONE, 20)?;
+                let other = run(&db, TIMES_TWO, 3)?;
+                let first: i64 = rows.next()?.map(|r| r.get(0)).transpose()?.unwrap_or_default();
+                Ok((first, inner, other))
+            })
+            .unwrap();
+        assert_eq!(outer, (11, 21, 6));
+        // Both statements for ADD_ONE were kept and still work.
+        assert_eq!(run(&db, ADD_ONE, 1).unwrap(), 2);
+        assert_eq!(run(&db, TIMES_TWO, 1).unwrap(), 2);
+        assert_eq!(run(&db, ADD_ONE, 2).unwrap(), 3);
+        let conn = db.into_connection();
+        conn.execute_batch("SELECT 1").unwrap();
     }
 }

@@ -285,51 +285,56 @@ impl DbValue for Value {
 // Dates and times
 // ---------------------------------------------------------------------------
 
-fn push_padded(out: &mut String, n: u32, width: usize) {
-    let mut buf = [b'0'; 10];
-    let mut n = n;
-    let mut i = buf.len();
-    while n > 0 && i > 0 {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    let digits = buf.len() - i;
-    for _ in digits..width {
-        out.push('0');
-    }
-    // `buf[i..]` holds ASCII digits only.
-    for &b in &buf[i..] {
-        out.push(b as char);
+/// The two ASCII digits of `n % 100`.
+#[inline]
+fn two_digits(n: u32) -> [u8; 2] {
+    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
+}
+
+/// Append ASCII text built in a byte buffer (ASCII digits and separators
+/// only: each byte is its own character). Pushing the bytes one by one
+/// costs less than validating the buffer as UTF-8.
+#[inline]
+fn push_ascii(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len());
+    for &b in bytes {
+        out.push(char::from(b));
     }
 }
 
+/// `YYYY-MM-DD`, as Python's `date.isoformat()`. Built in a stack buffer
+/// and appended at once: the save path formats every date it binds.
+#[inline]
 fn push_date(out: &mut String, date: NaiveDate) -> rusqlite::Result<()> {
     let year = date.year();
     if !(1..=9999).contains(&year) {
         return Err(to_sql_error(format!("year {year} is out of the range Django can store (1..=9999)")));
     }
-    push_padded(out, year as u32, 4);
-    out.push('-');
-    push_padded(out, date.month(), 2);
-    out.push('-');
-    push_padded(out, date.day(), 2);
+    let year = year as u32;
+    let [y1, y2] = two_digits(year / 100);
+    let [y3, y4] = two_digits(year);
+    let [m1, m2] = two_digits(date.month());
+    let [d1, d2] = two_digits(date.day());
+    push_ascii(out, &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2]);
     Ok(())
 }
 
 /// Python's `str(time)`: `HH:MM:SS`, plus `.ffffff` when the microseconds
 /// are not zero. Sub-microsecond precision is dropped, as Python has none.
+#[inline]
 fn push_time(out: &mut String, time: NaiveTime) {
-    push_padded(out, time.hour(), 2);
-    out.push(':');
-    push_padded(out, time.minute(), 2);
-    out.push(':');
-    push_padded(out, time.second(), 2);
+    let [h1, h2] = two_digits(time.hour());
+    let [m1, m2] = two_digits(time.minute());
+    let [s1, s2] = two_digits(time.second());
     // A leap second's nanoseconds are >= 1e9.
     let micros = (time.nanosecond() % 1_000_000_000) / 1_000;
-    if micros != 0 {
-        out.push('.');
-        push_padded(out, micros, 6);
+    if micros == 0 {
+        push_ascii(out, &[h1, h2, b':', m1, m2, b':', s1, s2]);
+    } else {
+        let [f1, f2] = two_digits(micros / 10_000);
+        let [f3, f4] = two_digits(micros / 100);
+        let [f5, f6] = two_digits(micros);
+        push_ascii(out, &[h1, h2, b':', m1, m2, b':', s1, s2, b'.', f1, f2, f3, f4, f5, f6]);
     }
 }
 
@@ -825,6 +830,33 @@ mod tests {
         assert_eq!(py(1.7976931348623157e308), "1.7976931348623157e+308");
         assert_eq!(py(0.1), "0.1");
         assert_eq!(py(12345.678), "12345.678");
+    }
+
+    #[test]
+    fn dates_and_times_format_as_python_isoformat() {
+        let text = |out: rusqlite::Result<ToSqlOutput<'static>>| match out {
+            Ok(ToSqlOutput::Owned(Value::Text(s))) => s,
+            other => panic!("{other:?}"),
+        };
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(text(date_text(d(2024, 2, 29))), "2024-02-29");
+        assert_eq!(text(date_text(d(1, 1, 1))), "0001-01-01");
+        assert_eq!(text(date_text(d(999, 12, 31))), "0999-12-31");
+        assert_eq!(text(date_text(d(9999, 10, 9))), "9999-10-09");
+        assert!(date_text(d(10000, 1, 1)).is_err());
+        assert!(date_text(d(0, 1, 1)).is_err());
+        let t = |h, m, s, micro| NaiveTime::from_hms_micro_opt(h, m, s, micro).unwrap();
+        let dt = |time| text(datetime_text(d(2024, 1, 2).and_time(time)));
+        assert_eq!(dt(t(3, 4, 5, 0)), "2024-01-02 03:04:05");
+        assert_eq!(dt(t(23, 59, 59, 1)), "2024-01-02 23:59:59.000001");
+        assert_eq!(dt(t(0, 0, 0, 500_000)), "2024-01-02 00:00:00.500000");
+        assert_eq!(dt(t(12, 30, 0, 123_456)), "2024-01-02 12:30:00.123456");
+        assert_eq!(dt(t(12, 30, 0, 999_999)), "2024-01-02 12:30:00.999999");
+        // A leap second keeps second 59 and its microseconds.
+        let leap = NaiveTime::from_hms_micro_opt(23, 59, 59, 1_250_000).unwrap();
+        let mut out = String::new();
+        push_time(&mut out, leap);
+        assert_eq!(out, "23:59:59.250000");
     }
 
     #[test]
