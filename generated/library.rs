@@ -92,6 +92,17 @@ impl ::modelgen_runtime::DbValue for AuthorshipRole {
         <String as ::modelgen_runtime::DbValue>::from_sql(value).map(Self::from_value)
     }
 }
+impl ::modelgen_runtime::clean::Choice for AuthorshipRole {
+    fn is_empty_choice(&self) -> bool {
+        self.value().is_empty()
+    }
+    fn is_known_choice(&self) -> bool {
+        self.is_known()
+    }
+    fn choice_repr(&self) -> String {
+        ::modelgen_runtime::clean::PyRepr::py_repr(&self.value())
+    }
+}
 impl ::modelgen_runtime::PyStr for AuthorshipRole {
     fn py_str(&self) -> String {
         self.value().to_string()
@@ -163,6 +174,17 @@ impl ::modelgen_runtime::DbValue for LoanType {
         value: ::modelgen_runtime::rusqlite::types::ValueRef<'_>,
     ) -> ::modelgen_runtime::rusqlite::types::FromSqlResult<Self> {
         <String as ::modelgen_runtime::DbValue>::from_sql(value).map(Self::from_value)
+    }
+}
+impl ::modelgen_runtime::clean::Choice for LoanType {
+    fn is_empty_choice(&self) -> bool {
+        self.value().is_empty()
+    }
+    fn is_known_choice(&self) -> bool {
+        self.is_known()
+    }
+    fn choice_repr(&self) -> String {
+        ::modelgen_runtime::clean::PyRepr::py_repr(&self.value())
     }
 }
 impl ::modelgen_runtime::PyStr for LoanType {
@@ -267,11 +289,17 @@ impl Author {
     /// `library.Book` rows related here through `authors`.
     pub fn books(&self) -> ::modelgen_runtime::ManyRelated<Author, Book> {
         ::modelgen_runtime::ManyRelated::new(
-            self,
-            "library_authorship",
-            "author_id",
-            "book_id",
-        )
+                self,
+                "library_authorship",
+                "author_id",
+                "book_id",
+            )
+            .through_defaults(
+                &[
+                    ("role", ::modelgen_runtime::DefaultValue::Text("author")),
+                    ("position", ::modelgen_runtime::DefaultValue::Integer(1)),
+                ],
+            )
     }
     /// `library.Authorship` rows whose `author_id` points here.
     pub fn authorship_set(
@@ -292,15 +320,14 @@ impl Author {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             200,
         );
+        ::modelgen_runtime::clean::blank(&mut errors, "born", &self.born);
         errors.into_result()
     }
 }
@@ -515,9 +542,7 @@ impl Publisher {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
@@ -780,11 +805,17 @@ impl Book {
     /// The `authors` many-to-many set (`library.Author`).
     pub fn authors(&self) -> ::modelgen_runtime::ManyRelated<Book, Author> {
         ::modelgen_runtime::ManyRelated::new(
-            self,
-            "library_authorship",
-            "book_id",
-            "author_id",
-        )
+                self,
+                "library_authorship",
+                "book_id",
+                "author_id",
+            )
+            .through_defaults(
+                &[
+                    ("role", ::modelgen_runtime::DefaultValue::Text("author")),
+                    ("position", ::modelgen_runtime::DefaultValue::Integer(1)),
+                ],
+            )
     }
     /// The `related` many-to-many set (`library.Book`).
     pub fn related(&self) -> ::modelgen_runtime::ManyRelated<Book, Book> {
@@ -841,24 +872,21 @@ impl Book {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.title.is_empty() {
-            errors.add("title", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "title", &self.title);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "title",
             Some(self.title.as_str()),
             300,
         );
-        if self.isbn.is_empty() {
-            errors.add("isbn", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "isbn", &self.isbn);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "isbn",
             Some(self.isbn.as_str()),
             13,
         );
+        ::modelgen_runtime::clean::blank(&mut errors, "publisher", &self.publisher_id);
         errors.into_result()
     }
 }
@@ -1153,13 +1181,7 @@ impl Authorship {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        ::modelgen_runtime::clean::choice(
-            &mut errors,
-            "role",
-            self.role.is_known(),
-            &self.role.value(),
-            false,
-        );
+        ::modelgen_runtime::clean::choice(&mut errors, "role", &self.role, false);
         errors.into_result()
     }
 }
@@ -1454,9 +1476,7 @@ impl Cover {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.image_url.is_empty() {
-            errors.add("image_url", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "image_url", &self.image_url);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "image_url",
@@ -1728,22 +1748,14 @@ impl Loan {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.r#ref.is_empty() {
-            errors.add("ref", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "ref", &self.r#ref);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "ref",
             Some(self.r#ref.as_str()),
             20,
         );
-        ::modelgen_runtime::clean::choice(
-            &mut errors,
-            "type",
-            self.r#type.is_known(),
-            &self.r#type.value(),
-            false,
-        );
+        ::modelgen_runtime::clean::choice(&mut errors, "type", &self.r#type, false);
         errors.into_result()
     }
 }

@@ -91,6 +91,17 @@ impl ::modelgen_runtime::DbValue for NotificationNotificationType {
         <i64 as ::modelgen_runtime::DbValue>::from_sql(value).map(Self::from_value)
     }
 }
+impl ::modelgen_runtime::clean::Choice for NotificationNotificationType {
+    fn is_empty_choice(&self) -> bool {
+        false
+    }
+    fn is_known_choice(&self) -> bool {
+        self.is_known()
+    }
+    fn choice_repr(&self) -> String {
+        ::modelgen_runtime::clean::PyRepr::py_repr(&self.value())
+    }
+}
 impl ::modelgen_runtime::PyStr for NotificationNotificationType {
     fn py_str(&self) -> String {
         self.value().to_string()
@@ -292,16 +303,14 @@ impl Notification {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
+        ::modelgen_runtime::clean::blank(&mut errors, "receiver", &self.receiver_id);
         ::modelgen_runtime::clean::choice(
             &mut errors,
             "notification_type",
-            self.notification_type.is_known(),
-            &self.notification_type.value(),
+            &self.notification_type,
             false,
         );
-        if self.title.is_empty() {
-            errors.add("title", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "title", &self.title);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "title",

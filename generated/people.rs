@@ -85,6 +85,17 @@ impl ::modelgen_runtime::DbValue for PersonGender {
         <String as ::modelgen_runtime::DbValue>::from_sql(value).map(Self::from_value)
     }
 }
+impl ::modelgen_runtime::clean::Choice for PersonGender {
+    fn is_empty_choice(&self) -> bool {
+        self.value().is_empty()
+    }
+    fn is_known_choice(&self) -> bool {
+        self.is_known()
+    }
+    fn choice_repr(&self) -> String {
+        ::modelgen_runtime::clean::PyRepr::py_repr(&self.value())
+    }
+}
 impl ::modelgen_runtime::PyStr for PersonGender {
     fn py_str(&self) -> String {
         self.value().to_string()
@@ -163,6 +174,17 @@ impl ::modelgen_runtime::DbValue for PersonShirtSize {
         value: ::modelgen_runtime::rusqlite::types::ValueRef<'_>,
     ) -> ::modelgen_runtime::rusqlite::types::FromSqlResult<Self> {
         <i64 as ::modelgen_runtime::DbValue>::from_sql(value).map(Self::from_value)
+    }
+}
+impl ::modelgen_runtime::clean::Choice for PersonShirtSize {
+    fn is_empty_choice(&self) -> bool {
+        false
+    }
+    fn is_known_choice(&self) -> bool {
+        self.is_known()
+    }
+    fn choice_repr(&self) -> String {
+        ::modelgen_runtime::clean::PyRepr::py_repr(&self.value())
     }
 }
 impl ::modelgen_runtime::PyStr for PersonShirtSize {
@@ -331,34 +353,22 @@ impl Person {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.first_name.is_empty() {
-            errors.add("first_name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "first_name", &self.first_name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "first_name",
             Some(self.first_name.as_str()),
             50,
         );
-        if self.last_name.is_empty() {
-            errors.add("last_name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "last_name", &self.last_name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "last_name",
             Some(self.last_name.as_str()),
             50,
         );
-        ::modelgen_runtime::clean::choice(
-            &mut errors,
-            "gender",
-            self.gender.is_known(),
-            &self.gender.value(),
-            true,
-        );
-        if self.email.is_empty() {
-            errors.add("email", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::choice(&mut errors, "gender", &self.gender, true);
+        ::modelgen_runtime::clean::blank(&mut errors, "email", &self.email);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "email",
@@ -368,8 +378,7 @@ impl Person {
         ::modelgen_runtime::clean::choice(
             &mut errors,
             "shirt_size",
-            self.shirt_size.is_known(),
-            &self.shirt_size.value(),
+            &self.shirt_size,
             false,
         );
         errors.into_result()

@@ -196,18 +196,14 @@ impl Place {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             50,
         );
-        if self.address.is_empty() {
-            errors.add("address", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "address", &self.address);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "address",
@@ -565,18 +561,14 @@ impl Restaurant {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             50,
         );
-        if self.address.is_empty() {
-            errors.add("address", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "address", &self.address);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "address",
@@ -921,18 +913,14 @@ impl Supplier {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             50,
         );
-        if self.address.is_empty() {
-            errors.add("address", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "address", &self.address);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "address",
@@ -1282,18 +1270,14 @@ impl ItalianRestaurant {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             50,
         );
-        if self.address.is_empty() {
-            errors.add("address", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "address", &self.address);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "address",

@@ -241,24 +241,21 @@ impl Product {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             100,
         );
-        if self.slug.is_empty() {
-            errors.add("slug", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "slug", &self.slug);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "slug",
             Some(self.slug.as_str()),
             50,
         );
+        ::modelgen_runtime::clean::blank(&mut errors, "attributes", &self.attributes);
         errors.into_result()
     }
 }
@@ -310,7 +307,7 @@ impl ::modelgen_runtime::Model for Product {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             slug: ::modelgen_runtime::read_column(row, offset + 2)?,
-            price: ::modelgen_runtime::read_column(row, offset + 3)?,
+            price: ::modelgen_runtime::read_decimal_column(row, offset + 3, 2)?,
             number_sold: ::modelgen_runtime::read_column(row, offset + 4)?,
             in_stock: ::modelgen_runtime::read_column(row, offset + 5)?,
             sku: ::modelgen_runtime::read_column(row, offset + 6)?,

@@ -79,6 +79,17 @@ impl ::modelgen_runtime::DbValue for EntryStatus {
         <String as ::modelgen_runtime::DbValue>::from_sql(value).map(Self::from_value)
     }
 }
+impl ::modelgen_runtime::clean::Choice for EntryStatus {
+    fn is_empty_choice(&self) -> bool {
+        self.value().is_empty()
+    }
+    fn is_known_choice(&self) -> bool {
+        self.is_known()
+    }
+    fn choice_repr(&self) -> String {
+        ::modelgen_runtime::clean::PyRepr::py_repr(&self.value())
+    }
+}
 impl ::modelgen_runtime::PyStr for EntryStatus {
     fn py_str(&self) -> String {
         self.value().to_string()
@@ -190,18 +201,14 @@ impl Blog {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             100,
         );
-        if self.tagline.is_empty() {
-            errors.add("tagline", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "tagline", &self.tagline);
         errors.into_result()
     }
 }
@@ -418,18 +425,14 @@ impl Author {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.name.is_empty() {
-            errors.add("name", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "name", &self.name);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "name",
             Some(self.name.as_str()),
             200,
         );
-        if self.email.is_empty() {
-            errors.add("email", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "email", &self.email);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "email",
@@ -778,25 +781,15 @@ impl Entry {
     ) -> ::std::result::Result<(), ::modelgen_runtime::ValidationErrors> {
         #[allow(unused_mut)]
         let mut errors = ::modelgen_runtime::ValidationErrors::default();
-        if self.headline.is_empty() {
-            errors.add("headline", "This field cannot be blank.");
-        }
+        ::modelgen_runtime::clean::blank(&mut errors, "headline", &self.headline);
         ::modelgen_runtime::clean::max_length(
             &mut errors,
             "headline",
             Some(self.headline.as_str()),
             255,
         );
-        if self.body_text.is_empty() {
-            errors.add("body_text", "This field cannot be blank.");
-        }
-        ::modelgen_runtime::clean::choice(
-            &mut errors,
-            "status",
-            self.status.is_known(),
-            &self.status.value(),
-            false,
-        );
+        ::modelgen_runtime::clean::blank(&mut errors, "body_text", &self.body_text);
+        ::modelgen_runtime::clean::choice(&mut errors, "status", &self.status, false);
         errors.into_result()
     }
 }

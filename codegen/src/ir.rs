@@ -125,12 +125,18 @@ pub struct Field {
     pub auto_now_add: bool,
     /// For auto_now / auto_now_add: the value from the save's `now`.
     pub now_expr: Option<String>,
+    /// A DecimalField's `decimal_places`, to which loaded values are quantized.
+    pub decimal_places: Option<u32>,
     pub max_length: Option<u32>,
     pub doc: Option<String>,
     pub verbose_name: String,
     /// The choice enum's name, when the field has choices.
     pub choices: Option<String>,
     pub relation: Option<Relation>,
+    /// Whether `full_clean` checks the field for Django's empty values: it
+    /// is editable, not `blank`, has no choices (checked on their own), and
+    /// its Rust type can hold an empty value (text, JSON, or `Option`).
+    pub blank_checked: bool,
     /// Whether the value type is text (for contains/startswith lookups).
     pub is_text: bool,
     /// Whether the field counts for next/previous lookups.
@@ -178,6 +184,9 @@ pub struct ManyToMany {
     pub auto_created: bool,
     /// A many-to-many to `self` that Django keeps symmetrical (the default).
     pub symmetrical: bool,
+    /// A custom through model's other columns that have a static default:
+    /// `add()` writes them as Django creates the through row with its defaults.
+    pub through_defaults: Vec<ThroughDefault>,
     /// The custom through model (`Membership`), when there is one.
     pub through_path: Option<String>,
 }
@@ -200,6 +209,16 @@ pub struct Reverse {
     pub target_column: String,
     pub target_table: String,
     pub auto_created: bool,
+    pub symmetrical: bool,
+    pub through_defaults: Vec<ThroughDefault>,
+}
+
+/// A column of a custom through model and its default, as a `DefaultValue`
+/// literal (`DefaultValue::Text("author")`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ThroughDefault {
+    pub column: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

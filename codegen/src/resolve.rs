@@ -412,6 +412,7 @@ impl<'a> Resolver<'a> {
         }
         self.check_many_to_many_tables(&models_by_id, &mut table_owners);
         self.check_choice_enum_names(&models_by_id);
+        fill_through_defaults(&mut models_by_id);
         self.add_reverse_relations(&mut models_by_id);
         for id in models_by_id.keys().copied().collect::<Vec<_>>() {
             self.check_clone_policies(id, &models_by_id);
@@ -714,6 +715,7 @@ impl<'a> Resolver<'a> {
                 auto_now: false,
                 auto_now_add: false,
                 now_expr: None,
+                decimal_places: None,
                 max_length: None,
                 doc: Some(format!("The link to the parent row in `{}` (multi-table inheritance).", self.label(parent_id))),
                 verbose_name: format!("{lower} ptr"),
@@ -733,6 +735,7 @@ impl<'a> Resolver<'a> {
                 }),
                 is_text: false,
                 is_date: false,
+                blank_checked: false,
             });
             // The parent was built first (see `build_apps`); when it failed,
             // its own errors are reported and the child is skipped.
@@ -1448,7 +1451,12 @@ impl<'a> Resolver<'a> {
         // Django indexes ForeignKeys and SlugFields unless told otherwise; a
         // unique column is indexed by its constraint already.
         let db_index = def.db_index.as_ref().map_or(matches!(ty.kind, Kind::ForeignKey) || ty.name == "SlugField", |d| d.value) && !unique;
+        let blank_checked = editable
+            && !blank
+            && choice_enum.is_none()
+            && (null || matches!(ty.kind, Kind::Text | Kind::Json));
         let field = Field {
+            blank_checked,
             copy,
             sql_type,
             check,
@@ -1479,6 +1487,7 @@ impl<'a> Resolver<'a> {
                 };
                 wrap_some(now, null)
             }),
+            decimal_places: def.decimal_places.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal),
             max_length,
             doc: def.help_text.as_ref().map(|h| h.value.clone()),
             verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
@@ -1918,6 +1927,7 @@ impl<'a> Resolver<'a> {
             db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
             auto_created,
             symmetrical: target == id && def.symmetrical.as_ref().is_none_or(|s| s.value),
+            through_defaults: Vec::new(),
             through_path,
         })
     }
@@ -2113,6 +2123,8 @@ impl<'a> Resolver<'a> {
                         target_column: String::new(),
                         target_table: model.table.clone(),
                         auto_created: false,
+                        symmetrical: false,
+                        through_defaults: Vec::new(),
                     },
                     source_id,
                     field.name.clone(),
@@ -2145,6 +2157,8 @@ impl<'a> Resolver<'a> {
                         target_column: m2m.source_column.clone(),
                         target_table: model.table.clone(),
                         auto_created: m2m.auto_created,
+                        symmetrical: m2m.symmetrical,
+                        through_defaults: m2m.through_defaults.clone(),
                     },
                     source_id,
                     m2m.name.clone(),
@@ -2342,6 +2356,7 @@ fn auto_field(name: &str, ty: &FieldType) -> Field {
         auto_now: false,
         auto_now_add: false,
         now_expr: None,
+        decimal_places: None,
         max_length: None,
         doc: None,
         verbose_name: "ID".into(),
@@ -2349,6 +2364,35 @@ fn auto_field(name: &str, ty: &FieldType) -> Field {
         relation: None,
         is_text: false,
         is_date: false,
+        blank_checked: false,
+    }
+}
+
+/// The static defaults of each custom through model's extra columns, for
+/// `add()` on the many-to-many that uses it.
+fn fill_through_defaults(models: &mut BTreeMap<ModelId, Model>) {
+    let by_table: BTreeMap<String, Vec<ir::ThroughDefault>> = models
+        .values()
+        .map(|m| {
+            let defaults = m
+                .fields
+                .iter()
+                .filter(|f| !f.primary_key)
+                .filter_map(|f| f.default_static.as_ref().map(|value| ir::ThroughDefault { column: f.column.clone(), value: value.clone() }))
+                .collect();
+            (m.table.clone(), defaults)
+        })
+        .collect();
+    for model in models.values_mut() {
+        for m2m in model.many_to_many.iter_mut().filter(|m| !m.auto_created) {
+            m2m.through_defaults = by_table
+                .get(&m2m.through_table)
+                .into_iter()
+                .flatten()
+                .filter(|d| d.column != m2m.source_column && d.column != m2m.target_column)
+                .cloned()
+                .collect();
+        }
     }
 }
 

@@ -283,9 +283,6 @@ fn many_to_many_through_a_custom_model_lists_both_sides() {
 }
 
 #[test]
-#[ignore = "bug: ManyRelated::add inserts only the two link columns, so add() through a custom model \
-            fails with NOT NULL on `role`; Django creates the through row with its field defaults \
-            (role='author', position=1)"]
 fn many_to_many_add_through_a_custom_model_fills_the_through_defaults() {
     let db = setup();
     let ann = library_author(&db, "ann");

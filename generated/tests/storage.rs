@@ -233,8 +233,6 @@ fn a_product_row_written_by_django_loads_with_every_value() {
 }
 
 #[test]
-#[ignore = "bug: generated from_row reads a DecimalField without quantizing it to decimal_places; \
-            Django's SQLite converter gives Decimal('12.50') for a stored 12.5 (use quantize_decimal)"]
 fn a_decimal_loads_with_the_fields_decimal_places_as_django() {
     let db = setup();
     let p = product(&db, "p", "12.50");

@@ -36,22 +36,64 @@ impl PyRepr for i64 {
     }
 }
 
-/// Whether a value is one of Django's `empty_values` for the field.
-pub trait Emptiness {
-    fn is_empty_value(&self) -> bool;
+/// Whether a value is in Django's `Field.empty_values` (`None`, `""`, `[]`,
+/// `()`, `{}`): such a value fails `full_clean` unless the field is `blank`.
+pub trait Blank {
+    fn is_blank(&self) -> bool;
 }
 
-impl Emptiness for &str {
-    fn is_empty_value(&self) -> bool {
+impl Blank for String {
+    fn is_blank(&self) -> bool {
         self.is_empty()
     }
 }
 
-impl Emptiness for i64 {
-    fn is_empty_value(&self) -> bool {
-        false
+impl Blank for serde_json::Value {
+    /// JSON `null`, `""`, `[]` and `{}` are empty, as their Python values are.
+    fn is_blank(&self) -> bool {
+        match self {
+            serde_json::Value::Null => true,
+            serde_json::Value::String(s) => s.is_empty(),
+            serde_json::Value::Array(a) => a.is_empty(),
+            serde_json::Value::Object(o) => o.is_empty(),
+            _ => false,
+        }
     }
 }
+
+impl<T: Blank> Blank for Option<T> {
+    fn is_blank(&self) -> bool {
+        self.as_ref().is_none_or(Blank::is_blank)
+    }
+}
+
+/// Values that are never empty: numbers, booleans, dates, UUIDs, and bytes
+/// (`b""` is not in `empty_values`).
+macro_rules! never_blank {
+    ($($t:ty),*) => {$(
+        impl Blank for $t {
+            fn is_blank(&self) -> bool {
+                false
+            }
+        }
+    )*};
+}
+never_blank!(
+    i16,
+    i32,
+    i64,
+    u16,
+    u32,
+    f64,
+    bool,
+    Vec<u8>,
+    rust_decimal::Decimal,
+    uuid::Uuid,
+    chrono::NaiveDate,
+    chrono::NaiveTime,
+    chrono::TimeDelta,
+    chrono::DateTime<chrono::Utc>
+);
 
 /// `MaxLengthValidator`: counts characters, as Python's `len()` does.
 pub fn max_length(errors: &mut ValidationErrors, field: &str, value: Option<&str>, limit: u32) {
@@ -63,15 +105,46 @@ pub fn max_length(errors: &mut ValidationErrors, field: &str, value: Option<&str
     }
 }
 
+/// The blank check of `Field.validate`.
+pub fn blank<T: Blank>(errors: &mut ValidationErrors, field: &str, value: &T) {
+    if value.is_blank() {
+        errors.add(field, "This field cannot be blank.");
+    }
+}
+
+/// A generated choice enum, or an optional one.
+pub trait Choice {
+    /// Whether the value is empty (`None`, or `""` for text choices).
+    fn is_empty_choice(&self) -> bool;
+    /// Whether the value is one of the declared choices.
+    fn is_known_choice(&self) -> bool;
+    /// Python's `repr()` of the stored value.
+    fn choice_repr(&self) -> String;
+}
+
+impl<T: Choice> Choice for Option<T> {
+    fn is_empty_choice(&self) -> bool {
+        self.as_ref().is_none_or(Choice::is_empty_choice)
+    }
+
+    fn is_known_choice(&self) -> bool {
+        self.as_ref().is_some_and(Choice::is_known_choice)
+    }
+
+    fn choice_repr(&self) -> String {
+        self.as_ref().map_or_else(|| "None".into(), Choice::choice_repr)
+    }
+}
+
 /// `Field.validate` for a field with choices: an empty value is a blank
 /// error unless `blank`; any other value outside the choices is invalid.
-pub fn choice<V: PyRepr + Emptiness>(errors: &mut ValidationErrors, field: &str, known: bool, value: &V, blank: bool) {
-    if value.is_empty_value() {
+pub fn choice<T: Choice>(errors: &mut ValidationErrors, field: &str, value: &T, blank: bool) {
+    if value.is_empty_choice() {
         if !blank {
             errors.add(field, "This field cannot be blank.");
         }
-    } else if !known {
-        errors.add(field, format!("Value {} is not a valid choice.", value.py_repr()));
+    } else if !value.is_known_choice() {
+        errors.add(field, format!("Value {} is not a valid choice.", value.choice_repr()));
     }
 }
 

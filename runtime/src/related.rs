@@ -8,7 +8,7 @@ use rusqlite::types::Value;
 
 use crate::db::{push_placeholders, push_quoted, Database};
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{DefaultValue, Model};
 use crate::query::{Column, Condition, Order, QuerySet};
 use crate::value::{output_to_value, try_to_value, DbValue};
 
@@ -103,6 +103,9 @@ pub struct ManyRelated<S, T> {
     /// A symmetrical many-to-many to `self` (Django's default for one):
     /// every link is stored in both directions.
     symmetrical: bool,
+    /// Extra columns of a custom through model and their defaults, written
+    /// by `add()` as Django creates the through row with its defaults.
+    through_defaults: &'static [(&'static str, DefaultValue)],
     _marker: PhantomData<fn() -> (S, T)>,
 }
 
@@ -114,7 +117,15 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         target_column: &'static str,
     ) -> Self {
         let source_pk = pk_of(source).unwrap_or(Value::Null);
-        ManyRelated { source_pk, through_table, source_column, target_column, symmetrical: false, _marker: PhantomData }
+        ManyRelated {
+            source_pk,
+            through_table,
+            source_column,
+            target_column,
+            symmetrical: false,
+            through_defaults: &[],
+            _marker: PhantomData,
+        }
     }
 
     /// Make this a symmetrical relation: `add` links both ways, `remove`
@@ -122,6 +133,12 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// `symmetrical` many-to-many to `self`.
     pub fn symmetrical(mut self) -> Self {
         self.symmetrical = true;
+        self
+    }
+
+    /// The defaults `add()` writes into a custom through model's other columns.
+    pub fn through_defaults(mut self, defaults: &'static [(&'static str, DefaultValue)]) -> Self {
+        self.through_defaults = defaults;
         self
     }
 
@@ -207,11 +224,21 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             push_quoted(&mut sql, self.source_column);
             sql.push_str(", ");
             push_quoted(&mut sql, self.target_column);
-            sql.push_str(") VALUES (?, ?)");
+            for (column, _) in self.through_defaults {
+                sql.push_str(", ");
+                push_quoted(&mut sql, column);
+            }
+            sql.push_str(") VALUES (?, ?");
+            for _ in self.through_defaults {
+                sql.push_str(", ?");
+            }
+            sql.push(')');
+            let defaults: Vec<Value> = self.through_defaults.iter().map(|(_, d)| d.to_value()).collect();
+            let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
             let existing = self.pks(db)?;
             let mut insert = db.connection().prepare_cached(&sql)?;
             for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
-                insert.execute([&source, pk])?;
+                insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
             }
             if self.symmetrical {
                 // The mirror rows, (target, source), each unless present.
@@ -225,7 +252,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
                 let mut exists = db.connection().prepare_cached(&linked)?;
                 for pk in &wanted {
                     if !exists.exists([pk, &source])? {
-                        insert.execute([pk, &source])?;
+                        insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
                     }
                 }
             }

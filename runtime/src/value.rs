@@ -618,6 +618,30 @@ pub fn quantize_decimal(value: Decimal, decimal_places: u32) -> Decimal {
     d
 }
 
+/// A DecimalField value, plain or optional, as generated `from_row` reads it.
+pub trait DecimalColumn: DbValue + Sized {
+    fn quantized(self, decimal_places: u32) -> Self;
+}
+
+impl DecimalColumn for Decimal {
+    fn quantized(self, decimal_places: u32) -> Self {
+        quantize_decimal(self, decimal_places)
+    }
+}
+
+impl DecimalColumn for Option<Decimal> {
+    fn quantized(self, decimal_places: u32) -> Self {
+        self.map(|d| quantize_decimal(d, decimal_places))
+    }
+}
+
+/// Read a DecimalField column as Django's SQLite converter does: the
+/// stored number (which NUMERIC affinity may have turned into 12.5)
+/// quantized to the field's `decimal_places` (12.50).
+pub fn read_decimal_column<T: DecimalColumn>(row: &rusqlite::Row<'_>, index: usize, decimal_places: u32) -> rusqlite::Result<T> {
+    read::<T>(row, index).map(|value| value.quantized(decimal_places))
+}
+
 impl DbValue for Uuid {
     /// SQLite has no uuid type: Django stores `uuid.hex`.
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
