@@ -102,7 +102,6 @@ fn foreign_key_to_a_text_pk_stores_the_key_and_follows_it() {
     assert_eq!(c.receipts().unwrap().count(&db).unwrap(), 1);
 
     // on_delete SET_NULL through a text key.
-    let mut c = c;
     c.delete(&db).unwrap();
     r.refresh_from_db(&db).unwrap();
     assert_eq!(r.coupon_id, None);
