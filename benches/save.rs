@@ -6,7 +6,7 @@
 //! sides save the same entries and the stored rows are compared. Ratios go
 //! to docs/performance.md.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, BatchSize, Criterion};
 use modelgen_examples::weblog::{self, Blog, Entry};
 use modelgen_runtime::chrono::{Datelike, NaiveDate, Utc};
 use modelgen_runtime::Database;
@@ -259,5 +259,68 @@ fn updates(c: &mut Criterion) {
     group.finish();
 }
 
+/// A paired measurement, for a machine whose speed drifts (a shared VM):
+/// each round times both sides back to back on fresh databases, in
+/// alternating order, and the ratio is taken per round. Run it with
+/// `MODELGEN_BENCH_PAIRED=<rounds> cargo bench --bench save`.
+fn paired(rounds: usize) {
+    fn time(f: impl FnOnce()) -> f64 {
+        let start = std::time::Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1e3
+    }
+    fn median(values: &mut [f64]) -> f64 {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    }
+    let fresh = || {
+        let (db, blog_id) = database();
+        (db, entries(blog_id))
+    };
+    let stored = || {
+        let (db, mut entries) = fresh();
+        timed_modelgen_insert(&db, &mut entries);
+        (db, entries)
+    };
+    type Timed = fn(&Database, &mut [Entry]);
+    type Setup<'a> = &'a dyn Fn() -> (Database, Vec<Entry>);
+    let cases: [(&str, Setup<'_>, Timed, Timed); 2] = [
+        ("insert", &fresh, timed_modelgen_insert, timed_rusqlite_insert),
+        ("update", &stored, timed_modelgen_update, timed_rusqlite_update),
+    ];
+    for (name, setup, ours, theirs) in cases {
+        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (db1, mut e1) = setup();
+            let (db2, mut e2) = setup();
+            let (ta, tb) = if round % 2 == 0 {
+                let ta = time(|| ours(&db1, &mut e1));
+                (ta, time(|| theirs(&db2, &mut e2)))
+            } else {
+                let tb = time(|| theirs(&db2, &mut e2));
+                (time(|| ours(&db1, &mut e1)), tb)
+            };
+            a.push(ta);
+            b.push(tb);
+            ratios.push(ta / tb);
+        }
+        println!(
+            "paired {name} x{rounds}: modelgen median {:.2} ms, rusqlite median {:.2} ms, median per-round ratio {:.3}",
+            median(&mut a),
+            median(&mut b),
+            median(&mut ratios)
+        );
+    }
+}
+
 criterion_group!(benches, inserts, updates);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+        check_both_sides_store_the_same_rows();
+        paired(rounds);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
