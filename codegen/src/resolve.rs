@@ -1668,6 +1668,9 @@ impl<'a> Resolver<'a> {
             let help = match ty.kind {
                 Kind::Text => Some(format!("quote it: '{value}'")),
                 _ if !plain && number_like => Some(format!("remove the quotes: `{value}`")),
+                Kind::ForeignKey | Kind::OneToOne if value_type.ends_with("Uuid") => {
+                    Some("write the target's key, e.g. `default: 0f8fad5b-d9cb-469f-a165-70867728950e`".into())
+                }
                 Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => Some("write a whole number, e.g. `default: 0`".into()),
                 Kind::Float => Some("write a number, e.g. `default: 0.5`".into()),
                 Kind::Decimal => Some("write a decimal number, e.g. `default: 9.99`".into()),
@@ -1724,6 +1727,17 @@ impl<'a> Resolver<'a> {
                 (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
             }
             Kind::Binary => (format!("{value:?}.as_bytes().to_vec()"), None),
+            // A ForeignKey's default is a key of its target: text for a text pk.
+            Kind::ForeignKey | Kind::OneToOne if value_type == "String" => {
+                (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
+            }
+            Kind::ForeignKey | Kind::OneToOne if value_type.ends_with("Uuid") => match uuid_hex(value) {
+                Some(hex) => (
+                    format!("::modelgen_runtime::uuid::Uuid::from_u128(0x{hex})"),
+                    Some(format!("DefaultValue::Text({hex:?})")),
+                ),
+                None => return wrong(self, "a UUID"),
+            },
             Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => {
                 let Ok(n) = value.parse::<i64>() else { return wrong(self, "an integer") };
                 if !plain {
@@ -2422,6 +2436,12 @@ fn integer_range(ty: &FieldType) -> Option<std::ops::RangeInclusive<i64>> {
         "PositiveBigIntegerField" => Some(0..=i64::MAX),
         _ => None,
     }
+}
+
+/// The 32 lowercase hex digits of a UUID written with or without dashes.
+fn uuid_hex(value: &str) -> Option<String> {
+    let hex: String = value.chars().filter(|c| *c != '-').collect::<String>().to_ascii_lowercase();
+    (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
 }
 
 fn wrap_some(expr: &str, null: bool) -> String {
