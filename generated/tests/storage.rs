@@ -358,3 +358,20 @@ fn a_database_file_written_by_modelgen_reads_as_django_stores_it_and_back() {
     assert_eq!(Sale::objects().latest(&db).unwrap().note.as_deref(), Some("by Django"));
     assert_eq!(Product::get_by_sku(&db, sku).unwrap().price, dec("4.2"));
 }
+
+#[test]
+fn json_written_by_django_keeps_its_key_order_when_saved_back() {
+    // Django's json.dumps keeps a dict's insertion order; so must a round trip.
+    let db = setup();
+    let conn = db.connection();
+    conn.execute(
+        r#"INSERT INTO "shop_product" ("id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
+           VALUES (9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "aardvark": true}', '2024-01-01 00:00:00', '2024-01-01 00:00:00')"#,
+        [],
+    )
+    .unwrap();
+    let mut p = Product::get(&db, 9).unwrap();
+    p.save(&db).unwrap();
+    let stored: String = conn.query_row("SELECT attributes FROM shop_product WHERE id = 9", [], |r| r.get(0)).unwrap();
+    assert_eq!(stored, r#"{"size": 2, "color": "red", "aardvark": true}"#);
+}
