@@ -210,10 +210,10 @@ impl Author {
     pub const NAME: ::modelgen_runtime::Column<Author, String> = ::modelgen_runtime::Column::new(
         "name",
     );
-    /// The `born` column, for typed filters and updates.
+    /// The `born` column, for typed filters and updates (`None` is NULL).
     pub const BORN: ::modelgen_runtime::Column<
         Author,
-        ::modelgen_runtime::chrono::NaiveDate,
+        Option<::modelgen_runtime::chrono::NaiveDate>,
     > = ::modelgen_runtime::Column::new("born");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none). Fields that are required, with no default and
@@ -670,8 +670,8 @@ impl Book {
     pub const ISBN: ::modelgen_runtime::Column<Book, String> = ::modelgen_runtime::Column::new(
         "isbn",
     );
-    /// The `publisher` column, for typed filters and updates.
-    pub const PUBLISHER: ::modelgen_runtime::Column<Book, i64> = ::modelgen_runtime::Column::new(
+    /// The `publisher` column, for typed filters and updates (`None` is NULL).
+    pub const PUBLISHER: ::modelgen_runtime::Column<Book, Option<i64>> = ::modelgen_runtime::Column::new(
         "publisher_id",
     );
     /// The `published` column, for typed filters and updates.
@@ -1351,8 +1351,8 @@ impl Cover {
     pub const IMAGE_URL: ::modelgen_runtime::Column<Cover, String> = ::modelgen_runtime::Column::new(
         "image_url",
     );
-    /// The `artist` column, for typed filters and updates.
-    pub const ARTIST: ::modelgen_runtime::Column<Cover, i64> = ::modelgen_runtime::Column::new(
+    /// The `artist` column, for typed filters and updates (`None` is NULL).
+    pub const ARTIST: ::modelgen_runtime::Column<Cover, Option<i64>> = ::modelgen_runtime::Column::new(
         "artist_id",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty

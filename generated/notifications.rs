@@ -128,8 +128,8 @@ impl Notification {
     pub const ID: ::modelgen_runtime::Column<Notification, i64> = ::modelgen_runtime::Column::new(
         "id",
     );
-    /// The `receiver` column, for typed filters and updates.
-    pub const RECEIVER: ::modelgen_runtime::Column<Notification, i64> = ::modelgen_runtime::Column::new(
+    /// The `receiver` column, for typed filters and updates (`None` is NULL).
+    pub const RECEIVER: ::modelgen_runtime::Column<Notification, Option<i64>> = ::modelgen_runtime::Column::new(
         "receiver_id",
     );
     /// The `notification_type` column, for typed filters and updates.
@@ -145,10 +145,10 @@ impl Notification {
     pub const BODY: ::modelgen_runtime::Column<Notification, String> = ::modelgen_runtime::Column::new(
         "body",
     );
-    /// The `sent_at` column, for typed filters and updates.
+    /// The `sent_at` column, for typed filters and updates (`None` is NULL).
     pub const SENT_AT: ::modelgen_runtime::Column<
         Notification,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+        Option<::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>>,
     > = ::modelgen_runtime::Column::new("sent_at");
     /// The `created` column, for typed filters and updates.
     pub const CREATED: ::modelgen_runtime::Column<

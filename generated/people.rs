@@ -223,10 +223,10 @@ impl Person {
     pub const GENDER: ::modelgen_runtime::Column<Person, PersonGender> = ::modelgen_runtime::Column::new(
         "gender",
     );
-    /// The `birth_date` column, for typed filters and updates.
+    /// The `birth_date` column, for typed filters and updates (`None` is NULL).
     pub const BIRTH_DATE: ::modelgen_runtime::Column<
         Person,
-        ::modelgen_runtime::chrono::NaiveDate,
+        Option<::modelgen_runtime::chrono::NaiveDate>,
     > = ::modelgen_runtime::Column::new("birth_date");
     /// The `email` column, for typed filters and updates.
     pub const EMAIL: ::modelgen_runtime::Column<Person, String> = ::modelgen_runtime::Column::new(

@@ -482,8 +482,8 @@ impl Sale {
         Sale,
         ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     > = ::modelgen_runtime::Column::new("sold_at");
-    /// The `note` column, for typed filters and updates.
-    pub const NOTE: ::modelgen_runtime::Column<Sale, String> = ::modelgen_runtime::Column::new(
+    /// The `note` column, for typed filters and updates (`None` is NULL).
+    pub const NOTE: ::modelgen_runtime::Column<Sale, Option<String>> = ::modelgen_runtime::Column::new(
         "note",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -772,8 +772,8 @@ impl Coupon {
     pub const PERCENT_OFF: ::modelgen_runtime::Column<Coupon, u16> = ::modelgen_runtime::Column::new(
         "percent_off",
     );
-    /// The `product` column, for typed filters and updates.
-    pub const PRODUCT: ::modelgen_runtime::Column<Coupon, i64> = ::modelgen_runtime::Column::new(
+    /// The `product` column, for typed filters and updates (`None` is NULL).
+    pub const PRODUCT: ::modelgen_runtime::Column<Coupon, Option<i64>> = ::modelgen_runtime::Column::new(
         "product_id",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -1029,8 +1029,8 @@ impl Receipt {
     pub const SALE: ::modelgen_runtime::Column<Receipt, i64> = ::modelgen_runtime::Column::new(
         "sale_id",
     );
-    /// The `coupon` column, for typed filters and updates.
-    pub const COUPON: ::modelgen_runtime::Column<Receipt, String> = ::modelgen_runtime::Column::new(
+    /// The `coupon` column, for typed filters and updates (`None` is NULL).
+    pub const COUPON: ::modelgen_runtime::Column<Receipt, Option<String>> = ::modelgen_runtime::Column::new(
         "coupon_id",
     );
     /// The `total` column, for typed filters and updates.

@@ -395,3 +395,19 @@ fn update_of_a_sliced_set_is_an_error() {
     let err = Entry::objects().limit(1).update(&db, &[Entry::RATING.set(0)]).unwrap_err();
     assert_eq!(err.to_string(), "Cannot update a query once a slice has been taken.");
 }
+
+#[test]
+fn exact_none_on_a_nullable_column_is_isnull_as_in_django() {
+    // Django: Person.objects.filter(birth_date=None) is `birth_date IS NULL`.
+    let db = setup();
+    let mut ann = person(&db, "Ann", "A", "ann@example.com");
+    person(&db, "Bob", "B", "bob@example.com");
+    ann.birth_date = Some(common::date(1990, 5, 1));
+    ann.save(&db).unwrap();
+    let unknown: Vec<String> =
+        Person::objects().filter(Person::BIRTH_DATE.eq(None)).all(&db).unwrap().into_iter().map(|p| p.first_name).collect();
+    assert_eq!(unknown, ["Bob"]);
+    let known = Person::objects().filter(Person::BIRTH_DATE.eq(common::date(1990, 5, 1))).get(&db).unwrap();
+    assert_eq!(known.first_name, "Ann");
+    assert_eq!(Person::objects().filter(Person::BIRTH_DATE.isnull(true)).count(&db).unwrap(), 1);
+}
