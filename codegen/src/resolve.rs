@@ -690,36 +690,24 @@ impl<'a> Resolver<'a> {
             let parent_sql_type = self.rel_sql_type(parent_id)?;
             let path = self.rust_path(id, parent_id);
             let field_name = format!("{lower}_ptr");
+            // The link is an auto-created primary key that is also a
+            // one-to-one to the parent: `auto_field`'s pk with these overrides.
+            let attname = format!("{field_name}_id");
             fields.push(Field {
                 name: field_name.clone(),
-                ident: format!("{field_name}_id"),
-                plain_ident: format!("{field_name}_id"),
+                ident: attname.clone(),
+                plain_ident: attname.clone(),
                 const_name: field_name.to_shouty_snake_case(),
-                column: format!("{field_name}_id"),
+                column: attname,
                 table: table.clone(),
                 django_type: "OneToOneField".into(),
                 sql_type: parent_sql_type,
-                check: None,
-                db_index: false,
                 rust_type: format!("Option<{rust}>"),
                 copy: pk_type.is_copy(),
                 value_type: rust.clone(),
-                null: false,
                 blank: false,
-                primary_key: true,
-                auto: true,
-                unique: true,
-                editable: false,
-                default_expr: "None".into(),
-                default_static: None,
-                auto_now: false,
-                auto_now_add: false,
-                now_expr: None,
-                decimal_places: None,
-                max_length: None,
                 doc: Some(format!("The link to the parent row in `{}` (multi-table inheritance).", self.label(parent_id))),
                 verbose_name: format!("{lower} ptr"),
-                choices: None,
                 relation: Some(ir::Relation {
                     target_path: path.clone(),
                     target_label: self.label(parent_id),
@@ -733,9 +721,7 @@ impl<'a> Resolver<'a> {
                     accessor: field_name.clone(),
                     setter: format!("set_{field_name}"),
                 }),
-                is_text: false,
-                is_date: false,
-                blank_checked: false,
+                ..auto_field(&field_name, pk_type)
             });
             // The parent was built first (see `build_apps`); when it failed,
             // its own errors are reported and the child is skipped.

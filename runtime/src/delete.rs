@@ -97,7 +97,7 @@ pub(crate) fn delete_where(db: &Database, meta: &'static ModelMeta, where_sql: S
         sql.text.push_str(meta.from_sql);
         sql.text.push_str(&where_sql.text);
         sql.params = where_sql.params;
-        let pks = query_values(db, &sql)?;
+        let pks = sql.first_column(db)?;
         collector.collect(meta, pks, CollectOptions::default())?;
     }
     collector.delete()
@@ -424,7 +424,7 @@ impl<'a> Collector<'a> {
             push_quoted(&mut sql.text, table);
             sql.text.push_str(" WHERE ");
             push_in(&mut sql, pk_column, chunk);
-            out.extend(query_values(self.db, &sql)?.into_iter().filter(|v| *v != Value::Null));
+            out.extend(sql.first_column(self.db)?.into_iter().filter(|v| *v != Value::Null));
         }
         Ok(out)
     }
@@ -631,7 +631,7 @@ impl<'a> Collector<'a> {
         push_quoted(&mut sql.text, meta.table);
         sql.text.push_str(" WHERE ");
         push_in(&mut sql, column, values);
-        query_values(self.db, &sql)
+        sql.first_column(self.db)
     }
 
     fn add_restricted(&mut self, meta: &'static ModelMeta, relation: usize, objs: Vec<Value>) {
@@ -693,7 +693,7 @@ impl<'a> Collector<'a> {
                     sql.text.push_str(" AND ");
                 }
                 push_in(&mut sql, fmeta.pk_column().column, chunk);
-                cleared.extend(query_values(self.db, &sql)?.iter().map(PkKey::from));
+                cleared.extend(sql.first_column(self.db)?.iter().map(PkKey::from));
             }
             for set in &mut self.restricted {
                 if set.meta.table == fmeta.table {
@@ -909,17 +909,6 @@ fn push_in(sql: &mut Sql, column: &str, values: &[Value]) {
     push_placeholders(&mut sql.text, values.len());
     sql.text.push(')');
     sql.params.extend(values.iter().cloned());
-}
-
-/// The first column of every row of `sql`.
-fn query_values(db: &Database, sql: &Sql) -> Result<Vec<Value>> {
-    let mut stmt = db.connection().prepare_cached(&sql.text)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(Value::from(row.get_ref(0)?));
-    }
-    Ok(out)
 }
 
 /// `DELETE FROM t WHERE pk IN (...)`, in batches; the rows deleted.

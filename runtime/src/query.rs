@@ -466,6 +466,19 @@ pub(crate) struct Sql {
     pub(crate) params: Vec<Value>,
 }
 
+impl Sql {
+    /// Run the query; the first column of every row.
+    pub(crate) fn first_column(&self, db: &Database) -> Result<Vec<Value>> {
+        let mut stmt = db.connection().prepare_cached(&self.text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(self.params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(Value::from(row.get_ref(0)?));
+        }
+        Ok(out)
+    }
+}
+
 fn column_nullable(meta: &ModelMeta, column: &str) -> bool {
     meta.columns.iter().find(|c| c.column == column).is_some_and(|c| c.null)
 }
@@ -1072,14 +1085,7 @@ impl<M: Model> QuerySet<M> {
         push_quoted(&mut head, meta.pk_column().column);
         head.push_str(" FROM ");
         head.push_str(meta.from_sql);
-        let sql = self.build(&head)?;
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(Value::from(row.get_ref(0)?));
-        }
-        Ok(out)
+        self.build(&head)?.first_column(db)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
