@@ -808,8 +808,7 @@ impl<'a> Collector<'a> {
                 push_quoted(&mut sql.text, fd.table);
                 sql.text.push_str(&fd.where_sql.text);
                 sql.params.extend(fd.where_sql.params.iter().cloned());
-                let mut stmt = db.connection().prepare_cached(&sql.text)?;
-                let n = stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?;
+                let n = sql.execute(db)?;
                 add(fd.label.clone(), n);
             }
 
@@ -824,8 +823,7 @@ impl<'a> Collector<'a> {
                     sql.params.push(update.value.clone());
                     sql.text.push_str(" WHERE ");
                     push_in(&mut sql, update.meta.pk_column().column, chunk);
-                    let mut stmt = db.connection().prepare_cached(&sql.text)?;
-                    stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?;
+                    sql.execute(db)?;
                 }
             }
 
@@ -920,8 +918,7 @@ fn delete_batch(db: &Database, meta: &ModelMeta, pks: &[Value]) -> Result<usize>
         push_quoted(&mut sql.text, meta.table);
         sql.text.push_str(" WHERE ");
         push_in(&mut sql, meta.pk_column().column, chunk);
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        total += stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?;
+        total += sql.execute(db)?;
     }
     Ok(total)
 }

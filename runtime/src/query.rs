@@ -467,6 +467,27 @@ pub(crate) struct Sql {
 }
 
 impl Sql {
+    /// `UPDATE "table" SET <assignments>`, for a WHERE clause to follow.
+    fn update<'a, M: 'a>(table: &str, assignments: impl IntoIterator<Item = &'a Assignment<M>>) -> Result<Sql> {
+        let mut sql = Sql::default();
+        sql.text.push_str("UPDATE ");
+        push_quoted(&mut sql.text, table);
+        sql.text.push_str(" SET ");
+        for (i, assignment) in assignments.into_iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(", ");
+            }
+            assignment.render(&mut sql)?;
+        }
+        Ok(sql)
+    }
+
+    /// Run the statement; the number of rows changed.
+    pub(crate) fn execute(&self, db: &Database) -> Result<usize> {
+        let mut stmt = db.connection().prepare_cached(&self.text)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(self.params.iter()))?)
+    }
+
     /// Run the query; the first column of every row.
     pub(crate) fn first_column(&self, db: &Database) -> Result<Vec<Value>> {
         let mut stmt = db.connection().prepare_cached(&self.text)?;
@@ -1103,19 +1124,9 @@ impl<M: Model> QuerySet<M> {
         if meta.parent.is_some() {
             return self.update_inherited(db, assignments);
         }
-        let mut sql = Sql::default();
-        sql.text.push_str("UPDATE ");
-        push_quoted(&mut sql.text, meta.table);
-        sql.text.push_str(" SET ");
-        for (i, assignment) in assignments.iter().enumerate() {
-            if i > 0 {
-                sql.text.push_str(", ");
-            }
-            assignment.render(&mut sql)?;
-        }
+        let mut sql = Sql::update(meta.table, assignments)?;
         self.push_where(&mut sql)?;
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?)
+        sql.execute(db)
     }
 
     /// `update()` of a multi-table-inheritance child: each assignment goes
@@ -1132,16 +1143,7 @@ impl<M: Model> QuerySet<M> {
                 if mine.is_empty() {
                     continue;
                 }
-                let mut sql = Sql::default();
-                sql.text.push_str("UPDATE ");
-                push_quoted(&mut sql.text, table_meta.table);
-                sql.text.push_str(" SET ");
-                for (i, assignment) in mine.iter().enumerate() {
-                    if i > 0 {
-                        sql.text.push_str(", ");
-                    }
-                    assignment.render(&mut sql)?;
-                }
+                let mut sql = Sql::update(table_meta.table, mine)?;
                 sql.text.push_str(" WHERE ");
                 push_quoted(&mut sql.text, table_meta.pk_column().column);
                 sql.text.push_str(" IN (SELECT ");
@@ -1150,8 +1152,7 @@ impl<M: Model> QuerySet<M> {
                 sql.text.push_str(meta.from_sql);
                 self.push_where(&mut sql)?;
                 sql.text.push(')');
-                let mut stmt = db.connection().prepare_cached(&sql.text)?;
-                matched = matched.max(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?);
+                matched = matched.max(sql.execute(db)?);
             }
             Ok(matched)
         })

@@ -189,18 +189,13 @@ fn local_columns(meta: &'static ModelMeta, names: &[&str]) -> ColumnSet {
 /// The columns named by `update_fields`: non-pk concrete fields, by field
 /// name or attname, else Django's `ValueError`.
 fn update_field_columns(meta: &'static ModelMeta, fields: &[&str]) -> Result<ColumnSet> {
-    let mut set = ColumnSet::new();
+    // A name is known when some table of the inheritance chain (this
+    // model's own, or an ancestor's) has it as a non-pk column.
+    let known = |name: &str| meta.lineage().any(|m| m.update_field_index(name).is_some_and(|i| i != m.pk));
     let mut unknown: Vec<&str> = Vec::new();
     for &name in fields {
-        match meta.update_field_index(name) {
-            Some(i) if i != meta.pk => set.insert(i),
-            // A field of an ancestor's table (multi-table inheritance).
-            None if meta.lineage().skip(1).any(|m| m.update_field_index(name).is_some_and(|i| i != m.pk)) => {}
-            _ => {
-                if !unknown.contains(&name) {
-                    unknown.push(name);
-                }
-            }
+        if !known(name) && !unknown.contains(&name) {
+            unknown.push(name);
         }
     }
     if !unknown.is_empty() {
@@ -209,7 +204,7 @@ fn update_field_columns(meta: &'static ModelMeta, fields: &[&str]) -> Result<Col
             unknown.join(", ")
         )));
     }
-    Ok(set)
+    Ok(local_columns(meta, fields))
 }
 
 /// The UPDATE attempt; whether a row matched.
