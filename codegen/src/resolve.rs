@@ -593,17 +593,16 @@ impl<'a> Resolver<'a> {
         );
     }
 
-    fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType, String, String)> {
-        // Returns (pk column, pk type, pk rust value type, pk field name).
+    /// The primary key of `target`: its column and its field type (whose
+    /// `rust` is the key's Rust type).
+    fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType)> {
         if self.broken.contains(&target) {
             return None; // inheritance cycle, reported
         }
-        let target_def = self.model(target);
         if let Some(parent) = self.concrete_parent.get(&target) {
             let parent_name = self.model(*parent).name.value.to_lowercase();
-            let (_, pk_type, rust, _) = self.target_pk(*parent)?;
-            let _ = target_def;
-            return Some((format!("{parent_name}_ptr_id"), pk_type, rust, format!("{parent_name}_ptr")));
+            let (_, pk_type) = self.target_pk(*parent)?;
+            return Some((format!("{parent_name}_ptr_id"), pk_type));
         }
         let fields = self.flat_fields.get(&target)?;
         for f in fields {
@@ -613,14 +612,14 @@ impl<'a> Resolver<'a> {
                     return None;
                 }
                 let column = f.db_column.as_ref().map_or_else(|| f.name.value.clone(), |c| c.value.clone());
-                return Some((column, ty, ty.rust.to_string(), f.name.value.clone()));
+                return Some((column, ty));
             }
         }
         let auto = self
             .inherited(target, |m| m.meta.default_auto_field.as_ref().map(|s| s.value.clone()))
             .and_then(|name| types::lookup(&name).filter(|t| t.kind == Kind::Auto))
             .unwrap_or_else(|| types::lookup("BigAutoField").expect("BigAutoField is in the table"));
-        Some(("id".into(), auto, auto.rust.to_string(), "id".into()))
+        Some(("id".into(), auto))
     }
 
     /// The column type of a relation to `target` (a ForeignKey, one-to-one,
@@ -635,7 +634,7 @@ impl<'a> Resolver<'a> {
                 None => break,
             }
         }
-        let (_, ty, _, _) = self.target_pk(root)?;
+        let (_, ty) = self.target_pk(root)?;
         if let Some(rel) = ty.rel_sql {
             return Some(rel.to_string());
         }
@@ -686,7 +685,8 @@ impl<'a> Resolver<'a> {
         if let Some(&parent_id) = self.concrete_parent.get(&id) {
             let parent_def = self.model(parent_id);
             let lower = parent_def.name.value.to_lowercase();
-            let (target_column, pk_type, rust, _) = self.target_pk(parent_id)?;
+            let (target_column, pk_type) = self.target_pk(parent_id)?;
+            let rust = pk_type.rust;
             let parent_sql_type = self.rel_sql_type(parent_id)?;
             let path = self.rust_path(id, parent_id);
             let field_name = format!("{lower}_ptr");
@@ -704,7 +704,7 @@ impl<'a> Resolver<'a> {
                 sql_type: parent_sql_type,
                 rust_type: format!("Option<{rust}>"),
                 copy: pk_type.is_copy(),
-                value_type: rust.clone(),
+                value_type: rust.to_string(),
                 blank: false,
                 doc: Some(format!("The link to the parent row in `{}` (multi-table inheritance).", self.label(parent_id))),
                 verbose_name: format!("{lower} ptr"),
@@ -1387,7 +1387,8 @@ impl<'a> Resolver<'a> {
                 self.abstract_target(&file, def, target.id);
                 return None;
             }
-            let (target_column, target_type, rust, _) = self.target_pk(target.id)?;
+            let (target_column, target_type) = self.target_pk(target.id)?;
+            let rust = target_type.rust.to_string();
             related_sql = Some(self.rel_sql_type(target.id)?);
             value_type = rust;
             copy = target_type.is_copy();
@@ -1852,7 +1853,7 @@ impl<'a> Resolver<'a> {
         let target_lower = self.model(target).name.value.to_lowercase();
         let target_table = self.table_of(target);
         let rel_type = |this: &Self, of: ModelId| -> Option<(String, String)> {
-            let (column, _, _, _) = this.target_pk(of)?;
+            let (column, _) = this.target_pk(of)?;
             Some((column, this.rel_sql_type(of)?))
         };
         let (source_pk_column, source_sql_type) = rel_type(self, id)?;
