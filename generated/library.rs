@@ -313,6 +313,131 @@ impl Author {
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::QuerySet<Cover>> {
         ::modelgen_runtime::reverse_set(self, Cover::ARTIST)
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -368,12 +493,41 @@ impl ::modelgen_runtime::Model for Author {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Author {
+        let mut instance = Author {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             born: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "name", "born"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .name), ::modelgen_runtime::to_value(& self.born),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 3 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.born = ::modelgen_runtime::from_value(values[2].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -403,6 +557,7 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "name",
@@ -411,6 +566,7 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "born",
@@ -419,6 +575,7 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -434,6 +591,9 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     insert_with_pk_sql: "INSERT INTO \"library_author\" (\"id\", \"name\", \"born\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"library_author\" SET \"name\" = ?1, \"born\" = ?2 WHERE \"id\" = ?3",
     load_erased: ::modelgen_runtime::load_erased::<Author>,
+    reverse_copies: &[],
+    copy_default: Author::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Author>,
 };
 /// publisher (`library.Publisher`, table `library_publisher`).
 #[derive(Debug, Clone, PartialEq)]
@@ -535,6 +695,132 @@ impl Publisher {
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::QuerySet<Book>> {
         ::modelgen_runtime::reverse_set(self, Book::PUBLISHER)
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.name = suffixer.next(db, &PUBLISHER_META, 1, &self.name)?;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -588,11 +874,39 @@ impl ::modelgen_runtime::Model for Publisher {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Publisher {
+        let mut instance = Publisher {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "name"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .name),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 2 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[1].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -622,6 +936,7 @@ pub static PUBLISHER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::M
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "name",
@@ -630,6 +945,10 @@ pub static PUBLISHER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::M
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Suffix {
+                separator: " ",
+                max_length: Some(200),
+            },
         },
     ],
     pk: 0,
@@ -645,6 +964,9 @@ pub static PUBLISHER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::M
     insert_with_pk_sql: "INSERT INTO \"library_publisher\" (\"id\", \"name\") VALUES (?1, ?2)",
     update_sql: "UPDATE \"library_publisher\" SET \"name\" = ?1 WHERE \"id\" = ?2",
     load_erased: ::modelgen_runtime::load_erased::<Publisher>,
+    reverse_copies: &[],
+    copy_default: Publisher::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Publisher>,
 };
 /// book (`library.Book`, table `library_book`).
 #[derive(Debug, Clone, PartialEq)]
@@ -865,6 +1187,132 @@ impl Book {
             ),
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.isbn = suffixer.next(db, &BOOK_META, 2, &self.isbn)?;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -929,14 +1377,53 @@ impl ::modelgen_runtime::Model for Book {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Book {
+        let mut instance = Book {
             id: ::modelgen_runtime::read_column(row, offset)?,
             title: ::modelgen_runtime::read_column(row, offset + 1)?,
             isbn: ::modelgen_runtime::read_column(row, offset + 2)?,
             publisher_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             published: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "title",
+        "isbn",
+        "publisher",
+        "published",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .title), ::modelgen_runtime::to_value(& self.isbn),
+            ::modelgen_runtime::to_value(& self.publisher_id),
+            ::modelgen_runtime::to_value(& self.published),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 5 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.title = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.isbn = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.publisher_id = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.published = ::modelgen_runtime::from_value(values[4].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -966,6 +1453,7 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "title",
@@ -974,6 +1462,7 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "isbn",
@@ -982,6 +1471,10 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Suffix {
+                separator: " ",
+                max_length: Some(13),
+            },
         },
         ::modelgen_runtime::ColumnMeta {
             field: "publisher",
@@ -990,6 +1483,7 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "published",
@@ -998,6 +1492,7 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -1010,6 +1505,7 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             default: Some(::modelgen_runtime::DefaultValue::Null),
             one_to_one: false,
             parent_link: false,
+            target: &PUBLISHER_META,
         },
     ],
     many_to_many: &[
@@ -1020,6 +1516,10 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             target_column: "author_id",
             target_table: "library_author",
             auto_created: false,
+            symmetrical: false,
+            target: &AUTHOR_META,
+            through: Some(&AUTHORSHIP_META),
+            copy: ::modelgen_runtime::RelationCopy::Link,
         },
         ::modelgen_runtime::ManyToManyMeta {
             field: "related",
@@ -1028,6 +1528,10 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             target_column: "to_book_id",
             target_table: "library_book",
             auto_created: true,
+            symmetrical: true,
+            target: &BOOK_META,
+            through: None,
+            copy: ::modelgen_runtime::RelationCopy::Link,
         },
     ],
     ordering: &[("title", false)],
@@ -1040,6 +1544,9 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     insert_with_pk_sql: "INSERT INTO \"library_book\" (\"id\", \"title\", \"isbn\", \"publisher_id\", \"published\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"library_book\" SET \"title\" = ?1, \"isbn\" = ?2, \"publisher_id\" = ?3, \"published\" = ?4 WHERE \"id\" = ?5",
     load_erased: ::modelgen_runtime::load_erased::<Book>,
+    reverse_copies: &[],
+    copy_default: Book::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Book>,
 };
 /// authorship (`library.Authorship`, table `library_authorship`).
 #[derive(Debug, Clone, PartialEq)]
@@ -1174,6 +1681,131 @@ impl Authorship {
     pub fn get_role_display(&self) -> ::std::borrow::Cow<'static, str> {
         self.role.label()
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -1224,14 +1856,53 @@ impl ::modelgen_runtime::Model for Authorship {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Authorship {
+        let mut instance = Authorship {
             id: ::modelgen_runtime::read_column(row, offset)?,
             author_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             book_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             role: ::modelgen_runtime::read_column(row, offset + 3)?,
             position: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "author",
+        "book",
+        "role",
+        "position",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .author_id), ::modelgen_runtime::to_value(& self.book_id),
+            ::modelgen_runtime::to_value(& self.role), ::modelgen_runtime::to_value(&
+            self.position),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 5 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.author_id = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.book_id = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.role = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.position = ::modelgen_runtime::from_value(values[4].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -1261,6 +1932,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "author",
@@ -1269,6 +1941,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "book",
@@ -1277,6 +1950,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "role",
@@ -1285,6 +1959,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "position",
@@ -1293,6 +1968,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -1305,6 +1981,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             default: None,
             one_to_one: false,
             parent_link: false,
+            target: &AUTHOR_META,
         },
         ::modelgen_runtime::RelationMeta {
             column: 2,
@@ -1314,6 +1991,7 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             default: None,
             one_to_one: false,
             parent_link: false,
+            target: &BOOK_META,
         },
     ],
     many_to_many: &[],
@@ -1327,6 +2005,9 @@ pub static AUTHORSHIP_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
     insert_with_pk_sql: "INSERT INTO \"library_authorship\" (\"id\", \"author_id\", \"book_id\", \"role\", \"position\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"library_authorship\" SET \"author_id\" = ?1, \"book_id\" = ?2, \"role\" = ?3, \"position\" = ?4 WHERE \"id\" = ?5",
     load_erased: ::modelgen_runtime::load_erased::<Authorship>,
+    reverse_copies: &[],
+    copy_default: Authorship::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Authorship>,
 };
 /// cover (`library.Cover`, table `library_cover`).
 #[derive(Debug, Clone, PartialEq)]
@@ -1469,6 +2150,149 @@ impl Cover {
         };
         Ok(())
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+        book_id: i64,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(
+            db,
+            &mut ::modelgen_runtime::copy::Suffixer::default(),
+            book_id,
+        )
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+        book_id: i64,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.book_id = book_id;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        book_id: i64,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db, book_id)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: one copy per item of `copies`, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        copies: impl IntoIterator<Item = i64>,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, book_id) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, book_id)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+        book_id: i64,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(
+            db,
+            self,
+            vec![::modelgen_runtime::Supplied::new(& COVER_META, 1, & book_id) ?,],
+        )
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+        book_id: i64,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(
+            db,
+            self,
+            vec![::modelgen_runtime::Supplied::new(& COVER_META, 1, & book_id) ?,],
+        )
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -1524,13 +2348,44 @@ impl ::modelgen_runtime::Model for Cover {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Cover {
+        let mut instance = Cover {
             id: ::modelgen_runtime::read_column(row, offset)?,
             book_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             image_url: ::modelgen_runtime::read_column(row, offset + 2)?,
             artist_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "book", "image_url", "artist"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .book_id), ::modelgen_runtime::to_value(& self.image_url),
+            ::modelgen_runtime::to_value(& self.artist_id),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 4 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.book_id = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.image_url = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.artist_id = ::modelgen_runtime::from_value(values[3].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -1560,6 +2415,7 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "book",
@@ -1568,6 +2424,7 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Supplied,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "image_url",
@@ -1576,6 +2433,7 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "artist",
@@ -1584,6 +2442,7 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -1596,6 +2455,7 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             default: None,
             one_to_one: true,
             parent_link: false,
+            target: &BOOK_META,
         },
         ::modelgen_runtime::RelationMeta {
             column: 3,
@@ -1605,6 +2465,7 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             default: Some(::modelgen_runtime::DefaultValue::Null),
             one_to_one: false,
             parent_link: false,
+            target: &AUTHOR_META,
         },
     ],
     many_to_many: &[],
@@ -1618,6 +2479,9 @@ pub static COVER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
     insert_with_pk_sql: "INSERT INTO \"library_cover\" (\"id\", \"book_id\", \"image_url\", \"artist_id\") VALUES (?1, ?2, ?3, ?4)",
     update_sql: "UPDATE \"library_cover\" SET \"book_id\" = ?1, \"image_url\" = ?2, \"artist_id\" = ?3 WHERE \"id\" = ?4",
     load_erased: ::modelgen_runtime::load_erased::<Cover>,
+    reverse_copies: &[],
+    copy_default: Cover::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Cover>,
 };
 /// loan (`library.Loan`, table `library_loan`).
 #[derive(Debug, Clone, PartialEq)]
@@ -1741,6 +2605,132 @@ impl Loan {
     pub fn get_type_display(&self) -> ::std::borrow::Cow<'static, str> {
         self.r#type.label()
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.r#ref = suffixer.next(db, &LOAN_META, 1, &self.r#ref)?;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -1800,13 +2790,44 @@ impl ::modelgen_runtime::Model for Loan {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Loan {
+        let mut instance = Loan {
             id: ::modelgen_runtime::read_column(row, offset)?,
             r#ref: ::modelgen_runtime::read_column(row, offset + 1)?,
             r#type: ::modelgen_runtime::read_column(row, offset + 2)?,
             move_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "ref", "type", "move"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .r#ref), ::modelgen_runtime::to_value(& self.r#type),
+            ::modelgen_runtime::to_value(& self.move_id),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 4 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.r#ref = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.r#type = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.move_id = ::modelgen_runtime::from_value(values[3].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -1836,6 +2857,7 @@ pub static LOAN_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "ref",
@@ -1844,6 +2866,10 @@ pub static LOAN_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Suffix {
+                separator: " ",
+                max_length: Some(20),
+            },
         },
         ::modelgen_runtime::ColumnMeta {
             field: "type",
@@ -1852,6 +2878,7 @@ pub static LOAN_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "move",
@@ -1860,6 +2887,7 @@ pub static LOAN_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -1872,6 +2900,7 @@ pub static LOAN_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             default: None,
             one_to_one: false,
             parent_link: false,
+            target: &BOOK_META,
         },
     ],
     many_to_many: &[],
@@ -1885,4 +2914,7 @@ pub static LOAN_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     insert_with_pk_sql: "INSERT INTO \"library_loan\" (\"id\", \"ref\", \"type\", \"move_id\") VALUES (?1, ?2, ?3, ?4)",
     update_sql: "UPDATE \"library_loan\" SET \"ref\" = ?1, \"type\" = ?2, \"move_id\" = ?3 WHERE \"id\" = ?4",
     load_erased: ::modelgen_runtime::load_erased::<Loan>,
+    reverse_copies: &[],
+    copy_default: Loan::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Loan>,
 };

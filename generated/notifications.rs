@@ -296,6 +296,160 @@ impl Notification {
             filter,
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+        receiver_id: Option<i64>,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(
+            db,
+            &mut ::modelgen_runtime::copy::Suffixer::default(),
+            receiver_id,
+        )
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+        receiver_id: Option<i64>,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.receiver_id = receiver_id;
+        copy.sent_at = None;
+        copy.created = ::modelgen_runtime::now();
+        copy.read = false;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        receiver_id: Option<i64>,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db, receiver_id)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: one copy per item of `copies`, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        copies: impl IntoIterator<Item = Option<i64>>,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, receiver_id) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, receiver_id)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+        receiver_id: Option<i64>,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(
+            db,
+            self,
+            vec![
+                ::modelgen_runtime::Supplied::new(& NOTIFICATION_META, 1, & receiver_id)
+                ?,
+            ],
+        )
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+        receiver_id: Option<i64>,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(
+            db,
+            self,
+            vec![
+                ::modelgen_runtime::Supplied::new(& NOTIFICATION_META, 1, & receiver_id)
+                ?,
+            ],
+        )
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            6 => Some(::modelgen_runtime::to_value(&(now))),
+            7 => Some(::modelgen_runtime::to_value(&(false))),
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -362,7 +516,7 @@ impl ::modelgen_runtime::Model for Notification {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Notification {
+        let mut instance = Notification {
             id: ::modelgen_runtime::read_column(row, offset)?,
             receiver_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             notification_type: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -372,7 +526,54 @@ impl ::modelgen_runtime::Model for Notification {
             created: ::modelgen_runtime::read_column(row, offset + 6)?,
             read: ::modelgen_runtime::read_column(row, offset + 7)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "receiver",
+        "notification_type",
+        "title",
+        "body",
+        "sent_at",
+        "created",
+        "read",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .receiver_id), ::modelgen_runtime::to_value(& self.notification_type),
+            ::modelgen_runtime::to_value(& self.title), ::modelgen_runtime::to_value(&
+            self.body), ::modelgen_runtime::to_value(& self.sent_at),
+            ::modelgen_runtime::to_value(& self.created), ::modelgen_runtime::to_value(&
+            self.read),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 8 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.receiver_id = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.notification_type = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.title = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.body = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.sent_at = ::modelgen_runtime::from_value(values[5].clone())?;
+        self.created = ::modelgen_runtime::from_value(values[6].clone())?;
+        self.read = ::modelgen_runtime::from_value(values[7].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = true;
     fn pre_save(
@@ -412,6 +613,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "receiver",
@@ -420,6 +622,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Supplied,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "notification_type",
@@ -428,6 +631,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "title",
@@ -436,6 +640,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "body",
@@ -444,6 +649,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "sent_at",
@@ -452,6 +658,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Clear,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "created",
@@ -460,6 +667,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "read",
@@ -468,6 +676,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
     ],
     pk: 0,
@@ -480,6 +689,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
             default: Some(::modelgen_runtime::DefaultValue::Null),
             one_to_one: false,
             parent_link: false,
+            target: &super::people::PERSON_META,
         },
     ],
     many_to_many: &[],
@@ -493,4 +703,7 @@ pub static NOTIFICATION_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime
     insert_with_pk_sql: "INSERT INTO \"notifications_notification\" (\"id\", \"receiver_id\", \"notification_type\", \"title\", \"body\", \"sent_at\", \"created\", \"read\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     update_sql: "UPDATE \"notifications_notification\" SET \"receiver_id\" = ?1, \"notification_type\" = ?2, \"title\" = ?3, \"body\" = ?4, \"sent_at\" = ?5, \"created\" = ?6, \"read\" = ?7 WHERE \"id\" = ?8",
     load_erased: ::modelgen_runtime::load_erased::<Notification>,
+    reverse_copies: &[],
+    copy_default: Notification::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Notification>,
 };

@@ -346,6 +346,132 @@ impl Person {
             ),
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.email = suffixer.next(db, &PERSON_META, 5, &self.email)?;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -428,7 +554,7 @@ impl ::modelgen_runtime::Model for Person {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Person {
+        let mut instance = Person {
             id: ::modelgen_runtime::read_column(row, offset)?,
             first_name: ::modelgen_runtime::read_column(row, offset + 1)?,
             last_name: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -437,7 +563,51 @@ impl ::modelgen_runtime::Model for Person {
             email: ::modelgen_runtime::read_column(row, offset + 5)?,
             shirt_size: ::modelgen_runtime::read_column(row, offset + 6)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "first_name",
+        "last_name",
+        "gender",
+        "birth_date",
+        "email",
+        "shirt_size",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .first_name), ::modelgen_runtime::to_value(& self.last_name),
+            ::modelgen_runtime::to_value(& self.gender), ::modelgen_runtime::to_value(&
+            self.birth_date), ::modelgen_runtime::to_value(& self.email),
+            ::modelgen_runtime::to_value(& self.shirt_size),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 7 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.first_name = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.last_name = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.gender = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.birth_date = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.email = ::modelgen_runtime::from_value(values[5].clone())?;
+        self.shirt_size = ::modelgen_runtime::from_value(values[6].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -467,6 +637,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "first_name",
@@ -475,6 +646,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "last_name",
@@ -483,6 +655,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "gender",
@@ -491,6 +664,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "birth_date",
@@ -499,6 +673,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "email",
@@ -507,6 +682,10 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Suffix {
+                separator: " ",
+                max_length: Some(254),
+            },
         },
         ::modelgen_runtime::ColumnMeta {
             field: "shirt_size",
@@ -515,6 +694,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -530,4 +710,7 @@ pub static PERSON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     insert_with_pk_sql: "INSERT INTO \"people_person\" (\"id\", \"first_name\", \"last_name\", \"gender\", \"birth_date\", \"email\", \"shirt_size\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     update_sql: "UPDATE \"people_person\" SET \"first_name\" = ?1, \"last_name\" = ?2, \"gender\" = ?3, \"birth_date\" = ?4, \"email\" = ?5, \"shirt_size\" = ?6 WHERE \"id\" = ?7",
     load_erased: ::modelgen_runtime::load_erased::<Person>,
+    reverse_copies: &[],
+    copy_default: Person::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Person>,
 };

@@ -189,6 +189,135 @@ impl Place {
             filter,
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.created = ::modelgen_runtime::now();
+        copy.modified = ::modelgen_runtime::now();
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            1 => Some(::modelgen_runtime::to_value(&(now))),
+            2 => Some(::modelgen_runtime::to_value(&(now))),
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -252,14 +381,53 @@ impl ::modelgen_runtime::Model for Place {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Place {
+        let mut instance = Place {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
             name: ::modelgen_runtime::read_column(row, offset + 3)?,
             address: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "created",
+        "modified",
+        "name",
+        "address",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[2];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .created), ::modelgen_runtime::to_value(& self.modified),
+            ::modelgen_runtime::to_value(& self.name), ::modelgen_runtime::to_value(&
+            self.address),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 5 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.created = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.modified = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.address = ::modelgen_runtime::from_value(values[4].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = true;
     fn pre_save(
@@ -303,6 +471,7 @@ pub static PLACE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "created",
@@ -311,6 +480,7 @@ pub static PLACE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "modified",
@@ -319,6 +489,7 @@ pub static PLACE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "name",
@@ -327,6 +498,7 @@ pub static PLACE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "address",
@@ -335,6 +507,7 @@ pub static PLACE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -350,6 +523,9 @@ pub static PLACE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
     insert_with_pk_sql: "INSERT INTO \"places_place\" (\"id\", \"created\", \"modified\", \"name\", \"address\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"places_place\" SET \"created\" = ?1, \"modified\" = ?2, \"name\" = ?3, \"address\" = ?4 WHERE \"id\" = ?5",
     load_erased: ::modelgen_runtime::load_erased::<Place>,
+    reverse_copies: &[],
+    copy_default: Place::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Place>,
 };
 /// restaurant (`places.Restaurant`, table `places_restaurant`).
 #[derive(Debug, Clone, PartialEq)]
@@ -554,6 +730,134 @@ impl Restaurant {
             filter,
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.created = ::modelgen_runtime::now();
+        copy.modified = ::modelgen_runtime::now();
+        copy.place_ptr_id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -615,7 +919,7 @@ impl ::modelgen_runtime::Model for Restaurant {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Restaurant {
+        let mut instance = Restaurant {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -625,7 +929,54 @@ impl ::modelgen_runtime::Model for Restaurant {
             serves_hot_dogs: ::modelgen_runtime::read_column(row, offset + 6)?,
             serves_pizza: ::modelgen_runtime::read_column(row, offset + 7)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "created",
+        "modified",
+        "name",
+        "address",
+        "place_ptr",
+        "serves_hot_dogs",
+        "serves_pizza",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0, 5];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[2];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .created), ::modelgen_runtime::to_value(& self.modified),
+            ::modelgen_runtime::to_value(& self.name), ::modelgen_runtime::to_value(&
+            self.address), ::modelgen_runtime::to_value(& self.place_ptr_id),
+            ::modelgen_runtime::to_value(& self.serves_hot_dogs),
+            ::modelgen_runtime::to_value(& self.serves_pizza),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 8 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.created = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.modified = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.address = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.place_ptr_id = ::modelgen_runtime::from_value(values[5].clone())?;
+        self.serves_hot_dogs = ::modelgen_runtime::from_value(values[6].clone())?;
+        self.serves_pizza = ::modelgen_runtime::from_value(values[7].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -647,7 +998,7 @@ impl ::modelgen_runtime::Model for Restaurant {
             modified: self.modified,
             name: self.name.clone(),
             address: self.address.clone(),
-            _state: self._state.clone(),
+            _state: self._state.without_snapshot(),
         };
         if parent.id.is_none() {
             parent.id = self.place_ptr_id;
@@ -681,6 +1032,7 @@ pub static RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "serves_hot_dogs",
@@ -689,6 +1041,7 @@ pub static RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "serves_pizza",
@@ -697,6 +1050,7 @@ pub static RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -709,6 +1063,7 @@ pub static RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
             default: None,
             one_to_one: true,
             parent_link: true,
+            target: &PLACE_META,
         },
     ],
     many_to_many: &[],
@@ -722,6 +1077,9 @@ pub static RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::
     insert_with_pk_sql: "INSERT INTO \"places_restaurant\" (\"place_ptr_id\", \"serves_hot_dogs\", \"serves_pizza\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"places_restaurant\" SET \"serves_hot_dogs\" = ?1, \"serves_pizza\" = ?2 WHERE \"place_ptr_id\" = ?3",
     load_erased: ::modelgen_runtime::load_erased::<Restaurant>,
+    reverse_copies: &[],
+    copy_default: Restaurant::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Restaurant>,
 };
 /// supplier (`places.Supplier`, table `places_supplier`).
 #[derive(Debug, Clone, PartialEq)]
@@ -906,6 +1264,134 @@ impl Supplier {
             filter,
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.created = ::modelgen_runtime::now();
+        copy.modified = ::modelgen_runtime::now();
+        copy.place_ptr_id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -965,7 +1451,7 @@ impl ::modelgen_runtime::Model for Supplier {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Supplier {
+        let mut instance = Supplier {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -973,7 +1459,48 @@ impl ::modelgen_runtime::Model for Supplier {
             address: ::modelgen_runtime::read_column(row, offset + 4)?,
             place_ptr_id: ::modelgen_runtime::read_column(row, offset + 5)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "created",
+        "modified",
+        "name",
+        "address",
+        "place_ptr",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0, 5];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[2];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .created), ::modelgen_runtime::to_value(& self.modified),
+            ::modelgen_runtime::to_value(& self.name), ::modelgen_runtime::to_value(&
+            self.address), ::modelgen_runtime::to_value(& self.place_ptr_id),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 6 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.created = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.modified = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.address = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.place_ptr_id = ::modelgen_runtime::from_value(values[5].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -995,7 +1522,7 @@ impl ::modelgen_runtime::Model for Supplier {
             modified: self.modified,
             name: self.name.clone(),
             address: self.address.clone(),
-            _state: self._state.clone(),
+            _state: self._state.without_snapshot(),
         };
         if parent.id.is_none() {
             parent.id = self.place_ptr_id;
@@ -1029,6 +1556,7 @@ pub static SUPPLIER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mo
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
     ],
     pk: 0,
@@ -1041,6 +1569,7 @@ pub static SUPPLIER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mo
             default: None,
             one_to_one: true,
             parent_link: true,
+            target: &PLACE_META,
         },
     ],
     many_to_many: &[
@@ -1051,6 +1580,10 @@ pub static SUPPLIER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mo
             target_column: "restaurant_id",
             target_table: "places_restaurant",
             auto_created: true,
+            symmetrical: false,
+            target: &RESTAURANT_META,
+            through: None,
+            copy: ::modelgen_runtime::RelationCopy::Link,
         },
     ],
     ordering: &[("created", true)],
@@ -1063,6 +1596,9 @@ pub static SUPPLIER_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mo
     insert_with_pk_sql: "INSERT INTO \"places_supplier\" (\"place_ptr_id\") VALUES (?1)",
     update_sql: "UPDATE \"places_supplier\" SET \"place_ptr_id\" = \"place_ptr_id\" WHERE \"place_ptr_id\" = ?1",
     load_erased: ::modelgen_runtime::load_erased::<Supplier>,
+    reverse_copies: &[],
+    copy_default: Supplier::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Supplier>,
 };
 /// italian restaurant (`places.ItalianRestaurant`, table `places_italianrestaurant`).
 #[derive(Debug, Clone, PartialEq)]
@@ -1263,6 +1799,135 @@ impl ItalianRestaurant {
             filter,
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.created = ::modelgen_runtime::now();
+        copy.modified = ::modelgen_runtime::now();
+        copy.place_ptr_id = None;
+        copy.restaurant_ptr_id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -1323,7 +1988,7 @@ impl ::modelgen_runtime::Model for ItalianRestaurant {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(ItalianRestaurant {
+        let mut instance = ItalianRestaurant {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -1335,7 +2000,60 @@ impl ::modelgen_runtime::Model for ItalianRestaurant {
             restaurant_ptr_id: ::modelgen_runtime::read_column(row, offset + 8)?,
             serves_gnocchi: ::modelgen_runtime::read_column(row, offset + 9)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "created",
+        "modified",
+        "name",
+        "address",
+        "place_ptr",
+        "serves_hot_dogs",
+        "serves_pizza",
+        "restaurant_ptr",
+        "serves_gnocchi",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0, 5, 8];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[2];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .created), ::modelgen_runtime::to_value(& self.modified),
+            ::modelgen_runtime::to_value(& self.name), ::modelgen_runtime::to_value(&
+            self.address), ::modelgen_runtime::to_value(& self.place_ptr_id),
+            ::modelgen_runtime::to_value(& self.serves_hot_dogs),
+            ::modelgen_runtime::to_value(& self.serves_pizza),
+            ::modelgen_runtime::to_value(& self.restaurant_ptr_id),
+            ::modelgen_runtime::to_value(& self.serves_gnocchi),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 10 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.created = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.modified = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.address = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.place_ptr_id = ::modelgen_runtime::from_value(values[5].clone())?;
+        self.serves_hot_dogs = ::modelgen_runtime::from_value(values[6].clone())?;
+        self.serves_pizza = ::modelgen_runtime::from_value(values[7].clone())?;
+        self.restaurant_ptr_id = ::modelgen_runtime::from_value(values[8].clone())?;
+        self.serves_gnocchi = ::modelgen_runtime::from_value(values[9].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -1360,7 +2078,7 @@ impl ::modelgen_runtime::Model for ItalianRestaurant {
             place_ptr_id: self.place_ptr_id,
             serves_hot_dogs: self.serves_hot_dogs,
             serves_pizza: self.serves_pizza,
-            _state: self._state.clone(),
+            _state: self._state.without_snapshot(),
         };
         if parent.place_ptr_id.is_none() {
             parent.place_ptr_id = self.restaurant_ptr_id;
@@ -1397,6 +2115,7 @@ pub static ITALIAN_RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_r
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "serves_gnocchi",
@@ -1405,6 +2124,7 @@ pub static ITALIAN_RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_r
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -1417,6 +2137,7 @@ pub static ITALIAN_RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_r
             default: None,
             one_to_one: true,
             parent_link: true,
+            target: &RESTAURANT_META,
         },
     ],
     many_to_many: &[],
@@ -1430,4 +2151,7 @@ pub static ITALIAN_RESTAURANT_META: ::modelgen_runtime::ModelMeta = ::modelgen_r
     insert_with_pk_sql: "INSERT INTO \"places_italianrestaurant\" (\"restaurant_ptr_id\", \"serves_gnocchi\") VALUES (?1, ?2)",
     update_sql: "UPDATE \"places_italianrestaurant\" SET \"serves_gnocchi\" = ?1 WHERE \"restaurant_ptr_id\" = ?2",
     load_erased: ::modelgen_runtime::load_erased::<ItalianRestaurant>,
+    reverse_copies: &[],
+    copy_default: ItalianRestaurant::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<ItalianRestaurant>,
 };

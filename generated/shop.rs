@@ -240,6 +240,144 @@ impl Product {
             &format!("/shop/{}/", ::modelgen_runtime::PyStr::py_str(& self.slug)),
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.slug = suffixer.next(db, &PRODUCT_META, 2, &self.slug)?;
+        copy.sku = ::modelgen_runtime::uuid::Uuid::new_v4();
+        copy.created = ::modelgen_runtime::now();
+        copy.updated = ::modelgen_runtime::now();
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            6 => {
+                Some(
+                    ::modelgen_runtime::to_value(
+                        &(::modelgen_runtime::uuid::Uuid::new_v4()),
+                    ),
+                )
+            }
+            8 => Some(::modelgen_runtime::to_value(&(now))),
+            9 => Some(::modelgen_runtime::to_value(&(now))),
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -309,7 +447,7 @@ impl ::modelgen_runtime::Model for Product {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Product {
+        let mut instance = Product {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             slug: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -321,7 +459,59 @@ impl ::modelgen_runtime::Model for Product {
             created: ::modelgen_runtime::read_column(row, offset + 8)?,
             updated: ::modelgen_runtime::read_column(row, offset + 9)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "name",
+        "slug",
+        "price",
+        "number_sold",
+        "in_stock",
+        "sku",
+        "attributes",
+        "created",
+        "updated",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[9];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .name), ::modelgen_runtime::to_value(& self.slug),
+            ::modelgen_runtime::to_value(& self.price), ::modelgen_runtime::to_value(&
+            self.number_sold), ::modelgen_runtime::to_value(& self.in_stock),
+            ::modelgen_runtime::to_value(& self.sku), ::modelgen_runtime::to_value(& self
+            .attributes), ::modelgen_runtime::to_value(& self.created),
+            ::modelgen_runtime::to_value(& self.updated),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 10 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.slug = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.price = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.number_sold = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.in_stock = ::modelgen_runtime::from_value(values[5].clone())?;
+        self.sku = ::modelgen_runtime::from_value(values[6].clone())?;
+        self.attributes = ::modelgen_runtime::from_value(values[7].clone())?;
+        self.created = ::modelgen_runtime::from_value(values[8].clone())?;
+        self.updated = ::modelgen_runtime::from_value(values[9].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = true;
     fn pre_save(
@@ -365,6 +555,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "name",
@@ -373,6 +564,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "slug",
@@ -381,6 +573,10 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Suffix {
+                separator: "-",
+                max_length: Some(50),
+            },
         },
         ::modelgen_runtime::ColumnMeta {
             field: "price",
@@ -389,6 +585,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "number_sold",
@@ -397,6 +594,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "in_stock",
@@ -405,6 +603,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "sku",
@@ -413,6 +612,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "attributes",
@@ -421,6 +621,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "created",
@@ -429,6 +630,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "updated",
@@ -437,6 +639,7 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
     ],
     pk: 0,
@@ -452,6 +655,9 @@ pub static PRODUCT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
     insert_with_pk_sql: "INSERT INTO \"shop_product\" (\"id\", \"name\", \"slug\", \"price\", \"number_sold\", \"in_stock\", \"sku\", \"attributes\", \"created\", \"updated\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     update_sql: "UPDATE \"shop_product\" SET \"name\" = ?1, \"slug\" = ?2, \"price\" = ?3, \"number_sold\" = ?4, \"in_stock\" = ?5, \"sku\" = ?6, \"attributes\" = ?7, \"created\" = ?8, \"updated\" = ?9 WHERE \"id\" = ?10",
     load_erased: ::modelgen_runtime::load_erased::<Product>,
+    reverse_copies: &[],
+    copy_default: Product::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Product>,
 };
 /// sale (`shop.Sale`, table `shop_sale`).
 #[derive(Debug, Clone, PartialEq)]
@@ -610,6 +816,131 @@ impl Sale {
             filter,
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -659,14 +990,53 @@ impl ::modelgen_runtime::Model for Sale {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Sale {
+        let mut instance = Sale {
             id: ::modelgen_runtime::read_column(row, offset)?,
             product_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             quantity: ::modelgen_runtime::read_column(row, offset + 2)?,
             sold_at: ::modelgen_runtime::read_column(row, offset + 3)?,
             note: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "product",
+        "quantity",
+        "sold_at",
+        "note",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .product_id), ::modelgen_runtime::to_value(& self.quantity),
+            ::modelgen_runtime::to_value(& self.sold_at), ::modelgen_runtime::to_value(&
+            self.note),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 5 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.product_id = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.quantity = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.sold_at = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.note = ::modelgen_runtime::from_value(values[4].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -696,6 +1066,7 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "product",
@@ -704,6 +1075,7 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "quantity",
@@ -712,6 +1084,7 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "sold_at",
@@ -720,6 +1093,7 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "note",
@@ -728,6 +1102,7 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -740,6 +1115,7 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             default: None,
             one_to_one: false,
             parent_link: false,
+            target: &PRODUCT_META,
         },
     ],
     many_to_many: &[],
@@ -753,6 +1129,9 @@ pub static SALE_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     insert_with_pk_sql: "INSERT INTO \"shop_sale\" (\"id\", \"product_id\", \"quantity\", \"sold_at\", \"note\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"shop_sale\" SET \"product_id\" = ?1, \"quantity\" = ?2, \"sold_at\" = ?3, \"note\" = ?4 WHERE \"id\" = ?5",
     load_erased: ::modelgen_runtime::load_erased::<Sale>,
+    reverse_copies: &[],
+    copy_default: Sale::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Sale>,
 };
 /// coupon (`shop.Coupon`, table `shop_coupon`).
 #[derive(Debug, Clone, PartialEq)]
@@ -876,6 +1255,148 @@ impl Coupon {
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::QuerySet<Receipt>> {
         ::modelgen_runtime::reverse_set(self, Receipt::COUPON)
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+        pk: String,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(
+            db,
+            &mut ::modelgen_runtime::copy::Suffixer::default(),
+            pk,
+        )
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+        pk: String,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.code = pk;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        pk: String,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db, pk)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: one copy per item of `copies`, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        copies: impl IntoIterator<Item = String>,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, pk) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+        pk: String,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(
+            db,
+            self,
+            vec![::modelgen_runtime::Supplied::new(& COUPON_META, 0, & pk) ?,],
+        )
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+        pk: String,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(
+            db,
+            self,
+            vec![::modelgen_runtime::Supplied::new(& COUPON_META, 0, & pk) ?,],
+        )
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -933,12 +1454,41 @@ impl ::modelgen_runtime::Model for Coupon {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Coupon {
+        let mut instance = Coupon {
             code: ::modelgen_runtime::read_column(row, offset)?,
             percent_off: ::modelgen_runtime::read_column(row, offset + 1)?,
             product_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["code", "percent_off", "product"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.code), ::modelgen_runtime::to_value(&
+            self.percent_off), ::modelgen_runtime::to_value(& self.product_id),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 3 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.code = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.percent_off = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.product_id = ::modelgen_runtime::from_value(values[2].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -968,6 +1518,7 @@ pub static COUPON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "percent_off",
@@ -976,6 +1527,7 @@ pub static COUPON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "product",
@@ -984,6 +1536,7 @@ pub static COUPON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -996,6 +1549,7 @@ pub static COUPON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             default: Some(::modelgen_runtime::DefaultValue::Null),
             one_to_one: false,
             parent_link: false,
+            target: &PRODUCT_META,
         },
     ],
     many_to_many: &[],
@@ -1009,6 +1563,9 @@ pub static COUPON_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     insert_with_pk_sql: "INSERT INTO \"shop_coupon\" (\"code\", \"percent_off\", \"product_id\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"shop_coupon\" SET \"percent_off\" = ?1, \"product_id\" = ?2 WHERE \"code\" = ?3",
     load_erased: ::modelgen_runtime::load_erased::<Coupon>,
+    reverse_copies: &[],
+    copy_default: Coupon::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Coupon>,
 };
 /// receipt (`shop.Receipt`, table `shop_receipt`).
 #[derive(Debug, Clone, PartialEq)]
@@ -1145,6 +1702,138 @@ impl Receipt {
         };
         Ok(())
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = ::modelgen_runtime::uuid::Uuid::new_v4();
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            0 => {
+                Some(
+                    ::modelgen_runtime::to_value(
+                        &(::modelgen_runtime::uuid::Uuid::new_v4()),
+                    ),
+                )
+            }
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -1196,13 +1885,44 @@ impl ::modelgen_runtime::Model for Receipt {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Receipt {
+        let mut instance = Receipt {
             id: ::modelgen_runtime::read_column(row, offset)?,
             sale_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             coupon_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             total: ::modelgen_runtime::read_decimal_column(row, offset + 3, 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "sale", "coupon", "total"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .sale_id), ::modelgen_runtime::to_value(& self.coupon_id),
+            ::modelgen_runtime::to_value(& self.total),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 4 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.sale_id = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.coupon_id = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.total = ::modelgen_runtime::from_value(values[3].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -1232,6 +1952,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "sale",
@@ -1240,6 +1961,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "coupon",
@@ -1248,6 +1970,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: true,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "total",
@@ -1256,6 +1979,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -1268,6 +1992,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             default: None,
             one_to_one: false,
             parent_link: false,
+            target: &SALE_META,
         },
         ::modelgen_runtime::RelationMeta {
             column: 2,
@@ -1277,6 +2002,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
             default: Some(::modelgen_runtime::DefaultValue::Null),
             one_to_one: false,
             parent_link: false,
+            target: &COUPON_META,
         },
     ],
     many_to_many: &[],
@@ -1290,4 +2016,7 @@ pub static RECEIPT_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mod
     insert_with_pk_sql: "INSERT INTO \"shop_receipt\" (\"id\", \"sale_id\", \"coupon_id\", \"total\") VALUES (?1, ?2, ?3, ?4)",
     update_sql: "UPDATE \"shop_receipt\" SET \"sale_id\" = ?1, \"coupon_id\" = ?2, \"total\" = ?3 WHERE \"id\" = ?4",
     load_erased: ::modelgen_runtime::load_erased::<Receipt>,
+    reverse_copies: &[],
+    copy_default: Receipt::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Receipt>,
 };

@@ -194,6 +194,131 @@ impl Blog {
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::QuerySet<Entry>> {
         ::modelgen_runtime::reverse_set(self, Entry::BLOG)
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -249,12 +374,41 @@ impl ::modelgen_runtime::Model for Blog {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Blog {
+        let mut instance = Blog {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             tagline: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "name", "tagline"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .name), ::modelgen_runtime::to_value(& self.tagline),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 3 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.tagline = ::modelgen_runtime::from_value(values[2].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -284,6 +438,7 @@ pub static BLOG_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "name",
@@ -292,6 +447,7 @@ pub static BLOG_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "tagline",
@@ -300,6 +456,7 @@ pub static BLOG_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -315,6 +472,9 @@ pub static BLOG_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     insert_with_pk_sql: "INSERT INTO \"weblog_blog\" (\"id\", \"name\", \"tagline\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"weblog_blog\" SET \"name\" = ?1, \"tagline\" = ?2 WHERE \"id\" = ?3",
     load_erased: ::modelgen_runtime::load_erased::<Blog>,
+    reverse_copies: &[],
+    copy_default: Blog::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Blog>,
 };
 /// author (`weblog.Author`, table `weblog_author`).
 #[derive(Debug, Clone, PartialEq)]
@@ -418,6 +578,131 @@ impl Author {
             "entry_id",
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -479,12 +764,41 @@ impl ::modelgen_runtime::Model for Author {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Author {
+        let mut instance = Author {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             email: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &["id", "name", "email"];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .name), ::modelgen_runtime::to_value(& self.email),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 3 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.name = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.email = ::modelgen_runtime::from_value(values[2].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = false;
     fn pre_save(
@@ -514,6 +828,7 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "name",
@@ -522,6 +837,7 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "email",
@@ -530,6 +846,7 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -545,6 +862,9 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     insert_with_pk_sql: "INSERT INTO \"weblog_author\" (\"id\", \"name\", \"email\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"weblog_author\" SET \"name\" = ?1, \"email\" = ?2 WHERE \"id\" = ?3",
     load_erased: ::modelgen_runtime::load_erased::<Author>,
+    reverse_copies: &[],
+    copy_default: Author::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Author>,
 };
 /// entry (`weblog.Entry`, table `weblog_entry`).
 #[derive(Debug, Clone, PartialEq)]
@@ -774,6 +1094,133 @@ impl Entry {
             &format!("/weblog/entries/{}/", ::modelgen_runtime::PyStr::py_str(& self.id)),
         )
     }
+    /// A copy of this object, not saved: every key cleared (the primary
+    /// key and every inheritance link, so saving it inserts a row in every
+    /// table of the chain), fields set by the `clone:` policies (" copy N"
+    /// suffixes are chosen among the stored rows, so this reads the
+    /// database; it writes nothing). Many-to-many sets are re-linked by
+    /// `duplicate`, not here. `Clone::clone` stays the plain memory copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn clone_unsaved(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<Self> {
+        self.clone_unsaved_with(db, &mut ::modelgen_runtime::copy::Suffixer::default())
+    }
+    #[allow(clippy::too_many_arguments, unused_variables)]
+    fn clone_unsaved_with(
+        &self,
+        db: &::modelgen_runtime::Database,
+        suffixer: &mut ::modelgen_runtime::copy::Suffixer,
+    ) -> ::modelgen_runtime::Result<Self> {
+        let mut copy = self.clone();
+        copy._state = ::modelgen_runtime::ModelState::new_adding();
+        copy.id = None;
+        copy.mod_date = ::modelgen_runtime::now().date_naive();
+        Ok(copy)
+    }
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn duplicate(
+        &self,
+        db: &::modelgen_runtime::Database,
+        edit: impl FnOnce(&mut Self),
+    ) -> ::modelgen_runtime::Result<Self> {
+        db.transaction(|db| {
+            let mut copy = self.clone_unsaved(db)?;
+            edit(&mut copy);
+            ::modelgen_runtime::save(
+                db,
+                &mut copy,
+                ::modelgen_runtime::SaveOptions::force_insert(),
+            )?;
+            if let (Some(old), Some(new)) = (
+                ::modelgen_runtime::Model::pk_value(self),
+                ::modelgen_runtime::Model::pk_value(&copy),
+            ) {
+                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
+            }
+            Ok(copy)
+        })
+    }
+    /// Bulk copy: `count` copies, each edited by
+    /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
+    /// suffixes distinct within the batch, sets re-linked as by `duplicate`.
+    pub fn duplicate_many(
+        &self,
+        db: &::modelgen_runtime::Database,
+        count: usize,
+        mut edit: impl FnMut(usize, &mut Self),
+    ) -> ::modelgen_runtime::Result<Vec<Self>> {
+        let mut suffixer = ::modelgen_runtime::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for i in 0..count {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        ::modelgen_runtime::copy::duplicate_many(db, self, built)
+    }
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::Fork<Self>> {
+        ::modelgen_runtime::copy::fork(db, self, vec![])
+    }
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fork_plan(
+        &self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
+        ::modelgen_runtime::copy::fork_plan(db, self, vec![])
+    }
+    /// The fields changed since the last load or save (every field when unsaved).
+    pub fn dirty_fields(&self) -> Vec<&'static str> {
+        ::modelgen_runtime::tracking::dirty_fields(self)
+    }
+    /// Whether any field changed since the last load or save.
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_fields().is_empty()
+    }
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    pub fn save_dirty(
+        &mut self,
+        db: &::modelgen_runtime::Database,
+    ) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::save_dirty(db, self)
+    }
+    /// Put back the values of the last load or save.
+    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
+        ::modelgen_runtime::tracking::reset(self)
+    }
+    /// Field by field, what differs from `self` to `other`.
+    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
+        ::modelgen_runtime::tracking::diff(self, other)
+    }
+    /// A staged-edit proxy of this stored object.
+    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
+        ::modelgen_runtime::Staged::new(self.clone())
+    }
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    #[doc(hidden)]
+    pub fn copy_default(
+        index: usize,
+        now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
+        let _ = now;
+        match index {
+            5 => Some(::modelgen_runtime::to_value(&(now.date_naive()))),
+            _ => None,
+        }
+    }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
     pub fn full_clean(
@@ -837,7 +1284,7 @@ impl ::modelgen_runtime::Model for Entry {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        Ok(Entry {
+        let mut instance = Entry {
             id: ::modelgen_runtime::read_column(row, offset)?,
             blog_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             headline: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -849,7 +1296,60 @@ impl ::modelgen_runtime::Model for Entry {
             rating: ::modelgen_runtime::read_column(row, offset + 8)?,
             status: ::modelgen_runtime::read_column(row, offset + 9)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        })
+        };
+        instance._state = ::modelgen_runtime::ModelState::loaded_with(
+            ::modelgen_runtime::Model::field_values(&instance),
+        );
+        Ok(instance)
+    }
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "blog",
+        "headline",
+        "body_text",
+        "pub_date",
+        "mod_date",
+        "n_comments",
+        "n_pingbacks",
+        "rating",
+        "status",
+    ];
+    const KEY_FIELDS: &'static [usize] = &[0];
+    const AUTO_NOW_FIELDS: &'static [usize] = &[5];
+    fn field_values(&self) -> Vec<::modelgen_runtime::rusqlite::types::Value> {
+        vec![
+            ::modelgen_runtime::to_value(& self.id), ::modelgen_runtime::to_value(& self
+            .blog_id), ::modelgen_runtime::to_value(& self.headline),
+            ::modelgen_runtime::to_value(& self.body_text),
+            ::modelgen_runtime::to_value(& self.pub_date), ::modelgen_runtime::to_value(&
+            self.mod_date), ::modelgen_runtime::to_value(& self.n_comments),
+            ::modelgen_runtime::to_value(& self.n_pingbacks),
+            ::modelgen_runtime::to_value(& self.rating), ::modelgen_runtime::to_value(&
+            self.status),
+        ]
+    }
+    fn set_field_values(
+        &mut self,
+        values: &[::modelgen_runtime::rusqlite::types::Value],
+    ) -> ::modelgen_runtime::Result<()> {
+        if values.len() != 10 {
+            return Err(
+                ::modelgen_runtime::Error::Misuse(
+                    "stored values do not match the fields".into(),
+                ),
+            );
+        }
+        self.id = ::modelgen_runtime::from_value(values[0].clone())?;
+        self.blog_id = ::modelgen_runtime::from_value(values[1].clone())?;
+        self.headline = ::modelgen_runtime::from_value(values[2].clone())?;
+        self.body_text = ::modelgen_runtime::from_value(values[3].clone())?;
+        self.pub_date = ::modelgen_runtime::from_value(values[4].clone())?;
+        self.mod_date = ::modelgen_runtime::from_value(values[5].clone())?;
+        self.n_comments = ::modelgen_runtime::from_value(values[6].clone())?;
+        self.n_pingbacks = ::modelgen_runtime::from_value(values[7].clone())?;
+        self.rating = ::modelgen_runtime::from_value(values[8].clone())?;
+        self.status = ::modelgen_runtime::from_value(values[9].clone())?;
+        Ok(())
     }
     const HAS_PRE_SAVE: bool = true;
     fn pre_save(
@@ -890,6 +1390,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: true,
             null: false,
             unique: true,
+            copy: ::modelgen_runtime::CopyPolicy::NewKey,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "blog",
@@ -898,6 +1399,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "headline",
@@ -906,6 +1408,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "body_text",
@@ -914,6 +1417,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "pub_date",
@@ -922,6 +1426,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "mod_date",
@@ -930,6 +1435,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Default,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "n_comments",
@@ -938,6 +1444,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "n_pingbacks",
@@ -946,6 +1453,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "rating",
@@ -954,6 +1462,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
         ::modelgen_runtime::ColumnMeta {
             field: "status",
@@ -962,6 +1471,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             auto: false,
             null: false,
             unique: false,
+            copy: ::modelgen_runtime::CopyPolicy::Keep,
         },
     ],
     pk: 0,
@@ -974,6 +1484,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             default: None,
             one_to_one: false,
             parent_link: false,
+            target: &BLOG_META,
         },
     ],
     many_to_many: &[
@@ -984,6 +1495,10 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
             target_column: "author_id",
             target_table: "weblog_author",
             auto_created: true,
+            symmetrical: false,
+            target: &AUTHOR_META,
+            through: None,
+            copy: ::modelgen_runtime::RelationCopy::Link,
         },
     ],
     ordering: &[("pub_date", true)],
@@ -996,4 +1511,7 @@ pub static ENTRY_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Model
     insert_with_pk_sql: "INSERT INTO \"weblog_entry\" (\"id\", \"blog_id\", \"headline\", \"body_text\", \"pub_date\", \"mod_date\", \"n_comments\", \"n_pingbacks\", \"rating\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     update_sql: "UPDATE \"weblog_entry\" SET \"blog_id\" = ?1, \"headline\" = ?2, \"body_text\" = ?3, \"pub_date\" = ?4, \"mod_date\" = ?5, \"n_comments\" = ?6, \"n_pingbacks\" = ?7, \"rating\" = ?8, \"status\" = ?9 WHERE \"id\" = ?10",
     load_erased: ::modelgen_runtime::load_erased::<Entry>,
+    reverse_copies: &[],
+    copy_default: Entry::copy_default,
+    build_erased: ::modelgen_runtime::build_erased::<Entry>,
 };

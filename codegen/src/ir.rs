@@ -72,6 +72,46 @@ pub struct Model {
     pub sql: ModelSql,
     pub clone_policies: Vec<ClonePolicy>,
     pub pk_has_default: bool,
+    /// What `clone_unsaved`, `duplicate` and `fork` do, from the `clone:`
+    /// policies (defaults included); filled in by `copy_plan`.
+    pub copy: CopyPlan,
+}
+
+/// The copy methods of one model, computed from the resolved policies.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CopyPlan {
+    /// The arguments the copy methods take (a new pk that is not
+    /// automatic, then the `supplied` fields), in order.
+    pub args: Vec<CopyArg>,
+    /// What `clone_unsaved` sets after cloning the fields: `copy.<ident> = <expr>;`.
+    pub assignments: Vec<CopyAssignment>,
+    /// `copy_default` match arms: own column index -> fresh value expression.
+    pub defaults: Vec<CopyAssignment>,
+    /// `ReverseCopy` literals of the reverse relations whose policy is `copy`.
+    pub reverse_copies: Vec<String>,
+    /// Tracking: indexes into `all_fields` of the pk and inheritance links.
+    pub key_fields: Vec<usize>,
+    /// Indexes into `all_fields` of the auto_now fields.
+    pub auto_now_fields: Vec<usize>,
+    /// `duplicate_many`'s item type (`i64`, `(i64, String)`) and the
+    /// pattern binding it (`receiver`, `(a, b)`), when there are arguments.
+    pub item_type: String,
+    pub item_pattern: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyArg {
+    pub ident: String,
+    pub rust_type: String,
+    /// `Supplied::new(&<meta>, <column>, &<ident>)` for `fork`.
+    pub supplied: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyAssignment {
+    /// The struct field (`read`), or the column index for `defaults`.
+    pub target: String,
+    pub expr: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,6 +173,8 @@ pub struct Field {
     /// The choice enum's name, when the field has choices.
     pub choices: Option<String>,
     pub relation: Option<Relation>,
+    /// The `CopyPolicy` literal of the column (filled in by `copy_plan`).
+    pub copy_policy: String,
     /// Whether `full_clean` checks the field for Django's empty values: it
     /// is editable, not `blank`, has no choices (checked on their own), and
     /// its Rust type can hold an empty value (text, JSON, or `Option`).
@@ -162,6 +204,8 @@ pub struct Relation {
     pub accessor: String,
     /// The method that points the relation at another object (`set_blog`).
     pub setter: String,
+    /// The target's `ModelMeta` static, as a path from this app.
+    pub target_meta: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,6 +233,11 @@ pub struct ManyToMany {
     pub through_defaults: Vec<ThroughDefault>,
     /// The custom through model (`Membership`), when there is one.
     pub through_path: Option<String>,
+    /// Paths of the target's and the through model's `ModelMeta` statics.
+    pub target_meta: String,
+    pub through_meta: Option<String>,
+    /// `Link`, `Skip` or `Copy` (a `RelationCopy` variant).
+    pub copy_policy: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -22,6 +22,7 @@
 //! and in the crate: `pub mod weblog { include!(concat!(env!("OUT_DIR"), "/weblog.rs")); }`.
 //! A schema error fails the build with `file:line:col: error: ...` lines.
 
+pub mod copy_plan;
 pub mod ddl;
 pub mod diagnostics;
 pub mod ir;

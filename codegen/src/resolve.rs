@@ -34,7 +34,8 @@ const REVERSE_POLICIES: &[&str] = &["skip", "copy"];
 /// these names is rejected.
 const GENERATED_METHODS: &[&str] = &[
     "new", "pk", "set_pk", "save", "save_with", "delete", "objects", "refresh_from_db", "full_clean", "get_absolute_url",
-    "meta", "state", "duplicate", "clone_unsaved", "update_relative", "get", "from_row",
+    "meta", "state", "duplicate", "clone_unsaved", "update_relative", "get", "from_row", "clone_unsaved_with",
+    "duplicate_many", "fork", "fork_plan", "dirty_fields", "is_dirty", "save_dirty", "reset", "diff", "stage", "copy_default",
 ];
 
 /// A model by position: (file index, model index in file).
@@ -417,6 +418,9 @@ impl<'a> Resolver<'a> {
         for id in models_by_id.keys().copied().collect::<Vec<_>>() {
             self.check_clone_policies(id, &models_by_id);
         }
+        if self.diags.is_empty() {
+            crate::copy_plan::apply(&mut models_by_id);
+        }
         for (file_index, file) in self.files.iter().enumerate() {
             let models: Vec<Model> = models_by_id
                 .iter()
@@ -720,6 +724,7 @@ impl<'a> Resolver<'a> {
                     related_accessor: name.to_lowercase(),
                     accessor: field_name.clone(),
                     setter: format!("set_{field_name}"),
+                    target_meta: String::new(),
                 }),
                 ..auto_field(&field_name, pk_type)
             });
@@ -944,6 +949,7 @@ impl<'a> Resolver<'a> {
             sql,
             clone_policies,
             pk_has_default,
+            copy: ir::CopyPlan::default(),
             name,
         };
         Some((model, enums))
@@ -1415,6 +1421,7 @@ impl<'a> Resolver<'a> {
                 related_accessor,
                 accessor: types::rust_ident(&name),
                 setter: format!("set_{name}"),
+                target_meta: String::new(),
             });
         }
 
@@ -1480,6 +1487,7 @@ impl<'a> Resolver<'a> {
             verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
             choices: choice_enum.as_ref().map(|e| e.name.clone()),
             relation,
+            copy_policy: String::new(),
             is_text,
             is_date,
             name,
@@ -1930,6 +1938,9 @@ impl<'a> Resolver<'a> {
             symmetrical: target == id && def.symmetrical.as_ref().is_none_or(|s| s.value),
             through_defaults: Vec::new(),
             through_path,
+            target_meta: String::new(),
+            through_meta: None,
+            copy_policy: String::new(),
         })
     }
 
@@ -2363,6 +2374,7 @@ fn auto_field(name: &str, ty: &FieldType) -> Field {
         verbose_name: "ID".into(),
         choices: None,
         relation: None,
+        copy_policy: String::new(),
         is_text: false,
         is_date: false,
         blank_checked: false,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, Statement};
 
 use crate::error::Result;
-use crate::model::{AppMeta, ColumnSet, ModelMeta};
+use crate::model::{AppMeta, ColumnSet, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
 use crate::statements::{OwnedConnection, StatementStore};
 
@@ -33,6 +33,10 @@ pub struct Database {
     last_rowid_alias: Cell<(usize, bool)>,
     /// Depth of nested [`Database::transaction`] calls.
     depth: Cell<u32>,
+    /// Instance snapshots replaced by saves inside open transactions, with
+    /// the depth they were replaced at: a rollback puts them back, so a
+    /// rolled-back save leaves the instance as dirty as it was.
+    undo: RefCell<Vec<(u32, SnapshotCell, Option<Snapshot>)>>,
     /// Declared last: dropped after everything that refers to it.
     conn: OwnedConnection,
 }
@@ -89,6 +93,7 @@ impl Database {
             rowid_alias: RefCell::new(HashMap::new()),
             last_rowid_alias: Cell::new((0, false)),
             depth: Cell::new(0),
+            undo: RefCell::new(Vec::new()),
             conn: OwnedConnection::new(conn),
         })
     }
@@ -200,7 +205,10 @@ impl Database {
             Ok(value) => {
                 let end = if outermost { self.exec_cached("COMMIT") } else { self.exec_savepoint("RELEASE", depth) };
                 match end {
-                    Ok(()) => Ok(value),
+                    Ok(()) => {
+                        self.commit_undo(depth);
+                        Ok(value)
+                    }
                     Err(err) => {
                         // A COMMIT refused by a deferred constraint leaves
                         // the transaction open.
@@ -217,6 +225,7 @@ impl Database {
     }
 
     fn rollback(&self, outermost: bool, depth: u32) {
+        self.rollback_undo(depth);
         if outermost {
             if !self.conn.get().is_autocommit() {
                 let _ = self.exec_cached("ROLLBACK");
@@ -224,6 +233,42 @@ impl Database {
         } else {
             let _ = self.exec_savepoint("ROLLBACK TO", depth);
             let _ = self.exec_savepoint("RELEASE", depth);
+        }
+    }
+
+    /// Remember that a save inside the open transaction replaced the
+    /// snapshot in `cell`, whose previous value was `previous`.
+    pub(crate) fn record_snapshot_undo(&self, cell: SnapshotCell, previous: Option<Snapshot>) {
+        let depth = self.depth.get();
+        if depth > 0 {
+            self.undo.borrow_mut().push((depth, cell, previous));
+        }
+    }
+
+    /// The block at `depth` committed: its entries now belong to the
+    /// enclosing block, or are done with at the outermost commit.
+    fn commit_undo(&self, depth: u32) {
+        let mut undo = self.undo.borrow_mut();
+        if depth == 0 {
+            undo.clear();
+        } else {
+            for entry in undo.iter_mut().filter(|e| e.0 > depth) {
+                entry.0 = depth;
+            }
+        }
+    }
+
+    /// The block at `depth` rolled back: put back every snapshot its saves
+    /// replaced, newest first.
+    fn rollback_undo(&self, depth: u32) {
+        let mut undo = self.undo.borrow_mut();
+        while undo.last().is_some_and(|e| e.0 > depth) {
+            if let Some((_, cell, previous)) = undo.pop() {
+                match cell.lock() {
+                    Ok(mut guard) => *guard = previous,
+                    Err(poisoned) => *poisoned.into_inner() = previous,
+                }
+            }
         }
     }
 

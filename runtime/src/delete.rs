@@ -27,7 +27,7 @@ use crate::model::{Model, ModelMeta, OnDelete, RelationMeta};
 use crate::query::Sql;
 use crate::save::select_by_pks_sql;
 use crate::signals::{send_erased, Signal};
-use crate::value::output_to_value;
+use crate::value::{output_to_value, PkKey};
 
 /// How many values go in one `IN (...)` list.
 const BATCH: usize = 500;
@@ -128,32 +128,6 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
 // ---------------------------------------------------------------------------
 // Keys
 // ---------------------------------------------------------------------------
-
-/// A stored value usable as a set key and sorted as Python sorts pks.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum PkKey {
-    Null,
-    Integer(i64),
-    Real(u64),
-    Text(Vec<u8>),
-    Blob(Vec<u8>),
-}
-
-impl From<&Value> for PkKey {
-    fn from(value: &Value) -> Self {
-        match value {
-            Value::Null => PkKey::Null,
-            Value::Integer(i) => PkKey::Integer(*i),
-            Value::Real(f) => {
-                // Order-preserving bits of an f64.
-                let bits = f.to_bits();
-                PkKey::Real(if bits >> 63 == 1 { !bits } else { bits | (1 << 63) })
-            }
-            Value::Text(s) => PkKey::Text(s.as_bytes().to_vec()),
-            Value::Blob(b) => PkKey::Blob(b.clone()),
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // The collector

@@ -65,6 +65,7 @@
 //! way, with Django's DDL for them.
 
 pub mod clean;
+pub mod copy;
 pub mod db;
 pub mod delete;
 pub mod display;
@@ -75,16 +76,19 @@ pub mod related;
 pub mod save;
 pub mod signals;
 mod statements;
+pub mod tracking;
 pub mod value;
 
+pub use copy::{build_erased, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use db::Database;
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
 pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
-    AppMeta, ColumnMeta, ColumnSet, DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete,
-    RelationMeta,
+    AppMeta, BuildErasedFn, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy, DefaultValue, LoadErasedFn, ManyToManyMeta,
+    Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta, ReverseCopy, ReverseCopyKind, Snapshot,
 };
+pub use tracking::{Diff, FieldChange, RelationChange, Staged};
 pub use query::{Assignment, Column, Condition, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
@@ -109,7 +113,7 @@ pub fn column_index_error(index: usize) -> rusqlite::Error {
 /// Everything generated code needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        column_index_error, delete, from_value, load_erased, read, read_column, refresh_from_db, save, to_value,
+        build_erased, column_index_error, delete, CopyPolicy, RelationCopy, from_value, load_erased, read, read_column, refresh_from_db, save, to_value,
         try_to_value, update_relative, AppMeta, Assignment, Bind, Column, ColumnMeta, ColumnSet, Condition, Database,
         DbValue, DefaultValue, Error, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, Order, QuerySet,
         RelationMeta, Result, SaveOptions, Signal, SignalEvent,

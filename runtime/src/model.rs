@@ -5,6 +5,8 @@
 //! save algorithm, the delete collector, signals, querysets) lives in the
 //! runtime and works from that description, so the templates only print data.
 
+use std::sync::{Arc, Mutex};
+
 use rusqlite::types::{ToSqlOutput, Value};
 
 /// What `on_delete` does to rows that reference a deleted row.
@@ -30,6 +32,65 @@ pub struct ColumnMeta {
     pub auto: bool,
     pub null: bool,
     pub unique: bool,
+    /// What a copy (`clone_unsaved`, `duplicate`, `fork`) puts in the column.
+    pub copy: CopyPolicy,
+}
+
+/// What a copy of a row puts in one of its columns: the `clone:` policy of
+/// the field, as the schema compiler resolved it (defaults included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyPolicy {
+    /// The source's value; a ForeignKey keeps its target (unless the target
+    /// is copied by the same fork, when it points at the copy).
+    Keep,
+    /// A fresh value from [`ModelMeta::copy_default`]: the field's default
+    /// (`exclude`), `now` for auto_now / auto_now_add, a new UUID for a pk
+    /// with `default: uuid4`.
+    Default,
+    /// The source's value with " copy N" appended (`-copy-N` for a
+    /// SlugField), N the smallest number free among stored rows and the
+    /// rows of the same copy, the base cut to fit `max_length` characters.
+    Suffix { separator: &'static str, max_length: Option<u32> },
+    /// NULL, or `""` for a text column that is not nullable; a ForeignKey
+    /// set to NULL (`skip`).
+    Clear,
+    /// The caller supplies the value (an argument of the generated method).
+    /// Rows a fork reaches other than its root keep the source's value.
+    Supplied,
+    /// A ForeignKey or OneToOneField whose target a fork copies too.
+    Copy,
+    /// The primary key or a multi-table-inheritance link: the copy's new key.
+    NewKey,
+}
+
+/// What a copy does with a many-to-many set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationCopy {
+    /// Link the copy to the same targets (rows of a custom through model
+    /// are copied with their extra columns).
+    Link,
+    /// Leave the copy's set empty.
+    Skip,
+    /// `fork()` copies the targets too and links the copy to the copies;
+    /// `duplicate()` links to the same targets.
+    Copy,
+}
+
+/// A relation pointing at a model that `fork()` follows backwards: the
+/// rows of `model` that point at the forked row are copied too (a reverse
+/// ForeignKey or OneToOneField, or the declaring side of a many-to-many).
+#[derive(Debug)]
+pub struct ReverseCopy {
+    pub model: &'static ModelMeta,
+    pub kind: ReverseCopyKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ReverseCopyKind {
+    /// Index into `model.columns` of the ForeignKey / OneToOneField column.
+    ForeignKey { column: usize },
+    /// Index into `model.many_to_many`.
+    ManyToMany { index: usize },
 }
 
 /// A ForeignKey or OneToOneField declared on a model (its forward side).
@@ -46,6 +107,8 @@ pub struct RelationMeta {
     pub one_to_one: bool,
     /// The link from a multi-table-inheritance child to its parent.
     pub parent_link: bool,
+    /// The model whose table the relation points at.
+    pub target: &'static ModelMeta,
 }
 
 /// A default value that can live in a `static`.
@@ -81,6 +144,13 @@ pub struct ManyToManyMeta {
     pub target_table: &'static str,
     /// Whether the join table was created by modelgen (no through model).
     pub auto_created: bool,
+    /// A many-to-many to `self` kept symmetrical: every link is stored both ways.
+    pub symmetrical: bool,
+    pub target: &'static ModelMeta,
+    /// The custom through model, whose rows a copy copies with their extra columns.
+    pub through: Option<&'static ModelMeta>,
+    /// What a copy does with the set.
+    pub copy: RelationCopy,
 }
 
 /// The type of [`ModelMeta::load_erased`]: generated code points it at
@@ -128,7 +198,25 @@ pub struct ModelMeta {
     /// Loads instances for signals sent by the delete collector, which only
     /// knows tables: `SELECT ... WHERE pk IN (...)` with the pks given.
     pub load_erased: LoadErasedFn,
+    /// Relations a `fork()` follows backwards into this model (the reverse
+    /// relations whose `clone:` policy is `copy`).
+    pub reverse_copies: &'static [ReverseCopy],
+    /// The fresh value of a column whose [`CopyPolicy`] is `Default`
+    /// (`None` for the other columns): generated code points it at
+    /// `<Model>::copy_default`.
+    pub copy_default: CopyDefaultFn,
+    /// Builds an instance from stored values (every column of the lineage,
+    /// root table first, as `from_row` reads them), for the signals of rows
+    /// a fork is about to insert: [`crate::build_erased`]`::<Model>`.
+    pub build_erased: BuildErasedFn,
 }
+
+/// The type of [`ModelMeta::copy_default`]: column index (into `columns`)
+/// and the copy's `now` to the value stored.
+pub type CopyDefaultFn = fn(usize, chrono::DateTime<chrono::Utc>) -> Option<Value>;
+
+/// The type of [`ModelMeta::build_erased`].
+pub type BuildErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Box<dyn std::any::Any>>;
 
 impl ModelMeta {
     pub fn pk_column(&self) -> &'static ColumnMeta {
@@ -142,6 +230,18 @@ impl ModelMeta {
         label.push('.');
         label.push_str(self.name);
         label
+    }
+
+    /// The table of the root of the inheritance chain (the model's own
+    /// table when it has no concrete parent): rows of one object share
+    /// their pk across the chain, so (root table, pk) names an object.
+    pub fn root(&'static self) -> &'static ModelMeta {
+        self.lineage().last().unwrap_or(self)
+    }
+
+    /// The relation (ForeignKey / OneToOneField) whose column is `column`.
+    pub fn relation_at(&self, column: usize) -> Option<&'static RelationMeta> {
+        self.relations.iter().find(|r| r.column == column)
     }
 
     /// This model and its concrete ancestors, child first.
@@ -220,18 +320,73 @@ impl ColumnSet {
 }
 
 /// Per-instance state kept beside the fields, as Django's `Model._state`.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Besides `adding`, it holds the values the row had when the instance was
+/// last loaded or saved (dirty tracking). That snapshot lives in a shared
+/// cell so that a transaction rolled back after a save can put the previous
+/// snapshot back ([`crate::Database::transaction`] keeps an undo list); a
+/// `clone()` of the instance gets its own copy of the cell. Two states are
+/// `==` when `adding` is: the snapshot is bookkeeping, not a value.
+#[derive(Debug, Default)]
 pub struct ModelState {
     /// True until the instance has been saved or was loaded from the database.
     pub adding: bool,
+    stored: Option<SnapshotCell>,
+}
+
+/// The stored values of every field (in `Model::FIELDS` order), as of the
+/// last load or save.
+pub type Snapshot = Arc<[Value]>;
+
+pub(crate) type SnapshotCell = Arc<Mutex<Option<Snapshot>>>;
+
+impl Clone for ModelState {
+    fn clone(&self) -> Self {
+        let stored = self.snapshot().map(|s| Arc::new(Mutex::new(Some(s))));
+        ModelState { adding: self.adding, stored }
+    }
+}
+
+impl PartialEq for ModelState {
+    fn eq(&self, other: &Self) -> bool {
+        self.adding == other.adding
+    }
 }
 
 impl ModelState {
     pub fn new_adding() -> Self {
-        ModelState { adding: true }
+        ModelState { adding: true, stored: None }
     }
+
     pub fn loaded() -> Self {
-        ModelState { adding: false }
+        ModelState { adding: false, stored: None }
+    }
+
+    /// A loaded instance whose stored values are `values`.
+    pub fn loaded_with(values: Vec<Value>) -> Self {
+        ModelState { adding: false, stored: Some(Arc::new(Mutex::new(Some(values.into())))) }
+    }
+
+    /// The same `adding`, without a snapshot (what a multi-table child
+    /// hands to the parent it saves).
+    pub fn without_snapshot(&self) -> Self {
+        ModelState { adding: self.adding, stored: None }
+    }
+
+    /// The stored values as of the last load or save, if any.
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        self.stored.as_ref().and_then(|cell| cell.lock().ok().and_then(|s| s.clone()))
+    }
+
+    /// Replace the snapshot; returns the cell and the previous snapshot, so
+    /// a rollback can put it back.
+    pub(crate) fn replace_snapshot(&mut self, values: Option<Snapshot>) -> (SnapshotCell, Option<Snapshot>) {
+        let cell = self.stored.get_or_insert_with(|| Arc::new(Mutex::new(None))).clone();
+        let previous = match cell.lock() {
+            Ok(mut guard) => std::mem::replace(&mut *guard, values),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), values),
+        };
+        (cell, previous)
     }
 }
 
@@ -277,6 +432,32 @@ pub trait Model: Sized + Clone + 'static {
 
     fn state(&self) -> &ModelState;
     fn state_mut(&mut self) -> &mut ModelState;
+
+    /// The schema names of every struct field, in struct order (for a
+    /// multi-table child: the root's fields first), for dirty tracking and
+    /// `diff`. Hand-written models may leave it empty (no tracking).
+    const FIELDS: &'static [&'static str] = &[];
+
+    /// Indexes into [`Model::FIELDS`] of the fields a copy or `diff`
+    /// compares but dirty tracking leaves out: the primary key and every
+    /// multi-table-inheritance link (changing one is not an update).
+    const KEY_FIELDS: &'static [usize] = &[];
+
+    /// Indexes into [`Model::FIELDS`] of the auto_now fields, which a save
+    /// of only the changed fields refreshes as a full save would.
+    const AUTO_NOW_FIELDS: &'static [usize] = &[];
+
+    /// The value of every field in [`Model::FIELDS`] order, as stored.
+    fn field_values(&self) -> Vec<Value> {
+        Vec::new()
+    }
+
+    /// Set every field from stored values in [`Model::FIELDS`] order (what
+    /// `reset` does with the snapshot).
+    fn set_field_values(&mut self, values: &[Value]) -> crate::Result<()> {
+        let _ = values;
+        Ok(())
+    }
 
     /// Whether the model is a multi-table-inheritance child, whose save
     /// writes its ancestors' rows first.

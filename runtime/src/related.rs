@@ -215,8 +215,18 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
 
     /// Link `targets` (already linked ones are left as they are).
     pub fn add(&self, db: &Database, targets: &[&T]) -> Result<()> {
-        let source = self.source_pk()?;
         let wanted = self.target_pks(targets)?;
+        self.add_pks(db, &wanted)
+    }
+
+    /// The join table and its two columns (source side, target side).
+    pub fn through(&self) -> (&'static str, &'static str, &'static str) {
+        (self.through_table, self.source_column, self.target_column)
+    }
+
+    /// Link the rows whose pks are `wanted`.
+    pub fn add_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
+        let source = self.source_pk()?;
         db.transaction(|db| {
             let mut sql = String::from("INSERT INTO ");
             push_quoted(&mut sql, self.through_table);
@@ -250,7 +260,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
                 push_quoted(&mut linked, self.target_column);
                 linked.push_str(" = ?");
                 let mut exists = db.connection().prepare_cached(&linked)?;
-                for pk in &wanted {
+                for pk in wanted {
                     if !exists.exists([pk, &source])? {
                         insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
                     }
@@ -275,14 +285,19 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
 
     /// Make `targets` the linked rows: unlink the others, link the new ones.
     pub fn set(&self, db: &Database, targets: &[&T]) -> Result<()> {
-        let source = self.source_pk()?;
         let wanted = self.target_pks(targets)?;
+        self.set_pks(db, &wanted)
+    }
+
+    /// Make the rows whose pks are `wanted` the linked rows.
+    pub fn set_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
+        let source = self.source_pk()?;
         db.transaction(|db| {
             let stale: Vec<Value> = self.pks(db)?.into_iter().filter(|pk| !wanted.contains(pk)).collect();
             if !stale.is_empty() {
                 self.delete_links(db, &source, Some(&stale))?;
             }
-            self.add(db, targets)
+            self.add_pks(db, wanted)
         })
     }
 

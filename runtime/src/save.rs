@@ -8,7 +8,7 @@ use rusqlite::ToSql;
 use crate::db::{push_placeholders, push_quoted, Database, SqlKey};
 use crate::display::now;
 use crate::error::{Error, Result};
-use crate::model::{ColumnSet, Model, ModelMeta};
+use crate::model::{ColumnSet, Model, ModelMeta, Snapshot};
 use crate::query::{Assignment, Condition, QuerySet};
 use crate::signals::{self, Signal};
 use crate::value::output_to_value;
@@ -103,7 +103,34 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
     };
 
     instance.state_mut().adding = false;
+    remember_stored(db, instance, update_fields);
     signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
+}
+
+/// After a save: the written fields are the stored values now (dirty
+/// tracking). With `update_fields`, only those fields of the snapshot
+/// change. Inside a transaction the previous snapshot is kept for a rollback.
+pub(crate) fn remember_stored<M: Model>(db: &Database, instance: &mut M, update_fields: Option<&[&str]>) {
+    if M::FIELDS.is_empty() {
+        return;
+    }
+    let current = instance.field_values();
+    let values: Snapshot = match (update_fields, instance.state().snapshot()) {
+        (Some(names), Some(previous)) if previous.len() == current.len() => {
+            let mut merged = previous.to_vec();
+            for (i, value) in current.into_iter().enumerate() {
+                let name = M::FIELDS[i];
+                let attname = name.len() + 3;
+                if names.iter().any(|n| *n == name || (n.len() == attname && n.starts_with(name) && n.ends_with("_id"))) {
+                    merged[i] = value;
+                }
+            }
+            merged.into()
+        }
+        _ => current.into(),
+    };
+    let (cell, previous) = instance.state_mut().replace_snapshot(Some(values));
+    db.record_snapshot_undo(cell, previous);
 }
 
 /// Django's `_save_table`: the UPDATE attempt and/or the INSERT of one

@@ -57,8 +57,13 @@ pub(crate) type ErasedReceiver =
 type ReceiverList = Arc<Vec<(ReceiverId, ErasedReceiver)>>;
 
 /// The receivers connected to one database handle, keyed by model table.
+/// A fork-level receiver, type-erased: (db, source root, new root, map).
+pub(crate) type ErasedForkReceiver =
+    Arc<dyn Fn(&Database, &dyn Any, &dyn Any, &crate::copy::ForkMap) -> Result<()> + Send + Sync>;
+
 #[derive(Default)]
 pub(crate) struct SignalRegistry {
+    forked: RefCell<HashMap<&'static str, Arc<Vec<(ReceiverId, ErasedForkReceiver)>>>>,
     receivers: RefCell<HashMap<(&'static str, Signal), ReceiverList>>,
     next_id: Cell<u64>,
     /// Whether any receiver was ever connected: the common case of no
@@ -79,6 +84,12 @@ impl SignalRegistry {
     }
 
     pub(crate) fn disconnect(&self, id: ReceiverId) -> bool {
+        for list in self.forked.borrow_mut().values_mut() {
+            if let Some(pos) = list.iter().position(|(rid, _)| *rid == id) {
+                Arc::make_mut(list).remove(pos);
+                return true;
+            }
+        }
         let mut map = self.receivers.borrow_mut();
         for list in map.values_mut() {
             if let Some(pos) = list.iter().position(|(rid, _)| *rid == id) {
@@ -131,6 +142,30 @@ impl Database {
         self.signals.disconnect(id)
     }
 
+    /// Connect a receiver of the fork-level signal of `M`: called once per
+    /// `fork()` of an `M`, after the fork committed, with the source root,
+    /// the new root and the old-to-new map. (`duplicate` and bulk copies do
+    /// not send it; the per-row save signals are sent inside the fork's
+    /// transaction.) An error from the receiver is returned by `fork()`;
+    /// the fork stays committed.
+    pub fn connect_forked<M: Model>(
+        &self,
+        receiver: impl Fn(&crate::copy::ForkEvent<'_, M>) -> Result<()> + Send + Sync + 'static,
+    ) -> ReceiverId {
+        let erased: ErasedForkReceiver =
+            Arc::new(move |db: &Database, source: &dyn Any, copy: &dyn Any, map: &crate::copy::ForkMap| {
+                match (source.downcast_ref::<M>(), copy.downcast_ref::<M>()) {
+                    (Some(source), Some(copy)) => receiver(&crate::copy::ForkEvent { db, source, copy, map }),
+                    _ => Ok(()),
+                }
+            });
+        let id = ReceiverId(self.signals.next_id.get());
+        self.signals.next_id.set(id.0 + 1);
+        let mut map = self.signals.forked.borrow_mut();
+        Arc::make_mut(map.entry(M::meta().table).or_default()).push((id, erased));
+        id
+    }
+
     /// Whether any receiver is connected to `signal` for the model of `meta`.
     pub fn has_receivers(&self, meta: &ModelMeta, signal: Signal) -> bool {
         self.signals.has_receivers(meta.table, signal)
@@ -168,6 +203,17 @@ pub(crate) fn send_erased(
     };
     for (_, receiver) in list.iter() {
         receiver(db, signal, instance, created, update_fields)?;
+    }
+    Ok(())
+}
+
+/// Send the fork-level signal of `M`.
+pub(crate) fn send_forked<M: Model>(db: &Database, source: &M, copy: &M, map: &crate::copy::ForkMap) -> Result<()> {
+    let list = db.signals.forked.borrow().get(M::meta().table).cloned();
+    if let Some(list) = list {
+        for (_, receiver) in list.iter() {
+            receiver(db, source, copy, map)?;
+        }
     }
     Ok(())
 }

@@ -897,3 +897,29 @@ mod tests {
         assert!(parse_time("25:00").is_none());
     }
 }
+
+/// A stored value usable as a set key and sorted as Python sorts pks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum PkKey {
+    Null,
+    Integer(i64),
+    Real(u64),
+    Text(Vec<u8>),
+    Blob(Vec<u8>),
+}
+
+impl From<&Value> for PkKey {
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::Null => PkKey::Null,
+            Value::Integer(i) => PkKey::Integer(*i),
+            Value::Real(f) => {
+                // Order-preserving bits of an f64.
+                let bits = f.to_bits();
+                PkKey::Real(if bits >> 63 == 1 { !bits } else { bits | (1 << 63) })
+            }
+            Value::Text(s) => PkKey::Text(s.as_bytes().to_vec()),
+            Value::Blob(b) => PkKey::Blob(b.clone()),
+        }
+    }
+}

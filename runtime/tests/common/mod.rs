@@ -111,9 +111,9 @@ pub static BLOG_META: ModelMeta = ModelMeta {
     name: "Blog",
     table: "weblog_blog",
     columns: &[
-        ColumnMeta { field: "id", column: "id", primary_key: true, auto: true, null: false, unique: true },
-        ColumnMeta { field: "name", column: "name", primary_key: false, auto: false, null: false, unique: false },
-        ColumnMeta { field: "tagline", column: "tagline", primary_key: false, auto: false, null: false, unique: false },
+        ColumnMeta { field: "id", column: "id", primary_key: true, auto: true, null: false, unique: true, copy: CopyPolicy::Keep },
+        ColumnMeta { field: "name", column: "name", primary_key: false, auto: false, null: false, unique: false, copy: CopyPolicy::Keep },
+        ColumnMeta { field: "tagline", column: "tagline", primary_key: false, auto: false, null: false, unique: false, copy: CopyPolicy::Keep },
     ],
     pk: 0,
     relations: &[],
@@ -128,6 +128,9 @@ pub static BLOG_META: ModelMeta = ModelMeta {
     insert_with_pk_sql: r#"INSERT INTO "weblog_blog" ("id", "name", "tagline") VALUES (?, ?, ?)"#,
     update_sql: r#"UPDATE "weblog_blog" SET "name" = ?, "tagline" = ? WHERE "id" = ?"#,
     load_erased: load_erased::<Blog>,
+    reverse_copies: &[],
+    copy_default: |_, _| None,
+    build_erased: build_erased::<Blog>,
 };
 
 impl Model for Blog {
@@ -227,15 +230,15 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
     name: "Entry",
     table: "weblog_entry",
     columns: &[
-        ColumnMeta { field: "id", column: "id", primary_key: true, auto: true, null: false, unique: true },
-        ColumnMeta { field: "blog", column: "blog_id", primary_key: false, auto: false, null: false, unique: false },
+        ColumnMeta { field: "id", column: "id", primary_key: true, auto: true, null: false, unique: true, copy: CopyPolicy::Keep },
+        ColumnMeta { field: "blog", column: "blog_id", primary_key: false, auto: false, null: false, unique: false, copy: CopyPolicy::Keep },
         ColumnMeta {
             field: "headline",
             column: "headline",
             primary_key: false,
             auto: false,
             null: false,
-            unique: false,
+            unique: false, copy: CopyPolicy::Keep,
         },
         ColumnMeta {
             field: "pub_date",
@@ -243,7 +246,7 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
             primary_key: false,
             auto: false,
             null: false,
-            unique: false,
+            unique: false, copy: CopyPolicy::Keep,
         },
         ColumnMeta {
             field: "mod_date",
@@ -251,7 +254,7 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
             primary_key: false,
             auto: false,
             null: false,
-            unique: false,
+            unique: false, copy: CopyPolicy::Keep,
         },
         ColumnMeta {
             field: "n_comments",
@@ -259,9 +262,9 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
             primary_key: false,
             auto: false,
             null: false,
-            unique: false,
+            unique: false, copy: CopyPolicy::Keep,
         },
-        ColumnMeta { field: "rating", column: "rating", primary_key: false, auto: false, null: true, unique: false },
+        ColumnMeta { field: "rating", column: "rating", primary_key: false, auto: false, null: true, unique: false, copy: CopyPolicy::Keep },
     ],
     pk: 0,
     relations: &[RelationMeta {
@@ -271,7 +274,7 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
         on_delete: OnDelete::Cascade,
         default: None,
         one_to_one: false,
-        parent_link: false,
+        parent_link: false, target: &BLOG_META,
     }],
     many_to_many: &[ManyToManyMeta {
         field: "authors",
@@ -279,7 +282,7 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
         source_column: "entry_id",
         target_column: "author_id",
         target_table: "weblog_author",
-        auto_created: true,
+        auto_created: true, symmetrical: false, target: &AUTHOR_META, through: None, copy: RelationCopy::Link,
     }],
     ordering: &[("pub_date", true)],
     get_latest_by: Some("pub_date"),
@@ -291,6 +294,9 @@ pub static ENTRY_META: ModelMeta = ModelMeta {
     insert_with_pk_sql: r#"INSERT INTO "weblog_entry" ("id", "blog_id", "headline", "pub_date", "mod_date", "n_comments", "rating") VALUES (?, ?, ?, ?, ?, ?, ?)"#,
     update_sql: r#"UPDATE "weblog_entry" SET "blog_id" = ?, "headline" = ?, "pub_date" = ?, "mod_date" = ?, "n_comments" = ?, "rating" = ? WHERE "id" = ?"#,
     load_erased: load_erased::<Entry>,
+    reverse_copies: &[],
+    copy_default: |_, _| None,
+    build_erased: build_erased::<Entry>,
 };
 
 impl Model for Entry {
@@ -472,14 +478,14 @@ macro_rules! model {
 }
 
 const fn col(field: &'static str, column: &'static str, null: bool) -> ColumnMeta {
-    ColumnMeta { field, column, primary_key: false, auto: false, null, unique: false }
+    ColumnMeta { field, column, primary_key: false, auto: false, null, unique: false, copy: CopyPolicy::Keep }
 }
 
 const fn auto_pk(column: &'static str) -> ColumnMeta {
-    ColumnMeta { field: column, column, primary_key: true, auto: true, null: false, unique: true }
+    ColumnMeta { field: column, column, primary_key: true, auto: true, null: false, unique: true, copy: CopyPolicy::Keep }
 }
 
-const fn fk(column: usize, target_table: &'static str, on_delete: OnDelete) -> RelationMeta {
+const fn fk(column: usize, target_table: &'static str, target: &'static ModelMeta, on_delete: OnDelete) -> RelationMeta {
     RelationMeta {
         column,
         target_table,
@@ -487,7 +493,7 @@ const fn fk(column: usize, target_table: &'static str, on_delete: OnDelete) -> R
         on_delete,
         default: None,
         one_to_one: false,
-        parent_link: false,
+        parent_link: false, target: target,
     }
 }
 
@@ -518,6 +524,9 @@ macro_rules! meta {
             insert_with_pk_sql: $insert_pk,
             update_sql: $update,
             load_erased: load_erased::<$ty>,
+    reverse_copies: &[],
+    copy_default: |_, _| None,
+    build_erased: build_erased::<$ty>,
         }
     };
     (@app) => { "weblog" };
@@ -553,7 +562,7 @@ model!(Comment, COMMENT_META, pk = id: Option<i64>, fields { entry_id: i64, text
 pub static COMMENT_META: ModelMeta = meta!(
     "Comment", "weblog_comment",
     columns: [auto_pk("id"), col("entry", "entry_id", false), col("text", "text", false)],
-    relations: [fk(1, "weblog_entry", OnDelete::Protect)],
+    relations: [fk(1, "weblog_entry", &ENTRY_META, OnDelete::Protect)],
     select: r#"SELECT "id", "entry_id", "text" FROM "weblog_comment""#,
     insert: r#"INSERT INTO "weblog_comment" ("entry_id", "text") VALUES (?, ?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_comment" ("id", "entry_id", "text") VALUES (?, ?, ?)"#,
@@ -579,7 +588,7 @@ model!(Cascader, CASCADER_META, pk = id: Option<i64>, fields { target_id: i64 })
 pub static CASCADER_META: ModelMeta = meta!(
     "Cascader", "weblog_cascader",
     columns: [auto_pk("id"), col("target", "target_id", false)],
-    relations: [fk(1, "weblog_target", OnDelete::Cascade)],
+    relations: [fk(1, "weblog_target", &TARGET_META, OnDelete::Cascade)],
     select: r#"SELECT "id", "target_id" FROM "weblog_cascader""#,
     insert: r#"INSERT INTO "weblog_cascader" ("target_id") VALUES (?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_cascader" ("id", "target_id") VALUES (?, ?)"#,
@@ -591,7 +600,7 @@ model!(Nuller, NULLER_META, pk = id: Option<i64>, fields { target_id: Option<i64
 pub static NULLER_META: ModelMeta = meta!(
     "Nuller", "weblog_nuller",
     columns: [auto_pk("id"), col("target", "target_id", true)],
-    relations: [fk(1, "weblog_target", OnDelete::SetNull)],
+    relations: [fk(1, "weblog_target", &TARGET_META, OnDelete::SetNull)],
     select: r#"SELECT "id", "target_id" FROM "weblog_nuller""#,
     insert: r#"INSERT INTO "weblog_nuller" ("target_id") VALUES (?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_nuller" ("id", "target_id") VALUES (?, ?)"#,
@@ -610,7 +619,7 @@ pub static DEFAULTER_META: ModelMeta = meta!(
         on_delete: OnDelete::SetDefault,
         default: Some(DefaultValue::Integer(2)),
         one_to_one: false,
-        parent_link: false,
+        parent_link: false, target: &TARGET_META,
     }],
     select: r#"SELECT "id", "target_id" FROM "weblog_defaulter""#,
     insert: r#"INSERT INTO "weblog_defaulter" ("target_id") VALUES (?) RETURNING "id""#,
@@ -623,7 +632,7 @@ model!(Nother, NOTHER_META, pk = id: Option<i64>, fields { target_id: i64 });
 pub static NOTHER_META: ModelMeta = meta!(
     "Nother", "weblog_nother",
     columns: [auto_pk("id"), col("target", "target_id", false)],
-    relations: [fk(1, "weblog_target", OnDelete::DoNothing)],
+    relations: [fk(1, "weblog_target", &TARGET_META, OnDelete::DoNothing)],
     select: r#"SELECT "id", "target_id" FROM "weblog_nother""#,
     insert: r#"INSERT INTO "weblog_nother" ("target_id") VALUES (?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_nother" ("id", "target_id") VALUES (?, ?)"#,
@@ -649,7 +658,7 @@ model!(Album, ALBUM_META, pk = id: Option<i64>, fields { artist_id: i64 });
 pub static ALBUM_META: ModelMeta = meta!(
     "Album", "weblog_album",
     columns: [auto_pk("id"), col("artist", "artist_id", false)],
-    relations: [fk(1, "weblog_artist", OnDelete::Cascade)],
+    relations: [fk(1, "weblog_artist", &ARTIST_META, OnDelete::Cascade)],
     select: r#"SELECT "id", "artist_id" FROM "weblog_album""#,
     insert: r#"INSERT INTO "weblog_album" ("artist_id") VALUES (?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_album" ("id", "artist_id") VALUES (?, ?)"#,
@@ -662,8 +671,8 @@ pub static SONG_META: ModelMeta = meta!(
     "Song", "weblog_song",
     columns: [auto_pk("id"), col("artist", "artist_id", false), col("album", "album_id", false)],
     relations: [
-        fk(1, "weblog_artist", OnDelete::Cascade),
-        fk(2, "weblog_album", OnDelete::Restrict),
+        fk(1, "weblog_artist", &ARTIST_META, OnDelete::Cascade),
+        fk(2, "weblog_album", &ALBUM_META, OnDelete::Restrict),
     ],
     select: r#"SELECT "id", "artist_id", "album_id" FROM "weblog_song""#,
     insert: r#"INSERT INTO "weblog_song" ("artist_id", "album_id") VALUES (?, ?) RETURNING "id""#,
@@ -682,7 +691,7 @@ impl Tag {
 pub static TAG_META: ModelMeta = meta!(
     "Tag", "weblog_tag",
     columns: [
-        ColumnMeta { field: "slug", column: "slug", primary_key: true, auto: false, null: false, unique: true },
+        ColumnMeta { field: "slug", column: "slug", primary_key: true, auto: false, null: false, unique: true, copy: CopyPolicy::Keep },
         col("label", "label", false),
     ],
     relations: [],
@@ -729,7 +738,7 @@ impl Token {
 pub static TOKEN_META: ModelMeta = meta!(
     "Token", "weblog_token",
     columns: [
-        ColumnMeta { field: "id", column: "id", primary_key: true, auto: false, null: false, unique: true },
+        ColumnMeta { field: "id", column: "id", primary_key: true, auto: false, null: false, unique: true, copy: CopyPolicy::Keep },
         col("name", "name", false),
     ],
     relations: [],
@@ -793,7 +802,7 @@ model!(Restaurant, RESTAURANT_META, pk = place_ptr_id: Option<i64>, fields { ser
 pub static RESTAURANT_META: ModelMeta = meta!(
     "Restaurant", "weblog_restaurant",
     columns: [
-        ColumnMeta { field: "place_ptr", column: "place_ptr_id", primary_key: true, auto: false, null: false, unique: true },
+        ColumnMeta { field: "place_ptr", column: "place_ptr_id", primary_key: true, auto: false, null: false, unique: true, copy: CopyPolicy::Keep },
         col("serves_pizza", "serves_pizza", false),
     ],
     relations: [RelationMeta {
@@ -803,7 +812,7 @@ pub static RESTAURANT_META: ModelMeta = meta!(
         on_delete: OnDelete::Cascade,
         default: None,
         one_to_one: true,
-        parent_link: true,
+        parent_link: true, target: &PLACE_META,
     }],
     select: r#"SELECT "place_ptr_id", "serves_pizza" FROM "weblog_restaurant""#,
     insert: r#"INSERT INTO "weblog_restaurant" ("serves_pizza") VALUES (?) RETURNING "place_ptr_id""#,
@@ -816,7 +825,7 @@ model!(Review, REVIEW_META, pk = id: Option<i64>, fields { place_id: i64 });
 pub static REVIEW_META: ModelMeta = meta!(
     "Review", "weblog_review",
     columns: [auto_pk("id"), col("place", "place_id", false)],
-    relations: [fk(1, "weblog_place", OnDelete::Cascade)],
+    relations: [fk(1, "weblog_place", &PLACE_META, OnDelete::Cascade)],
     select: r#"SELECT "id", "place_id" FROM "weblog_review""#,
     insert: r#"INSERT INTO "weblog_review" ("place_id") VALUES (?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_review" ("id", "place_id") VALUES (?, ?)"#,
@@ -848,7 +857,7 @@ impl Node {
 pub static NODE_META: ModelMeta = meta!(
     "Node", "weblog_node",
     columns: [auto_pk("id"), col("name", "name", false), col("parent", "parent_id", true)],
-    relations: [fk(2, "weblog_node", OnDelete::Cascade)],
+    relations: [fk(2, "weblog_node", &NODE_META, OnDelete::Cascade)],
     select: r#"SELECT "id", "name", "parent_id" FROM "weblog_node""#,
     insert: r#"INSERT INTO "weblog_node" ("name", "parent_id") VALUES (?, ?) RETURNING "id""#,
     insert_pk: r#"INSERT INTO "weblog_node" ("id", "name", "parent_id") VALUES (?, ?, ?)"#,
@@ -882,8 +891,8 @@ pub static MENTION_META: ModelMeta = meta!(
     "Mention", "shop_mention",
     columns: [auto_pk("id"), col("entry", "entry_id", false), col("product", "product_id", true)],
     relations: [
-        fk(1, "weblog_entry", OnDelete::Cascade),
-        fk(2, "shop_product", OnDelete::SetNull),
+        fk(1, "weblog_entry", &ENTRY_META, OnDelete::Cascade),
+        fk(2, "shop_product", &PRODUCT_META, OnDelete::SetNull),
     ],
     select: r#"SELECT "id", "entry_id", "product_id" FROM "shop_mention""#,
     insert: r#"INSERT INTO "shop_mention" ("entry_id", "product_id") VALUES (?, ?) RETURNING "id""#,

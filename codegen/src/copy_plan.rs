@@ -1,0 +1,282 @@
+//! The copy methods of each model (`clone_unsaved`, `duplicate`,
+//! `duplicate_many`, `fork`), computed from the `clone:` policies once
+//! every model is built and the policies are checked.
+//!
+//! Every field ends up with one effective policy, defaults included:
+//! - the primary key and inheritance links: a new key;
+//! - auto_now / auto_now_add: a fresh value (never copied, never supplied);
+//! - a policy written in the schema, as written;
+//! - otherwise: a nullable one-to-one is cleared and a non-null one is
+//!   supplied by the caller (a copy cannot share a unique target); a
+//!   unique field gets " copy N" when it is text without choices, a fresh
+//!   default when its default is drawn afresh (uuid4), NULL when nullable,
+//!   and is supplied by the caller otherwise; every other field is kept.
+//!
+//! Rust expressions are computed here so the template only prints them.
+
+use std::collections::BTreeMap;
+
+use crate::ir::{CopyArg, CopyAssignment, CopyPlan, Field, Model, ReverseKind};
+
+/// A field's effective copy policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    Keep,
+    Default,
+    Suffix,
+    Clear,
+    Supplied,
+    Copy,
+    NewKey,
+}
+
+pub(crate) fn apply<K: Ord + Copy>(models: &mut BTreeMap<K, Model>) {
+    // Own fields first: the policy literal of every column.
+    for model in models.values_mut() {
+        let explicit = explicit_policies(model);
+        for field in &mut model.fields {
+            let policy = field_policy(field, explicit.get(&field.name).map(String::as_str));
+            field.copy_policy = policy_literal(field, policy);
+        }
+    }
+    // Meta paths and the relation policies, which need the other models.
+    let by_label: BTreeMap<String, Model> = models.values().map(|m| (m.label.clone(), m.clone())).collect();
+    let by_table: BTreeMap<String, String> = models.values().map(|m| (m.table.clone(), m.label.clone())).collect();
+    for model in models.values_mut() {
+        let app = app_of(&model.label).to_string();
+        let explicit = explicit_policies(model);
+        for field in &mut model.fields {
+            if let Some(relation) = &mut field.relation {
+                relation.target_meta = meta_path(&app, &relation.target_label, &by_label);
+            }
+        }
+        for m2m in &mut model.many_to_many {
+            m2m.target_meta = meta_path(&app, &m2m.target_label, &by_label);
+            m2m.through_meta = by_table
+                .get(&m2m.through_table)
+                .filter(|_| !m2m.auto_created)
+                .map(|label| meta_path(&app, label, &by_label));
+            m2m.copy_policy = match explicit.get(&m2m.name).map(String::as_str) {
+                Some("skip") => "Skip",
+                Some("copy") => "Copy",
+                _ => "Link",
+            }
+            .into();
+        }
+        let mut reverse_copies = Vec::new();
+        for reverse in &model.reverse {
+            if explicit.get(&reverse.accessor).map(String::as_str) != Some("copy") {
+                continue;
+            }
+            let Some(source) = by_label.get(&reverse.source_label) else { continue };
+            let source_meta = meta_path(&app, &reverse.source_label, &by_label);
+            let kind = match reverse.kind {
+                ReverseKind::ManyToMany => {
+                    let Some(index) = source.many_to_many.iter().position(|m| m.through_table == reverse.through_table)
+                    else {
+                        continue;
+                    };
+                    format!("::modelgen_runtime::ReverseCopyKind::ManyToMany {{ index: {index} }}")
+                }
+                _ => {
+                    let Some(column) = source.fields.iter().position(|f| f.column == reverse.source_column) else { continue };
+                    format!("::modelgen_runtime::ReverseCopyKind::ForeignKey {{ column: {column} }}")
+                }
+            };
+            reverse_copies.push(format!("::modelgen_runtime::ReverseCopy {{ model: &{source_meta}, kind: {kind} }}"));
+        }
+        model.copy.reverse_copies = reverse_copies;
+    }
+    // Each model's methods, over every struct field (an inherited field
+    // takes the policy of the model whose table holds it).
+    let owners: BTreeMap<String, Model> = models.values().map(|m| (m.table.clone(), m.clone())).collect();
+    for model in models.values_mut() {
+        model.copy = CopyPlan { reverse_copies: std::mem::take(&mut model.copy.reverse_copies), ..plan(model, &owners, &by_label) };
+        let copy_policies: Vec<String> = model
+            .all_fields
+            .iter()
+            .map(|f| {
+                owners
+                    .get(&f.table)
+                    .and_then(|o| o.fields.iter().find(|g| g.column == f.column))
+                    .map_or_else(|| f.copy_policy.clone(), |g| g.copy_policy.clone())
+            })
+            .collect();
+        for (field, policy) in model.all_fields.iter_mut().zip(copy_policies) {
+            field.copy_policy = policy;
+        }
+    }
+}
+
+fn explicit_policies(model: &Model) -> BTreeMap<String, String> {
+    model.clone_policies.iter().map(|p| (p.name.clone(), p.policy.clone())).collect()
+}
+
+fn app_of(label: &str) -> &str {
+    label.split_once('.').map_or(label, |(app, _)| app)
+}
+
+/// The path of `label`'s `ModelMeta` static from a module of `app`.
+fn meta_path(app: &str, label: &str, by_label: &BTreeMap<String, Model>) -> String {
+    let upper = by_label.get(label).map_or_else(String::new, |m| m.upper.clone());
+    if app_of(label) == app {
+        format!("{upper}_META")
+    } else {
+        format!("super::{}::{upper}_META", app_of(label))
+    }
+}
+
+fn is_key(field: &Field) -> bool {
+    field.primary_key || field.relation.as_ref().is_some_and(|r| r.parent_link)
+}
+
+fn field_policy(field: &Field, explicit: Option<&str>) -> Policy {
+    if is_key(field) {
+        return Policy::NewKey;
+    }
+    if field.auto_now || field.auto_now_add {
+        return Policy::Default;
+    }
+    match explicit {
+        Some("keep" | "link") => return Policy::Keep,
+        Some("exclude") => return Policy::Default,
+        Some("suffix") => return Policy::Suffix,
+        Some("clear" | "skip") => return Policy::Clear,
+        Some("supplied") => return Policy::Supplied,
+        Some("copy") => return Policy::Copy,
+        _ => {}
+    }
+    if let Some(relation) = &field.relation {
+        if relation.one_to_one {
+            return if field.null { Policy::Clear } else { Policy::Supplied };
+        }
+        return Policy::Keep;
+    }
+    if field.unique {
+        if field.is_text && field.choices.is_none() {
+            return Policy::Suffix;
+        }
+        if field.default_static.is_none() && !field.default_expr.is_empty() && field.default_expr != "None" && !field.null {
+            return Policy::Default;
+        }
+        return if field.null { Policy::Clear } else { Policy::Supplied };
+    }
+    Policy::Keep
+}
+
+fn policy_from_literal(literal: &str) -> Policy {
+    let variant = literal.trim_start_matches("::modelgen_runtime::CopyPolicy::");
+    match variant.split([' ', '{']).next().unwrap_or("") {
+        "Default" => Policy::Default,
+        "Suffix" => Policy::Suffix,
+        "Clear" => Policy::Clear,
+        "Supplied" => Policy::Supplied,
+        "Copy" => Policy::Copy,
+        "NewKey" => Policy::NewKey,
+        _ => Policy::Keep,
+    }
+}
+
+fn policy_literal(field: &Field, policy: Policy) -> String {
+    let variant = match policy {
+        Policy::Keep => "Keep".to_string(),
+        Policy::Default => "Default".into(),
+        Policy::Suffix => {
+            let separator = if field.django_type == "SlugField" { "-" } else { " " };
+            let max_length = field.max_length.map_or_else(|| "None".into(), |m| format!("Some({m})"));
+            format!("Suffix {{ separator: {separator:?}, max_length: {max_length} }}")
+        }
+        Policy::Clear => "Clear".into(),
+        Policy::Supplied => "Supplied".into(),
+        Policy::Copy => "Copy".into(),
+        Policy::NewKey => "NewKey".into(),
+    };
+    format!("::modelgen_runtime::CopyPolicy::{variant}")
+}
+
+fn plan(model: &Model, owners: &BTreeMap<String, Model>, by_label: &BTreeMap<String, Model>) -> CopyPlan {
+    let app = app_of(&model.label);
+    let mut out = CopyPlan::default();
+    let root_pk = &model.fields[model.pk];
+    // The pk of the root of the chain, which every table shares.
+    let root_table_pk = model.all_fields.iter().find(|f| f.primary_key).unwrap_or(root_pk);
+    let needs_pk_argument = !root_table_pk.auto && !model.pk_has_default_root(owners);
+    for (index, field) in model.all_fields.iter().enumerate() {
+        let Some(owner) = owners.get(&field.table) else { continue };
+        let Some(column) = owner.fields.iter().position(|g| g.column == field.column) else { continue };
+        let owner_meta = meta_path(app, &owner.label, by_label);
+        let policy = policy_from_literal(&owner.fields[column].copy_policy);
+        if is_key(field) {
+            out.key_fields.push(index);
+        }
+        if field.auto_now {
+            out.auto_now_fields.push(index);
+        }
+        let target = field.ident.clone();
+        let expr = match policy {
+            Policy::NewKey if field.rust_type.starts_with("Option<") => Some("None".to_string()),
+            Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(field.default_expr.clone()),
+            Policy::NewKey => {
+                out.args.push(CopyArg {
+                    ident: "pk".into(),
+                    rust_type: field.rust_type.clone(),
+                    supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &pk)?"),
+                });
+                Some("pk".into())
+            }
+            Policy::Default if !field.default_expr.is_empty() => Some(field.default_expr.clone()),
+            Policy::Clear if field.null => Some("None".into()),
+            Policy::Clear => Some("::std::string::String::new()".into()),
+            Policy::Supplied => {
+                let arg = field.ident.clone();
+                out.args.push(CopyArg {
+                    ident: arg.clone(),
+                    rust_type: field.rust_type.clone(),
+                    supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &{arg})?"),
+                });
+                Some(arg)
+            }
+            Policy::Suffix if field.null => Some(format!(
+                "match &self.{target} {{ Some(value) => Some(suffixer.next(db, &{owner_meta}, {column}, value)?), None => None }}"
+            )),
+            Policy::Suffix => Some(format!("suffixer.next(db, &{owner_meta}, {column}, &self.{target})?")),
+            _ => None,
+        };
+        if let Some(expr) = expr {
+            out.assignments.push(CopyAssignment { target, expr });
+        }
+    }
+    // The fresh values the fork engine asks for, own table only.
+    for (index, field) in model.fields.iter().enumerate() {
+        let policy = policy_from_literal(&field.copy_policy);
+        let expr = match (&field.now_expr, policy) {
+            (Some(now), _) => now.clone(),
+            (None, Policy::Default) if !field.default_expr.is_empty() => field.default_expr.clone(),
+            (None, Policy::NewKey) if !field.auto && model.pk_has_default && index == model.pk => field.default_expr.clone(),
+            _ => continue,
+        };
+        out.defaults.push(CopyAssignment { target: index.to_string(), expr });
+    }
+    match out.args.len() {
+        0 => {}
+        1 => {
+            out.item_type = out.args[0].rust_type.clone();
+            out.item_pattern = out.args[0].ident.clone();
+        }
+        _ => {
+            let types: Vec<&str> = out.args.iter().map(|a| a.rust_type.as_str()).collect();
+            let idents: Vec<&str> = out.args.iter().map(|a| a.ident.as_str()).collect();
+            out.item_type = format!("({})", types.join(", "));
+            out.item_pattern = format!("({})", idents.join(", "));
+        }
+    }
+    out
+}
+
+impl Model {
+    /// Whether the root of the chain's pk has a default drawn afresh (uuid4).
+    fn pk_has_default_root(&self, owners: &BTreeMap<String, Model>) -> bool {
+        let root_pk = self.all_fields.iter().find(|f| f.primary_key);
+        root_pk.and_then(|f| owners.get(&f.table)).is_some_and(|root| root.pk_has_default)
+    }
+}

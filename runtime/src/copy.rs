@@ -1,0 +1,1074 @@
+//! Copies of stored objects: Django's "copying model instances" done right.
+//!
+//! - the pieces of the shallow copy generated `clone_unsaved()` and
+//!   `duplicate()` call: " copy N" suffixes ([`suffixed`]) and the
+//!   re-linking of many-to-many sets and custom through rows
+//!   ([`copy_relations`]);
+//! - bulk copies ([`duplicate_many`]);
+//! - `fork()` ([`fork`]): a deep copy along the relations whose `clone:`
+//!   policy is `copy`, to any depth. Each source row is copied once (cycles
+//!   and shared rows are safe) and every reference between copied rows
+//!   points at the copies. The graph is read and built first, then written
+//!   at the end in one transaction, batched per table in dependency order.
+//!
+//! One engine serves them all and works from the [`ModelMeta`] of each
+//! model; the SQL it runs is built by the functions of the `sql` module at
+//! the end of this file, and nowhere else.
+
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
+use crate::save::{load_by_pk, remember_stored};
+use crate::signals::{self, Signal};
+use crate::value::{output_to_value, DbValue, PkKey};
+
+/// How many rows go into one multi-row INSERT at most; fewer when the
+/// table is wide, to stay under SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+const MAX_PARAMETERS: usize = 32_766;
+/// How many keys go into one `IN (...)` when reading the graph.
+const KEYS_PER_SELECT: usize = 500;
+
+// ---------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------
+
+/// A value the caller supplies for a column of a copy (a `supplied`
+/// policy, or the new primary key of a model whose key is not automatic).
+/// Generated code builds these from the typed arguments of its methods.
+#[derive(Debug, Clone)]
+pub struct Supplied {
+    /// The model whose table holds the column (an ancestor's, for an
+    /// inherited field).
+    pub table: &'static ModelMeta,
+    /// Index into `table.columns`.
+    pub column: usize,
+    pub value: Value,
+}
+
+impl Supplied {
+    pub fn new<T: DbValue + ?Sized>(table: &'static ModelMeta, column: usize, value: &T) -> Result<Supplied> {
+        Ok(Supplied { table, column, value: crate::value::try_to_value(value)? })
+    }
+}
+
+/// The old-to-new primary keys of a fork, per model label
+/// (`library.Book`): a multi-table object appears once, under its concrete
+/// model; rows of a custom through model appear under it; auto-created
+/// many-to-many link rows do not.
+#[derive(Debug, Clone, Default)]
+pub struct ForkMap {
+    models: Vec<ModelKeys>,
+}
+
+#[derive(Debug, Clone)]
+struct ModelKeys {
+    meta: &'static ModelMeta,
+    pairs: Vec<(Value, Value)>,
+    index: HashMap<PkKey, usize>,
+}
+
+impl ForkMap {
+    fn insert(&mut self, meta: &'static ModelMeta, old: Value, new: Value) {
+        let position = match self.models.iter().position(|m| std::ptr::eq(m.meta, meta)) {
+            Some(p) => p,
+            None => {
+                self.models.push(ModelKeys { meta, pairs: Vec::new(), index: HashMap::new() });
+                self.models.len() - 1
+            }
+        };
+        let keys = &mut self.models[position];
+        keys.index.insert(PkKey::from(&old), keys.pairs.len());
+        keys.pairs.push((old, new));
+    }
+
+    /// The new pk of the copy of `M`'s row whose pk is `old`.
+    pub fn get<M: Model, T: DbValue>(&self, old: &T) -> Option<T> {
+        let old = crate::value::try_to_value(old).ok()?;
+        self.new_pk(M::meta(), &old).and_then(|v| crate::value::from_value(v.clone()).ok())
+    }
+
+    /// The new pk of the copy of the row of `meta` whose pk is `old`.
+    pub fn new_pk(&self, meta: &ModelMeta, old: &Value) -> Option<&Value> {
+        let keys = self.models.iter().find(|m| std::ptr::eq(m.meta, meta))?;
+        keys.index.get(&PkKey::from(old)).map(|&i| &keys.pairs[i].1)
+    }
+
+    /// Every model with copies, in the order first copied: its label and
+    /// its (old pk, new pk) pairs.
+    pub fn models(&self) -> impl Iterator<Item = (String, &[(Value, Value)])> {
+        self.models.iter().map(|m| (m.meta.label(), m.pairs.as_slice()))
+    }
+
+    /// The (old pk, new pk) pairs of one model.
+    pub fn pairs(&self, meta: &ModelMeta) -> &[(Value, Value)] {
+        self.models.iter().find(|m| std::ptr::eq(m.meta, meta)).map_or(&[], |m| m.pairs.as_slice())
+    }
+
+    /// How many objects were copied, over every model.
+    pub fn len(&self) -> usize {
+        self.models.iter().map(|m| m.pairs.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a fork wrote: the new root (loaded after the commit) and the map
+/// from old to new primary keys.
+#[derive(Debug, Clone)]
+pub struct Fork<M> {
+    pub root: M,
+    pub map: ForkMap,
+}
+
+/// What a fork would write (a dry run), table by table in the order it
+/// would write them.
+#[derive(Debug, Clone, Default)]
+pub struct ForkPlan {
+    pub tables: Vec<TablePlan>,
+    pub map: ForkMap,
+}
+
+#[derive(Debug, Clone)]
+pub struct TablePlan {
+    pub table: &'static str,
+    pub rows: usize,
+    /// The INSERT statements, one per batch.
+    pub statements: Vec<String>,
+}
+
+impl ForkPlan {
+    /// Rows over every table.
+    pub fn rows(&self) -> usize {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+
+    /// Statements over every table.
+    pub fn statements(&self) -> usize {
+        self.tables.iter().map(|t| t.statements.len()).sum()
+    }
+}
+
+/// What a fork-level receiver gets, after the fork committed.
+#[non_exhaustive]
+pub struct ForkEvent<'a, M> {
+    pub db: &'a Database,
+    pub source: &'a M,
+    pub copy: &'a M,
+    pub map: &'a ForkMap,
+}
+
+// ---------------------------------------------------------------------------
+// Shallow copies
+// ---------------------------------------------------------------------------
+
+/// The value a `suffix` policy gives column `column` of `table` in a copy
+/// of a row holding `source`: a trailing " copy N" of `source` is stripped,
+/// and N is the smallest number whose value no stored row holds. The base
+/// is cut to fit `max_length` characters; when not even the suffix fits,
+/// the copy is an error (before anything is written).
+pub fn suffixed(db: &Database, table: &'static ModelMeta, column: usize, source: &str) -> Result<String> {
+    Suffixer::default().next(db, table, column, source)
+}
+
+/// Re-link the many-to-many sets of a saved copy (`duplicate()`): the copy
+/// `new` of `M`'s row `old` gets the links of `old`, policy `link` or `copy`
+/// (`duplicate` never copies targets); rows of a custom through model are
+/// copied with their extra columns (fresh keys, auto_now values fresh, the
+/// through model's own policies applied); a symmetrical set links both ways.
+pub fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<()> {
+    let meta = M::meta();
+    let mut copier = Copier::new(db, false, Vec::new());
+    copier.presets.insert(key(meta, old), new.clone());
+    copier.copied.push((meta, old.clone()));
+    for table in meta.lineage() {
+        copier.enqueue_through_rows(table, std::slice::from_ref(old))?;
+    }
+    copier.discover()?;
+    let plan = copier.build()?;
+    copier.send_pre_save(&plan)?;
+    copier.write(&plan)?;
+    copier.send_post_save(&plan)
+}
+
+/// An instance built from stored values (every column of the lineage, root
+/// table first): what [`ModelMeta::build_erased`] points at. The values go
+/// through SQLite (`SELECT ?, ?, ...`) so the conversions are exactly those
+/// of a load.
+pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
+    let mut sql = String::from("SELECT ");
+    crate::db::push_placeholders(&mut sql, values.len());
+    let mut stmt = db.connection().prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+    let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
+    let mut instance = M::from_row(row, 0)?;
+    instance.state_mut().adding = false;
+    Ok(Box::new(instance))
+}
+
+/// N copies of `source` saved in one transaction (the bulk copy), each
+/// built by the generated `clone_unsaved` and edited by the caller: N
+/// distinct rows, suffixes unique within the batch too. A model without
+/// multi-table inheritance is written with multi-row INSERTs (save signals
+/// are sent for each copy, as its save would send them); a multi-table
+/// child is saved copy by copy, each saving its ancestors' rows first.
+/// The many-to-many sets of each copy are re-linked as by `duplicate()`.
+pub fn duplicate_many<M: Model + Send>(db: &Database, source: &M, mut copies: Vec<M>) -> Result<Vec<M>> {
+    let meta = M::meta();
+    let old = output_to_value(source.column_value(meta.pk)?)?;
+    db.transaction(|db| {
+        if M::HAS_PARENTS || meta.columns.get(meta.pk).is_some_and(|c| !c.auto) {
+            for copy in copies.iter_mut() {
+                crate::save::save(db, copy, crate::SaveOptions::force_insert())?;
+            }
+        } else {
+            insert_batch(db, &mut copies)?;
+        }
+        if has_relinks(meta) && old != Value::Null {
+            for copy in &copies {
+                let new = output_to_value(copy.column_value(meta.pk)?)?;
+                copy_relations::<M>(db, &old, &new)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(copies)
+}
+
+/// Whether copying `meta` re-links anything.
+fn has_relinks(meta: &'static ModelMeta) -> bool {
+    meta.lineage().any(|t| t.many_to_many.iter().any(|m| m.copy != RelationCopy::Skip))
+}
+
+/// Multi-row INSERT of unsaved instances of a model without parents and
+/// with an auto pk: keys allocated first, then batched, with the save
+/// signals and pre_save processing a save of each would have.
+fn insert_batch<M: Model + Send>(db: &Database, copies: &mut [M]) -> Result<()> {
+    let meta = M::meta();
+    let now = crate::display::now();
+    for copy in copies.iter_mut() {
+        signals::send(db, Signal::PreSave, &*copy, false, None)?;
+        if M::HAS_PRE_SAVE {
+            copy.pre_save(true, now);
+        }
+    }
+    let first = sql::allocate_keys(db, meta, copies.len())?;
+    let mut rows = Vec::with_capacity(copies.len());
+    for (i, copy) in copies.iter_mut().enumerate() {
+        copy.set_pk_value(Some(Value::Integer(first + i as i64)))?;
+        let mut row = Vec::with_capacity(meta.columns.len());
+        for index in 0..meta.columns.len() {
+            row.push(output_to_value(copy.column_value(index)?)?);
+        }
+        rows.push(row);
+    }
+    let columns: Vec<&str> = meta.columns.iter().map(|c| c.column).collect();
+    for statement in sql::batched_inserts(meta.table, &columns, &rows) {
+        statement.execute(db)?;
+    }
+    for copy in copies.iter_mut() {
+        copy.state_mut().adding = false;
+        remember_stored(db, copy, None);
+        signals::send(db, Signal::PostSave, &*copy, true, None)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Fork
+// ---------------------------------------------------------------------------
+
+/// Deep-copy `source` (its stored row and everything its `copy` policies
+/// reach) in one transaction; see the module documentation. `supplied`
+/// holds the caller's values for the root's `supplied` columns (and its new
+/// pk when the pk is not automatic). The fork-level signal is sent after
+/// the commit.
+pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<Fork<M>> {
+    let meta = M::meta();
+    let old = output_to_value(source.column_value(meta.pk)?)?;
+    if old == Value::Null {
+        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", meta.name)));
+    }
+    let (new_pk, map) = db.transaction(|db| {
+        let mut copier = Copier::new(db, true, supplied);
+        copier.root = Some(key(meta, &old));
+        copier.pending.push((meta, old.clone()));
+        copier.discover()?;
+        let plan = copier.build()?;
+        copier.send_pre_save(&plan)?;
+        copier.write(&plan)?;
+        copier.send_post_save(&plan)?;
+        let new_pk = copier.new_key(meta, &old).ok_or(Error::DoesNotExist { model: meta.name })?;
+        Ok((new_pk, copier.map))
+    })?;
+    let root = load_by_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
+    signals::send_forked(db, source, &root, &map)?;
+    Ok(Fork { root, map })
+}
+
+/// What [`fork`] would write, without writing: the tables in write order,
+/// their row counts and statements, and the map the fork would return
+/// (keys as they would be allocated now).
+pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<ForkPlan> {
+    let meta = M::meta();
+    let old = output_to_value(source.column_value(meta.pk)?)?;
+    if old == Value::Null {
+        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", meta.name)));
+    }
+    db.transaction(|db| {
+        let mut copier = Copier::new(db, true, supplied);
+        copier.root = Some(key(meta, &old));
+        copier.pending.push((meta, old.clone()));
+        copier.discover()?;
+        let plan = copier.build()?;
+        let tables = plan
+            .tables
+            .iter()
+            .map(|t| TablePlan {
+                table: t.table,
+                rows: t.rows.len(),
+                statements: sql::batched_inserts(t.table, &t.columns, &t.rows).map(|s| s.sql).collect(),
+            })
+            .collect();
+        Ok(ForkPlan { tables, map: copier.map })
+    })
+}
+
+/// An object is named by the table of its inheritance root and its pk,
+/// which every table of the chain shares.
+type ObjectKey = (&'static str, PkKey);
+
+fn key(meta: &'static ModelMeta, pk: &Value) -> ObjectKey {
+    (meta.root().table, PkKey::from(pk))
+}
+
+/// One object being copied: its rows, one per table of its lineage (child
+/// first, as [`ModelMeta::lineage`]).
+struct Node {
+    meta: &'static ModelMeta,
+    old_pk: Value,
+    rows: Vec<Vec<Value>>,
+    new_pk: Value,
+}
+
+/// The rows to write to one table.
+struct TableRows {
+    table: &'static str,
+    meta: Option<&'static ModelMeta>,
+    columns: Vec<&'static str>,
+    rows: Vec<Vec<Value>>,
+}
+
+struct Plan {
+    tables: Vec<TableRows>,
+}
+
+struct Copier<'a> {
+    db: &'a Database,
+    /// Follow `copy` policies (fork); a shallow copy only copies through rows.
+    deep: bool,
+    supplied: Vec<Supplied>,
+    root: Option<ObjectKey>,
+    nodes: Vec<Node>,
+    by_key: HashMap<ObjectKey, usize>,
+    /// Objects copied before the engine ran (the saved copy of `duplicate`).
+    presets: HashMap<ObjectKey, Value>,
+    /// Every copied object (nodes and presets), for the link rows.
+    copied: Vec<(&'static ModelMeta, Value)>,
+    pending: Vec<(&'static ModelMeta, Value)>,
+    map: ForkMap,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Copier<'a> {
+    fn new(db: &'a Database, deep: bool, supplied: Vec<Supplied>) -> Self {
+        Copier {
+            db,
+            deep,
+            supplied,
+            root: None,
+            nodes: Vec::new(),
+            by_key: HashMap::new(),
+            presets: HashMap::new(),
+            copied: Vec::new(),
+            pending: Vec::new(),
+            map: ForkMap::default(),
+            now: crate::display::now(),
+        }
+    }
+
+    fn new_key(&self, target: &'static ModelMeta, old: &Value) -> Option<Value> {
+        let k = key(target, old);
+        if let Some(v) = self.presets.get(&k) {
+            return Some(v.clone());
+        }
+        self.by_key.get(&k).map(|&i| self.nodes[i].new_pk.clone())
+    }
+
+    /// Read every pending object, batch by batch and model by model, and
+    /// follow its relations until nothing new is reached.
+    fn discover(&mut self) -> Result<()> {
+        while !self.pending.is_empty() {
+            let mut groups: Vec<(&'static ModelMeta, Vec<Value>)> = Vec::new();
+            let mut queued: HashSet<ObjectKey> = HashSet::new();
+            for (meta, pk) in std::mem::take(&mut self.pending) {
+                let k = key(meta, &pk);
+                if self.presets.contains_key(&k) || queued.contains(&k) {
+                    continue;
+                }
+                if self.by_key.contains_key(&k) {
+                    // Reached again: copied once. Reached as a more derived
+                    // model than the first time, it keeps the first model.
+                    continue;
+                }
+                queued.insert(k);
+                match groups.iter_mut().find(|(m, _)| std::ptr::eq(*m, meta)) {
+                    Some((_, pks)) => pks.push(pk),
+                    None => groups.push((meta, vec![pk])),
+                }
+            }
+            for (meta, pks) in groups {
+                let first = self.nodes.len();
+                self.load(meta, &pks)?;
+                if self.deep && first < self.nodes.len() {
+                    let olds: Vec<Value> = self.nodes[first..].iter().map(|n| n.old_pk.clone()).collect();
+                    self.follow(meta, first, &olds)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Load the rows of `pks` in every table of `meta`'s lineage into new nodes.
+    fn load(&mut self, meta: &'static ModelMeta, pks: &[Value]) -> Result<()> {
+        let lineage: Vec<&'static ModelMeta> = meta.lineage().collect();
+        let mut per_table: Vec<HashMap<PkKey, Vec<Value>>> = Vec::with_capacity(lineage.len());
+        for table in &lineage {
+            per_table.push(sql::select_rows(self.db, table, pks)?);
+        }
+        for pk in pks {
+            let k = PkKey::from(pk);
+            let mut rows = Vec::with_capacity(lineage.len());
+            for table_rows in per_table.iter_mut() {
+                match table_rows.remove(&k) {
+                    Some(row) => rows.push(row),
+                    None => break,
+                }
+            }
+            if rows.len() != lineage.len() {
+                // The row is gone (or is not of this model): nothing to copy.
+                if self.root.as_ref() == Some(&key(meta, pk)) {
+                    return Err(Error::DoesNotExist { model: meta.name });
+                }
+                continue;
+            }
+            self.by_key.insert(key(meta, pk), self.nodes.len());
+            self.copied.push((meta, pk.clone()));
+            self.nodes.push(Node { meta, old_pk: pk.clone(), rows, new_pk: Value::Null });
+        }
+        Ok(())
+    }
+
+    /// Queue what the `copy` policies of the nodes from `first` on reach.
+    fn follow(&mut self, meta: &'static ModelMeta, first: usize, olds: &[Value]) -> Result<()> {
+        for (li, table) in meta.lineage().enumerate() {
+            for relation in table.relations.iter().filter(|r| !r.parent_link) {
+                if table.columns[relation.column].copy != CopyPolicy::Copy {
+                    continue;
+                }
+                for node in &self.nodes[first..] {
+                    let value = &node.rows[li][relation.column];
+                    if *value != Value::Null {
+                        self.pending.push((relation.target, value.clone()));
+                    }
+                }
+            }
+            for reverse in table.reverse_copies {
+                let (select, column) = match reverse.kind {
+                    ReverseCopyKind::ForeignKey { column } => {
+                        (reverse.model.table, (reverse.model.pk_column().column, reverse.model.columns[column].column))
+                    }
+                    ReverseCopyKind::ManyToMany { index } => {
+                        let m2m = &reverse.model.many_to_many[index];
+                        (m2m.through_table, (m2m.source_column, m2m.target_column))
+                    }
+                };
+                for pk in sql::select_column(self.db, select, column.0, column.1, olds)? {
+                    self.pending.push((reverse.model, pk));
+                }
+            }
+            for m2m in table.many_to_many {
+                if m2m.copy == RelationCopy::Copy {
+                    for target in sql::select_column(self.db, m2m.through_table, m2m.target_column, m2m.source_column, olds)? {
+                        self.pending.push((m2m.target, target));
+                    }
+                }
+            }
+            self.enqueue_through_rows(table, olds)?;
+        }
+        Ok(())
+    }
+
+    /// Queue the rows of custom through models that link `olds` of `table`.
+    fn enqueue_through_rows(&mut self, table: &'static ModelMeta, olds: &[Value]) -> Result<()> {
+        for m2m in table.many_to_many {
+            if m2m.copy == RelationCopy::Skip {
+                continue;
+            }
+            if let Some(through) = m2m.through {
+                for pk in sql::select_column(self.db, through.table, through.pk_column().column, m2m.source_column, olds)? {
+                    self.pending.push((through, pk));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Allocate the new keys, then build every row to write.
+    fn build(&mut self) -> Result<Plan> {
+        self.allocate_keys()?;
+        for node in &self.nodes {
+            self.map.insert(node.meta, node.old_pk.clone(), node.new_pk.clone());
+        }
+        let mut suffixer = Suffixer::default();
+        let mut tables: Vec<TableRows> = Vec::new();
+        for node in &self.nodes {
+            let is_root = self.root.as_ref() == Some(&key(node.meta, &node.old_pk));
+            for (li, table) in node.meta.lineage().enumerate() {
+                let row = self.build_row(node, li, table, is_root, &mut suffixer)?;
+                let position = match tables.iter().position(|t| t.table == table.table) {
+                    Some(p) => p,
+                    None => {
+                        tables.push(TableRows {
+                            table: table.table,
+                            meta: Some(table),
+                            columns: table.columns.iter().map(|c| c.column).collect(),
+                            rows: Vec::new(),
+                        });
+                        tables.len() - 1
+                    }
+                };
+                tables[position].rows.push(row);
+            }
+        }
+        let mut ordered = order_by_dependencies(tables);
+        ordered.extend(self.link_rows()?);
+        Ok(Plan { tables: ordered })
+    }
+
+    fn allocate_keys(&mut self) -> Result<()> {
+        // Group the nodes by the root table their key lives in.
+        let mut by_root: Vec<(&'static ModelMeta, Vec<usize>)> = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let root = node.meta.root();
+            match by_root.iter_mut().find(|(m, _)| std::ptr::eq(*m, root)) {
+                Some((_, v)) => v.push(i),
+                None => by_root.push((root, vec![i])),
+            }
+        }
+        for (root, indexes) in by_root {
+            let pk = root.pk_column();
+            if pk.auto {
+                let first = sql::allocate_keys(self.db, root, indexes.len())?;
+                for (offset, &i) in indexes.iter().enumerate() {
+                    self.nodes[i].new_pk = Value::Integer(first + offset as i64);
+                }
+                continue;
+            }
+            for &i in &indexes {
+                let is_root = self.root.as_ref() == Some(&key(self.nodes[i].meta, &self.nodes[i].old_pk));
+                let supplied = self.supplied.iter().find(|s| std::ptr::eq(s.table, root) && s.column == root.pk);
+                self.nodes[i].new_pk = match (pk.copy, supplied) {
+                    (_, Some(s)) if is_root => s.value.clone(),
+                    (CopyPolicy::Default, _) => (root.copy_default)(root.pk, self.now).unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                if self.nodes[i].new_pk == Value::Null {
+                    return Err(Error::Misuse(format!(
+                        "Cannot copy {}: its primary key `{}` is neither automatic nor has a default, and no new key was supplied.",
+                        self.nodes[i].meta.label(),
+                        pk.field
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn build_row(
+        &self,
+        node: &Node,
+        li: usize,
+        table: &'static ModelMeta,
+        is_root: bool,
+        suffixer: &mut Suffixer,
+    ) -> Result<Vec<Value>> {
+        let source = &node.rows[li];
+        let mut row = Vec::with_capacity(table.columns.len());
+        for (ci, column) in table.columns.iter().enumerate() {
+            let old = &source[ci];
+            let supplied = if is_root {
+                self.supplied.iter().find(|s| std::ptr::eq(s.table, table) && s.column == ci).map(|s| s.value.clone())
+            } else {
+                None
+            };
+            let relation = table.relation_at(ci);
+            let value = if ci == table.pk || relation.is_some_and(|r| r.parent_link) {
+                node.new_pk.clone()
+            } else if let Some(value) = supplied {
+                value
+            } else if let Some(relation) = relation {
+                match (old, self.new_key(relation.target, old)) {
+                    (Value::Null, _) => Value::Null,
+                    (_, Some(copy)) => copy,
+                    _ if column.copy == CopyPolicy::Clear => Value::Null,
+                    _ if relation.one_to_one => {
+                        return Err(Error::Misuse(format!(
+                            "Cannot copy {}: its one-to-one `{}` would share its target with the source; supply a new target, or copy the target in the same fork.",
+                            node.meta.label(),
+                            column.field
+                        )))
+                    }
+                    _ => old.clone(),
+                }
+            } else {
+                match column.copy {
+                    CopyPolicy::Default => (table.copy_default)(ci, self.now).unwrap_or_else(|| old.clone()),
+                    CopyPolicy::Clear if column.null => Value::Null,
+                    CopyPolicy::Clear => Value::Text(String::new()),
+                    CopyPolicy::Suffix { .. } => match old {
+                        Value::Text(text) => Value::Text(suffixer.next(self.db, table, ci, text)?),
+                        other => other.clone(),
+                    },
+                    _ => old.clone(),
+                }
+            };
+            row.push(value);
+        }
+        Ok(row)
+    }
+
+    /// The rows of auto-created many-to-many tables that link copied
+    /// objects: the copy of (source, target) is (new source, the target's
+    /// copy or the target itself), and for a symmetrical set whose target
+    /// is not copied, the mirror row too.
+    fn link_rows(&self) -> Result<Vec<TableRows>> {
+        let mut out: Vec<TableRows> = Vec::new();
+        let mut seen: HashSet<(&'static str, PkKey, PkKey)> = HashSet::new();
+        // Copied objects per lineage table.
+        let mut per_table: Vec<(&'static ModelMeta, Vec<Value>)> = Vec::new();
+        for (meta, old) in &self.copied {
+            for table in meta.lineage() {
+                match per_table.iter_mut().find(|(t, _)| std::ptr::eq(*t, table)) {
+                    Some((_, v)) => v.push(old.clone()),
+                    None => per_table.push((table, vec![old.clone()])),
+                }
+            }
+        }
+        for (table, olds) in per_table {
+            for m2m in table.many_to_many.iter().filter(|m| m.auto_created && m.copy != RelationCopy::Skip) {
+                let pairs = sql::select_pairs(self.db, m2m.through_table, m2m.source_column, m2m.target_column, &olds)?;
+                let mut rows = Vec::new();
+                for (source, target) in pairs {
+                    let Some(new_source) = self.new_key(table, &source) else { continue };
+                    let copied_target = self.new_key(m2m.target, &target);
+                    let new_target = copied_target.clone().unwrap_or_else(|| target.clone());
+                    let mut push = |from: Value, to: Value| {
+                        if seen.insert((m2m.through_table, PkKey::from(&from), PkKey::from(&to))) {
+                            rows.push(vec![from, to]);
+                        }
+                    };
+                    push(new_source.clone(), new_target);
+                    if m2m.symmetrical && copied_target.is_none() {
+                        push(target, new_source);
+                    }
+                }
+                if !rows.is_empty() {
+                    out.push(TableRows {
+                        table: m2m.through_table,
+                        meta: None,
+                        columns: vec![m2m.source_column, m2m.target_column],
+                        rows,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn write(&self, plan: &Plan) -> Result<()> {
+        for table in &plan.tables {
+            for statement in sql::batched_inserts(table.table, &table.columns, &table.rows) {
+                statement.execute(self.db)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The instances of the concrete models that have receivers for
+    /// `signal`, built from the rows about to be (or just) written.
+    fn for_each_instance(&self, plan: &Plan, signal: Signal, mut f: impl FnMut(&'static ModelMeta, &dyn Any) -> Result<()>) -> Result<()> {
+        let mut positions: HashMap<&'static str, usize> = HashMap::new();
+        let mut offsets: Vec<Vec<usize>> = Vec::with_capacity(self.nodes.len());
+        // Where each node's row of each table sits in the plan.
+        for node in &self.nodes {
+            let mut mine = Vec::new();
+            for table in node.meta.lineage() {
+                let p = positions.entry(table.table).or_insert(0);
+                mine.push(*p);
+                *p += 1;
+            }
+            offsets.push(mine);
+        }
+        for (node, mine) in self.nodes.iter().zip(offsets) {
+            if !self.db.has_receivers(node.meta, signal) {
+                continue;
+            }
+            let lineage: Vec<&'static ModelMeta> = node.meta.lineage().collect();
+            let mut values = Vec::new();
+            for (li, table) in lineage.iter().enumerate().rev() {
+                let Some(rows) = plan.tables.iter().find(|t| t.table == table.table) else { continue };
+                values.extend(rows.rows[mine[li]].iter().cloned());
+            }
+            let instance = (node.meta.build_erased)(self.db, &values)?;
+            f(node.meta, instance.as_ref())?;
+        }
+        Ok(())
+    }
+
+    fn send_pre_save(&self, plan: &Plan) -> Result<()> {
+        self.for_each_instance(plan, Signal::PreSave, |meta, instance| {
+            signals::send_erased(self.db, meta, Signal::PreSave, instance, false, None)
+        })
+    }
+
+    fn send_post_save(&self, plan: &Plan) -> Result<()> {
+        self.for_each_instance(plan, Signal::PostSave, |meta, instance| {
+            signals::send_erased(self.db, meta, Signal::PostSave, instance, true, None)
+        })
+    }
+}
+
+/// Tables in an order where every table comes after the tables its
+/// relations point at (parents before children, targets before
+/// references), as far as the relations allow: a cycle is written in any
+/// order, which SQLite's deferred foreign keys accept.
+fn order_by_dependencies(tables: Vec<TableRows>) -> Vec<TableRows> {
+    let names: Vec<&'static str> = tables.iter().map(|t| t.table).collect();
+    let mut state = vec![0u8; tables.len()]; // 0 new, 1 visiting, 2 done
+    let mut order = Vec::with_capacity(tables.len());
+    fn visit(i: usize, tables: &[TableRows], names: &[&str], state: &mut [u8], order: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        if let Some(meta) = tables[i].meta {
+            for relation in meta.relations {
+                if let Some(j) = names.iter().position(|n| *n == relation.target.table) {
+                    if j != i {
+                        visit(j, tables, names, state, order);
+                    }
+                }
+            }
+        }
+        state[i] = 2;
+        order.push(i);
+    }
+    for i in 0..tables.len() {
+        visit(i, &tables, &names, &mut state, &mut order);
+    }
+    let mut slots: Vec<Option<TableRows>> = tables.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// Chooses " copy N" values: N is the smallest number free among stored
+/// rows and the values this suffixer handed out already (one suffixer
+/// serves a whole batch of copies).
+#[derive(Debug, Default)]
+pub struct Suffixer {
+    taken: HashSet<(&'static str, usize, String)>,
+    next: HashMap<(&'static str, usize, String), u64>,
+}
+
+impl Suffixer {
+    /// The suffixed value for a copy of `source` in column `column` of `table`.
+    pub fn next(&mut self, db: &Database, table: &'static ModelMeta, column: usize, source: &str) -> Result<String> {
+        let meta = &table.columns[column];
+        let (separator, max_length) = match meta.copy {
+            CopyPolicy::Suffix { separator, max_length } => (separator, max_length),
+            _ => (" ", None),
+        };
+        let base = strip_copy_suffix(source, separator);
+        let counter = self.next.entry((table.table, column, base.to_owned())).or_insert(1);
+        loop {
+            let n = *counter;
+            *counter += 1;
+            let suffix = format!("{separator}copy{separator}{n}");
+            let suffix_chars = suffix.chars().count();
+            let candidate = match max_length {
+                Some(max) if suffix_chars > max as usize => {
+                    return Err(Error::Misuse(format!(
+                        "Cannot copy {}: `{}` holds at most {max} characters, too few for \"{suffix}\".",
+                        table.label(),
+                        meta.field
+                    )))
+                }
+                Some(max) => {
+                    let keep = max as usize - suffix_chars;
+                    let cut: String = base.chars().take(keep).collect();
+                    cut + &suffix
+                }
+                None => format!("{base}{suffix}"),
+            };
+            let k = (table.table, column, candidate.clone());
+            if self.taken.contains(&k) || sql::value_exists(db, table.table, meta.column, &candidate)? {
+                continue;
+            }
+            self.taken.insert(k);
+            return Ok(candidate);
+        }
+    }
+}
+
+/// `source` without a trailing "<sep>copy<sep>N".
+fn strip_copy_suffix<'s>(source: &'s str, separator: &str) -> &'s str {
+    let digits = source.trim_end_matches(|c: char| c.is_ascii_digit());
+    if digits.len() == source.len() {
+        return source;
+    }
+    let marker = format!("{separator}copy{separator}");
+    digits.strip_suffix(marker.as_str()).unwrap_or(source)
+}
+
+// ---------------------------------------------------------------------------
+// SQL: every statement the copy engine runs is built here.
+// ---------------------------------------------------------------------------
+
+mod sql {
+    use std::collections::HashMap;
+
+    use rusqlite::types::Value;
+
+    use super::{KEYS_PER_SELECT, MAX_PARAMETERS, ROWS_PER_INSERT};
+    use crate::db::{push_placeholders, push_quoted, Database};
+    use crate::error::Result;
+    use crate::model::ModelMeta;
+    use crate::value::PkKey;
+
+    /// The rows of `table` whose pk is among `pks`, every column in order.
+    pub(super) fn select_rows(db: &Database, table: &ModelMeta, pks: &[Value]) -> Result<HashMap<PkKey, Vec<Value>>> {
+        let mut out = HashMap::with_capacity(pks.len());
+        for chunk in pks.chunks(KEYS_PER_SELECT) {
+            let mut sql = String::from("SELECT ");
+            for (i, column) in table.columns.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                push_quoted(&mut sql, column.column);
+            }
+            sql.push_str(" FROM ");
+            push_quoted(&mut sql, table.table);
+            sql.push_str(" WHERE ");
+            push_quoted(&mut sql, table.pk_column().column);
+            sql.push_str(" IN (");
+            push_placeholders(&mut sql, chunk.len());
+            sql.push(')');
+            let mut stmt = db.connection().prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            let n = table.columns.len();
+            while let Some(row) = rows.next()? {
+                let mut values = Vec::with_capacity(n);
+                for i in 0..n {
+                    values.push(Value::from(row.get_ref(i)?));
+                }
+                out.insert(PkKey::from(&values[table.pk]), values);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `SELECT <column> FROM <table> WHERE <filter> IN (...)`, NULLs left out.
+    pub(super) fn select_column(
+        db: &Database,
+        table: &str,
+        column: &str,
+        filter: &str,
+        keys: &[Value],
+    ) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(KEYS_PER_SELECT) {
+            let mut sql = String::from("SELECT ");
+            push_quoted(&mut sql, column);
+            sql.push_str(" FROM ");
+            push_quoted(&mut sql, table);
+            sql.push_str(" WHERE ");
+            push_quoted(&mut sql, filter);
+            sql.push_str(" IN (");
+            push_placeholders(&mut sql, chunk.len());
+            sql.push(')');
+            let mut stmt = db.connection().prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            while let Some(row) = rows.next()? {
+                let value = Value::from(row.get_ref(0)?);
+                if value != Value::Null {
+                    out.push(value);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The (source, target) rows of a join table whose source is among
+    /// `keys`, in storage order; rows with a NULL side are left out.
+    pub(super) fn select_pairs(
+        db: &Database,
+        table: &str,
+        source: &str,
+        target: &str,
+        keys: &[Value],
+    ) -> Result<Vec<(Value, Value)>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(KEYS_PER_SELECT) {
+            let mut sql = String::from("SELECT ");
+            push_quoted(&mut sql, source);
+            sql.push_str(", ");
+            push_quoted(&mut sql, target);
+            sql.push_str(" FROM ");
+            push_quoted(&mut sql, table);
+            sql.push_str(" WHERE ");
+            push_quoted(&mut sql, source);
+            sql.push_str(" IN (");
+            push_placeholders(&mut sql, chunk.len());
+            // In the order the links were made.
+            sql.push_str(") ORDER BY rowid");
+            let mut stmt = db.connection().prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            while let Some(row) = rows.next()? {
+                let pair = (Value::from(row.get_ref(0)?), Value::from(row.get_ref(1)?));
+                if pair.0 != Value::Null && pair.1 != Value::Null {
+                    out.push(pair);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether some row of `table` holds `value` in `column`.
+    pub(super) fn value_exists(db: &Database, table: &str, column: &str, value: &str) -> Result<bool> {
+        let mut sql = String::from("SELECT 1 FROM ");
+        push_quoted(&mut sql, table);
+        sql.push_str(" WHERE ");
+        push_quoted(&mut sql, column);
+        sql.push_str(" = ? LIMIT 1");
+        let mut stmt = db.connection().prepare_cached(&sql)?;
+        Ok(stmt.exists([value])?)
+    }
+
+    /// The first of `count` new keys of `meta`'s auto pk, to be written
+    /// explicitly in this transaction: past the largest key in the table and
+    /// past every key SQLite's AUTOINCREMENT ever handed out
+    /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
+    pub(super) fn allocate_keys(db: &Database, meta: &ModelMeta, count: usize) -> Result<i64> {
+        let _ = count;
+        let mut sql = String::from("SELECT COALESCE(MAX(");
+        push_quoted(&mut sql, meta.pk_column().column);
+        sql.push_str("), 0) FROM ");
+        push_quoted(&mut sql, meta.table);
+        let conn = db.connection();
+        let max: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
+        let has_sequence: bool = conn
+            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")?
+            .exists([])?;
+        let seq: i64 = if has_sequence {
+            conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?")?
+                .query_row([meta.table], |r| r.get(0))?
+        } else {
+            0
+        };
+        Ok(max.max(seq) + 1)
+    }
+
+    /// One multi-row INSERT and its parameters.
+    pub(super) struct Insert<'r> {
+        pub(super) sql: String,
+        rows: &'r [Vec<Value>],
+    }
+
+    impl Insert<'_> {
+        pub(super) fn execute(&self, db: &Database) -> Result<()> {
+            let mut stmt = db.connection().prepare_cached(&self.sql)?;
+            let mut index = 1;
+            for row in self.rows {
+                for value in row {
+                    stmt.raw_bind_parameter(index, value)?;
+                    index += 1;
+                }
+            }
+            stmt.raw_execute()?;
+            Ok(())
+        }
+    }
+
+    /// `INSERT INTO t (c, ...) VALUES (?, ...), (?, ...)`, batched.
+    pub(super) fn batched_inserts<'r>(
+        table: &str,
+        columns: &[&str],
+        rows: &'r [Vec<Value>],
+    ) -> impl Iterator<Item = Insert<'r>> {
+        let per_statement = (MAX_PARAMETERS / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
+        let mut head = String::from("INSERT INTO ");
+        push_quoted(&mut head, table);
+        head.push_str(" (");
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                head.push_str(", ");
+            }
+            push_quoted(&mut head, column);
+        }
+        head.push_str(") VALUES ");
+        let mut tuple = String::from("(");
+        push_placeholders(&mut tuple, columns.len());
+        tuple.push(')');
+        rows.chunks(per_statement).map(move |chunk| {
+            let mut sql = String::with_capacity(head.len() + chunk.len() * (tuple.len() + 2));
+            sql.push_str(&head);
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&tuple);
+            }
+            Insert { sql, rows: chunk }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_copy_suffix;
+
+    #[test]
+    fn strips_a_trailing_copy_suffix_only() {
+        assert_eq!(strip_copy_suffix("Hello copy 3", " "), "Hello");
+        assert_eq!(strip_copy_suffix("Hello copy", " "), "Hello copy");
+        assert_eq!(strip_copy_suffix("Hello 3", " "), "Hello 3");
+        assert_eq!(strip_copy_suffix("slug-copy-12", "-"), "slug");
+        assert_eq!(strip_copy_suffix("copy 1", " "), "copy 1");
+    }
+}
+
+/// The target pks a many-to-many set of the row `pk` links to, in link order.
+pub(crate) fn linked_targets(db: &Database, m2m: &crate::model::ManyToManyMeta, pk: &Value) -> Result<Vec<Value>> {
+    Ok(sql::select_pairs(db, m2m.through_table, m2m.source_column, m2m.target_column, std::slice::from_ref(pk))?
+        .into_iter()
+        .map(|(_, target)| target)
+        .collect())
+}
