@@ -1544,7 +1544,14 @@ pub static BOOK_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::ModelM
     insert_with_pk_sql: "INSERT INTO \"library_book\" (\"id\", \"title\", \"isbn\", \"publisher_id\", \"published\") VALUES (?1, ?2, ?3, ?4, ?5)",
     update_sql: "UPDATE \"library_book\" SET \"title\" = ?1, \"isbn\" = ?2, \"publisher_id\" = ?3, \"published\" = ?4 WHERE \"id\" = ?5",
     load_erased: ::modelgen_runtime::load_erased::<Book>,
-    reverse_copies: &[],
+    reverse_copies: &[
+        ::modelgen_runtime::ReverseCopy {
+            model: &COVER_META,
+            kind: ::modelgen_runtime::ReverseCopyKind::ForeignKey {
+                column: 1,
+            },
+        },
+    ],
     copy_default: Book::copy_default,
     build_erased: ::modelgen_runtime::build_erased::<Book>,
 };

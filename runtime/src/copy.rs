@@ -811,22 +811,13 @@ impl Suffixer {
         loop {
             let n = *counter;
             *counter += 1;
-            let suffix = format!("{separator}copy{separator}{n}");
-            let suffix_chars = suffix.chars().count();
-            let candidate = match max_length {
-                Some(max) if suffix_chars > max as usize => {
-                    return Err(Error::Misuse(format!(
-                        "Cannot copy {}: `{}` holds at most {max} characters, too few for \"{suffix}\".",
-                        table.label(),
-                        meta.field
-                    )))
-                }
-                Some(max) => {
-                    let keep = max as usize - suffix_chars;
-                    let cut: String = base.chars().take(keep).collect();
-                    cut + &suffix
-                }
-                None => format!("{base}{suffix}"),
+            let Some(candidate) = suffix_candidate(base, separator, max_length, n) else {
+                return Err(Error::Misuse(format!(
+                    "Cannot copy {}: `{}` holds at most {} characters, too few for \"{separator}copy{separator}{n}\".",
+                    table.label(),
+                    meta.field,
+                    max_length.unwrap_or(0)
+                )));
             };
             let k = (table.table, column, candidate.clone());
             if self.taken.contains(&k) || sql::value_exists(db, table.table, meta.column, &candidate)? {
@@ -834,6 +825,20 @@ impl Suffixer {
             }
             self.taken.insert(k);
             return Ok(candidate);
+        }
+    }
+}
+
+/// `base` + "<sep>copy<sep>N", the base cut (by characters, as Django's
+/// max_length counts) so the whole fits `max_length`; `None` when not even
+/// the suffix fits.
+fn suffix_candidate(base: &str, separator: &str, max_length: Option<u32>, n: u64) -> Option<String> {
+    let suffix = format!("{separator}copy{separator}{n}");
+    match max_length {
+        None => Some(format!("{base}{suffix}")),
+        Some(max) => {
+            let keep = (max as usize).checked_sub(suffix.chars().count())?;
+            Some(base.chars().take(keep).collect::<String>() + &suffix)
         }
     }
 }
@@ -1053,7 +1058,17 @@ mod sql {
 
 #[cfg(test)]
 mod tests {
-    use super::strip_copy_suffix;
+    use super::{strip_copy_suffix, suffix_candidate};
+
+    #[test]
+    fn the_base_is_cut_by_characters_to_fit_and_nothing_fitting_is_none() {
+        assert_eq!(suffix_candidate("Penguin", " ", Some(100), 2).as_deref(), Some("Penguin copy 2"));
+        assert_eq!(suffix_candidate("Penguin", " ", None, 1).as_deref(), Some("Penguin copy 1"));
+        assert_eq!(suffix_candidate("1234567890123", " ", Some(13), 1).as_deref(), Some("123456 copy 1"));
+        assert_eq!(suffix_candidate("ééééééé", " ", Some(9), 1).as_deref(), Some("éé copy 1"));
+        assert_eq!(suffix_candidate("abc", "-", Some(8), 10).as_deref(), Some("-copy-10"));
+        assert_eq!(suffix_candidate("abc", " ", Some(6), 1), None, "\" copy 1\" is 7 characters");
+    }
 
     #[test]
     fn strips_a_trailing_copy_suffix_only() {
