@@ -758,9 +758,11 @@ impl<'a> Copier<'a> {
 }
 
 /// Tables in an order where every table comes after the tables its
-/// relations point at (parents before children, targets before
-/// references), as far as the relations allow: a cycle is written in any
-/// order, which SQLite's deferred foreign keys accept.
+/// non-null relations point at (parents before children, targets before
+/// references). Nullable relations do not order tables, which breaks the
+/// usual cycles (a blog's nullable `featured` entry, the entry's blog) the
+/// way a hand-written copy would; any cycle left is written in table order,
+/// which SQLite's deferred foreign keys accept.
 fn order_by_dependencies(tables: Vec<TableRows>) -> Vec<TableRows> {
     let names: Vec<&'static str> = tables.iter().map(|t| t.table).collect();
     let mut state = vec![0u8; tables.len()]; // 0 new, 1 visiting, 2 done
@@ -771,7 +773,7 @@ fn order_by_dependencies(tables: Vec<TableRows>) -> Vec<TableRows> {
         }
         state[i] = 1;
         if let Some(meta) = tables[i].meta {
-            for relation in meta.relations {
+            for relation in meta.relations.iter().filter(|r| !meta.columns[r.column].null) {
                 if let Some(j) = names.iter().position(|n| *n == relation.target.table) {
                     if j != i {
                         visit(j, tables, names, state, order);
