@@ -141,16 +141,37 @@ fn compare(app: &str, ours: &[String], django: &[String]) -> Vec<String> {
         assert_eq!(ours_set, django_set, "{app}: statement sets differ");
     }
 
-    // Our order must run: tables before what references them, indexes after their table.
+    // Our order must run: tables before what references them, indexes after
+    // their table. Tables that reference each other (a cycle, such as a blog's
+    // featured entry and the entry's blog) cannot all come first; Django
+    // creates them in model order, and so must we.
     let app_tables: BTreeSet<String> =
         ours.iter().filter_map(|s| quoted_after(s, "CREATE TABLE ")).map(str::to_string).collect();
+    let references: BTreeMap<String, BTreeSet<String>> = ours
+        .iter()
+        .filter_map(|s| quoted_after(s, "CREATE TABLE ").map(|name| (name.to_string(), referenced_tables(s).into_iter().collect())))
+        .collect();
+    let reaches = |from: &str, to: &str| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.to_string()];
+        while let Some(table) = stack.pop() {
+            if table == to {
+                return true;
+            }
+            if seen.insert(table.clone()) {
+                stack.extend(references.get(&table).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
     let mut created = BTreeSet::new();
     for s in ours {
         let (kind, name, table) = classify(s);
         match kind {
             Kind::Table => {
                 for target in referenced_tables(s) {
-                    if target != name && app_tables.contains(&target) && !created.contains(&target) {
+                    let in_cycle = reaches(&target, &name);
+                    if target != name && app_tables.contains(&target) && !created.contains(&target) && !in_cycle {
                         problems.push(format!("{app}: table `{name}` is created before `{target}`, which it references"));
                     }
                 }
