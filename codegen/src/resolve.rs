@@ -2264,7 +2264,44 @@ impl<'a> Resolver<'a> {
                     }
                     (FORWARD_RELATION_POLICIES, "a foreign key")
                 }
+                (Some(f), _, _) if f.auto_now || f.auto_now_add => {
+                    let option = if f.auto_now { "auto_now" } else { "auto_now_add" };
+                    self.err_help(
+                        &file,
+                        name.pos,
+                        format!("`{}` is {option}: a copy always takes a fresh value, so it cannot have a clone policy", name.value),
+                        Some("remove this line".into()),
+                    );
+                    continue;
+                }
                 (Some(f), _, _) => {
+                    if policy.value == "exclude" && f.default_expr.is_empty() {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`exclude` on `{}`, which has no default to go back to", name.value),
+                            Some("give the field a `default`, or use `supplied`".into()),
+                        );
+                        continue;
+                    }
+                    if policy.value == "clear" && f.unique && !f.null {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`clear` on `{}`, which is unique and not nullable: two copies would clash", name.value),
+                            Some("use `suffix` or `supplied`, or add `null: true`".into()),
+                        );
+                        continue;
+                    }
+                    if policy.value == "suffix" && f.choices.is_some() {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!("`suffix` on `{}`, which has choices: \" copy N\" is not one of them", name.value),
+                            Some("use `exclude`, `clear` or `supplied`".into()),
+                        );
+                        continue;
+                    }
                     if policy.value == "suffix" && !f.is_text {
                         self.err_help(
                             &file,
@@ -2300,6 +2337,30 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
             };
+            if policy.value == "copy" && allowed.contains(&"copy") {
+                // A fork copies the rows this relation reaches; their model
+                // must be able to get new keys on its own.
+                let target = field
+                    .and_then(|f| f.relation.as_ref().map(|r| r.target_label.clone()))
+                    .or_else(|| m2m.map(|m| m.target_label.clone()))
+                    .or_else(|| reverse.map(|r| r.source_label.clone()));
+                let target_model = target.and_then(|label| models.values().find(|m| m.label == label));
+                if let Some(target) = target_model {
+                    let key = target.all_fields.iter().find(|f| f.primary_key);
+                    if key.is_some_and(|k| !k.auto && !(k.django_type == "UUIDField" && !k.default_expr.is_empty())) {
+                        self.err_help(
+                            &file,
+                            policy.pos,
+                            format!(
+                                "`copy` on `{}`: a fork cannot give copies of `{}` new keys (its primary key is neither automatic nor has a default)",
+                                name.value, target.label
+                            ),
+                            Some("use `link`/`keep` or `skip`, or give the model an automatic key".into()),
+                        );
+                        continue;
+                    }
+                }
+            }
             if !allowed.contains(&policy.value.as_str()) {
                 let help = did_you_mean(&policy.value, allowed.iter().copied()).unwrap_or_else(|| format!("one of: {}", allowed.join(", ")));
                 let known = [FIELD_POLICIES, FORWARD_RELATION_POLICIES, MANY_TO_MANY_POLICIES, REVERSE_POLICIES]
