@@ -280,3 +280,74 @@ impl Model {
         root_pk.and_then(|f| owners.get(&f.table)).is_some_and(|root| root.pk_has_default)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::Model;
+
+    fn model(yaml: &str, name: &str) -> Model {
+        let project = crate::compile(&[("t.yaml".into(), yaml.into())]).expect("a valid schema");
+        project.apps.into_iter().flat_map(|a| a.models).find(|m| m.name == name).expect("the model")
+    }
+
+    fn policy(model: &Model, field: &str) -> String {
+        let f = model.all_fields.iter().find(|f| f.name == field).expect("the field");
+        f.copy_policy.trim_start_matches("::modelgen_runtime::CopyPolicy::").to_string()
+    }
+
+    const SCHEMA: &str = r#"
+app: t
+models:
+  Target:
+    fields:
+      name: {type: CharField, max_length: 10}
+  Thing:
+    fields:
+      title: {type: CharField, max_length: 20, unique: true}
+      slug: {type: SlugField, unique: true}
+      token: {type: UUIDField, unique: true, default: uuid4}
+      number: {type: IntegerField, unique: true}
+      maybe: {type: IntegerField, unique: true, null: true}
+      plain: {type: IntegerField, default: 3}
+      created: {type: DateTimeField, auto_now_add: true}
+      target: {type: ForeignKey, to: Target, on_delete: CASCADE}
+      solo: {type: OneToOneField, to: Target, on_delete: CASCADE, related_name: solo_thing}
+      spare: {type: OneToOneField, to: Target, on_delete: CASCADE, null: true, related_name: spare_thing}
+    clone:
+      plain: exclude
+  Child:
+    extends: Thing
+    fields:
+      extra: {type: CharField, max_length: 5}
+"#;
+
+    #[test]
+    fn defaults_follow_uniqueness_nullability_and_one_to_one() {
+        let thing = model(SCHEMA, "Thing");
+        assert_eq!(policy(&thing, "id"), "NewKey");
+        assert_eq!(policy(&thing, "title"), r#"Suffix { separator: " ", max_length: Some(20) }"#);
+        assert_eq!(policy(&thing, "slug"), r#"Suffix { separator: "-", max_length: Some(50) }"#);
+        assert_eq!(policy(&thing, "token"), "Default", "a unique uuid4 is drawn afresh");
+        assert_eq!(policy(&thing, "number"), "Supplied", "unique, no way to make one: the caller's");
+        assert_eq!(policy(&thing, "maybe"), "Clear");
+        assert_eq!(policy(&thing, "plain"), "Default", "exclude");
+        assert_eq!(policy(&thing, "created"), "Default", "auto_now_add is fresh");
+        assert_eq!(policy(&thing, "target"), "Keep");
+        assert_eq!(policy(&thing, "solo"), "Supplied", "a non-null one-to-one cannot be shared");
+        assert_eq!(policy(&thing, "spare"), "Clear");
+        let args: Vec<&str> = thing.copy.args.iter().map(|a| a.ident.as_str()).collect();
+        assert_eq!(args, ["number", "solo_id"]);
+        assert_eq!(thing.copy.item_type, "(i32, i64)");
+    }
+
+    #[test]
+    fn a_child_takes_its_ancestors_policies_and_clears_every_link() {
+        let child = model(SCHEMA, "Child");
+        assert_eq!(policy(&child, "title"), r#"Suffix { separator: " ", max_length: Some(20) }"#, "inherited");
+        assert_eq!(policy(&child, "thing_ptr"), "NewKey");
+        let cleared: Vec<(&str, &str)> =
+            child.copy.assignments.iter().filter(|a| a.expr == "None").map(|a| (a.target.as_str(), a.expr.as_str())).collect();
+        assert!(cleared.contains(&("id", "None")) && cleared.contains(&("thing_ptr_id", "None")), "{cleared:?}");
+        assert_eq!(child.copy.key_fields.len(), 2, "id and the parent link");
+    }
+}
