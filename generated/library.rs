@@ -433,10 +433,8 @@ impl Author {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -816,10 +814,8 @@ impl Publisher {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -1308,10 +1304,8 @@ impl Book {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -1808,10 +1802,8 @@ impl Authorship {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -2295,10 +2287,8 @@ impl Cover {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -2733,10 +2723,8 @@ impl Loan {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.

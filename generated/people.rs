@@ -467,10 +467,8 @@ impl Person {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.

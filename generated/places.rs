@@ -853,10 +853,8 @@ impl Restaurant {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -1387,10 +1385,8 @@ impl Supplier {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -1923,10 +1919,8 @@ impl ItalianRestaurant {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.

@@ -936,10 +936,8 @@ impl Sale {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -1392,10 +1390,8 @@ impl Coupon {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -2262,10 +2258,8 @@ impl Category {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.

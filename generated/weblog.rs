@@ -343,10 +343,8 @@ impl Blog {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.
@@ -758,10 +756,8 @@ impl Author {
         index: usize,
         now: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
     ) -> Option<::modelgen_runtime::rusqlite::types::Value> {
-        let _ = now;
-        match index {
-            _ => None,
-        }
+        let _ = (index, now);
+        None
     }
     /// Django's `full_clean` field checks (max_length, choices, blank, null),
     /// every field's errors at once.

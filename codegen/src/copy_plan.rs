@@ -79,7 +79,9 @@ pub(crate) fn apply<K: Ord + Copy>(models: &mut BTreeMap<K, Model>) {
                     format!("::modelgen_runtime::ReverseCopyKind::ManyToMany {{ index: {index} }}")
                 }
                 _ => {
-                    let Some(column) = source.fields.iter().position(|f| f.column == reverse.source_column) else { continue };
+                    let Some(column) = source.fields.iter().position(|f| f.column == reverse.source_column) else {
+                        continue;
+                    };
                     format!("::modelgen_runtime::ReverseCopyKind::ForeignKey {{ column: {column} }}")
                 }
             };
@@ -91,7 +93,10 @@ pub(crate) fn apply<K: Ord + Copy>(models: &mut BTreeMap<K, Model>) {
     // takes the policy of the model whose table holds it).
     let owners: BTreeMap<String, Model> = models.values().map(|m| (m.table.clone(), m.clone())).collect();
     for model in models.values_mut() {
-        model.copy = CopyPlan { reverse_copies: std::mem::take(&mut model.copy.reverse_copies), ..plan(model, &owners, &by_label) };
+        model.copy = CopyPlan {
+            reverse_copies: std::mem::take(&mut model.copy.reverse_copies),
+            ..plan(model, &owners, &by_label)
+        };
         let copy_policies: Vec<String> = model
             .all_fields
             .iter()
@@ -156,7 +161,11 @@ fn field_policy(field: &Field, explicit: Option<&str>) -> Policy {
         if field.is_text && field.choices.is_none() {
             return Policy::Suffix;
         }
-        if field.default_static.is_none() && !field.default_expr.is_empty() && field.default_expr != "None" && !field.null {
+        if field.default_static.is_none()
+            && !field.default_expr.is_empty()
+            && field.default_expr != "None"
+            && !field.null
+        {
             return Policy::Default;
         }
         return if field.null { Policy::Clear } else { Policy::Supplied };
@@ -252,7 +261,9 @@ fn plan(model: &Model, owners: &BTreeMap<String, Model>, by_label: &BTreeMap<Str
         let expr = match (&field.now_expr, policy) {
             (Some(now), _) => now.clone(),
             (None, Policy::Default) if !field.default_expr.is_empty() => field.default_expr.clone(),
-            (None, Policy::NewKey) if !field.auto && model.pk_has_default && index == model.pk => field.default_expr.clone(),
+            (None, Policy::NewKey) if !field.auto && model.pk_has_default && index == model.pk => {
+                field.default_expr.clone()
+            }
             _ => continue,
         };
         out.defaults.push(CopyAssignment { target: index.to_string(), expr });
@@ -345,8 +356,13 @@ models:
         let child = model(SCHEMA, "Child");
         assert_eq!(policy(&child, "title"), r#"Suffix { separator: " ", max_length: Some(20) }"#, "inherited");
         assert_eq!(policy(&child, "thing_ptr"), "NewKey");
-        let cleared: Vec<(&str, &str)> =
-            child.copy.assignments.iter().filter(|a| a.expr == "None").map(|a| (a.target.as_str(), a.expr.as_str())).collect();
+        let cleared: Vec<(&str, &str)> = child
+            .copy
+            .assignments
+            .iter()
+            .filter(|a| a.expr == "None")
+            .map(|a| (a.target.as_str(), a.expr.as_str()))
+            .collect();
         assert!(cleared.contains(&("id", "None")) && cleared.contains(&("thing_ptr_id", "None")), "{cleared:?}");
         assert_eq!(child.copy.key_fields.len(), 2, "id and the parent link");
     }

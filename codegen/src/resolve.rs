@@ -2346,8 +2346,10 @@ impl<'a> Resolver<'a> {
                     .or_else(|| reverse.map(|r| r.source_label.clone()));
                 let target_model = target.and_then(|label| models.values().find(|m| m.label == label));
                 if let Some(target) = target_model {
+                    // The key of the chain's root, which every table shares.
                     let key = target.all_fields.iter().find(|f| f.primary_key);
-                    if key.is_some_and(|k| !k.auto && !(k.django_type == "UUIDField" && !k.default_expr.is_empty())) {
+                    let root_has_default = |k: &Field| models.values().any(|m| m.table == k.table && m.pk_has_default);
+                    if key.is_some_and(|k| !k.auto && !root_has_default(k)) {
                         self.err_help(
                             &file,
                             policy.pos,

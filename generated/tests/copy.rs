@@ -30,7 +30,9 @@ fn row(db: &Database, table: &str, pk_column: &str, id: i64) -> Vec<String> {
         .iter()
         .map(|c| {
             db.connection()
-                .query_row(&format!("SELECT quote(\"{c}\") FROM \"{table}\" WHERE \"{pk_column}\" = ?1"), [id], |r| r.get(0))
+                .query_row(&format!("SELECT quote(\"{c}\") FROM \"{table}\" WHERE \"{pk_column}\" = ?1"), [id], |r| {
+                    r.get(0)
+                })
                 .unwrap()
         })
         .collect()
@@ -125,7 +127,8 @@ fn auto_now_and_auto_now_add_take_fresh_values_on_a_copy() {
     let db = places_db();
     let mut source = italian("Old");
     source.save(&db).unwrap();
-    db.execute_batch("UPDATE places_place SET created = '2001-01-01 00:00:00', modified = '2001-01-01 00:00:00'").unwrap();
+    db.execute_batch("UPDATE places_place SET created = '2001-01-01 00:00:00', modified = '2001-01-01 00:00:00'")
+        .unwrap();
     source.refresh_from_db(&db).unwrap();
     let copy = source.duplicate(&db, |_| {}).unwrap();
     let stored = raw(&db, "places_place", "created", copy.id.unwrap());
@@ -241,9 +244,11 @@ fn symmetrical_many_to_many_is_relinked_both_ways() {
     b.save(&db).unwrap();
     a.related().add(&db, &[&b]).unwrap();
     let copy = a.duplicate(&db, |_| {}).unwrap();
-    let related: Vec<i64> = copy.related().pks(&db).unwrap().into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
+    let related: Vec<i64> =
+        copy.related().pks(&db).unwrap().into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
     assert_eq!(related, vec![b.id.unwrap()]);
-    let mut of_b: Vec<i64> = b.related().pks(&db).unwrap().into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
+    let mut of_b: Vec<i64> =
+        b.related().pks(&db).unwrap().into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
     of_b.sort();
     assert_eq!(of_b, vec![a.id.unwrap(), copy.id.unwrap()], "the mirror link of the copy exists");
 }
@@ -387,7 +392,11 @@ fn bulk_copy_suffixes_are_distinct_within_the_batch_and_save_signals_are_sent_pe
     assert_eq!(count(&db, "library_publisher"), 4);
     assert_eq!(
         *log.lock().unwrap(),
-        vec![("Penguin copy 1".to_string(), true), ("Penguin copy 2".to_string(), true), ("Penguin copy 3".to_string(), true)]
+        vec![
+            ("Penguin copy 1".to_string(), true),
+            ("Penguin copy 2".to_string(), true),
+            ("Penguin copy 3".to_string(), true)
+        ]
     );
 }
 

@@ -55,7 +55,10 @@ fn fork_copies_the_reverse_relation_marked_copy_and_relinks_many_to_many() {
     assert_eq!(copied.len(), 3);
     for (old, new) in entries.iter().zip(&copied) {
         assert_ne!(old.id, new.id);
-        assert_eq!((new.headline.as_str(), new.rating, new.pub_date), (old.headline.as_str(), old.rating, old.pub_date));
+        assert_eq!(
+            (new.headline.as_str(), new.rating, new.pub_date),
+            (old.headline.as_str(), old.rating, old.pub_date)
+        );
         assert_eq!(new.blog_id, copy.id.unwrap(), "the copy's FK points at the copied blog");
         let mut linked = ids(new.authors().pks(&db).unwrap());
         linked.sort();

@@ -46,7 +46,18 @@ fn an_unsaved_instance_has_every_field_dirty_and_a_save_makes_it_clean() {
     let mut e = Entry::new(blog.id.unwrap(), date(2024, 3, 1));
     assert_eq!(
         e.dirty_fields(),
-        ["id", "blog", "headline", "body_text", "pub_date", "mod_date", "n_comments", "n_pingbacks", "rating", "status"],
+        [
+            "id",
+            "blog",
+            "headline",
+            "body_text",
+            "pub_date",
+            "mod_date",
+            "n_comments",
+            "n_pingbacks",
+            "rating",
+            "status"
+        ],
         "every field of the struct"
     );
     e.save(&db).unwrap();
@@ -165,11 +176,12 @@ fn a_clone_has_its_own_snapshot() {
 fn diff_compares_two_instances_field_by_field_and_relation_sets_as_added_and_removed() {
     let db = setup();
     let (_, a) = entry(&db);
-    let mut b = a.duplicate(&db, |e| {
-        e.headline = "Gouda".into();
-        e.rating = 1;
-    })
-    .unwrap();
+    let mut b = a
+        .duplicate(&db, |e| {
+            e.headline = "Gouda".into();
+            e.rating = 1;
+        })
+        .unwrap();
     b.refresh_from_db(&db).unwrap();
     let d = a.diff(&b);
     assert_eq!(d.field_names(), ["id", "headline", "rating"]);
@@ -227,10 +239,16 @@ fn a_failed_push_writes_nothing_and_keeps_the_edits() {
     let mut staged = e.stage().unwrap();
     staged.headline = "Camembert".into();
     staged.stage_set(e.authors(), &[&x]).unwrap();
-    db.execute_batch("CREATE TRIGGER no_links BEFORE INSERT ON weblog_entry_authors BEGIN SELECT RAISE(ABORT, 'no'); END;")
-        .unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_links BEFORE INSERT ON weblog_entry_authors BEGIN SELECT RAISE(ABORT, 'no'); END;",
+    )
+    .unwrap();
     assert!(staged.push(&db).is_err());
-    assert_eq!(raw(&db, "weblog_entry", "headline", e.id.unwrap()), "'Brie'", "the field update rolled back with the set");
+    assert_eq!(
+        raw(&db, "weblog_entry", "headline", e.id.unwrap()),
+        "'Brie'",
+        "the field update rolled back with the set"
+    );
     assert_eq!(staged.headline, "Camembert", "the proxy keeps its edits");
     let original = staged.clear();
     assert_eq!(original.headline, "Brie", "clear gives back the original untouched");

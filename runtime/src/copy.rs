@@ -507,7 +507,9 @@ impl<'a> Copier<'a> {
             }
             for m2m in table.many_to_many {
                 if m2m.copy == RelationCopy::Copy {
-                    for target in sql::select_column(self.db, m2m.through_table, m2m.target_column, m2m.source_column, olds)? {
+                    for target in
+                        sql::select_column(self.db, m2m.through_table, m2m.target_column, m2m.source_column, olds)?
+                    {
                         self.pending.push((m2m.target, target));
                     }
                 }
@@ -524,7 +526,9 @@ impl<'a> Copier<'a> {
                 continue;
             }
             if let Some(through) = m2m.through {
-                for pk in sql::select_column(self.db, through.table, through.pk_column().column, m2m.source_column, olds)? {
+                for pk in
+                    sql::select_column(self.db, through.table, through.pk_column().column, m2m.source_column, olds)?
+                {
                     self.pending.push((through, pk));
                 }
             }
@@ -715,7 +719,12 @@ impl<'a> Copier<'a> {
 
     /// The instances of the concrete models that have receivers for
     /// `signal`, built from the rows about to be (or just) written.
-    fn for_each_instance(&self, plan: &Plan, signal: Signal, mut f: impl FnMut(&'static ModelMeta, &dyn Any) -> Result<()>) -> Result<()> {
+    fn for_each_instance(
+        &self,
+        plan: &Plan,
+        signal: Signal,
+        mut f: impl FnMut(&'static ModelMeta, &dyn Any) -> Result<()>,
+    ) -> Result<()> {
         let mut positions: HashMap<&'static str, usize> = HashMap::new();
         let mut offsets: Vec<Vec<usize>> = Vec::with_capacity(self.nodes.len());
         // Where each node's row of each table sits in the plan.
@@ -1058,6 +1067,14 @@ mod sql {
     }
 }
 
+/// The target pks a many-to-many set of the row `pk` links to, in link order.
+pub(crate) fn linked_targets(db: &Database, m2m: &crate::model::ManyToManyMeta, pk: &Value) -> Result<Vec<Value>> {
+    Ok(sql::select_pairs(db, m2m.through_table, m2m.source_column, m2m.target_column, std::slice::from_ref(pk))?
+        .into_iter()
+        .map(|(_, target)| target)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{strip_copy_suffix, suffix_candidate};
@@ -1080,12 +1097,4 @@ mod tests {
         assert_eq!(strip_copy_suffix("slug-copy-12", "-"), "slug");
         assert_eq!(strip_copy_suffix("copy 1", " "), "copy 1");
     }
-}
-
-/// The target pks a many-to-many set of the row `pk` links to, in link order.
-pub(crate) fn linked_targets(db: &Database, m2m: &crate::model::ManyToManyMeta, pk: &Value) -> Result<Vec<Value>> {
-    Ok(sql::select_pairs(db, m2m.through_table, m2m.source_column, m2m.target_column, std::slice::from_ref(pk))?
-        .into_iter()
-        .map(|(_, target)| target)
-        .collect())
 }

@@ -85,14 +85,15 @@ pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
 pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
-    AppMeta, BuildErasedFn, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy, DefaultValue, LoadErasedFn, ManyToManyMeta,
-    Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta, ReverseCopy, ReverseCopyKind, Snapshot,
+    AppMeta, BuildErasedFn, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy, DefaultValue, LoadErasedFn,
+    ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta, ReverseCopy, ReverseCopyKind,
+    Snapshot,
 };
-pub use tracking::{Diff, FieldChange, RelationChange, Staged};
 pub use query::{Assignment, Column, Condition, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
+pub use tracking::{Diff, FieldChange, RelationChange, Staged};
 pub use value::{
     from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, to_value,
     try_to_value, Bind, DbValue, DecimalColumn,
@@ -113,10 +114,10 @@ pub fn column_index_error(index: usize) -> rusqlite::Error {
 /// Everything generated code needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        build_erased, column_index_error, delete, CopyPolicy, RelationCopy, from_value, load_erased, read, read_column, refresh_from_db, save, to_value,
-        try_to_value, update_relative, AppMeta, Assignment, Bind, Column, ColumnMeta, ColumnSet, Condition, Database,
-        DbValue, DefaultValue, Error, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, Order, QuerySet,
-        RelationMeta, Result, SaveOptions, Signal, SignalEvent,
+        build_erased, column_index_error, delete, from_value, load_erased, read, read_column, refresh_from_db, save,
+        to_value, try_to_value, update_relative, AppMeta, Assignment, Bind, Column, ColumnMeta, ColumnSet, Condition,
+        CopyPolicy, Database, DbValue, DefaultValue, Error, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete,
+        Order, QuerySet, RelationCopy, RelationMeta, Result, SaveOptions, Signal, SignalEvent,
     };
     pub use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 }

@@ -244,7 +244,9 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             }
             sql.push(')');
             let defaults: Vec<Value> = self.through_defaults.iter().map(|(_, d)| d.to_value()).collect();
-            let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
+            let row = |from: &Value, to: &Value| {
+                std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned())
+            };
             let existing = self.pks(db)?;
             let mut insert = db.connection().prepare_cached(&sql)?;
             for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {

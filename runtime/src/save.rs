@@ -96,7 +96,14 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
         // `transaction.atomic(savepoint=False)` in `save_base`).
         db.transaction(|db| {
             let parent_inserted = instance.save_parents(db, update_fields)?;
-            save_table(db, instance, force_insert || parent_inserted, force_update, columns.as_ref(), update_fields.is_some())
+            save_table(
+                db,
+                instance,
+                force_insert || parent_inserted,
+                force_update,
+                columns.as_ref(),
+                update_fields.is_some(),
+            )
         })?
     } else {
         save_table(db, instance, force_insert, force_update, columns.as_ref(), update_fields.is_some())?
@@ -121,7 +128,8 @@ pub(crate) fn remember_stored<M: Model>(db: &Database, instance: &mut M, update_
             for (i, value) in current.into_iter().enumerate() {
                 let name = M::FIELDS[i];
                 let attname = name.len() + 3;
-                if names.iter().any(|n| *n == name || (n.len() == attname && n.starts_with(name) && n.ends_with("_id"))) {
+                if names.iter().any(|n| *n == name || (n.len() == attname && n.starts_with(name) && n.ends_with("_id")))
+                {
                     merged[i] = value;
                 }
             }

@@ -61,9 +61,11 @@ type ReceiverList = Arc<Vec<(ReceiverId, ErasedReceiver)>>;
 pub(crate) type ErasedForkReceiver =
     Arc<dyn Fn(&Database, &dyn Any, &dyn Any, &crate::copy::ForkMap) -> Result<()> + Send + Sync>;
 
+type ForkReceiverList = Arc<Vec<(ReceiverId, ErasedForkReceiver)>>;
+
 #[derive(Default)]
 pub(crate) struct SignalRegistry {
-    forked: RefCell<HashMap<&'static str, Arc<Vec<(ReceiverId, ErasedForkReceiver)>>>>,
+    forked: RefCell<HashMap<&'static str, ForkReceiverList>>,
     receivers: RefCell<HashMap<(&'static str, Signal), ReceiverList>>,
     next_id: Cell<u64>,
     /// Whether any receiver was ever connected: the common case of no

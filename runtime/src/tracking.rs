@@ -153,7 +153,9 @@ pub fn save_dirty<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
 pub fn reset<M: Model>(instance: &mut M) -> Result<()> {
     match instance.state().snapshot() {
         Some(stored) if !instance.state().adding => instance.set_field_values(&stored),
-        _ => Err(Error::Misuse(format!("Cannot reset an unsaved {} instance: it has no stored values.", M::meta().name))),
+        _ => {
+            Err(Error::Misuse(format!("Cannot reset an unsaved {} instance: it has no stored values.", M::meta().name)))
+        }
     }
 }
 
@@ -171,9 +173,23 @@ pub struct Staged<M: Model> {
 
 struct StagedSet {
     field: &'static str,
-    apply: Box<dyn Fn(&Database) -> Result<()>>,
-    current: Box<dyn Fn(&Database) -> Result<Vec<Value>>>,
+    set: Box<dyn LinkSet>,
     targets: Vec<Value>,
+}
+
+/// A many-to-many set as the proxy uses it, whatever its target model.
+trait LinkSet {
+    fn linked(&self, db: &Database) -> Result<Vec<Value>>;
+    fn replace(&self, db: &Database, targets: &[Value]) -> Result<()>;
+}
+
+impl<S: Model, T: Model> LinkSet for ManyRelated<S, T> {
+    fn linked(&self, db: &Database) -> Result<Vec<Value>> {
+        self.pks(db)
+    }
+    fn replace(&self, db: &Database, targets: &[Value]) -> Result<()> {
+        self.set_pks(db, targets)
+    }
 }
 
 impl<M: Model> Staged<M> {
@@ -211,14 +227,7 @@ impl<M: Model> Staged<M> {
             .find(|m| m.through_table == through && m.source_column == source && m.target_column == target)
             .map_or(through, |m| m.field);
         self.sets.retain(|s| s.field != field);
-        let set = std::rc::Rc::new(set);
-        let (apply_set, current_set, wanted) = (set.clone(), set, pks.clone());
-        self.sets.push(StagedSet {
-            field,
-            apply: Box::new(move |db| apply_set.set_pks(db, &wanted)),
-            current: Box::new(move |db| current_set.pks(db)),
-            targets: pks,
-        });
+        self.sets.push(StagedSet { field, set: Box::new(set), targets: pks });
         Ok(())
     }
 
@@ -227,7 +236,7 @@ impl<M: Model> Staged<M> {
     pub fn diff(&self, db: &Database) -> Result<Diff> {
         let mut out = diff(&self.original, &self.edited);
         for set in &self.sets {
-            let stored = (set.current)(db)?;
+            let stored = set.set.linked(db)?;
             out.push_relation(set.field, &stored, &set.targets);
         }
         Ok(out)
@@ -273,7 +282,7 @@ impl<M: Model> Staged<M> {
                 save(db, &mut edited, SaveOptions::update_fields(&fields))?;
             }
             for set in &self.sets {
-                (set.apply)(db)?;
+                set.set.replace(db, &set.targets)?;
             }
             Ok(())
         })?;

@@ -493,7 +493,7 @@ const fn fk(column: usize, target_table: &'static str, target: &'static ModelMet
         on_delete,
         default: None,
         one_to_one: false,
-        parent_link: false, target: target,
+        parent_link: false, target,
     }
 }
 
