@@ -92,6 +92,27 @@ fn main() -> Result<()> {
         }
     }
 
+    step("dirty tracking: what changed since the load, and a save of only that");
+    let mut edited = Entry::get(&db, id(entries[2].id))?;
+    edited.rating = 4;
+    println!("  dirty fields: {:?}", edited.dirty_fields());
+    edited.save_dirty(&db)?;
+    println!("  after save_dirty: dirty = {}", edited.is_dirty());
+
+    step("duplicate() saves a copy with a new id (Clone::clone stays a memory copy)");
+    let copy = entries[2].duplicate(&db, |e| e.headline = "Gouda news, again".into())?;
+    println!("  \"{}\" #{} copied to \"{copy}\" #{}", entries[2], id(entries[2].id), id(copy.id));
+
+    step("fork() deep-copies the blog with its entries in one transaction (blog: `entries: copy`)");
+    let fork = blog.fork(&db)?;
+    println!("  new blog #{} with {} entries", id(fork.root.id), fork.root.entries()?.count(&db)?);
+    for (model, pairs) in fork.map.models() {
+        let pairs: Vec<String> = pairs.iter().map(|(old, new)| format!("{} -> {}", key(old), key(new))).collect();
+        println!("    {model}: {}", pairs.join(", "));
+    }
+    let mut fork_root = fork.root;
+    fork_root.delete(&db)?;
+
     step("delete() applies on_delete: CASCADE removes the blog's entries and their author links");
     let mut author = Author::new();
     author.name = "Ann".into();
@@ -133,6 +154,16 @@ fn database_path() -> Result<PathBuf> {
         }
     }
     Ok(path)
+}
+
+/// A stored primary key as Django prints one.
+fn key(value: &modelgen_runtime::rusqlite::types::Value) -> String {
+    use modelgen_runtime::rusqlite::types::Value;
+    match value {
+        Value::Integer(i) => i.to_string(),
+        Value::Text(t) => format!("{t:?}"),
+        other => format!("{other:?}"),
+    }
 }
 
 fn step(title: &str) {
