@@ -973,6 +973,20 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether some relation of the run declares `related_name: <name>` and
+    /// names a model that does not exist (reported there already).
+    fn declared_related_name(&self, name: &str) -> bool {
+        self.files.iter().any(|file| {
+            file.models.iter().flat_map(|m| m.fields.iter()).any(|f| {
+                let unresolved = f.to.as_ref().is_some_and(|to| {
+                    let (app, model) = to.value.split_once('.').unwrap_or((file.app.value.as_str(), to.value.as_str()));
+                    to.value != "self" && !self.models.contains_key(&(app.to_string(), model.to_string()))
+                });
+                unresolved && f.related_name.as_ref().is_some_and(|r| r.value == name)
+            })
+        })
+    }
+
     fn table_of(&self, id: ModelId) -> String {
         let def = self.model(id);
         def.meta.db_table.as_ref().map_or_else(|| format!("{}_{}", self.app(id), def.name.value.to_lowercase()), |t| t.value.clone())
@@ -2326,6 +2340,11 @@ impl<'a> Resolver<'a> {
                 (None, None, Some(_)) => (REVERSE_POLICIES, "a reverse relation"),
                 (None, None, None) if self.flat_fields.get(&id).is_some_and(|fs| fs.iter().any(|f| f.name.value == name.value)) => {
                     // The field exists but has errors of its own.
+                    continue;
+                }
+                (None, None, None) if self.declared_related_name(&name.value) => {
+                    // A reverse accessor whose relation failed (an unknown
+                    // target, say) is reported with that relation.
                     continue;
                 }
                 (None, None, None) => {
