@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use modelgen_examples::people::Person;
 use modelgen_examples::weblog::{self, Author, Blog, Entry, EntryStatus};
 use modelgen_runtime::chrono::NaiveDate;
-use modelgen_runtime::{Database, Signal};
+use modelgen_runtime::{Database, Signal, Tracking};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 

@@ -310,33 +310,6 @@ impl Blog {
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
         ::modelgen_runtime::copy::fork_plan(db, self, vec![])
     }
-    /// The fields changed since the last load or save (every field when unsaved).
-    pub fn dirty_fields(&self) -> Vec<&'static str> {
-        ::modelgen_runtime::tracking::dirty_fields(self)
-    }
-    /// Whether any field changed since the last load or save.
-    pub fn is_dirty(&self) -> bool {
-        !self.dirty_fields().is_empty()
-    }
-    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
-    pub fn save_dirty(
-        &mut self,
-        db: &::modelgen_runtime::Database,
-    ) -> ::modelgen_runtime::Result<()> {
-        ::modelgen_runtime::tracking::save_dirty(db, self)
-    }
-    /// Put back the values of the last load or save.
-    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
-        ::modelgen_runtime::tracking::reset(self)
-    }
-    /// Field by field, what differs from `self` to `other`.
-    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
-        ::modelgen_runtime::tracking::diff(self, other)
-    }
-    /// A staged-edit proxy of this stored object.
-    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
-        ::modelgen_runtime::Staged::new(self.clone())
-    }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     #[doc(hidden)]
     pub fn copy_default(
@@ -722,33 +695,6 @@ impl Author {
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
         ::modelgen_runtime::copy::fork_plan(db, self, vec![])
-    }
-    /// The fields changed since the last load or save (every field when unsaved).
-    pub fn dirty_fields(&self) -> Vec<&'static str> {
-        ::modelgen_runtime::tracking::dirty_fields(self)
-    }
-    /// Whether any field changed since the last load or save.
-    pub fn is_dirty(&self) -> bool {
-        !self.dirty_fields().is_empty()
-    }
-    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
-    pub fn save_dirty(
-        &mut self,
-        db: &::modelgen_runtime::Database,
-    ) -> ::modelgen_runtime::Result<()> {
-        ::modelgen_runtime::tracking::save_dirty(db, self)
-    }
-    /// Put back the values of the last load or save.
-    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
-        ::modelgen_runtime::tracking::reset(self)
-    }
-    /// Field by field, what differs from `self` to `other`.
-    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
-        ::modelgen_runtime::tracking::diff(self, other)
-    }
-    /// A staged-edit proxy of this stored object.
-    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
-        ::modelgen_runtime::Staged::new(self.clone())
     }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     #[doc(hidden)]
@@ -1243,33 +1189,6 @@ impl Entry {
         db: &::modelgen_runtime::Database,
     ) -> ::modelgen_runtime::Result<::modelgen_runtime::ForkPlan> {
         ::modelgen_runtime::copy::fork_plan(db, self, vec![])
-    }
-    /// The fields changed since the last load or save (every field when unsaved).
-    pub fn dirty_fields(&self) -> Vec<&'static str> {
-        ::modelgen_runtime::tracking::dirty_fields(self)
-    }
-    /// Whether any field changed since the last load or save.
-    pub fn is_dirty(&self) -> bool {
-        !self.dirty_fields().is_empty()
-    }
-    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
-    pub fn save_dirty(
-        &mut self,
-        db: &::modelgen_runtime::Database,
-    ) -> ::modelgen_runtime::Result<()> {
-        ::modelgen_runtime::tracking::save_dirty(db, self)
-    }
-    /// Put back the values of the last load or save.
-    pub fn reset(&mut self) -> ::modelgen_runtime::Result<()> {
-        ::modelgen_runtime::tracking::reset(self)
-    }
-    /// Field by field, what differs from `self` to `other`.
-    pub fn diff(&self, other: &Self) -> ::modelgen_runtime::Diff {
-        ::modelgen_runtime::tracking::diff(self, other)
-    }
-    /// A staged-edit proxy of this stored object.
-    pub fn stage(&self) -> ::modelgen_runtime::Result<::modelgen_runtime::Staged<Self>> {
-        ::modelgen_runtime::Staged::new(self.clone())
     }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     #[doc(hidden)]

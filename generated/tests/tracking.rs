@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use common::{date, raw, setup};
 use modelgen_examples::weblog::{Author, Blog, Entry};
 use modelgen_runtime::rusqlite::types::Value;
-use modelgen_runtime::{tracking, Database, Error, Signal};
+use modelgen_runtime::{tracking, Database, Error, Signal, Tracking};
 
 fn entry(db: &Database) -> (Blog, Entry) {
     let mut blog = Blog::new();

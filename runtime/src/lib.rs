@@ -93,7 +93,7 @@ pub use query::{Assignment, Column, Condition, Order, QuerySet, TextColumn, MAX_
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
-pub use tracking::{Diff, FieldChange, RelationChange, Staged};
+pub use tracking::{Diff, FieldChange, RelationChange, Staged, Tracking};
 pub use value::{
     from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, to_value,
     try_to_value, Bind, DbValue, DecimalColumn,

@@ -159,6 +159,42 @@ pub fn reset<M: Model>(instance: &mut M) -> Result<()> {
     }
 }
 
+/// Dirty tracking, `diff`, `reset` and staged edits, for every model
+/// (`use modelgen_runtime::Tracking`, or the prelude).
+pub trait Tracking: Model {
+    /// The fields changed since the last load or save (every field when unsaved).
+    fn dirty_fields(&self) -> Vec<&'static str> {
+        dirty_fields(self)
+    }
+
+    /// Whether any field changed since the last load or save.
+    fn is_dirty(&self) -> bool {
+        !dirty_fields(self).is_empty()
+    }
+
+    /// Save only the changed fields (and auto_now ones); nothing when nothing changed.
+    fn save_dirty(&mut self, db: &Database) -> Result<()> {
+        save_dirty(db, self)
+    }
+
+    /// Put back the values of the last load or save.
+    fn reset(&mut self) -> Result<()> {
+        reset(self)
+    }
+
+    /// Field by field, what differs from `self` to `other`.
+    fn diff(&self, other: &Self) -> Diff {
+        diff(self, other)
+    }
+
+    /// A staged-edit proxy of this stored object.
+    fn stage(&self) -> Result<Staged<Self>> {
+        Staged::new(self.clone())
+    }
+}
+
+impl<M: Model> Tracking for M {}
+
 /// A staged edit of a stored object: edit the proxy (it derefs to a copy
 /// of the object), look at the [`diff`](Staged::diff), [`reset`](Staged::reset)
 /// it, or [`push`](Staged::push) the changes to the original in one
