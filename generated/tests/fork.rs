@@ -365,3 +365,39 @@ fn fork_writes_each_table_in_multi_row_batches() {
     // 1,111 rows of 3 columns: 500 rows per INSERT.
     assert_eq!(plan.statements(), 3);
 }
+
+#[test]
+fn fork_of_a_multi_table_child_writes_every_table_once_and_maps_it_under_its_concrete_model() {
+    use modelgen_examples::places::{self, ItalianRestaurant, Restaurant, Supplier};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    let mut nonna = ItalianRestaurant::new();
+    nonna.name = "Nonna".into();
+    nonna.serves_gnocchi = true;
+    nonna.save(&db).unwrap();
+    db.execute_batch("UPDATE places_place SET created = '2001-01-01 00:00:00'").unwrap();
+    let mut supplier = Supplier::new();
+    supplier.name = "Flour Co".into();
+    supplier.save(&db).unwrap();
+    let as_restaurant = Restaurant::get(&db, nonna.id.unwrap()).unwrap();
+    supplier.customers().add(&db, &[&as_restaurant]).unwrap();
+
+    let fork = nonna.fork(&db).unwrap();
+    let id = fork.root.id.unwrap();
+    assert_eq!((fork.root.place_ptr_id, fork.root.restaurant_ptr_id), (Some(id), Some(id)));
+    assert_eq!((fork.root.name.as_str(), fork.root.serves_gnocchi), ("Nonna", true));
+    for table in ["places_place", "places_restaurant", "places_italianrestaurant"] {
+        assert_eq!(count(&db, table), if table == "places_place" { 3 } else { 2 }, "{table}");
+    }
+    let labels: Vec<String> = fork.map.models().map(|(l, _)| l).collect();
+    assert_eq!(labels, ["places.ItalianRestaurant"], "once, under its concrete model");
+    let created: String =
+        db.connection().query_row("SELECT created FROM places_place WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    assert!(!created.starts_with("2001"), "auto_now_add of an ancestor table is fresh: {created}");
+
+    // The supplier's set is re-linked when the supplier is forked; its
+    // customers (restaurants) are linked, not copied.
+    let supplier_fork = supplier.fork(&db).unwrap();
+    assert_eq!(ids(supplier_fork.root.customers().pks(&db).unwrap()), vec![nonna.id.unwrap()]);
+    assert_eq!(count(&db, "places_restaurant"), 2);
+}

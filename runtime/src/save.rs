@@ -125,8 +125,7 @@ pub(crate) fn remember_stored<M: Model>(db: &Database, instance: &mut M, update_
     let values: Snapshot = match (update_fields, instance.state().snapshot()) {
         (Some(names), Some(previous)) if previous.len() == current.len() => {
             let mut merged = previous.to_vec();
-            for (i, value) in current.into_iter().enumerate() {
-                let name = M::FIELDS[i];
+            for ((i, value), &name) in current.into_iter().enumerate().zip(M::FIELDS) {
                 let attname = name.len() + 3;
                 if names.iter().any(|n| *n == name || (n.len() == attname && n.starts_with(name) && n.ends_with("_id")))
                 {

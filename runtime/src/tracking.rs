@@ -140,12 +140,18 @@ pub fn save_dirty<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
     if fields.is_empty() {
         return Ok(());
     }
-    for &i in M::AUTO_NOW_FIELDS {
-        if !fields.contains(&M::FIELDS[i]) {
-            fields.push(M::FIELDS[i]);
+    add_auto_now_fields::<M>(&mut fields);
+    save(db, instance, SaveOptions::update_fields(&fields))
+}
+
+/// Add the auto_now fields to a save's `update_fields`: a save of only the
+/// changed fields refreshes them, as a full save would.
+fn add_auto_now_fields<M: Model>(fields: &mut Vec<&'static str>) {
+    for name in M::AUTO_NOW_FIELDS.iter().filter_map(|&i| M::FIELDS.get(i)) {
+        if !fields.contains(name) {
+            fields.push(name);
         }
     }
-    save(db, instance, SaveOptions::update_fields(&fields))
 }
 
 /// Put back the values of the last load or save. An instance that was never
@@ -310,11 +316,7 @@ impl<M: Model> Staged<M> {
         db.transaction(|db| {
             if !changed.is_empty() {
                 let mut fields = changed.clone();
-                for &i in M::AUTO_NOW_FIELDS {
-                    if !fields.contains(&M::FIELDS[i]) {
-                        fields.push(M::FIELDS[i]);
-                    }
-                }
+                add_auto_now_fields::<M>(&mut fields);
                 save(db, &mut edited, SaveOptions::update_fields(&fields))?;
             }
             for set in &self.sets {
