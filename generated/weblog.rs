@@ -864,7 +864,14 @@ pub static AUTHOR_META: ::modelgen_runtime::ModelMeta = ::modelgen_runtime::Mode
     insert_with_pk_sql: "INSERT INTO \"weblog_author\" (\"id\", \"name\", \"email\") VALUES (?1, ?2, ?3)",
     update_sql: "UPDATE \"weblog_author\" SET \"name\" = ?1, \"email\" = ?2 WHERE \"id\" = ?3",
     load_erased: ::modelgen_runtime::load_erased::<Author>,
-    reverse_copies: &[],
+    reverse_copies: &[
+        ::modelgen_runtime::ReverseCopy {
+            model: &ENTRY_META,
+            kind: ::modelgen_runtime::ReverseCopyKind::ManyToMany {
+                index: 0,
+            },
+        },
+    ],
     copy_default: Author::copy_default,
     build_erased: ::modelgen_runtime::build_erased::<Author>,
 };

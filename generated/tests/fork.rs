@@ -401,3 +401,25 @@ fn fork_of_a_multi_table_child_writes_every_table_once_and_maps_it_under_its_con
     assert_eq!(ids(supplier_fork.root.customers().pks(&db).unwrap()), vec![nonna.id.unwrap()]);
     assert_eq!(count(&db, "places_restaurant"), 2);
 }
+
+#[test]
+fn a_reverse_many_to_many_marked_copy_copies_the_declaring_rows_linked_to_the_copy() {
+    // weblog.Author: `entry_set: copy` (the reverse side of Entry.authors).
+    let db = setup();
+    let (blog, entries, authors) = blog_with_entries(&db, 2);
+    let mut solo = Entry::new(blog.id.unwrap(), date(2024, 2, 1));
+    solo.headline = "Bob alone".into();
+    solo.save(&db).unwrap();
+    solo.authors().add(&db, &[&authors[1]]).unwrap();
+
+    let fork = authors[0].fork(&db).unwrap();
+    assert_eq!(count(&db, "weblog_author"), 3);
+    assert_eq!(count(&db, "weblog_entry"), 5, "Ann's two entries copied, Bob's own entry not");
+    for e in &entries {
+        let copy = fork.map.get::<Entry, _>(&e.id.unwrap()).expect("Ann's entry copied");
+        let mut linked = ids(Entry::get(&db, copy).unwrap().authors().pks(&db).unwrap());
+        linked.sort();
+        assert_eq!(linked, vec![authors[1].id.unwrap(), fork.root.id.unwrap()], "the copy of Ann and Bob");
+    }
+    assert_eq!(ids(entries[0].authors().pks(&db).unwrap()).len(), 2, "the originals keep their authors");
+}
