@@ -293,16 +293,9 @@ fn insert_batch<M: Model + Send>(db: &Database, copies: &mut [M]) -> Result<()> 
 /// the commit.
 pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<Fork<M>> {
     let meta = M::meta();
-    let old = output_to_value(source.column_value(meta.pk)?)?;
-    if old == Value::Null {
-        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", meta.name)));
-    }
+    let old = stored_pk(source)?;
     let (new_pk, map) = db.transaction(|db| {
-        let mut copier = Copier::new(db, true, supplied);
-        copier.root = Some(key(meta, &old));
-        copier.pending.push((meta, old.clone()));
-        copier.discover()?;
-        let plan = copier.build()?;
+        let (copier, plan) = Copier::fork_of(db, meta, &old, supplied)?;
         copier.send_pre_save(&plan)?;
         copier.write(&plan)?;
         copier.send_post_save(&plan)?;
@@ -318,17 +311,9 @@ pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Res
 /// their row counts and statements, and the map the fork would return
 /// (keys as they would be allocated now).
 pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<ForkPlan> {
-    let meta = M::meta();
-    let old = output_to_value(source.column_value(meta.pk)?)?;
-    if old == Value::Null {
-        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", meta.name)));
-    }
+    let old = stored_pk(source)?;
     db.transaction(|db| {
-        let mut copier = Copier::new(db, true, supplied);
-        copier.root = Some(key(meta, &old));
-        copier.pending.push((meta, old.clone()));
-        copier.discover()?;
-        let plan = copier.build()?;
+        let (copier, plan) = Copier::fork_of(db, M::meta(), &old, supplied)?;
         let tables = plan
             .tables
             .iter()
@@ -340,6 +325,15 @@ pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -
             .collect();
         Ok(ForkPlan { tables, map: copier.map })
     })
+}
+
+/// The pk of the root of a fork, which must be stored.
+fn stored_pk<M: Model>(source: &M) -> Result<Value> {
+    let pk = output_to_value(source.column_value(M::meta().pk)?)?;
+    if pk == Value::Null {
+        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)));
+    }
+    Ok(pk)
 }
 
 /// An object is named by the table of its inheritance root and its pk,
@@ -403,6 +397,17 @@ impl<'a> Copier<'a> {
             map: ForkMap::default(),
             now: crate::display::now(),
         }
+    }
+
+    /// A fork of the row `old` of `meta`: the graph read and every row to
+    /// write built, nothing written yet.
+    fn fork_of(db: &'a Database, meta: &'static ModelMeta, old: &Value, supplied: Vec<Supplied>) -> Result<(Self, Plan)> {
+        let mut copier = Copier::new(db, true, supplied);
+        copier.root = Some(key(meta, old));
+        copier.pending.push((meta, old.clone()));
+        copier.discover()?;
+        let plan = copier.build()?;
+        Ok((copier, plan))
     }
 
     fn new_key(&self, target: &'static ModelMeta, old: &Value) -> Option<Value> {
