@@ -423,3 +423,45 @@ fn a_reverse_many_to_many_marked_copy_copies_the_declaring_rows_linked_to_the_co
     }
     assert_eq!(ids(entries[0].authors().pks(&db).unwrap()).len(), 2, "the originals keep their authors");
 }
+
+#[test]
+fn fork_of_a_text_key_takes_the_new_key_and_a_uuid_key_is_drawn_afresh() {
+    use modelgen_examples::shop::{Coupon, Product, Receipt, Sale};
+    let db = setup();
+    let mut coupon = Coupon::new();
+    coupon.code = "SPRING".into();
+    coupon.percent_off = 15;
+    coupon.save(&db).unwrap();
+    let fork = coupon.fork(&db, "SUMMER".into()).unwrap();
+    assert_eq!((fork.root.code.as_str(), fork.root.percent_off), ("SUMMER", 15));
+    assert_eq!(fork.map.get::<Coupon, _>(&"SPRING".to_string()), Some("SUMMER".to_string()));
+    assert!(matches!(coupon.fork(&db, "SUMMER".into()), Err(Error::Integrity(_))), "never an overwrite");
+
+    let mut product = Product::new();
+    product.slug = "p".into();
+    product.save(&db).unwrap();
+    let mut sale = Sale::new(product.id.unwrap(), common::utc(2024, 1, 1, 0, 0, 0));
+    sale.save(&db).unwrap();
+    let mut receipt = Receipt::new(sale.id.unwrap(), "9.99".parse().unwrap());
+    receipt.coupon_id = Some("SPRING".into());
+    receipt.save(&db).unwrap();
+    let fork = receipt.fork(&db).unwrap();
+    assert_ne!(fork.root.id, receipt.id);
+    assert_eq!((fork.root.sale_id, fork.root.coupon_id.as_deref()), (sale.id.unwrap(), Some("SPRING")));
+}
+
+#[test]
+fn fork_of_a_notification_takes_its_supplied_receiver() {
+    use modelgen_examples::notifications::Notification;
+    use modelgen_examples::people::Person;
+    let db = setup();
+    let mut ann = Person::new();
+    ann.email = "ann@example.com".into();
+    ann.save(&db).unwrap();
+    let mut n = Notification::new();
+    n.title = "Hello".into();
+    n.read = true;
+    n.save(&db).unwrap();
+    let fork = n.fork(&db, ann.id).unwrap();
+    assert_eq!((fork.root.receiver_id, fork.root.read, fork.root.title.as_str()), (ann.id, false, "Hello"));
+}

@@ -595,10 +595,10 @@ impl<'a> Copier<'a> {
             for &i in &indexes {
                 let is_root = self.root.as_ref() == Some(&key(self.nodes[i].meta, &self.nodes[i].old_pk));
                 let supplied = self.supplied.iter().find(|s| std::ptr::eq(s.table, root) && s.column == root.pk);
-                self.nodes[i].new_pk = match (pk.copy, supplied) {
-                    (_, Some(s)) if is_root => s.value.clone(),
-                    (CopyPolicy::Default, _) => (root.copy_default)(root.pk, self.now).unwrap_or(Value::Null),
-                    _ => Value::Null,
+                // The caller's key for the root; else a fresh default (uuid4).
+                self.nodes[i].new_pk = match supplied {
+                    Some(s) if is_root => s.value.clone(),
+                    _ => (root.copy_default)(root.pk, self.now).unwrap_or(Value::Null),
                 };
                 if self.nodes[i].new_pk == Value::Null {
                     return Err(Error::Misuse(format!(
