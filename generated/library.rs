@@ -464,16 +464,12 @@ impl ::modelgen_runtime::Model for Author {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Author {
+        Ok(Author {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             born: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "name", "born"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -816,15 +812,11 @@ impl ::modelgen_runtime::Model for Publisher {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Publisher {
+        Ok(Publisher {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "name"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -1290,18 +1282,14 @@ impl ::modelgen_runtime::Model for Book {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Book {
+        Ok(Book {
             id: ::modelgen_runtime::read_column(row, offset)?,
             title: ::modelgen_runtime::read_column(row, offset + 1)?,
             isbn: ::modelgen_runtime::read_column(row, offset + 2)?,
             publisher_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             published: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -1747,18 +1735,14 @@ impl ::modelgen_runtime::Model for Authorship {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Authorship {
+        Ok(Authorship {
             id: ::modelgen_runtime::read_column(row, offset)?,
             author_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             book_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             role: ::modelgen_runtime::read_column(row, offset + 3)?,
             position: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -2210,17 +2194,13 @@ impl ::modelgen_runtime::Model for Cover {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Cover {
+        Ok(Cover {
             id: ::modelgen_runtime::read_column(row, offset)?,
             book_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             image_url: ::modelgen_runtime::read_column(row, offset + 2)?,
             artist_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "book", "image_url", "artist"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -2623,17 +2603,13 @@ impl ::modelgen_runtime::Model for Loan {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Loan {
+        Ok(Loan {
             id: ::modelgen_runtime::read_column(row, offset)?,
             r#ref: ::modelgen_runtime::read_column(row, offset + 1)?,
             r#type: ::modelgen_runtime::read_column(row, offset + 2)?,
             move_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "ref", "type", "move"];
     const KEY_FIELDS: &'static [usize] = &[0];

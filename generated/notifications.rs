@@ -489,7 +489,7 @@ impl ::modelgen_runtime::Model for Notification {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Notification {
+        Ok(Notification {
             id: ::modelgen_runtime::read_column(row, offset)?,
             receiver_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             notification_type: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -499,11 +499,7 @@ impl ::modelgen_runtime::Model for Notification {
             created: ::modelgen_runtime::read_column(row, offset + 6)?,
             read: ::modelgen_runtime::read_column(row, offset + 7)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",

@@ -525,7 +525,7 @@ impl ::modelgen_runtime::Model for Person {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Person {
+        Ok(Person {
             id: ::modelgen_runtime::read_column(row, offset)?,
             first_name: ::modelgen_runtime::read_column(row, offset + 1)?,
             last_name: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -534,11 +534,7 @@ impl ::modelgen_runtime::Model for Person {
             email: ::modelgen_runtime::read_column(row, offset + 5)?,
             shirt_size: ::modelgen_runtime::read_column(row, offset + 6)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",

@@ -354,18 +354,14 @@ impl ::modelgen_runtime::Model for Place {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Place {
+        Ok(Place {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
             name: ::modelgen_runtime::read_column(row, offset + 3)?,
             address: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -863,7 +859,7 @@ impl ::modelgen_runtime::Model for Restaurant {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Restaurant {
+        Ok(Restaurant {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -873,11 +869,7 @@ impl ::modelgen_runtime::Model for Restaurant {
             serves_hot_dogs: ::modelgen_runtime::read_column(row, offset + 6)?,
             serves_pizza: ::modelgen_runtime::read_column(row, offset + 7)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -1366,7 +1358,7 @@ impl ::modelgen_runtime::Model for Supplier {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Supplier {
+        Ok(Supplier {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -1374,11 +1366,7 @@ impl ::modelgen_runtime::Model for Supplier {
             address: ::modelgen_runtime::read_column(row, offset + 4)?,
             place_ptr_id: ::modelgen_runtime::read_column(row, offset + 5)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -1874,7 +1862,7 @@ impl ::modelgen_runtime::Model for ItalianRestaurant {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = ItalianRestaurant {
+        Ok(ItalianRestaurant {
             id: ::modelgen_runtime::read_column(row, offset)?,
             created: ::modelgen_runtime::read_column(row, offset + 1)?,
             modified: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -1886,11 +1874,7 @@ impl ::modelgen_runtime::Model for ItalianRestaurant {
             restaurant_ptr_id: ::modelgen_runtime::read_column(row, offset + 8)?,
             serves_gnocchi: ::modelgen_runtime::read_column(row, offset + 9)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",

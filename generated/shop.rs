@@ -420,7 +420,7 @@ impl ::modelgen_runtime::Model for Product {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Product {
+        Ok(Product {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             slug: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -432,11 +432,7 @@ impl ::modelgen_runtime::Model for Product {
             created: ::modelgen_runtime::read_column(row, offset + 8)?,
             updated: ::modelgen_runtime::read_column(row, offset + 9)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -934,18 +930,14 @@ impl ::modelgen_runtime::Model for Sale {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Sale {
+        Ok(Sale {
             id: ::modelgen_runtime::read_column(row, offset)?,
             product_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             quantity: ::modelgen_runtime::read_column(row, offset + 2)?,
             sold_at: ::modelgen_runtime::read_column(row, offset + 3)?,
             note: ::modelgen_runtime::read_column(row, offset + 4)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",
@@ -1369,16 +1361,12 @@ impl ::modelgen_runtime::Model for Coupon {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Coupon {
+        Ok(Coupon {
             code: ::modelgen_runtime::read_column(row, offset)?,
             percent_off: ::modelgen_runtime::read_column(row, offset + 1)?,
             product_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["code", "percent_off", "product"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -1773,17 +1761,13 @@ impl ::modelgen_runtime::Model for Receipt {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Receipt {
+        Ok(Receipt {
             id: ::modelgen_runtime::read_column(row, offset)?,
             sale_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             coupon_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             total: ::modelgen_runtime::read_decimal_column(row, offset + 3, 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "sale", "coupon", "total"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -2180,16 +2164,12 @@ impl ::modelgen_runtime::Model for Category {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Category {
+        Ok(Category {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             parent_id: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "name", "parent"];
     const KEY_FIELDS: &'static [usize] = &[0];

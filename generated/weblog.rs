@@ -375,17 +375,13 @@ impl ::modelgen_runtime::Model for Blog {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Blog {
+        Ok(Blog {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             tagline: ::modelgen_runtime::read_column(row, offset + 2)?,
             featured_id: ::modelgen_runtime::read_column(row, offset + 3)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "name", "tagline", "featured"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -766,16 +762,12 @@ impl ::modelgen_runtime::Model for Author {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Author {
+        Ok(Author {
             id: ::modelgen_runtime::read_column(row, offset)?,
             name: ::modelgen_runtime::read_column(row, offset + 1)?,
             email: ::modelgen_runtime::read_column(row, offset + 2)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &["id", "name", "email"];
     const KEY_FIELDS: &'static [usize] = &[0];
@@ -1272,7 +1264,7 @@ impl ::modelgen_runtime::Model for Entry {
         row: &::modelgen_runtime::rusqlite::Row<'_>,
         offset: usize,
     ) -> ::modelgen_runtime::rusqlite::Result<Self> {
-        let mut instance = Entry {
+        Ok(Entry {
             id: ::modelgen_runtime::read_column(row, offset)?,
             blog_id: ::modelgen_runtime::read_column(row, offset + 1)?,
             headline: ::modelgen_runtime::read_column(row, offset + 2)?,
@@ -1284,11 +1276,7 @@ impl ::modelgen_runtime::Model for Entry {
             rating: ::modelgen_runtime::read_column(row, offset + 8)?,
             status: ::modelgen_runtime::read_column(row, offset + 9)?,
             _state: ::modelgen_runtime::ModelState::loaded(),
-        };
-        instance._state = ::modelgen_runtime::ModelState::loaded_with(
-            ::modelgen_runtime::Model::field_values(&instance),
-        );
-        Ok(instance)
+        })
     }
     const FIELDS: &'static [&'static str] = &[
         "id",

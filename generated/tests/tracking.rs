@@ -260,3 +260,19 @@ fn an_unsaved_object_cannot_be_staged() {
     let (blog, _) = entry(&db);
     assert!(matches!(Entry::new(blog.id.unwrap(), date(2024, 1, 1)).stage(), Err(Error::Misuse(_))));
 }
+
+#[test]
+fn with_tracking_off_every_field_counts_as_dirty_and_save_dirty_is_a_full_save() {
+    let db = setup();
+    let (_, tracked) = entry(&db);
+    db.set_track_changes(false);
+    let mut e = Entry::get(&db, tracked.id.unwrap()).unwrap();
+    assert_eq!(e.dirty_fields().len(), 10, "nothing to compare with: every field");
+    db.execute_batch(&format!("UPDATE weblog_entry SET n_comments = 42 WHERE id = {}", e.id.unwrap())).unwrap();
+    e.headline = "Camembert".into();
+    e.save_dirty(&db).unwrap();
+    assert_eq!(raw(&db, "weblog_entry", "n_comments", e.id.unwrap()), "0", "a full save wrote every column");
+    assert!(matches!(e.reset(), Err(Error::Misuse(_))));
+    // An instance loaded while tracking was on keeps its snapshot.
+    assert!(!tracked.is_dirty());
+}

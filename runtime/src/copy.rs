@@ -24,7 +24,7 @@ use rusqlite::types::Value;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
-use crate::save::{load_by_pk, remember_stored};
+use crate::save::load_by_pk;
 use crate::signals::{self, Signal};
 use crate::value::{output_to_value, DbValue, PkKey};
 
@@ -276,7 +276,7 @@ fn insert_batch<M: Model + Send>(db: &Database, copies: &mut [M]) -> Result<()> 
     }
     for copy in copies.iter_mut() {
         copy.state_mut().adding = false;
-        remember_stored(db, copy, None);
+        crate::tracking::remember_saved(db, copy, None);
         signals::send(db, Signal::PostSave, &*copy, true, None)?;
     }
     Ok(())

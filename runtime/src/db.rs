@@ -37,6 +37,8 @@ pub struct Database {
     /// the depth they were replaced at: a rollback puts them back, so a
     /// rolled-back save leaves the instance as dirty as it was.
     undo: RefCell<Vec<(u32, SnapshotCell, Option<Snapshot>)>>,
+    /// Whether loads and saves keep a snapshot for dirty tracking.
+    track_changes: Cell<bool>,
     /// Declared last: dropped after everything that refers to it.
     conn: OwnedConnection,
 }
@@ -94,6 +96,7 @@ impl Database {
             last_rowid_alias: Cell::new((0, false)),
             depth: Cell::new(0),
             undo: RefCell::new(Vec::new()),
+            track_changes: Cell::new(true),
             conn: OwnedConnection::new(conn),
         })
     }
@@ -234,6 +237,20 @@ impl Database {
             let _ = self.exec_savepoint("ROLLBACK TO", depth);
             let _ = self.exec_savepoint("RELEASE", depth);
         }
+    }
+
+    /// Turn dirty tracking on (the default) or off for the instances this
+    /// handle loads and saves from now on. Tracking keeps a copy of each
+    /// instance as stored (one clone per load and per save); without it,
+    /// every field of an instance counts as dirty and `save_dirty` is a full
+    /// save.
+    pub fn set_track_changes(&self, on: bool) {
+        self.track_changes.set(on);
+    }
+
+    /// Whether this handle keeps snapshots for dirty tracking.
+    pub fn tracks_changes(&self) -> bool {
+        self.track_changes.get()
     }
 
     /// Remember that a save inside the open transaction replaced the

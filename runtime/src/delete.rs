@@ -117,6 +117,7 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
         while let Some(row) = rows.next()? {
             let mut m = M::from_row(row, 0)?;
             m.state_mut().adding = false;
+            crate::tracking::remember_loaded(db, &mut m);
             if let Some(pk) = m.pk_value() {
                 found.insert(PkKey::from(&pk), m);
             }

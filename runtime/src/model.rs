@@ -321,12 +321,13 @@ impl ColumnSet {
 
 /// Per-instance state kept beside the fields, as Django's `Model._state`.
 ///
-/// Besides `adding`, it holds the values the row had when the instance was
-/// last loaded or saved (dirty tracking). That snapshot lives in a shared
-/// cell so that a transaction rolled back after a save can put the previous
-/// snapshot back ([`crate::Database::transaction`] keeps an undo list); a
-/// `clone()` of the instance gets its own copy of the cell. Two states are
-/// `==` when `adding` is: the snapshot is bookkeeping, not a value.
+/// Besides `adding`, it holds a copy of the instance as its row was when it
+/// was last loaded or saved (dirty tracking, see [`crate::Tracking`]). The
+/// copy lives in a shared cell so that a transaction rolled back after a
+/// save can put the previous copy back ([`crate::Database::transaction`]
+/// keeps an undo list); a `clone()` of the instance gets a cell of its own
+/// holding the same copy. Two states are `==` when `adding` is: the
+/// snapshot is bookkeeping, not a value.
 #[derive(Debug, Default)]
 pub struct ModelState {
     /// True until the instance has been saved or was loaded from the database.
@@ -334,9 +335,8 @@ pub struct ModelState {
     stored: Option<SnapshotCell>,
 }
 
-/// The stored values of every field (in `Model::FIELDS` order), as of the
-/// last load or save.
-pub type Snapshot = Arc<[Value]>;
+/// The instance as stored (a `M` with an empty state), shared and immutable.
+pub type Snapshot = Arc<dyn std::any::Any + Send + Sync>;
 
 pub(crate) type SnapshotCell = Arc<Mutex<Option<Snapshot>>>;
 
@@ -362,36 +362,41 @@ impl ModelState {
         ModelState { adding: false, stored: None }
     }
 
-    /// A loaded instance whose stored values are `values`.
-    pub fn loaded_with(values: Vec<Value>) -> Self {
-        ModelState { adding: false, stored: Some(Arc::new(Mutex::new(Some(values.into())))) }
-    }
-
     /// The same `adding`, without a snapshot (what a multi-table child
     /// hands to the parent it saves).
     pub fn without_snapshot(&self) -> Self {
         ModelState { adding: self.adding, stored: None }
     }
 
-    /// The stored values as of the last load or save, if any.
+    /// The instance as of the last load or save, if tracked.
     pub fn snapshot(&self) -> Option<Snapshot> {
-        self.stored.as_ref().and_then(|cell| cell.lock().ok().and_then(|s| s.clone()))
+        let cell = self.stored.as_ref()?;
+        let guard = match cell.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        guard.clone()
     }
 
     /// Replace the snapshot; returns the cell and the previous snapshot, so
     /// a rollback can put it back.
-    pub(crate) fn replace_snapshot(&mut self, values: Option<Snapshot>) -> (SnapshotCell, Option<Snapshot>) {
+    pub(crate) fn replace_snapshot(&mut self, snapshot: Option<Snapshot>) -> (SnapshotCell, Option<Snapshot>) {
         let cell = self.stored.get_or_insert_with(|| Arc::new(Mutex::new(None))).clone();
         let previous = match cell.lock() {
-            Ok(mut guard) => std::mem::replace(&mut *guard, values),
-            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), values),
+            Ok(mut guard) => std::mem::replace(&mut *guard, snapshot),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), snapshot),
         };
         (cell, previous)
+    }
+
+    /// A fresh cell holding `snapshot` (an instance just loaded).
+    pub(crate) fn set_snapshot(&mut self, snapshot: Snapshot) {
+        self.stored = Some(Arc::new(Mutex::new(Some(snapshot))));
     }
 }
 
 /// Implemented by generated code for every concrete model.
-pub trait Model: Sized + Clone + 'static {
+pub trait Model: Sized + Clone + Send + Sync + 'static {
     fn meta() -> &'static ModelMeta;
 
     /// The primary key as stored, or `None` when unset (only an auto pk can be unset).
@@ -452,8 +457,9 @@ pub trait Model: Sized + Clone + 'static {
         Vec::new()
     }
 
-    /// Set every field from stored values in [`Model::FIELDS`] order (what
-    /// `reset` does with the snapshot).
+    /// Set every field from stored values in [`Model::FIELDS`] order (a
+    /// save with `update_fields` merges the written fields into the snapshot
+    /// this way).
     fn set_field_values(&mut self, values: &[Value]) -> crate::Result<()> {
         let _ = values;
         Ok(())

@@ -8,7 +8,7 @@ use rusqlite::ToSql;
 use crate::db::{push_placeholders, push_quoted, Database, SqlKey};
 use crate::display::now;
 use crate::error::{Error, Result};
-use crate::model::{ColumnSet, Model, ModelMeta, Snapshot};
+use crate::model::{ColumnSet, Model, ModelMeta};
 use crate::query::{Assignment, Condition, QuerySet};
 use crate::signals::{self, Signal};
 use crate::value::output_to_value;
@@ -110,34 +110,8 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
     };
 
     instance.state_mut().adding = false;
-    remember_stored(db, instance, update_fields);
+    crate::tracking::remember_saved(db, instance, update_fields);
     signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
-}
-
-/// After a save: the written fields are the stored values now (dirty
-/// tracking). With `update_fields`, only those fields of the snapshot
-/// change. Inside a transaction the previous snapshot is kept for a rollback.
-pub(crate) fn remember_stored<M: Model>(db: &Database, instance: &mut M, update_fields: Option<&[&str]>) {
-    if M::FIELDS.is_empty() {
-        return;
-    }
-    let current = instance.field_values();
-    let values: Snapshot = match (update_fields, instance.state().snapshot()) {
-        (Some(names), Some(previous)) if previous.len() == current.len() => {
-            let mut merged = previous.to_vec();
-            for ((i, value), &name) in current.into_iter().enumerate().zip(M::FIELDS) {
-                let attname = name.len() + 3;
-                if names.iter().any(|n| *n == name || (n.len() == attname && n.starts_with(name) && n.ends_with("_id")))
-                {
-                    merged[i] = value;
-                }
-            }
-            merged.into()
-        }
-        _ => current.into(),
-    };
-    let (cell, previous) = instance.state_mut().replace_snapshot(Some(values));
-    db.record_snapshot_undo(cell, previous);
 }
 
 /// Django's `_save_table`: the UPDATE attempt and/or the INSERT of one
@@ -421,6 +395,7 @@ pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
         Some(row) => {
             let mut m = M::from_row(row, 0)?;
             m.state_mut().adding = false;
+            crate::tracking::remember_loaded(db, &mut m);
             Ok(Some(m))
         }
         None => Ok(None),

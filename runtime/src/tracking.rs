@@ -7,12 +7,13 @@
 //! did not change.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{Model, Snapshot};
 use crate::related::ManyRelated;
 use crate::save::{save, SaveOptions};
 
@@ -102,18 +103,68 @@ fn pk_of<M: Model>(instance: &M) -> Result<Value> {
     Ok(crate::value::output_to_value(instance.column_value(M::meta().pk)?)?)
 }
 
+/// The instance as of its last load or save, when the handle tracked it.
+fn stored<M: Model>(instance: &M) -> Option<Snapshot> {
+    instance.state().snapshot().filter(|s| s.is::<M>())
+}
+
+/// A copy of `instance` with an empty state: what a snapshot holds. The
+/// state is set aside while cloning, so the clone does not copy it.
+fn stored_copy<M: Model>(instance: &mut M) -> M {
+    let state = std::mem::take(instance.state_mut());
+    let copy = instance.clone();
+    *instance.state_mut() = state;
+    copy
+}
+
+/// After a load: remember the instance as stored.
+pub(crate) fn remember_loaded<M: Model>(db: &Database, instance: &mut M) {
+    if db.tracks_changes() && !M::FIELDS.is_empty() {
+        let copy = stored_copy(instance);
+        instance.state_mut().set_snapshot(Arc::new(copy));
+    }
+}
+
+/// After a save: the written fields are the stored values now. With
+/// `update_fields`, only those fields of the snapshot change. Inside a
+/// transaction the previous snapshot is kept for a rollback.
+pub(crate) fn remember_saved<M: Model>(db: &Database, instance: &mut M, update_fields: Option<&[&str]>) {
+    if !db.tracks_changes() || M::FIELDS.is_empty() {
+        return;
+    }
+    let previous = update_fields.and_then(|_| stored(instance));
+    let merged = match (update_fields, previous) {
+        (Some(names), Some(previous)) => previous.downcast_ref::<M>().and_then(|previous| {
+            let mut values = previous.field_values();
+            for ((slot, value), &name) in values.iter_mut().zip(instance.field_values()).zip(M::FIELDS) {
+                let is_attname = |n: &&str| n.strip_suffix("_id") == Some(name);
+                if names.iter().any(|n| *n == name || is_attname(n)) {
+                    *slot = value;
+                }
+            }
+            let mut merged = previous.clone();
+            merged.set_field_values(&values).ok().map(|()| merged)
+        }),
+        _ => None,
+    };
+    let snapshot = merged.unwrap_or_else(|| stored_copy(instance));
+    let (cell, previous) = instance.state_mut().replace_snapshot(Some(Arc::new(snapshot)));
+    db.record_snapshot_undo(cell, previous);
+}
+
 /// The fields changed since the instance was last loaded or saved; every
-/// field for an instance that never was (unsaved). The primary key and
-/// inheritance links are not fields that change: see [`save_dirty`].
+/// field for an instance that never was (unsaved), or that a handle with
+/// tracking off loaded. The primary key and inheritance links are not
+/// fields that change: see [`save_dirty`].
 pub fn dirty_fields<M: Model>(instance: &M) -> Vec<&'static str> {
-    match instance.state().snapshot() {
+    match stored(instance).as_ref().and_then(|s| s.downcast_ref::<M>()) {
         Some(stored) if !instance.state().adding => {
-            let current = instance.field_values();
+            let (before, now) = (stored.field_values(), instance.field_values());
             M::FIELDS
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| !M::KEY_FIELDS.contains(i))
-                .filter(|(i, _)| stored.get(*i) != current.get(*i))
+                .filter(|(i, _)| before.get(*i) != now.get(*i))
                 .map(|(_, f)| *f)
                 .collect()
         }
@@ -122,17 +173,18 @@ pub fn dirty_fields<M: Model>(instance: &M) -> Vec<&'static str> {
 }
 
 /// Whether a key field (pk or inheritance link) differs from the snapshot.
-fn key_changed<M: Model>(instance: &M, stored: &[Value]) -> bool {
-    let current = instance.field_values();
-    M::KEY_FIELDS.iter().any(|&i| stored.get(i) != current.get(i))
+fn key_changed<M: Model>(instance: &M, stored: &M) -> bool {
+    let (before, now) = (stored.field_values(), instance.field_values());
+    M::KEY_FIELDS.iter().any(|&i| before.get(i) != now.get(i))
 }
 
 /// Save only the changed fields (an UPDATE of those columns, plus the
 /// auto_now fields a full save would refresh); nothing at all when nothing
-/// changed. An unsaved instance, or one whose primary key changed, gets a
-/// full save (Django's rules decide INSERT or UPDATE).
+/// changed. An unsaved instance, an untracked one, or one whose primary key
+/// changed gets a full save (Django's rules decide INSERT or UPDATE).
 pub fn save_dirty<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
-    let clean_keys = instance.state().snapshot().is_some_and(|stored| !key_changed(instance, &stored));
+    let snapshot = stored(instance);
+    let clean_keys = snapshot.as_ref().and_then(|s| s.downcast_ref::<M>()).is_some_and(|s| !key_changed(instance, s));
     if instance.state().adding || !clean_keys {
         return save(db, instance, SaveOptions::default());
     }
@@ -155,13 +207,17 @@ fn add_auto_now_fields<M: Model>(fields: &mut Vec<&'static str>) {
 }
 
 /// Put back the values of the last load or save. An instance that was never
-/// loaded or saved has nothing to go back to: [`Error::Misuse`].
+/// loaded or saved (or not tracked) has nothing to go back to: [`Error::Misuse`].
 pub fn reset<M: Model>(instance: &mut M) -> Result<()> {
-    match instance.state().snapshot() {
-        Some(stored) if !instance.state().adding => instance.set_field_values(&stored),
-        _ => {
-            Err(Error::Misuse(format!("Cannot reset an unsaved {} instance: it has no stored values.", M::meta().name)))
+    let snapshot = stored(instance).filter(|_| !instance.state().adding);
+    match snapshot.as_ref().and_then(|s| s.downcast_ref::<M>()) {
+        Some(stored) => {
+            let state = std::mem::take(instance.state_mut());
+            *instance = stored.clone();
+            *instance.state_mut() = state;
+            Ok(())
         }
+        None => Err(Error::Misuse(format!("Cannot reset an unsaved {} instance: it has no stored values.", M::meta().name))),
     }
 }
 
