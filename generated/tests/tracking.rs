@@ -191,7 +191,8 @@ fn diff_compares_two_instances_field_by_field_and_relation_sets_as_added_and_rem
     let (x, y, z) = (author(&db, "x"), author(&db, "y"), author(&db, "z"));
     a.authors().add(&db, &[&x, &y]).unwrap();
     b.authors().add(&db, &[&y, &z]).unwrap();
-    let d = tracking::diff_with_relations(&db, &a, &b).unwrap();
+    let d = a.diff_with_relations(&db, &b).unwrap();
+    assert_eq!(d, tracking::diff_with_relations(&db, &a, &b).unwrap());
     assert_eq!(d.relations.len(), 1);
     assert_eq!(d.relations[0].field, "authors");
     assert_eq!(d.relations[0].added, vec![Value::Integer(z.id.unwrap())]);

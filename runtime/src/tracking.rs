@@ -249,6 +249,12 @@ pub trait Tracking: Model {
         diff(self, other)
     }
 
+    /// [`Tracking::diff`], plus every many-to-many set as stored, as
+    /// added/removed target pks.
+    fn diff_with_relations(&self, db: &Database, other: &Self) -> Result<Diff> {
+        diff_with_relations(db, self, other)
+    }
+
     /// A staged-edit proxy of this stored object.
     fn stage(&self) -> Result<Staged<Self>> {
         Staged::new(self.clone())
