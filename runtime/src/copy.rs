@@ -16,6 +16,7 @@
 //! the end of this file, and nowhere else.
 
 use std::any::Any;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -27,6 +28,11 @@ use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
 use crate::save::load_by_pk;
 use crate::signals::{self, Signal};
 use crate::value::{output_to_value, DbValue, PkKey};
+
+/// The engine's maps hash a key per copied row several times: foldhash
+/// (seeded per process) instead of SipHash.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// How many rows go into one multi-row INSERT at most; fewer when the
 /// table is wide, to stay under SQLite's 32,766 bound parameters.
@@ -71,19 +77,30 @@ pub struct ForkMap {
 struct ModelKeys {
     meta: &'static ModelMeta,
     pairs: Vec<(Value, Value)>,
-    index: HashMap<PkKey, usize>,
+    index: FastMap<PkKey, usize>,
 }
 
 impl ForkMap {
-    fn insert(&mut self, meta: &'static ModelMeta, old: Value, new: Value) {
+    fn keys_of(&mut self, meta: &'static ModelMeta) -> &mut ModelKeys {
         let position = match self.models.iter().position(|m| std::ptr::eq(m.meta, meta)) {
             Some(p) => p,
             None => {
-                self.models.push(ModelKeys { meta, pairs: Vec::new(), index: HashMap::new() });
+                self.models.push(ModelKeys { meta, pairs: Vec::new(), index: FastMap::default() });
                 self.models.len() - 1
             }
         };
-        let keys = &mut self.models[position];
+        &mut self.models[position]
+    }
+
+    /// Room for `additional` more copies of `meta`, allocated once.
+    fn reserve(&mut self, meta: &'static ModelMeta, additional: usize) {
+        let keys = self.keys_of(meta);
+        keys.pairs.reserve(additional);
+        keys.index.reserve(additional);
+    }
+
+    fn insert(&mut self, meta: &'static ModelMeta, old: Value, new: Value) {
+        let keys = self.keys_of(meta);
         keys.index.insert(PkKey::from(&old), keys.pairs.len());
         keys.pairs.push((old, new));
     }
@@ -188,7 +205,7 @@ pub fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Resu
     let meta = M::meta();
     let mut copier = Copier::new(db, false, Vec::new());
     copier.presets.insert(key(meta, old), new.clone());
-    copier.copied.push((meta, old.clone()));
+    copier.preset_objects.push((meta, old.clone()));
     for table in meta.lineage() {
         copier.enqueue_through_rows(table, std::slice::from_ref(old))?;
     }
@@ -349,8 +366,29 @@ fn key(meta: &'static ModelMeta, pk: &Value) -> ObjectKey {
 struct Node {
     meta: &'static ModelMeta,
     old_pk: Value,
-    rows: Vec<Vec<Value>>,
+    /// The row of the model's own table.
+    row: Vec<Value>,
+    /// The rows of its ancestors' tables, parent first (empty, and no
+    /// allocation, for a model without a concrete parent).
+    ancestor_rows: Vec<Vec<Value>>,
     new_pk: Value,
+}
+
+impl Node {
+    /// The row of the `li`-th table of the lineage (0: the model's own).
+    fn row(&self, li: usize) -> &[Value] {
+        match li {
+            0 => &self.row,
+            _ => &self.ancestor_rows[li - 1],
+        }
+    }
+}
+
+/// Pending objects of one model, read together.
+struct Group {
+    meta: &'static ModelMeta,
+    pks: Vec<Value>,
+    rows: Vec<Option<Vec<Value>>>,
 }
 
 /// The rows to write to one table.
@@ -372,12 +410,14 @@ struct Copier<'a> {
     supplied: Vec<Supplied>,
     root: Option<ObjectKey>,
     nodes: Vec<Node>,
-    by_key: HashMap<ObjectKey, usize>,
+    by_key: FastMap<ObjectKey, usize>,
     /// Objects copied before the engine ran (the saved copy of `duplicate`).
-    presets: HashMap<ObjectKey, Value>,
-    /// Every copied object (nodes and presets), for the link rows.
-    copied: Vec<(&'static ModelMeta, Value)>,
-    pending: Vec<(&'static ModelMeta, Value)>,
+    presets: FastMap<ObjectKey, Value>,
+    /// The objects of `presets`, in order, for the link rows.
+    preset_objects: Vec<(&'static ModelMeta, Value)>,
+    /// Objects to copy, with their row when it was read with the key (a
+    /// single-table model reached by a reverse FK).
+    pending: Vec<(&'static ModelMeta, Value, Option<Vec<Value>>)>,
     map: ForkMap,
     now: DateTime<Utc>,
 }
@@ -390,9 +430,9 @@ impl<'a> Copier<'a> {
             supplied,
             root: None,
             nodes: Vec::new(),
-            by_key: HashMap::new(),
-            presets: HashMap::new(),
-            copied: Vec::new(),
+            by_key: FastMap::default(),
+            presets: FastMap::default(),
+            preset_objects: Vec::new(),
             pending: Vec::new(),
             map: ForkMap::default(),
             now: crate::display::now(),
@@ -404,7 +444,7 @@ impl<'a> Copier<'a> {
     fn fork_of(db: &'a Database, meta: &'static ModelMeta, old: &Value, supplied: Vec<Supplied>) -> Result<(Self, Plan)> {
         let mut copier = Copier::new(db, true, supplied);
         copier.root = Some(key(meta, old));
-        copier.pending.push((meta, old.clone()));
+        copier.pending.push((meta, old.clone(), None));
         copier.discover()?;
         let plan = copier.build()?;
         Ok((copier, plan))
@@ -412,8 +452,10 @@ impl<'a> Copier<'a> {
 
     fn new_key(&self, target: &'static ModelMeta, old: &Value) -> Option<Value> {
         let k = key(target, old);
-        if let Some(v) = self.presets.get(&k) {
-            return Some(v.clone());
+        if !self.presets.is_empty() {
+            if let Some(v) = self.presets.get(&k) {
+                return Some(v.clone());
+            }
         }
         self.by_key.get(&k).map(|&i| self.nodes[i].new_pk.clone())
     }
@@ -422,27 +464,35 @@ impl<'a> Copier<'a> {
     /// follow its relations until nothing new is reached.
     fn discover(&mut self) -> Result<()> {
         while !self.pending.is_empty() {
-            let mut groups: Vec<(&'static ModelMeta, Vec<Value>)> = Vec::new();
-            let mut queued: HashSet<ObjectKey> = HashSet::new();
-            for (meta, pk) in std::mem::take(&mut self.pending) {
+            // Each round's keys at once: the table grows once per round.
+            self.by_key.reserve(self.pending.len());
+            let mut groups: Vec<Group> = Vec::new();
+            for (meta, pk, row) in std::mem::take(&mut self.pending) {
                 let k = key(meta, &pk);
-                if self.presets.contains_key(&k) || queued.contains(&k) {
+                if !self.presets.is_empty() && self.presets.contains_key(&k) {
                     continue;
                 }
-                if self.by_key.contains_key(&k) {
-                    // Reached again: copied once. Reached as a more derived
-                    // model than the first time, it keeps the first model.
-                    continue;
+                // Queued or copied already: copied once. Reached as a more
+                // derived model than the first time, it keeps the first
+                // model. The placeholder becomes the node's index in `load`.
+                match self.by_key.entry(k) {
+                    Entry::Occupied(_) => continue,
+                    Entry::Vacant(slot) => {
+                        slot.insert(usize::MAX);
+                    }
                 }
-                queued.insert(k);
-                match groups.iter_mut().find(|(m, _)| std::ptr::eq(*m, meta)) {
-                    Some((_, pks)) => pks.push(pk),
-                    None => groups.push((meta, vec![pk])),
+                match groups.iter_mut().find(|g| std::ptr::eq(g.meta, meta)) {
+                    Some(group) => {
+                        group.pks.push(pk);
+                        group.rows.push(row);
+                    }
+                    None => groups.push(Group { meta, pks: vec![pk], rows: vec![row] }),
                 }
             }
-            for (meta, pks) in groups {
+            for group in groups {
                 let first = self.nodes.len();
-                self.load(meta, &pks)?;
+                let meta = group.meta;
+                self.load(group)?;
                 if self.deep && first < self.nodes.len() {
                     let olds: Vec<Value> = self.nodes[first..].iter().map(|n| n.old_pk.clone()).collect();
                     self.follow(meta, first, &olds)?;
@@ -452,32 +502,44 @@ impl<'a> Copier<'a> {
         Ok(())
     }
 
-    /// Load the rows of `pks` in every table of `meta`'s lineage into new nodes.
-    fn load(&mut self, meta: &'static ModelMeta, pks: &[Value]) -> Result<()> {
+    /// Load the rows of `group` in every table of its model's lineage into
+    /// new nodes (rows read with the keys are taken as they are).
+    fn load(&mut self, group: Group) -> Result<()> {
+        let Group { meta, pks, rows: prefetched } = group;
         let lineage: Vec<&'static ModelMeta> = meta.lineage().collect();
-        let mut per_table: Vec<HashMap<PkKey, Vec<Value>>> = Vec::with_capacity(lineage.len());
-        for table in &lineage {
-            per_table.push(sql::select_rows(self.db, table, pks)?);
-        }
-        for pk in pks {
-            let k = PkKey::from(pk);
-            let mut rows = Vec::with_capacity(lineage.len());
-            for table_rows in per_table.iter_mut() {
-                match table_rows.remove(&k) {
-                    Some(row) => rows.push(row),
-                    None => break,
-                }
+        // Only single-table models come with rows; read the others' rows.
+        let unread: Vec<Value>;
+        let to_read = if prefetched.iter().all(Option::is_none) {
+            pks.as_slice()
+        } else {
+            unread = pks.iter().zip(&prefetched).filter(|(_, row)| row.is_none()).map(|(pk, _)| pk.clone()).collect();
+            unread.as_slice()
+        };
+        let mut per_table: Vec<FastMap<PkKey, Vec<Value>>> = Vec::with_capacity(lineage.len());
+        if !to_read.is_empty() {
+            for table in &lineage {
+                per_table.push(sql::select_rows(self.db, table, to_read)?);
             }
-            if rows.len() != lineage.len() {
+        }
+        self.nodes.reserve(pks.len());
+        for (pk, row) in pks.into_iter().zip(prefetched) {
+            let k = key(meta, &pk);
+            // The first map holds the model's own table, the rest its ancestors'.
+            let mut tables = per_table.iter_mut();
+            let own = tables.next();
+            let row = row.or_else(|| own.and_then(|t| t.remove(&k.1)));
+            let ancestor_rows: Option<Vec<Vec<Value>>> = tables.map(|t| t.remove(&k.1)).collect();
+            let found = row.zip(ancestor_rows).filter(|(_, a)| a.len() + 1 == lineage.len());
+            let Some((row, ancestor_rows)) = found else {
                 // The row is gone (or is not of this model): nothing to copy.
-                if self.root.as_ref() == Some(&key(meta, pk)) {
+                if self.root.as_ref() == Some(&k) {
                     return Err(Error::DoesNotExist { model: meta.name });
                 }
+                self.by_key.remove(&k);
                 continue;
-            }
-            self.by_key.insert(key(meta, pk), self.nodes.len());
-            self.copied.push((meta, pk.clone()));
-            self.nodes.push(Node { meta, old_pk: pk.clone(), rows, new_pk: Value::Null });
+            };
+            self.by_key.insert(k, self.nodes.len());
+            self.nodes.push(Node { meta, old_pk: pk, row, ancestor_rows, new_pk: Value::Null });
         }
         Ok(())
     }
@@ -490,13 +552,23 @@ impl<'a> Copier<'a> {
                     continue;
                 }
                 for node in &self.nodes[first..] {
-                    let value = &node.rows[li][relation.column];
+                    let value = &node.row(li)[relation.column];
                     if *value != Value::Null {
-                        self.pending.push((relation.target, value.clone()));
+                        self.pending.push((relation.target, value.clone(), None));
                     }
                 }
             }
             for reverse in table.reverse_copies {
+                if let ReverseCopyKind::ForeignKey { column } = reverse.kind {
+                    if reverse.model.parent.is_none() {
+                        // A single-table model: read its rows with its keys.
+                        for row in sql::select_rows_where(self.db, reverse.model, column, olds)? {
+                            let pk = row[reverse.model.pk].clone();
+                            self.pending.push((reverse.model, pk, Some(row)));
+                        }
+                        continue;
+                    }
+                }
                 let (select, column) = match reverse.kind {
                     ReverseCopyKind::ForeignKey { column } => {
                         (reverse.model.table, (reverse.model.pk_column().column, reverse.model.columns[column].column))
@@ -507,7 +579,7 @@ impl<'a> Copier<'a> {
                     }
                 };
                 for pk in sql::select_column(self.db, select, column.0, column.1, olds)? {
-                    self.pending.push((reverse.model, pk));
+                    self.pending.push((reverse.model, pk, None));
                 }
             }
             for m2m in table.many_to_many {
@@ -515,7 +587,7 @@ impl<'a> Copier<'a> {
                     for target in
                         sql::select_column(self.db, m2m.through_table, m2m.target_column, m2m.source_column, olds)?
                     {
-                        self.pending.push((m2m.target, target));
+                        self.pending.push((m2m.target, target, None));
                     }
                 }
             }
@@ -534,7 +606,7 @@ impl<'a> Copier<'a> {
                 for pk in
                     sql::select_column(self.db, through.table, through.pk_column().column, m2m.source_column, olds)?
                 {
-                    self.pending.push((through, pk));
+                    self.pending.push((through, pk, None));
                 }
             }
         }
@@ -544,15 +616,29 @@ impl<'a> Copier<'a> {
     /// Allocate the new keys, then build every row to write.
     fn build(&mut self) -> Result<Plan> {
         self.allocate_keys()?;
+        let mut counts: Vec<(&'static ModelMeta, usize)> = Vec::new();
+        for node in &self.nodes {
+            match counts.iter_mut().find(|(m, _)| std::ptr::eq(*m, node.meta)) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((node.meta, 1)),
+            }
+        }
+        for (meta, n) in counts {
+            self.map.reserve(meta, n);
+        }
         for node in &self.nodes {
             self.map.insert(node.meta, node.old_pk.clone(), node.new_pk.clone());
         }
         let mut suffixer = Suffixer::default();
         let mut tables: Vec<TableRows> = Vec::new();
-        for node in &self.nodes {
+        for i in 0..self.nodes.len() {
+            // The source rows move into the rows to write: no value is cloned.
+            let own = std::mem::take(&mut self.nodes[i].row);
+            let ancestors = std::mem::take(&mut self.nodes[i].ancestor_rows);
+            let node = &self.nodes[i];
             let is_root = self.root.as_ref() == Some(&key(node.meta, &node.old_pk));
-            for (li, table) in node.meta.lineage().enumerate() {
-                let row = self.build_row(node, li, table, is_root, &mut suffixer)?;
+            for (table, source) in node.meta.lineage().zip(std::iter::once(own).chain(ancestors)) {
+                let row = self.build_row(node, source, table, is_root, &mut suffixer)?;
                 let position = match tables.iter().position(|t| t.table == table.table) {
                     Some(p) => p,
                     None => {
@@ -560,7 +646,7 @@ impl<'a> Copier<'a> {
                             table: table.table,
                             meta: Some(table),
                             columns: table.columns.iter().map(|c| c.column).collect(),
-                            rows: Vec::new(),
+                            rows: Vec::with_capacity(self.nodes.len()),
                         });
                         tables.len() - 1
                     }
@@ -615,15 +701,14 @@ impl<'a> Copier<'a> {
     fn build_row(
         &self,
         node: &Node,
-        li: usize,
+        mut row: Vec<Value>,
         table: &'static ModelMeta,
         is_root: bool,
         suffixer: &mut Suffixer,
     ) -> Result<Vec<Value>> {
-        let source = &node.rows[li];
-        let mut row = Vec::with_capacity(table.columns.len());
+        // The source row becomes the copy's, column by column.
         for (ci, column) in table.columns.iter().enumerate() {
-            let old = &source[ci];
+            let old = std::mem::replace(&mut row[ci], Value::Null);
             let supplied = if is_root {
                 self.supplied.iter().find(|s| std::ptr::eq(s.table, table) && s.column == ci).map(|s| s.value.clone())
             } else {
@@ -635,32 +720,33 @@ impl<'a> Copier<'a> {
             } else if let Some(value) = supplied {
                 value
             } else if let Some(relation) = relation {
-                match (old, self.new_key(relation.target, old)) {
-                    (Value::Null, _) => Value::Null,
-                    (_, Some(copy)) => copy,
-                    _ if column.copy == CopyPolicy::Clear => Value::Null,
-                    _ if relation.one_to_one => {
+                let copy = if old == Value::Null { None } else { self.new_key(relation.target, &old) };
+                match copy {
+                    Some(copy) => copy,
+                    None if old == Value::Null => Value::Null,
+                    None if column.copy == CopyPolicy::Clear => Value::Null,
+                    None if relation.one_to_one => {
                         return Err(Error::Misuse(format!(
                             "Cannot copy {}: its one-to-one `{}` would share its target with the source; supply a new target, or copy the target in the same fork.",
                             node.meta.label(),
                             column.field
                         )))
                     }
-                    _ => old.clone(),
+                    None => old,
                 }
             } else {
                 match column.copy {
-                    CopyPolicy::Default => (table.copy_default)(ci, self.now).unwrap_or_else(|| old.clone()),
+                    CopyPolicy::Default => (table.copy_default)(ci, self.now).unwrap_or(old),
                     CopyPolicy::Clear if column.null => Value::Null,
                     CopyPolicy::Clear => Value::Text(String::new()),
                     CopyPolicy::Suffix { .. } => match old {
-                        Value::Text(text) => Value::Text(suffixer.next(self.db, table, ci, text)?),
-                        other => other.clone(),
+                        Value::Text(text) => Value::Text(suffixer.next(self.db, table, ci, &text)?),
+                        other => other,
                     },
-                    _ => old.clone(),
+                    _ => old,
                 }
             };
-            row.push(value);
+            row[ci] = value;
         }
         Ok(row)
     }
@@ -671,11 +757,14 @@ impl<'a> Copier<'a> {
     /// is not copied, the mirror row too.
     fn link_rows(&self) -> Result<Vec<TableRows>> {
         let mut out: Vec<TableRows> = Vec::new();
-        let mut seen: HashSet<(&'static str, PkKey, PkKey)> = HashSet::new();
-        // Copied objects per lineage table.
+        let mut seen: FastSet<(&'static str, PkKey, PkKey)> = FastSet::default();
+        // Copied objects per lineage table that has links to copy.
+        let has_links =
+            |t: &ModelMeta| t.many_to_many.iter().any(|m| m.auto_created && m.copy != RelationCopy::Skip);
+        let copied = self.preset_objects.iter().map(|(m, pk)| (*m, pk)).chain(self.nodes.iter().map(|n| (n.meta, &n.old_pk)));
         let mut per_table: Vec<(&'static ModelMeta, Vec<Value>)> = Vec::new();
-        for (meta, old) in &self.copied {
-            for table in meta.lineage() {
+        for (meta, old) in copied {
+            for table in meta.lineage().filter(|t| has_links(t)) {
                 match per_table.iter_mut().find(|(t, _)| std::ptr::eq(*t, table)) {
                     Some((_, v)) => v.push(old.clone()),
                     None => per_table.push((table, vec![old.clone()])),
@@ -690,8 +779,11 @@ impl<'a> Copier<'a> {
                     let Some(new_source) = self.new_key(table, &source) else { continue };
                     let copied_target = self.new_key(m2m.target, &target);
                     let new_target = copied_target.clone().unwrap_or_else(|| target.clone());
+                    // Only a symmetrical set's mirror rows can repeat a row:
+                    // the join table holds each (source, target) once and
+                    // each source has one copy.
                     let mut push = |from: Value, to: Value| {
-                        if seen.insert((m2m.through_table, PkKey::from(&from), PkKey::from(&to))) {
+                        if !m2m.symmetrical || seen.insert((m2m.through_table, PkKey::from(&from), PkKey::from(&to))) {
                             rows.push(vec![from, to]);
                         }
                     };
@@ -730,6 +822,16 @@ impl<'a> Copier<'a> {
         signal: Signal,
         mut f: impl FnMut(&'static ModelMeta, &dyn Any) -> Result<()>,
     ) -> Result<()> {
+        // Nothing to build when no copied model has a receiver.
+        let mut metas: Vec<&'static ModelMeta> = Vec::new();
+        for node in &self.nodes {
+            if !metas.iter().any(|m| std::ptr::eq(*m, node.meta)) {
+                metas.push(node.meta);
+            }
+        }
+        if !metas.iter().any(|m| self.db.has_receivers(m, signal)) {
+            return Ok(());
+        }
         let mut positions: HashMap<&'static str, usize> = HashMap::new();
         let mut offsets: Vec<Vec<usize>> = Vec::with_capacity(self.nodes.len());
         // Where each node's row of each table sits in the plan.
@@ -874,8 +976,6 @@ fn strip_copy_suffix<'s>(source: &'s str, separator: &str) -> &'s str {
 // ---------------------------------------------------------------------------
 
 mod sql {
-    use std::collections::HashMap;
-
     use rusqlite::types::Value;
 
     use super::{KEYS_PER_SELECT, MAX_PARAMETERS, ROWS_PER_INSERT};
@@ -885,9 +985,42 @@ mod sql {
     use crate::value::PkKey;
 
     /// The rows of `table` whose pk is among `pks`, every column in order.
-    pub(super) fn select_rows(db: &Database, table: &ModelMeta, pks: &[Value]) -> Result<HashMap<PkKey, Vec<Value>>> {
-        let mut out = HashMap::with_capacity(pks.len());
-        for chunk in pks.chunks(KEYS_PER_SELECT) {
+    pub(super) fn select_rows(
+        db: &Database,
+        table: &ModelMeta,
+        pks: &[Value],
+    ) -> Result<super::FastMap<PkKey, Vec<Value>>> {
+        let mut out = super::FastMap::with_capacity_and_hasher(pks.len(), Default::default());
+        for_rows_where(db, table, table.pk, pks, |row| {
+            out.insert(PkKey::from(&row[table.pk]), row);
+        })?;
+        Ok(out)
+    }
+
+    /// The rows of `table` whose column `filter` is among `keys`, every
+    /// column in order, in the order SQLite returns them.
+    pub(super) fn select_rows_where(
+        db: &Database,
+        table: &ModelMeta,
+        filter: usize,
+        keys: &[Value],
+    ) -> Result<Vec<Vec<Value>>> {
+        let mut out = Vec::new();
+        for_rows_where(db, table, filter, keys, |row| out.push(row))?;
+        Ok(out)
+    }
+
+    /// `SELECT <every column> FROM <table> WHERE <column filter> IN (...)`,
+    /// in batches of keys; `f` gets each row.
+    fn for_rows_where(
+        db: &Database,
+        table: &ModelMeta,
+        filter: usize,
+        keys: &[Value],
+        mut f: impl FnMut(Vec<Value>),
+    ) -> Result<()> {
+        let n = table.columns.len();
+        for chunk in keys.chunks(KEYS_PER_SELECT) {
             let mut sql = String::from("SELECT ");
             for (i, column) in table.columns.iter().enumerate() {
                 if i > 0 {
@@ -898,22 +1031,21 @@ mod sql {
             sql.push_str(" FROM ");
             push_quoted(&mut sql, table.table);
             sql.push_str(" WHERE ");
-            push_quoted(&mut sql, table.pk_column().column);
+            push_quoted(&mut sql, table.columns[filter].column);
             sql.push_str(" IN (");
             push_placeholders(&mut sql, chunk.len());
             sql.push(')');
             let mut stmt = db.connection().prepare_cached(&sql)?;
             let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-            let n = table.columns.len();
             while let Some(row) = rows.next()? {
                 let mut values = Vec::with_capacity(n);
                 for i in 0..n {
                     values.push(Value::from(row.get_ref(i)?));
                 }
-                out.insert(PkKey::from(&values[table.pk]), values);
+                f(values);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// `SELECT <column> FROM <table> WHERE <filter> IN (...)`, NULLs left out.
