@@ -317,7 +317,9 @@ pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Res
         copier.write(&plan)?;
         copier.send_post_save(&plan)?;
         let new_pk = copier.new_key(meta, &old).ok_or(Error::DoesNotExist { model: meta.name })?;
-        Ok((new_pk, copier.map))
+        // The rows are written: free them before the map is built.
+        drop(plan);
+        Ok((new_pk, copier.into_map()))
     })?;
     let root = load_by_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
     signals::send_forked(db, source, &root, &map)?;
@@ -340,7 +342,7 @@ pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -
                 statements: sql::batched_inserts(t.table, &t.columns, &t.rows).map(|s| s.sql).collect(),
             })
             .collect();
-        Ok(ForkPlan { tables, map: copier.map })
+        Ok(ForkPlan { tables, map: copier.into_map() })
     })
 }
 
@@ -418,7 +420,6 @@ struct Copier<'a> {
     /// Objects to copy, with their row when it was read with the key (a
     /// single-table model reached by a reverse FK).
     pending: Vec<(&'static ModelMeta, Value, Option<Vec<Value>>)>,
-    map: ForkMap,
     now: DateTime<Utc>,
 }
 
@@ -434,7 +435,6 @@ impl<'a> Copier<'a> {
             presets: FastMap::default(),
             preset_objects: Vec::new(),
             pending: Vec::new(),
-            map: ForkMap::default(),
             now: crate::display::now(),
         }
     }
@@ -613,22 +613,31 @@ impl<'a> Copier<'a> {
         Ok(())
     }
 
-    /// Allocate the new keys, then build every row to write.
-    fn build(&mut self) -> Result<Plan> {
-        self.allocate_keys()?;
+    /// The old-to-new map of every copied object, built from the nodes once
+    /// the engine is done with its own index of them.
+    fn into_map(self) -> ForkMap {
+        let Copier { nodes, by_key, .. } = self;
+        drop(by_key);
         let mut counts: Vec<(&'static ModelMeta, usize)> = Vec::new();
-        for node in &self.nodes {
+        for node in &nodes {
             match counts.iter_mut().find(|(m, _)| std::ptr::eq(*m, node.meta)) {
                 Some((_, n)) => *n += 1,
                 None => counts.push((node.meta, 1)),
             }
         }
+        let mut map = ForkMap::default();
         for (meta, n) in counts {
-            self.map.reserve(meta, n);
+            map.reserve(meta, n);
         }
-        for node in &self.nodes {
-            self.map.insert(node.meta, node.old_pk.clone(), node.new_pk.clone());
+        for node in nodes {
+            map.insert(node.meta, node.old_pk, node.new_pk);
         }
+        map
+    }
+
+    /// Allocate the new keys, then build every row to write.
+    fn build(&mut self) -> Result<Plan> {
+        self.allocate_keys()?;
         let mut suffixer = Suffixer::default();
         let mut tables: Vec<TableRows> = Vec::new();
         for i in 0..self.nodes.len() {
