@@ -92,7 +92,8 @@ fn main() -> Result<()> {
         }
     }
 
-    step("dirty tracking: what changed since the load, and a save of only that");
+    step("dirty tracking (turned on per handle): what changed since the load, and a save of only that");
+    db.set_track_changes(true);
     let mut edited = Entry::get(&db, id(entries[2].id))?;
     edited.rating = 4;
     println!("  dirty fields: {:?}", edited.dirty_fields());

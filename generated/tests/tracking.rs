@@ -5,10 +5,17 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{date, raw, setup};
+use common::{date, raw};
 use modelgen_examples::weblog::{Author, Blog, Entry};
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{tracking, Database, Error, Signal, Tracking};
+
+/// A database whose handle tracks changes (off by default).
+fn setup() -> Database {
+    let db = common::setup();
+    db.set_track_changes(true);
+    db
+}
 
 fn entry(db: &Database) -> (Blog, Entry) {
     let mut blog = Blog::new();
@@ -264,6 +271,7 @@ fn an_unsaved_object_cannot_be_staged() {
 
 #[test]
 fn with_tracking_off_every_field_counts_as_dirty_and_save_dirty_is_a_full_save() {
+    assert!(!common::setup().tracks_changes(), "tracking is off by default");
     let db = setup();
     let (_, tracked) = entry(&db);
     db.set_track_changes(false);
