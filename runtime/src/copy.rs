@@ -1028,33 +1028,15 @@ mod sql {
         keys: &[Value],
         mut f: impl FnMut(Vec<Value>),
     ) -> Result<()> {
-        let n = table.columns.len();
-        for chunk in keys.chunks(KEYS_PER_SELECT) {
-            let mut sql = String::from("SELECT ");
-            for (i, column) in table.columns.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                push_quoted(&mut sql, column.column);
+        let columns: Vec<&str> = table.columns.iter().map(|c| c.column).collect();
+        for_each_where(db, table.table, &columns, table.columns[filter].column, keys, false, |row| {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(Value::from(row.get_ref(i)?));
             }
-            sql.push_str(" FROM ");
-            push_quoted(&mut sql, table.table);
-            sql.push_str(" WHERE ");
-            push_quoted(&mut sql, table.columns[filter].column);
-            sql.push_str(" IN (");
-            push_placeholders(&mut sql, chunk.len());
-            sql.push(')');
-            let mut stmt = db.connection().prepare_cached(&sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-            while let Some(row) = rows.next()? {
-                let mut values = Vec::with_capacity(n);
-                for i in 0..n {
-                    values.push(Value::from(row.get_ref(i)?));
-                }
-                f(values);
-            }
-        }
-        Ok(())
+            f(values);
+            Ok(())
+        })
     }
 
     /// `SELECT <column> FROM <table> WHERE <filter> IN (...)`, NULLs left out.
@@ -1066,30 +1048,19 @@ mod sql {
         keys: &[Value],
     ) -> Result<Vec<Value>> {
         let mut out = Vec::new();
-        for chunk in keys.chunks(KEYS_PER_SELECT) {
-            let mut sql = String::from("SELECT ");
-            push_quoted(&mut sql, column);
-            sql.push_str(" FROM ");
-            push_quoted(&mut sql, table);
-            sql.push_str(" WHERE ");
-            push_quoted(&mut sql, filter);
-            sql.push_str(" IN (");
-            push_placeholders(&mut sql, chunk.len());
-            sql.push(')');
-            let mut stmt = db.connection().prepare_cached(&sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-            while let Some(row) = rows.next()? {
-                let value = Value::from(row.get_ref(0)?);
-                if value != Value::Null {
-                    out.push(value);
-                }
+        for_each_where(db, table, &[column], filter, keys, false, |row| {
+            let value = Value::from(row.get_ref(0)?);
+            if value != Value::Null {
+                out.push(value);
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// The (source, target) rows of a join table whose source is among
-    /// `keys`, in storage order; rows with a NULL side are left out.
+    /// `keys`, in the order the links were made; rows with a NULL side are
+    /// left out.
     pub(super) fn select_pairs(
         db: &Database,
         table: &str,
@@ -1098,29 +1069,52 @@ mod sql {
         keys: &[Value],
     ) -> Result<Vec<(Value, Value)>> {
         let mut out = Vec::new();
+        for_each_where(db, table, &[source, target], source, keys, true, |row| {
+            let pair = (Value::from(row.get_ref(0)?), Value::from(row.get_ref(1)?));
+            if pair.0 != Value::Null && pair.1 != Value::Null {
+                out.push(pair);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// `SELECT <columns> FROM <table> WHERE <filter> IN (?, ...)
+    /// [ORDER BY rowid]`, run for every batch of `keys`; `f` gets each row.
+    fn for_each_where(
+        db: &Database,
+        table: &str,
+        columns: &[&str],
+        filter: &str,
+        keys: &[Value],
+        in_rowid_order: bool,
+        mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+    ) -> Result<()> {
         for chunk in keys.chunks(KEYS_PER_SELECT) {
             let mut sql = String::from("SELECT ");
-            push_quoted(&mut sql, source);
-            sql.push_str(", ");
-            push_quoted(&mut sql, target);
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                push_quoted(&mut sql, column);
+            }
             sql.push_str(" FROM ");
             push_quoted(&mut sql, table);
             sql.push_str(" WHERE ");
-            push_quoted(&mut sql, source);
+            push_quoted(&mut sql, filter);
             sql.push_str(" IN (");
             push_placeholders(&mut sql, chunk.len());
-            // In the order the links were made.
-            sql.push_str(") ORDER BY rowid");
+            sql.push(')');
+            if in_rowid_order {
+                sql.push_str(" ORDER BY rowid");
+            }
             let mut stmt = db.connection().prepare_cached(&sql)?;
             let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
             while let Some(row) = rows.next()? {
-                let pair = (Value::from(row.get_ref(0)?), Value::from(row.get_ref(1)?));
-                if pair.0 != Value::Null && pair.1 != Value::Null {
-                    out.push(pair);
-                }
+                f(row)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Whether some row of `table` holds `value` in `column`.
