@@ -30,13 +30,18 @@ enum Policy {
     NewKey,
 }
 
+/// Every column's effective policy, by (table, column).
+type Policies = BTreeMap<(String, String), Policy>;
+
 pub(crate) fn apply<K: Ord + Copy>(models: &mut BTreeMap<K, Model>) {
-    // Own fields first: the policy literal of every column.
+    // Own fields first: the policy (and its literal) of every column.
+    let mut policies = Policies::new();
     for model in models.values_mut() {
         let explicit = explicit_policies(model);
         for field in &mut model.fields {
             let policy = field_policy(field, explicit.get(&field.name).map(String::as_str));
             field.copy_policy = policy_literal(field, policy);
+            policies.insert((field.table.clone(), field.column.clone()), policy);
         }
     }
     // Meta paths and the relation policies, which need the other models.
@@ -95,20 +100,12 @@ pub(crate) fn apply<K: Ord + Copy>(models: &mut BTreeMap<K, Model>) {
     for model in models.values_mut() {
         model.copy = CopyPlan {
             reverse_copies: std::mem::take(&mut model.copy.reverse_copies),
-            ..plan(model, &owners, &by_label)
+            ..plan(model, &owners, &by_label, &policies)
         };
-        let copy_policies: Vec<String> = model
-            .all_fields
-            .iter()
-            .map(|f| {
-                owners
-                    .get(&f.table)
-                    .and_then(|o| o.fields.iter().find(|g| g.column == f.column))
-                    .map_or_else(|| f.copy_policy.clone(), |g| g.copy_policy.clone())
-            })
-            .collect();
-        for (field, policy) in model.all_fields.iter_mut().zip(copy_policies) {
-            field.copy_policy = policy;
+        for field in &mut model.all_fields {
+            if let Some(&policy) = policies.get(&(field.table.clone(), field.column.clone())) {
+                field.copy_policy = policy_literal(field, policy);
+            }
         }
     }
 }
@@ -173,19 +170,6 @@ fn field_policy(field: &Field, explicit: Option<&str>) -> Policy {
     Policy::Keep
 }
 
-fn policy_from_literal(literal: &str) -> Policy {
-    let variant = literal.trim_start_matches("::modelgen_runtime::CopyPolicy::");
-    match variant.split([' ', '{']).next().unwrap_or("") {
-        "Default" => Policy::Default,
-        "Suffix" => Policy::Suffix,
-        "Clear" => Policy::Clear,
-        "Supplied" => Policy::Supplied,
-        "Copy" => Policy::Copy,
-        "NewKey" => Policy::NewKey,
-        _ => Policy::Keep,
-    }
-}
-
 fn policy_literal(field: &Field, policy: Policy) -> String {
     let variant = match policy {
         Policy::Keep => "Keep".to_string(),
@@ -203,7 +187,12 @@ fn policy_literal(field: &Field, policy: Policy) -> String {
     format!("::modelgen_runtime::CopyPolicy::{variant}")
 }
 
-fn plan(model: &Model, owners: &BTreeMap<String, Model>, by_label: &BTreeMap<String, Model>) -> CopyPlan {
+fn plan(
+    model: &Model,
+    owners: &BTreeMap<String, Model>,
+    by_label: &BTreeMap<String, Model>,
+    policies: &Policies,
+) -> CopyPlan {
     let app = app_of(&model.label);
     let mut out = CopyPlan::default();
     let root_pk = &model.fields[model.pk];
@@ -214,7 +203,7 @@ fn plan(model: &Model, owners: &BTreeMap<String, Model>, by_label: &BTreeMap<Str
         let Some(owner) = owners.get(&field.table) else { continue };
         let Some(column) = owner.fields.iter().position(|g| g.column == field.column) else { continue };
         let owner_meta = meta_path(app, &owner.label, by_label);
-        let policy = policy_from_literal(&owner.fields[column].copy_policy);
+        let policy = policies.get(&(field.table.clone(), field.column.clone())).copied().unwrap_or(Policy::Keep);
         if is_key(field) {
             out.key_fields.push(index);
         }
@@ -257,7 +246,7 @@ fn plan(model: &Model, owners: &BTreeMap<String, Model>, by_label: &BTreeMap<Str
     }
     // The fresh values the fork engine asks for, own table only.
     for (index, field) in model.fields.iter().enumerate() {
-        let policy = policy_from_literal(&field.copy_policy);
+        let policy = policies.get(&(field.table.clone(), field.column.clone())).copied().unwrap_or(Policy::Keep);
         let expr = match (&field.now_expr, policy) {
             (Some(now), _) => now.clone(),
             (None, Policy::Default) if !field.default_expr.is_empty() => field.default_expr.clone(),
