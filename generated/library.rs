@@ -346,22 +346,15 @@ impl Author {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -696,22 +689,15 @@ impl Publisher {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -1155,22 +1141,15 @@ impl Book {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -1622,22 +1601,15 @@ impl Authorship {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -2066,22 +2038,15 @@ impl Cover {
         book_id: i64,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db, book_id)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db, book_id)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: one copy per item of `copies`, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -2481,22 +2446,15 @@ impl Loan {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"

@@ -380,22 +380,15 @@ impl Person {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"

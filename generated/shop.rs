@@ -277,22 +277,15 @@ impl Product {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -818,22 +811,15 @@ impl Sale {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -1231,22 +1217,15 @@ impl Coupon {
         pk: String,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db, pk)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db, pk)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: one copy per item of `copies`, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -1638,22 +1617,15 @@ impl Receipt {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"
@@ -2047,22 +2019,15 @@ impl Category {
         db: &::modelgen_runtime::Database,
         edit: impl FnOnce(&mut Self),
     ) -> ::modelgen_runtime::Result<Self> {
-        db.transaction(|db| {
-            let mut copy = self.clone_unsaved(db)?;
-            edit(&mut copy);
-            ::modelgen_runtime::save(
-                db,
-                &mut copy,
-                ::modelgen_runtime::SaveOptions::force_insert(),
-            )?;
-            if let (Some(old), Some(new)) = (
-                ::modelgen_runtime::Model::pk_value(self),
-                ::modelgen_runtime::Model::pk_value(&copy),
-            ) {
-                ::modelgen_runtime::copy::copy_relations::<Self>(db, &old, &new)?;
-            }
-            Ok(copy)
-        })
+        ::modelgen_runtime::copy::duplicate(
+            db,
+            self,
+            |db| {
+                let mut copy = self.clone_unsaved(db)?;
+                edit(&mut copy);
+                Ok(copy)
+            },
+        )
     }
     /// Bulk copy: `count` copies, each edited by
     /// `edit(i, copy)`, saved in one transaction (batched), " copy N"

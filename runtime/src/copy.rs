@@ -1,9 +1,9 @@
 //! Copies of stored objects: Django's "copying model instances" done right.
 //!
 //! - the pieces of the shallow copy generated `clone_unsaved()` and
-//!   `duplicate()` call: " copy N" suffixes ([`suffixed`]) and the
-//!   re-linking of many-to-many sets and custom through rows
-//!   ([`copy_relations`]);
+//!   `duplicate()` call: " copy N" suffixes ([`suffixed`]) and the saved
+//!   copy with its many-to-many sets and custom through rows re-linked
+//!   ([`duplicate`]);
 //! - bulk copies ([`duplicate_many`]);
 //! - `fork()` ([`fork`]): a deep copy along the relations whose `clone:`
 //!   policy is `copy`, to any depth. Each source row is copied once (cycles
@@ -25,6 +25,7 @@ use rusqlite::types::Value;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
+use crate::related::pk_of;
 use crate::save::load_by_pk;
 use crate::signals::{self, Signal};
 use crate::value::{output_to_value, DbValue, PkKey};
@@ -196,12 +197,37 @@ pub fn suffixed(db: &Database, table: &'static ModelMeta, column: usize, source:
     Suffixer::default().next(db, table, column, source)
 }
 
-/// Re-link the many-to-many sets of a saved copy (`duplicate()`): the copy
-/// `new` of `M`'s row `old` gets the links of `old`, policy `link` or `copy`
-/// (`duplicate` never copies targets); rows of a custom through model are
-/// copied with their extra columns (fresh keys, auto_now values fresh, the
-/// through model's own policies applied); a symmetrical set links both ways.
-pub fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<()> {
+/// Generated `duplicate()`: in one transaction, the copy `build` makes (the
+/// generated `clone_unsaved`, edited by the caller), saved with
+/// `force_insert` (never an overwrite), and its sets re-linked.
+pub fn duplicate<M: Model>(db: &Database, source: &M, build: impl FnOnce(&Database) -> Result<M>) -> Result<M> {
+    let old = pk_of(source)?;
+    db.transaction(|db| {
+        let mut copy = build(db)?;
+        crate::save::save(db, &mut copy, crate::SaveOptions::force_insert())?;
+        relink(db, &old, &copy)?;
+        Ok(copy)
+    })
+}
+
+/// Re-link the many-to-many sets of `copy`, a saved copy of `M`'s row
+/// `old`, when the model has any to re-link.
+fn relink<M: Model>(db: &Database, old: &Value, copy: &M) -> Result<()> {
+    let meta = M::meta();
+    let relinks = meta.lineage().any(|t| t.many_to_many.iter().any(|m| m.copy != RelationCopy::Skip));
+    if !relinks || *old == Value::Null {
+        return Ok(());
+    }
+    let new = pk_of(copy)?;
+    copy_relations::<M>(db, old, &new)
+}
+
+/// Re-link the many-to-many sets of a saved copy: the copy `new` of `M`'s
+/// row `old` gets the links of `old`, policy `link` or `copy` (a shallow
+/// copy never copies targets); rows of a custom through model are copied
+/// with their extra columns (fresh keys, auto_now values fresh, the through
+/// model's own policies applied); a symmetrical set links both ways.
+fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<()> {
     let meta = M::meta();
     let mut copier = Copier::new(db, false, Vec::new());
     copier.presets.insert(key(meta, old), new.clone());
@@ -227,6 +253,7 @@ pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn
     let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
     let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
     let mut instance = M::from_row(row, 0)?;
+    // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
     Ok(Box::new(instance))
 }
@@ -238,9 +265,9 @@ pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn
 /// are sent for each copy, as its save would send them); a multi-table
 /// child is saved copy by copy, each saving its ancestors' rows first.
 /// The many-to-many sets of each copy are re-linked as by `duplicate()`.
-pub fn duplicate_many<M: Model + Send>(db: &Database, source: &M, mut copies: Vec<M>) -> Result<Vec<M>> {
+pub fn duplicate_many<M: Model>(db: &Database, source: &M, mut copies: Vec<M>) -> Result<Vec<M>> {
     let meta = M::meta();
-    let old = output_to_value(source.column_value(meta.pk)?)?;
+    let old = pk_of(source)?;
     db.transaction(|db| {
         if M::HAS_PARENTS || meta.columns.get(meta.pk).is_some_and(|c| !c.auto) {
             for copy in copies.iter_mut() {
@@ -249,26 +276,18 @@ pub fn duplicate_many<M: Model + Send>(db: &Database, source: &M, mut copies: Ve
         } else {
             insert_batch(db, &mut copies)?;
         }
-        if has_relinks(meta) && old != Value::Null {
-            for copy in &copies {
-                let new = output_to_value(copy.column_value(meta.pk)?)?;
-                copy_relations::<M>(db, &old, &new)?;
-            }
+        for copy in &copies {
+            relink(db, &old, copy)?;
         }
         Ok(())
     })?;
     Ok(copies)
 }
 
-/// Whether copying `meta` re-links anything.
-fn has_relinks(meta: &'static ModelMeta) -> bool {
-    meta.lineage().any(|t| t.many_to_many.iter().any(|m| m.copy != RelationCopy::Skip))
-}
-
 /// Multi-row INSERT of unsaved instances of a model without parents and
 /// with an auto pk: keys allocated first, then batched, with the save
 /// signals and pre_save processing a save of each would have.
-fn insert_batch<M: Model + Send>(db: &Database, copies: &mut [M]) -> Result<()> {
+fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
     let meta = M::meta();
     let now = crate::display::now();
     for copy in copies.iter_mut() {
@@ -277,7 +296,7 @@ fn insert_batch<M: Model + Send>(db: &Database, copies: &mut [M]) -> Result<()> 
             copy.pre_save(true, now);
         }
     }
-    let first = sql::allocate_keys(db, meta, copies.len())?;
+    let first = sql::allocate_keys(db, meta)?;
     let mut rows = Vec::with_capacity(copies.len());
     for (i, copy) in copies.iter_mut().enumerate() {
         copy.set_pk_value(Some(Value::Integer(first + i as i64)))?;
@@ -348,7 +367,7 @@ pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -
 
 /// The pk of the root of a fork, which must be stored.
 fn stored_pk<M: Model>(source: &M) -> Result<Value> {
-    let pk = output_to_value(source.column_value(M::meta().pk)?)?;
+    let pk = pk_of(source)?;
     if pk == Value::Null {
         return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)));
     }
@@ -681,7 +700,7 @@ impl<'a> Copier<'a> {
         for (root, indexes) in by_root {
             let pk = root.pk_column();
             if pk.auto {
-                let first = sql::allocate_keys(self.db, root, indexes.len())?;
+                let first = sql::allocate_keys(self.db, root)?;
                 for (offset, &i) in indexes.iter().enumerate() {
                     self.nodes[i].new_pk = Value::Integer(first + offset as i64);
                 }
@@ -1128,12 +1147,11 @@ mod sql {
         Ok(stmt.exists([value])?)
     }
 
-    /// The first of `count` new keys of `meta`'s auto pk, to be written
-    /// explicitly in this transaction: past the largest key in the table and
-    /// past every key SQLite's AUTOINCREMENT ever handed out
+    /// The first new key of `meta`'s auto pk (the next ones follow it), to
+    /// be written explicitly in this transaction: past the largest key in the
+    /// table and past every key SQLite's AUTOINCREMENT ever handed out
     /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
-    pub(super) fn allocate_keys(db: &Database, meta: &ModelMeta, count: usize) -> Result<i64> {
-        let _ = count;
+    pub(super) fn allocate_keys(db: &Database, meta: &ModelMeta) -> Result<i64> {
         let mut sql = String::from("SELECT COALESCE(MAX(");
         push_quoted(&mut sql, meta.pk_column().column);
         sql.push_str("), 0) FROM ");

@@ -116,8 +116,7 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
         let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
         while let Some(row) = rows.next()? {
             let mut m = M::from_row(row, 0)?;
-            m.state_mut().adding = false;
-            crate::tracking::remember_loaded(db, &mut m);
+            crate::tracking::mark_loaded(db, &mut m);
             if let Some(pk) = m.pk_value() {
                 found.insert(PkKey::from(&pk), m);
             }

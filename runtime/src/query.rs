@@ -936,8 +936,7 @@ impl<M: Model> QuerySet<M> {
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let mut m = M::from_row(row, 0)?;
-            m.state_mut().adding = false;
-            crate::tracking::remember_loaded(db, &mut m);
+            crate::tracking::mark_loaded(db, &mut m);
             out.push(m);
         }
         Ok(out)

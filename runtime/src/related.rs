@@ -13,7 +13,7 @@ use crate::query::{Column, Condition, Order, QuerySet};
 use crate::value::{output_to_value, try_to_value, DbValue};
 
 /// The stored pk of `instance`, `Value::Null` when unset.
-fn pk_of<M: Model>(instance: &M) -> Result<Value> {
+pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
     Ok(output_to_value(instance.column_value(M::meta().pk)?)?)
 }
 
@@ -156,7 +156,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         Ok(pk)
     }
 
-    fn target_pks(&self, targets: &[&T]) -> Result<Vec<Value>> {
+    pub(crate) fn target_pks(&self, targets: &[&T]) -> Result<Vec<Value>> {
         let meta = T::meta();
         let mut out = Vec::with_capacity(targets.len());
         for target in targets {
@@ -244,9 +244,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             }
             sql.push(')');
             let defaults: Vec<Value> = self.through_defaults.iter().map(|(_, d)| d.to_value()).collect();
-            let row = |from: &Value, to: &Value| {
-                std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned())
-            };
+            let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
             let existing = self.pks(db)?;
             let mut insert = db.connection().prepare_cached(&sql)?;
             for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {

@@ -96,14 +96,7 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
         // `transaction.atomic(savepoint=False)` in `save_base`).
         db.transaction(|db| {
             let parent_inserted = instance.save_parents(db, update_fields)?;
-            save_table(
-                db,
-                instance,
-                force_insert || parent_inserted,
-                force_update,
-                columns.as_ref(),
-                update_fields.is_some(),
-            )
+            save_table(db, instance, force_insert || parent_inserted, force_update, columns.as_ref(), update_fields.is_some())
         })?
     } else {
         save_table(db, instance, force_insert, force_update, columns.as_ref(), update_fields.is_some())?
@@ -394,8 +387,7 @@ pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
     match rows.next()? {
         Some(row) => {
             let mut m = M::from_row(row, 0)?;
-            m.state_mut().adding = false;
-            crate::tracking::remember_loaded(db, &mut m);
+            crate::tracking::mark_loaded(db, &mut m);
             Ok(Some(m))
         }
         None => Ok(None),

@@ -14,7 +14,7 @@ use rusqlite::types::Value;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::{Model, Snapshot};
-use crate::related::ManyRelated;
+use crate::related::{pk_of, ManyRelated};
 use crate::save::{save, SaveOptions};
 
 /// One field that differs: its value in the first instance and in the second.
@@ -99,10 +99,6 @@ impl Diff {
     }
 }
 
-fn pk_of<M: Model>(instance: &M) -> Result<Value> {
-    Ok(crate::value::output_to_value(instance.column_value(M::meta().pk)?)?)
-}
-
 /// The instance as of its last load or save, when the handle tracked it.
 fn stored<M: Model>(instance: &M) -> Option<Snapshot> {
     instance.state().snapshot().filter(|s| s.is::<M>())
@@ -117,8 +113,10 @@ fn stored_copy<M: Model>(instance: &mut M) -> M {
     copy
 }
 
-/// After a load: remember the instance as stored.
-pub(crate) fn remember_loaded<M: Model>(db: &Database, instance: &mut M) {
+/// After a load: the instance is stored (not "adding"), and when the
+/// handle tracks changes, remembered as it is.
+pub(crate) fn mark_loaded<M: Model>(db: &Database, instance: &mut M) {
+    instance.state_mut().adding = false;
     if db.tracks_changes() && !M::FIELDS.is_empty() {
         let copy = stored_copy(instance);
         instance.state_mut().set_snapshot(Arc::new(copy));
@@ -314,16 +312,7 @@ impl<M: Model> Staged<M> {
     /// Stage a many-to-many set of the object: `push` makes `targets` the
     /// linked rows. `set` is the object's accessor (`staged.original().authors()`).
     pub fn stage_set<T: Model>(&mut self, set: ManyRelated<M, T>, targets: &[&T]) -> Result<()> {
-        let mut pks = Vec::with_capacity(targets.len());
-        for target in targets {
-            let pk = pk_of(*target)?;
-            if pk == Value::Null {
-                return Err(Error::Misuse(format!("Cannot stage an unsaved {} in a set.", T::meta().name)));
-            }
-            if !pks.contains(&pk) {
-                pks.push(pk);
-            }
-        }
+        let pks = set.target_pks(targets)?;
         let (through, source, target) = set.through();
         let field = M::meta()
             .lineage()

@@ -638,11 +638,7 @@ impl DecimalColumn for Option<Decimal> {
 /// Read a DecimalField column as Django's SQLite converter does: the
 /// stored number (which NUMERIC affinity may have turned into 12.5)
 /// quantized to the field's `decimal_places` (12.50).
-pub fn read_decimal_column<T: DecimalColumn>(
-    row: &rusqlite::Row<'_>,
-    index: usize,
-    decimal_places: u32,
-) -> rusqlite::Result<T> {
+pub fn read_decimal_column<T: DecimalColumn>(row: &rusqlite::Row<'_>, index: usize, decimal_places: u32) -> rusqlite::Result<T> {
     read::<T>(row, index).map(|value| value.quantized(decimal_places))
 }
 
