@@ -42,6 +42,8 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, Criterion};
 use modelgen_examples::shop::{self, Category};
 use modelgen_examples::weblog::{self, Author, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, Fork};

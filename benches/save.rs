@@ -8,6 +8,8 @@
 
 use criterion::{criterion_group, BatchSize, Criterion};
 use modelgen_examples::weblog::{self, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{Datelike, NaiveDate, Utc};
 use modelgen_runtime::Database;
 use rusqlite::params;

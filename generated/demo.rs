@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use modelgen_examples::people::Person;
 use modelgen_examples::weblog::{self, Author, Blog, Entry, EntryStatus};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::{Database, Signal, Tracking};
 

@@ -11,6 +11,7 @@
 //! values the compiler checks, and values are always bound parameters:
 //!
 //! ```
+//! use modelgen_runtime::prelude::*;
 //! use modelgen_examples::weblog::{self, Entry, EntryStatus};
 //! use modelgen_runtime::Database;
 //!

@@ -12,9 +12,9 @@ fn multi_line_help_text_and_verbose_name_stay_doc_comments() {
     .unwrap();
     let files = modelgen::Config::new().schema(&schema).render().unwrap_or_else(|e| panic!("{e}"));
     let rust = &files.iter().find(|f| f.name == "notes.rs").unwrap().contents;
-    assert!(rust.contains("/// first line\n    /// second line"), "{rust}");
+    assert!(rust.contains("/// `body`: first line\n    /// second line"), "{rust}");
     assert!(rust.contains("/// note\n/// with two lines"), "{rust}");
-    assert!(rust.contains(r#"Cow::Borrowed("A \"quoted\"\nlabel")"#), "labels are Rust string literals");
+    assert!(rust.contains(r#"["A \"quoted\"\nlabel"]"#), "labels are Rust string literals: {rust}");
 }
 
 /// A ForeignKey's default is a key of its target, typed as the target's pk

@@ -27,6 +27,7 @@ impl Renderer {
         tera.autoescape_on(Vec::new());
         tera.register_filter("rust_str", rust_str);
         tera.register_filter("doc", doc);
+        tera.register_filter("raw_str", raw_str);
         for (name, embedded) in EMBEDDED {
             let text = match overrides.map(|dir| dir.join(name)).filter(|p| p.is_file()) {
                 Some(path) => std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?,
@@ -66,6 +67,22 @@ fn rust_str(value: &tera::Value, _: &std::collections::HashMap<String, tera::Val
     match value {
         tera::Value::String(s) => Ok(tera::Value::String(format!("{s:?}"))),
         other => Err(tera::Error::msg(format!("rust_str expects a string, got {other}"))),
+    }
+}
+
+/// A Tera filter printing a string as a Rust raw string literal (`r#"..."#`,
+/// with as many `#` as the text needs), so multi-line text such as the DDL
+/// stays readable, a line per statement.
+fn raw_str(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    match value {
+        tera::Value::String(s) => {
+            let mut hashes = String::from("#");
+            while s.contains(&format!("\"{hashes}")) {
+                hashes.push('#');
+            }
+            Ok(tera::Value::String(format!("r{hashes}\"{s}\"{hashes}")))
+        }
+        other => Err(tera::Error::msg(format!("raw_str expects a string, got {other}"))),
     }
 }
 

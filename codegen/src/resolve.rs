@@ -1635,7 +1635,7 @@ impl<'a> Resolver<'a> {
             }
             if ty.empty_string {
                 return Some(match (choices, ty.kind) {
-                    (Some(e), _) => (format!("{}::from_value(String::new())", e.name), Some("DefaultValue::Text(\"\")".into())),
+                    (Some(e), _) => (format!("<{} as ::modelgen_runtime::Choices>::from_value(String::new())", e.name), Some("DefaultValue::Text(\"\")".into())),
                     (None, Kind::Binary) => ("Vec::new()".into(), None),
                     _ => ("String::new()".into(), Some("DefaultValue::Text(\"\")".into())),
                 });

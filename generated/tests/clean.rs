@@ -9,6 +9,8 @@ use modelgen_examples::notifications::{Notification, NotificationNotificationTyp
 use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
 use modelgen_examples::shop::Product;
 use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Error, ValidationErrors};
 
 fn errors(result: Result<(), ValidationErrors>) -> Vec<(String, Vec<String>)> {

@@ -11,6 +11,8 @@ use modelgen_examples::people::Person;
 use modelgen_examples::places::{self, ItalianRestaurant, Place, Restaurant};
 use modelgen_examples::shop::{Coupon, Product, Receipt, Sale};
 use modelgen_examples::weblog::{Author as WeblogAuthor, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error, Model, Signal};
 
 fn places_db() -> Database {

@@ -15,6 +15,8 @@ use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::Person;
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{self, Blog, Entry, EntryStatus};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, DeleteCount, Error, Signal};
 

@@ -12,6 +12,8 @@ use modelgen_examples::notifications::{Notification, NotificationNotificationTyp
 use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Entry, EntryStatus};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::{Database, Error};
 

@@ -12,6 +12,8 @@ use common::{count, date, setup};
 use modelgen_examples::library::{Author, Authorship, Book, Cover};
 use modelgen_examples::shop::Category;
 use modelgen_examples::weblog::{Author as WeblogAuthor, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error, Model, Signal};
 
 fn blog_with_entries(db: &Database, entries: usize) -> (Blog, Vec<Entry>, Vec<WeblogAuthor>) {

@@ -6,6 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 use modelgen_examples::places::{self, ItalianRestaurant, Place, Restaurant, Supplier};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error, Model, SaveOptions, Signal};
 
 fn db() -> Database {

@@ -3,6 +3,8 @@
 //! `move`; the struct uses raw identifiers and the columns keep the names.
 
 use modelgen_examples::library::{self, Book, Loan, LoanType};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::Database;
 

@@ -3,6 +3,8 @@
 //! at; shop.Receipt has a UUID pk with `default: uuid4`.
 
 use modelgen_examples::shop::{self, Coupon, Product, Receipt, Sale};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{TimeZone, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error, SaveOptions};

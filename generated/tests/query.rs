@@ -13,6 +13,8 @@ use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::{Person, PersonShirtSize};
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error, Order};
 

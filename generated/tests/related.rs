@@ -12,6 +12,8 @@ use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::Person;
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Author, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error};
 
 fn weblog_author(db: &Database, name: &str) -> Author {

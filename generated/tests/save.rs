@@ -9,6 +9,8 @@ use common::*;
 use modelgen_examples::notifications::Notification;
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{TimeDelta, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error, SaveOptions};

@@ -9,6 +9,8 @@ mod common;
 use common::*;
 use modelgen_examples::shop::Product;
 use modelgen_examples::weblog::{Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{DateTime, Utc};
 use modelgen_runtime::{Database, Error, SaveOptions, Signal, SignalEvent};
 

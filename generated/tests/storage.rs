@@ -16,6 +16,8 @@ use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Entry, EntryStatus};
 use modelgen_examples::{library, notifications, people, shop, weblog};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{DateTime, TimeDelta, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::serde_json::json;

@@ -3,6 +3,8 @@
 //! removing or clearing it from either end removes both directions.
 
 use modelgen_examples::library::{self, Book};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::Database;
 

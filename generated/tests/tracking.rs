@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use common::{date, raw};
 use modelgen_examples::weblog::{Author, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{tracking, Database, Error, Signal, Tracking};
 

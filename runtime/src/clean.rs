@@ -1,6 +1,7 @@
-//! Helpers for generated `full_clean()`, with Django's messages.
+//! Django's `full_clean()` field checks, with Django's messages.
 
 use crate::error::ValidationErrors;
+use crate::model::Model;
 
 /// Python's `repr()` of a choice value, for "Value 'x' is not a valid choice."
 pub trait PyRepr {
@@ -36,116 +37,47 @@ impl PyRepr for i64 {
     }
 }
 
-/// Whether a value is in Django's `Field.empty_values` (`None`, `""`, `[]`,
-/// `()`, `{}`): such a value fails `full_clean` unless the field is `blank`.
-pub trait Blank {
-    fn is_blank(&self) -> bool;
+/// What `full_clean`'s choice check needs of a value with choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceState {
+    /// `None`, or `""` for text choices: the blank check applies instead.
+    pub empty: bool,
+    /// One of the declared choices.
+    pub known: bool,
+    /// Python's `repr()` of the stored value, for the message.
+    pub repr: String,
 }
 
-impl Blank for String {
-    fn is_blank(&self) -> bool {
-        self.is_empty()
-    }
-}
-
-impl Blank for serde_json::Value {
-    /// JSON `null`, `""`, `[]` and `{}` are empty, as their Python values are.
-    fn is_blank(&self) -> bool {
-        match self {
-            serde_json::Value::Null => true,
-            serde_json::Value::String(s) => s.is_empty(),
-            serde_json::Value::Array(a) => a.is_empty(),
-            serde_json::Value::Object(o) => o.is_empty(),
-            _ => false,
+/// Django's `full_clean` field checks of one instance, from its metadata:
+/// for every editable field of the inheritance chain (root table first, as
+/// the struct orders them), the choice check, the blank check and
+/// `MaxLengthValidator`, every field's errors at once.
+pub fn full_clean<M: Model>(instance: &M) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    for (index, column) in M::meta().fields().iter().enumerate() {
+        let Some(value) = instance.field(index) else { continue };
+        let rule = &column.clean;
+        if rule.choices {
+            if let Some(choice) = value.as_choice() {
+                if choice.empty {
+                    if !rule.blank {
+                        errors.add(column.field, "This field cannot be blank.");
+                    }
+                } else if !choice.known {
+                    errors.add(column.field, format!("Value {} is not a valid choice.", choice.repr));
+                }
+            }
+        } else if rule.check_blank && value.is_blank() {
+            errors.add(column.field, "This field cannot be blank.");
         }
-    }
-}
-
-impl<T: Blank> Blank for Option<T> {
-    fn is_blank(&self) -> bool {
-        self.as_ref().is_none_or(Blank::is_blank)
-    }
-}
-
-/// Values that are never empty: numbers, booleans, dates, UUIDs, and bytes
-/// (`b""` is not in `empty_values`).
-macro_rules! never_blank {
-    ($($t:ty),*) => {$(
-        impl Blank for $t {
-            fn is_blank(&self) -> bool {
-                false
+        if let (Some(limit), Some(text)) = (rule.max_length, value.as_text()) {
+            let length = text.chars().count();
+            if length > limit as usize {
+                errors.add(column.field, format!("Ensure this value has at most {limit} characters (it has {length})."));
             }
         }
-    )*};
-}
-never_blank!(
-    i16,
-    i32,
-    i64,
-    u16,
-    u32,
-    f64,
-    bool,
-    Vec<u8>,
-    rust_decimal::Decimal,
-    uuid::Uuid,
-    chrono::NaiveDate,
-    chrono::NaiveTime,
-    chrono::TimeDelta,
-    chrono::DateTime<chrono::Utc>
-);
-
-/// `MaxLengthValidator`: counts characters, as Python's `len()` does.
-pub fn max_length(errors: &mut ValidationErrors, field: &str, value: Option<&str>, limit: u32) {
-    if let Some(value) = value {
-        let length = value.chars().count();
-        if length > limit as usize {
-            errors.add(field, format!("Ensure this value has at most {limit} characters (it has {length})."));
-        }
     }
-}
-
-/// The blank check of `Field.validate`.
-pub fn blank<T: Blank>(errors: &mut ValidationErrors, field: &str, value: &T) {
-    if value.is_blank() {
-        errors.add(field, "This field cannot be blank.");
-    }
-}
-
-/// A generated choice enum, or an optional one.
-pub trait Choice {
-    /// Whether the value is empty (`None`, or `""` for text choices).
-    fn is_empty_choice(&self) -> bool;
-    /// Whether the value is one of the declared choices.
-    fn is_known_choice(&self) -> bool;
-    /// Python's `repr()` of the stored value.
-    fn choice_repr(&self) -> String;
-}
-
-impl<T: Choice> Choice for Option<T> {
-    fn is_empty_choice(&self) -> bool {
-        self.as_ref().is_none_or(Choice::is_empty_choice)
-    }
-
-    fn is_known_choice(&self) -> bool {
-        self.as_ref().is_some_and(Choice::is_known_choice)
-    }
-
-    fn choice_repr(&self) -> String {
-        self.as_ref().map_or_else(|| "None".into(), Choice::choice_repr)
-    }
-}
-
-/// `Field.validate` for a field with choices: an empty value is a blank
-/// error unless `blank`; any other value outside the choices is invalid.
-pub fn choice<T: Choice>(errors: &mut ValidationErrors, field: &str, value: &T, blank: bool) {
-    if value.is_empty_choice() {
-        if !blank {
-            errors.add(field, "This field cannot be blank.");
-        }
-    } else if !value.is_known_choice() {
-        errors.add(field, format!("Value {} is not a valid choice.", value.choice_repr()));
-    }
+    errors.into_result()
 }
 
 #[cfg(test)]

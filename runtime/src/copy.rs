@@ -28,7 +28,7 @@ use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
 use crate::related::pk_of;
 use crate::save::load_by_pk;
 use crate::signals::{self, Signal};
-use crate::value::{output_to_value, DbValue, PkKey};
+use crate::value::{DbValue, PkKey};
 
 /// The engine's maps hash a key per copied row several times: foldhash
 /// (seeded per process) instead of SipHash.
@@ -248,11 +248,11 @@ fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<(
 /// of a load.
 pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
     let mut sql = String::from("SELECT ");
-    crate::db::push_placeholders(&mut sql, values.len());
+    crate::sql::push_placeholders(&mut sql, values.len());
     let mut stmt = db.connection().prepare_cached(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
     let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
-    let mut instance = M::from_row(row, 0)?;
+    let mut instance = crate::model::read_row::<M>(row, 0)?;
     // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
     Ok(Box::new(instance))
@@ -292,17 +292,15 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
     let now = crate::display::now();
     for copy in copies.iter_mut() {
         signals::send(db, Signal::PreSave, &*copy, false, None)?;
-        if M::HAS_PRE_SAVE {
-            copy.pre_save(true, now);
-        }
+        crate::model::pre_save(copy, true, None, now);
     }
     let first = sql::allocate_keys(db, meta)?;
     let mut rows = Vec::with_capacity(copies.len());
     for (i, copy) in copies.iter_mut().enumerate() {
-        copy.set_pk_value(Some(Value::Integer(first + i as i64)))?;
+        crate::model::set_pk_value(copy, Some(Value::Integer(first + i as i64)))?;
         let mut row = Vec::with_capacity(meta.columns.len());
         for index in 0..meta.columns.len() {
-            row.push(output_to_value(copy.column_value(index)?)?);
+            row.push(crate::model::column_stored(copy, index));
         }
         rows.push(row);
     }
@@ -712,7 +710,7 @@ impl<'a> Copier<'a> {
                 // The caller's key for the root; else a fresh default (uuid4).
                 self.nodes[i].new_pk = match supplied {
                     Some(s) if is_root => s.value.clone(),
-                    _ => (root.copy_default)(root.pk, self.now).unwrap_or(Value::Null),
+                    _ => (root.copy_default)(root.pk, self.now).map_or(Value::Null, |v| v.stored()),
                 };
                 if self.nodes[i].new_pk == Value::Null {
                     return Err(Error::Misuse(format!(
@@ -764,7 +762,7 @@ impl<'a> Copier<'a> {
                 }
             } else {
                 match column.copy {
-                    CopyPolicy::Default => (table.copy_default)(ci, self.now).unwrap_or(old),
+                    CopyPolicy::Default => (table.copy_default)(ci, self.now).map_or(old, |v| v.stored()),
                     CopyPolicy::Clear if column.null => Value::Null,
                     CopyPolicy::Clear => Value::Text(String::new()),
                     CopyPolicy::Suffix { .. } => match old {
@@ -1007,7 +1005,8 @@ mod sql {
     use rusqlite::types::Value;
 
     use super::{KEYS_PER_SELECT, MAX_PARAMETERS, ROWS_PER_INSERT};
-    use crate::db::{push_placeholders, push_quoted, Database};
+    use crate::db::Database;
+    use crate::sql::{push_placeholders, push_quoted};
     use crate::error::Result;
     use crate::model::ModelMeta;
     use crate::value::PkKey;

@@ -388,23 +388,3 @@ impl Drop for TxGuard<'_> {
     }
 }
 
-/// `"name"`, quoted as Django's SQLite backend quotes identifiers.
-pub(crate) fn push_quoted(out: &mut String, name: &str) {
-    out.push('"');
-    if name.contains('"') {
-        out.push_str(&name.replace('"', "\"\""));
-    } else {
-        out.push_str(name);
-    }
-    out.push('"');
-}
-
-/// `?, ?, ?` for `n` parameters.
-pub(crate) fn push_placeholders(out: &mut String, n: usize) {
-    for i in 0..n {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push('?');
-    }
-}

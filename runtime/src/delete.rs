@@ -21,13 +21,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::types::Value;
 
-use crate::db::{push_placeholders, push_quoted, Database};
+use crate::db::Database;
+use crate::sql::{push_placeholders, push_quoted};
 use crate::error::{Error, ObjectRef, Result};
 use crate::model::{Model, ModelMeta, OnDelete, RelationMeta};
 use crate::query::Sql;
 use crate::save::select_by_pks_sql;
 use crate::signals::{send_erased, Signal};
-use crate::value::{output_to_value, PkKey};
+use crate::value::{PkKey};
 
 /// How many values go in one `IN (...)` list.
 const BATCH: usize = 500;
@@ -53,7 +54,7 @@ pub fn delete_keep_parents<M: Model>(db: &Database, instance: &mut M) -> Result<
 
 fn delete_impl<M: Model>(db: &Database, instance: &mut M, keep_parents: bool) -> Result<DeleteCount> {
     let meta = M::meta();
-    let pk = output_to_value(instance.column_value(meta.pk)?)?;
+    let pk = crate::model::column_stored(instance, meta.pk);
     if pk == Value::Null {
         return Err(Error::Misuse(format!(
             "{} object can't be deleted because its {} attribute is set to None.",
@@ -69,7 +70,7 @@ fn delete_impl<M: Model>(db: &Database, instance: &mut M, keep_parents: bool) ->
         collector.delete()?
     };
     // Django sets the pk to None; a model whose pk cannot be unset keeps it.
-    let _ = instance.set_pk_value(None);
+    let _ = crate::model::set_pk_value(instance, None);
     Ok(counts)
 }
 
@@ -94,7 +95,7 @@ pub(crate) fn delete_where(db: &Database, meta: &'static ModelMeta, where_sql: S
         sql.text.push_str("SELECT ");
         push_quoted(&mut sql.text, meta.pk_column().column);
         sql.text.push_str(" FROM ");
-        sql.text.push_str(meta.from_sql);
+        sql.text.push_str(meta.from_sql());
         sql.text.push_str(&where_sql.text);
         sql.params = where_sql.params;
         let pks = sql.first_column(db)?;
@@ -115,9 +116,9 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
         let mut stmt = db.connection().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
         while let Some(row) = rows.next()? {
-            let mut m = M::from_row(row, 0)?;
+            let mut m = crate::model::read_row::<M>(row, 0)?;
             crate::tracking::mark_loaded(db, &mut m);
-            if let Some(pk) = m.pk_value() {
+            if let Some(pk) = crate::model::pk_value(&m) {
                 found.insert(PkKey::from(&pk), m);
             }
         }

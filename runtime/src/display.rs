@@ -149,12 +149,6 @@ impl<T: PyStr> PyStr for Option<T> {
     }
 }
 
-impl<T: PyStr + ?Sized> PyStr for &T {
-    fn py_str(&self) -> String {
-        (**self).py_str()
-    }
-}
-
 /// What Django's `iri_to_uri` leaves alone besides letters and digits:
 /// `quote(iri, safe="/#%[]=:;$&()+,!?*@'~")` plus `quote`'s own `_.-~`.
 const IRI_SAFE: &AsciiSet = &NON_ALPHANUMERIC

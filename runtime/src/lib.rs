@@ -18,76 +18,66 @@
 //!
 //! # What generated code writes
 //!
+//! For each model: its struct, a `static` [`ModelMeta`] built with `const`
+//! builder methods, and an `impl Model` that reaches the fields by index
+//! ([`Field`]) and reads a row ([`Row`]); every behaviour is a provided
+//! method of [`Model`] (bring it into scope with
+//! `use modelgen_runtime::prelude::*`). Generated code names no type of
+//! the database client: values cross through [`Field`] and [`Row`].
+//!
 //! ```ignore
-//! use modelgen_runtime::prelude::*;
+//! pub static ENTRY_META: mg::ModelMeta = mg::ModelMeta::new("weblog", "Entry", "weblog_entry")
+//!     .columns(&[
+//!         mg::ColumnMeta::new("id", "id").primary_key().auto(),
+//!         mg::ColumnMeta::new("headline", "headline").not_blank().max_length(255),
+//!         mg::ColumnMeta::new("mod_date", "mod_date").auto_now(),
+//!     ])
+//!     .ordering(&[("pub_date", true)])
+//!     .model::<Entry>();
 //!
-//! pub static ENTRY_META: ModelMeta = ModelMeta {
-//!     app: "weblog", name: "Entry", table: "weblog_entry",
-//!     columns: &[/* ColumnMeta per column, in table order */],
-//!     pk: 0, relations: &[/* RelationMeta */], many_to_many: &[],
-//!     ordering: &[("pub_date", true)], get_latest_by: Some("pub_date"),
-//!     pk_has_default: false,
-//!     select_sql: r#"SELECT "id", "blog_id", ... FROM "weblog_entry""#,
-//!     from_sql: r#""weblog_entry""#, parent: None,
-//!     insert_sql: r#"INSERT INTO "weblog_entry" ("blog_id", ...) VALUES (?, ...) RETURNING "id""#,
-//!     insert_with_pk_sql: r#"INSERT INTO "weblog_entry" ("id", "blog_id", ...) VALUES (?, ?, ...)"#,
-//!     update_sql: r#"UPDATE "weblog_entry" SET "blog_id" = ?, ... WHERE "id" = ?"#,
-//!     load_erased: load_erased::<Entry>,
-//! };
-//!
-//! impl Model for Entry {
-//!     // `true` (the default) only for models with auto_now/auto_now_add fields.
-//!     const HAS_PRE_SAVE: bool = true;
-//!     fn meta() -> &'static ModelMeta { &ENTRY_META }
-//!     fn column_value(&self, index: usize) -> rusqlite::Result<ToSqlOutput<'_>> {
-//!         match index {
-//!             0 => DbValue::to_sql(&self.id),
-//!             1 => DbValue::to_sql(&self.blog_id),
-//!             // ...
-//!             _ => Err(column_index_error(index)),
-//!         }
+//! impl mg::Model for Entry {
+//!     type Key = i64;
+//!     fn meta() -> &'static mg::ModelMeta { &ENTRY_META }
+//!     fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+//!         match index { 0 => Some(&self.id), 1 => Some(&self.headline), 2 => Some(&self.mod_date), _ => None }
 //!     }
-//!     fn from_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Self> {
-//!         Ok(Entry { id: read(row, offset)?, blog_id: read(row, offset + 1)?, /* ... */
-//!                    state: ModelState::loaded() })
+//!     // field_mut likewise
+//!     fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+//!         Ok(Entry { id: row.next()?, headline: row.next()?, mod_date: row.next()?, _state: mg::ModelState::loaded() })
 //!     }
-//!     fn pre_save(&mut self, adding: bool, now: DateTime<Utc>) {
-//!         self.mod_date = now.date_naive(); // auto_now
-//!     }
-//!     fn pre_save_columns(&mut self, columns: &ColumnSet, now: DateTime<Utc>) {
-//!         if columns.contains(4) { self.mod_date = now.date_naive(); }
-//!     }
-//!     // pk_value, set_pk_value, state, state_mut
+//!     // state, state_mut
 //! }
 //! ```
-//!
-//! `tests/common/mod.rs` of this crate holds complete models written this
-//! way, with Django's DDL for them.
 
+pub mod choices;
 pub mod clean;
 pub mod copy;
 pub mod db;
 pub mod delete;
 pub mod display;
 pub mod error;
+pub mod field;
 pub mod model;
 pub mod query;
 pub mod related;
 pub mod save;
 pub mod signals;
+mod sql;
 mod statements;
 pub mod tracking;
 pub mod value;
 
 pub use copy::{build_erased, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
+pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
+pub use field::{Field, Row};
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
 pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
-    AppMeta, BuildErasedFn, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy, DefaultValue, LoadErasedFn,
-    ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta, ReverseCopy, ReverseCopyKind,
-    Snapshot,
+    no_copy_default, AppMeta, AutoNow, BuildErasedFn, CleanRule, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy,
+    DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
+    ReverseCopy, ReverseCopyKind, Snapshot,
 };
 pub use query::{Assignment, Column, Condition, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
@@ -106,18 +96,13 @@ pub use rust_decimal;
 pub use serde_json;
 pub use uuid;
 
-/// The error generated `column_value` returns for an index out of range.
-pub fn column_index_error(index: usize) -> rusqlite::Error {
-    rusqlite::Error::InvalidColumnIndex(index)
-}
-
-/// Everything generated code needs, in one `use`.
+/// What code using generated models needs in scope: the traits whose
+/// provided methods are the models' behaviour (`save`, `delete`,
+/// `objects`, `full_clean`, `diff`, a choice's `label`), and the types
+/// their signatures name.
 pub mod prelude {
     pub use crate::{
-        build_erased, column_index_error, delete, from_value, load_erased, read, read_column, refresh_from_db, save,
-        to_value, try_to_value, update_relative, AppMeta, Assignment, Bind, Column, ColumnMeta, ColumnSet, Condition,
-        CopyPolicy, Database, DbValue, DefaultValue, Error, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete,
-        Order, QuerySet, RelationCopy, RelationMeta, Result, SaveOptions, Signal, SignalEvent,
+        Assignment, Choices, Column, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, Order, QuerySet,
+        SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
     };
-    pub use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 }

@@ -5,9 +5,12 @@
 //! save algorithm, the delete collector, signals, querysets) lives in the
 //! runtime and works from that description, so the templates only print data.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::types::Value;
+
+use crate::field::{Field, Row};
+use crate::value::DbValue;
 
 /// What `on_delete` does to rows that reference a deleted row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +23,9 @@ pub enum OnDelete {
     DoNothing,
 }
 
-/// One concrete column of a model's own table, in table order.
+/// One concrete column of a model's own table, in table order. Generated
+/// code builds it with the `const` builder methods:
+/// `ColumnMeta::new("name", "name").max_length(100)`.
 #[derive(Debug)]
 pub struct ColumnMeta {
     /// The field name in the schema (`blog` for a ForeignKey, whose column is `blog_id`).
@@ -34,6 +39,116 @@ pub struct ColumnMeta {
     pub unique: bool,
     /// What a copy (`clone_unsaved`, `duplicate`, `fork`) puts in the column.
     pub copy: CopyPolicy,
+    /// `auto_now` / `auto_now_add`: what `pre_save` does to the field.
+    pub auto_now: AutoNow,
+    /// What `full_clean` checks.
+    pub clean: CleanRule,
+}
+
+/// When `pre_save` sets a date or time field to the save's `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoNow {
+    Never,
+    /// `auto_now`: on every save (and on a save with `update_fields` that lists it).
+    Always,
+    /// `auto_now_add`: when the row is inserted.
+    OnAdd,
+}
+
+/// The checks `full_clean` runs on one field (none for a field that is
+/// not editable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanRule {
+    /// The value must be one of the field's choices (empty is allowed when `blank`).
+    pub choices: bool,
+    /// `blank: true`.
+    pub blank: bool,
+    /// Django's empty values fail (a field that is not `blank` and whose
+    /// type can be empty: text, JSON, `Option`).
+    pub check_blank: bool,
+    /// `MaxLengthValidator` of a text field.
+    pub max_length: Option<u32>,
+}
+
+impl CleanRule {
+    pub const NONE: CleanRule = CleanRule { choices: false, blank: false, check_blank: false, max_length: None };
+}
+
+impl ColumnMeta {
+    /// A column with no flags: not null, not unique, kept by copies, no checks.
+    pub const fn new(field: &'static str, column: &'static str) -> Self {
+        ColumnMeta {
+            field,
+            column,
+            primary_key: false,
+            auto: false,
+            null: false,
+            unique: false,
+            copy: CopyPolicy::Keep,
+            auto_now: AutoNow::Never,
+            clean: CleanRule::NONE,
+        }
+    }
+
+    pub const fn primary_key(mut self) -> Self {
+        self.primary_key = true;
+        self
+    }
+
+    /// An auto-incrementing primary key.
+    pub const fn auto(mut self) -> Self {
+        self.auto = true;
+        self
+    }
+
+    pub const fn null(mut self) -> Self {
+        self.null = true;
+        self
+    }
+
+    pub const fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+
+    pub const fn copy(mut self, policy: CopyPolicy) -> Self {
+        self.copy = policy;
+        self
+    }
+
+    pub const fn auto_now(mut self) -> Self {
+        self.auto_now = AutoNow::Always;
+        self
+    }
+
+    pub const fn auto_now_add(mut self) -> Self {
+        self.auto_now = AutoNow::OnAdd;
+        self
+    }
+
+    /// `full_clean` checks the value against the choices.
+    pub const fn choices(mut self) -> Self {
+        self.clean.choices = true;
+        self
+    }
+
+    /// `blank: true` (an empty choice passes `full_clean`).
+    pub const fn blank(mut self) -> Self {
+        self.clean.blank = true;
+        self
+    }
+
+    /// `full_clean` refuses Django's empty values.
+    pub const fn not_blank(mut self) -> Self {
+        self.clean.check_blank = true;
+        self
+    }
+
+    /// `full_clean` checks the length of the text.
+    pub const fn max_length(mut self, limit: u32) -> Self {
+        self.clean.max_length = Some(limit);
+        self
+    }
 }
 
 /// What a copy of a row puts in one of its columns: the `clone:` policy of
@@ -111,6 +226,47 @@ pub struct RelationMeta {
     pub target: &'static ModelMeta,
 }
 
+impl RelationMeta {
+    /// A ForeignKey whose column is `columns[column]`, pointing at
+    /// `target_table.target_column` (the table of `target`).
+    pub const fn new(
+        column: usize,
+        target: &'static ModelMeta,
+        target_table: &'static str,
+        target_column: &'static str,
+        on_delete: OnDelete,
+    ) -> Self {
+        RelationMeta {
+            column,
+            target_table,
+            target_column,
+            on_delete,
+            default: None,
+            one_to_one: false,
+            parent_link: false,
+            target,
+        }
+    }
+
+    pub const fn one_to_one(mut self) -> Self {
+        self.one_to_one = true;
+        self
+    }
+
+    /// The link of a multi-table-inheritance child to its parent (a one-to-one).
+    pub const fn parent_link(mut self) -> Self {
+        self.one_to_one = true;
+        self.parent_link = true;
+        self
+    }
+
+    /// The field's default, for SET_DEFAULT.
+    pub const fn default(mut self, value: DefaultValue) -> Self {
+        self.default = Some(value);
+        self
+    }
+}
+
 /// A default value that can live in a `static`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DefaultValue {
@@ -153,11 +309,56 @@ pub struct ManyToManyMeta {
     pub copy: RelationCopy,
 }
 
+impl ManyToManyMeta {
+    /// A many-to-many through an auto-created join table.
+    pub const fn new(
+        field: &'static str,
+        target: &'static ModelMeta,
+        through_table: &'static str,
+        source_column: &'static str,
+        target_column: &'static str,
+        target_table: &'static str,
+    ) -> Self {
+        ManyToManyMeta {
+            field,
+            through_table,
+            source_column,
+            target_column,
+            target_table,
+            auto_created: true,
+            symmetrical: false,
+            target,
+            through: None,
+            copy: RelationCopy::Link,
+        }
+    }
+
+    /// Through a custom model, whose rows copies copy with their extra columns.
+    pub const fn through(mut self, through: &'static ModelMeta) -> Self {
+        self.auto_created = false;
+        self.through = Some(through);
+        self
+    }
+
+    pub const fn symmetrical(mut self) -> Self {
+        self.symmetrical = true;
+        self
+    }
+
+    pub const fn copy(mut self, policy: RelationCopy) -> Self {
+        self.copy = policy;
+        self
+    }
+}
+
 /// The type of [`ModelMeta::load_erased`]: generated code points it at
 /// [`crate::load_erased`]`::<Model>`.
 pub type LoadErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>>;
 
 /// Everything the runtime needs to know about one concrete model.
+/// Generated code builds it in a `static` with the `const` builder:
+/// `ModelMeta::new("weblog", "Blog", "weblog_blog").columns(&[...])...`.
+/// The SQL of the model is built from it by [`crate::sql`] on first use.
 #[derive(Debug)]
 pub struct ModelMeta {
     pub app: &'static str,
@@ -176,25 +377,8 @@ pub struct ModelMeta {
     /// Whether the primary key has a default (a UUIDField with `default: uuid4`):
     /// Django then skips the UPDATE attempt when saving a new instance.
     pub pk_has_default: bool,
-    /// `SELECT <every field> FROM <from_sql>`, in the order `from_row`
-    /// reads: for a multi-table-inheritance child, every ancestor's columns
-    /// (root first) and then its own.
-    pub select_sql: &'static str,
-    /// What queries select from: the quoted table, or for a
-    /// multi-table-inheritance child the table joined to every ancestor.
-    /// Column names are unique across the join (Django forbids a child
-    /// field clashing with a parent's), so filters need no qualification.
-    pub from_sql: &'static str,
     /// The concrete parent of a multi-table-inheritance child.
     pub parent: Option<&'static ModelMeta>,
-    /// INSERT of every column but an auto pk, `RETURNING <pk>`; the runtime
-    /// binds [`Model::column_value`] of every column but the pk, in `columns`
-    /// order. Used when the pk is an unset auto pk.
-    pub insert_sql: &'static str,
-    /// INSERT of every column including the pk, in `columns` order.
-    pub insert_with_pk_sql: &'static str,
-    /// `UPDATE <table> SET <every non-pk column> = ? ... WHERE <pk> = ?`.
-    pub update_sql: &'static str,
     /// Loads instances for signals sent by the delete collector, which only
     /// knows tables: `SELECT ... WHERE pk IN (...)` with the pks given.
     pub load_erased: LoadErasedFn,
@@ -209,14 +393,206 @@ pub struct ModelMeta {
     /// root table first, as `from_row` reads them), for the signals of rows
     /// a fork is about to insert: [`crate::build_erased`]`::<Model>`.
     pub build_erased: BuildErasedFn,
+    /// What the runtime derives from the above on first use (SQL, the
+    /// field list of the inheritance chain).
+    derived: OnceLock<Derived>,
+}
+
+/// What [`ModelMeta`] derives once from the generated description.
+#[derive(Debug)]
+pub(crate) struct Derived {
+    pub(crate) sql: crate::sql::ModelSql,
+    /// Every field of the struct, in struct order: the root table's
+    /// columns first, down the inheritance chain, then this model's own.
+    pub(crate) fields: Vec<&'static ColumnMeta>,
+    pub(crate) field_names: Vec<&'static str>,
+    /// Index into `fields` of this model's first own column.
+    pub(crate) own_offset: usize,
+    /// Indexes into `fields` of every primary key and inheritance link.
+    pub(crate) key_fields: Vec<usize>,
+    /// Indexes into `fields` of the `auto_now` fields.
+    pub(crate) auto_now_fields: Vec<usize>,
+    /// Whether a column of the model's own table is auto_now / auto_now_add.
+    pub(crate) has_pre_save: bool,
+}
+
+/// A `copy_default` for models with no `Default` copy policy.
+pub fn no_copy_default(_: usize, _: chrono::DateTime<chrono::Utc>) -> Option<Box<dyn Field>> {
+    None
+}
+
+impl ModelMeta {
+    /// A model with no columns yet; the builder methods fill it in.
+    pub const fn new(app: &'static str, name: &'static str, table: &'static str) -> Self {
+        ModelMeta {
+            app,
+            name,
+            table,
+            columns: &[],
+            pk: 0,
+            relations: &[],
+            many_to_many: &[],
+            ordering: &[],
+            get_latest_by: None,
+            pk_has_default: false,
+            parent: None,
+            load_erased: no_load_erased,
+            reverse_copies: &[],
+            copy_default: no_copy_default,
+            build_erased: no_build_erased,
+            derived: OnceLock::new(),
+        }
+    }
+
+    /// The columns of the model's own table, in table order; the primary
+    /// key is the one marked `primary_key`.
+    pub const fn columns(mut self, columns: &'static [ColumnMeta]) -> Self {
+        self.columns = columns;
+        let mut i = 0;
+        while i < columns.len() {
+            if columns[i].primary_key {
+                self.pk = i;
+            }
+            i += 1;
+        }
+        self
+    }
+
+    pub const fn relations(mut self, relations: &'static [RelationMeta]) -> Self {
+        self.relations = relations;
+        self
+    }
+
+    pub const fn many_to_many(mut self, many_to_many: &'static [ManyToManyMeta]) -> Self {
+        self.many_to_many = many_to_many;
+        self
+    }
+
+    pub const fn ordering(mut self, ordering: &'static [(&'static str, bool)]) -> Self {
+        self.ordering = ordering;
+        self
+    }
+
+    pub const fn get_latest_by(mut self, column: &'static str) -> Self {
+        self.get_latest_by = Some(column);
+        self
+    }
+
+    /// The primary key has a default drawn afresh (`uuid4`).
+    pub const fn pk_has_default(mut self) -> Self {
+        self.pk_has_default = true;
+        self
+    }
+
+    /// The concrete parent of a multi-table-inheritance child.
+    pub const fn parent(mut self, parent: &'static ModelMeta) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    pub const fn reverse_copies(mut self, reverse_copies: &'static [ReverseCopy]) -> Self {
+        self.reverse_copies = reverse_copies;
+        self
+    }
+
+    pub const fn copy_default(mut self, copy_default: CopyDefaultFn) -> Self {
+        self.copy_default = copy_default;
+        self
+    }
+
+    /// The model's type-erased loaders: `.model::<Entry>()`.
+    pub const fn model<M: Model>(mut self) -> Self {
+        self.load_erased = crate::delete::load_erased::<M>;
+        self.build_erased = crate::copy::build_erased::<M>;
+        self
+    }
+
+    pub(crate) fn derived(&'static self) -> &'static Derived {
+        self.derived.get_or_init(|| {
+            let lineage: Vec<&'static ModelMeta> = self.lineage().collect();
+            let mut fields = Vec::new();
+            let mut key_fields = Vec::new();
+            for meta in lineage.iter().rev() {
+                for (i, column) in meta.columns.iter().enumerate() {
+                    if column.primary_key || meta.relation_at(i).is_some_and(|r| r.parent_link) {
+                        key_fields.push(fields.len());
+                    }
+                    fields.push(column);
+                }
+            }
+            let own_offset = fields.len() - self.columns.len();
+            Derived {
+                sql: crate::sql::ModelSql::new(self),
+                field_names: fields.iter().map(|c| c.field).collect(),
+                auto_now_fields: (0..fields.len()).filter(|&i| fields[i].auto_now == AutoNow::Always).collect(),
+                has_pre_save: self.columns.iter().any(|c| c.auto_now != AutoNow::Never),
+                fields,
+                own_offset,
+                key_fields,
+            }
+        })
+    }
+
+    /// Every field of the struct, in struct order (the root table's columns
+    /// first for a multi-table-inheritance child).
+    pub fn fields(&'static self) -> &'static [&'static ColumnMeta] {
+        &self.derived().fields
+    }
+
+    /// The schema names of [`ModelMeta::fields`].
+    pub fn field_names(&'static self) -> &'static [&'static str] {
+        &self.derived().field_names
+    }
+
+    /// Indexes into [`ModelMeta::fields`] of every primary key and
+    /// inheritance link (what dirty tracking leaves out: changing one is
+    /// not an update).
+    pub fn key_fields(&'static self) -> &'static [usize] {
+        &self.derived().key_fields
+    }
+
+    /// Indexes into [`ModelMeta::fields`] of the `auto_now` fields, which
+    /// a save of only the changed fields refreshes as a full save would.
+    pub fn auto_now_fields(&'static self) -> &'static [usize] {
+        &self.derived().auto_now_fields
+    }
+
+    pub(crate) fn sql(&'static self) -> &'static crate::sql::ModelSql {
+        &self.derived().sql
+    }
+
+    /// `SELECT <every field> FROM ...` of the model.
+    pub fn select_sql(&'static self) -> &'static str {
+        &self.sql().select
+    }
+
+    /// What queries of the model select from (the table, joined to its
+    /// ancestors' for a multi-table-inheritance child).
+    pub fn from_sql(&'static self) -> &'static str {
+        &self.sql().from
+    }
+
+    /// Index into [`ModelMeta::fields`] of the first column of the model's own table.
+    #[inline]
+    pub fn own_offset(&'static self) -> usize {
+        self.derived().own_offset
+    }
 }
 
 /// The type of [`ModelMeta::copy_default`]: column index (into `columns`)
-/// and the copy's `now` to the value stored.
-pub type CopyDefaultFn = fn(usize, chrono::DateTime<chrono::Utc>) -> Option<Value>;
+/// and the copy's `now` to the fresh value.
+pub type CopyDefaultFn = fn(usize, chrono::DateTime<chrono::Utc>) -> Option<Box<dyn Field>>;
 
 /// The type of [`ModelMeta::build_erased`].
 pub type BuildErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Box<dyn std::any::Any>>;
+
+fn no_load_erased(_: &crate::Database, _: &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>> {
+    Err(crate::Error::Misuse("a model description without `.model::<M>()`".into()))
+}
+
+fn no_build_erased(_: &crate::Database, _: &[Value]) -> crate::Result<Box<dyn std::any::Any>> {
+    Err(crate::Error::Misuse("a model description without `.model::<M>()`".into()))
+}
 
 impl ModelMeta {
     pub fn pk_column(&self) -> &'static ColumnMeta {
@@ -395,75 +771,30 @@ impl ModelState {
     }
 }
 
-/// Implemented by generated code for every concrete model.
+/// Implemented by generated code for every concrete model: how to reach
+/// its fields and its description. Everything else a model does (Django's
+/// `save`, `delete`, `refresh_from_db`, `full_clean`, `objects`, `get`)
+/// is a provided method working from those, so the generated code of a
+/// model is its struct, its metadata and what is truly its own.
 pub trait Model: Sized + Clone + Send + Sync + 'static {
+    /// The type of the primary key's value (`i64` for an AutoField).
+    type Key: DbValue;
+
     fn meta() -> &'static ModelMeta;
 
-    /// The primary key as stored, or `None` when unset (only an auto pk can be unset).
-    fn pk_value(&self) -> Option<Value>;
+    /// Field `index` of [`ModelMeta::fields`] (struct order), as a trait
+    /// object; `None` past the last field.
+    fn field(&self, index: usize) -> Option<&dyn Field>;
 
-    /// Set the primary key from a stored value (the id returned by an INSERT),
-    /// or clear it (`None`, after a delete).
-    fn set_pk_value(&mut self, value: Option<Value>) -> crate::Result<()>;
+    /// Field `index`, mutable.
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn Field>;
 
-    /// Bind the value of column `index` (into `meta().columns`) as a parameter.
-    fn column_value(&self, index: usize) -> rusqlite::Result<ToSqlOutput<'_>>;
-
-    /// Build an instance from a row whose columns start at `offset` and follow
-    /// `meta().columns` order.
-    fn from_row(row: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Self>;
-
-    /// Whether [`Model::pre_save`] does anything (the model has `auto_now`
-    /// or `auto_now_add` fields). Generated code sets it to `false` for the
-    /// other models, which spares every save the clock read and the calls.
-    const HAS_PRE_SAVE: bool = true;
-
-    /// Django's `pre_save` step of each field: `auto_now` on every save,
-    /// `auto_now_add` when inserting. `now` is taken once per save, with
-    /// microsecond precision (what the database stores).
-    fn pre_save(&mut self, adding: bool, now: chrono::DateTime<chrono::Utc>);
-
-    /// The `pre_save` step of a save with `update_fields`, which is always an
-    /// UPDATE: Django runs `Field.pre_save(instance, add=False)` only for the
-    /// listed fields, so an `auto_now` field that is not listed keeps its
-    /// value on the instance too. Generated code should override this to
-    /// touch only the columns in `columns`; the default runs
-    /// `pre_save(false, now)` for every field (the database write is the same
-    /// either way: only the listed columns are written).
-    fn pre_save_columns(&mut self, columns: &ColumnSet, now: chrono::DateTime<chrono::Utc>) {
-        let _ = columns;
-        self.pre_save(false, now);
-    }
+    /// Build an instance from a row whose columns follow
+    /// [`ModelMeta::fields`] order: one [`Row::next`] per field.
+    fn from_row(row: &mut Row<'_, '_>) -> crate::Result<Self>;
 
     fn state(&self) -> &ModelState;
     fn state_mut(&mut self) -> &mut ModelState;
-
-    /// The schema names of every struct field, in struct order (for a
-    /// multi-table child: the root's fields first), for dirty tracking and
-    /// `diff`. Hand-written models may leave it empty (no tracking).
-    const FIELDS: &'static [&'static str] = &[];
-
-    /// Indexes into [`Model::FIELDS`] of the fields a copy or `diff`
-    /// compares but dirty tracking leaves out: the primary key and every
-    /// multi-table-inheritance link (changing one is not an update).
-    const KEY_FIELDS: &'static [usize] = &[];
-
-    /// Indexes into [`Model::FIELDS`] of the auto_now fields, which a save
-    /// of only the changed fields refreshes as a full save would.
-    const AUTO_NOW_FIELDS: &'static [usize] = &[];
-
-    /// The value of every field in [`Model::FIELDS`] order, as stored.
-    fn field_values(&self) -> Vec<Value> {
-        Vec::new()
-    }
-
-    /// Set every field from stored values in [`Model::FIELDS`] order (a
-    /// save with `update_fields` merges the written fields into the snapshot
-    /// this way).
-    fn set_field_values(&mut self, values: &[Value]) -> crate::Result<()> {
-        let _ = values;
-        Ok(())
-    }
 
     /// Whether the model is a multi-table-inheritance child, whose save
     /// writes its ancestors' rows first.
@@ -477,4 +808,131 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
         let _ = (db, update_fields);
         Ok(false)
     }
+
+    /// All rows, in the default ordering (Django's `Model.objects`).
+    fn objects() -> crate::QuerySet<Self> {
+        crate::QuerySet::new()
+    }
+
+    /// The row with this primary key.
+    fn get(db: &crate::Database, pk: Self::Key) -> crate::Result<Self> {
+        let pk = crate::value::try_to_value(&pk)?;
+        Self::objects().filter(crate::Condition::pk_value(pk)).get(db)
+    }
+
+    /// Save with Django's rules: INSERT when the primary key is unset,
+    /// otherwise UPDATE the row, or INSERT it when no row has that key.
+    fn save(&mut self, db: &crate::Database) -> crate::Result<()> {
+        crate::save(db, self, crate::SaveOptions::default())
+    }
+
+    /// Save with `force_insert`, `force_update` or `update_fields`.
+    fn save_with(&mut self, db: &crate::Database, options: crate::SaveOptions<'_>) -> crate::Result<()> {
+        crate::save(db, self, options)
+    }
+
+    /// Delete the row, applying every `on_delete` that points here; the
+    /// instance keeps its values and its primary key is cleared.
+    fn delete(&mut self, db: &crate::Database) -> crate::Result<crate::DeleteCount> {
+        crate::delete(db, self)
+    }
+
+    /// Reload every field from the database.
+    fn refresh_from_db(&mut self, db: &crate::Database) -> crate::Result<()> {
+        crate::refresh_from_db(db, self)
+    }
+
+    /// Apply relative updates (Django's F expressions) to this row only; the
+    /// new values are computed by the database. Call `refresh_from_db` to see them.
+    fn update_relative(&self, db: &crate::Database, assignments: &[crate::Assignment<Self>]) -> crate::Result<usize> {
+        crate::update_relative(db, self, assignments)
+    }
+
+    /// Django's `full_clean` field checks (max_length, choices, blank,
+    /// null), every field's errors at once.
+    fn full_clean(&self) -> Result<(), crate::ValidationErrors> {
+        crate::clean::full_clean(self)
+    }
+}
+
+/// Column `index` of `M`'s own table (into `meta().columns`) of an instance.
+#[inline]
+pub(crate) fn column<M: Model>(instance: &M, index: usize) -> Option<&dyn Field> {
+    instance.field(M::meta().own_offset() + index)
+}
+
+/// The stored value of column `index` of the own table (NULL when out of range).
+pub(crate) fn column_stored<M: Model>(instance: &M, index: usize) -> Value {
+    column(instance, index).map_or(Value::Null, Field::stored)
+}
+
+/// The stored primary key, `None` when unset.
+pub(crate) fn pk_value<M: Model>(instance: &M) -> Option<Value> {
+    match column_stored(instance, M::meta().pk) {
+        Value::Null => None,
+        pk => Some(pk),
+    }
+}
+
+/// Set the primary key from a stored value (the id returned by an INSERT),
+/// or clear it (`None`, after a delete). A key whose type cannot be NULL
+/// is never cleared: Django keeps it after `delete()`.
+pub(crate) fn set_pk_value<M: Model>(instance: &mut M, value: Option<Value>) -> crate::Result<()> {
+    let index = M::meta().own_offset() + M::meta().pk;
+    match (instance.field_mut(index), value) {
+        (Some(field), Some(value)) => field.set_stored(value),
+        (Some(field), None) if field.nullable() => field.set_stored(Value::Null),
+        _ => Ok(()),
+    }
+}
+
+/// The value of every field in [`ModelMeta::fields`] order, as stored.
+pub(crate) fn field_values<M: Model>(instance: &M) -> Vec<Value> {
+    (0..M::meta().fields().len()).map(|i| instance.field(i).map_or(Value::Null, Field::stored)).collect()
+}
+
+/// Set every field from stored values in [`ModelMeta::fields`] order.
+pub(crate) fn set_field_values<M: Model>(instance: &mut M, values: &[Value]) -> crate::Result<()> {
+    if values.len() != M::meta().fields().len() {
+        return Err(crate::Error::Misuse("stored values do not match the fields".into()));
+    }
+    for (i, value) in values.iter().enumerate() {
+        if let Some(field) = instance.field_mut(i) {
+            field.set_stored(value.clone())?;
+        }
+    }
+    Ok(())
+}
+
+/// Django's `pre_save` step of each field of the model's own table:
+/// `auto_now` on every save, `auto_now_add` when inserting. `now` is taken
+/// once per save, with microsecond precision (what the database stores).
+/// With `columns` (a save with `update_fields`, always an UPDATE), only the
+/// listed `auto_now` fields, as Django runs `pre_save` only for those.
+pub(crate) fn pre_save<M: Model>(
+    instance: &mut M,
+    adding: bool,
+    columns: Option<&ColumnSet>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let meta = M::meta();
+    let offset = meta.own_offset();
+    for (i, column) in meta.columns.iter().enumerate() {
+        let due = match column.auto_now {
+            AutoNow::Never => false,
+            AutoNow::Always => columns.is_none_or(|set| set.contains(i)),
+            AutoNow::OnAdd => adding && columns.is_none(),
+        };
+        if due {
+            if let Some(field) = instance.field_mut(offset + i) {
+                field.set_now(now);
+            }
+        }
+    }
+}
+
+/// Reads an instance from a rusqlite row whose columns start at `offset`.
+#[inline]
+pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize) -> crate::Result<M> {
+    M::from_row(&mut Row::new(row, offset))
 }

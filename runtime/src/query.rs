@@ -23,7 +23,8 @@ use std::marker::PhantomData;
 
 use rusqlite::types::Value;
 
-use crate::db::{push_placeholders, push_quoted, Database};
+use crate::db::Database;
+use crate::sql::{push_placeholders, push_quoted};
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelMeta};
 use crate::value::{try_to_value, DbValue};
@@ -930,12 +931,12 @@ impl<M: Model> QuerySet<M> {
 
     fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
-        let sql = self.build(M::meta().select_sql)?;
+        let sql = self.build(M::meta().select_sql())?;
         let mut stmt = db.connection().prepare_cached(&sql.text)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let mut m = M::from_row(row, 0)?;
+            let mut m = crate::model::read_row::<M>(row, 0)?;
             crate::tracking::mark_loaded(db, &mut m);
             out.push(m);
         }
@@ -1059,14 +1060,14 @@ impl<M: Model> QuerySet<M> {
         let mut sql = Sql::default();
         if self.is_sliced() {
             sql.text.push_str("SELECT COUNT(*) FROM (SELECT 1 FROM ");
-            sql.text.push_str(meta.from_sql);
+            sql.text.push_str(meta.from_sql());
             self.push_where(&mut sql)?;
             self.push_order(&mut sql);
             self.push_limits(&mut sql);
             sql.text.push_str(") subquery");
         } else {
             sql.text.push_str("SELECT COUNT(*) FROM ");
-            sql.text.push_str(meta.from_sql);
+            sql.text.push_str(meta.from_sql());
             self.push_where(&mut sql)?;
         }
         let mut stmt = db.connection().prepare_cached(&sql.text)?;
@@ -1081,14 +1082,14 @@ impl<M: Model> QuerySet<M> {
         let mut sql = Sql::default();
         if self.is_sliced() {
             sql.text.push_str("SELECT 1 FROM (SELECT 1 FROM ");
-            sql.text.push_str(meta.from_sql);
+            sql.text.push_str(meta.from_sql());
             self.push_where(&mut sql)?;
             self.push_order(&mut sql);
             self.push_limits(&mut sql);
             sql.text.push_str(") subquery LIMIT 1");
         } else {
             sql.text.push_str("SELECT 1 AS \"a\" FROM ");
-            sql.text.push_str(meta.from_sql);
+            sql.text.push_str(meta.from_sql());
             self.push_where(&mut sql)?;
             sql.text.push_str(" LIMIT 1");
         }
@@ -1105,7 +1106,7 @@ impl<M: Model> QuerySet<M> {
         let mut head = String::from("SELECT ");
         push_quoted(&mut head, meta.pk_column().column);
         head.push_str(" FROM ");
-        head.push_str(meta.from_sql);
+        head.push_str(meta.from_sql());
         self.build(&head)?.first_column(db)
     }
 
@@ -1149,7 +1150,7 @@ impl<M: Model> QuerySet<M> {
                 sql.text.push_str(" IN (SELECT ");
                 push_quoted(&mut sql.text, meta.pk_column().column);
                 sql.text.push_str(" FROM ");
-                sql.text.push_str(meta.from_sql);
+                sql.text.push_str(meta.from_sql());
                 self.push_where(&mut sql)?;
                 sql.text.push(')');
                 matched = matched.max(sql.execute(db)?);

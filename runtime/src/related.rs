@@ -6,15 +6,16 @@ use std::marker::PhantomData;
 
 use rusqlite::types::Value;
 
-use crate::db::{push_placeholders, push_quoted, Database};
+use crate::db::Database;
+use crate::sql::{push_placeholders, push_quoted};
 use crate::error::{Error, Result};
 use crate::model::{DefaultValue, Model};
 use crate::query::{Column, Condition, Order, QuerySet};
-use crate::value::{output_to_value, try_to_value, DbValue};
+use crate::value::{try_to_value, DbValue};
 
 /// The stored pk of `instance`, `Value::Null` when unset.
 pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
-    Ok(output_to_value(instance.column_value(M::meta().pk)?)?)
+    Ok(crate::model::column_stored(instance, M::meta().pk))
 }
 
 /// The row of `M` whose `column` holds `value` (a ForeignKey's target):

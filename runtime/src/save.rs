@@ -2,16 +2,16 @@
 //! `refresh_from_db()` and relative updates of one instance.
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::ToSql;
 
-use crate::db::{push_placeholders, push_quoted, Database, SqlKey};
+use crate::db::{Database, SqlKey};
+use crate::sql::{push_placeholders, push_quoted};
 use crate::display::now;
 use crate::error::{Error, Result};
 use crate::model::{ColumnSet, Model, ModelMeta};
 use crate::query::{Assignment, Condition, QuerySet};
 use crate::signals::{self, Signal};
-use crate::value::output_to_value;
 
 /// The options of `save()`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,15 +45,18 @@ struct ColumnBind<'a, M>(&'a M, usize);
 impl<M: Model> ToSql for ColumnBind<'_, M> {
     #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        self.0.column_value(self.1)
+        match crate::model::column(self.0, self.1) {
+            Some(field) => field.bind(),
+            None => Err(rusqlite::Error::InvalidColumnIndex(self.1)),
+        }
     }
 }
 
 /// Whether the pk of `instance` is set (Django: not `None`; 0 is a pk).
 #[inline]
 fn pk_is_set<M: Model>(instance: &M, meta: &ModelMeta) -> Result<bool> {
-    let value = instance.column_value(meta.pk)?;
-    Ok(!matches!(value, ToSqlOutput::Borrowed(ValueRef::Null) | ToSqlOutput::Owned(Value::Null)))
+    let _ = meta;
+    Ok(crate::model::column(instance, M::meta().pk).is_some_and(|pk| !pk.is_null()))
 }
 
 /// Save `instance` exactly as Django 6's `Model.save()` does on SQLite.
@@ -123,18 +126,15 @@ fn save_table<M: Model>(
     if !pk_set && (force_update || has_update_fields) {
         return Err(Error::Misuse("Cannot force an update in save() with no primary key.".into()));
     }
-    let now = if M::HAS_PRE_SAVE { now() } else { DateTime::<Utc>::UNIX_EPOCH };
+    let now = if meta.derived().has_pre_save { now() } else { DateTime::<Utc>::UNIX_EPOCH };
     if !force_insert && !force_update && instance.state().adding && meta.pk_has_default {
         force_insert = true;
     }
 
     let mut updated = false;
     if pk_set && !force_insert {
-        if M::HAS_PRE_SAVE {
-            match columns {
-                None => instance.pre_save(false, now),
-                Some(set) => instance.pre_save_columns(set, now),
-            }
+        if meta.derived().has_pre_save {
+            crate::model::pre_save(instance, false, columns, now);
         }
         updated = match columns {
             // `update_fields` named no column of this table (an ancestor's
@@ -155,8 +155,8 @@ fn save_table<M: Model>(
         }
     }
     if !updated {
-        if M::HAS_PRE_SAVE {
-            instance.pre_save(true, now);
+        if meta.derived().has_pre_save {
+            crate::model::pre_save(instance, true, None, now);
         }
         do_insert(db, meta, instance, pk_set)?;
     }
@@ -229,7 +229,7 @@ fn do_update<M: Model>(
         return Ok(rows.next()?.is_some());
     }
     let changed = match columns {
-        None => db.with_statement(meta.update_sql, |stmt| {
+        None => db.with_statement(meta.sql().update.as_str(), |stmt| {
             let mut param = 1;
             for index in 0..meta.columns.len() {
                 if index != meta.pk {
@@ -265,11 +265,11 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
         // with the column left out: the same statement as an explicit pk,
         // and no RETURNING (which costs SQLite several times a plain
         // INSERT).
-        bind_all_and_execute(db, meta.insert_with_pk_sql, meta, instance)?;
+        bind_all_and_execute(db, meta.sql().insert_with_pk.as_str(), meta, instance)?;
         let id = db.connection().last_insert_rowid();
-        instance.set_pk_value(Some(Value::Integer(id)))?;
+        crate::model::set_pk_value(instance, Some(Value::Integer(id)))?;
     } else if !pk_set && auto_pk {
-        let pk = db.with_statement(meta.insert_sql, |stmt| {
+        let pk = db.with_statement(meta.sql().insert.as_str(), |stmt| {
             let mut param = 1;
             for index in 0..meta.columns.len() {
                 if index != meta.pk {
@@ -292,9 +292,9 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
             Value::Null => Value::Integer(db.connection().last_insert_rowid()),
             pk => pk,
         };
-        instance.set_pk_value(Some(pk))?;
+        crate::model::set_pk_value(instance, Some(pk))?;
     } else {
-        bind_all_and_execute(db, meta.insert_with_pk_sql, meta, instance)?;
+        bind_all_and_execute(db, meta.sql().insert_with_pk.as_str(), meta, instance)?;
     }
     Ok(())
 }
@@ -340,9 +340,9 @@ fn update_columns_sql(meta: &ModelMeta, set: &ColumnSet) -> String {
     sql
 }
 
-pub(crate) fn select_by_pk_sql(meta: &ModelMeta) -> String {
-    let mut sql = String::with_capacity(meta.select_sql.len() + 32);
-    sql.push_str(meta.select_sql);
+pub(crate) fn select_by_pk_sql(meta: &'static ModelMeta) -> String {
+    let mut sql = String::with_capacity(meta.select_sql().len() + 32);
+    sql.push_str(meta.select_sql());
     sql.push_str(" WHERE ");
     push_quoted(&mut sql, meta.pk_column().column);
     sql.push_str(" = ?");
@@ -350,9 +350,9 @@ pub(crate) fn select_by_pk_sql(meta: &ModelMeta) -> String {
 }
 
 /// `SELECT ... WHERE pk IN (?, ...)`.
-pub(crate) fn select_by_pks_sql(meta: &ModelMeta, n: usize) -> String {
-    let mut sql = String::with_capacity(meta.select_sql.len() + 32 + 3 * n);
-    sql.push_str(meta.select_sql);
+pub(crate) fn select_by_pks_sql(meta: &'static ModelMeta, n: usize) -> String {
+    let mut sql = String::with_capacity(meta.select_sql().len() + 32 + 3 * n);
+    sql.push_str(meta.select_sql());
     sql.push_str(" WHERE ");
     push_quoted(&mut sql, meta.pk_column().column);
     sql.push_str(" IN (");
@@ -366,7 +366,7 @@ pub(crate) fn select_by_pks_sql(meta: &ModelMeta, n: usize) -> String {
 /// row is gone. The instance's "adding" state is kept, as Django keeps it.
 pub fn refresh_from_db<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
     let meta = M::meta();
-    let pk = output_to_value(instance.column_value(meta.pk)?)?;
+    let pk = crate::model::column_stored(instance, meta.pk);
     if pk == Value::Null {
         return Err(Error::DoesNotExist { model: meta.name });
     }
@@ -386,7 +386,7 @@ pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
     let mut rows = stmt.raw_query();
     match rows.next()? {
         Some(row) => {
-            let mut m = M::from_row(row, 0)?;
+            let mut m = crate::model::read_row::<M>(row, 0)?;
             crate::tracking::mark_loaded(db, &mut m);
             Ok(Some(m))
         }
@@ -401,7 +401,7 @@ pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
 /// values are visible after [`refresh_from_db`].
 pub fn update_relative<M: Model>(db: &Database, instance: &M, assignments: &[Assignment<M>]) -> Result<usize> {
     let meta = M::meta();
-    let pk = output_to_value(instance.column_value(meta.pk)?)?;
+    let pk = crate::model::column_stored(instance, meta.pk);
     if pk == Value::Null {
         return Err(Error::Misuse("Cannot update an instance with no primary key.".into()));
     }

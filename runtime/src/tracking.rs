@@ -59,8 +59,8 @@ impl Diff {
 
 /// Field by field, what differs from `old` to `new` (stored values compared).
 pub fn diff<M: Model>(old: &M, new: &M) -> Diff {
-    let (a, b) = (old.field_values(), new.field_values());
-    let fields = M::FIELDS
+    let (a, b) = (crate::model::field_values(old), crate::model::field_values(new));
+    let fields = M::meta().field_names()
         .iter()
         .zip(a.into_iter().zip(b))
         .filter(|(_, (a, b))| a != b)
@@ -117,7 +117,7 @@ fn stored_copy<M: Model>(instance: &mut M) -> M {
 /// handle tracks changes, remembered as it is.
 pub(crate) fn mark_loaded<M: Model>(db: &Database, instance: &mut M) {
     instance.state_mut().adding = false;
-    if db.tracks_changes() && !M::FIELDS.is_empty() {
+    if db.tracks_changes() && !M::meta().field_names().is_empty() {
         let copy = stored_copy(instance);
         instance.state_mut().set_snapshot(Arc::new(copy));
     }
@@ -127,21 +127,21 @@ pub(crate) fn mark_loaded<M: Model>(db: &Database, instance: &mut M) {
 /// `update_fields`, only those fields of the snapshot change. Inside a
 /// transaction the previous snapshot is kept for a rollback.
 pub(crate) fn remember_saved<M: Model>(db: &Database, instance: &mut M, update_fields: Option<&[&str]>) {
-    if !db.tracks_changes() || M::FIELDS.is_empty() {
+    if !db.tracks_changes() || M::meta().field_names().is_empty() {
         return;
     }
     let previous = update_fields.and_then(|_| stored(instance));
     let merged = match (update_fields, previous) {
         (Some(names), Some(previous)) => previous.downcast_ref::<M>().and_then(|previous| {
-            let mut values = previous.field_values();
-            for ((slot, value), &name) in values.iter_mut().zip(instance.field_values()).zip(M::FIELDS) {
+            let mut values = crate::model::field_values(previous);
+            for ((slot, value), &name) in values.iter_mut().zip(crate::model::field_values(instance)).zip(M::meta().field_names()) {
                 let is_attname = |n: &&str| n.strip_suffix("_id") == Some(name);
                 if names.iter().any(|n| *n == name || is_attname(n)) {
                     *slot = value;
                 }
             }
             let mut merged = previous.clone();
-            merged.set_field_values(&values).ok().map(|()| merged)
+            crate::model::set_field_values(&mut merged, &values).ok().map(|()| merged)
         }),
         _ => None,
     };
@@ -157,23 +157,23 @@ pub(crate) fn remember_saved<M: Model>(db: &Database, instance: &mut M, update_f
 pub fn dirty_fields<M: Model>(instance: &M) -> Vec<&'static str> {
     match stored(instance).as_ref().and_then(|s| s.downcast_ref::<M>()) {
         Some(stored) if !instance.state().adding => {
-            let (before, now) = (stored.field_values(), instance.field_values());
-            M::FIELDS
+            let (before, now) = (crate::model::field_values(stored), crate::model::field_values(instance));
+            M::meta().field_names()
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| !M::KEY_FIELDS.contains(i))
+                .filter(|(i, _)| !M::meta().key_fields().contains(i))
                 .filter(|(i, _)| before.get(*i) != now.get(*i))
                 .map(|(_, f)| *f)
                 .collect()
         }
-        _ => M::FIELDS.to_vec(),
+        _ => M::meta().field_names().to_vec(),
     }
 }
 
 /// Whether a key field (pk or inheritance link) differs from the snapshot.
 fn key_changed<M: Model>(instance: &M, stored: &M) -> bool {
-    let (before, now) = (stored.field_values(), instance.field_values());
-    M::KEY_FIELDS.iter().any(|&i| before.get(i) != now.get(i))
+    let (before, now) = (crate::model::field_values(stored), crate::model::field_values(instance));
+    M::meta().key_fields().iter().any(|&i| before.get(i) != now.get(i))
 }
 
 /// Save only the changed fields (an UPDATE of those columns, plus the
@@ -197,7 +197,7 @@ pub fn save_dirty<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
 /// Add the auto_now fields to a save's `update_fields`: a save of only the
 /// changed fields refreshes them, as a full save would.
 fn add_auto_now_fields<M: Model>(fields: &mut Vec<&'static str>) {
-    for name in M::AUTO_NOW_FIELDS.iter().filter_map(|&i| M::FIELDS.get(i)) {
+    for name in M::meta().auto_now_fields().iter().filter_map(|&i| M::meta().field_names().get(i)) {
         if !fields.contains(name) {
             fields.push(name);
         }
@@ -355,10 +355,10 @@ impl<M: Model> Staged<M> {
             .fields
             .into_iter()
             .map(|c| c.field)
-            .filter(|f| M::FIELDS.iter().position(|n| n == f).is_some_and(|i| !M::KEY_FIELDS.contains(&i)))
+            .filter(|f| M::meta().field_names().iter().position(|n| n == f).is_some_and(|i| !M::meta().key_fields().contains(&i)))
             .collect();
-        if M::KEY_FIELDS.iter().any(|&i| {
-            let (a, b) = (self.original.field_values(), self.edited.field_values());
+        if M::meta().key_fields().iter().any(|&i| {
+            let (a, b) = (crate::model::field_values(&self.original), crate::model::field_values(&self.edited));
             a.get(i) != b.get(i)
         }) {
             return Err(Error::Misuse("A staged edit cannot change the primary key.".into()));

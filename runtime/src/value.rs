@@ -48,6 +48,40 @@ pub trait DbValue {
     fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self>
     where
         Self: Sized;
+
+    /// Whether the Rust type can hold NULL (`Option<T>`): an unset primary
+    /// key, a cleared nullable column.
+    const NULLABLE: bool = false;
+
+    /// The value an `auto_now` / `auto_now_add` field takes at `now`, at
+    /// the precision the column stores; `None` for types that are not
+    /// dates or times.
+    fn from_now(now: DateTime<Utc>) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = now;
+        None
+    }
+
+    /// Whether the value is one of Django's `Field.empty_values` (`None`,
+    /// `""`, and JSON `null`, `""`, `[]`, `{}`): such a value fails
+    /// `full_clean` unless the field is `blank`.
+    fn is_blank(&self) -> bool {
+        false
+    }
+
+    /// The text of a text value, for `max_length` (`None` for other types
+    /// and for NULL).
+    fn as_text(&self) -> Option<&str> {
+        None
+    }
+
+    /// The value as a choice, for `full_clean`'s choice check: `None` for a
+    /// type without choices.
+    fn as_choice(&self) -> Option<crate::clean::ChoiceState> {
+        None
+    }
 }
 
 /// Binds a [`DbValue`] as a rusqlite parameter: `stmt.execute([Bind(&x)])`.
@@ -223,6 +257,14 @@ impl DbValue for String {
             _ => Err(FromSqlError::InvalidType),
         }
     }
+
+    fn is_blank(&self) -> bool {
+        self.is_empty()
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        Some(self)
+    }
 }
 
 impl DbValue for Vec<u8> {
@@ -254,21 +296,29 @@ impl<T: DbValue> DbValue for Option<T> {
             v => T::from_sql(v).map(Some),
         }
     }
-}
 
-impl<T: DbValue + ?Sized> DbValue for &T {
-    #[inline]
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        (**self).to_sql()
+    const NULLABLE: bool = true;
+
+    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+        T::from_now(now).map(Some)
     }
 
-    fn from_sql(_value: ValueRef<'_>) -> FromSqlResult<Self>
-    where
-        Self: Sized,
-    {
-        Err(conversion_error("cannot load a value into a reference"))
+    fn is_blank(&self) -> bool {
+        self.as_ref().is_none_or(T::is_blank)
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        self.as_ref().and_then(T::as_text)
+    }
+
+    fn as_choice(&self) -> Option<crate::clean::ChoiceState> {
+        match self {
+            Some(value) => value.as_choice(),
+            None => Some(crate::clean::ChoiceState { empty: true, known: false, repr: "None".into() }),
+        }
     }
 }
+
 
 impl DbValue for Value {
     #[inline]
@@ -507,6 +557,10 @@ impl DbValue for NaiveDate {
         let s = text(value)?;
         parse_date(s).ok_or_else(|| conversion_error(format!("invalid date: {s:?}")))
     }
+
+    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+        Some(now.date_naive())
+    }
 }
 
 impl DbValue for NaiveTime {
@@ -519,6 +573,10 @@ impl DbValue for NaiveTime {
     fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
         let s = text(value)?;
         parse_time(s).ok_or_else(|| conversion_error(format!("invalid time: {s:?}")))
+    }
+
+    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+        Some(now.time())
     }
 }
 
@@ -535,6 +593,10 @@ impl DbValue for DateTime<Utc> {
         let utc = local - TimeDelta::seconds(i64::from(offset.unwrap_or(0)));
         Ok(utc.and_utc())
     }
+
+    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+        Some(now)
+    }
 }
 
 impl DbValue for NaiveDateTime {
@@ -548,6 +610,10 @@ impl DbValue for NaiveDateTime {
         let s = text(value)?;
         let (local, offset) = parse_datetime(s).ok_or_else(|| conversion_error(format!("invalid datetime: {s:?}")))?;
         Ok(local - TimeDelta::seconds(i64::from(offset.unwrap_or(0))))
+    }
+
+    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+        Some(now.naive_utc())
     }
 }
 
@@ -678,6 +744,17 @@ impl DbValue for serde_json::Value {
                 Ok(serde_json::Number::from_f64(f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null))
             }
             ValueRef::Null => Err(FromSqlError::InvalidType),
+        }
+    }
+
+    /// JSON `null`, `""`, `[]` and `{}` are empty, as their Python values are.
+    fn is_blank(&self) -> bool {
+        match self {
+            serde_json::Value::Null => true,
+            serde_json::Value::String(s) => s.is_empty(),
+            serde_json::Value::Array(a) => a.is_empty(),
+            serde_json::Value::Object(o) => o.is_empty(),
+            _ => false,
         }
     }
 }

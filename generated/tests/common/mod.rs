@@ -8,6 +8,8 @@
 use std::sync::{Arc, Mutex};
 
 use modelgen_examples::{library, notifications, people, shop, weblog};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use modelgen_runtime::Database;
 

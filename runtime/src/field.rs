@@ -1,0 +1,117 @@
+//! How the runtime reaches a model's fields without knowing their Rust
+//! types: [`Field`] (a field as a trait object, for binding, snapshots,
+//! `auto_now` and `full_clean`) and [`Row`] (a row being read into a new
+//! instance). Generated code names only these, never the database
+//! client's types.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+
+use crate::error::Result;
+use crate::value::{from_value, output_to_value, read, DbValue, DecimalColumn};
+
+/// One field of a model instance, as the runtime sees it. Implemented for
+/// every [`DbValue`]; generated `Model::field` hands these out by index.
+pub trait Field: Send + Sync {
+    /// The value to bind as a statement parameter, borrowed where it can be.
+    #[doc(hidden)]
+    fn bind(&self) -> rusqlite::Result<ToSqlOutput<'_>>;
+
+    /// The stored value (NULL when it cannot be converted).
+    fn stored(&self) -> Value;
+
+    /// Set the field from a stored value.
+    fn set_stored(&mut self, value: Value) -> Result<()>;
+
+    /// Whether the field holds NULL.
+    fn is_null(&self) -> bool;
+
+    /// Whether the Rust type can hold NULL (an `Option`).
+    fn nullable(&self) -> bool;
+
+    /// `auto_now`: take the value of `now` (dates and times only).
+    fn set_now(&mut self, now: DateTime<Utc>);
+
+    /// See [`DbValue::is_blank`].
+    fn is_blank(&self) -> bool;
+
+    /// See [`DbValue::as_text`].
+    fn as_text(&self) -> Option<&str>;
+
+    /// See [`DbValue::as_choice`].
+    fn as_choice(&self) -> Option<crate::clean::ChoiceState>;
+}
+
+impl<T: DbValue + Send + Sync> Field for T {
+    #[inline]
+    fn bind(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.to_sql()
+    }
+
+    fn stored(&self) -> Value {
+        self.to_sql().and_then(output_to_value).unwrap_or(Value::Null)
+    }
+
+    fn set_stored(&mut self, value: Value) -> Result<()> {
+        *self = from_value(value)?;
+        Ok(())
+    }
+
+    #[inline]
+    fn is_null(&self) -> bool {
+        matches!(self.to_sql(), Ok(ToSqlOutput::Borrowed(ValueRef::Null)) | Ok(ToSqlOutput::Owned(Value::Null)))
+    }
+
+    fn nullable(&self) -> bool {
+        T::NULLABLE
+    }
+
+    fn set_now(&mut self, now: DateTime<Utc>) {
+        if let Some(value) = T::from_now(now) {
+            *self = value;
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        DbValue::is_blank(self)
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        DbValue::as_text(self)
+    }
+
+    fn as_choice(&self) -> Option<crate::clean::ChoiceState> {
+        DbValue::as_choice(self)
+    }
+}
+
+/// A result row being read into a new instance, field by field in struct
+/// order: generated `from_row` calls [`Row::next`] once per field.
+pub struct Row<'a, 'r> {
+    row: &'a rusqlite::Row<'r>,
+    index: usize,
+}
+
+impl<'a, 'r> Row<'a, 'r> {
+    pub(crate) fn new(row: &'a rusqlite::Row<'r>, offset: usize) -> Self {
+        Row { row, index: offset }
+    }
+
+    /// The next column as a `T`.
+    #[inline]
+    #[allow(clippy::should_implement_trait)]
+    pub fn next<T: DbValue>(&mut self) -> Result<T> {
+        let value = read(self.row, self.index)?;
+        self.index += 1;
+        Ok(value)
+    }
+
+    /// The next column as a decimal of a DecimalField with `decimal_places`:
+    /// quantized as Django's `from_db_value` does.
+    #[inline]
+    pub fn decimal<T: DecimalColumn>(&mut self, decimal_places: u32) -> Result<T> {
+        let value = crate::value::read_decimal_column(self.row, self.index, decimal_places)?;
+        self.index += 1;
+        Ok(value)
+    }
+}
