@@ -104,7 +104,7 @@ pub struct Author {
     /// `name`
     pub name: String,
     /// `born`
-    pub born: Option<::modelgen_runtime::chrono::NaiveDate>,
+    pub born: Option<mg::chrono::NaiveDate>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -114,7 +114,7 @@ impl Author {
     /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     /// `born`, for typed filters and updates (`None` is NULL).
-    pub const BORN: mg::Column<Self, Option<::modelgen_runtime::chrono::NaiveDate>> = mg::Column::new(
+    pub const BORN: mg::Column<Self, Option<mg::chrono::NaiveDate>> = mg::Column::new(
         "born",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -154,72 +154,8 @@ impl Author {
     pub fn covers(&self) -> mg::Result<mg::QuerySet<Cover>> {
         mg::reverse_set(self, Cover::ARTIST)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Author {}
 impl std::fmt::Display for Author {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -321,73 +257,8 @@ impl Publisher {
     pub fn books(&self) -> mg::Result<mg::QuerySet<Book>> {
         mg::reverse_set(self, Book::PUBLISHER)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.name = suffixer.next(db, &PUBLISHER_META, 1, &self.name)?;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Publisher {}
 impl std::fmt::Display for Publisher {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -463,7 +334,7 @@ pub struct Book {
     /// `publisher`
     pub publisher_id: Option<i64>,
     /// `published`
-    pub published: ::modelgen_runtime::chrono::NaiveDate,
+    pub published: mg::chrono::NaiveDate,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -477,13 +348,13 @@ impl Book {
     /// `publisher`, for typed filters and updates (`None` is NULL).
     pub const PUBLISHER: mg::Column<Self, Option<i64>> = mg::Column::new("publisher_id");
     /// `published`, for typed filters and updates.
-    pub const PUBLISHED: mg::Column<Self, ::modelgen_runtime::chrono::NaiveDate> = mg::Column::new(
+    pub const PUBLISHED: mg::Column<Self, mg::chrono::NaiveDate> = mg::Column::new(
         "published",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(published: ::modelgen_runtime::chrono::NaiveDate) -> Self {
+    pub fn new(published: mg::chrono::NaiveDate) -> Self {
         Book {
             id: None,
             title: String::new(),
@@ -564,73 +435,8 @@ impl Book {
     pub fn get_absolute_url(&self) -> String {
         mg::iri_to_uri(&format!("/library/books/{}/", mg::PyStr::py_str(& self.isbn)))
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.isbn = suffixer.next(db, &BOOK_META, 2, &self.isbn)?;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Book {}
 impl std::fmt::Display for Book {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -822,72 +628,8 @@ impl Authorship {
     pub fn get_role_display(&self) -> std::borrow::Cow<'static, str> {
         mg::Choices::label(&self.role)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Authorship {}
 impl std::fmt::Display for Authorship {
     /// Django's default: `<Model> object (<pk>)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -1043,22 +785,19 @@ impl Cover {
         Ok(())
     }
     /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
+    /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     pub fn clone_unsaved(&self, db: &mg::Database, book_id: i64) -> mg::Result<Self> {
         self.clone_unsaved_with(db, &mut Default::default(), book_id)
     }
-    #[allow(clippy::too_many_arguments, unused_variables)]
+    #[allow(clippy::too_many_arguments)]
     fn clone_unsaved_with(
         &self,
         db: &mg::Database,
         suffixer: &mut mg::copy::Suffixer,
         book_id: i64,
     ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
         copy.book_id = book_id;
         Ok(copy)
     }
@@ -1103,11 +842,7 @@ impl Cover {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub fn fork(&self, db: &mg::Database, book_id: i64) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(
-            db,
-            self,
-            vec![::modelgen_runtime::Supplied::new(& COVER_META, 1, & book_id) ?,],
-        )
+        mg::copy::fork(db, self, vec![mg::Supplied::new(& COVER_META, 1, & book_id) ?,])
     }
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
@@ -1119,7 +854,7 @@ impl Cover {
         mg::copy::fork_plan(
             db,
             self,
-            vec![::modelgen_runtime::Supplied::new(& COVER_META, 1, & book_id) ?,],
+            vec![mg::Supplied::new(& COVER_META, 1, & book_id) ?,],
         )
     }
 }
@@ -1269,73 +1004,8 @@ impl Loan {
     pub fn get_type_display(&self) -> std::borrow::Cow<'static, str> {
         mg::Choices::label(&self.r#type)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.r#ref = suffixer.next(db, &LOAN_META, 1, &self.r#ref)?;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Loan {}
 impl std::fmt::Display for Loan {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

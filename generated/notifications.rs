@@ -58,11 +58,9 @@ pub struct Notification {
     /// `body`
     pub body: String,
     /// `sent_at`
-    pub sent_at: Option<
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    >,
+    pub sent_at: Option<mg::chrono::DateTime<mg::chrono::Utc>>,
     /// `created`
-    pub created: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `read`
     pub read: bool,
     #[doc(hidden)]
@@ -82,15 +80,13 @@ impl Notification {
     /// `body`, for typed filters and updates.
     pub const BODY: mg::Column<Self, String> = mg::Column::new("body");
     /// `sent_at`, for typed filters and updates (`None` is NULL).
-    pub const SENT_AT: mg::Column<
-        Self,
-        Option<::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>>,
-    > = mg::Column::new("sent_at");
+    pub const SENT_AT: mg::Column<Self, Option<mg::chrono::DateTime<mg::chrono::Utc>>> = mg::Column::new(
+        "sent_at",
+    );
     /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("created");
+    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "created",
+    );
     /// `read`, for typed filters and updates.
     pub const READ: mg::Column<Self, bool> = mg::Column::new("read");
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -104,7 +100,7 @@ impl Notification {
             title: String::new(),
             body: String::new(),
             sent_at: None,
-            created: ::modelgen_runtime::now(),
+            created: mg::now(),
             read: false,
             _state: mg::ModelState::new_adding(),
         }
@@ -156,8 +152,7 @@ impl Notification {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
     /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
+    /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     pub fn clone_unsaved(
         &self,
@@ -166,20 +161,15 @@ impl Notification {
     ) -> mg::Result<Self> {
         self.clone_unsaved_with(db, &mut Default::default(), receiver_id)
     }
-    #[allow(clippy::too_many_arguments, unused_variables)]
+    #[allow(clippy::too_many_arguments)]
     fn clone_unsaved_with(
         &self,
         db: &mg::Database,
         suffixer: &mut mg::copy::Suffixer,
         receiver_id: Option<i64>,
     ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
         copy.receiver_id = receiver_id;
-        copy.sent_at = None;
-        copy.created = ::modelgen_runtime::now();
-        copy.read = false;
         Ok(copy)
     }
     /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
@@ -230,10 +220,7 @@ impl Notification {
         mg::copy::fork(
             db,
             self,
-            vec![
-                ::modelgen_runtime::Supplied::new(& NOTIFICATION_META, 1, & receiver_id)
-                ?,
-            ],
+            vec![mg::Supplied::new(& NOTIFICATION_META, 1, & receiver_id) ?,],
         )
     }
     /// What `fork` would write, without writing.
@@ -246,10 +233,7 @@ impl Notification {
         mg::copy::fork_plan(
             db,
             self,
-            vec![
-                ::modelgen_runtime::Supplied::new(& NOTIFICATION_META, 1, & receiver_id)
-                ?,
-            ],
+            vec![mg::Supplied::new(& NOTIFICATION_META, 1, & receiver_id) ?,],
         )
     }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).

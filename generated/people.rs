@@ -88,7 +88,7 @@ pub struct Person {
     /// `gender`: Self-described gender
     pub gender: PersonGender,
     /// `birth_date`
-    pub birth_date: Option<::modelgen_runtime::chrono::NaiveDate>,
+    pub birth_date: Option<mg::chrono::NaiveDate>,
     /// `email`
     pub email: String,
     /// `shirt_size`
@@ -106,10 +106,9 @@ impl Person {
     /// `gender`, for typed filters and updates.
     pub const GENDER: mg::Column<Self, PersonGender> = mg::Column::new("gender");
     /// `birth_date`, for typed filters and updates (`None` is NULL).
-    pub const BIRTH_DATE: mg::Column<
-        Self,
-        Option<::modelgen_runtime::chrono::NaiveDate>,
-    > = mg::Column::new("birth_date");
+    pub const BIRTH_DATE: mg::Column<Self, Option<mg::chrono::NaiveDate>> = mg::Column::new(
+        "birth_date",
+    );
     /// `email`, for typed filters and updates.
     pub const EMAIL: mg::Column<Self, String> = mg::Column::new("email");
     /// `shirt_size`, for typed filters and updates.
@@ -124,9 +123,7 @@ impl Person {
             id: None,
             first_name: String::new(),
             last_name: String::new(),
-            gender: <PersonGender as ::modelgen_runtime::Choices>::from_value(
-                String::new(),
-            ),
+            gender: <PersonGender as mg::Choices>::from_value(String::new()),
             birth_date: None,
             email: String::new(),
             shirt_size: PersonShirtSize::Medium,
@@ -168,73 +165,8 @@ impl Person {
             ),
         )
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.email = suffixer.next(db, &PERSON_META, 5, &self.email)?;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Person {}
 impl std::fmt::Display for Person {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -23,9 +23,9 @@ pub struct Place {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `modified`
-    pub modified: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -37,15 +37,13 @@ impl Place {
     /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("created");
+    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "created",
+    );
     /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("modified");
+    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "modified",
+    );
     /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     /// `address`, for typed filters and updates.
@@ -56,8 +54,8 @@ impl Place {
     pub fn new() -> Self {
         Place {
             id: None,
-            created: ::modelgen_runtime::now(),
-            modified: ::modelgen_runtime::now(),
+            created: mg::now(),
+            modified: mg::now(),
             name: String::new(),
             address: String::new(),
             _state: mg::ModelState::new_adding(),
@@ -111,73 +109,6 @@ impl Place {
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.created = ::modelgen_runtime::now();
-        copy.modified = ::modelgen_runtime::now();
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
@@ -191,6 +122,7 @@ impl Place {
         }
     }
 }
+impl mg::Duplicate for Place {}
 impl std::fmt::Display for Place {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -271,9 +203,9 @@ pub struct Restaurant {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `modified`
-    pub modified: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -291,15 +223,13 @@ impl Restaurant {
     /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("created");
+    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "created",
+    );
     /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("modified");
+    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "modified",
+    );
     /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     /// `address`, for typed filters and updates.
@@ -318,8 +248,8 @@ impl Restaurant {
     pub fn new() -> Self {
         Restaurant {
             id: None,
-            created: ::modelgen_runtime::now(),
-            modified: ::modelgen_runtime::now(),
+            created: mg::now(),
+            modified: mg::now(),
             name: String::new(),
             address: String::new(),
             place_ptr_id: None,
@@ -384,75 +314,8 @@ impl Restaurant {
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.created = ::modelgen_runtime::now();
-        copy.modified = ::modelgen_runtime::now();
-        copy.place_ptr_id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Restaurant {}
 impl std::fmt::Display for Restaurant {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -573,9 +436,9 @@ pub struct Supplier {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `modified`
-    pub modified: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -589,15 +452,13 @@ impl Supplier {
     /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("created");
+    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "created",
+    );
     /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("modified");
+    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "modified",
+    );
     /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     /// `address`, for typed filters and updates.
@@ -610,8 +471,8 @@ impl Supplier {
     pub fn new() -> Self {
         Supplier {
             id: None,
-            created: ::modelgen_runtime::now(),
-            modified: ::modelgen_runtime::now(),
+            created: mg::now(),
+            modified: mg::now(),
             name: String::new(),
             address: String::new(),
             place_ptr_id: None,
@@ -667,75 +528,8 @@ impl Supplier {
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.created = ::modelgen_runtime::now();
-        copy.modified = ::modelgen_runtime::now();
-        copy.place_ptr_id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Supplier {}
 impl std::fmt::Display for Supplier {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -860,9 +654,9 @@ pub struct ItalianRestaurant {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `modified`
-    pub modified: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -884,15 +678,13 @@ impl ItalianRestaurant {
     /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("created");
+    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "created",
+    );
     /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("modified");
+    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "modified",
+    );
     /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     /// `address`, for typed filters and updates.
@@ -917,8 +709,8 @@ impl ItalianRestaurant {
     pub fn new() -> Self {
         ItalianRestaurant {
             id: None,
-            created: ::modelgen_runtime::now(),
-            modified: ::modelgen_runtime::now(),
+            created: mg::now(),
+            modified: mg::now(),
             name: String::new(),
             address: String::new(),
             place_ptr_id: None,
@@ -969,76 +761,8 @@ impl ItalianRestaurant {
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.created = ::modelgen_runtime::now();
-        copy.modified = ::modelgen_runtime::now();
-        copy.place_ptr_id = None;
-        copy.restaurant_ptr_id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for ItalianRestaurant {}
 impl std::fmt::Display for ItalianRestaurant {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

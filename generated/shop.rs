@@ -29,19 +29,19 @@ pub struct Product {
     /// `slug`
     pub slug: String,
     /// `price`
-    pub price: ::modelgen_runtime::rust_decimal::Decimal,
+    pub price: mg::rust_decimal::Decimal,
     /// `number_sold`
     pub number_sold: u32,
     /// `in_stock`
     pub in_stock: bool,
     /// `sku`
-    pub sku: ::modelgen_runtime::uuid::Uuid,
+    pub sku: mg::uuid::Uuid,
     /// `attributes`
-    pub attributes: ::modelgen_runtime::serde_json::Value,
+    pub attributes: mg::serde_json::Value,
     /// `created`
-    pub created: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `updated`
-    pub updated: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub updated: mg::chrono::DateTime<mg::chrono::Utc>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -53,7 +53,7 @@ impl Product {
     /// `slug`, for typed filters and updates.
     pub const SLUG: mg::Column<Self, String> = mg::Column::new("slug");
     /// `price`, for typed filters and updates.
-    pub const PRICE: mg::Column<Self, ::modelgen_runtime::rust_decimal::Decimal> = mg::Column::new(
+    pub const PRICE: mg::Column<Self, mg::rust_decimal::Decimal> = mg::Column::new(
         "price",
     );
     /// `number_sold`, for typed filters and updates.
@@ -61,23 +61,19 @@ impl Product {
     /// `in_stock`, for typed filters and updates.
     pub const IN_STOCK: mg::Column<Self, bool> = mg::Column::new("in_stock");
     /// `sku`, for typed filters and updates.
-    pub const SKU: mg::Column<Self, ::modelgen_runtime::uuid::Uuid> = mg::Column::new(
-        "sku",
-    );
+    pub const SKU: mg::Column<Self, mg::uuid::Uuid> = mg::Column::new("sku");
     /// `attributes`, for typed filters and updates.
-    pub const ATTRIBUTES: mg::Column<Self, ::modelgen_runtime::serde_json::Value> = mg::Column::new(
+    pub const ATTRIBUTES: mg::Column<Self, mg::serde_json::Value> = mg::Column::new(
         "attributes",
     );
     /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("created");
+    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "created",
+    );
     /// `updated`, for typed filters and updates.
-    pub const UPDATED: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("updated");
+    pub const UPDATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "updated",
+    );
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -86,14 +82,13 @@ impl Product {
             id: None,
             name: String::new(),
             slug: String::new(),
-            price: ::modelgen_runtime::rust_decimal::Decimal::from_str_exact("0.00")
-                .unwrap_or_default(),
+            price: mg::rust_decimal::Decimal::from_str_exact("0.00").unwrap_or_default(),
             number_sold: 0_u32,
             in_stock: true,
-            sku: ::modelgen_runtime::uuid::Uuid::new_v4(),
-            attributes: ::modelgen_runtime::serde_json::json!({}),
-            created: ::modelgen_runtime::now(),
-            updated: ::modelgen_runtime::now(),
+            sku: mg::uuid::Uuid::new_v4(),
+            attributes: mg::serde_json::json!({}),
+            created: mg::now(),
+            updated: mg::now(),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -110,10 +105,7 @@ impl Product {
         <Self as mg::Model>::objects().filter(Self::SLUG.eq(value)).get(db)
     }
     /// The row whose `sku` (unique) is `value`.
-    pub fn get_by_sku(
-        db: &mg::Database,
-        value: ::modelgen_runtime::uuid::Uuid,
-    ) -> mg::Result<Self> {
+    pub fn get_by_sku(db: &mg::Database, value: mg::uuid::Uuid) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::SKU.eq(value)).get(db)
     }
     /// `shop.Sale` rows whose `product_id` points here.
@@ -160,75 +152,6 @@ impl Product {
     pub fn get_absolute_url(&self) -> String {
         mg::iri_to_uri(&format!("/shop/{}/", mg::PyStr::py_str(& self.slug)))
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.slug = suffixer.next(db, &PRODUCT_META, 2, &self.slug)?;
-        copy.sku = ::modelgen_runtime::uuid::Uuid::new_v4();
-        copy.created = ::modelgen_runtime::now();
-        copy.updated = ::modelgen_runtime::now();
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
@@ -236,13 +159,14 @@ impl Product {
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
-            6 => Some(Box::new(::modelgen_runtime::uuid::Uuid::new_v4())),
+            6 => Some(Box::new(mg::uuid::Uuid::new_v4())),
             8 => Some(Box::new(now)),
             9 => Some(Box::new(now)),
             _ => None,
         }
     }
 }
+impl mg::Duplicate for Product {}
 impl std::fmt::Display for Product {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -354,7 +278,7 @@ pub struct Sale {
     /// `quantity`
     pub quantity: u16,
     /// `sold_at`
-    pub sold_at: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
+    pub sold_at: mg::chrono::DateTime<mg::chrono::Utc>,
     /// `note`
     pub note: Option<String>,
     #[doc(hidden)]
@@ -368,19 +292,15 @@ impl Sale {
     /// `quantity`, for typed filters and updates.
     pub const QUANTITY: mg::Column<Self, u16> = mg::Column::new("quantity");
     /// `sold_at`, for typed filters and updates.
-    pub const SOLD_AT: mg::Column<
-        Self,
-        ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    > = mg::Column::new("sold_at");
+    pub const SOLD_AT: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+        "sold_at",
+    );
     /// `note`, for typed filters and updates (`None` is NULL).
     pub const NOTE: mg::Column<Self, Option<String>> = mg::Column::new("note");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        product_id: i64,
-        sold_at: ::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>,
-    ) -> Self {
+    pub fn new(product_id: i64, sold_at: mg::chrono::DateTime<mg::chrono::Utc>) -> Self {
         Sale {
             id: None,
             product_id,
@@ -427,72 +347,8 @@ impl Sale {
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::SOLD_AT, &self.sold_at, false, filter)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Sale {}
 impl std::fmt::Display for Sale {
     /// Django's default: `<Model> object (<pk>)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -624,21 +480,19 @@ impl Coupon {
         mg::reverse_set(self, Receipt::COUPON)
     }
     /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
+    /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     pub fn clone_unsaved(&self, db: &mg::Database, pk: String) -> mg::Result<Self> {
         self.clone_unsaved_with(db, &mut Default::default(), pk)
     }
-    #[allow(clippy::too_many_arguments, unused_variables)]
+    #[allow(clippy::too_many_arguments)]
     fn clone_unsaved_with(
         &self,
         db: &mg::Database,
         suffixer: &mut mg::copy::Suffixer,
         pk: String,
     ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
         copy.code = pk;
         Ok(copy)
     }
@@ -683,20 +537,12 @@ impl Coupon {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub fn fork(&self, db: &mg::Database, pk: String) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(
-            db,
-            self,
-            vec![::modelgen_runtime::Supplied::new(& COUPON_META, 0, & pk) ?,],
-        )
+        mg::copy::fork(db, self, vec![mg::Supplied::new(& COUPON_META, 0, & pk) ?,])
     }
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     pub fn fork_plan(&self, db: &mg::Database, pk: String) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(
-            db,
-            self,
-            vec![::modelgen_runtime::Supplied::new(& COUPON_META, 0, & pk) ?,],
-        )
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(& COUPON_META, 0, & pk) ?,])
     }
 }
 impl std::fmt::Display for Coupon {
@@ -776,35 +622,33 @@ pub static COUPON_META: mg::ModelMeta = mg::ModelMeta::new(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receipt {
     /// `id`
-    pub id: ::modelgen_runtime::uuid::Uuid,
+    pub id: mg::uuid::Uuid,
     /// `sale`
     pub sale_id: i64,
     /// `coupon`
     pub coupon_id: Option<String>,
     /// `total`
-    pub total: ::modelgen_runtime::rust_decimal::Decimal,
+    pub total: mg::rust_decimal::Decimal,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Receipt {
     /// `id`, for typed filters and updates.
-    pub const ID: mg::Column<Self, ::modelgen_runtime::uuid::Uuid> = mg::Column::new(
-        "id",
-    );
+    pub const ID: mg::Column<Self, mg::uuid::Uuid> = mg::Column::new("id");
     /// `sale`, for typed filters and updates.
     pub const SALE: mg::Column<Self, i64> = mg::Column::new("sale_id");
     /// `coupon`, for typed filters and updates (`None` is NULL).
     pub const COUPON: mg::Column<Self, Option<String>> = mg::Column::new("coupon_id");
     /// `total`, for typed filters and updates.
-    pub const TOTAL: mg::Column<Self, ::modelgen_runtime::rust_decimal::Decimal> = mg::Column::new(
+    pub const TOTAL: mg::Column<Self, mg::rust_decimal::Decimal> = mg::Column::new(
         "total",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(sale_id: i64, total: ::modelgen_runtime::rust_decimal::Decimal) -> Self {
+    pub fn new(sale_id: i64, total: mg::rust_decimal::Decimal) -> Self {
         Receipt {
-            id: ::modelgen_runtime::uuid::Uuid::new_v4(),
+            id: mg::uuid::Uuid::new_v4(),
             sale_id,
             coupon_id: None,
             total,
@@ -812,11 +656,11 @@ impl Receipt {
         }
     }
     /// The primary key (`id`).
-    pub fn pk(&self) -> ::modelgen_runtime::uuid::Uuid {
+    pub fn pk(&self) -> mg::uuid::Uuid {
         self.id
     }
     /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: ::modelgen_runtime::uuid::Uuid) {
+    pub fn set_pk(&mut self, pk: mg::uuid::Uuid) {
         self.id = pk;
     }
     /// The `sale` object (`shop.Sale`).
@@ -840,71 +684,6 @@ impl Receipt {
         self.coupon_id = target.map(|t| mg::saved_pk(t, "coupon")).transpose()?;
         Ok(())
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = ::modelgen_runtime::uuid::Uuid::new_v4();
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
@@ -912,11 +691,12 @@ impl Receipt {
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
-            0 => Some(Box::new(::modelgen_runtime::uuid::Uuid::new_v4())),
+            0 => Some(Box::new(mg::uuid::Uuid::new_v4())),
             _ => None,
         }
     }
 }
+impl mg::Duplicate for Receipt {}
 impl std::fmt::Display for Receipt {
     /// Django's default: `<Model> object (<pk>)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -924,7 +704,7 @@ impl std::fmt::Display for Receipt {
     }
 }
 impl mg::Model for Receipt {
-    type Key = ::modelgen_runtime::uuid::Uuid;
+    type Key = mg::uuid::Uuid;
     fn meta() -> &'static mg::ModelMeta {
         &RECEIPT_META
     }
@@ -1055,72 +835,8 @@ impl Category {
     pub fn children(&self) -> mg::Result<mg::QuerySet<Category>> {
         mg::reverse_set(self, Category::PARENT)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Category {}
 impl std::fmt::Display for Category {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

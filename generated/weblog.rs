@@ -108,72 +108,8 @@ impl Blog {
     pub fn entries(&self) -> mg::Result<mg::QuerySet<Entry>> {
         mg::reverse_set(self, Entry::BLOG)
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Blog {}
 impl std::fmt::Display for Blog {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -300,72 +236,8 @@ impl Author {
     pub fn entry_set(&self) -> mg::ManyRelated<Self, Entry> {
         mg::ManyRelated::new(self, "weblog_entry_authors", "author_id", "entry_id")
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
 }
+impl mg::Duplicate for Author {}
 impl std::fmt::Display for Author {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -448,9 +320,9 @@ pub struct Entry {
     /// `body_text`
     pub body_text: String,
     /// `pub_date`
-    pub pub_date: ::modelgen_runtime::chrono::NaiveDate,
+    pub pub_date: mg::chrono::NaiveDate,
     /// `mod_date`
-    pub mod_date: ::modelgen_runtime::chrono::NaiveDate,
+    pub mod_date: mg::chrono::NaiveDate,
     /// `n_comments`
     pub n_comments: i32,
     /// `n_pingbacks`
@@ -472,11 +344,11 @@ impl Entry {
     /// `body_text`, for typed filters and updates.
     pub const BODY_TEXT: mg::Column<Self, String> = mg::Column::new("body_text");
     /// `pub_date`, for typed filters and updates.
-    pub const PUB_DATE: mg::Column<Self, ::modelgen_runtime::chrono::NaiveDate> = mg::Column::new(
+    pub const PUB_DATE: mg::Column<Self, mg::chrono::NaiveDate> = mg::Column::new(
         "pub_date",
     );
     /// `mod_date`, for typed filters and updates.
-    pub const MOD_DATE: mg::Column<Self, ::modelgen_runtime::chrono::NaiveDate> = mg::Column::new(
+    pub const MOD_DATE: mg::Column<Self, mg::chrono::NaiveDate> = mg::Column::new(
         "mod_date",
     );
     /// `n_comments`, for typed filters and updates.
@@ -490,14 +362,14 @@ impl Entry {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(blog_id: i64, pub_date: ::modelgen_runtime::chrono::NaiveDate) -> Self {
+    pub fn new(blog_id: i64, pub_date: mg::chrono::NaiveDate) -> Self {
         Entry {
             id: None,
             blog_id,
             headline: String::new(),
             body_text: String::new(),
             pub_date,
-            mod_date: ::modelgen_runtime::now().date_naive(),
+            mod_date: mg::now().date_naive(),
             n_comments: 0_i32,
             n_pingbacks: 0_i32,
             rating: 5_i32,
@@ -570,72 +442,6 @@ impl Entry {
     pub fn get_absolute_url(&self) -> String {
         mg::iri_to_uri(&format!("/weblog/entries/{}/", mg::PyStr::py_str(& self.id)))
     }
-    /// A copy of this object, not saved (see docs/cloning.md): every key
-    /// cleared, fields set by the `clone:` policies (suffixes are chosen
-    /// among the stored rows, so this reads the database).
-    #[allow(clippy::too_many_arguments)]
-    pub fn clone_unsaved(&self, db: &mg::Database) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default())
-    }
-    #[allow(clippy::too_many_arguments, unused_variables)]
-    fn clone_unsaved_with(
-        &self,
-        db: &mg::Database,
-        suffixer: &mut mg::copy::Suffixer,
-    ) -> mg::Result<Self> {
-        let mut copy = self.clone();
-        copy._state = mg::ModelState::new_adding();
-        copy.id = None;
-        copy.mod_date = ::modelgen_runtime::now().date_naive();
-        Ok(copy)
-    }
-    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
-    /// many-to-many sets re-linked, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn duplicate(
-        &self,
-        db: &mg::Database,
-        edit: impl FnOnce(&mut Self),
-    ) -> mg::Result<Self> {
-        mg::copy::duplicate(
-            db,
-            self,
-            |db| {
-                self
-                    .clone_unsaved(db)
-                    .map(|mut copy| {
-                        edit(&mut copy);
-                        copy
-                    })
-            },
-        )
-    }
-    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in one transaction.
-    pub fn duplicate_many(
-        &self,
-        db: &mg::Database,
-        count: usize,
-        mut edit: impl FnMut(usize, &mut Self),
-    ) -> mg::Result<Vec<Self>> {
-        let mut suffixer = mg::copy::Suffixer::default();
-        let mut built = Vec::new();
-        for i in 0..count {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer)?;
-            edit(i, &mut copy);
-            built.push(copy);
-        }
-        mg::copy::duplicate_many(db, self, built)
-    }
-    /// Deep copy (see docs/cloning.md), written in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork(&self, db: &mg::Database) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![])
-    }
-    /// What `fork` would write, without writing.
-    #[allow(clippy::too_many_arguments)]
-    pub fn fork_plan(&self, db: &mg::Database) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![])
-    }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
@@ -648,6 +454,7 @@ impl Entry {
         }
     }
 }
+impl mg::Duplicate for Entry {}
 impl std::fmt::Display for Entry {
     /// `str` from the schema.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -16,6 +16,9 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("app.sql.tera", include_str!("../../templates/app.sql.tera")),
 ];
 
+/// The import of the runtime the built-in `app.rs.tera` starts with.
+const RUNTIME_ALIAS: &str = "use ::modelgen_runtime as mg;";
+
 pub struct Renderer {
     tera: Tera,
 }
@@ -40,7 +43,13 @@ impl Renderer {
 
     /// The Rust module of one app, formatted and headed.
     pub fn app_rust(&self, project: &Project, app: &App) -> Result<String, Error> {
-        let raw = self.render("app.rs.tera", &AppContext { app, project })?;
+        let mut raw = self.render("app.rs.tera", &AppContext { app, project })?;
+        // The IR names the runtime by its full path; the built-in templates
+        // import it as `mg`, and generated code reads better (and lines fit)
+        // with the short name.
+        if raw.contains(RUNTIME_ALIAS) {
+            raw = raw.replace("::modelgen_runtime::", "mg::");
+        }
         let file = syn::parse_file(&raw).map_err(|e| {
             let line = e.span().start().line;
             let context: Vec<&str> = raw.lines().skip(line.saturating_sub(3)).take(5).collect();

@@ -210,6 +210,90 @@ pub fn duplicate<M: Model>(db: &Database, source: &M, build: impl FnOnce(&Databa
     })
 }
 
+/// A copy of `source`, not saved, with every `clone:` policy applied but
+/// `Supplied` (the caller's values, which generated code assigns): keys
+/// cleared (or drawn afresh, a uuid4 pk), `Default` columns fresh, `Clear`
+/// columns NULL or `""`, `Suffix` columns given " copy N" (chosen among the
+/// stored rows, so this reads the database; it writes nothing).
+pub fn clone_unsaved<M: Model>(db: &Database, source: &M, suffixer: &mut Suffixer) -> Result<M> {
+    let mut copy = source.clone();
+    *copy.state_mut() = crate::ModelState::new_adding();
+    let now = crate::display::now();
+    let mut index = 0;
+    for table in M::meta().lineage().collect::<Vec<_>>().into_iter().rev() {
+        for (ci, column) in table.columns.iter().enumerate() {
+            let Some(field) = copy.field_mut(index + ci) else { continue };
+            let value = match column.copy {
+                CopyPolicy::NewKey if field.nullable() => Some(Value::Null),
+                CopyPolicy::NewKey | CopyPolicy::Default => (table.copy_default)(ci, now).map(|v| v.stored()),
+                CopyPolicy::Clear if field.nullable() => Some(Value::Null),
+                CopyPolicy::Clear => Some(Value::Text(String::new())),
+                CopyPolicy::Suffix { .. } => match field.as_text() {
+                    Some(text) => Some(Value::Text(suffixer.next(db, table, ci, text)?)),
+                    None => None,
+                },
+                CopyPolicy::Keep | CopyPolicy::Supplied | CopyPolicy::Copy => None,
+            };
+            if let Some(value) = value {
+                field.set_stored(value)?;
+            }
+        }
+        index += table.columns.len();
+    }
+    Ok(copy)
+}
+
+/// Copies of a model whose copies need no value from the caller (no
+/// `supplied` field, a key that is automatic or defaulted): generated code
+/// declares `impl Duplicate for Model {}`. A model whose copies need
+/// values gets the same methods generated with those values as arguments.
+pub trait Duplicate: Model {
+    /// A copy of this object, not saved (see [`clone_unsaved`]). Many-to-many
+    /// sets are re-linked by `duplicate`, not here. `Clone::clone` stays the
+    /// plain memory copy.
+    fn clone_unsaved(&self, db: &Database) -> Result<Self> {
+        clone_unsaved(db, self, &mut Suffixer::default())
+    }
+
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked (custom through rows copied with their
+    /// extra columns), all in one transaction. Returns the saved copy.
+    fn duplicate(&self, db: &Database, edit: impl FnOnce(&mut Self)) -> Result<Self> {
+        duplicate(db, self, |db| {
+            let mut copy = clone_unsaved(db, self, &mut Suffixer::default())?;
+            edit(&mut copy);
+            Ok(copy)
+        })
+    }
+
+    /// Bulk copy: `count` copies, each edited by `edit(i, copy)`, saved in
+    /// one transaction (batched), " copy N" suffixes distinct within the
+    /// batch, sets re-linked as by `duplicate`.
+    fn duplicate_many(&self, db: &Database, count: usize, mut edit: impl FnMut(usize, &mut Self)) -> Result<Vec<Self>> {
+        let mut suffixer = Suffixer::default();
+        let mut built = Vec::with_capacity(count);
+        for i in 0..count {
+            let mut copy = clone_unsaved(db, self, &mut suffixer)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        duplicate_many(db, self, built)
+    }
+
+    /// Deep copy (see docs/cloning.md): this object's stored row and every
+    /// row its `copy` policies reach, to any depth, each copied once, with
+    /// references between copies pointing at the copies; written at the end
+    /// in one transaction. Returns the new root and the old-to-new map.
+    fn fork(&self, db: &Database) -> Result<Fork<Self>> {
+        fork(db, self, Vec::new())
+    }
+
+    /// What `fork` would write (tables, row counts, statements), without writing.
+    fn fork_plan(&self, db: &Database) -> Result<ForkPlan> {
+        fork_plan(db, self, Vec::new())
+    }
+}
+
 /// Re-link the many-to-many sets of `copy`, a saved copy of `M`'s row
 /// `old`, when the model has any to re-link.
 fn relink<M: Model>(db: &Database, old: &Value, copy: &M) -> Result<()> {

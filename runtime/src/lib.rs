@@ -67,7 +67,7 @@ mod statements;
 pub mod tracking;
 pub mod value;
 
-pub use copy::{build_erased, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
+pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
 pub use field::{Field, Row};
@@ -102,7 +102,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, Order, QuerySet,
+        Assignment, Choices, Column, Duplicate, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, Order, QuerySet,
         SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
     };
 }
