@@ -54,10 +54,7 @@ impl mg::Choices for AuthorshipRole {
         Self::Other(value)
     }
     fn as_other(&self) -> Option<&String> {
-        match self {
-            Self::Other(value) => Some(value),
-            _ => None,
-        }
+        if let Self::Other(value) = self { Some(value) } else { None }
     }
 }
 impl std::fmt::Display for AuthorshipRole {
@@ -85,10 +82,7 @@ impl mg::Choices for LoanType {
         Self::Other(value)
     }
     fn as_other(&self) -> Option<&String> {
-        match self {
-            Self::Other(value) => Some(value),
-            _ => None,
-        }
+        if let Self::Other(value) = self { Some(value) } else { None }
     }
 }
 impl std::fmt::Display for LoanType {
@@ -104,19 +98,14 @@ pub struct Author {
     /// `name`
     pub name: String,
     /// `born`
-    pub born: Option<mg::chrono::NaiveDate>,
+    pub born: Option<mg::NaiveDate>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Author {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `born`, for typed filters and updates (`None` is NULL).
-    pub const BORN: mg::Column<Self, Option<mg::chrono::NaiveDate>> = mg::Column::new(
-        "born",
-    );
+    pub const BORN: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new("born");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
@@ -127,14 +116,6 @@ impl Author {
             born: None,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// `library.Book` rows related here through `authors`.
     pub fn books(&self) -> mg::ManyRelated<Self, Book> {
@@ -164,6 +145,7 @@ impl std::fmt::Display for Author {
 }
 impl mg::Model for Author {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &AUTHOR_META
     }
@@ -198,23 +180,19 @@ impl mg::Model for Author {
         &mut self._state
     }
 }
+/// The columns of `library.Author`'s table.
+static AUTHOR_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(200),
+    mg::ColumnMeta::new("born", "born").null().not_blank(),
+];
 /// What the runtime knows of `library.Author`.
 pub static AUTHOR_META: mg::ModelMeta = mg::ModelMeta::new(
         "library",
         "Author",
         "library_author",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("name", "name").not_blank().max_length(200),
-            mg::ColumnMeta::new("born", "born").null().not_blank(),
-        ],
-    )
+    .columns(AUTHOR_COLUMNS)
     .model::<Author>();
 /// publisher (`library.Publisher`, table `library_publisher`).
 #[derive(Debug, Clone, PartialEq)]
@@ -227,9 +205,7 @@ pub struct Publisher {
     pub _state: mg::ModelState,
 }
 impl Publisher {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -240,14 +216,6 @@ impl Publisher {
             name: String::new(),
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The row whose `name` (unique) is `value`.
     pub fn get_by_name(db: &mg::Database, value: String) -> mg::Result<Self> {
@@ -267,6 +235,7 @@ impl std::fmt::Display for Publisher {
 }
 impl mg::Model for Publisher {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &PUBLISHER_META
     }
@@ -298,29 +267,25 @@ impl mg::Model for Publisher {
         &mut self._state
     }
 }
+/// The columns of `library.Publisher`'s table.
+static PUBLISHER_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name")
+        .unique()
+        .copy(mg::CopyPolicy::Suffix {
+            separator: " ",
+            max_length: Some(200),
+        })
+        .not_blank()
+        .max_length(200),
+];
 /// What the runtime knows of `library.Publisher`.
 pub static PUBLISHER_META: mg::ModelMeta = mg::ModelMeta::new(
         "library",
         "Publisher",
         "library_publisher",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("name", "name")
-                .unique()
-                .copy(mg::CopyPolicy::Suffix {
-                    separator: " ",
-                    max_length: Some(200),
-                })
-                .not_blank()
-                .max_length(200),
-        ],
-    )
+    .columns(PUBLISHER_COLUMNS)
     .model::<Publisher>();
 /// book (`library.Book`, table `library_book`).
 #[derive(Debug, Clone, PartialEq)]
@@ -334,27 +299,20 @@ pub struct Book {
     /// `publisher`
     pub publisher_id: Option<i64>,
     /// `published`
-    pub published: mg::chrono::NaiveDate,
+    pub published: mg::NaiveDate,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Book {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `title`, for typed filters and updates.
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
-    /// `isbn`, for typed filters and updates.
     pub const ISBN: mg::Column<Self, String> = mg::Column::new("isbn");
-    /// `publisher`, for typed filters and updates (`None` is NULL).
     pub const PUBLISHER: mg::Column<Self, Option<i64>> = mg::Column::new("publisher_id");
-    /// `published`, for typed filters and updates.
-    pub const PUBLISHED: mg::Column<Self, mg::chrono::NaiveDate> = mg::Column::new(
-        "published",
-    );
+    pub const PUBLISHED: mg::Column<Self, mg::NaiveDate> = mg::Column::new("published");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(published: mg::chrono::NaiveDate) -> Self {
+    pub fn new(published: mg::NaiveDate) -> Self {
         Book {
             id: None,
             title: String::new(),
@@ -363,14 +321,6 @@ impl Book {
             published,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The row whose `isbn` (unique) is `value`.
     pub fn get_by_isbn(db: &mg::Database, value: String) -> mg::Result<Self> {
@@ -419,7 +369,7 @@ impl Book {
     pub fn get_next_by_published(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::PUBLISHED, &self.published, true, filter)
     }
@@ -427,7 +377,7 @@ impl Book {
     pub fn get_previous_by_published(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::PUBLISHED, &self.published, false, filter)
     }
@@ -445,6 +395,7 @@ impl std::fmt::Display for Book {
 }
 impl mg::Model for Book {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &BOOK_META
     }
@@ -485,66 +436,62 @@ impl mg::Model for Book {
         &mut self._state
     }
 }
+/// The columns of `library.Book`'s table.
+static BOOK_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(300),
+    mg::ColumnMeta::new("isbn", "isbn")
+        .unique()
+        .copy(mg::CopyPolicy::Suffix {
+            separator: " ",
+            max_length: Some(13),
+        })
+        .not_blank()
+        .max_length(13),
+    mg::ColumnMeta::new("publisher", "publisher_id").null().not_blank(),
+    mg::ColumnMeta::new("published", "published"),
+];
+/// The ForeignKeys and OneToOneFields of `library.Book`.
+static BOOK_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(
+            3,
+            &PUBLISHER_META,
+            "library_publisher",
+            "id",
+            mg::OnDelete::SetNull,
+        )
+        .default(mg::DefaultValue::Null),
+];
+/// The ManyToManyFields of `library.Book`.
+static BOOK_MANY_TO_MANY: &[mg::ManyToManyMeta] = &[
+    mg::ManyToManyMeta::new(
+            "authors",
+            &AUTHOR_META,
+            "library_authorship",
+            "book_id",
+            "author_id",
+            "library_author",
+        )
+        .through(&AUTHORSHIP_META),
+    mg::ManyToManyMeta::new(
+            "related",
+            &BOOK_META,
+            "library_book_related",
+            "from_book_id",
+            "to_book_id",
+            "library_book",
+        )
+        .symmetrical(),
+];
 /// What the runtime knows of `library.Book`.
 pub static BOOK_META: mg::ModelMeta = mg::ModelMeta::new(
         "library",
         "Book",
         "library_book",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("title", "title").not_blank().max_length(300),
-            mg::ColumnMeta::new("isbn", "isbn")
-                .unique()
-                .copy(mg::CopyPolicy::Suffix {
-                    separator: " ",
-                    max_length: Some(13),
-                })
-                .not_blank()
-                .max_length(13),
-            mg::ColumnMeta::new("publisher", "publisher_id").null().not_blank(),
-            mg::ColumnMeta::new("published", "published"),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    3,
-                    &PUBLISHER_META,
-                    "library_publisher",
-                    "id",
-                    mg::OnDelete::SetNull,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
-    .many_to_many(
-        &[
-            mg::ManyToManyMeta::new(
-                    "authors",
-                    &AUTHOR_META,
-                    "library_authorship",
-                    "book_id",
-                    "author_id",
-                    "library_author",
-                )
-                .through(&AUTHORSHIP_META),
-            mg::ManyToManyMeta::new(
-                    "related",
-                    &BOOK_META,
-                    "library_book_related",
-                    "from_book_id",
-                    "to_book_id",
-                    "library_book",
-                )
-                .symmetrical(),
-        ],
-    )
+    .columns(BOOK_COLUMNS)
+    .relations(BOOK_RELATIONS)
+    .many_to_many(BOOK_MANY_TO_MANY)
     .ordering(&[("title", false)])
     .get_latest_by("published")
     .reverse_copies(
@@ -575,15 +522,10 @@ pub struct Authorship {
     pub _state: mg::ModelState,
 }
 impl Authorship {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `author`, for typed filters and updates.
     pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
-    /// `book`, for typed filters and updates.
     pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
-    /// `role`, for typed filters and updates.
     pub const ROLE: mg::Column<Self, AuthorshipRole> = mg::Column::new("role");
-    /// `position`, for typed filters and updates.
     pub const POSITION: mg::Column<Self, u16> = mg::Column::new("position");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -597,14 +539,6 @@ impl Authorship {
             position: 1_u16,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The `author` object (`library.Author`).
     pub fn author(&self, db: &mg::Database) -> mg::Result<Author> {
@@ -638,6 +572,7 @@ impl std::fmt::Display for Authorship {
 }
 impl mg::Model for Authorship {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &AUTHORSHIP_META
     }
@@ -678,43 +613,33 @@ impl mg::Model for Authorship {
         &mut self._state
     }
 }
+/// The columns of `library.Authorship`'s table.
+static AUTHORSHIP_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("author", "author_id"),
+    mg::ColumnMeta::new("book", "book_id"),
+    mg::ColumnMeta::new("role", "role").choices(),
+    mg::ColumnMeta::new("position", "position"),
+];
+/// The ForeignKeys and OneToOneFields of `library.Authorship`.
+static AUTHORSHIP_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(
+        1,
+        &AUTHOR_META,
+        "library_author",
+        "id",
+        mg::OnDelete::Cascade,
+    ),
+    mg::RelationMeta::new(2, &BOOK_META, "library_book", "id", mg::OnDelete::Cascade),
+];
 /// What the runtime knows of `library.Authorship`.
 pub static AUTHORSHIP_META: mg::ModelMeta = mg::ModelMeta::new(
         "library",
         "Authorship",
         "library_authorship",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("author", "author_id"),
-            mg::ColumnMeta::new("book", "book_id"),
-            mg::ColumnMeta::new("role", "role").choices(),
-            mg::ColumnMeta::new("position", "position"),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                1,
-                &AUTHOR_META,
-                "library_author",
-                "id",
-                mg::OnDelete::Cascade,
-            ),
-            mg::RelationMeta::new(
-                2,
-                &BOOK_META,
-                "library_book",
-                "id",
-                mg::OnDelete::Cascade,
-            ),
-        ],
-    )
+    .columns(AUTHORSHIP_COLUMNS)
+    .relations(AUTHORSHIP_RELATIONS)
     .model::<Authorship>();
 /// cover (`library.Cover`, table `library_cover`).
 #[derive(Debug, Clone, PartialEq)]
@@ -731,13 +656,9 @@ pub struct Cover {
     pub _state: mg::ModelState,
 }
 impl Cover {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `book`, for typed filters and updates.
     pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
-    /// `image_url`, for typed filters and updates.
     pub const IMAGE_URL: mg::Column<Self, String> = mg::Column::new("image_url");
-    /// `artist`, for typed filters and updates (`None` is NULL).
     pub const ARTIST: mg::Column<Self, Option<i64>> = mg::Column::new("artist_id");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -750,14 +671,6 @@ impl Cover {
             artist_id: None,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The row whose `book` (unique) is `value`.
     pub fn get_by_book_id(db: &mg::Database, value: i64) -> mg::Result<Self> {
@@ -866,6 +779,7 @@ impl std::fmt::Display for Cover {
 }
 impl mg::Model for Cover {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &COVER_META
     }
@@ -903,46 +817,34 @@ impl mg::Model for Cover {
         &mut self._state
     }
 }
+/// The columns of `library.Cover`'s table.
+static COVER_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("book", "book_id").unique().copy(mg::CopyPolicy::Supplied),
+    mg::ColumnMeta::new("image_url", "image_url").not_blank().max_length(200),
+    mg::ColumnMeta::new("artist", "artist_id").null(),
+];
+/// The ForeignKeys and OneToOneFields of `library.Cover`.
+static COVER_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &BOOK_META, "library_book", "id", mg::OnDelete::Cascade)
+        .one_to_one(),
+    mg::RelationMeta::new(
+            3,
+            &AUTHOR_META,
+            "library_author",
+            "id",
+            mg::OnDelete::Restrict,
+        )
+        .default(mg::DefaultValue::Null),
+];
 /// What the runtime knows of `library.Cover`.
 pub static COVER_META: mg::ModelMeta = mg::ModelMeta::new(
         "library",
         "Cover",
         "library_cover",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("book", "book_id")
-                .unique()
-                .copy(mg::CopyPolicy::Supplied),
-            mg::ColumnMeta::new("image_url", "image_url").not_blank().max_length(200),
-            mg::ColumnMeta::new("artist", "artist_id").null(),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    1,
-                    &BOOK_META,
-                    "library_book",
-                    "id",
-                    mg::OnDelete::Cascade,
-                )
-                .one_to_one(),
-            mg::RelationMeta::new(
-                    3,
-                    &AUTHOR_META,
-                    "library_author",
-                    "id",
-                    mg::OnDelete::Restrict,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
+    .columns(COVER_COLUMNS)
+    .relations(COVER_RELATIONS)
     .model::<Cover>();
 /// loan (`library.Loan`, table `library_loan`).
 #[derive(Debug, Clone, PartialEq)]
@@ -959,13 +861,9 @@ pub struct Loan {
     pub _state: mg::ModelState,
 }
 impl Loan {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `ref`, for typed filters and updates.
     pub const REF: mg::Column<Self, String> = mg::Column::new("ref");
-    /// `type`, for typed filters and updates.
     pub const TYPE: mg::Column<Self, LoanType> = mg::Column::new("type");
-    /// `move`, for typed filters and updates.
     pub const MOVE: mg::Column<Self, i64> = mg::Column::new("move_id");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -978,14 +876,6 @@ impl Loan {
             move_id,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The row whose `ref` (unique) is `value`.
     pub fn get_by_ref(db: &mg::Database, value: String) -> mg::Result<Self> {
@@ -1017,6 +907,7 @@ impl std::fmt::Display for Loan {
 }
 impl mg::Model for Loan {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &LOAN_META
     }
@@ -1054,40 +945,30 @@ impl mg::Model for Loan {
         &mut self._state
     }
 }
+/// The columns of `library.Loan`'s table.
+static LOAN_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("ref", "ref")
+        .unique()
+        .copy(mg::CopyPolicy::Suffix {
+            separator: " ",
+            max_length: Some(20),
+        })
+        .not_blank()
+        .max_length(20),
+    mg::ColumnMeta::new("type", "type").choices(),
+    mg::ColumnMeta::new("move", "move_id"),
+];
+/// The ForeignKeys and OneToOneFields of `library.Loan`.
+static LOAN_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(3, &BOOK_META, "library_book", "id", mg::OnDelete::Cascade),
+];
 /// What the runtime knows of `library.Loan`.
 pub static LOAN_META: mg::ModelMeta = mg::ModelMeta::new(
         "library",
         "Loan",
         "library_loan",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("ref", "ref")
-                .unique()
-                .copy(mg::CopyPolicy::Suffix {
-                    separator: " ",
-                    max_length: Some(20),
-                })
-                .not_blank()
-                .max_length(20),
-            mg::ColumnMeta::new("type", "type").choices(),
-            mg::ColumnMeta::new("move", "move_id"),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                3,
-                &BOOK_META,
-                "library_book",
-                "id",
-                mg::OnDelete::Cascade,
-            ),
-        ],
-    )
+    .columns(LOAN_COLUMNS)
+    .relations(LOAN_RELATIONS)
     .model::<Loan>();

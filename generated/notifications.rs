@@ -33,10 +33,7 @@ impl mg::Choices for NotificationNotificationType {
         Self::Other(value)
     }
     fn as_other(&self) -> Option<&i64> {
-        match self {
-            Self::Other(value) => Some(value),
-            _ => None,
-        }
+        if let Self::Other(value) = self { Some(value) } else { None }
     }
 }
 impl std::fmt::Display for NotificationNotificationType {
@@ -58,36 +55,28 @@ pub struct Notification {
     /// `body`
     pub body: String,
     /// `sent_at`
-    pub sent_at: Option<mg::chrono::DateTime<mg::chrono::Utc>>,
+    pub sent_at: Option<mg::DateTime<mg::Utc>>,
     /// `created`
-    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub created: mg::DateTime<mg::Utc>,
     /// `read`
     pub read: bool,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Notification {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `receiver`, for typed filters and updates (`None` is NULL).
     pub const RECEIVER: mg::Column<Self, Option<i64>> = mg::Column::new("receiver_id");
-    /// `notification_type`, for typed filters and updates.
     pub const NOTIFICATION_TYPE: mg::Column<Self, NotificationNotificationType> = mg::Column::new(
         "notification_type",
     );
-    /// `title`, for typed filters and updates.
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
-    /// `body`, for typed filters and updates.
     pub const BODY: mg::Column<Self, String> = mg::Column::new("body");
-    /// `sent_at`, for typed filters and updates (`None` is NULL).
-    pub const SENT_AT: mg::Column<Self, Option<mg::chrono::DateTime<mg::chrono::Utc>>> = mg::Column::new(
+    pub const SENT_AT: mg::Column<Self, Option<mg::DateTime<mg::Utc>>> = mg::Column::new(
         "sent_at",
     );
-    /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "created",
     );
-    /// `read`, for typed filters and updates.
     pub const READ: mg::Column<Self, bool> = mg::Column::new("read");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -104,14 +93,6 @@ impl Notification {
             read: false,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The `receiver` object (`people.Person`).
     pub fn receiver(
@@ -139,7 +120,7 @@ impl Notification {
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
@@ -147,7 +128,7 @@ impl Notification {
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
@@ -239,7 +220,7 @@ impl Notification {
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
-        now: mg::chrono::DateTime<mg::chrono::Utc>,
+        now: mg::DateTime<mg::Utc>,
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
@@ -257,6 +238,7 @@ impl std::fmt::Display for Notification {
 }
 impl mg::Model for Notification {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &NOTIFICATION_META
     }
@@ -306,45 +288,39 @@ impl mg::Model for Notification {
         &mut self._state
     }
 }
+/// The columns of `notifications.Notification`'s table.
+static NOTIFICATION_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("receiver", "receiver_id")
+        .null()
+        .copy(mg::CopyPolicy::Supplied)
+        .not_blank(),
+    mg::ColumnMeta::new("notification_type", "notification_type").choices(),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(120),
+    mg::ColumnMeta::new("body", "body"),
+    mg::ColumnMeta::new("sent_at", "sent_at").null().copy(mg::CopyPolicy::Clear),
+    mg::ColumnMeta::new("created", "created").auto_now_add(),
+    mg::ColumnMeta::new("read", "read").copy(mg::CopyPolicy::Default),
+];
+/// The ForeignKeys and OneToOneFields of `notifications.Notification`.
+static NOTIFICATION_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(
+            1,
+            &super::people::PERSON_META,
+            "people_person",
+            "id",
+            mg::OnDelete::Cascade,
+        )
+        .default(mg::DefaultValue::Null),
+];
 /// What the runtime knows of `notifications.Notification`.
 pub static NOTIFICATION_META: mg::ModelMeta = mg::ModelMeta::new(
         "notifications",
         "Notification",
         "notifications_notification",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("receiver", "receiver_id")
-                .null()
-                .copy(mg::CopyPolicy::Supplied)
-                .not_blank(),
-            mg::ColumnMeta::new("notification_type", "notification_type").choices(),
-            mg::ColumnMeta::new("title", "title").not_blank().max_length(120),
-            mg::ColumnMeta::new("body", "body"),
-            mg::ColumnMeta::new("sent_at", "sent_at").null().copy(mg::CopyPolicy::Clear),
-            mg::ColumnMeta::new("created", "created")
-                .copy(mg::CopyPolicy::Default)
-                .auto_now_add(),
-            mg::ColumnMeta::new("read", "read").copy(mg::CopyPolicy::Default),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    1,
-                    &super::people::PERSON_META,
-                    "people_person",
-                    "id",
-                    mg::OnDelete::Cascade,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
+    .columns(NOTIFICATION_COLUMNS)
+    .relations(NOTIFICATION_RELATIONS)
     .ordering(&[("created", true)])
     .get_latest_by("created")
     .copy_default(Notification::copy_default)

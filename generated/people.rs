@@ -32,10 +32,7 @@ impl mg::Choices for PersonGender {
         Self::Other(value)
     }
     fn as_other(&self) -> Option<&String> {
-        match self {
-            Self::Other(value) => Some(value),
-            _ => None,
-        }
+        if let Self::Other(value) = self { Some(value) } else { None }
     }
 }
 impl std::fmt::Display for PersonGender {
@@ -65,10 +62,7 @@ impl mg::Choices for PersonShirtSize {
         Self::Other(value)
     }
     fn as_other(&self) -> Option<&i64> {
-        match self {
-            Self::Other(value) => Some(value),
-            _ => None,
-        }
+        if let Self::Other(value) = self { Some(value) } else { None }
     }
 }
 impl std::fmt::Display for PersonShirtSize {
@@ -88,7 +82,7 @@ pub struct Person {
     /// `gender`: Self-described gender
     pub gender: PersonGender,
     /// `birth_date`
-    pub birth_date: Option<mg::chrono::NaiveDate>,
+    pub birth_date: Option<mg::NaiveDate>,
     /// `email`
     pub email: String,
     /// `shirt_size`
@@ -97,21 +91,14 @@ pub struct Person {
     pub _state: mg::ModelState,
 }
 impl Person {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `first_name`, for typed filters and updates.
     pub const FIRST_NAME: mg::Column<Self, String> = mg::Column::new("first_name");
-    /// `last_name`, for typed filters and updates.
     pub const LAST_NAME: mg::Column<Self, String> = mg::Column::new("last_name");
-    /// `gender`, for typed filters and updates.
     pub const GENDER: mg::Column<Self, PersonGender> = mg::Column::new("gender");
-    /// `birth_date`, for typed filters and updates (`None` is NULL).
-    pub const BIRTH_DATE: mg::Column<Self, Option<mg::chrono::NaiveDate>> = mg::Column::new(
+    pub const BIRTH_DATE: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new(
         "birth_date",
     );
-    /// `email`, for typed filters and updates.
     pub const EMAIL: mg::Column<Self, String> = mg::Column::new("email");
-    /// `shirt_size`, for typed filters and updates.
     pub const SHIRT_SIZE: mg::Column<Self, PersonShirtSize> = mg::Column::new(
         "shirt_size",
     );
@@ -129,14 +116,6 @@ impl Person {
             shirt_size: PersonShirtSize::Medium,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The row whose `email` (unique) is `value`.
     pub fn get_by_email(db: &mg::Database, value: String) -> mg::Result<Self> {
@@ -178,6 +157,7 @@ impl std::fmt::Display for Person {
 }
 impl mg::Model for Person {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &PERSON_META
     }
@@ -224,33 +204,29 @@ impl mg::Model for Person {
         &mut self._state
     }
 }
+/// The columns of `people.Person`'s table.
+static PERSON_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("first_name", "first_name").not_blank().max_length(50),
+    mg::ColumnMeta::new("last_name", "last_name").not_blank().max_length(50),
+    mg::ColumnMeta::new("gender", "gender").choices().blank(),
+    mg::ColumnMeta::new("birth_date", "birth_date").null(),
+    mg::ColumnMeta::new("email", "email")
+        .unique()
+        .copy(mg::CopyPolicy::Suffix {
+            separator: " ",
+            max_length: Some(254),
+        })
+        .not_blank()
+        .max_length(254),
+    mg::ColumnMeta::new("shirt_size", "shirt_size").choices(),
+];
 /// What the runtime knows of `people.Person`.
 pub static PERSON_META: mg::ModelMeta = mg::ModelMeta::new(
         "people",
         "Person",
         "people_person",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("first_name", "first_name").not_blank().max_length(50),
-            mg::ColumnMeta::new("last_name", "last_name").not_blank().max_length(50),
-            mg::ColumnMeta::new("gender", "gender").choices().blank(),
-            mg::ColumnMeta::new("birth_date", "birth_date").null(),
-            mg::ColumnMeta::new("email", "email")
-                .unique()
-                .copy(mg::CopyPolicy::Suffix {
-                    separator: " ",
-                    max_length: Some(254),
-                })
-                .not_blank()
-                .max_length(254),
-            mg::ColumnMeta::new("shirt_size", "shirt_size").choices(),
-        ],
-    )
+    .columns(PERSON_COLUMNS)
     .ordering(&[("last_name", false), ("first_name", false)])
     .model::<Person>();

@@ -23,9 +23,9 @@ pub struct Place {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub created: mg::DateTime<mg::Utc>,
     /// `modified`
-    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub modified: mg::DateTime<mg::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -34,19 +34,14 @@ pub struct Place {
     pub _state: mg::ModelState,
 }
 impl Place {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "created",
     );
-    /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "modified",
     );
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `address`, for typed filters and updates.
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -61,14 +56,6 @@ impl Place {
             _state: mg::ModelState::new_adding(),
         }
     }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
-    }
     /// The `places.Restaurant` whose one-to-one points here, if any.
     pub fn restaurant(&self, db: &mg::Database) -> mg::Result<Option<Restaurant>> {
         mg::reverse_set(self, Restaurant::PLACE_PTR)?.first(db)
@@ -81,7 +68,7 @@ impl Place {
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
@@ -89,7 +76,7 @@ impl Place {
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
@@ -97,7 +84,7 @@ impl Place {
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
@@ -105,14 +92,14 @@ impl Place {
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
-        now: mg::chrono::DateTime<mg::chrono::Utc>,
+        now: mg::DateTime<mg::Utc>,
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
@@ -131,6 +118,7 @@ impl std::fmt::Display for Place {
 }
 impl mg::Model for Place {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &PLACE_META
     }
@@ -171,29 +159,21 @@ impl mg::Model for Place {
         &mut self._state
     }
 }
+/// The columns of `places.Place`'s table.
+static PLACE_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("created", "created").auto_now_add(),
+    mg::ColumnMeta::new("modified", "modified").auto_now(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(50),
+    mg::ColumnMeta::new("address", "address").not_blank().max_length(80),
+];
 /// What the runtime knows of `places.Place`.
 pub static PLACE_META: mg::ModelMeta = mg::ModelMeta::new(
         "places",
         "Place",
         "places_place",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("created", "created")
-                .copy(mg::CopyPolicy::Default)
-                .auto_now_add(),
-            mg::ColumnMeta::new("modified", "modified")
-                .copy(mg::CopyPolicy::Default)
-                .auto_now(),
-            mg::ColumnMeta::new("name", "name").not_blank().max_length(50),
-            mg::ColumnMeta::new("address", "address").not_blank().max_length(80),
-        ],
-    )
+    .columns(PLACE_COLUMNS)
     .ordering(&[("created", true)])
     .copy_default(Place::copy_default)
     .model::<Place>();
@@ -203,9 +183,9 @@ pub struct Restaurant {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub created: mg::DateTime<mg::Utc>,
     /// `modified`
-    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub modified: mg::DateTime<mg::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -220,27 +200,19 @@ pub struct Restaurant {
     pub _state: mg::ModelState,
 }
 impl Restaurant {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "created",
     );
-    /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "modified",
     );
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `address`, for typed filters and updates.
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    /// `place_ptr`, for typed filters and updates.
     pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
-    /// `serves_hot_dogs`, for typed filters and updates.
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new(
         "serves_hot_dogs",
     );
-    /// `serves_pizza`, for typed filters and updates.
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -257,14 +229,6 @@ impl Restaurant {
             serves_pizza: false,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`place_ptr`).
-    pub fn pk(&self) -> Option<i64> {
-        self.place_ptr_id
-    }
-    /// Set the primary key (`place_ptr`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.place_ptr_id = pk;
     }
     /// `places.Supplier` rows related here through `customers`.
     pub fn suppliers(&self) -> mg::ManyRelated<Self, Supplier> {
@@ -286,7 +250,7 @@ impl Restaurant {
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
@@ -294,7 +258,7 @@ impl Restaurant {
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
@@ -302,7 +266,7 @@ impl Restaurant {
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
@@ -310,7 +274,7 @@ impl Restaurant {
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
@@ -324,6 +288,7 @@ impl std::fmt::Display for Restaurant {
 }
 impl mg::Model for Restaurant {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &RESTAURANT_META
     }
@@ -399,34 +364,25 @@ impl mg::Model for Restaurant {
         Ok(inserted)
     }
 }
+/// The columns of `places.Restaurant`'s table.
+static RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
+    mg::ColumnMeta::new("serves_hot_dogs", "serves_hot_dogs"),
+    mg::ColumnMeta::new("serves_pizza", "serves_pizza"),
+];
+/// The ForeignKeys and OneToOneFields of `places.Restaurant`.
+static RESTAURANT_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(0, &PLACE_META, "places_place", "id", mg::OnDelete::Cascade)
+        .parent_link(),
+];
 /// What the runtime knows of `places.Restaurant`.
 pub static RESTAURANT_META: mg::ModelMeta = mg::ModelMeta::new(
         "places",
         "Restaurant",
         "places_restaurant",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("place_ptr", "place_ptr_id")
-                .primary_key()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("serves_hot_dogs", "serves_hot_dogs"),
-            mg::ColumnMeta::new("serves_pizza", "serves_pizza"),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    0,
-                    &PLACE_META,
-                    "places_place",
-                    "id",
-                    mg::OnDelete::Cascade,
-                )
-                .parent_link(),
-        ],
-    )
+    .columns(RESTAURANT_COLUMNS)
+    .relations(RESTAURANT_RELATIONS)
     .ordering(&[("created", true)])
     .parent(&PLACE_META)
     .model::<Restaurant>();
@@ -436,9 +392,9 @@ pub struct Supplier {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub created: mg::DateTime<mg::Utc>,
     /// `modified`
-    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub modified: mg::DateTime<mg::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -449,21 +405,15 @@ pub struct Supplier {
     pub _state: mg::ModelState,
 }
 impl Supplier {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "created",
     );
-    /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "modified",
     );
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `address`, for typed filters and updates.
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    /// `place_ptr`, for typed filters and updates.
     pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -479,14 +429,6 @@ impl Supplier {
             _state: mg::ModelState::new_adding(),
         }
     }
-    /// The primary key (`place_ptr`).
-    pub fn pk(&self) -> Option<i64> {
-        self.place_ptr_id
-    }
-    /// Set the primary key (`place_ptr`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.place_ptr_id = pk;
-    }
     /// The `customers` many-to-many set (`places.Restaurant`).
     pub fn customers(&self) -> mg::ManyRelated<Self, Restaurant> {
         mg::ManyRelated::new(
@@ -500,7 +442,7 @@ impl Supplier {
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
@@ -508,7 +450,7 @@ impl Supplier {
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
@@ -516,7 +458,7 @@ impl Supplier {
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
@@ -524,7 +466,7 @@ impl Supplier {
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
@@ -538,6 +480,7 @@ impl std::fmt::Display for Supplier {
 }
 impl mg::Model for Supplier {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &SUPPLIER_META
     }
@@ -607,44 +550,35 @@ impl mg::Model for Supplier {
         Ok(inserted)
     }
 }
+/// The columns of `places.Supplier`'s table.
+static SUPPLIER_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
+];
+/// The ForeignKeys and OneToOneFields of `places.Supplier`.
+static SUPPLIER_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(0, &PLACE_META, "places_place", "id", mg::OnDelete::Cascade)
+        .parent_link(),
+];
+/// The ManyToManyFields of `places.Supplier`.
+static SUPPLIER_MANY_TO_MANY: &[mg::ManyToManyMeta] = &[
+    mg::ManyToManyMeta::new(
+        "customers",
+        &RESTAURANT_META,
+        "places_supplier_customers",
+        "supplier_id",
+        "restaurant_id",
+        "places_restaurant",
+    ),
+];
 /// What the runtime knows of `places.Supplier`.
 pub static SUPPLIER_META: mg::ModelMeta = mg::ModelMeta::new(
         "places",
         "Supplier",
         "places_supplier",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("place_ptr", "place_ptr_id")
-                .primary_key()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    0,
-                    &PLACE_META,
-                    "places_place",
-                    "id",
-                    mg::OnDelete::Cascade,
-                )
-                .parent_link(),
-        ],
-    )
-    .many_to_many(
-        &[
-            mg::ManyToManyMeta::new(
-                "customers",
-                &RESTAURANT_META,
-                "places_supplier_customers",
-                "supplier_id",
-                "restaurant_id",
-                "places_restaurant",
-            ),
-        ],
-    )
+    .columns(SUPPLIER_COLUMNS)
+    .relations(SUPPLIER_RELATIONS)
+    .many_to_many(SUPPLIER_MANY_TO_MANY)
     .ordering(&[("created", true)])
     .parent(&PLACE_META)
     .model::<Supplier>();
@@ -654,9 +588,9 @@ pub struct ItalianRestaurant {
     /// `id`
     pub id: Option<i64>,
     /// `created`
-    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub created: mg::DateTime<mg::Utc>,
     /// `modified`
-    pub modified: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub modified: mg::DateTime<mg::Utc>,
     /// `name`
     pub name: String,
     /// `address`
@@ -675,33 +609,23 @@ pub struct ItalianRestaurant {
     pub _state: mg::ModelState,
 }
 impl ItalianRestaurant {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "created",
     );
-    /// `modified`, for typed filters and updates.
-    pub const MODIFIED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "modified",
     );
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `address`, for typed filters and updates.
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    /// `place_ptr`, for typed filters and updates.
     pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
-    /// `serves_hot_dogs`, for typed filters and updates.
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new(
         "serves_hot_dogs",
     );
-    /// `serves_pizza`, for typed filters and updates.
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
-    /// `restaurant_ptr`, for typed filters and updates.
     pub const RESTAURANT_PTR: mg::Column<Self, i64> = mg::Column::new(
         "restaurant_ptr_id",
     );
-    /// `serves_gnocchi`, for typed filters and updates.
     pub const SERVES_GNOCCHI: mg::Column<Self, bool> = mg::Column::new("serves_gnocchi");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -721,19 +645,11 @@ impl ItalianRestaurant {
             _state: mg::ModelState::new_adding(),
         }
     }
-    /// The primary key (`restaurant_ptr`).
-    pub fn pk(&self) -> Option<i64> {
-        self.restaurant_ptr_id
-    }
-    /// Set the primary key (`restaurant_ptr`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.restaurant_ptr_id = pk;
-    }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
@@ -741,7 +657,7 @@ impl ItalianRestaurant {
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
@@ -749,7 +665,7 @@ impl ItalianRestaurant {
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
@@ -757,7 +673,7 @@ impl ItalianRestaurant {
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, false, filter)
     }
@@ -771,6 +687,7 @@ impl std::fmt::Display for ItalianRestaurant {
 }
 impl mg::Model for ItalianRestaurant {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &ITALIAN_RESTAURANT_META
     }
@@ -858,33 +775,30 @@ impl mg::Model for ItalianRestaurant {
         Ok(inserted)
     }
 }
+/// The columns of `places.ItalianRestaurant`'s table.
+static ITALIAN_RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("restaurant_ptr", "restaurant_ptr_id").primary_key(),
+    mg::ColumnMeta::new("serves_gnocchi", "serves_gnocchi"),
+];
+/// The ForeignKeys and OneToOneFields of `places.ItalianRestaurant`.
+static ITALIAN_RESTAURANT_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(
+            0,
+            &RESTAURANT_META,
+            "places_restaurant",
+            "place_ptr_id",
+            mg::OnDelete::Cascade,
+        )
+        .parent_link(),
+];
 /// What the runtime knows of `places.ItalianRestaurant`.
 pub static ITALIAN_RESTAURANT_META: mg::ModelMeta = mg::ModelMeta::new(
         "places",
         "ItalianRestaurant",
         "places_italianrestaurant",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("restaurant_ptr", "restaurant_ptr_id")
-                .primary_key()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("serves_gnocchi", "serves_gnocchi"),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    0,
-                    &RESTAURANT_META,
-                    "places_restaurant",
-                    "place_ptr_id",
-                    mg::OnDelete::Cascade,
-                )
-                .parent_link(),
-        ],
-    )
+    .columns(ITALIAN_RESTAURANT_COLUMNS)
+    .relations(ITALIAN_RESTAURANT_RELATIONS)
     .ordering(&[("created", true)])
     .parent(&RESTAURANT_META)
     .model::<ItalianRestaurant>();

@@ -29,49 +29,37 @@ pub struct Product {
     /// `slug`
     pub slug: String,
     /// `price`
-    pub price: mg::rust_decimal::Decimal,
+    pub price: mg::Decimal,
     /// `number_sold`
     pub number_sold: u32,
     /// `in_stock`
     pub in_stock: bool,
     /// `sku`
-    pub sku: mg::uuid::Uuid,
+    pub sku: mg::Uuid,
     /// `attributes`
     pub attributes: mg::serde_json::Value,
     /// `created`
-    pub created: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub created: mg::DateTime<mg::Utc>,
     /// `updated`
-    pub updated: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub updated: mg::DateTime<mg::Utc>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Product {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `slug`, for typed filters and updates.
     pub const SLUG: mg::Column<Self, String> = mg::Column::new("slug");
-    /// `price`, for typed filters and updates.
-    pub const PRICE: mg::Column<Self, mg::rust_decimal::Decimal> = mg::Column::new(
-        "price",
-    );
-    /// `number_sold`, for typed filters and updates.
+    pub const PRICE: mg::Column<Self, mg::Decimal> = mg::Column::new("price");
     pub const NUMBER_SOLD: mg::Column<Self, u32> = mg::Column::new("number_sold");
-    /// `in_stock`, for typed filters and updates.
     pub const IN_STOCK: mg::Column<Self, bool> = mg::Column::new("in_stock");
-    /// `sku`, for typed filters and updates.
-    pub const SKU: mg::Column<Self, mg::uuid::Uuid> = mg::Column::new("sku");
-    /// `attributes`, for typed filters and updates.
+    pub const SKU: mg::Column<Self, mg::Uuid> = mg::Column::new("sku");
     pub const ATTRIBUTES: mg::Column<Self, mg::serde_json::Value> = mg::Column::new(
         "attributes",
     );
-    /// `created`, for typed filters and updates.
-    pub const CREATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "created",
     );
-    /// `updated`, for typed filters and updates.
-    pub const UPDATED: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const UPDATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "updated",
     );
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -82,30 +70,22 @@ impl Product {
             id: None,
             name: String::new(),
             slug: String::new(),
-            price: mg::rust_decimal::Decimal::from_str_exact("0.00").unwrap_or_default(),
+            price: mg::Decimal::from_str_exact("0.00").unwrap_or_default(),
             number_sold: 0_u32,
             in_stock: true,
-            sku: mg::uuid::Uuid::new_v4(),
+            sku: mg::Uuid::new_v4(),
             attributes: mg::serde_json::json!({}),
             created: mg::now(),
             updated: mg::now(),
             _state: mg::ModelState::new_adding(),
         }
     }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
-    }
     /// The row whose `slug` (unique) is `value`.
     pub fn get_by_slug(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::SLUG.eq(value)).get(db)
     }
     /// The row whose `sku` (unique) is `value`.
-    pub fn get_by_sku(db: &mg::Database, value: mg::uuid::Uuid) -> mg::Result<Self> {
+    pub fn get_by_sku(db: &mg::Database, value: mg::Uuid) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::SKU.eq(value)).get(db)
     }
     /// `shop.Sale` rows whose `product_id` points here.
@@ -120,7 +100,7 @@ impl Product {
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
@@ -128,7 +108,7 @@ impl Product {
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
@@ -136,7 +116,7 @@ impl Product {
     pub fn get_next_by_updated(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::UPDATED, &self.updated, true, filter)
     }
@@ -144,7 +124,7 @@ impl Product {
     pub fn get_previous_by_updated(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::UPDATED, &self.updated, false, filter)
     }
@@ -155,11 +135,11 @@ impl Product {
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
-        now: mg::chrono::DateTime<mg::chrono::Utc>,
+        now: mg::DateTime<mg::Utc>,
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
-            6 => Some(Box::new(mg::uuid::Uuid::new_v4())),
+            6 => Some(Box::new(mg::Uuid::new_v4())),
             8 => Some(Box::new(now)),
             9 => Some(Box::new(now)),
             _ => None,
@@ -175,6 +155,7 @@ impl std::fmt::Display for Product {
 }
 impl mg::Model for Product {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &PRODUCT_META
     }
@@ -230,41 +211,33 @@ impl mg::Model for Product {
         &mut self._state
     }
 }
+/// The columns of `shop.Product`'s table.
+static PRODUCT_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
+    mg::ColumnMeta::new("slug", "slug")
+        .unique()
+        .copy(mg::CopyPolicy::Suffix {
+            separator: "-",
+            max_length: Some(50),
+        })
+        .not_blank()
+        .max_length(50),
+    mg::ColumnMeta::new("price", "price"),
+    mg::ColumnMeta::new("number_sold", "number_sold"),
+    mg::ColumnMeta::new("in_stock", "in_stock"),
+    mg::ColumnMeta::new("sku", "sku").unique().copy(mg::CopyPolicy::Default),
+    mg::ColumnMeta::new("attributes", "attributes").not_blank(),
+    mg::ColumnMeta::new("created", "created").auto_now_add(),
+    mg::ColumnMeta::new("updated", "updated").auto_now(),
+];
 /// What the runtime knows of `shop.Product`.
 pub static PRODUCT_META: mg::ModelMeta = mg::ModelMeta::new(
         "shop",
         "Product",
         "shop_product",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
-            mg::ColumnMeta::new("slug", "slug")
-                .unique()
-                .copy(mg::CopyPolicy::Suffix {
-                    separator: "-",
-                    max_length: Some(50),
-                })
-                .not_blank()
-                .max_length(50),
-            mg::ColumnMeta::new("price", "price"),
-            mg::ColumnMeta::new("number_sold", "number_sold"),
-            mg::ColumnMeta::new("in_stock", "in_stock"),
-            mg::ColumnMeta::new("sku", "sku").unique().copy(mg::CopyPolicy::Default),
-            mg::ColumnMeta::new("attributes", "attributes").not_blank(),
-            mg::ColumnMeta::new("created", "created")
-                .copy(mg::CopyPolicy::Default)
-                .auto_now_add(),
-            mg::ColumnMeta::new("updated", "updated")
-                .copy(mg::CopyPolicy::Default)
-                .auto_now(),
-        ],
-    )
+    .columns(PRODUCT_COLUMNS)
     .ordering(&[("name", false)])
     .copy_default(Product::copy_default)
     .model::<Product>();
@@ -278,29 +251,24 @@ pub struct Sale {
     /// `quantity`
     pub quantity: u16,
     /// `sold_at`
-    pub sold_at: mg::chrono::DateTime<mg::chrono::Utc>,
+    pub sold_at: mg::DateTime<mg::Utc>,
     /// `note`
     pub note: Option<String>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Sale {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `product`, for typed filters and updates.
     pub const PRODUCT: mg::Column<Self, i64> = mg::Column::new("product_id");
-    /// `quantity`, for typed filters and updates.
     pub const QUANTITY: mg::Column<Self, u16> = mg::Column::new("quantity");
-    /// `sold_at`, for typed filters and updates.
-    pub const SOLD_AT: mg::Column<Self, mg::chrono::DateTime<mg::chrono::Utc>> = mg::Column::new(
+    pub const SOLD_AT: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new(
         "sold_at",
     );
-    /// `note`, for typed filters and updates (`None` is NULL).
     pub const NOTE: mg::Column<Self, Option<String>> = mg::Column::new("note");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(product_id: i64, sold_at: mg::chrono::DateTime<mg::chrono::Utc>) -> Self {
+    pub fn new(product_id: i64, sold_at: mg::DateTime<mg::Utc>) -> Self {
         Sale {
             id: None,
             product_id,
@@ -309,14 +277,6 @@ impl Sale {
             note: None,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The `product` object (`shop.Product`).
     pub fn product(&self, db: &mg::Database) -> mg::Result<Product> {
@@ -335,7 +295,7 @@ impl Sale {
     pub fn get_next_by_sold_at(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::SOLD_AT, &self.sold_at, true, filter)
     }
@@ -343,7 +303,7 @@ impl Sale {
     pub fn get_previous_by_sold_at(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::SOLD_AT, &self.sold_at, false, filter)
     }
@@ -357,6 +317,7 @@ impl std::fmt::Display for Sale {
 }
 impl mg::Model for Sale {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &SALE_META
     }
@@ -397,32 +358,22 @@ impl mg::Model for Sale {
         &mut self._state
     }
 }
+/// The columns of `shop.Sale`'s table.
+static SALE_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("product", "product_id"),
+    mg::ColumnMeta::new("quantity", "quantity"),
+    mg::ColumnMeta::new("sold_at", "sold_at"),
+    mg::ColumnMeta::new("note", "note").null(),
+];
+/// The ForeignKeys and OneToOneFields of `shop.Sale`.
+static SALE_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &PRODUCT_META, "shop_product", "id", mg::OnDelete::Protect),
+];
 /// What the runtime knows of `shop.Sale`.
 pub static SALE_META: mg::ModelMeta = mg::ModelMeta::new("shop", "Sale", "shop_sale")
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("product", "product_id"),
-            mg::ColumnMeta::new("quantity", "quantity"),
-            mg::ColumnMeta::new("sold_at", "sold_at"),
-            mg::ColumnMeta::new("note", "note").null(),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                1,
-                &PRODUCT_META,
-                "shop_product",
-                "id",
-                mg::OnDelete::Protect,
-            ),
-        ],
-    )
+    .columns(SALE_COLUMNS)
+    .relations(SALE_RELATIONS)
     .get_latest_by("sold_at")
     .model::<Sale>();
 /// coupon (`shop.Coupon`, table `shop_coupon`).
@@ -438,11 +389,8 @@ pub struct Coupon {
     pub _state: mg::ModelState,
 }
 impl Coupon {
-    /// `code`, for typed filters and updates.
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
-    /// `percent_off`, for typed filters and updates.
     pub const PERCENT_OFF: mg::Column<Self, u16> = mg::Column::new("percent_off");
-    /// `product`, for typed filters and updates (`None` is NULL).
     pub const PRODUCT: mg::Column<Self, Option<i64>> = mg::Column::new("product_id");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -454,14 +402,6 @@ impl Coupon {
             product_id: None,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`code`).
-    pub fn pk(&self) -> String {
-        self.code.clone()
-    }
-    /// Set the primary key (`code`).
-    pub fn set_pk(&mut self, pk: String) {
-        self.code = pk;
     }
     /// The `product` object (`shop.Product`).
     pub fn product(&self, db: &mg::Database) -> mg::Result<Option<Product>> {
@@ -553,6 +493,7 @@ impl std::fmt::Display for Coupon {
 }
 impl mg::Model for Coupon {
     type Key = String;
+    type Pk = String;
     fn meta() -> &'static mg::ModelMeta {
         &COUPON_META
     }
@@ -587,81 +528,56 @@ impl mg::Model for Coupon {
         &mut self._state
     }
 }
+/// The columns of `shop.Coupon`'s table.
+static COUPON_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("code", "code").primary_key().not_blank().max_length(50),
+    mg::ColumnMeta::new("percent_off", "percent_off"),
+    mg::ColumnMeta::new("product", "product_id").null().not_blank(),
+];
+/// The ForeignKeys and OneToOneFields of `shop.Coupon`.
+static COUPON_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(2, &PRODUCT_META, "shop_product", "id", mg::OnDelete::Cascade)
+        .default(mg::DefaultValue::Null),
+];
 /// What the runtime knows of `shop.Coupon`.
 pub static COUPON_META: mg::ModelMeta = mg::ModelMeta::new(
         "shop",
         "Coupon",
         "shop_coupon",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("code", "code")
-                .primary_key()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey)
-                .not_blank()
-                .max_length(50),
-            mg::ColumnMeta::new("percent_off", "percent_off"),
-            mg::ColumnMeta::new("product", "product_id").null().not_blank(),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    2,
-                    &PRODUCT_META,
-                    "shop_product",
-                    "id",
-                    mg::OnDelete::Cascade,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
+    .columns(COUPON_COLUMNS)
+    .relations(COUPON_RELATIONS)
     .model::<Coupon>();
 /// receipt (`shop.Receipt`, table `shop_receipt`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receipt {
     /// `id`
-    pub id: mg::uuid::Uuid,
+    pub id: mg::Uuid,
     /// `sale`
     pub sale_id: i64,
     /// `coupon`
     pub coupon_id: Option<String>,
     /// `total`
-    pub total: mg::rust_decimal::Decimal,
+    pub total: mg::Decimal,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
 impl Receipt {
-    /// `id`, for typed filters and updates.
-    pub const ID: mg::Column<Self, mg::uuid::Uuid> = mg::Column::new("id");
-    /// `sale`, for typed filters and updates.
+    pub const ID: mg::Column<Self, mg::Uuid> = mg::Column::new("id");
     pub const SALE: mg::Column<Self, i64> = mg::Column::new("sale_id");
-    /// `coupon`, for typed filters and updates (`None` is NULL).
     pub const COUPON: mg::Column<Self, Option<String>> = mg::Column::new("coupon_id");
-    /// `total`, for typed filters and updates.
-    pub const TOTAL: mg::Column<Self, mg::rust_decimal::Decimal> = mg::Column::new(
-        "total",
-    );
+    pub const TOTAL: mg::Column<Self, mg::Decimal> = mg::Column::new("total");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(sale_id: i64, total: mg::rust_decimal::Decimal) -> Self {
+    pub fn new(sale_id: i64, total: mg::Decimal) -> Self {
         Receipt {
-            id: mg::uuid::Uuid::new_v4(),
+            id: mg::Uuid::new_v4(),
             sale_id,
             coupon_id: None,
             total,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> mg::uuid::Uuid {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: mg::uuid::Uuid) {
-        self.id = pk;
     }
     /// The `sale` object (`shop.Sale`).
     pub fn sale(&self, db: &mg::Database) -> mg::Result<Sale> {
@@ -687,11 +603,11 @@ impl Receipt {
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
-        now: mg::chrono::DateTime<mg::chrono::Utc>,
+        now: mg::DateTime<mg::Utc>,
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
-            0 => Some(Box::new(mg::uuid::Uuid::new_v4())),
+            0 => Some(Box::new(mg::Uuid::new_v4())),
             _ => None,
         }
     }
@@ -704,7 +620,8 @@ impl std::fmt::Display for Receipt {
     }
 }
 impl mg::Model for Receipt {
-    type Key = mg::uuid::Uuid;
+    type Key = mg::Uuid;
+    type Pk = mg::Uuid;
     fn meta() -> &'static mg::ModelMeta {
         &RECEIPT_META
     }
@@ -742,42 +659,27 @@ impl mg::Model for Receipt {
         &mut self._state
     }
 }
+/// The columns of `shop.Receipt`'s table.
+static RECEIPT_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key(),
+    mg::ColumnMeta::new("sale", "sale_id"),
+    mg::ColumnMeta::new("coupon", "coupon_id").null().not_blank(),
+    mg::ColumnMeta::new("total", "total"),
+];
+/// The ForeignKeys and OneToOneFields of `shop.Receipt`.
+static RECEIPT_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &SALE_META, "shop_sale", "id", mg::OnDelete::Cascade),
+    mg::RelationMeta::new(2, &COUPON_META, "shop_coupon", "code", mg::OnDelete::SetNull)
+        .default(mg::DefaultValue::Null),
+];
 /// What the runtime knows of `shop.Receipt`.
 pub static RECEIPT_META: mg::ModelMeta = mg::ModelMeta::new(
         "shop",
         "Receipt",
         "shop_receipt",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("sale", "sale_id"),
-            mg::ColumnMeta::new("coupon", "coupon_id").null().not_blank(),
-            mg::ColumnMeta::new("total", "total"),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                1,
-                &SALE_META,
-                "shop_sale",
-                "id",
-                mg::OnDelete::Cascade,
-            ),
-            mg::RelationMeta::new(
-                    2,
-                    &COUPON_META,
-                    "shop_coupon",
-                    "code",
-                    mg::OnDelete::SetNull,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
+    .columns(RECEIPT_COLUMNS)
+    .relations(RECEIPT_RELATIONS)
     .pk_has_default()
     .copy_default(Receipt::copy_default)
     .model::<Receipt>();
@@ -794,11 +696,8 @@ pub struct Category {
     pub _state: mg::ModelState,
 }
 impl Category {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `parent`, for typed filters and updates (`None` is NULL).
     pub const PARENT: mg::Column<Self, Option<i64>> = mg::Column::new("parent_id");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -810,14 +709,6 @@ impl Category {
             parent_id: None,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The `parent` object (`shop.Category`).
     pub fn parent(&self, db: &mg::Database) -> mg::Result<Option<Category>> {
@@ -845,6 +736,7 @@ impl std::fmt::Display for Category {
 }
 impl mg::Model for Category {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &CATEGORY_META
     }
@@ -879,35 +771,31 @@ impl mg::Model for Category {
         &mut self._state
     }
 }
+/// The columns of `shop.Category`'s table.
+static CATEGORY_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
+    mg::ColumnMeta::new("parent", "parent_id").null(),
+];
+/// The ForeignKeys and OneToOneFields of `shop.Category`.
+static CATEGORY_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(
+            2,
+            &CATEGORY_META,
+            "shop_category",
+            "id",
+            mg::OnDelete::Cascade,
+        )
+        .default(mg::DefaultValue::Null),
+];
 /// What the runtime knows of `shop.Category`.
 pub static CATEGORY_META: mg::ModelMeta = mg::ModelMeta::new(
         "shop",
         "Category",
         "shop_category",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
-            mg::ColumnMeta::new("parent", "parent_id").null(),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    2,
-                    &CATEGORY_META,
-                    "shop_category",
-                    "id",
-                    mg::OnDelete::Cascade,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
+    .columns(CATEGORY_COLUMNS)
+    .relations(CATEGORY_RELATIONS)
     .reverse_copies(
         &[
             mg::ReverseCopy {

@@ -38,10 +38,7 @@ impl mg::Choices for EntryStatus {
         Self::Other(value)
     }
     fn as_other(&self) -> Option<&String> {
-        match self {
-            Self::Other(value) => Some(value),
-            _ => None,
-        }
+        if let Self::Other(value) = self { Some(value) } else { None }
     }
 }
 impl std::fmt::Display for EntryStatus {
@@ -64,13 +61,9 @@ pub struct Blog {
     pub _state: mg::ModelState,
 }
 impl Blog {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `tagline`, for typed filters and updates.
     pub const TAGLINE: mg::Column<Self, String> = mg::Column::new("tagline");
-    /// `featured`, for typed filters and updates (`None` is NULL).
     pub const FEATURED: mg::Column<Self, Option<i64>> = mg::Column::new("featured_id");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -83,14 +76,6 @@ impl Blog {
             featured_id: None,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The `featured` object (`weblog.Entry`).
     pub fn featured(&self, db: &mg::Database) -> mg::Result<Option<Entry>> {
@@ -118,6 +103,7 @@ impl std::fmt::Display for Blog {
 }
 impl mg::Model for Blog {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &BLOG_META
     }
@@ -155,34 +141,22 @@ impl mg::Model for Blog {
         &mut self._state
     }
 }
+/// The columns of `weblog.Blog`'s table.
+static BLOG_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
+    mg::ColumnMeta::new("tagline", "tagline").not_blank(),
+    mg::ColumnMeta::new("featured", "featured_id").null().copy(mg::CopyPolicy::Copy),
+];
+/// The ForeignKeys and OneToOneFields of `weblog.Blog`.
+static BLOG_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(3, &ENTRY_META, "weblog_entry", "id", mg::OnDelete::SetNull)
+        .default(mg::DefaultValue::Null),
+];
 /// What the runtime knows of `weblog.Blog`.
 pub static BLOG_META: mg::ModelMeta = mg::ModelMeta::new("weblog", "Blog", "weblog_blog")
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
-            mg::ColumnMeta::new("tagline", "tagline").not_blank(),
-            mg::ColumnMeta::new("featured", "featured_id")
-                .null()
-                .copy(mg::CopyPolicy::Copy),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                    3,
-                    &ENTRY_META,
-                    "weblog_entry",
-                    "id",
-                    mg::OnDelete::SetNull,
-                )
-                .default(mg::DefaultValue::Null),
-        ],
-    )
+    .columns(BLOG_COLUMNS)
+    .relations(BLOG_RELATIONS)
     .reverse_copies(
         &[
             mg::ReverseCopy {
@@ -207,11 +181,8 @@ pub struct Author {
     pub _state: mg::ModelState,
 }
 impl Author {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `name`, for typed filters and updates.
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    /// `email`, for typed filters and updates.
     pub const EMAIL: mg::Column<Self, String> = mg::Column::new("email");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -223,14 +194,6 @@ impl Author {
             email: String::new(),
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// `weblog.Entry` rows related here through `authors`.
     pub fn entry_set(&self) -> mg::ManyRelated<Self, Entry> {
@@ -246,6 +209,7 @@ impl std::fmt::Display for Author {
 }
 impl mg::Model for Author {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &AUTHOR_META
     }
@@ -280,23 +244,19 @@ impl mg::Model for Author {
         &mut self._state
     }
 }
+/// The columns of `weblog.Author`'s table.
+static AUTHOR_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(200),
+    mg::ColumnMeta::new("email", "email").not_blank().max_length(254),
+];
 /// What the runtime knows of `weblog.Author`.
 pub static AUTHOR_META: mg::ModelMeta = mg::ModelMeta::new(
         "weblog",
         "Author",
         "weblog_author",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("name", "name").not_blank().max_length(200),
-            mg::ColumnMeta::new("email", "email").not_blank().max_length(254),
-        ],
-    )
+    .columns(AUTHOR_COLUMNS)
     .reverse_copies(
         &[
             mg::ReverseCopy {
@@ -320,9 +280,9 @@ pub struct Entry {
     /// `body_text`
     pub body_text: String,
     /// `pub_date`
-    pub pub_date: mg::chrono::NaiveDate,
+    pub pub_date: mg::NaiveDate,
     /// `mod_date`
-    pub mod_date: mg::chrono::NaiveDate,
+    pub mod_date: mg::NaiveDate,
     /// `n_comments`
     pub n_comments: i32,
     /// `n_pingbacks`
@@ -335,34 +295,20 @@ pub struct Entry {
     pub _state: mg::ModelState,
 }
 impl Entry {
-    /// `id`, for typed filters and updates.
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    /// `blog`, for typed filters and updates.
     pub const BLOG: mg::Column<Self, i64> = mg::Column::new("blog_id");
-    /// `headline`, for typed filters and updates.
     pub const HEADLINE: mg::Column<Self, String> = mg::Column::new("headline");
-    /// `body_text`, for typed filters and updates.
     pub const BODY_TEXT: mg::Column<Self, String> = mg::Column::new("body_text");
-    /// `pub_date`, for typed filters and updates.
-    pub const PUB_DATE: mg::Column<Self, mg::chrono::NaiveDate> = mg::Column::new(
-        "pub_date",
-    );
-    /// `mod_date`, for typed filters and updates.
-    pub const MOD_DATE: mg::Column<Self, mg::chrono::NaiveDate> = mg::Column::new(
-        "mod_date",
-    );
-    /// `n_comments`, for typed filters and updates.
+    pub const PUB_DATE: mg::Column<Self, mg::NaiveDate> = mg::Column::new("pub_date");
+    pub const MOD_DATE: mg::Column<Self, mg::NaiveDate> = mg::Column::new("mod_date");
     pub const N_COMMENTS: mg::Column<Self, i32> = mg::Column::new("n_comments");
-    /// `n_pingbacks`, for typed filters and updates.
     pub const N_PINGBACKS: mg::Column<Self, i32> = mg::Column::new("n_pingbacks");
-    /// `rating`, for typed filters and updates.
     pub const RATING: mg::Column<Self, i32> = mg::Column::new("rating");
-    /// `status`, for typed filters and updates.
     pub const STATUS: mg::Column<Self, EntryStatus> = mg::Column::new("status");
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(blog_id: i64, pub_date: mg::chrono::NaiveDate) -> Self {
+    pub fn new(blog_id: i64, pub_date: mg::NaiveDate) -> Self {
         Entry {
             id: None,
             blog_id,
@@ -376,14 +322,6 @@ impl Entry {
             status: EntryStatus::Draft,
             _state: mg::ModelState::new_adding(),
         }
-    }
-    /// The primary key (`id`).
-    pub fn pk(&self) -> Option<i64> {
-        self.id
-    }
-    /// Set the primary key (`id`).
-    pub fn set_pk(&mut self, pk: Option<i64>) {
-        self.id = pk;
     }
     /// The `blog` object (`weblog.Blog`).
     pub fn blog(&self, db: &mg::Database) -> mg::Result<Blog> {
@@ -410,7 +348,7 @@ impl Entry {
     pub fn get_next_by_pub_date(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::PUB_DATE, &self.pub_date, true, filter)
     }
@@ -418,7 +356,7 @@ impl Entry {
     pub fn get_previous_by_pub_date(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::PUB_DATE, &self.pub_date, false, filter)
     }
@@ -426,7 +364,7 @@ impl Entry {
     pub fn get_next_by_mod_date(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MOD_DATE, &self.mod_date, true, filter)
     }
@@ -434,7 +372,7 @@ impl Entry {
     pub fn get_previous_by_mod_date(
         &self,
         db: &mg::Database,
-        filter: Option<mg::Condition<Self>>,
+        filter: mg::Filter<Self>,
     ) -> mg::Result<Self> {
         mg::next_or_previous(db, self, Self::MOD_DATE, &self.mod_date, false, filter)
     }
@@ -445,7 +383,7 @@ impl Entry {
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
     fn copy_default(
         index: usize,
-        now: mg::chrono::DateTime<mg::chrono::Utc>,
+        now: mg::DateTime<mg::Utc>,
     ) -> Option<Box<dyn mg::Field>> {
         let _ = now;
         match index {
@@ -463,6 +401,7 @@ impl std::fmt::Display for Entry {
 }
 impl mg::Model for Entry {
     type Key = i64;
+    type Pk = Option<i64>;
     fn meta() -> &'static mg::ModelMeta {
         &ENTRY_META
     }
@@ -518,55 +457,43 @@ impl mg::Model for Entry {
         &mut self._state
     }
 }
+/// The columns of `weblog.Entry`'s table.
+static ENTRY_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("blog", "blog_id"),
+    mg::ColumnMeta::new("headline", "headline").not_blank().max_length(255),
+    mg::ColumnMeta::new("body_text", "body_text").not_blank(),
+    mg::ColumnMeta::new("pub_date", "pub_date"),
+    mg::ColumnMeta::new("mod_date", "mod_date").auto_now(),
+    mg::ColumnMeta::new("n_comments", "n_comments"),
+    mg::ColumnMeta::new("n_pingbacks", "n_pingbacks"),
+    mg::ColumnMeta::new("rating", "rating"),
+    mg::ColumnMeta::new("status", "status").choices(),
+];
+/// The ForeignKeys and OneToOneFields of `weblog.Entry`.
+static ENTRY_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &BLOG_META, "weblog_blog", "id", mg::OnDelete::Cascade),
+];
+/// The ManyToManyFields of `weblog.Entry`.
+static ENTRY_MANY_TO_MANY: &[mg::ManyToManyMeta] = &[
+    mg::ManyToManyMeta::new(
+        "authors",
+        &AUTHOR_META,
+        "weblog_entry_authors",
+        "entry_id",
+        "author_id",
+        "weblog_author",
+    ),
+];
 /// What the runtime knows of `weblog.Entry`.
 pub static ENTRY_META: mg::ModelMeta = mg::ModelMeta::new(
         "weblog",
         "Entry",
         "weblog_entry",
     )
-    .columns(
-        &[
-            mg::ColumnMeta::new("id", "id")
-                .primary_key()
-                .auto()
-                .unique()
-                .copy(mg::CopyPolicy::NewKey),
-            mg::ColumnMeta::new("blog", "blog_id"),
-            mg::ColumnMeta::new("headline", "headline").not_blank().max_length(255),
-            mg::ColumnMeta::new("body_text", "body_text").not_blank(),
-            mg::ColumnMeta::new("pub_date", "pub_date"),
-            mg::ColumnMeta::new("mod_date", "mod_date")
-                .copy(mg::CopyPolicy::Default)
-                .auto_now(),
-            mg::ColumnMeta::new("n_comments", "n_comments"),
-            mg::ColumnMeta::new("n_pingbacks", "n_pingbacks"),
-            mg::ColumnMeta::new("rating", "rating"),
-            mg::ColumnMeta::new("status", "status").choices(),
-        ],
-    )
-    .relations(
-        &[
-            mg::RelationMeta::new(
-                1,
-                &BLOG_META,
-                "weblog_blog",
-                "id",
-                mg::OnDelete::Cascade,
-            ),
-        ],
-    )
-    .many_to_many(
-        &[
-            mg::ManyToManyMeta::new(
-                "authors",
-                &AUTHOR_META,
-                "weblog_entry_authors",
-                "entry_id",
-                "author_id",
-                "weblog_author",
-            ),
-        ],
-    )
+    .columns(ENTRY_COLUMNS)
+    .relations(ENTRY_RELATIONS)
+    .many_to_many(ENTRY_MANY_TO_MANY)
     .ordering(&[("pub_date", true)])
     .get_latest_by("pub_date")
     .copy_default(Entry::copy_default)

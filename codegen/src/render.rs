@@ -49,6 +49,10 @@ impl Renderer {
         // with the short name.
         if raw.contains(RUNTIME_ALIAS) {
             raw = raw.replace("::modelgen_runtime::", "mg::");
+            // The field value types are re-exported at the runtime's root.
+            for module in ["chrono", "rust_decimal", "uuid"] {
+                raw = raw.replace(&format!("mg::{module}::"), "mg::");
+            }
         }
         let file = syn::parse_file(&raw).map_err(|e| {
             let line = e.span().start().line;

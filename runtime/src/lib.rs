@@ -79,7 +79,7 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use query::{Assignment, Column, Condition, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
+pub use query::{Assignment, Column, Condition, Filter, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
@@ -88,6 +88,12 @@ pub use value::{
     from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, to_value,
     try_to_value, Bind, DbValue, DecimalColumn,
 };
+
+/// The value types of generated fields, at the crate root so generated
+/// code names them briefly (`mg::NaiveDate`).
+pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+pub use rust_decimal::Decimal;
+pub use uuid::Uuid;
 
 pub use chrono;
 pub use percent_encoding;

@@ -90,8 +90,11 @@ impl ColumnMeta {
         }
     }
 
+    /// The primary key: unique, and a copy gets a new key.
     pub const fn primary_key(mut self) -> Self {
         self.primary_key = true;
+        self.unique = true;
+        self.copy = CopyPolicy::NewKey;
         self
     }
 
@@ -116,13 +119,17 @@ impl ColumnMeta {
         self
     }
 
+    /// `auto_now`: a copy gets a fresh value.
     pub const fn auto_now(mut self) -> Self {
         self.auto_now = AutoNow::Always;
+        self.copy = CopyPolicy::Default;
         self
     }
 
+    /// `auto_now_add`: a copy gets a fresh value.
     pub const fn auto_now_add(mut self) -> Self {
         self.auto_now = AutoNow::OnAdd;
+        self.copy = CopyPolicy::Default;
         self
     }
 
@@ -780,6 +787,10 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
     /// The type of the primary key's value (`i64` for an AutoField).
     type Key: DbValue;
 
+    /// The type of the primary key's field (`Option<i64>` for an
+    /// AutoField, unset until the first save).
+    type Pk: DbValue + Default;
+
     fn meta() -> &'static ModelMeta;
 
     /// Field `index` of [`ModelMeta::fields`] (struct order), as a trait
@@ -807,6 +818,22 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
     fn save_parents(&mut self, db: &crate::Database, update_fields: Option<&[&str]>) -> crate::Result<bool> {
         let _ = (db, update_fields);
         Ok(false)
+    }
+
+    /// The primary key (Django's `pk`).
+    fn pk(&self) -> Self::Pk {
+        let index = Self::meta().own_offset() + Self::meta().pk;
+        let stored = self.field(index).map_or(Value::Null, Field::stored);
+        crate::value::from_value(stored).unwrap_or_default()
+    }
+
+    /// Set the primary key.
+    fn set_pk(&mut self, pk: Self::Pk) {
+        let index = Self::meta().own_offset() + Self::meta().pk;
+        if let (Some(field), Ok(value)) = (self.field_mut(index), crate::value::try_to_value(&pk)) {
+            // The same type on both sides: the conversion cannot fail.
+            let _ = field.set_stored(value);
+        }
     }
 
     /// All rows, in the default ordering (Django's `Model.objects`).

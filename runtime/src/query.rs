@@ -332,6 +332,10 @@ impl Node {
     }
 }
 
+/// The optional extra condition of `get_next_by_<field>` and
+/// `get_previous_by_<field>` (Django's `**kwargs` filter).
+pub type Filter<M> = Option<Condition<M>>;
+
 /// A WHERE condition on model `M` (Django's `Q`): built from [`Column`]
 /// lookups, combined with [`Condition::and`], [`Condition::or`],
 /// [`Condition::not`] (or `&`, `|`, `!`).
