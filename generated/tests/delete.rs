@@ -13,7 +13,7 @@ use common::*;
 use modelgen_examples::library::{Author, Authorship, Book, Cover, Publisher};
 use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::Person;
-use modelgen_examples::shop::{Product, Sale};
+use modelgen_examples::shop::{self, Product, Sale};
 use modelgen_examples::weblog::{self, Blog, Entry, EntryStatus};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
@@ -151,7 +151,7 @@ fn delete_signals_are_sent_for_every_row_removed_in_djangos_order() {
 }
 
 #[test]
-fn delete_receivers_see_each_row_as_it_was_stored() {
+fn delete_receivers_see_cascaded_rows_as_stored_and_the_callers_own_instance() {
     let db = setup();
     let log = Log::default();
     let l = log.clone();
@@ -159,10 +159,17 @@ fn delete_receivers_see_each_row_as_it_was_stored() {
         l.push(format!("{} of blog {}", e.instance.headline, e.instance.blog_id));
         Ok(())
     });
+    let l = log.clone();
+    db.connect::<Blog>(Signal::PostDelete, move |e| {
+        l.push(e.instance.tagline.clone());
+        Ok(())
+    });
     let mut b = blog(&db, "b");
     entry(&db, &b, "cascaded", date(2024, 1, 1));
+    b.tagline = "unsaved tagline".into();
     b.delete(&db).unwrap();
-    assert_eq!(log.take(), vec!["cascaded of blog 1"]);
+    // Django sends the instance delete() was called on, unsaved changes and all.
+    assert_eq!(log.take(), vec!["cascaded of blog 1", "unsaved tagline"]);
 }
 
 #[test]
@@ -175,8 +182,55 @@ fn delete_clears_the_pk_and_keeps_the_other_values() {
     assert_eq!(e.id, None);
     assert_eq!((e.headline.as_str(), e.blog_id, e.pub_date), ("gone", b.id.unwrap(), date(2024, 1, 1)));
     assert_eq!(count(&db, "weblog_entry"), 0);
+    assert!(!e._state.adding, "Django leaves _state.adding as it was");
     b.delete(&db).unwrap();
     assert_eq!(b.id, None);
+}
+
+#[test]
+fn deleting_an_instance_whose_pk_cannot_be_none_keeps_its_pk_and_saving_it_again_inserts() {
+    // Django sets the pk to None after a delete; a String key cannot be
+    // None, so the generated model keeps it (the runtime's documented rule).
+    let db = setup();
+    let mut c = shop::Coupon::new();
+    c.code = "SPRING".into();
+    c.percent_off = 20;
+    c.save(&db).unwrap();
+    assert_eq!(c.delete(&db).unwrap(), counts(&[("shop.Coupon", 1)]));
+    assert_eq!((c.code.as_str(), c.percent_off), ("SPRING", 20));
+    assert_eq!(count(&db, "shop_coupon"), 0);
+    c.save(&db).unwrap();
+    assert_eq!(raw_text_pk(&db), vec!["SPRING".to_string()]);
+}
+
+fn raw_text_pk(db: &Database) -> Vec<String> {
+    let mut stmt = db.connection().prepare(r#"SELECT "code" FROM "shop_coupon""#).unwrap();
+    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+    rows.map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn deleting_a_row_without_relations_or_receivers_returns_djangos_counts_even_when_gone() {
+    // Nothing points at a Notification: Django's fast delete.
+    let db = setup();
+    let mut n = notification(&db, None, "one");
+    let mut gone = n.clone();
+    assert_eq!(n.delete(&db).unwrap(), counts(&[("notifications.Notification", 1)]));
+    assert_eq!(
+        gone.delete(&db).unwrap(),
+        (0, [("notifications.Notification".to_string(), 0)].into_iter().collect()),
+        "Django returns (0, {{'notifications.Notification': 0}})"
+    );
+    for title in ["t0", "t1", "t2", "x"] {
+        notification(&db, None, title);
+    }
+    let result = Notification::objects()
+        .filter(Notification::TITLE.startswith("t"))
+        .exclude(Notification::TITLE.eq("t0"))
+        .delete(&db)
+        .unwrap();
+    assert_eq!(result, counts(&[("notifications.Notification", 2)]));
+    assert_eq!(count(&db, "notifications_notification"), 2);
 }
 
 #[test]
@@ -418,4 +472,65 @@ fn a_delete_inside_a_rolled_back_transaction_is_undone() {
     });
     assert!(result.is_err());
     assert_eq!((count(&db, "weblog_blog"), count(&db, "weblog_entry")), (1, 1));
+}
+
+#[test]
+fn queryset_delete_of_a_sliced_set_is_an_error() {
+    let db = setup();
+    blog(&db, "b");
+    let err = Blog::objects().limit(1).delete(&db).unwrap_err();
+    assert!(matches!(err, Error::Misuse(_)), "{err:?}");
+    assert_eq!(err.to_string(), "Cannot use 'limit' or 'offset' with delete().");
+    assert_eq!(count(&db, "weblog_blog"), 1);
+}
+
+#[test]
+fn unregistered_models_are_registered_on_delete() {
+    // A handle whose tables were made by raw SQL: deleting registers the
+    // deleted model, so that later deletes see its relations.
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(weblog::APP.ddl).unwrap();
+    let mut b = blog(&db, "b");
+    assert!(db.model_for_table("weblog_blog").is_none());
+    b.delete(&db).unwrap();
+    assert!(db.model_for_table("weblog_blog").is_some());
+}
+
+// ---------------------------------------------------------------------------
+// A self-referencing CASCADE
+// ---------------------------------------------------------------------------
+
+#[test]
+fn self_referencing_cascade_deletes_the_whole_tree() {
+    let db = setup();
+    let log = Log::default();
+    log_deletes!(db, log, shop::Category);
+    let category = |name: &str, parent: Option<&shop::Category>| {
+        let mut c = shop::Category::new();
+        c.name = name.into();
+        c.set_parent(parent).unwrap();
+        c.save(&db).unwrap();
+        c
+    };
+    let mut root = category("a", None);
+    let b = category("b", Some(&root));
+    category("c", Some(&b));
+    category("d", Some(&root));
+    let other = category("other", None);
+    let result = root.delete(&db).unwrap();
+    assert_eq!(result, counts(&[("shop.Category", 4)]));
+    assert_eq!(ids(&db, "shop_category"), vec![other.id.unwrap()]);
+    assert_eq!(
+        log.take(),
+        vec![
+            "pre Category 1",
+            "pre Category 2",
+            "pre Category 3",
+            "pre Category 4",
+            "post Category 4",
+            "post Category 3",
+            "post Category 2",
+            "post Category 1"
+        ]
+    );
 }

@@ -235,11 +235,25 @@ fn deleting_a_child_removes_it_and_every_ancestor_with_signals_for_each() {
     assert_eq!(count(&db, "places_restaurant"), 1);
     assert_eq!(r.place_ptr_id, None, "the deleted instance's pk is cleared");
     assert_eq!(r.name, "Bob's", "other values are kept");
-    let log = log.lock().unwrap();
-    for expected in ["pre_delete Restaurant Bob's", "pre_delete Place Bob's", "post_delete Restaurant Bob's", "post_delete Place Bob's"] {
-        assert!(log.iter().any(|l| l == expected), "missing {expected:?} in {log:?}");
-    }
-    assert!(!log.iter().any(|l| l.contains("Other")));
+    // Django's order: the child before its parent, pre_delete for all, then post_delete.
+    assert_eq!(*log.lock().unwrap(), [
+        "pre_delete Restaurant Bob's",
+        "pre_delete Place Bob's",
+        "post_delete Restaurant Bob's",
+        "post_delete Place Bob's"
+    ]);
+}
+
+#[test]
+fn keep_parents_deletes_only_the_child_row() {
+    // Django's `restaurant.delete(keep_parents=True)`.
+    let db = db();
+    let mut r = restaurant("Bob's");
+    r.save(&db).unwrap();
+    let (total, per_model) = modelgen_runtime::delete_keep_parents(&db, &mut r).unwrap();
+    assert_eq!((total, per_model.get("places.Restaurant")), (1, Some(&1)));
+    assert_eq!((count(&db, "places_restaurant"), count(&db, "places_place")), (0, 1));
+    assert_eq!(Place::objects().get(&db).unwrap().name, "Bob's");
 }
 
 #[test]
@@ -380,6 +394,24 @@ fn many_to_many_between_children_works_from_both_sides() {
     s.customers().add(&db, &[&r]).unwrap();
     assert_eq!(s.customers().all(&db).unwrap().iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Bob's"]);
     assert_eq!(r.suppliers().all(&db).unwrap().iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["Farm"]);
+}
+
+#[test]
+fn a_child_with_no_column_but_its_key_saves_again_without_a_second_row() {
+    // Django's _save_table with no non-pk field of the table: the UPDATE
+    // only checks that the row exists, and an INSERT follows if it does not.
+    let db = db();
+    let mut s = Supplier::new();
+    s.name = "Farm".into();
+    s.save(&db).unwrap();
+    s.save(&db).unwrap();
+    assert_eq!((count(&db, "places_place"), count(&db, "places_supplier")), (1, 1));
+    let mut other = Supplier::new();
+    other.name = "Mill".into();
+    other.set_pk(Some(99));
+    other.save(&db).unwrap();
+    assert_eq!(count(&db, "places_supplier"), 2);
+    assert_eq!(text(&db, "SELECT name FROM places_place WHERE id = ?1", 99), "Mill");
 }
 
 #[test]

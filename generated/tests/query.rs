@@ -110,6 +110,21 @@ fn get_of_several_rows_is_multiple_objects_returned() {
     assert_eq!(err.to_string(), "get() returned more than one Entry -- it returned 3!");
 }
 
+#[test]
+fn get_counts_at_most_twenty_one_rows() {
+    let db = setup();
+    let b = blog(&db, "b");
+    for day in 1..=25 {
+        entry(&db, &b, "same", date(2024, 1, day));
+    }
+    let err = Entry::objects().get(&db).unwrap_err();
+    assert!(
+        matches!(err, Error::MultipleObjectsReturned { count, .. } if count == modelgen_runtime::MAX_GET_RESULTS),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "get() returned more than one Entry -- it returned more than 20!");
+}
+
 // ---------------------------------------------------------------------------
 // filter lookups
 // ---------------------------------------------------------------------------
@@ -137,6 +152,17 @@ fn filter_lt_lte_gt_gte() {
 }
 
 #[test]
+fn filter_range_includes_both_ends() {
+    let db = setup();
+    entries(&db);
+    assert_eq!(
+        matching(&db, Entry::PUB_DATE.range(date(2024, 1, 2), date(2024, 1, 3))),
+        vec!["Lennon speaks", "lennon_fans 100%"]
+    );
+    assert_eq!(matching(&db, Entry::RATING.range(4, 5)), vec!["Lennon speaks", "Beatles reunion", "Ringo"]);
+}
+
+#[test]
 fn filter_in() {
     let db = setup();
     entries(&db);
@@ -148,6 +174,12 @@ fn filter_in() {
         5,
         "and its exclusion matches everything"
     );
+    let mut ann = person(&db, "Ann", "Doe", "ann@example.com");
+    ann.birth_date = Some(date(1990, 5, 17));
+    ann.save(&db).unwrap();
+    person(&db, "Bob", "Roe", "bob@example.com");
+    let born = Person::BIRTH_DATE.in_([None, Some(date(1990, 5, 17))]);
+    assert_eq!(Person::objects().filter(born).count(&db).unwrap(), 1, "None is dropped from an in list, as in Django");
 }
 
 #[test]
@@ -177,6 +209,24 @@ fn filter_contains_and_startswith_are_like_with_escapes_as_django_on_sqlite() {
 }
 
 #[test]
+fn case_insensitive_and_suffix_text_lookups_are_likes_with_escapes_as_django_on_sqlite() {
+    let db = setup();
+    let b = blog(&db, "b");
+    for (day, headline) in ["100% Lennon", "1000 lennons", "under_score", "underXscore", r"back\slash"].iter().enumerate() {
+        entry(&db, &b, headline, date(2024, 1, day as u32 + 1));
+    }
+    assert_eq!(matching(&db, Entry::HEADLINE.icontains("LENNON")), vec!["100% Lennon", "1000 lennons"]);
+    assert_eq!(matching(&db, Entry::HEADLINE.icontains("0%")), vec!["100% Lennon"]);
+    assert_eq!(matching(&db, Entry::HEADLINE.contains(r"\")), vec![r"back\slash"], "a backslash is literal too");
+    assert_eq!(matching(&db, Entry::HEADLINE.istartswith("UNDER")), vec!["under_score", "underXscore"]);
+    assert_eq!(matching(&db, Entry::HEADLINE.endswith("score")), vec!["under_score", "underXscore"]);
+    assert_eq!(matching(&db, Entry::HEADLINE.endswith("_score")), vec!["under_score"]);
+    assert_eq!(matching(&db, Entry::HEADLINE.iendswith("SCORE")), vec!["under_score", "underXscore"]);
+    assert_eq!(matching(&db, Entry::HEADLINE.iexact("UNDER_SCORE")), vec!["under_score"]);
+    assert!(matching(&db, Entry::HEADLINE.iexact("UNDERXSCORE_")).is_empty());
+}
+
+#[test]
 fn filters_combine_with_and_or_not_and_exclude() {
     let db = setup();
     entries(&db);
@@ -186,6 +236,41 @@ fn filters_combine_with_and_or_not_and_exclude() {
     assert_eq!(matching(&db, !draft()), vec!["Lennon speaks", "McCartney tours"]);
     let excluded = Entry::objects().filter(draft()).exclude(Entry::RATING.eq(5)).all(&db).unwrap();
     assert_eq!(headlines(excluded), vec!["lennon_fans 100%"]);
+    let chained = Entry::objects().filter(draft()).filter(Entry::RATING.lt(5)).count(&db).unwrap();
+    assert_eq!(chained, 1, "chained filters are ANDed");
+}
+
+#[test]
+fn empty_condition_adds_nothing_even_negated_or_combined() {
+    let db = setup();
+    entries(&db);
+    let count = |qs: modelgen_runtime::QuerySet<Entry>| qs.count(&db).unwrap();
+    assert_eq!(count(Entry::objects().filter(modelgen_runtime::Condition::all())), 5);
+    assert_eq!(count(Entry::objects().exclude(modelgen_runtime::Condition::all())), 5);
+    assert_eq!(count(Entry::objects().filter(!modelgen_runtime::Condition::all())), 5);
+    // Q(headline="Ringo") | Q() is Q(headline="Ringo") in Django.
+    assert_eq!(count(Entry::objects().filter(Entry::HEADLINE.eq("Ringo") | modelgen_runtime::Condition::all())), 1);
+    assert_eq!(count(Entry::objects().filter(Entry::HEADLINE.eq("Ringo") & !modelgen_runtime::Condition::all())), 1);
+}
+
+#[test]
+fn exclude_on_a_nullable_column_keeps_the_null_rows_as_django() {
+    // Django: exclude(birth_date=d) is NOT (birth_date = d AND birth_date IS NOT NULL).
+    let db = setup();
+    let born = date(1990, 5, 17);
+    for (first, last, birth_date) in [("Ann", "A", Some(born)), ("Bob", "B", None), ("Cy", "C", Some(date(2000, 1, 1)))] {
+        let mut p = person(&db, first, last, &format!("{first}@example.com"));
+        p.birth_date = birth_date;
+        p.save(&db).unwrap();
+    }
+    let firsts = |qs: modelgen_runtime::QuerySet<Person>| -> Vec<String> {
+        qs.all(&db).unwrap().into_iter().map(|p| p.first_name).collect()
+    };
+    assert_eq!(firsts(Person::objects().exclude(Person::BIRTH_DATE.eq(born))), vec!["Bob", "Cy"]);
+    assert_eq!(firsts(Person::objects().filter(Person::BIRTH_DATE.ne(born))), vec!["Bob", "Cy"]);
+    assert_eq!(firsts(Person::objects().filter(!Person::BIRTH_DATE.lt(date(1995, 1, 1)))), vec!["Bob", "Cy"]);
+    assert_eq!(firsts(Person::objects().exclude(!Person::BIRTH_DATE.eq(born))), vec!["Ann"], "double negation");
+    assert_eq!(firsts(Person::objects().exclude(Person::BIRTH_DATE.eq(None))), vec!["Ann", "Cy"]);
 }
 
 #[test]
@@ -278,6 +363,25 @@ fn slicing_limits_and_offsets_the_ordered_rows() {
     assert_eq!(Entry::objects().offset(4).count(&db).unwrap(), 1);
 }
 
+#[test]
+fn slicing_composes_like_djangos_set_limits() {
+    let db = setup();
+    entries(&db);
+    let qs = Entry::objects().order_by([Entry::ID.asc()]);
+    // qs[1:3][1:] is the third row.
+    assert_eq!(headlines(qs.clone().slice(1, Some(3)).offset(1).all(&db).unwrap()), vec!["McCartney tours"]);
+    assert_eq!(headlines(qs.clone().slice(1, Some(4)).limit(1).all(&db).unwrap()), vec!["Beatles reunion"]);
+    assert_eq!(qs.clone().slice(1, Some(3)).count(&db).unwrap(), 2);
+    assert!(qs.clone().offset(4).exists(&db).unwrap());
+    assert!(!qs.clone().offset(5).exists(&db).unwrap());
+    assert_eq!(qs.clone().limit(0).count(&db).unwrap(), 0);
+    // get() of a slice keeps the slice's order.
+    assert_eq!(qs.clone().slice(2, Some(3)).get(&db).unwrap().headline, "McCartney tours");
+    let err = qs.clone().limit(1).filter(Entry::RATING.eq(1)).all(&db).unwrap_err();
+    assert!(matches!(err, Error::Misuse(_)), "{err:?}");
+    assert_eq!(err.to_string(), "Cannot filter a query once a slice has been taken.");
+}
+
 // ---------------------------------------------------------------------------
 // count, exists, first, last, latest, earliest
 // ---------------------------------------------------------------------------
@@ -311,6 +415,16 @@ fn first_and_last_follow_the_ordering_or_the_pk() {
 }
 
 #[test]
+fn last_of_a_sliced_set_is_an_error_and_first_slices_within_the_slice() {
+    let db = setup();
+    entries(&db);
+    let err = Entry::objects().limit(2).last(&db).unwrap_err();
+    assert!(matches!(err, Error::Misuse(_)), "{err:?}");
+    assert_eq!(err.to_string(), "Cannot reverse a query once a slice has been taken.");
+    assert_eq!(Entry::objects().offset(1).first(&db).unwrap().unwrap().headline, "Ringo");
+}
+
+#[test]
 fn latest_and_earliest_use_get_latest_by() {
     let db = setup();
     entries(&db);
@@ -319,6 +433,12 @@ fn latest_and_earliest_use_get_latest_by() {
     let drafts = Entry::objects().filter(Entry::STATUS.eq(EntryStatus::Draft));
     assert_eq!(drafts.latest(&db).unwrap().headline, "Ringo");
     assert_eq!(Entry::objects().latest_by(&db, &[Entry::RATING.asc(), Entry::ID.asc()]).unwrap().headline, "Ringo");
+    assert_eq!(Entry::objects().earliest_by(&db, &[Entry::RATING.asc()]).unwrap().headline, "lennon_fans 100%");
+    assert_eq!(
+        Entry::objects().latest_by(&db, &[Entry::RATING.desc()]).unwrap().headline,
+        "lennon_fans 100%",
+        "latest('-rating') is the lowest rating"
+    );
 
     book(&db, "New", "1", (2020, 1, 1));
     book(&db, "Old", "2", (1950, 1, 1));
@@ -349,6 +469,9 @@ fn latest_without_get_latest_by_is_an_error() {
         err.to_string(),
         "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta."
     );
+    assert_eq!(Blog::objects().latest_by(&db, &[Blog::NAME.asc()]).unwrap().name, "b", "fields given: no Meta needed");
+    let err = Entry::objects().limit(1).latest(&db).unwrap_err();
+    assert_eq!(err.to_string(), "Cannot change a query once a slice has been taken.");
 }
 
 // ---------------------------------------------------------------------------
@@ -399,6 +522,43 @@ fn update_of_a_sliced_set_is_an_error() {
 }
 
 #[test]
+fn update_with_no_assignments_is_zero_and_an_update_can_set_null() {
+    let db = setup();
+    entries(&db);
+    assert_eq!(Entry::objects().update(&db, &[]).unwrap(), 0);
+    let p = person(&db, "Ann", "Doe", "ann@example.com");
+    Person::objects().update(&db, &[Person::BIRTH_DATE.set(Some(date(1990, 1, 1)))]).unwrap();
+    assert_eq!(raw(&db, "people_person", "birth_date", p.id.unwrap()), "'1990-01-01'");
+    Person::objects().update(&db, &[Person::BIRTH_DATE.set(None)]).unwrap();
+    assert_eq!(raw(&db, "people_person", "birth_date", p.id.unwrap()), "NULL");
+}
+
+#[test]
+fn update_with_relative_subtraction_division_and_modulo_is_computed_by_the_database() {
+    let db = setup();
+    entries(&db);
+    Entry::objects().update(&db, &[Entry::N_COMMENTS.set_column(Entry::RATING)]).unwrap();
+    Entry::objects().update(&db, &[Entry::N_COMMENTS.f_mul(7)]).unwrap();
+    Entry::objects().update(&db, &[Entry::N_COMMENTS.f_sub(1)]).unwrap();
+    Entry::objects().update(&db, &[Entry::N_COMMENTS.f_div(2)]).unwrap();
+    Entry::objects().update(&db, &[Entry::N_COMMENTS.f_mod(5)]).unwrap();
+    let comments: Vec<i32> =
+        Entry::objects().order_by([Entry::ID.asc()]).all(&db).unwrap().iter().map(|e| e.n_comments).collect();
+    // ratings 4, 5, 3, 1, 5: (r * 7 - 1) / 2 (integer division) % 5.
+    assert_eq!(comments, vec![3, 2, 0, 3, 2]);
+}
+
+#[test]
+fn pks_lists_the_primary_keys_in_the_sets_order() {
+    let db = setup();
+    entries(&db);
+    let pks = Entry::objects().pks(&db).unwrap();
+    // meta.ordering -pub_date: days 5, 4, 3, 2, 1 are entries 3, 5, 1, 4, 2.
+    let ids: Vec<i64> = pks.into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
+    assert_eq!(ids, vec![3, 5, 1, 4, 2]);
+}
+
+#[test]
 fn exact_none_on_a_nullable_column_is_isnull_as_in_django() {
     // Django: Person.objects.filter(birth_date=None) is `birth_date IS NULL`.
     let db = setup();
@@ -412,4 +572,6 @@ fn exact_none_on_a_nullable_column_is_isnull_as_in_django() {
     let known = Person::objects().filter(Person::BIRTH_DATE.eq(common::date(1990, 5, 1))).get(&db).unwrap();
     assert_eq!(known.first_name, "Ann");
     assert_eq!(Person::objects().filter(Person::BIRTH_DATE.isnull(true)).count(&db).unwrap(), 1);
+    let err = Person::objects().filter(Person::BIRTH_DATE.lt(None)).all(&db).unwrap_err();
+    assert_eq!(err.to_string(), "Cannot use None as a query value");
 }

@@ -246,10 +246,15 @@ fn many_to_many_of_an_unsaved_instance_is_an_error() {
     let e = Entry::new(1, date(2024, 1, 1));
     let err = e.authors().all(&db).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "\"Entry\" needs to have a value for field \"id\" before this many-to-many relationship can be used."
+    );
     let b = blog(&db, "b");
     let saved = entry(&db, &b, "e", date(2024, 1, 1));
     let err = saved.authors().add(&db, &[&Author::new()]).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
+    assert_eq!(err.to_string(), "Cannot add \"Author\": the value for field \"id\" is None");
     assert_eq!(count(&db, "weblog_entry_authors"), 0);
 }
 

@@ -13,7 +13,7 @@ use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{TimeDelta, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
-use modelgen_runtime::{Database, Error, SaveOptions};
+use modelgen_runtime::{Database, Error, SaveOptions, Signal};
 
 fn blogs(db: &Database) -> Vec<(i64, String)> {
     let mut stmt = db.connection().prepare(r#"SELECT "id", "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
@@ -184,12 +184,21 @@ fn force_update_updates_the_existing_row() {
 }
 
 #[test]
-fn force_update_with_unset_pk_is_an_error() {
+fn force_update_with_unset_pk_is_an_error_after_the_pre_save_signal() {
     let db = setup();
+    let log = Log::default();
+    for signal in [Signal::PreSave, Signal::PostSave] {
+        let l = log.clone();
+        db.connect::<Blog>(signal, move |e| {
+            l.push(format!("{:?}", e.signal));
+            Ok(())
+        });
+    }
     let mut blog = new_blog("No pk");
     let err = blog.save_with(&db, SaveOptions::force_update()).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(err.to_string(), "Cannot force an update in save() with no primary key.");
+    assert_eq!(log.take(), vec!["PreSave"], "Django raises in _save_table, after pre_save");
     assert_eq!(count(&db, "weblog_blog"), 0);
 }
 
@@ -264,15 +273,22 @@ fn update_fields_empty_list_runs_no_sql_and_sends_no_signal() {
 }
 
 #[test]
-fn update_fields_naming_an_unknown_field_is_an_error() {
+fn update_fields_naming_an_unknown_field_the_pk_or_an_m2m_field_is_an_error() {
     let db = setup();
     let mut blog = blog(&db, "b");
-    let err = blog.save_with(&db, SaveOptions::update_fields(&["nmae"])).unwrap_err();
+    let err = blog.save_with(&db, SaveOptions::update_fields(&["nmae", "id", "name"])).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: nmae"
+        "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: nmae, id"
     );
+    let mut e = entry(&db, &blog, "e", date(2024, 1, 1));
+    let err = e.save_with(&db, SaveOptions::update_fields(&["authors"])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The following fields do not exist in this model, are m2m fields, primary keys, or are non-concrete fields: authors"
+    );
+    assert_eq!(raw(&db, "weblog_blog", "name", 1), "'b'", "nothing written");
 }
 
 #[test]
@@ -529,6 +545,18 @@ fn refresh_from_db_reloads_every_field() {
     e.refresh_from_db(&db).unwrap();
     assert_eq!((e.headline.as_str(), e.status.clone(), e.rating), ("changed", EntryStatus::Published, 1));
     assert_eq!(e, Entry::get(&db, e.id.unwrap()).unwrap());
+    assert!(!e._state.adding);
+}
+
+#[test]
+fn refresh_from_db_of_a_new_instance_with_a_pk_leaves_it_adding_as_django() {
+    let db = setup();
+    blog(&db, "stored");
+    let mut fresh = new_blog("x");
+    fresh.id = Some(1);
+    fresh.refresh_from_db(&db).unwrap();
+    assert_eq!(fresh.name, "stored");
+    assert!(fresh._state.adding, "Django leaves _state.adding alone");
 }
 
 #[test]
@@ -571,4 +599,36 @@ fn decimal_price_is_saved_and_loaded() {
     p.price = "12.34".parse().unwrap();
     p.save(&db).unwrap();
     assert_eq!(Product::get(&db, p.id.unwrap()).unwrap().price, "12.34".parse::<Decimal>().unwrap());
+}
+
+// ---------------------------------------------------------------------------
+// Tables not made by create_tables
+// ---------------------------------------------------------------------------
+
+#[test]
+fn auto_pk_that_is_not_a_rowid_alias_is_read_back_with_returning() {
+    // Not Django's DDL: an auto pk filled by a column default. The INSERT's
+    // RETURNING clause gives the pk the database chose.
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        r#"CREATE TABLE "weblog_blog" ("id" bigint NOT NULL PRIMARY KEY DEFAULT (abs(random() % 1000000) + 1), "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "featured_id" bigint NULL);"#,
+    )
+    .unwrap();
+    let mut blog = new_blog("b");
+    blog.save(&db).unwrap();
+    let stored: i64 = db.connection().query_row(r#"SELECT "id" FROM "weblog_blog""#, [], |r| r.get(0)).unwrap();
+    assert_eq!(blog.id, Some(stored));
+}
+
+#[test]
+fn save_into_a_missing_table_is_an_error_and_works_once_the_table_exists() {
+    let db = Database::open_in_memory().unwrap();
+    let mut blog = new_blog("b");
+    let err = blog.save(&db).unwrap_err();
+    assert!(matches!(err, Error::Database(_)), "{err:?}");
+    assert_eq!(blog.id, None);
+    // Once the table exists, saving works on the same handle.
+    db.execute_batch(modelgen_examples::weblog::APP.ddl).unwrap();
+    blog.save(&db).unwrap();
+    assert_eq!(blog.id, Some(1));
 }

@@ -3,9 +3,10 @@
 //! share one database file: each test reads the exact stored form back with
 //! raw SQL, and loads rows written the way Django writes them.
 //!
-//! The example schemas have no TimeField and no DurationField; their stored
-//! forms (`'HH:MM:SS[.ffffff]'`, integer microseconds) are tested with
-//! hand-written models in runtime/tests/values.rs.
+//! The example schemas have no TimeField, DurationField, FloatField or
+//! BinaryField; their stored forms (`'HH:MM:SS[.ffffff]'`, integer
+//! microseconds, Python's float repr, blobs) are tested on a plain table in
+//! runtime/tests/values.rs.
 
 mod common;
 
@@ -244,6 +245,52 @@ fn a_decimal_loads_with_the_fields_decimal_places_as_django() {
 }
 
 #[test]
+fn a_decimal_stored_as_a_real_reads_back_with_15_significant_digits_as_django() {
+    // Django's converter reads a REAL through str(float) limited to 15
+    // digits: 0.1 comes back as Decimal('0.10'), not 0.1000000000000000055...
+    let db = setup();
+    let p = product(&db, "p", "1");
+    db.connection().execute(r#"UPDATE "shop_product" SET "price" = 0.1"#, []).unwrap();
+    assert_eq!(storage_class(&db, "shop_product", "price", p.id.unwrap()), "real");
+    assert_eq!(Product::get(&db, p.id.unwrap()).unwrap().price.to_string(), "0.10");
+}
+
+#[test]
+fn values_written_by_other_programs_are_read_as_django_reads_them() {
+    let db = setup();
+    let conn = db.connection();
+    conn.execute(
+        r#"INSERT INTO "shop_product" ("id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
+           VALUES (1, 'Mug', 'mug', '1.50', 0, 2, '12345678-1234-5678-1234-567812345678', '{}', '2024-01-02T03:04:05+02:00', '2024-01-02')"#,
+        [],
+    )
+    .unwrap();
+    let p = Product::get(&db, 1).unwrap();
+    assert_eq!(p.created, utc(2024, 1, 2, 1, 4, 5), "an ISO datetime with an offset is converted to UTC");
+    assert_eq!(p.updated, utc(2024, 1, 2, 0, 0, 0), "a bare date is midnight UTC");
+    assert_eq!(p.sku.simple().to_string(), "12345678123456781234567812345678", "a UUID with dashes");
+    assert!(!p.in_stock, "Django reads a stored 2 as False");
+    assert_eq!(p.price, dec("1.50"));
+    conn.execute(
+        r#"INSERT INTO "shop_sale" ("id", "product_id", "quantity", "sold_at") VALUES (1, 1, 1, '2024-01-02 03:04:05.1234567Z')"#,
+        [],
+    )
+    .unwrap();
+    assert_eq!(
+        Sale::get(&db, 1).unwrap().sold_at,
+        utc(2024, 1, 2, 3, 4, 5) + TimeDelta::microseconds(123_456),
+        "digits beyond microseconds are cut, a Z is UTC"
+    );
+    conn.execute(
+        r#"INSERT INTO "people_person" ("id", "first_name", "last_name", "gender", "birth_date", "email", "shirt_size")
+           VALUES (1, 'Ann', 'Doe', '', '2024-1-2', 'ann@example.com', 1)"#,
+        [],
+    )
+    .unwrap();
+    assert_eq!(Person::get(&db, 1).unwrap().birth_date, Some(date(2024, 1, 2)), "a date without zero padding");
+}
+
+#[test]
 fn entry_person_and_notification_rows_written_by_django_load() {
     let db = setup();
     let conn = db.connection();
@@ -308,6 +355,15 @@ fn a_bad_stored_value_is_an_error_not_a_panic() {
     db.connection().execute(r#"UPDATE "weblog_entry" SET "pub_date" = 'not a date'"#, []).unwrap();
     let err = Entry::get(&db, e.id.unwrap()).unwrap_err();
     assert!(err.to_string().contains("invalid date"), "{err}");
+    let p = product(&db, "p", "1");
+    let mut sale = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
+    sale.save(&db).unwrap();
+    db.connection().execute(r#"UPDATE "shop_sale" SET "quantity" = 70000"#, []).unwrap();
+    let err = Sale::get(&db, sale.id.unwrap()).unwrap_err();
+    assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField out of range: {err:?}");
+    db.connection().execute(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, []).unwrap();
+    let err = Product::get(&db, p.id.unwrap()).unwrap_err();
+    assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a UUID that is not one: {err:?}");
 }
 
 // ---------------------------------------------------------------------------

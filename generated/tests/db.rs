@@ -1,0 +1,148 @@
+//! The database handle of the generated models: the registry of models that
+//! `create_tables` fills, Django's `transaction.atomic()` semantics of
+//! `Database::transaction` (a panic rolls back, a block begun with raw SQL
+//! is the outer one, deferred foreign keys are checked at the commit), the
+//! mapping of SQLite's constraint failures to `IntegrityError`, and moving
+//! the handle across threads or back into a plain connection.
+
+mod common;
+
+use common::*;
+use modelgen_examples::shop;
+use modelgen_examples::weblog::{self, Blog, Entry};
+use modelgen_runtime::{Database, Error};
+
+#[test]
+fn create_tables_registers_every_model_across_apps() {
+    let db = setup();
+    assert!(std::ptr::eq(db.model_for_table("weblog_entry").unwrap(), &weblog::ENTRY_META));
+    assert!(std::ptr::eq(db.model_for_table("shop_sale").unwrap(), &shop::SALE_META));
+    let models: usize = APPS.iter().map(|app| app.models.len()).sum();
+    assert_eq!(db.models().len(), models);
+    // Registering an app again changes nothing.
+    db.register(&weblog::APP);
+    assert_eq!(db.models().len(), models);
+}
+
+#[test]
+fn transaction_rolls_back_when_the_closure_panics() {
+    let db = setup();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = db.transaction(|db| -> modelgen_runtime::Result<()> {
+            blog(db, "lost");
+            panic!("boom");
+        });
+    }));
+    assert!(result.is_err());
+    assert!(!db.in_transaction());
+    assert_eq!(count(&db, "weblog_blog"), 0);
+    // The handle is still usable.
+    blog(&db, "kept");
+    assert_eq!(count(&db, "weblog_blog"), 1);
+}
+
+#[test]
+fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
+    // Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: inside a
+    // transaction the orphan is accepted, and the COMMIT fails.
+    let db = setup();
+    let result = db.transaction(|db| {
+        blog(db, "kept only if committed");
+        let mut orphan = Entry::new(99, date(2024, 1, 1));
+        orphan.headline = "orphan".into();
+        orphan.save(db)
+    });
+    match result {
+        Err(Error::Integrity(m)) => assert_eq!(m, "FOREIGN KEY constraint failed"),
+        other => panic!("expected an integrity error at the commit, got {other:?}"),
+    }
+    assert!(!db.in_transaction());
+    assert_eq!((count(&db, "weblog_blog"), count(&db, "weblog_entry")), (0, 0));
+}
+
+#[test]
+fn transaction_begun_with_raw_sql_is_an_outer_block() {
+    let db = setup();
+    db.connection().execute_batch("BEGIN").unwrap();
+    let inner: modelgen_runtime::Result<()> = db.transaction(|db| {
+        blog(db, "undone");
+        Err(Error::Misuse("x".into()))
+    });
+    assert!(inner.is_err());
+    assert!(db.in_transaction(), "only the savepoint is rolled back");
+    blog(&db, "kept");
+    db.connection().execute_batch("COMMIT").unwrap();
+    let names: Vec<String> = Blog::objects().all(&db).unwrap().into_iter().map(|b| b.name).collect();
+    assert_eq!(names, vec!["kept"]);
+}
+
+#[test]
+fn integrity_errors_are_mapped_from_every_constraint_kind() {
+    let db = setup();
+    let conn = db.connection();
+    let not_null = conn
+        .execute(r#"INSERT INTO "weblog_blog" ("name", "tagline") VALUES (NULL, '')"#, [])
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(not_null.is_integrity(), "{not_null:?}");
+    assert_eq!(not_null.to_string(), "NOT NULL constraint failed: weblog_blog.name");
+    // JSONField: CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL)).
+    let check = conn
+        .execute(
+            r#"INSERT INTO "shop_product" ("name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
+               VALUES ('p', 'p', 1, 0, 1, 'x', '{not json', '2024-01-01', '2024-01-01')"#,
+            [],
+        )
+        .map_err(Error::from)
+        .unwrap_err();
+    assert!(matches!(check, Error::Integrity(ref m) if m.starts_with("CHECK constraint failed")), "{check:?}");
+    let mut p = shop::Product::new();
+    p.name = "p".into();
+    p.slug = "taken".into();
+    p.save(&db).unwrap();
+    let unique = conn
+        .execute(
+            r#"INSERT INTO "shop_product" ("name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
+               VALUES ('q', 'taken', 1, 0, 1, 'z', '{}', '2024-01-01', '2024-01-01')"#,
+            [],
+        )
+        .map_err(Error::from)
+        .unwrap_err();
+    assert_eq!(unique.to_string(), "UNIQUE constraint failed: shop_product.slug");
+    let other = conn.execute("SELECT nonsense FROM nowhere", []).map_err(Error::from).unwrap_err();
+    assert!(matches!(other, Error::Database(_)), "{other:?}");
+    assert!(!other.is_integrity());
+}
+
+#[test]
+fn database_handle_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Database>();
+    let db = setup();
+    blog(&db, "moved");
+    let handle = std::thread::spawn(move || Blog::objects().count(&db).unwrap());
+    assert_eq!(handle.join().unwrap(), 1);
+}
+
+#[test]
+fn error_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Error>();
+}
+
+#[test]
+fn into_connection_gives_back_a_working_connection() {
+    let db = setup();
+    blog(&db, "a");
+    let mut b = blog(&db, "b");
+    b.name = "c".into();
+    b.save(&db).unwrap();
+    let conn = db.into_connection();
+    let names: Vec<String> = {
+        let mut stmt = conn.prepare(r#"SELECT "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    };
+    assert_eq!(names, vec!["a", "c"]);
+    conn.close().map_err(|(_, e)| e).unwrap();
+}
