@@ -48,12 +48,12 @@ fn entries(blog_id: i64) -> Vec<Entry> {
         .collect()
 }
 
-/// The statements the runtime runs for `weblog.Entry` (its `ModelMeta`): an
-/// unset auto pk is inserted with `insert_with_pk_sql`, binding NULL for the
-/// pk and reading `last_insert_rowid()` (no RETURNING); a saved instance is
-/// written with `update_sql`.
-const INSERT: &str = weblog::ENTRY_META.insert_with_pk_sql;
-const UPDATE: &str = weblog::ENTRY_META.update_sql;
+/// The statements a hand-written program runs for `weblog.Entry`, the same
+/// the runtime builds from its `ModelMeta`: an unset auto pk is inserted
+/// binding NULL for the pk and reading `last_insert_rowid()` (no
+/// RETURNING); a saved instance is written with one UPDATE of every column.
+const INSERT: &str = r#"INSERT INTO "weblog_entry" ("id", "blog_id", "headline", "body_text", "pub_date", "mod_date", "n_comments", "n_pingbacks", "rating", "status") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"#;
+const UPDATE: &str = r#"UPDATE "weblog_entry" SET "blog_id" = ?1, "headline" = ?2, "body_text" = ?3, "pub_date" = ?4, "mod_date" = ?5, "n_comments" = ?6, "n_pingbacks" = ?7, "rating" = ?8, "status" = ?9 WHERE "id" = ?10"#;
 
 /// A date as Django stores it (`YYYY-MM-DD`), written as directly as a
 /// careful hand-written program would.

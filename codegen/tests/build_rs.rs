@@ -58,6 +58,8 @@ pub mod weblog {
     include!(concat!(env!("OUT_DIR"), "/weblog.rs"));
 }
 
+use modelgen_runtime::prelude::*;
+
 fn main() {
     let db = modelgen_runtime::Database::open_in_memory().unwrap();
     db.create_tables(&[&weblog::APP]).unwrap();

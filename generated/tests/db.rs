@@ -10,6 +10,8 @@ mod common;
 use common::*;
 use modelgen_examples::shop;
 use modelgen_examples::weblog::{self, Blog, Entry};
+#[allow(unused_imports)]
+use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error};
 
 #[test]

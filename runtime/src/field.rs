@@ -63,7 +63,7 @@ impl<T: DbValue + Send + Sync> Field for T {
     }
 
     fn nullable(&self) -> bool {
-        T::NULLABLE
+        T::nullable()
     }
 
     fn set_now(&mut self, now: DateTime<Utc>) {

@@ -51,7 +51,12 @@ pub trait DbValue {
 
     /// Whether the Rust type can hold NULL (`Option<T>`): an unset primary
     /// key, a cleared nullable column.
-    const NULLABLE: bool = false;
+    fn nullable() -> bool
+    where
+        Self: Sized,
+    {
+        false
+    }
 
     /// The value an `auto_now` / `auto_now_add` field takes at `now`, at
     /// the precision the column stores; `None` for types that are not
@@ -297,7 +302,9 @@ impl<T: DbValue> DbValue for Option<T> {
         }
     }
 
-    const NULLABLE: bool = true;
+    fn nullable() -> bool {
+        true
+    }
 
     fn from_now(now: DateTime<Utc>) -> Option<Self> {
         T::from_now(now).map(Some)
