@@ -32,8 +32,9 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &LOAN_META,
     ],
 };
-/// The choices of `AuthorshipRole`. A stored value outside them loads as
-/// `Other` and displays as its raw value, as Django does.
+/// The choices of `library.Authorship.role` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AuthorshipRole {
     /// Author (stored as `"author"`)
@@ -62,8 +63,9 @@ impl std::fmt::Display for AuthorshipRole {
         mg::fmt_choice(self, f)
     }
 }
-/// The choices of `LoanType`. A stored value outside them loads as
-/// `Other` and displays as its raw value, as Django does.
+/// The choices of `library.Loan.type` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LoanType {
     /// Short (stored as `"short"`)

@@ -11,8 +11,9 @@ pub static APP: mg::AppMeta = mg::AppMeta {
     ddl: DDL,
     models: &[&NOTIFICATION_META],
 };
-/// The choices of `NotificationNotificationType`. A stored value outside them loads as
-/// `Other` and displays as its raw value, as Django does.
+/// The choices of `notifications.Notification.notification_type` (`i64`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NotificationNotificationType {
     /// Message (stored as `1`)

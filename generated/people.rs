@@ -10,8 +10,9 @@ pub static APP: mg::AppMeta = mg::AppMeta {
     ddl: DDL,
     models: &[&PERSON_META],
 };
-/// The choices of `PersonGender`. A stored value outside them loads as
-/// `Other` and displays as its raw value, as Django does.
+/// The choices of `people.Person.gender` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PersonGender {
     /// Male (stored as `"M"`)
@@ -40,8 +41,9 @@ impl std::fmt::Display for PersonGender {
         mg::fmt_choice(self, f)
     }
 }
-/// The choices of `PersonShirtSize`. A stored value outside them loads as
-/// `Other` and displays as its raw value, as Django does.
+/// The choices of `people.Person.shirt_size` (`i64`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PersonShirtSize {
     /// Small (stored as `1`)

@@ -18,8 +18,9 @@ pub static APP: mg::AppMeta = mg::AppMeta {
     ddl: DDL,
     models: &[&BLOG_META, &AUTHOR_META, &ENTRY_META],
 };
-/// The choices of `EntryStatus`. A stored value outside them loads as
-/// `Other` and displays as its raw value, as Django does.
+/// The choices of `weblog.Entry.status` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EntryStatus {
     /// Draft (stored as `"d"`)

@@ -37,6 +37,7 @@
 //!
 //! impl mg::Model for Entry {
 //!     type Key = i64;
+//!     type Pk = Option<i64>;
 //!     fn meta() -> &'static mg::ModelMeta { &ENTRY_META }
 //!     fn field(&self, index: usize) -> Option<&dyn mg::Field> {
 //!         match index { 0 => Some(&self.id), 1 => Some(&self.headline), 2 => Some(&self.mod_date), _ => None }
