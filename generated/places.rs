@@ -384,7 +384,7 @@ pub static RESTAURANT_META: mg::ModelMeta = mg::ModelMeta::new(
     .columns(RESTAURANT_COLUMNS)
     .relations(RESTAURANT_RELATIONS)
     .ordering(&[("created", true)])
-    .parent(&PLACE_META)
+    .parent(&PLACE_META, 5)
     .model::<Restaurant>();
 /// supplier (`places.Supplier`, table `places_supplier`).
 #[derive(Debug, Clone, PartialEq)]
@@ -580,7 +580,7 @@ pub static SUPPLIER_META: mg::ModelMeta = mg::ModelMeta::new(
     .relations(SUPPLIER_RELATIONS)
     .many_to_many(SUPPLIER_MANY_TO_MANY)
     .ordering(&[("created", true)])
-    .parent(&PLACE_META)
+    .parent(&PLACE_META, 5)
     .model::<Supplier>();
 /// italian restaurant (`places.ItalianRestaurant`, table `places_italianrestaurant`).
 #[derive(Debug, Clone, PartialEq)]
@@ -800,5 +800,5 @@ pub static ITALIAN_RESTAURANT_META: mg::ModelMeta = mg::ModelMeta::new(
     .columns(ITALIAN_RESTAURANT_COLUMNS)
     .relations(ITALIAN_RESTAURANT_RELATIONS)
     .ordering(&[("created", true)])
-    .parent(&RESTAURANT_META)
+    .parent(&RESTAURANT_META, 8)
     .model::<ItalianRestaurant>();

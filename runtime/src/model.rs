@@ -386,6 +386,15 @@ pub struct ModelMeta {
     pub pk_has_default: bool,
     /// The concrete parent of a multi-table-inheritance child.
     pub parent: Option<&'static ModelMeta>,
+    /// How many struct fields come before this model's own columns: the
+    /// columns of every ancestor's table (0 without a concrete parent).
+    pub inherited_fields: usize,
+    /// Whether a column of the model's own table is auto_now / auto_now_add
+    /// (the save path skips the clock and `pre_save` otherwise).
+    pub has_pre_save: bool,
+    /// The columns from the first auto_now / auto_now_add column to the
+    /// last, the only ones `pre_save` visits.
+    pre_save_columns: (usize, usize),
     /// Loads instances for signals sent by the delete collector, which only
     /// knows tables: `SELECT ... WHERE pk IN (...)` with the pks given.
     pub load_erased: LoadErasedFn,
@@ -413,14 +422,10 @@ pub(crate) struct Derived {
     /// columns first, down the inheritance chain, then this model's own.
     pub(crate) fields: Vec<&'static ColumnMeta>,
     pub(crate) field_names: Vec<&'static str>,
-    /// Index into `fields` of this model's first own column.
-    pub(crate) own_offset: usize,
     /// Indexes into `fields` of every primary key and inheritance link.
     pub(crate) key_fields: Vec<usize>,
     /// Indexes into `fields` of the `auto_now` fields.
     pub(crate) auto_now_fields: Vec<usize>,
-    /// Whether a column of the model's own table is auto_now / auto_now_add.
-    pub(crate) has_pre_save: bool,
 }
 
 /// A `copy_default` for models with no `Default` copy policy.
@@ -443,6 +448,9 @@ impl ModelMeta {
             get_latest_by: None,
             pk_has_default: false,
             parent: None,
+            inherited_fields: 0,
+            has_pre_save: false,
+            pre_save_columns: (0, 0),
             load_erased: no_load_erased,
             reverse_copies: &[],
             copy_default: no_copy_default,
@@ -459,6 +467,13 @@ impl ModelMeta {
         while i < columns.len() {
             if columns[i].primary_key {
                 self.pk = i;
+            }
+            if !matches!(columns[i].auto_now, AutoNow::Never) {
+                if !self.has_pre_save {
+                    self.pre_save_columns.0 = i;
+                }
+                self.has_pre_save = true;
+                self.pre_save_columns.1 = i + 1;
             }
             i += 1;
         }
@@ -491,9 +506,11 @@ impl ModelMeta {
         self
     }
 
-    /// The concrete parent of a multi-table-inheritance child.
-    pub const fn parent(mut self, parent: &'static ModelMeta) -> Self {
+    /// The concrete parent of a multi-table-inheritance child, and how many
+    /// struct fields the child inherits (the columns of every ancestor's table).
+    pub const fn parent(mut self, parent: &'static ModelMeta, inherited_fields: usize) -> Self {
         self.parent = Some(parent);
+        self.inherited_fields = inherited_fields;
         self
     }
 
@@ -528,13 +545,12 @@ impl ModelMeta {
                 }
             }
             let own_offset = fields.len() - self.columns.len();
+            debug_assert_eq!(own_offset, self.inherited_fields, "generated inherited_fields of {}", self.name);
             Derived {
                 sql: crate::sql::ModelSql::new(self),
                 field_names: fields.iter().map(|c| c.field).collect(),
                 auto_now_fields: (0..fields.len()).filter(|&i| fields[i].auto_now == AutoNow::Always).collect(),
-                has_pre_save: self.columns.iter().any(|c| c.auto_now != AutoNow::Never),
                 fields,
-                own_offset,
                 key_fields,
             }
         })
@@ -581,8 +597,8 @@ impl ModelMeta {
 
     /// Index into [`ModelMeta::fields`] of the first column of the model's own table.
     #[inline]
-    pub fn own_offset(&'static self) -> usize {
-        self.derived().own_offset
+    pub fn own_offset(&self) -> usize {
+        self.inherited_fields
     }
 }
 
@@ -944,7 +960,8 @@ pub(crate) fn pre_save<M: Model>(
 ) {
     let meta = M::meta();
     let offset = meta.own_offset();
-    for (i, column) in meta.columns.iter().enumerate() {
+    let (first, end) = meta.pre_save_columns;
+    for (i, column) in meta.columns.iter().enumerate().take(end).skip(first) {
         let due = match column.auto_now {
             AutoNow::Never => false,
             AutoNow::Always => columns.is_none_or(|set| set.contains(i)),

@@ -126,14 +126,14 @@ fn save_table<M: Model>(
     if !pk_set && (force_update || has_update_fields) {
         return Err(Error::Misuse("Cannot force an update in save() with no primary key.".into()));
     }
-    let now = if meta.derived().has_pre_save { now() } else { DateTime::<Utc>::UNIX_EPOCH };
+    let now = if meta.has_pre_save { now() } else { DateTime::<Utc>::UNIX_EPOCH };
     if !force_insert && !force_update && instance.state().adding && meta.pk_has_default {
         force_insert = true;
     }
 
     let mut updated = false;
     if pk_set && !force_insert {
-        if meta.derived().has_pre_save {
+        if meta.has_pre_save {
             crate::model::pre_save(instance, false, columns, now);
         }
         updated = match columns {
@@ -155,7 +155,7 @@ fn save_table<M: Model>(
         }
     }
     if !updated {
-        if meta.derived().has_pre_save {
+        if meta.has_pre_save {
             crate::model::pre_save(instance, true, None, now);
         }
         do_insert(db, meta, instance, pk_set)?;
