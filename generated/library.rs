@@ -9,6 +9,12 @@ CREATE TABLE "library_book_related" ("id" integer NOT NULL PRIMARY KEY AUTOINCRE
 CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0));
 CREATE TABLE "library_cover" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL UNIQUE REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "image_url" varchar(200) NOT NULL, "artist_id" bigint NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_loan" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "ref" varchar(20) NOT NULL UNIQUE, "type" varchar(10) NOT NULL, "move_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "library_fine" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "loan_id" bigint NOT NULL REFERENCES "library_loan" ("id") DEFERRABLE INITIALLY DEFERRED, "amount" decimal NOT NULL);
+CREATE TABLE "library_shelf" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "label" varchar(20) NOT NULL);
+CREATE TABLE "library_copy" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "shelf_id" bigint NOT NULL REFERENCES "library_shelf" ("id") DEFERRABLE INITIALLY DEFERRED, "home_id" bigint NULL REFERENCES "library_shelf" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "library_artist" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL);
+CREATE TABLE "library_album" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "artist_id" bigint NOT NULL REFERENCES "library_artist" ("id") DEFERRABLE INITIALLY DEFERRED, "title" varchar(100) NOT NULL);
+CREATE TABLE "library_song" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "artist_id" bigint NOT NULL REFERENCES "library_artist" ("id") DEFERRABLE INITIALLY DEFERRED, "album_id" bigint NOT NULL REFERENCES "library_album" ("id") DEFERRABLE INITIALLY DEFERRED, "title" varchar(100) NOT NULL);
 CREATE INDEX "library_book_publisher_id_40a14e76" ON "library_book" ("publisher_id");
 CREATE UNIQUE INDEX "library_book_related_from_book_id_to_book_id_eda371d9_uniq" ON "library_book_related" ("from_book_id", "to_book_id");
 CREATE INDEX "library_book_related_from_book_id_f2ece6c2" ON "library_book_related" ("from_book_id");
@@ -18,6 +24,13 @@ CREATE INDEX "library_authorship_author_id_f66995f6" ON "library_authorship" ("a
 CREATE INDEX "library_authorship_book_id_4358406d" ON "library_authorship" ("book_id");
 CREATE INDEX "library_cover_artist_id_e835cada" ON "library_cover" ("artist_id");
 CREATE INDEX "library_loan_move_id_bec6ec75" ON "library_loan" ("move_id");
+CREATE INDEX "library_fine_loan_id_aeee6bca" ON "library_fine" ("loan_id");
+CREATE INDEX "library_copy_book_id_27870bea" ON "library_copy" ("book_id");
+CREATE INDEX "library_copy_shelf_id_540cb9fa" ON "library_copy" ("shelf_id");
+CREATE INDEX "library_copy_home_id_225a5507" ON "library_copy" ("home_id");
+CREATE INDEX "library_album_artist_id_710f232b" ON "library_album" ("artist_id");
+CREATE INDEX "library_song_artist_id_5aae041c" ON "library_song" ("artist_id");
+CREATE INDEX "library_song_album_id_1a4fac4c" ON "library_song" ("album_id");
 "#;
 /// The `library` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
@@ -30,6 +43,12 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &AUTHORSHIP_META,
         &COVER_META,
         &LOAN_META,
+        &FINE_META,
+        &SHELF_META,
+        &COPY_META,
+        &ARTIST_META,
+        &ALBUM_META,
+        &SONG_META,
     ],
 };
 /// The choices of `library.Authorship.role` (`String`).
@@ -351,6 +370,10 @@ impl Book {
     /// `library.Loan` rows whose `move_id` points here.
     pub fn loans(&self) -> mg::Result<mg::QuerySet<Loan>> {
         mg::reverse_set(self, Loan::MOVE)
+    }
+    /// `library.Copy` rows whose `book_id` points here.
+    pub fn copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
+        mg::reverse_set(self, Copy::BOOK)
     }
     /// The `authors` many-to-many set (`library.Author`).
     pub fn authors(&self) -> mg::ManyRelated<Self, Author> {
@@ -892,6 +915,10 @@ impl Loan {
         self.move_id = mg::saved_pk(target, "move")?;
         Ok(())
     }
+    /// `library.Fine` rows whose `loan_id` points here.
+    pub fn fines(&self) -> mg::Result<mg::QuerySet<Fine>> {
+        mg::reverse_set(self, Fine::LOAN)
+    }
     /// The label of `type`'s choice (the raw value when it is not a choice).
     pub fn get_type_display(&self) -> std::borrow::Cow<'static, str> {
         mg::Choices::label(&self.r#type)
@@ -974,3 +1001,642 @@ pub static LOAN_META: mg::ModelMeta = mg::ModelMeta::new(
     .columns(LOAN_COLUMNS)
     .relations(LOAN_RELATIONS)
     .model::<Loan>();
+/// fine (`library.Fine`, table `library_fine`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fine {
+    /// `id`
+    pub id: Option<i64>,
+    /// `loan`
+    pub loan_id: i64,
+    /// `amount`
+    pub amount: mg::Decimal,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+impl Fine {
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const LOAN: mg::Column<Self, i64> = mg::Column::new("loan_id");
+    pub const AMOUNT: mg::Column<Self, mg::Decimal> = mg::Column::new("amount");
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(loan_id: i64, amount: mg::Decimal) -> Self {
+        Fine {
+            id: None,
+            loan_id,
+            amount,
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+    /// The `loan` object (`library.Loan`).
+    pub fn loan(&self, db: &mg::Database) -> mg::Result<Loan> {
+        mg::get_by_column(db, "id", self.loan_id)
+    }
+    /// Point `loan` at a saved object.
+    pub fn set_loan(&mut self, target: &Loan) -> mg::Result<()> {
+        self.loan_id = mg::saved_pk(target, "loan")?;
+        Ok(())
+    }
+}
+impl mg::Duplicate for Fine {}
+impl std::fmt::Display for Fine {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fine object ({})", mg::PyStr::py_str(& self.id))
+    }
+}
+impl mg::Model for Fine {
+    type Key = i64;
+    type Pk = Option<i64>;
+    fn meta() -> &'static mg::ModelMeta {
+        &FINE_META
+    }
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.loan_id),
+            2 => Some(&self.amount),
+            _ => None,
+        }
+    }
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.loan_id),
+            2 => Some(&mut self.amount),
+            _ => None,
+        }
+    }
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Fine {
+            id: row.next()?,
+            loan_id: row.next()?,
+            amount: row.decimal(2)?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+/// The columns of `library.Fine`'s table.
+static FINE_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("loan", "loan_id"),
+    mg::ColumnMeta::new("amount", "amount"),
+];
+/// The ForeignKeys and OneToOneFields of `library.Fine`.
+static FINE_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &LOAN_META, "library_loan", "id", mg::OnDelete::Protect),
+];
+/// What the runtime knows of `library.Fine`.
+pub static FINE_META: mg::ModelMeta = mg::ModelMeta::new(
+        "library",
+        "Fine",
+        "library_fine",
+    )
+    .columns(FINE_COLUMNS)
+    .relations(FINE_RELATIONS)
+    .model::<Fine>();
+/// shelf (`library.Shelf`, table `library_shelf`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shelf {
+    /// `id`
+    pub id: Option<i64>,
+    /// `label`
+    pub label: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+impl Shelf {
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const LABEL: mg::Column<Self, String> = mg::Column::new("label");
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Shelf {
+            id: None,
+            label: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+    /// `library.Copy` rows whose `shelf_id` points here.
+    pub fn copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
+        mg::reverse_set(self, Copy::SHELF)
+    }
+    /// `library.Copy` rows whose `home_id` points here.
+    pub fn home_copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
+        mg::reverse_set(self, Copy::HOME)
+    }
+}
+impl mg::Duplicate for Shelf {}
+impl std::fmt::Display for Shelf {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", mg::PyStr::py_str(& self.label))
+    }
+}
+impl mg::Model for Shelf {
+    type Key = i64;
+    type Pk = Option<i64>;
+    fn meta() -> &'static mg::ModelMeta {
+        &SHELF_META
+    }
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.label),
+            _ => None,
+        }
+    }
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.label),
+            _ => None,
+        }
+    }
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Shelf {
+            id: row.next()?,
+            label: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+/// The columns of `library.Shelf`'s table.
+static SHELF_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("label", "label").not_blank().max_length(20),
+];
+/// What the runtime knows of `library.Shelf`.
+pub static SHELF_META: mg::ModelMeta = mg::ModelMeta::new(
+        "library",
+        "Shelf",
+        "library_shelf",
+    )
+    .columns(SHELF_COLUMNS)
+    .model::<Shelf>();
+/// copy (`library.Copy`, table `library_copy`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copy {
+    /// `id`
+    pub id: Option<i64>,
+    /// `book`
+    pub book_id: i64,
+    /// `shelf`
+    pub shelf_id: i64,
+    /// `home`
+    pub home_id: Option<i64>,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+impl Copy {
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const SHELF: mg::Column<Self, i64> = mg::Column::new("shelf_id");
+    pub const HOME: mg::Column<Self, Option<i64>> = mg::Column::new("home_id");
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(book_id: i64) -> Self {
+        Copy {
+            id: None,
+            book_id,
+            shelf_id: 1_i64,
+            home_id: None,
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+    /// The `book` object (`library.Book`).
+    pub fn book(&self, db: &mg::Database) -> mg::Result<Book> {
+        mg::get_by_column(db, "id", self.book_id)
+    }
+    /// Point `book` at a saved object.
+    pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
+        self.book_id = mg::saved_pk(target, "book")?;
+        Ok(())
+    }
+    /// The `shelf` object (`library.Shelf`).
+    pub fn shelf(&self, db: &mg::Database) -> mg::Result<Shelf> {
+        mg::get_by_column(db, "id", self.shelf_id)
+    }
+    /// Point `shelf` at a saved object.
+    pub fn set_shelf(&mut self, target: &Shelf) -> mg::Result<()> {
+        self.shelf_id = mg::saved_pk(target, "shelf")?;
+        Ok(())
+    }
+    /// The `home` object (`library.Shelf`).
+    pub fn home(&self, db: &mg::Database) -> mg::Result<Option<Shelf>> {
+        match self.home_id {
+            Some(key) => mg::get_by_column(db, "id", key).map(Some),
+            None => Ok(None),
+        }
+    }
+    /// Point `home` at a saved object.
+    pub fn set_home(&mut self, target: Option<&Shelf>) -> mg::Result<()> {
+        self.home_id = target.map(|t| mg::saved_pk(t, "home")).transpose()?;
+        Ok(())
+    }
+}
+impl mg::Duplicate for Copy {}
+impl std::fmt::Display for Copy {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Copy object ({})", mg::PyStr::py_str(& self.id))
+    }
+}
+impl mg::Model for Copy {
+    type Key = i64;
+    type Pk = Option<i64>;
+    fn meta() -> &'static mg::ModelMeta {
+        &COPY_META
+    }
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.book_id),
+            2 => Some(&self.shelf_id),
+            3 => Some(&self.home_id),
+            _ => None,
+        }
+    }
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.book_id),
+            2 => Some(&mut self.shelf_id),
+            3 => Some(&mut self.home_id),
+            _ => None,
+        }
+    }
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Copy {
+            id: row.next()?,
+            book_id: row.next()?,
+            shelf_id: row.next()?,
+            home_id: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+/// The columns of `library.Copy`'s table.
+static COPY_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("book", "book_id"),
+    mg::ColumnMeta::new("shelf", "shelf_id"),
+    mg::ColumnMeta::new("home", "home_id").null(),
+];
+/// The ForeignKeys and OneToOneFields of `library.Copy`.
+static COPY_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &BOOK_META, "library_book", "id", mg::OnDelete::Cascade),
+    mg::RelationMeta::new(
+            2,
+            &SHELF_META,
+            "library_shelf",
+            "id",
+            mg::OnDelete::SetDefault,
+        )
+        .default(mg::DefaultValue::Integer(1)),
+    mg::RelationMeta::new(3, &SHELF_META, "library_shelf", "id", mg::OnDelete::DoNothing)
+        .default(mg::DefaultValue::Null),
+];
+/// What the runtime knows of `library.Copy`.
+pub static COPY_META: mg::ModelMeta = mg::ModelMeta::new(
+        "library",
+        "Copy",
+        "library_copy",
+    )
+    .columns(COPY_COLUMNS)
+    .relations(COPY_RELATIONS)
+    .model::<Copy>();
+/// artist (`library.Artist`, table `library_artist`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artist {
+    /// `id`
+    pub id: Option<i64>,
+    /// `name`
+    pub name: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+impl Artist {
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Artist {
+            id: None,
+            name: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+    /// `library.Album` rows whose `artist_id` points here.
+    pub fn albums(&self) -> mg::Result<mg::QuerySet<Album>> {
+        mg::reverse_set(self, Album::ARTIST)
+    }
+    /// `library.Song` rows whose `artist_id` points here.
+    pub fn songs(&self) -> mg::Result<mg::QuerySet<Song>> {
+        mg::reverse_set(self, Song::ARTIST)
+    }
+}
+impl mg::Duplicate for Artist {}
+impl std::fmt::Display for Artist {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", mg::PyStr::py_str(& self.name))
+    }
+}
+impl mg::Model for Artist {
+    type Key = i64;
+    type Pk = Option<i64>;
+    fn meta() -> &'static mg::ModelMeta {
+        &ARTIST_META
+    }
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.name),
+            _ => None,
+        }
+    }
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.name),
+            _ => None,
+        }
+    }
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Artist {
+            id: row.next()?,
+            name: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+/// The columns of `library.Artist`'s table.
+static ARTIST_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
+];
+/// What the runtime knows of `library.Artist`.
+pub static ARTIST_META: mg::ModelMeta = mg::ModelMeta::new(
+        "library",
+        "Artist",
+        "library_artist",
+    )
+    .columns(ARTIST_COLUMNS)
+    .model::<Artist>();
+/// album (`library.Album`, table `library_album`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Album {
+    /// `id`
+    pub id: Option<i64>,
+    /// `artist`
+    pub artist_id: i64,
+    /// `title`
+    pub title: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+impl Album {
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const ARTIST: mg::Column<Self, i64> = mg::Column::new("artist_id");
+    pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(artist_id: i64) -> Self {
+        Album {
+            id: None,
+            artist_id,
+            title: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+    /// The `artist` object (`library.Artist`).
+    pub fn artist(&self, db: &mg::Database) -> mg::Result<Artist> {
+        mg::get_by_column(db, "id", self.artist_id)
+    }
+    /// Point `artist` at a saved object.
+    pub fn set_artist(&mut self, target: &Artist) -> mg::Result<()> {
+        self.artist_id = mg::saved_pk(target, "artist")?;
+        Ok(())
+    }
+    /// `library.Song` rows whose `album_id` points here.
+    pub fn songs(&self) -> mg::Result<mg::QuerySet<Song>> {
+        mg::reverse_set(self, Song::ALBUM)
+    }
+}
+impl mg::Duplicate for Album {}
+impl std::fmt::Display for Album {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", mg::PyStr::py_str(& self.title))
+    }
+}
+impl mg::Model for Album {
+    type Key = i64;
+    type Pk = Option<i64>;
+    fn meta() -> &'static mg::ModelMeta {
+        &ALBUM_META
+    }
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.artist_id),
+            2 => Some(&self.title),
+            _ => None,
+        }
+    }
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.artist_id),
+            2 => Some(&mut self.title),
+            _ => None,
+        }
+    }
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Album {
+            id: row.next()?,
+            artist_id: row.next()?,
+            title: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+/// The columns of `library.Album`'s table.
+static ALBUM_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("artist", "artist_id"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(100),
+];
+/// The ForeignKeys and OneToOneFields of `library.Album`.
+static ALBUM_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &ARTIST_META, "library_artist", "id", mg::OnDelete::Cascade),
+];
+/// What the runtime knows of `library.Album`.
+pub static ALBUM_META: mg::ModelMeta = mg::ModelMeta::new(
+        "library",
+        "Album",
+        "library_album",
+    )
+    .columns(ALBUM_COLUMNS)
+    .relations(ALBUM_RELATIONS)
+    .model::<Album>();
+/// song (`library.Song`, table `library_song`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Song {
+    /// `id`
+    pub id: Option<i64>,
+    /// `artist`
+    pub artist_id: i64,
+    /// `album`
+    pub album_id: i64,
+    /// `title`
+    pub title: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+impl Song {
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const ARTIST: mg::Column<Self, i64> = mg::Column::new("artist_id");
+    pub const ALBUM: mg::Column<Self, i64> = mg::Column::new("album_id");
+    pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(artist_id: i64, album_id: i64) -> Self {
+        Song {
+            id: None,
+            artist_id,
+            album_id,
+            title: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+    /// The `artist` object (`library.Artist`).
+    pub fn artist(&self, db: &mg::Database) -> mg::Result<Artist> {
+        mg::get_by_column(db, "id", self.artist_id)
+    }
+    /// Point `artist` at a saved object.
+    pub fn set_artist(&mut self, target: &Artist) -> mg::Result<()> {
+        self.artist_id = mg::saved_pk(target, "artist")?;
+        Ok(())
+    }
+    /// The `album` object (`library.Album`).
+    pub fn album(&self, db: &mg::Database) -> mg::Result<Album> {
+        mg::get_by_column(db, "id", self.album_id)
+    }
+    /// Point `album` at a saved object.
+    pub fn set_album(&mut self, target: &Album) -> mg::Result<()> {
+        self.album_id = mg::saved_pk(target, "album")?;
+        Ok(())
+    }
+}
+impl mg::Duplicate for Song {}
+impl std::fmt::Display for Song {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", mg::PyStr::py_str(& self.title))
+    }
+}
+impl mg::Model for Song {
+    type Key = i64;
+    type Pk = Option<i64>;
+    fn meta() -> &'static mg::ModelMeta {
+        &SONG_META
+    }
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.artist_id),
+            2 => Some(&self.album_id),
+            3 => Some(&self.title),
+            _ => None,
+        }
+    }
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.artist_id),
+            2 => Some(&mut self.album_id),
+            3 => Some(&mut self.title),
+            _ => None,
+        }
+    }
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Song {
+            id: row.next()?,
+            artist_id: row.next()?,
+            album_id: row.next()?,
+            title: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+/// The columns of `library.Song`'s table.
+static SONG_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("artist", "artist_id"),
+    mg::ColumnMeta::new("album", "album_id"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(100),
+];
+/// The ForeignKeys and OneToOneFields of `library.Song`.
+static SONG_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(
+        1,
+        &ARTIST_META,
+        "library_artist",
+        "id",
+        mg::OnDelete::Cascade,
+    ),
+    mg::RelationMeta::new(2, &ALBUM_META, "library_album", "id", mg::OnDelete::Restrict),
+];
+/// What the runtime knows of `library.Song`.
+pub static SONG_META: mg::ModelMeta = mg::ModelMeta::new(
+        "library",
+        "Song",
+        "library_song",
+    )
+    .columns(SONG_COLUMNS)
+    .relations(SONG_RELATIONS)
+    .model::<Song>();

@@ -6,6 +6,12 @@ CREATE TABLE "library_book_related" ("id" integer NOT NULL PRIMARY KEY AUTOINCRE
 CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0));
 CREATE TABLE "library_cover" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL UNIQUE REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "image_url" varchar(200) NOT NULL, "artist_id" bigint NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_loan" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "ref" varchar(20) NOT NULL UNIQUE, "type" varchar(10) NOT NULL, "move_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "library_fine" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "loan_id" bigint NOT NULL REFERENCES "library_loan" ("id") DEFERRABLE INITIALLY DEFERRED, "amount" decimal NOT NULL);
+CREATE TABLE "library_shelf" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "label" varchar(20) NOT NULL);
+CREATE TABLE "library_copy" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "shelf_id" bigint NOT NULL REFERENCES "library_shelf" ("id") DEFERRABLE INITIALLY DEFERRED, "home_id" bigint NULL REFERENCES "library_shelf" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "library_artist" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL);
+CREATE TABLE "library_album" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "artist_id" bigint NOT NULL REFERENCES "library_artist" ("id") DEFERRABLE INITIALLY DEFERRED, "title" varchar(100) NOT NULL);
+CREATE TABLE "library_song" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "artist_id" bigint NOT NULL REFERENCES "library_artist" ("id") DEFERRABLE INITIALLY DEFERRED, "album_id" bigint NOT NULL REFERENCES "library_album" ("id") DEFERRABLE INITIALLY DEFERRED, "title" varchar(100) NOT NULL);
 CREATE INDEX "library_book_publisher_id_40a14e76" ON "library_book" ("publisher_id");
 CREATE UNIQUE INDEX "library_book_related_from_book_id_to_book_id_eda371d9_uniq" ON "library_book_related" ("from_book_id", "to_book_id");
 CREATE INDEX "library_book_related_from_book_id_f2ece6c2" ON "library_book_related" ("from_book_id");
@@ -15,3 +21,10 @@ CREATE INDEX "library_authorship_author_id_f66995f6" ON "library_authorship" ("a
 CREATE INDEX "library_authorship_book_id_4358406d" ON "library_authorship" ("book_id");
 CREATE INDEX "library_cover_artist_id_e835cada" ON "library_cover" ("artist_id");
 CREATE INDEX "library_loan_move_id_bec6ec75" ON "library_loan" ("move_id");
+CREATE INDEX "library_fine_loan_id_aeee6bca" ON "library_fine" ("loan_id");
+CREATE INDEX "library_copy_book_id_27870bea" ON "library_copy" ("book_id");
+CREATE INDEX "library_copy_shelf_id_540cb9fa" ON "library_copy" ("shelf_id");
+CREATE INDEX "library_copy_home_id_225a5507" ON "library_copy" ("home_id");
+CREATE INDEX "library_album_artist_id_710f232b" ON "library_album" ("artist_id");
+CREATE INDEX "library_song_artist_id_5aae041c" ON "library_song" ("artist_id");
+CREATE INDEX "library_song_album_id_1a4fac4c" ON "library_song" ("album_id");

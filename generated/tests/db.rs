@@ -89,27 +89,15 @@ fn integrity_errors_are_mapped_from_every_constraint_kind() {
     assert!(not_null.is_integrity(), "{not_null:?}");
     assert_eq!(not_null.to_string(), "NOT NULL constraint failed: weblog_blog.name");
     // JSONField: CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL)).
-    let check = conn
-        .execute(
-            r#"INSERT INTO "shop_product" ("name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
-               VALUES ('p', 'p', 1, 0, 1, 'x', '{not json', '2024-01-01', '2024-01-01')"#,
-            [],
-        )
-        .map_err(Error::from)
-        .unwrap_err();
+    let check =
+        insert_product_row(&db, "NULL, 'p', 'p', 1, 0, 1, 'x', '{not json', '2024-01-01', '2024-01-01'").unwrap_err();
     assert!(matches!(check, Error::Integrity(ref m) if m.starts_with("CHECK constraint failed")), "{check:?}");
     let mut p = shop::Product::new();
     p.name = "p".into();
     p.slug = "taken".into();
     p.save(&db).unwrap();
-    let unique = conn
-        .execute(
-            r#"INSERT INTO "shop_product" ("name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
-               VALUES ('q', 'taken', 1, 0, 1, 'z', '{}', '2024-01-01', '2024-01-01')"#,
-            [],
-        )
-        .map_err(Error::from)
-        .unwrap_err();
+    let unique =
+        insert_product_row(&db, "NULL, 'q', 'taken', 1, 0, 1, 'z', '{}', '2024-01-01', '2024-01-01'").unwrap_err();
     assert_eq!(unique.to_string(), "UNIQUE constraint failed: shop_product.slug");
     let other = conn.execute("SELECT nonsense FROM nowhere", []).map_err(Error::from).unwrap_err();
     assert!(matches!(other, Error::Database(_)), "{other:?}");

@@ -1,16 +1,17 @@
 //! `delete()` of the generated models: Django's delete collector with every
-//! `on_delete` the example schemas use (CASCADE, PROTECT, RESTRICT,
-//! SET_NULL; SET_DEFAULT and DO_NOTHING appear in no example schema and are
-//! tested in runtime/tests/delete.rs), the counts Django returns, delete
-//! signals for every row removed in Django's order, the pk cleared
-//! afterwards, and nothing deleted when PROTECT or RESTRICT refuse.
+//! `on_delete` (CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT,
+//! DO_NOTHING), the counts Django returns, delete signals for every row
+//! removed in Django's order, the pk cleared afterwards, and nothing deleted
+//! when PROTECT or RESTRICT refuse.
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use common::*;
-use modelgen_examples::library::{Author, Authorship, Book, Cover, Publisher};
+use modelgen_examples::library::{
+    Album, Artist, Author, Authorship, Book, Copy, Cover, Fine, Loan, Publisher, Shelf, Song,
+};
 use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::Person;
 use modelgen_examples::shop::{self, Product, Sale};
@@ -353,6 +354,38 @@ fn protect_refuses_a_queryset_delete_as_a_whole() {
     assert_eq!(count(&db, "shop_product"), 2, "not even the unprotected row is deleted");
 }
 
+#[test]
+fn protect_reached_through_a_cascade_names_the_cascading_field_as_django() {
+    // Django's collector catches the ProtectedError of the loans it cascades
+    // to and reports it under the field it followed, `Loan.move`.
+    let db = setup();
+    let mut b = book(&db, "Dune", "9780441013593");
+    let mut loan = Loan::new(b.id.unwrap());
+    loan.r#ref = "L1".into();
+    loan.save(&db).unwrap();
+    let mut fine = Fine::new(loan.id.unwrap(), "2.50".parse().unwrap());
+    fine.save(&db).unwrap();
+    let err = b.delete(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Cannot delete some instances of model 'Book' because they are referenced through protected foreign keys: 'Loan.move'."
+    );
+    match &err {
+        Error::Protected { model, fields, objects, .. } => {
+            assert_eq!((*model, fields.as_slice()), ("Book", ["Loan.move".to_string()].as_slice()));
+            assert_eq!((objects[0].model, &objects[0].pk), ("Fine", &Value::Integer(fine.id.unwrap())));
+        }
+        other => panic!("expected a protected error, got {other:?}"),
+    }
+    assert_eq!((count(&db, "library_book"), count(&db, "library_loan"), count(&db, "library_fine")), (1, 1, 1));
+    let mut loan = Loan::get(&db, loan.id.unwrap()).unwrap();
+    let err = loan.delete(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Cannot delete some instances of model 'Loan' because they are referenced through protected foreign keys: 'Fine.loan'."
+    );
+}
+
 // ---------------------------------------------------------------------------
 // RESTRICT
 // ---------------------------------------------------------------------------
@@ -399,8 +432,95 @@ fn restrict_does_not_stop_deleting_the_restricted_rows_themselves() {
     assert_eq!(count(&db, "library_author"), 1);
 }
 
+/// An artist with an album and a song on it (Django's RESTRICT example).
+fn record(db: &Database, name: &str) -> (Artist, Album) {
+    let mut artist = Artist::new();
+    artist.name = name.into();
+    artist.save(db).unwrap();
+    let mut album = Album::new(artist.id.unwrap());
+    album.title = format!("{name}'s album");
+    album.save(db).unwrap();
+    (artist, album)
+}
+
+fn song(db: &Database, artist: &Artist, album: &Album) -> Song {
+    let mut s = Song::new(artist.id.unwrap(), album.id.unwrap());
+    s.title = "song".into();
+    s.save(db).unwrap();
+    s
+}
+
+#[test]
+fn restrict_allows_the_delete_when_the_restricted_rows_go_by_a_cascade_too() {
+    let db = setup();
+    let log = Log::default();
+    log_deletes!(db, log, Artist, Album, Song);
+    let (mut artist, album) = record(&db, "a");
+    song(&db, &artist, &album);
+    let mut album_alone = Album::get(&db, album.id.unwrap()).unwrap();
+    let err = album_alone.delete(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Cannot delete some instances of model 'Album' because they are referenced through restricted foreign keys: 'Song.album'."
+    );
+    assert!(matches!(err, Error::Restricted { count: 1, .. }), "{err:?}");
+    let result = artist.delete(&db).unwrap();
+    assert_eq!(result, counts(&[("library.Song", 1), ("library.Album", 1), ("library.Artist", 1)]));
+    assert_eq!(
+        log.take(),
+        vec!["pre Song 1", "pre Album 1", "pre Artist 1", "post Song 1", "post Album 1", "post Artist 1"]
+    );
+}
+
+#[test]
+fn restrict_refuses_when_the_restricted_row_belongs_to_another_artist_and_a_delete_of_both_is_allowed() {
+    let db = setup();
+    let (mut first, album) = record(&db, "first");
+    let (second, _) = record(&db, "second");
+    song(&db, &second, &album);
+    let err = first.delete(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Cannot delete some instances of model 'Artist' because they are referenced through restricted foreign keys: 'Song.album'."
+    );
+    assert_eq!((count(&db, "library_artist"), count(&db, "library_album"), count(&db, "library_song")), (2, 2, 1));
+    // Deleting both artists at once is allowed: the song goes by cascade
+    // (counts and signal order as Django 5.2 answered for these models).
+    let log = Log::default();
+    log_deletes!(db, log, Artist, Album, Song);
+    let result = Artist::objects().delete(&db).unwrap();
+    assert_eq!(result, counts(&[("library.Song", 1), ("library.Album", 2), ("library.Artist", 2)]));
+    assert_eq!(
+        log.take(),
+        vec![
+            "pre Song 1",
+            "pre Album 1",
+            "pre Album 2",
+            "pre Artist 1",
+            "pre Artist 2",
+            "post Song 1",
+            "post Album 2",
+            "post Album 1",
+            "post Artist 2",
+            "post Artist 1"
+        ]
+    );
+}
+
+#[test]
+fn restrict_is_cleared_by_a_fast_deleted_cascade() {
+    // No receivers: the songs are fast-deleted from the artists, and the
+    // restricted songs are found among them.
+    let db = setup();
+    let (artist, album) = record(&db, "a");
+    song(&db, &artist, &album);
+    let result = Artist::objects().delete(&db).unwrap();
+    assert_eq!(result, counts(&[("library.Song", 1), ("library.Album", 1), ("library.Artist", 1)]));
+    assert_eq!(count(&db, "library_song"), 0);
+}
+
 // ---------------------------------------------------------------------------
-// SET_NULL
+// SET_NULL, SET_DEFAULT, DO_NOTHING
 // ---------------------------------------------------------------------------
 
 #[test]
@@ -533,4 +653,49 @@ fn self_referencing_cascade_deletes_the_whole_tree() {
             "post Category 1"
         ]
     );
+}
+
+/// The returns shelf (pk 1, the default of Copy.shelf) and shelf "A".
+fn shelves(db: &Database) -> (Shelf, Shelf) {
+    let mut returns = Shelf::new();
+    returns.label = "returns".into();
+    returns.save(db).unwrap();
+    let mut a = Shelf::new();
+    a.label = "A".into();
+    a.save(db).unwrap();
+    (returns, a)
+}
+
+#[test]
+fn set_default_points_the_referencing_rows_at_the_default() {
+    let db = setup();
+    let (_, mut a) = shelves(&db);
+    let b = book(&db, "Dune", "9780441013593");
+    let mut copy = Copy::new(b.id.unwrap());
+    copy.set_shelf(&a).unwrap();
+    copy.save(&db).unwrap();
+    let result = a.delete(&db).unwrap();
+    assert_eq!(result, counts(&[("library.Shelf", 1)]), "updated rows are not counted");
+    assert_eq!(raw(&db, "library_copy", "shelf_id", copy.id.unwrap()), "1");
+    assert_eq!(count(&db, "library_copy"), 1);
+}
+
+#[test]
+fn do_nothing_leaves_the_rows_to_the_database_which_refuses_and_the_whole_delete_rolls_back() {
+    let db = setup();
+    let (_, mut a) = shelves(&db);
+    let b = book(&db, "Dune", "9780441013593");
+    let mut copy = Copy::new(b.id.unwrap());
+    copy.set_shelf(&a).unwrap();
+    copy.set_home(Some(&a)).unwrap();
+    copy.save(&db).unwrap();
+    let err = a.delete(&db).unwrap_err();
+    match &err {
+        Error::Integrity(m) => assert_eq!(m, "FOREIGN KEY constraint failed"),
+        other => panic!("expected an integrity error, got {other:?}"),
+    }
+    assert!(!db.in_transaction());
+    assert_eq!(a.id, Some(2), "pk kept when the delete failed");
+    assert_eq!(count(&db, "library_shelf"), 2);
+    assert_eq!(raw(&db, "library_copy", "shelf_id", copy.id.unwrap()), "2", "the SET_DEFAULT update is rolled back");
 }

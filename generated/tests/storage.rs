@@ -218,14 +218,12 @@ fn table_and_column_names_are_djangos() {
 #[test]
 fn a_product_row_written_by_django_loads_with_every_value() {
     let db = setup();
-    db.connection()
-        .execute(
-            r#"INSERT INTO "shop_product" ("id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
-               VALUES (7, 'Mug', 'mug', '12.50', 3, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "tags": ["a", "b"]}',
-                       '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05')"#,
-            [],
-        )
-        .unwrap();
+    insert_product_row(
+        &db,
+        r#"7, 'Mug', 'mug', '12.50', 3, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "tags": ["a", "b"]}',
+           '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05'"#,
+    )
+    .unwrap();
     let p = Product::get(&db, 7).unwrap();
     assert_eq!((p.name.as_str(), p.slug.as_str(), p.number_sold, p.in_stock), ("Mug", "mug", 3, true));
     assert_eq!(p.price, dec("12.5"));
@@ -259,10 +257,9 @@ fn a_decimal_stored_as_a_real_reads_back_with_15_significant_digits_as_django() 
 fn values_written_by_other_programs_are_read_as_django_reads_them() {
     let db = setup();
     let conn = db.connection();
-    conn.execute(
-        r#"INSERT INTO "shop_product" ("id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
-           VALUES (1, 'Mug', 'mug', '1.50', 0, 2, '12345678-1234-5678-1234-567812345678', '{}', '2024-01-02T03:04:05+02:00', '2024-01-02')"#,
-        [],
+    insert_product_row(
+        &db,
+        "1, 'Mug', 'mug', '1.50', 0, 2, '12345678-1234-5678-1234-567812345678', '{}', '2024-01-02T03:04:05+02:00', '2024-01-02'",
     )
     .unwrap();
     let p = Product::get(&db, 1).unwrap();
@@ -422,10 +419,10 @@ fn json_written_by_django_keeps_its_key_order_when_saved_back() {
     // Django's json.dumps keeps a dict's insertion order; so must a round trip.
     let db = setup();
     let conn = db.connection();
-    conn.execute(
-        r#"INSERT INTO "shop_product" ("id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated")
-           VALUES (9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "aardvark": true}', '2024-01-01 00:00:00', '2024-01-01 00:00:00')"#,
-        [],
+    insert_product_row(
+        &db,
+        r#"9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "aardvark": true}',
+           '2024-01-01 00:00:00', '2024-01-01 00:00:00'"#,
     )
     .unwrap();
     let mut p = Product::get(&db, 9).unwrap();

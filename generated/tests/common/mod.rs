@@ -80,6 +80,15 @@ pub fn entry(db: &Database, blog: &Blog, headline: &str, pub_date: NaiveDate) ->
     entry
 }
 
+/// Write a `shop_product` row by raw SQL, as another program (Django) does:
+/// `values` are the SQL literals of id, name, slug, price, number_sold,
+/// in_stock, sku, attributes, created and updated, in that order.
+pub fn insert_product_row(db: &Database, values: &str) -> modelgen_runtime::Result<usize> {
+    let columns = r#""id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated""#;
+    let sql = format!(r#"INSERT INTO "shop_product" ({columns}) VALUES ({values})"#);
+    db.connection().execute(&sql, []).map_err(modelgen_runtime::Error::from)
+}
+
 /// A log that signal receivers write to.
 #[derive(Clone, Default)]
 pub struct Log(Arc<Mutex<Vec<String>>>);
