@@ -236,12 +236,15 @@ fn deleting_a_child_removes_it_and_every_ancestor_with_signals_for_each() {
     assert_eq!(r.place_ptr_id, None, "the deleted instance's pk is cleared");
     assert_eq!(r.name, "Bob's", "other values are kept");
     // Django's order: the child before its parent, pre_delete for all, then post_delete.
-    assert_eq!(*log.lock().unwrap(), [
-        "pre_delete Restaurant Bob's",
-        "pre_delete Place Bob's",
-        "post_delete Restaurant Bob's",
-        "post_delete Place Bob's"
-    ]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "pre_delete Restaurant Bob's",
+            "pre_delete Place Bob's",
+            "post_delete Restaurant Bob's",
+            "post_delete Place Bob's"
+        ]
+    );
 }
 
 #[test]

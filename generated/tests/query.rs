@@ -212,7 +212,9 @@ fn filter_contains_and_startswith_are_like_with_escapes_as_django_on_sqlite() {
 fn case_insensitive_and_suffix_text_lookups_are_likes_with_escapes_as_django_on_sqlite() {
     let db = setup();
     let b = blog(&db, "b");
-    for (day, headline) in ["100% Lennon", "1000 lennons", "under_score", "underXscore", r"back\slash"].iter().enumerate() {
+    for (day, headline) in
+        ["100% Lennon", "1000 lennons", "under_score", "underXscore", r"back\slash"].iter().enumerate()
+    {
         entry(&db, &b, headline, date(2024, 1, day as u32 + 1));
     }
     assert_eq!(matching(&db, Entry::HEADLINE.icontains("LENNON")), vec!["100% Lennon", "1000 lennons"]);
@@ -258,7 +260,8 @@ fn exclude_on_a_nullable_column_keeps_the_null_rows_as_django() {
     // Django: exclude(birth_date=d) is NOT (birth_date = d AND birth_date IS NOT NULL).
     let db = setup();
     let born = date(1990, 5, 17);
-    for (first, last, birth_date) in [("Ann", "A", Some(born)), ("Bob", "B", None), ("Cy", "C", Some(date(2000, 1, 1)))] {
+    for (first, last, birth_date) in [("Ann", "A", Some(born)), ("Bob", "B", None), ("Cy", "C", Some(date(2000, 1, 1)))]
+    {
         let mut p = person(&db, first, last, &format!("{first}@example.com"));
         p.birth_date = birth_date;
         p.save(&db).unwrap();

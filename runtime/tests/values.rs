@@ -62,7 +62,10 @@ fn values_are_stored_exactly_as_django_stores_them() {
     assert_eq!(stored(&conn, "dur", &Some(duration)), "86402000003", "integer microseconds");
     assert_eq!(stored(&conn, "bin", &Some(vec![0u8, 1])), "X'0001'");
     let json = serde_json::json!({"a": "é\u{2028}😀\u{7f}\n", "b": [1, 2.5, null, true]});
-    assert_eq!(stored(&conn, "j", &Some(json)), r#"'{"a": "\u00e9\u2028\ud83d\ude00\u007f\n", "b": [1, 2.5, null, true]}'"#);
+    assert_eq!(
+        stored(&conn, "j", &Some(json)),
+        r#"'{"a": "\u00e9\u2028\ud83d\ude00\u007f\n", "b": [1, 2.5, null, true]}'"#
+    );
 }
 
 #[test]

@@ -84,7 +84,8 @@ pub fn entry(db: &Database, blog: &Blog, headline: &str, pub_date: NaiveDate) ->
 /// `values` are the SQL literals of id, name, slug, price, number_sold,
 /// in_stock, sku, attributes, created and updated, in that order.
 pub fn insert_product_row(db: &Database, values: &str) -> modelgen_runtime::Result<usize> {
-    let columns = r#""id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated""#;
+    let columns =
+        r#""id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated""#;
     let sql = format!(r#"INSERT INTO "shop_product" ({columns}) VALUES ({values})"#);
     db.connection().execute(&sql, []).map_err(modelgen_runtime::Error::from)
 }
