@@ -139,6 +139,7 @@ impl Author {
         }
     }
     /// `library.Book` rows related here through `authors`.
+    #[inline]
     pub fn books(&self) -> mg::ManyRelated<Self, Book> {
         mg::ManyRelated::new(self, "library_authorship", "author_id", "book_id")
             .through_defaults(
@@ -149,10 +150,12 @@ impl Author {
             )
     }
     /// `library.Authorship` rows whose `author_id` points here.
+    #[inline]
     pub fn authorship_set(&self) -> mg::Result<mg::QuerySet<Authorship>> {
         mg::reverse_set(self, Authorship::AUTHOR)
     }
     /// `library.Cover` rows whose `artist_id` points here.
+    #[inline]
     pub fn covers(&self) -> mg::Result<mg::QuerySet<Cover>> {
         mg::reverse_set(self, Cover::ARTIST)
     }
@@ -239,10 +242,12 @@ impl Publisher {
         }
     }
     /// The row whose `name` (unique) is `value`.
+    #[inline]
     pub fn get_by_name(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::NAME.eq(value)).get(db)
     }
     /// `library.Book` rows whose `publisher_id` points here.
+    #[inline]
     pub fn books(&self) -> mg::Result<mg::QuerySet<Book>> {
         mg::reverse_set(self, Book::PUBLISHER)
     }
@@ -344,10 +349,12 @@ impl Book {
         }
     }
     /// The row whose `isbn` (unique) is `value`.
+    #[inline]
     pub fn get_by_isbn(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::ISBN.eq(value)).get(db)
     }
     /// The `publisher` object (`library.Publisher`).
+    #[inline]
     pub fn publisher(&self, db: &mg::Database) -> mg::Result<Option<Publisher>> {
         match self.publisher_id {
             Some(key) => mg::get_by_column(db, "id", key).map(Some),
@@ -355,27 +362,33 @@ impl Book {
         }
     }
     /// Point `publisher` at a saved object.
+    #[inline]
     pub fn set_publisher(&mut self, target: Option<&Publisher>) -> mg::Result<()> {
         self.publisher_id = target.map(|t| mg::saved_pk(t, "publisher")).transpose()?;
         Ok(())
     }
     /// `library.Authorship` rows whose `book_id` points here.
+    #[inline]
     pub fn authorship_set(&self) -> mg::Result<mg::QuerySet<Authorship>> {
         mg::reverse_set(self, Authorship::BOOK)
     }
     /// The `library.Cover` whose one-to-one points here, if any.
+    #[inline]
     pub fn cover(&self, db: &mg::Database) -> mg::Result<Option<Cover>> {
         mg::reverse_set(self, Cover::BOOK)?.first(db)
     }
     /// `library.Loan` rows whose `move_id` points here.
+    #[inline]
     pub fn loans(&self) -> mg::Result<mg::QuerySet<Loan>> {
         mg::reverse_set(self, Loan::MOVE)
     }
     /// `library.Copy` rows whose `book_id` points here.
+    #[inline]
     pub fn copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
         mg::reverse_set(self, Copy::BOOK)
     }
     /// The `authors` many-to-many set (`library.Author`).
+    #[inline]
     pub fn authors(&self) -> mg::ManyRelated<Self, Author> {
         mg::ManyRelated::new(self, "library_authorship", "book_id", "author_id")
             .through_defaults(
@@ -386,11 +399,13 @@ impl Book {
             )
     }
     /// The `related` many-to-many set (`library.Book`).
+    #[inline]
     pub fn related(&self) -> mg::ManyRelated<Self, Book> {
         mg::ManyRelated::new(self, "library_book_related", "from_book_id", "to_book_id")
             .symmetrical()
     }
     /// The next row by `published` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_published(
         &self,
         db: &mg::Database,
@@ -399,6 +414,7 @@ impl Book {
         mg::next_or_previous(db, self, Self::PUBLISHED, &self.published, true, filter)
     }
     /// The previous row by `published` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_published(
         &self,
         db: &mg::Database,
@@ -566,19 +582,23 @@ impl Authorship {
         }
     }
     /// The `author` object (`library.Author`).
+    #[inline]
     pub fn author(&self, db: &mg::Database) -> mg::Result<Author> {
         mg::get_by_column(db, "id", self.author_id)
     }
     /// Point `author` at a saved object.
+    #[inline]
     pub fn set_author(&mut self, target: &Author) -> mg::Result<()> {
         self.author_id = mg::saved_pk(target, "author")?;
         Ok(())
     }
     /// The `book` object (`library.Book`).
+    #[inline]
     pub fn book(&self, db: &mg::Database) -> mg::Result<Book> {
         mg::get_by_column(db, "id", self.book_id)
     }
     /// Point `book` at a saved object.
+    #[inline]
     pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
         self.book_id = mg::saved_pk(target, "book")?;
         Ok(())
@@ -698,19 +718,23 @@ impl Cover {
         }
     }
     /// The row whose `book` (unique) is `value`.
+    #[inline]
     pub fn get_by_book_id(db: &mg::Database, value: i64) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::BOOK.eq(value)).get(db)
     }
     /// The `book` object (`library.Book`).
+    #[inline]
     pub fn book(&self, db: &mg::Database) -> mg::Result<Book> {
         mg::get_by_column(db, "id", self.book_id)
     }
     /// Point `book` at a saved object.
+    #[inline]
     pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
         self.book_id = mg::saved_pk(target, "book")?;
         Ok(())
     }
     /// The `artist` object (`library.Author`).
+    #[inline]
     pub fn artist(&self, db: &mg::Database) -> mg::Result<Option<Author>> {
         match self.artist_id {
             Some(key) => mg::get_by_column(db, "id", key).map(Some),
@@ -718,6 +742,7 @@ impl Cover {
         }
     }
     /// Point `artist` at a saved object.
+    #[inline]
     pub fn set_artist(&mut self, target: Option<&Author>) -> mg::Result<()> {
         self.artist_id = target.map(|t| mg::saved_pk(t, "artist")).transpose()?;
         Ok(())
@@ -725,10 +750,12 @@ impl Cover {
     /// A copy of this object, not saved (see docs/cloning.md): every key
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn clone_unsaved(&self, db: &mg::Database, book_id: i64) -> mg::Result<Self> {
         self.clone_unsaved_with(db, &mut Default::default(), book_id)
     }
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn clone_unsaved_with(
         &self,
         db: &mg::Database,
@@ -742,6 +769,7 @@ impl Cover {
     /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn duplicate(
         &self,
         db: &mg::Database,
@@ -762,6 +790,7 @@ impl Cover {
         )
     }
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
     pub fn duplicate_many(
         &self,
         db: &mg::Database,
@@ -779,11 +808,13 @@ impl Cover {
     }
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fork(&self, db: &mg::Database, book_id: i64) -> mg::Result<mg::Fork<Self>> {
         mg::copy::fork(db, self, vec![mg::Supplied::new(& COVER_META, 1, & book_id) ?,])
     }
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fork_plan(
         &self,
         db: &mg::Database,
@@ -903,19 +934,23 @@ impl Loan {
         }
     }
     /// The row whose `ref` (unique) is `value`.
+    #[inline]
     pub fn get_by_ref(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::REF.eq(value)).get(db)
     }
     /// The `move` object (`library.Book`).
+    #[inline]
     pub fn r#move(&self, db: &mg::Database) -> mg::Result<Book> {
         mg::get_by_column(db, "id", self.move_id)
     }
     /// Point `move` at a saved object.
+    #[inline]
     pub fn set_move(&mut self, target: &Book) -> mg::Result<()> {
         self.move_id = mg::saved_pk(target, "move")?;
         Ok(())
     }
     /// `library.Fine` rows whose `loan_id` points here.
+    #[inline]
     pub fn fines(&self) -> mg::Result<mg::QuerySet<Fine>> {
         mg::reverse_set(self, Fine::LOAN)
     }
@@ -1029,10 +1064,12 @@ impl Fine {
         }
     }
     /// The `loan` object (`library.Loan`).
+    #[inline]
     pub fn loan(&self, db: &mg::Database) -> mg::Result<Loan> {
         mg::get_by_column(db, "id", self.loan_id)
     }
     /// Point `loan` at a saved object.
+    #[inline]
     pub fn set_loan(&mut self, target: &Loan) -> mg::Result<()> {
         self.loan_id = mg::saved_pk(target, "loan")?;
         Ok(())
@@ -1125,10 +1162,12 @@ impl Shelf {
         }
     }
     /// `library.Copy` rows whose `shelf_id` points here.
+    #[inline]
     pub fn copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
         mg::reverse_set(self, Copy::SHELF)
     }
     /// `library.Copy` rows whose `home_id` points here.
+    #[inline]
     pub fn home_copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
         mg::reverse_set(self, Copy::HOME)
     }
@@ -1219,24 +1258,29 @@ impl Copy {
         }
     }
     /// The `book` object (`library.Book`).
+    #[inline]
     pub fn book(&self, db: &mg::Database) -> mg::Result<Book> {
         mg::get_by_column(db, "id", self.book_id)
     }
     /// Point `book` at a saved object.
+    #[inline]
     pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
         self.book_id = mg::saved_pk(target, "book")?;
         Ok(())
     }
     /// The `shelf` object (`library.Shelf`).
+    #[inline]
     pub fn shelf(&self, db: &mg::Database) -> mg::Result<Shelf> {
         mg::get_by_column(db, "id", self.shelf_id)
     }
     /// Point `shelf` at a saved object.
+    #[inline]
     pub fn set_shelf(&mut self, target: &Shelf) -> mg::Result<()> {
         self.shelf_id = mg::saved_pk(target, "shelf")?;
         Ok(())
     }
     /// The `home` object (`library.Shelf`).
+    #[inline]
     pub fn home(&self, db: &mg::Database) -> mg::Result<Option<Shelf>> {
         match self.home_id {
             Some(key) => mg::get_by_column(db, "id", key).map(Some),
@@ -1244,6 +1288,7 @@ impl Copy {
         }
     }
     /// Point `home` at a saved object.
+    #[inline]
     pub fn set_home(&mut self, target: Option<&Shelf>) -> mg::Result<()> {
         self.home_id = target.map(|t| mg::saved_pk(t, "home")).transpose()?;
         Ok(())
@@ -1350,10 +1395,12 @@ impl Artist {
         }
     }
     /// `library.Album` rows whose `artist_id` points here.
+    #[inline]
     pub fn albums(&self) -> mg::Result<mg::QuerySet<Album>> {
         mg::reverse_set(self, Album::ARTIST)
     }
     /// `library.Song` rows whose `artist_id` points here.
+    #[inline]
     pub fn songs(&self) -> mg::Result<mg::QuerySet<Song>> {
         mg::reverse_set(self, Song::ARTIST)
     }
@@ -1440,15 +1487,18 @@ impl Album {
         }
     }
     /// The `artist` object (`library.Artist`).
+    #[inline]
     pub fn artist(&self, db: &mg::Database) -> mg::Result<Artist> {
         mg::get_by_column(db, "id", self.artist_id)
     }
     /// Point `artist` at a saved object.
+    #[inline]
     pub fn set_artist(&mut self, target: &Artist) -> mg::Result<()> {
         self.artist_id = mg::saved_pk(target, "artist")?;
         Ok(())
     }
     /// `library.Song` rows whose `album_id` points here.
+    #[inline]
     pub fn songs(&self) -> mg::Result<mg::QuerySet<Song>> {
         mg::reverse_set(self, Song::ALBUM)
     }
@@ -1548,19 +1598,23 @@ impl Song {
         }
     }
     /// The `artist` object (`library.Artist`).
+    #[inline]
     pub fn artist(&self, db: &mg::Database) -> mg::Result<Artist> {
         mg::get_by_column(db, "id", self.artist_id)
     }
     /// Point `artist` at a saved object.
+    #[inline]
     pub fn set_artist(&mut self, target: &Artist) -> mg::Result<()> {
         self.artist_id = mg::saved_pk(target, "artist")?;
         Ok(())
     }
     /// The `album` object (`library.Album`).
+    #[inline]
     pub fn album(&self, db: &mg::Database) -> mg::Result<Album> {
         mg::get_by_column(db, "id", self.album_id)
     }
     /// Point `album` at a saved object.
+    #[inline]
     pub fn set_album(&mut self, target: &Album) -> mg::Result<()> {
         self.album_id = mg::saved_pk(target, "album")?;
         Ok(())

@@ -96,6 +96,7 @@ impl Notification {
         }
     }
     /// The `receiver` object (`people.Person`).
+    #[inline]
     pub fn receiver(
         &self,
         db: &mg::Database,
@@ -106,6 +107,7 @@ impl Notification {
         }
     }
     /// Point `receiver` at a saved object.
+    #[inline]
     pub fn set_receiver(
         &mut self,
         target: Option<&super::people::Person>,
@@ -118,6 +120,7 @@ impl Notification {
         mg::Choices::label(&self.notification_type)
     }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
@@ -126,6 +129,7 @@ impl Notification {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
     /// The previous row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
@@ -136,6 +140,7 @@ impl Notification {
     /// A copy of this object, not saved (see docs/cloning.md): every key
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn clone_unsaved(
         &self,
         db: &mg::Database,
@@ -144,6 +149,7 @@ impl Notification {
         self.clone_unsaved_with(db, &mut Default::default(), receiver_id)
     }
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn clone_unsaved_with(
         &self,
         db: &mg::Database,
@@ -157,6 +163,7 @@ impl Notification {
     /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn duplicate(
         &self,
         db: &mg::Database,
@@ -177,6 +184,7 @@ impl Notification {
         )
     }
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
     pub fn duplicate_many(
         &self,
         db: &mg::Database,
@@ -194,6 +202,7 @@ impl Notification {
     }
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fork(
         &self,
         db: &mg::Database,
@@ -207,6 +216,7 @@ impl Notification {
     }
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fork_plan(
         &self,
         db: &mg::Database,

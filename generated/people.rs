@@ -120,10 +120,12 @@ impl Person {
         }
     }
     /// The row whose `email` (unique) is `value`.
+    #[inline]
     pub fn get_by_email(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::EMAIL.eq(value)).get(db)
     }
     /// `notifications.Notification` rows whose `receiver_id` points here.
+    #[inline]
     pub fn notifications(
         &self,
     ) -> mg::Result<mg::QuerySet<super::notifications::Notification>> {

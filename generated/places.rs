@@ -57,14 +57,17 @@ impl Place {
         }
     }
     /// The `places.Restaurant` whose one-to-one points here, if any.
+    #[inline]
     pub fn restaurant(&self, db: &mg::Database) -> mg::Result<Option<Restaurant>> {
         mg::reverse_set(self, Restaurant::PLACE_PTR)?.first(db)
     }
     /// The `places.Supplier` whose one-to-one points here, if any.
+    #[inline]
     pub fn supplier(&self, db: &mg::Database) -> mg::Result<Option<Supplier>> {
         mg::reverse_set(self, Supplier::PLACE_PTR)?.first(db)
     }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
@@ -73,6 +76,7 @@ impl Place {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
     /// The previous row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
@@ -81,6 +85,7 @@ impl Place {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
     /// The next row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
@@ -89,6 +94,7 @@ impl Place {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
     /// The previous row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
@@ -231,6 +237,7 @@ impl Restaurant {
         }
     }
     /// `places.Supplier` rows related here through `customers`.
+    #[inline]
     pub fn suppliers(&self) -> mg::ManyRelated<Self, Supplier> {
         mg::ManyRelated::new(
             self,
@@ -240,6 +247,7 @@ impl Restaurant {
         )
     }
     /// The `places.ItalianRestaurant` whose one-to-one points here, if any.
+    #[inline]
     pub fn italianrestaurant(
         &self,
         db: &mg::Database,
@@ -247,6 +255,7 @@ impl Restaurant {
         mg::reverse_set(self, ItalianRestaurant::RESTAURANT_PTR)?.first(db)
     }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
@@ -255,6 +264,7 @@ impl Restaurant {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
     /// The previous row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
@@ -263,6 +273,7 @@ impl Restaurant {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
     /// The next row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
@@ -271,6 +282,7 @@ impl Restaurant {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
     /// The previous row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
@@ -430,6 +442,7 @@ impl Supplier {
         }
     }
     /// The `customers` many-to-many set (`places.Restaurant`).
+    #[inline]
     pub fn customers(&self) -> mg::ManyRelated<Self, Restaurant> {
         mg::ManyRelated::new(
             self,
@@ -439,6 +452,7 @@ impl Supplier {
         )
     }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
@@ -447,6 +461,7 @@ impl Supplier {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
     /// The previous row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
@@ -455,6 +470,7 @@ impl Supplier {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
     /// The next row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
@@ -463,6 +479,7 @@ impl Supplier {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
     /// The previous row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,
@@ -646,6 +663,7 @@ impl ItalianRestaurant {
         }
     }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
@@ -654,6 +672,7 @@ impl ItalianRestaurant {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
     /// The previous row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
@@ -662,6 +681,7 @@ impl ItalianRestaurant {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
     /// The next row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_modified(
         &self,
         db: &mg::Database,
@@ -670,6 +690,7 @@ impl ItalianRestaurant {
         mg::next_or_previous(db, self, Self::MODIFIED, &self.modified, true, filter)
     }
     /// The previous row by `modified` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_modified(
         &self,
         db: &mg::Database,

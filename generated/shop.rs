@@ -81,22 +81,27 @@ impl Product {
         }
     }
     /// The row whose `slug` (unique) is `value`.
+    #[inline]
     pub fn get_by_slug(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::SLUG.eq(value)).get(db)
     }
     /// The row whose `sku` (unique) is `value`.
+    #[inline]
     pub fn get_by_sku(db: &mg::Database, value: mg::Uuid) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::SKU.eq(value)).get(db)
     }
     /// `shop.Sale` rows whose `product_id` points here.
+    #[inline]
     pub fn sales(&self) -> mg::Result<mg::QuerySet<Sale>> {
         mg::reverse_set(self, Sale::PRODUCT)
     }
     /// `shop.Coupon` rows whose `product_id` points here.
+    #[inline]
     pub fn coupons(&self) -> mg::Result<mg::QuerySet<Coupon>> {
         mg::reverse_set(self, Coupon::PRODUCT)
     }
     /// The next row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_created(
         &self,
         db: &mg::Database,
@@ -105,6 +110,7 @@ impl Product {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, true, filter)
     }
     /// The previous row by `created` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_created(
         &self,
         db: &mg::Database,
@@ -113,6 +119,7 @@ impl Product {
         mg::next_or_previous(db, self, Self::CREATED, &self.created, false, filter)
     }
     /// The next row by `updated` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_updated(
         &self,
         db: &mg::Database,
@@ -121,6 +128,7 @@ impl Product {
         mg::next_or_previous(db, self, Self::UPDATED, &self.updated, true, filter)
     }
     /// The previous row by `updated` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_updated(
         &self,
         db: &mg::Database,
@@ -279,19 +287,23 @@ impl Sale {
         }
     }
     /// The `product` object (`shop.Product`).
+    #[inline]
     pub fn product(&self, db: &mg::Database) -> mg::Result<Product> {
         mg::get_by_column(db, "id", self.product_id)
     }
     /// Point `product` at a saved object.
+    #[inline]
     pub fn set_product(&mut self, target: &Product) -> mg::Result<()> {
         self.product_id = mg::saved_pk(target, "product")?;
         Ok(())
     }
     /// `shop.Receipt` rows whose `sale_id` points here.
+    #[inline]
     pub fn receipts(&self) -> mg::Result<mg::QuerySet<Receipt>> {
         mg::reverse_set(self, Receipt::SALE)
     }
     /// The next row by `sold_at` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_sold_at(
         &self,
         db: &mg::Database,
@@ -300,6 +312,7 @@ impl Sale {
         mg::next_or_previous(db, self, Self::SOLD_AT, &self.sold_at, true, filter)
     }
     /// The previous row by `sold_at` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_sold_at(
         &self,
         db: &mg::Database,
@@ -404,6 +417,7 @@ impl Coupon {
         }
     }
     /// The `product` object (`shop.Product`).
+    #[inline]
     pub fn product(&self, db: &mg::Database) -> mg::Result<Option<Product>> {
         match self.product_id {
             Some(key) => mg::get_by_column(db, "id", key).map(Some),
@@ -411,21 +425,25 @@ impl Coupon {
         }
     }
     /// Point `product` at a saved object.
+    #[inline]
     pub fn set_product(&mut self, target: Option<&Product>) -> mg::Result<()> {
         self.product_id = target.map(|t| mg::saved_pk(t, "product")).transpose()?;
         Ok(())
     }
     /// `shop.Receipt` rows whose `coupon_id` points here.
+    #[inline]
     pub fn receipts(&self) -> mg::Result<mg::QuerySet<Receipt>> {
         mg::reverse_set(self, Receipt::COUPON)
     }
     /// A copy of this object, not saved (see docs/cloning.md): every key
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn clone_unsaved(&self, db: &mg::Database, pk: String) -> mg::Result<Self> {
         self.clone_unsaved_with(db, &mut Default::default(), pk)
     }
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn clone_unsaved_with(
         &self,
         db: &mg::Database,
@@ -439,6 +457,7 @@ impl Coupon {
     /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn duplicate(
         &self,
         db: &mg::Database,
@@ -459,6 +478,7 @@ impl Coupon {
         )
     }
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
     pub fn duplicate_many(
         &self,
         db: &mg::Database,
@@ -476,11 +496,13 @@ impl Coupon {
     }
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fork(&self, db: &mg::Database, pk: String) -> mg::Result<mg::Fork<Self>> {
         mg::copy::fork(db, self, vec![mg::Supplied::new(& COUPON_META, 0, & pk) ?,])
     }
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn fork_plan(&self, db: &mg::Database, pk: String) -> mg::Result<mg::ForkPlan> {
         mg::copy::fork_plan(db, self, vec![mg::Supplied::new(& COUPON_META, 0, & pk) ?,])
     }
@@ -580,15 +602,18 @@ impl Receipt {
         }
     }
     /// The `sale` object (`shop.Sale`).
+    #[inline]
     pub fn sale(&self, db: &mg::Database) -> mg::Result<Sale> {
         mg::get_by_column(db, "id", self.sale_id)
     }
     /// Point `sale` at a saved object.
+    #[inline]
     pub fn set_sale(&mut self, target: &Sale) -> mg::Result<()> {
         self.sale_id = mg::saved_pk(target, "sale")?;
         Ok(())
     }
     /// The `coupon` object (`shop.Coupon`).
+    #[inline]
     pub fn coupon(&self, db: &mg::Database) -> mg::Result<Option<Coupon>> {
         match self.coupon_id.clone() {
             Some(key) => mg::get_by_column(db, "code", key).map(Some),
@@ -596,6 +621,7 @@ impl Receipt {
         }
     }
     /// Point `coupon` at a saved object.
+    #[inline]
     pub fn set_coupon(&mut self, target: Option<&Coupon>) -> mg::Result<()> {
         self.coupon_id = target.map(|t| mg::saved_pk(t, "coupon")).transpose()?;
         Ok(())
@@ -711,6 +737,7 @@ impl Category {
         }
     }
     /// The `parent` object (`shop.Category`).
+    #[inline]
     pub fn parent(&self, db: &mg::Database) -> mg::Result<Option<Category>> {
         match self.parent_id {
             Some(key) => mg::get_by_column(db, "id", key).map(Some),
@@ -718,11 +745,13 @@ impl Category {
         }
     }
     /// Point `parent` at a saved object.
+    #[inline]
     pub fn set_parent(&mut self, target: Option<&Category>) -> mg::Result<()> {
         self.parent_id = target.map(|t| mg::saved_pk(t, "parent")).transpose()?;
         Ok(())
     }
     /// `shop.Category` rows whose `parent_id` points here.
+    #[inline]
     pub fn children(&self) -> mg::Result<mg::QuerySet<Category>> {
         mg::reverse_set(self, Category::PARENT)
     }

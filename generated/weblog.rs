@@ -79,6 +79,7 @@ impl Blog {
         }
     }
     /// The `featured` object (`weblog.Entry`).
+    #[inline]
     pub fn featured(&self, db: &mg::Database) -> mg::Result<Option<Entry>> {
         match self.featured_id {
             Some(key) => mg::get_by_column(db, "id", key).map(Some),
@@ -86,11 +87,13 @@ impl Blog {
         }
     }
     /// Point `featured` at a saved object.
+    #[inline]
     pub fn set_featured(&mut self, target: Option<&Entry>) -> mg::Result<()> {
         self.featured_id = target.map(|t| mg::saved_pk(t, "featured")).transpose()?;
         Ok(())
     }
     /// `weblog.Entry` rows whose `blog_id` points here.
+    #[inline]
     pub fn entries(&self) -> mg::Result<mg::QuerySet<Entry>> {
         mg::reverse_set(self, Entry::BLOG)
     }
@@ -197,6 +200,7 @@ impl Author {
         }
     }
     /// `weblog.Entry` rows related here through `authors`.
+    #[inline]
     pub fn entry_set(&self) -> mg::ManyRelated<Self, Entry> {
         mg::ManyRelated::new(self, "weblog_entry_authors", "author_id", "entry_id")
     }
@@ -325,19 +329,23 @@ impl Entry {
         }
     }
     /// The `blog` object (`weblog.Blog`).
+    #[inline]
     pub fn blog(&self, db: &mg::Database) -> mg::Result<Blog> {
         mg::get_by_column(db, "id", self.blog_id)
     }
     /// Point `blog` at a saved object.
+    #[inline]
     pub fn set_blog(&mut self, target: &Blog) -> mg::Result<()> {
         self.blog_id = mg::saved_pk(target, "blog")?;
         Ok(())
     }
     /// `weblog.Blog` rows whose `featured_id` points here.
+    #[inline]
     pub fn featured_in(&self) -> mg::Result<mg::QuerySet<Blog>> {
         mg::reverse_set(self, Blog::FEATURED)
     }
     /// The `authors` many-to-many set (`weblog.Author`).
+    #[inline]
     pub fn authors(&self) -> mg::ManyRelated<Self, Author> {
         mg::ManyRelated::new(self, "weblog_entry_authors", "entry_id", "author_id")
     }
@@ -346,6 +354,7 @@ impl Entry {
         mg::Choices::label(&self.status)
     }
     /// The next row by `pub_date` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_pub_date(
         &self,
         db: &mg::Database,
@@ -354,6 +363,7 @@ impl Entry {
         mg::next_or_previous(db, self, Self::PUB_DATE, &self.pub_date, true, filter)
     }
     /// The previous row by `pub_date` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_pub_date(
         &self,
         db: &mg::Database,
@@ -362,6 +372,7 @@ impl Entry {
         mg::next_or_previous(db, self, Self::PUB_DATE, &self.pub_date, false, filter)
     }
     /// The next row by `mod_date` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_next_by_mod_date(
         &self,
         db: &mg::Database,
@@ -370,6 +381,7 @@ impl Entry {
         mg::next_or_previous(db, self, Self::MOD_DATE, &self.mod_date, true, filter)
     }
     /// The previous row by `mod_date` (ties broken by primary key), optionally filtered.
+    #[inline]
     pub fn get_previous_by_mod_date(
         &self,
         db: &mg::Database,
