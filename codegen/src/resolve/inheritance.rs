@@ -155,14 +155,7 @@ impl<'a> Resolver<'a> {
     /// The schema file a field definition was written in: the model's own,
     /// or an abstract ancestor's.
     pub(super) fn def_file(&self, def: &FieldDef) -> String {
-        for file in self.files {
-            for model in &file.models {
-                if model.fields.iter().any(|f| std::ptr::eq(f, def)) {
-                    return file.path.clone();
-                }
-            }
-        }
-        String::new()
+        self.field_files.get(&(def as *const FieldDef)).map_or_else(String::new, |&i| self.files[i].path.clone())
     }
 
     /// Django's models.E006: a child's field may not share a name (or the

@@ -107,6 +107,9 @@ struct Resolver<'a> {
     broken: BTreeSet<ModelId>,
     /// Explicit index names -> the model that declared them first.
     index_names: BTreeMap<String, String>,
+    /// The file (index into `files`) each field definition is written in,
+    /// by address: an abstract ancestor's fields are shared by its children.
+    field_files: std::collections::HashMap<*const FieldDef, usize>,
 }
 
 /// What the checks of one model's options and templates know of the model
@@ -137,6 +140,13 @@ impl<'a> Resolver<'a> {
             flat_fields: BTreeMap::new(),
             broken: BTreeSet::new(),
             index_names: BTreeMap::new(),
+            field_files: files
+                .iter()
+                .enumerate()
+                .flat_map(|(i, file)| {
+                    file.models.iter().flat_map(move |m| m.fields.iter().map(move |f| (f as *const FieldDef, i)))
+                })
+                .collect(),
         }
     }
 
@@ -216,8 +226,9 @@ impl<'a> Resolver<'a> {
             crate::copy_plan::apply(&mut models_by_id);
         }
         for (file_index, file) in self.files.iter().enumerate() {
-            let models: Vec<Model> =
-                models_by_id.iter().filter(|(id, _)| id.0 == file_index).map(|(_, m)| m.clone()).collect();
+            // Ids sort by file first: this file's models are the first left.
+            let rest = models_by_id.split_off(&(file_index + 1, 0));
+            let models: Vec<Model> = std::mem::replace(&mut models_by_id, rest).into_values().collect();
             let mut depends_on: BTreeSet<String> = BTreeSet::new();
             for model in &models {
                 for field in &model.fields {
