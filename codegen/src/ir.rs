@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::types::Scalar;
+
 /// All apps of one run, in the order their tables can be created.
 #[derive(Debug, Clone, Serialize)]
 pub struct Project {
@@ -72,6 +74,11 @@ pub struct Model {
     pub sql: ModelSql,
     pub clone_policies: Vec<ClonePolicy>,
     pub pk_has_default: bool,
+    /// Where the primary key comes from.
+    pub pk_kind: PkKind,
+    /// Indexes into `all_fields` of the fields that get a `get_by_<field>`:
+    /// unique, not the primary key, not null.
+    pub get_by: Vec<usize>,
     /// What `clone_unsaved`, `duplicate` and `fork` do, from the `clone:`
     /// policies (defaults included); filled in by `copy_plan`.
     pub copy: CopyPlan,
@@ -144,6 +151,9 @@ pub struct Field {
     pub check: Option<String>,
     /// Whether Django creates an index for the column (ForeignKey, SlugField, db_index).
     pub db_index: bool,
+    /// The value type, typed (what `value_type` prints).
+    #[serde(skip)]
+    pub value: RustType,
     /// The struct field's type (`Option<String>`).
     pub rust_type: String,
     /// The value type without `Option` (`String`, `EntryStatus`).
@@ -183,6 +193,79 @@ pub struct Field {
     pub is_text: bool,
     /// Whether the field counts for next/previous lookups.
     pub is_date: bool,
+    /// The column's `ColumnMeta.auto`: an automatic key of its own (not a
+    /// parent link, which is `auto` in Rust but holds the parent's key).
+    pub column_auto: bool,
+    /// What `full_clean` checks on the field, in order (none when it is
+    /// not editable).
+    pub clean_checks: Vec<CleanCheck>,
+}
+
+/// One `full_clean` check of a field; `kind` names it in the context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CleanCheck {
+    /// The value is one of the choices (`blank`: whether the empty choice is allowed).
+    Choice { blank: bool },
+    /// The value is not one of Django's empty values.
+    Blank,
+    /// The text is at most `max_length` characters (`null`: the field is an `Option`).
+    MaxLength { max_length: u32, null: bool },
+}
+
+/// The Rust type of a field's value, without `Option`: a field type's own,
+/// the key type a relation points at, or a choice enum of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RustType {
+    Scalar(Scalar),
+    Choice(String),
+}
+
+impl RustType {
+    /// The type as generated code writes it.
+    pub fn path(&self) -> String {
+        match self {
+            RustType::Scalar(scalar) => scalar.path().to_string(),
+            RustType::Choice(name) => name.clone(),
+        }
+    }
+
+    pub fn scalar(&self) -> Option<Scalar> {
+        match self {
+            RustType::Scalar(scalar) => Some(*scalar),
+            RustType::Choice(_) => None,
+        }
+    }
+
+    /// Whether the type is `Copy`.
+    pub fn is_copy(&self) -> bool {
+        self.scalar().is_some_and(Scalar::is_copy)
+    }
+}
+
+/// What deleting a relation's target does to the rows pointing at it.
+/// The context holds the variant's name (a `modelgen_runtime::OnDelete` variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OnDelete {
+    Cascade,
+    Protect,
+    Restrict,
+    SetNull,
+    SetDefault,
+    DoNothing,
+}
+
+/// Where a model's primary key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PkKind {
+    /// An auto-incrementing key (`AutoField`, `BigAutoField`, ...): `None` until saved.
+    Auto,
+    /// Multi-table inheritance: the link to the parent row, which holds the parent's key.
+    ParentLink,
+    /// A key with a fresh default for every row (a `UUIDField` with `default: uuid4`).
+    Generated,
+    /// A key the caller gives.
+    Explicit,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -192,8 +275,8 @@ pub struct Relation {
     pub target_label: String,
     pub target_table: String,
     pub target_column: String,
-    /// `OnDelete::Cascade`.
-    pub on_delete: String,
+    /// `Cascade` (a `modelgen_runtime::OnDelete` variant).
+    pub on_delete: OnDelete,
     pub one_to_one: bool,
     pub parent_link: bool,
     /// Whether the column gets a REFERENCES clause.

@@ -11,7 +11,7 @@ impl<'a> Resolver<'a> {
         file: &str,
         def: &FieldDef,
         ty: &FieldType,
-        value_type: &str,
+        value_type: &RustType,
         choices: Option<&ChoiceEnum>,
         null: bool,
     ) -> Option<(String, Option<String>)> {
@@ -68,13 +68,14 @@ impl<'a> Resolver<'a> {
         };
         let (value, plain, pos) = (value.as_str(), *plain, *pos);
         // A ForeignKey's default is a primary key of its target.
-        let text_key = matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne) && value_type == "String";
+        let text_key =
+            matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne) && value_type.scalar() == Some(Scalar::String);
         let wrong = |this: &mut Self, expected: &str| {
             let number_like = value.parse::<f64>().is_ok() || value == "true" || value == "false";
             let help = match ty.kind {
                 Kind::Text => Some(format!("quote it: '{value}'")),
                 _ if !plain && number_like => Some(format!("remove the quotes: `{value}`")),
-                Kind::ForeignKey | Kind::OneToOne if value_type.ends_with("Uuid") => {
+                Kind::ForeignKey | Kind::OneToOne if value_type.scalar() == Some(Scalar::Uuid) => {
                     Some("write the target's key, e.g. `default: 0f8fad5b-d9cb-469f-a165-70867728950e`".into())
                 }
                 Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => {
@@ -152,10 +153,10 @@ impl<'a> Resolver<'a> {
             }
             Kind::Binary => (format!("{value:?}.as_bytes().to_vec()"), None),
             // A ForeignKey's default is a key of its target: text for a text pk.
-            Kind::ForeignKey | Kind::OneToOne if value_type == "String" => {
+            Kind::ForeignKey | Kind::OneToOne if value_type.scalar() == Some(Scalar::String) => {
                 (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
             }
-            Kind::ForeignKey | Kind::OneToOne if value_type.ends_with("Uuid") => match uuid_hex(value) {
+            Kind::ForeignKey | Kind::OneToOne if value_type.scalar() == Some(Scalar::Uuid) => match uuid_hex(value) {
                 Some(hex) => (
                     format!("::modelgen_runtime::uuid::Uuid::from_u128(0x{hex})"),
                     Some(format!("DefaultValue::Text({hex:?})")),
@@ -167,27 +168,19 @@ impl<'a> Resolver<'a> {
                 if !plain {
                     return wrong(self, "an integer");
                 }
-                let in_range = match value_type {
-                    "i16" => i16::try_from(n).is_ok(),
-                    "i32" => i32::try_from(n).is_ok(),
-                    "u16" => u16::try_from(n).is_ok(),
-                    "u32" => u32::try_from(n).is_ok(),
-                    _ => !ty.name.starts_with("Positive") || n >= 0,
+                let sized = value_type.scalar().and_then(Scalar::integer_range);
+                let in_range = match &sized {
+                    Some(range) => range.contains(&n),
+                    None => !ty.name.starts_with("Positive") || n >= 0,
                 };
                 if !in_range {
                     let help = integer_range(ty)
-                        .or_else(|| match value_type {
-                            "i16" => Some(i64::from(i16::MIN)..=i64::from(i16::MAX)),
-                            "i32" => Some(i64::from(i32::MIN)..=i64::from(i32::MAX)),
-                            "u16" => Some(0..=i64::from(u16::MAX)),
-                            "u32" => Some(0..=i64::from(u32::MAX)),
-                            _ => None,
-                        })
+                        .or(sized)
                         .map(|r| format!("{} holds {} to {}", ty.name, r.start(), r.end()));
                     self.err_help(file, pos, format!("default {n} is out of range for {}", ty.name), help);
                     return None;
                 }
-                (format!("{n}{}", suffix_for(value_type)), Some(format!("DefaultValue::Integer({n})")))
+                (format!("{n}{}", value_type.scalar().map_or("_i64", Scalar::literal_suffix)), Some(format!("DefaultValue::Integer({n})")))
             }
             Kind::Float => {
                 let Ok(f) = value.parse::<f64>() else { return wrong(self, "a number") };
@@ -293,16 +286,6 @@ pub(super) fn wrap_some(expr: &str, null: bool) -> String {
         format!("Some({expr})")
     } else {
         expr.to_string()
-    }
-}
-
-pub(super) fn suffix_for(value_type: &str) -> &'static str {
-    match value_type {
-        "i16" => "_i16",
-        "i32" => "_i32",
-        "u16" => "_u16",
-        "u32" => "_u32",
-        _ => "_i64",
     }
 }
 

@@ -258,9 +258,8 @@ impl<'a> Resolver<'a> {
             def.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).filter(|_| ty.takes_max_length());
 
         let mut relation = None;
-        let mut value_type = ty.rust.to_string();
+        let mut value = RustType::Scalar(ty.rust.unwrap_or(Scalar::I64));
         let mut related_sql = None;
-        let mut copy = ty.is_copy();
         if is_fk {
             let target = def.to.as_ref().and_then(|to| self.lookup(&file, id, to, &format!("field `{name}`")));
             let target = target.map(|t| Target { id: t })?;
@@ -269,10 +268,8 @@ impl<'a> Resolver<'a> {
                 return None;
             }
             let (target_column, target_type) = self.target_pk(target.id)?;
-            let rust = target_type.rust.to_string();
             related_sql = Some(self.rel_sql_type(target.id)?);
-            value_type = rust;
-            copy = target_type.is_copy();
+            value = RustType::Scalar(target_type.rust?);
             let related_accessor = match &def.related_name {
                 Some(rn) => rn.value.clone(),
                 None if ty.kind == Kind::OneToOne => model_name.to_lowercase(),
@@ -282,8 +279,7 @@ impl<'a> Resolver<'a> {
                 .on_delete
                 .as_ref()
                 .and_then(|o| ON_DELETE.iter().find(|(d, _)| *d == o.value))
-                .map_or("Cascade", |(_, r)| r)
-                .to_string();
+                .map_or(ir::OnDelete::Cascade, |(_, r)| *r);
             relation = Some(ir::Relation {
                 target_path: self.rust_path(id, target.id),
                 target_label: self.label(target.id),
@@ -305,15 +301,15 @@ impl<'a> Resolver<'a> {
         if let Some(choices) = def.choices.as_ref().filter(|_| !ty.is_relation()) {
             choice_enum = self.build_choices(&file, &model_name, def, ty, &choices.value);
             if let Some(e) = &choice_enum {
-                value_type = e.name.clone();
-                copy = false;
+                value = RustType::Choice(e.name.clone());
             }
         }
 
         let auto = ty.kind == Kind::Auto;
-        let (default_expr, default_static) =
-            self.default_for(&file, def, ty, &value_type, choice_enum.as_ref(), null)?;
+        let (default_expr, default_static) = self.default_for(&file, def, ty, &value, choice_enum.as_ref(), null)?;
+        let value_type = value.path();
         let rust_type = if null || auto { format!("Option<{value_type}>") } else { value_type.clone() };
+        let copy = value.is_copy();
         let is_text = ty.kind == Kind::Text && choice_enum.is_none();
         let is_date = matches!(ty.kind, Kind::Date | Kind::DateTime);
         let sql_type =
@@ -338,6 +334,8 @@ impl<'a> Resolver<'a> {
             column,
             table: self.table_of(id),
             django_type: ty.name.to_string(),
+            column_auto: auto && relation.is_none(),
+            value,
             rust_type,
             value_type,
             null,
@@ -367,10 +365,31 @@ impl<'a> Resolver<'a> {
             copy_policy: String::new(),
             is_text,
             is_date,
+            clean_checks: Vec::new(),
             name,
         };
+        let field = Field { clean_checks: clean_checks(&field), ..field };
         Some((field, choice_enum))
     }
+}
+
+/// What `full_clean` checks on a field: its choices, else Django's empty
+/// values when it may not be blank (`blank_checked`), then the length of
+/// text with a `max_length`; nothing when the field is not editable.
+pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
+    let mut checks = Vec::new();
+    if !field.editable {
+        return checks;
+    }
+    if field.choices.is_some() {
+        checks.push(CleanCheck::Choice { blank: field.blank });
+    } else if field.blank_checked {
+        checks.push(CleanCheck::Blank);
+    }
+    if let Some(max_length) = field.max_length.filter(|_| field.is_text) {
+        checks.push(CleanCheck::MaxLength { max_length, null: field.null });
+    }
+    checks
 }
 
 #[cfg(test)]
@@ -395,7 +414,7 @@ mod tests {
             ("other_id", "other_id", "Option<i64>")
         );
         assert!(other.unique && !other.db_index, "a one-to-one is unique, so not indexed again");
-        assert_eq!(other.relation.as_ref().unwrap().on_delete, "SetNull");
+        assert_eq!(other.relation.as_ref().unwrap().on_delete, crate::ir::OnDelete::SetNull);
         let stamp = field(m, "stamp");
         assert!(stamp.blank && !stamp.editable);
         assert_eq!(stamp.now_expr.as_deref(), Some("now"));

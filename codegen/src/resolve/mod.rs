@@ -10,9 +10,9 @@ use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 use crate::ddl;
 use crate::diagnostics::{closest, did_you_mean, Diagnostics};
-use crate::ir::{self, App, ChoiceEnum, ChoiceVariant, Field, FormatTemplate, Model, Project};
+use crate::ir::{self, App, ChoiceEnum, ChoiceVariant, CleanCheck, Field, FormatTemplate, Model, Project, RustType};
 use crate::schema::{FieldDef, ModelDef, SchemaFile, Spanned};
-use crate::types::{self, FieldType, Kind, NON_RAW_KEYWORDS, RUST_KEYWORDS};
+use crate::types::{self, FieldType, Kind, Scalar, NON_RAW_KEYWORDS, RUST_KEYWORDS};
 use crate::yaml::{Node, Pos};
 
 mod choices;
@@ -31,13 +31,13 @@ use names::*;
 use options::MetaOptions;
 use relations::*;
 
-const ON_DELETE: &[(&str, &str)] = &[
-    ("CASCADE", "Cascade"),
-    ("PROTECT", "Protect"),
-    ("RESTRICT", "Restrict"),
-    ("SET_NULL", "SetNull"),
-    ("SET_DEFAULT", "SetDefault"),
-    ("DO_NOTHING", "DoNothing"),
+const ON_DELETE: &[(&str, ir::OnDelete)] = &[
+    ("CASCADE", ir::OnDelete::Cascade),
+    ("PROTECT", ir::OnDelete::Protect),
+    ("RESTRICT", ir::OnDelete::Restrict),
+    ("SET_NULL", ir::OnDelete::SetNull),
+    ("SET_DEFAULT", ir::OnDelete::SetDefault),
+    ("DO_NOTHING", ir::OnDelete::DoNothing),
 ];
 
 /// Policies of a `clone:` block, and what each may apply to.

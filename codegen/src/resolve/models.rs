@@ -43,7 +43,7 @@ impl<'a> Resolver<'a> {
             let parent_def = self.model(parent_id);
             let lower = parent_def.name.value.to_lowercase();
             let (target_column, pk_type) = self.target_pk(parent_id)?;
-            let rust = pk_type.rust;
+            let value = RustType::Scalar(pk_type.rust?);
             let parent_sql_type = self.rel_sql_type(parent_id)?;
             let path = self.rust_path(id, parent_id);
             let field_name = format!("{lower}_ptr");
@@ -59,9 +59,11 @@ impl<'a> Resolver<'a> {
                 table: table.clone(),
                 django_type: "OneToOneField".into(),
                 sql_type: parent_sql_type,
-                rust_type: format!("Option<{rust}>"),
+                rust_type: format!("Option<{}>", value.path()),
                 copy: pk_type.is_copy(),
-                value_type: rust.to_string(),
+                value_type: value.path(),
+                value,
+                column_auto: false,
                 blank: false,
                 doc: Some(format!(
                     "The link to the parent row in `{}` (multi-table inheritance).",
@@ -73,7 +75,7 @@ impl<'a> Resolver<'a> {
                     target_label: self.label(parent_id),
                     target_table: self.table_of(parent_id),
                     target_column,
-                    on_delete: "Cascade".into(),
+                    on_delete: ir::OnDelete::Cascade,
                     one_to_one: true,
                     parent_link: true,
                     db_constraint: true,
@@ -194,6 +196,12 @@ impl<'a> Resolver<'a> {
             all_fields.iter().enumerate().filter(|(_, f)| f.default_expr.is_empty()).map(|(i, _)| i).collect();
         let next_previous =
             all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+        let get_by = all_fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.unique && !f.primary_key && !f.null)
+            .map(|(i, _)| i)
+            .collect();
         let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
         self.check_constant_names(&file, &all_fields, &flat);
 
@@ -211,8 +219,13 @@ impl<'a> Resolver<'a> {
         let verbose_name = def.meta.verbose_name.as_ref().map_or_else(|| camel_to_spaces(&name), |v| v.value.clone());
         let verbose_name_plural =
             def.meta.verbose_name_plural.as_ref().map_or_else(|| format!("{verbose_name}s"), |v| v.value.clone());
-        let pk_has_default =
-            fields.get(pk).is_some_and(|f| !f.auto && f.django_type == "UUIDField" && !f.default_expr.is_empty());
+        let pk_kind = match fields.get(pk) {
+            _ if parent.is_some() => ir::PkKind::ParentLink,
+            Some(f) if f.auto => ir::PkKind::Auto,
+            Some(f) if f.value == RustType::Scalar(Scalar::Uuid) && !f.default_expr.is_empty() => ir::PkKind::Generated,
+            _ => ir::PkKind::Explicit,
+        };
+        let pk_has_default = pk_kind == ir::PkKind::Generated;
         if !fields.iter().any(|f| f.primary_key) {
             // The declared primary key has an error of its own.
             if self.diags.is_empty() {
@@ -247,6 +260,8 @@ impl<'a> Resolver<'a> {
             sql,
             clone_policies,
             pk_has_default,
+            pk_kind,
+            get_by,
             copy: ir::CopyPlan::default(),
             name,
         };
@@ -413,6 +428,7 @@ pub(super) fn failed_fields(flat: &[&FieldDef], fields: &[Field], many_to_many: 
 }
 
 pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
+    let value = RustType::Scalar(ty.rust.unwrap_or(Scalar::I64));
     Field {
         name: name.into(),
         ident: name.into(),
@@ -424,8 +440,11 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         sql_type: ty.sql.into(),
         check: None,
         db_index: false,
-        rust_type: format!("Option<{}>", ty.rust),
-        value_type: ty.rust.into(),
+        rust_type: format!("Option<{}>", value.path()),
+        value_type: value.path(),
+        value,
+        column_auto: true,
+        clean_checks: Vec::new(),
         copy: true,
         null: false,
         blank: true,
@@ -505,5 +524,41 @@ mod tests {
     fn two_primary_keys() {
         let errors = errors("  M:\n    fields:\n      a: {type: IntegerField, primary_key: true}\n      b: {type: IntegerField, primary_key: true}\n");
         assert!(has_error(&errors, "has more than one primary key (`a` and `b`)"), "{errors:?}");
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::super::test_support::*;
+    use crate::ir::{CleanCheck, PkKind};
+
+    #[test]
+    fn rules_templates_read_instead_of_computing() {
+        let project = project(
+            "  Place:\n    fields:\n      code: {type: CharField, max_length: 4, unique: true}\n      alias: {type: CharField, max_length: 4, unique: true, null: true}\n      kind: {type: CharField, max_length: 1, blank: true, choices: [[a, A]]}\n      note: {type: TextField, null: true}\n      frozen: {type: CharField, max_length: 3, editable: false}\n  Shop:\n    extends: Place\n    fields: {}\n  Token:\n    fields:\n      key: {type: UUIDField, primary_key: true, default: uuid4}\n  Code:\n    fields:\n      key: {type: CharField, max_length: 3, primary_key: true}\n",
+        );
+        let place = model(&project, "Place");
+        let get_by: Vec<&str> = place.get_by.iter().map(|&i| place.all_fields[i].name.as_str()).collect();
+        assert_eq!(get_by, ["code"], "unique, not the pk, not null");
+        let kind = field(place, "kind");
+        assert_eq!(kind.clean_checks, [CleanCheck::Choice { blank: true }], "choices are checked on their own");
+        assert_eq!(field(place, "note").clean_checks, [CleanCheck::Blank]);
+        assert_eq!(
+            field(place, "code").clean_checks,
+            [CleanCheck::Blank, CleanCheck::MaxLength { max_length: 4, null: false }]
+        );
+        assert_eq!(
+            field(place, "alias").clean_checks,
+            [CleanCheck::Blank, CleanCheck::MaxLength { max_length: 4, null: true }]
+        );
+        assert!(field(place, "frozen").clean_checks.is_empty(), "not editable");
+        assert!(field(place, "id").column_auto);
+        let shop = model(&project, "Shop");
+        let link = field(shop, "place_ptr");
+        assert!(link.auto && !link.column_auto, "a parent link is not an automatic column");
+        let kinds: Vec<PkKind> =
+            ["Place", "Shop", "Token", "Code"].iter().map(|n| model(&project, n).pk_kind).collect();
+        assert_eq!(kinds, [PkKind::Auto, PkKind::ParentLink, PkKind::Generated, PkKind::Explicit]);
+        assert!(model(&project, "Token").pk_has_default && !model(&project, "Code").pk_has_default);
     }
 }
