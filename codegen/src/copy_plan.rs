@@ -212,7 +212,7 @@ fn plan(
         }
         let target = field.ident.clone();
         let expr = match policy {
-            Policy::NewKey if field.rust_type.starts_with("Option<") => Some("None".to_string()),
+            Policy::NewKey if field.null || field.auto => Some("None".to_string()),
             Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(field.default_expr.clone()),
             Policy::NewKey => {
                 out.args.push(CopyArg {

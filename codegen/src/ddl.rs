@@ -2,6 +2,8 @@
 //! (`django/db/backends/base/schema.py`, `.../sqlite3/schema.py`) and the
 //! statements generated code prepares.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use md5::{Digest, Md5};
 
 use crate::ir::{Field, Model};
@@ -169,20 +171,32 @@ fn model_unique_together(model: &Model) -> Vec<Vec<String>> {
 /// Models so that each comes after the models its foreign keys point at
 /// (within the app); ties and cycles keep file order.
 fn dependency_order(models: &[Model]) -> Vec<&Model> {
-    let mut remaining: Vec<&Model> = models.iter().collect();
-    let mut ordered: Vec<&Model> = Vec::new();
-    while !remaining.is_empty() {
-        let ready = remaining
-            .iter()
-            .position(|m| {
-                m.fields.iter().filter_map(|f| f.relation.as_ref()).all(|r| {
-                    r.target_label == m.label
-                        || ordered.iter().any(|o| o.label == r.target_label)
-                        || !remaining.iter().any(|x| x.label == r.target_label)
-                })
-            })
-            .unwrap_or(0);
-        ordered.push(remaining.remove(ready));
+    // Kahn's algorithm, taking the first ready model in file order each
+    // time (the first remaining one when a cycle leaves none ready).
+    let index: BTreeMap<&str, usize> = models.iter().enumerate().map(|(i, m)| (m.label.as_str(), i)).collect();
+    let mut waiting_on: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); models.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); models.len()];
+    for (i, model) in models.iter().enumerate() {
+        for target in
+            model.fields.iter().filter_map(|f| f.relation.as_ref()).filter_map(|r| index.get(r.target_label.as_str()))
+        {
+            if *target != i && waiting_on[i].insert(*target) {
+                dependents[*target].push(i);
+            }
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..models.len()).filter(|&i| waiting_on[i].is_empty()).collect();
+    let mut remaining: BTreeSet<usize> = (0..models.len()).collect();
+    let mut ordered = Vec::with_capacity(models.len());
+    while let Some(next) = ready.pop_first().or_else(|| remaining.first().copied()) {
+        remaining.remove(&next);
+        ordered.push(&models[next]);
+        for &dependent in &dependents[next] {
+            if waiting_on[dependent].remove(&next) && waiting_on[dependent].is_empty() && remaining.contains(&dependent)
+            {
+                ready.insert(dependent);
+            }
+        }
     }
     ordered
 }

@@ -6,9 +6,12 @@
 
 use serde::Serialize;
 
+use crate::types::Scalar;
+
 /// All apps of one run, in the order their tables can be created.
 #[derive(Debug, Clone, Serialize)]
 pub struct Project {
+    /// Every app of the run, each after the apps its relations point at.
     pub apps: Vec<App>,
 }
 
@@ -22,6 +25,7 @@ pub struct App {
     pub file_stem: String,
     /// Concrete models in file order (abstract ones are folded into their children).
     pub models: Vec<Model>,
+    /// The choice enums of the app's fields, one per field with `choices`.
     pub choice_enums: Vec<ChoiceEnum>,
     /// The full DDL script, statements in the order Django's schema editor runs them.
     pub ddl: String,
@@ -37,8 +41,11 @@ pub struct Model {
     pub label: String,
     /// snake_case of the name, for statics (`ENTRY_META`).
     pub upper: String,
+    /// The table (`weblog_entry`, or `meta.db_table`).
     pub table: String,
+    /// `meta.verbose_name`, or the name split into lowercase words (`blog post`).
     pub verbose_name: String,
+    /// `meta.verbose_name_plural`, or `verbose_name` + `s`.
     pub verbose_name_plural: String,
     /// Every column of the model's own table, table order.
     pub fields: Vec<Field>,
@@ -53,14 +60,19 @@ pub struct Model {
     pub required: Vec<usize>,
     /// Whether a field of the own table is auto_now / auto_now_add.
     pub has_pre_save: bool,
+    /// The `str` template (inherited from concrete parents too), for `Display`; `null`: Django's `<Model> object (<pk>)`.
     pub display: Option<FormatTemplate>,
+    /// The `absolute_url` template, for `get_absolute_url`.
     pub absolute_url: Option<FormatTemplate>,
+    /// `meta.ordering`, as columns.
     pub ordering: Vec<OrderingTerm>,
+    /// `meta.get_latest_by` as a column, `-` first when descending.
     pub get_latest_by: Option<String>,
     /// `meta.unique_together`, as column lists.
     pub unique_together: Vec<Vec<String>>,
     /// `meta.indexes`, as CREATE INDEX statements.
     pub indexes: Vec<String>,
+    /// The model's ManyToManyFields (which have no column), declaration order.
     pub many_to_many: Vec<ManyToMany>,
     /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.
     pub reverse: Vec<Reverse>,
@@ -69,9 +81,17 @@ pub struct Model {
     pub next_previous: Vec<usize>,
     /// Multi-table inheritance: the parent this model extends.
     pub parent: Option<ParentLink>,
+    /// The SQL statements the runtime prepares for the model.
     pub sql: ModelSql,
+    /// The `clone:` lines as written (the effective policies are in `copy` and each field's `copy_policy`).
     pub clone_policies: Vec<ClonePolicy>,
+    /// Whether a fork can give copies new keys without an auto-increment: the key is `Generated` (see `pk_kind`).
     pub pk_has_default: bool,
+    /// Where the primary key comes from.
+    pub pk_kind: PkKind,
+    /// Indexes into `all_fields` of the fields that get a `get_by_<field>`:
+    /// unique, not the primary key, not null.
+    pub get_by: Vec<usize>,
     /// What `clone_unsaved`, `duplicate` and `fork` do, from the `clone:`
     /// policies (defaults included); filled in by `copy_plan`.
     pub copy: CopyPlan,
@@ -96,12 +116,15 @@ pub struct CopyPlan {
     /// `duplicate_many`'s item type (`i64`, `(i64, String)`) and the
     /// pattern binding it (`receiver`, `(a, b)`), when there are arguments.
     pub item_type: String,
+    /// The pattern binding one item of `duplicate_many` (`receiver`, `(a, b)`).
     pub item_pattern: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyArg {
+    /// The argument's name (the field's ident).
     pub ident: String,
+    /// The argument's type (the field's `rust_type`).
     pub rust_type: String,
     /// `Supplied::new(&<meta>, <column>, &<ident>)` for `fork`.
     pub supplied: String,
@@ -111,16 +134,21 @@ pub struct CopyArg {
 pub struct CopyAssignment {
     /// The struct field (`read`), or the column index for `defaults`.
     pub target: String,
+    /// The Rust expression assigned.
     pub expr: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSql {
+    /// `SELECT` of every struct field (qualified by table), without its `FROM`.
     pub select: String,
     /// The quoted table, joined to every ancestor's for an inheritance child.
     pub from: String,
+    /// INSERT of the own table's columns without an auto key.
     pub insert: String,
+    /// INSERT of every column of the own table, the key included.
     pub insert_with_pk: String,
+    /// UPDATE of every non-key column of the own table, by primary key.
     pub update: String,
 }
 
@@ -134,9 +162,11 @@ pub struct Field {
     pub plain_ident: String,
     /// The typed column constant (`Entry::BLOG`).
     pub const_name: String,
+    /// The column name (`blog_id`, or `db_column`).
     pub column: String,
     /// The table holding the column (an ancestor's, for inherited fields).
     pub table: String,
+    /// The Django field type as written (`ForeignKey`, `CharField`).
     pub django_type: String,
     /// The column type as Django's SQLite backend declares it.
     pub sql_type: String,
@@ -144,34 +174,48 @@ pub struct Field {
     pub check: Option<String>,
     /// Whether Django creates an index for the column (ForeignKey, SlugField, db_index).
     pub db_index: bool,
+    /// The value type, typed (what `value_type` prints).
+    #[serde(skip)]
+    pub value: RustType,
     /// The struct field's type (`Option<String>`).
     pub rust_type: String,
     /// The value type without `Option` (`String`, `EntryStatus`).
     pub value_type: String,
     /// Whether the value type is `Copy` (so accessors copy instead of cloning).
     pub copy: bool,
+    /// Whether NULL is allowed (`null: true`): the Rust type is an `Option`.
     pub null: bool,
+    /// Whether `full_clean` accepts an empty value (`blank: true`, and auto_now fields).
     pub blank: bool,
+    /// Whether the field is the primary key.
     pub primary_key: bool,
     /// An auto-incrementing primary key: `Option` in Rust, unset until saved.
     pub auto: bool,
+    /// Whether values are unique (`unique: true`, one-to-ones and primary keys).
     pub unique: bool,
+    /// Whether `full_clean` checks the field: not `editable: false`, not auto_now / auto_now_add, not an auto key.
     pub editable: bool,
     /// The Rust expression the constructor uses when the field is not required.
     pub default_expr: String,
     /// The default as a `DefaultValue` literal for SET_DEFAULT, when static.
     pub default_static: Option<String>,
+    /// Set to now on every save.
     pub auto_now: bool,
+    /// Set to now when the row is inserted.
     pub auto_now_add: bool,
     /// For auto_now / auto_now_add: the value from the save's `now`.
     pub now_expr: Option<String>,
     /// A DecimalField's `decimal_places`, to which loaded values are quantized.
     pub decimal_places: Option<u32>,
+    /// The text length limit (`max_length`, or the type's default), for text field types that take one.
     pub max_length: Option<u32>,
+    /// `help_text`, for the struct field's doc comment.
     pub doc: Option<String>,
+    /// `verbose_name`, or the name with `_` as spaces.
     pub verbose_name: String,
     /// The choice enum's name, when the field has choices.
     pub choices: Option<String>,
+    /// For a ForeignKey, OneToOneField or parent link: what it points at.
     pub relation: Option<Relation>,
     /// The `CopyPolicy` literal of the column (filled in by `copy_plan`).
     pub copy_policy: String,
@@ -183,18 +227,102 @@ pub struct Field {
     pub is_text: bool,
     /// Whether the field counts for next/previous lookups.
     pub is_date: bool,
+    /// The column's `ColumnMeta.auto`: an automatic key of its own (not a
+    /// parent link, which is `auto` in Rust but holds the parent's key).
+    pub column_auto: bool,
+    /// What `full_clean` checks on the field, in order (none when it is
+    /// not editable).
+    pub clean_checks: Vec<CleanCheck>,
+}
+
+/// One `full_clean` check of a field; `kind` names it in the context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CleanCheck {
+    /// The value is one of the choices (`blank`: whether the empty choice is allowed).
+    Choice { blank: bool },
+    /// The value is not one of Django's empty values.
+    Blank,
+    /// The text is at most `max_length` characters (`null`: the field is an `Option`).
+    MaxLength { max_length: u32, null: bool },
+}
+
+/// The Rust type of a field's value, without `Option`: a field type's own,
+/// the key type a relation points at, or a choice enum of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RustType {
+    Scalar(Scalar),
+    Choice(String),
+}
+
+impl RustType {
+    /// The type as generated code writes it.
+    pub fn path(&self) -> String {
+        match self {
+            RustType::Scalar(scalar) => scalar.path().to_string(),
+            RustType::Choice(name) => name.clone(),
+        }
+    }
+
+    pub fn scalar(&self) -> Option<Scalar> {
+        match self {
+            RustType::Scalar(scalar) => Some(*scalar),
+            RustType::Choice(_) => None,
+        }
+    }
+
+    /// Whether the type is `Copy`.
+    pub fn is_copy(&self) -> bool {
+        self.scalar().is_some_and(Scalar::is_copy)
+    }
+}
+
+/// What deleting a relation's target does to the rows pointing at it.
+/// The context holds the variant's name (a `modelgen_runtime::OnDelete` variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum OnDelete {
+    /// Delete the rows pointing here too.
+    Cascade,
+    /// Refuse the delete (`Error::Protected`).
+    Protect,
+    /// Refuse the delete (`Error::Restricted`) unless the rows go by a cascade of the same delete.
+    Restrict,
+    /// Set the pointing column to NULL.
+    SetNull,
+    /// Set the pointing column to its default (`default_static`).
+    SetDefault,
+    /// Leave the rows (the database's constraint decides).
+    DoNothing,
+}
+
+/// Where a model's primary key comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PkKind {
+    /// An auto-incrementing key (`AutoField`, `BigAutoField`, ...): `None` until saved.
+    Auto,
+    /// Multi-table inheritance: the link to the parent row, which holds the parent's key.
+    ParentLink,
+    /// A key with a fresh default for every row (a `UUIDField` with `default: uuid4`).
+    Generated,
+    /// A key the caller gives.
+    Explicit,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Relation {
     /// `Blog` or `super::people::Person`.
     pub target_path: String,
+    /// The target's label (`weblog.Blog`).
     pub target_label: String,
+    /// The target's table.
     pub target_table: String,
+    /// The target's primary key column.
     pub target_column: String,
-    /// `OnDelete::Cascade`.
-    pub on_delete: String,
+    /// `Cascade` (a `modelgen_runtime::OnDelete` variant).
+    pub on_delete: OnDelete,
+    /// A OneToOneField (or parent link) rather than a ForeignKey.
     pub one_to_one: bool,
+    /// The multi-table-inheritance link to the parent row.
     pub parent_link: bool,
     /// Whether the column gets a REFERENCES clause.
     pub db_constraint: bool,
@@ -210,21 +338,33 @@ pub struct Relation {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ManyToMany {
+    /// The field name (`tags`).
     pub name: String,
+    /// The accessor method (`tags`, `r#type`).
     pub accessor: String,
+    /// The target as a Rust path from this app (`Tag`, `super::other::Tag`).
     pub target_path: String,
+    /// The target's label (`weblog.Tag`).
     pub target_label: String,
+    /// The join table (Django's `<table>_<field>`, or the through model's table).
     pub through_table: String,
+    /// The join table's column pointing at this model.
     pub source_column: String,
+    /// The join table's column pointing at the target.
     pub target_column: String,
+    /// The target's table.
     pub target_table: String,
     /// Column types of the join table's two foreign keys.
     pub source_sql_type: String,
+    /// Column type of the join table's key to the target.
     pub target_sql_type: String,
     /// The declaring model's pk column, referenced by the join table.
     pub source_pk_column: String,
+    /// The target's pk column, referenced by the join table.
     pub target_pk_column: String,
+    /// Whether the join table's columns get REFERENCES clauses.
     pub db_constraint: bool,
+    /// Whether Django creates the join table (no custom `through`).
     pub auto_created: bool,
     /// A many-to-many to `self` that Django keeps symmetrical (the default).
     pub symmetrical: bool,
@@ -235,6 +375,7 @@ pub struct ManyToMany {
     pub through_path: Option<String>,
     /// Paths of the target's and the through model's `ModelMeta` statics.
     pub target_meta: String,
+    /// Path of the through model's `ModelMeta` static, for a custom through model.
     pub through_meta: Option<String>,
     /// `Link`, `Skip` or `Copy` (a `RelationCopy` variant).
     pub copy_policy: String,
@@ -248,17 +389,25 @@ pub struct Reverse {
     pub method: String,
     /// `Entry` or `super::weblog::Entry`.
     pub source_path: String,
+    /// The label of the model whose relation points here.
     pub source_label: String,
     /// FK: the source's column constant (`Entry::BLOG`); M2M: the field name.
     pub source_const: String,
+    /// Which kind of relation points here.
     pub kind: ReverseKind,
     /// For an M2M reverse: the join table and its columns, seen from this side.
     pub through_table: String,
+    /// FK: the column of the source pointing here; M2M: the join table's column pointing here.
     pub source_column: String,
+    /// M2M: the join table's column pointing at the source (empty for an FK).
     pub target_column: String,
+    /// The source model's table.
     pub target_table: String,
+    /// M2M: whether the join table is Django's own.
     pub auto_created: bool,
+    /// M2M: whether the relation is a symmetrical one to `self`.
     pub symmetrical: bool,
+    /// M2M: the custom through model's static defaults, as on the forward side.
     pub through_defaults: Vec<ThroughDefault>,
 }
 
@@ -266,20 +415,27 @@ pub struct Reverse {
 /// literal (`DefaultValue::Text("author")`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ThroughDefault {
+    /// The through model's column.
     pub column: String,
+    /// Its default, a `DefaultValue` literal.
     pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ReverseKind {
+    /// A ForeignKey: the reverse side is a query set.
     ForeignKey,
+    /// A OneToOneField: the reverse side is one optional object.
     OneToOne,
+    /// A ManyToManyField: the reverse side is a many-to-many set.
     ManyToMany,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ParentLink {
+    /// The parent as a Rust path from this app.
     pub parent_path: String,
+    /// The parent's label.
     pub parent_label: String,
     /// The parent's `ModelMeta` static (`PLACE_META`, `super::places::PLACE_META`).
     pub meta_path: String,
@@ -293,7 +449,9 @@ pub struct ParentLink {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrderingTerm {
+    /// The column ordered by.
     pub column: String,
+    /// Whether the term was written with `-`.
     pub descending: bool,
 }
 
@@ -308,23 +466,75 @@ pub struct FormatTemplate {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChoiceEnum {
+    /// The enum's name, `<Model><Field>` (`EntryStatus`).
     pub name: String,
     /// `String` or an integer type.
     pub value_type: String,
+    /// Whether the stored values are text (else integers).
     pub is_text: bool,
+    /// The choices, schema order.
     pub variants: Vec<ChoiceVariant>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChoiceVariant {
+    /// The variant (from the label, `V<value>` when the label cannot be one; `_` appended on a clash).
     pub ident: String,
     /// The stored value as a Rust literal (`"d"`, `1`).
     pub literal: String,
+    /// The human-readable label.
     pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClonePolicy {
+    /// The field or relation the line names.
     pub name: String,
+    /// The policy as written (`keep`, `suffix`, ...).
     pub policy: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Every key the templates can read, collected from a context.
+    fn keys(value: &serde_json::Value, into: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    into.insert(key.clone());
+                    keys(inner, into);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| keys(item, into)),
+            _ => {}
+        }
+    }
+
+    /// docs/templates.md is the contract of `--templates`: every key of the
+    /// context of the example schemas (which use every kind of IR value) is
+    /// a row of one of its tables.
+    #[test]
+    fn every_context_key_is_documented() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut sources: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .expect("schemas/")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).expect("schema")))
+            .collect();
+        sources.sort();
+        let project = crate::compile(&sources).expect("the example schemas compile");
+        let mut found = BTreeSet::new();
+        keys(&serde_json::to_value(&project).expect("serializes"), &mut found);
+        // Keys of values the example schemas do not produce still count.
+        for key in ["app", "project", "kind", "max_length", "blank", "null"] {
+            found.insert(key.to_string());
+        }
+        let docs = include_str!("../../docs/templates.md");
+        let missing: Vec<&String> = found.iter().filter(|k| !docs.contains(&format!("| `{k}` |"))).collect();
+        assert!(missing.is_empty(), "keys of the template context missing from docs/templates.md: {missing:?}");
+        assert!(found.len() > 100, "the example schemas produce every part of the IR ({} keys)", found.len());
+    }
 }

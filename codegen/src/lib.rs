@@ -277,10 +277,8 @@ fn render_project(project: &ir::Project, renderer: &render::Renderer) -> Result<
     let mut outputs = Vec::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for app in &project.apps {
-        for (name, contents) in [
-            (format!("{}.rs", app.file_stem), renderer.app_rust(project, app)?),
-            (format!("{}.sql", app.file_stem), renderer.app_sql(project, app)?),
-        ] {
+        let (rust, sql) = renderer.app_files(project, app)?;
+        for (name, contents) in [(format!("{}.rs", app.file_stem), rust), (format!("{}.sql", app.file_stem), sql)] {
             if names.insert(name.clone(), app.source.clone()).is_some() {
                 return Err(Error::OutputClash(name));
             }

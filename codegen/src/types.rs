@@ -2,6 +2,80 @@
 //! in Django's SQLite backend (`django/db/backends/sqlite3/base.py`,
 //! `DatabaseWrapper.data_types` and `data_type_check_constraints`).
 
+/// The Rust type of a value, as a field type gives it (without `Option`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    I16,
+    I32,
+    I64,
+    U16,
+    U32,
+    F64,
+    Bool,
+    String,
+    Bytes,
+    Decimal,
+    Date,
+    DateTime,
+    Time,
+    Duration,
+    Uuid,
+    Json,
+}
+
+impl Scalar {
+    /// The type as generated code writes it.
+    pub fn path(self) -> &'static str {
+        match self {
+            Scalar::I16 => "i16",
+            Scalar::I32 => "i32",
+            Scalar::I64 => "i64",
+            Scalar::U16 => "u16",
+            Scalar::U32 => "u32",
+            Scalar::F64 => "f64",
+            Scalar::Bool => "bool",
+            Scalar::String => "String",
+            Scalar::Bytes => "Vec<u8>",
+            Scalar::Decimal => "::modelgen_runtime::rust_decimal::Decimal",
+            Scalar::Date => "::modelgen_runtime::chrono::NaiveDate",
+            Scalar::DateTime => "::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>",
+            Scalar::Time => "::modelgen_runtime::chrono::NaiveTime",
+            Scalar::Duration => "::modelgen_runtime::chrono::TimeDelta",
+            Scalar::Uuid => "::modelgen_runtime::uuid::Uuid",
+            Scalar::Json => "::modelgen_runtime::serde_json::Value",
+        }
+    }
+
+    /// Whether the type is `Copy` (accessors copy instead of cloning).
+    pub fn is_copy(self) -> bool {
+        !matches!(self, Scalar::String | Scalar::Bytes | Scalar::Json)
+    }
+
+    /// The values of a sized integer type, for range checks of defaults;
+    /// `None` for any other type.
+    pub fn integer_range(self) -> Option<std::ops::RangeInclusive<i64>> {
+        match self {
+            Scalar::I16 => Some(i64::from(i16::MIN)..=i64::from(i16::MAX)),
+            Scalar::I32 => Some(i64::from(i32::MIN)..=i64::from(i32::MAX)),
+            Scalar::U16 => Some(0..=i64::from(u16::MAX)),
+            Scalar::U32 => Some(0..=i64::from(u32::MAX)),
+            _ => None,
+        }
+    }
+
+    /// The suffix of an integer literal of the type (`_i16`); `_i64` for
+    /// anything but a sized integer.
+    pub fn literal_suffix(self) -> &'static str {
+        match self {
+            Scalar::I16 => "_i16",
+            Scalar::I32 => "_i32",
+            Scalar::U16 => "_u16",
+            Scalar::U32 => "_u32",
+            _ => "_i64",
+        }
+    }
+}
+
 /// How a field's values behave, which decides its Rust type, its default
 /// handling and which options apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +104,9 @@ pub struct FieldType {
     pub kind: Kind,
     /// The SQLite column type; `{max_length}` is filled in.
     pub sql: &'static str,
-    /// The Rust type of a value (without `Option`).
-    pub rust: &'static str,
+    /// The Rust type of a value (without `Option`); `None` for relations,
+    /// whose values take the type of the key they point at.
+    pub rust: Option<Scalar>,
     /// A CHECK Django adds, with `{column}` filled in (quoted).
     pub check: Option<&'static str>,
     /// The column type a ForeignKey pointing at this field gets (`rel_db_type`).
@@ -42,43 +117,43 @@ pub struct FieldType {
     pub empty_string: bool,
 }
 
-const fn t(name: &'static str, kind: Kind, sql: &'static str, rust: &'static str) -> FieldType {
+const fn t(name: &'static str, kind: Kind, sql: &'static str, rust: Option<Scalar>) -> FieldType {
     FieldType { name, kind, sql, rust, check: None, rel_sql: None, default_max_length: None, empty_string: false }
 }
 
 const POSITIVE: Option<&str> = Some("\"{column}\" >= 0");
 
 pub const FIELD_TYPES: &[FieldType] = &[
-    FieldType { rel_sql: Some("integer"), ..t("AutoField", Kind::Auto, "integer", "i32") },
-    FieldType { rel_sql: Some("bigint"), ..t("BigAutoField", Kind::Auto, "integer", "i64") },
-    FieldType { rel_sql: Some("smallint"), ..t("SmallAutoField", Kind::Auto, "integer", "i16") },
-    FieldType { empty_string: true, ..t("CharField", Kind::Text, "varchar({max_length})", "String") },
-    FieldType { empty_string: true, ..t("TextField", Kind::Text, "text", "String") },
-    FieldType { empty_string: true, default_max_length: Some(50), ..t("SlugField", Kind::Text, "varchar({max_length})", "String") },
-    FieldType { empty_string: true, default_max_length: Some(254), ..t("EmailField", Kind::Text, "varchar({max_length})", "String") },
-    FieldType { empty_string: true, default_max_length: Some(200), ..t("URLField", Kind::Text, "varchar({max_length})", "String") },
-    t("IntegerField", Kind::Integer, "integer", "i32"),
-    t("SmallIntegerField", Kind::Integer, "smallint", "i16"),
-    t("BigIntegerField", Kind::Integer, "bigint", "i64"),
-    FieldType { check: POSITIVE, rel_sql: Some("integer"), ..t("PositiveIntegerField", Kind::Integer, "integer unsigned", "u32") },
-    FieldType { check: POSITIVE, rel_sql: Some("smallint"), ..t("PositiveSmallIntegerField", Kind::Integer, "smallint unsigned", "u16") },
-    FieldType { check: POSITIVE, rel_sql: Some("bigint"), ..t("PositiveBigIntegerField", Kind::Integer, "bigint unsigned", "i64") },
-    t("FloatField", Kind::Float, "real", "f64"),
-    t("DecimalField", Kind::Decimal, "decimal", "::modelgen_runtime::rust_decimal::Decimal"),
-    t("BooleanField", Kind::Boolean, "bool", "bool"),
-    t("DateField", Kind::Date, "date", "::modelgen_runtime::chrono::NaiveDate"),
-    t("DateTimeField", Kind::DateTime, "datetime", "::modelgen_runtime::chrono::DateTime<::modelgen_runtime::chrono::Utc>"),
-    t("TimeField", Kind::Time, "time", "::modelgen_runtime::chrono::NaiveTime"),
-    t("DurationField", Kind::Duration, "bigint", "::modelgen_runtime::chrono::TimeDelta"),
-    t("UUIDField", Kind::Uuid, "char(32)", "::modelgen_runtime::uuid::Uuid"),
+    FieldType { rel_sql: Some("integer"), ..t("AutoField", Kind::Auto, "integer", Some(Scalar::I32)) },
+    FieldType { rel_sql: Some("bigint"), ..t("BigAutoField", Kind::Auto, "integer", Some(Scalar::I64)) },
+    FieldType { rel_sql: Some("smallint"), ..t("SmallAutoField", Kind::Auto, "integer", Some(Scalar::I16)) },
+    FieldType { empty_string: true, ..t("CharField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
+    FieldType { empty_string: true, ..t("TextField", Kind::Text, "text", Some(Scalar::String)) },
+    FieldType { empty_string: true, default_max_length: Some(50), ..t("SlugField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
+    FieldType { empty_string: true, default_max_length: Some(254), ..t("EmailField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
+    FieldType { empty_string: true, default_max_length: Some(200), ..t("URLField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
+    t("IntegerField", Kind::Integer, "integer", Some(Scalar::I32)),
+    t("SmallIntegerField", Kind::Integer, "smallint", Some(Scalar::I16)),
+    t("BigIntegerField", Kind::Integer, "bigint", Some(Scalar::I64)),
+    FieldType { check: POSITIVE, rel_sql: Some("integer"), ..t("PositiveIntegerField", Kind::Integer, "integer unsigned", Some(Scalar::U32)) },
+    FieldType { check: POSITIVE, rel_sql: Some("smallint"), ..t("PositiveSmallIntegerField", Kind::Integer, "smallint unsigned", Some(Scalar::U16)) },
+    FieldType { check: POSITIVE, rel_sql: Some("bigint"), ..t("PositiveBigIntegerField", Kind::Integer, "bigint unsigned", Some(Scalar::I64)) },
+    t("FloatField", Kind::Float, "real", Some(Scalar::F64)),
+    t("DecimalField", Kind::Decimal, "decimal", Some(Scalar::Decimal)),
+    t("BooleanField", Kind::Boolean, "bool", Some(Scalar::Bool)),
+    t("DateField", Kind::Date, "date", Some(Scalar::Date)),
+    t("DateTimeField", Kind::DateTime, "datetime", Some(Scalar::DateTime)),
+    t("TimeField", Kind::Time, "time", Some(Scalar::Time)),
+    t("DurationField", Kind::Duration, "bigint", Some(Scalar::Duration)),
+    t("UUIDField", Kind::Uuid, "char(32)", Some(Scalar::Uuid)),
     FieldType {
         check: Some("(JSON_VALID(\"{column}\") OR \"{column}\" IS NULL)"),
-        ..t("JSONField", Kind::Json, "text", "::modelgen_runtime::serde_json::Value")
+        ..t("JSONField", Kind::Json, "text", Some(Scalar::Json))
     },
-    FieldType { empty_string: true, ..t("BinaryField", Kind::Binary, "BLOB", "Vec<u8>") },
-    t("ForeignKey", Kind::ForeignKey, "", ""),
-    t("OneToOneField", Kind::OneToOne, "", ""),
-    t("ManyToManyField", Kind::ManyToMany, "", ""),
+    FieldType { empty_string: true, ..t("BinaryField", Kind::Binary, "BLOB", Some(Scalar::Bytes)) },
+    t("ForeignKey", Kind::ForeignKey, "", None),
+    t("OneToOneField", Kind::OneToOne, "", None),
+    t("ManyToManyField", Kind::ManyToMany, "", None),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static FieldType> {

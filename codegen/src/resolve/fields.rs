@@ -1,0 +1,449 @@
+//! Fields: the options each field type accepts, and one column built from
+//! its definition.
+
+use super::*;
+
+impl<'a> Resolver<'a> {
+    pub(super) fn check_options(&mut self, file: &str, field: &FieldDef, ty: &FieldType) {
+        // A required option written under a misspelled key is reported as
+        // the misspelling only.
+        let written = |option: &str| field.written.iter().any(|w| w == option);
+        let options: [(&str, Option<Pos>); 10] = [
+            ("max_length", field.max_length.as_ref().map(|s| s.pos)),
+            ("max_digits", field.max_digits.as_ref().map(|s| s.pos)),
+            ("decimal_places", field.decimal_places.as_ref().map(|s| s.pos)),
+            ("auto_now", field.auto_now.as_ref().map(|s| s.pos)),
+            ("auto_now_add", field.auto_now_add.as_ref().map(|s| s.pos)),
+            ("to", field.to.as_ref().map(|s| s.pos)),
+            ("on_delete", field.on_delete.as_ref().map(|s| s.pos)),
+            ("related_name", field.related_name.as_ref().map(|s| s.pos)),
+            ("through", field.through.as_ref().map(|s| s.pos)),
+            ("symmetrical", field.symmetrical.as_ref().map(|s| s.pos)),
+        ];
+        for (option, pos) in options {
+            if let Some(pos) = pos {
+                if !ty.accepts(option) {
+                    let help = match option {
+                        "auto_now" | "auto_now_add" => {
+                            "only DateField, DateTimeField and TimeField take it".to_string()
+                        }
+                        "max_length" if ty.kind == Kind::Text => {
+                            format!("{} has no length limit; use CharField for one", ty.name)
+                        }
+                        "max_length" => "only CharField, SlugField, EmailField and URLField take it".to_string(),
+                        "max_digits" | "decimal_places" => "only DecimalField takes it".to_string(),
+                        "on_delete" if ty.kind == Kind::ManyToMany => {
+                            "rows of a many-to-many table are always deleted with either side; remove it".to_string()
+                        }
+                        "to" | "related_name" | "on_delete" => {
+                            "only relations (ForeignKey, OneToOneField, ManyToManyField) take it".to_string()
+                        }
+                        "through" | "symmetrical" => "only ManyToManyField takes it".to_string(),
+                        _ => "remove it".to_string(),
+                    };
+                    self.err_help(file, pos, format!("option `{option}` does not apply to {}", ty.name), Some(help));
+                }
+            }
+        }
+        if let Some(db_constraint) = &field.db_constraint {
+            if !ty.is_relation() {
+                self.err_help(
+                    file,
+                    db_constraint.pos,
+                    format!("option `db_constraint` does not apply to {}", ty.name),
+                    Some("only relations take it".into()),
+                );
+            }
+        }
+        if ty.name == "CharField" && field.max_length.is_none() && !written("max_length") {
+            self.err_help(
+                file,
+                field.type_name.pos,
+                format!("CharField `{}` needs `max_length`", field.name.value),
+                Some("add e.g. `max_length: 100`, or use TextField for unbounded text".into()),
+            );
+        }
+        if let Some(max_length) = &field.max_length {
+            if max_length.value == 0 && ty.takes_max_length() {
+                self.err_help(
+                    file,
+                    max_length.pos,
+                    "`max_length` must be a positive integer",
+                    Some("write e.g. `max_length: 100`".into()),
+                );
+            }
+        }
+        if ty.kind == Kind::Decimal {
+            if let Some(digits) = field.max_digits.as_ref().filter(|d| d.value == 0) {
+                self.err_help(
+                    file,
+                    digits.pos,
+                    "`max_digits` must be a positive integer",
+                    Some("write e.g. `max_digits: 10`".into()),
+                );
+            }
+            match (&field.max_digits, &field.decimal_places) {
+                (Some(digits), Some(places)) if places.value > digits.value => self.err_help(
+                    file,
+                    places.pos,
+                    format!("`decimal_places` ({}) is greater than `max_digits` ({})", places.value, digits.value),
+                    Some(format!(
+                        "`max_digits` counts every digit, those after the point included; raise it to at least {}, or lower `decimal_places`",
+                        places.value
+                    )),
+                ),
+                (Some(_), Some(_)) => {}
+                (digits, places) => {
+                    let missing: Vec<&str> = [("max_digits", digits.is_none()), ("decimal_places", places.is_none())]
+                        .into_iter()
+                        .filter(|(option, absent)| *absent && !written(option))
+                        .map(|(option, _)| option)
+                        .collect();
+                    if !missing.is_empty() {
+                        let listed: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+                        self.err_help(
+                            file,
+                            field.type_name.pos,
+                            format!("DecimalField `{}` needs {}", field.name.value, listed.join(" and ")),
+                            Some("add e.g. `max_digits: 10, decimal_places: 2`".into()),
+                        );
+                    }
+                }
+            }
+        }
+        let auto_now = FieldDef::flag(&field.auto_now);
+        let auto_now_add = FieldDef::flag(&field.auto_now_add);
+        if auto_now && auto_now_add {
+            let pos = field.auto_now_add.as_ref().map_or(field.name.pos, |s| s.pos);
+            self.err_help(
+                file,
+                pos,
+                "`auto_now` and `auto_now_add` are mutually exclusive",
+                Some(
+                    "keep `auto_now` to set the value on every save, or `auto_now_add` to set it on creation only"
+                        .into(),
+                ),
+            );
+        }
+        if (auto_now || auto_now_add) && field.default.is_some() {
+            let pos = field.default.as_ref().map_or(field.name.pos, Node::pos);
+            let option = if auto_now { "auto_now" } else { "auto_now_add" };
+            self.err_help(
+                file,
+                pos,
+                format!("`default` cannot be combined with `{option}`"),
+                Some("the value is set on save; remove `default`".into()),
+            );
+        }
+        if FieldDef::flag(&field.primary_key) && FieldDef::flag(&field.null) {
+            let pos = field.null.as_ref().map_or(field.name.pos, |s| s.pos);
+            self.err_help(file, pos, "a primary key cannot be `null: true`", Some("remove `null: true`".into()));
+        }
+        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.is_relation()) {
+            self.err_help(
+                file,
+                primary_key.pos,
+                format!("{} `{}` cannot be the primary key: modelgen does not support relations as primary keys", ty.name, field.name.value),
+                Some("remove `primary_key: true` (add `unique: true` to keep one row per target); the model gets an `id`".into()),
+            );
+        }
+        if ty.kind == Kind::Auto && !FieldDef::flag(&field.primary_key) {
+            self.err_help(
+                file,
+                field.type_name.pos,
+                format!("{} `{}` must be the primary key", ty.name, field.name.value),
+                Some("add `primary_key: true`".into()),
+            );
+        }
+        if ty.is_relation() {
+            if field.to.is_none() && !written("to") {
+                self.err_help(
+                    file,
+                    field.type_name.pos,
+                    format!("{} `{}` needs `to`", ty.name, field.name.value),
+                    Some("name the target model, e.g. `to: Blog` or `to: otherapp.Model`".into()),
+                );
+            }
+            if let Some(choices) = &field.choices {
+                self.err_help(
+                    file,
+                    choices.pos,
+                    format!("`choices` does not apply to {}", ty.name),
+                    Some("remove it".into()),
+                );
+            }
+        }
+        if matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne) {
+            match &field.on_delete {
+                None if written("on_delete") => {}
+                None => self.err_help(
+                    file,
+                    field.type_name.pos,
+                    format!("{} `{}` needs `on_delete`", ty.name, field.name.value),
+                    Some(
+                        "add `on_delete:` with one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING"
+                            .into(),
+                    ),
+                ),
+                Some(on_delete) => match on_delete.value.as_str() {
+                    "SET_NULL" if !FieldDef::flag(&field.null) => self.err_help(
+                        file,
+                        on_delete.pos,
+                        format!("`on_delete: SET_NULL` on `{}`, which is not nullable", field.name.value),
+                        Some("add `null: true`, or choose another on_delete".into()),
+                    ),
+                    "SET_DEFAULT" if field.default.is_none() => self.err_help(
+                        file,
+                        on_delete.pos,
+                        format!("`on_delete: SET_DEFAULT` on `{}`, which has no default", field.name.value),
+                        Some("add a `default`, or choose another on_delete".into()),
+                    ),
+                    value if !ON_DELETE.iter().any(|(d, _)| *d == value) => {
+                        let help = did_you_mean(value, ON_DELETE.iter().map(|(d, _)| *d))
+                            .or_else(|| did_you_mean(&value.to_uppercase(), ON_DELETE.iter().map(|(d, _)| *d)))
+                            .unwrap_or_else(|| {
+                                "one of CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, DO_NOTHING".into()
+                            });
+                        self.err_help(file, on_delete.pos, format!("unknown on_delete `{value}`"), Some(help));
+                    }
+                    _ => {}
+                },
+            }
+        }
+        if ty.kind == Kind::ManyToMany {
+            if let Some(unique) = field.unique.as_ref().filter(|u| u.value) {
+                self.err_help(
+                    file,
+                    unique.pos,
+                    "a ManyToManyField cannot be `unique`",
+                    Some("its table already holds each pair once; remove `unique`".into()),
+                );
+            }
+            if let Some(null) = field.null.as_ref().filter(|u| u.value) {
+                self.err_help(file, null.pos, "`null` has no effect on a ManyToManyField", Some("remove it".into()));
+            }
+            if let Some(default) = &field.default {
+                self.err_help(
+                    file,
+                    default.pos(),
+                    "a ManyToManyField cannot have a `default`",
+                    Some("remove it".into()),
+                );
+            }
+        }
+    }
+
+    pub(super) fn build_field(
+        &mut self,
+        id: ModelId,
+        def: &FieldDef,
+        ty: &'static FieldType,
+    ) -> Option<(Field, Option<ChoiceEnum>)> {
+        let file = self.def_file(def);
+        let model_name = self.model(id).name.value.clone();
+        let name = def.name.value.clone();
+        let null = FieldDef::flag(&def.null);
+        let primary_key = FieldDef::flag(&def.primary_key);
+        let auto_now = FieldDef::flag(&def.auto_now);
+        let auto_now_add = FieldDef::flag(&def.auto_now_add);
+        let is_fk = matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne);
+        let attname = if is_fk { format!("{name}_id") } else { name.clone() };
+        let column = def.db_column.as_ref().map_or_else(|| attname.clone(), |c| c.value.clone());
+        // Django: unique for O2O and pks; blank for auto_now fields.
+        let unique = FieldDef::flag(&def.unique) || ty.kind == Kind::OneToOne || primary_key;
+        let blank = FieldDef::flag(&def.blank) || auto_now || auto_now_add;
+        let editable =
+            def.editable.as_ref().is_none_or(|e| e.value) && !(auto_now || auto_now_add) && ty.kind != Kind::Auto;
+        let max_length =
+            def.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).filter(|_| ty.takes_max_length());
+
+        let mut relation = None;
+        let mut value = RustType::Scalar(ty.rust.unwrap_or(Scalar::I64));
+        let mut related_sql = None;
+        if is_fk {
+            let target = def.to.as_ref().and_then(|to| self.lookup(&file, id, to, &format!("field `{name}`")));
+            let target = target.map(|t| Target { id: t })?;
+            if self.model(target.id).meta.is_abstract {
+                self.abstract_target(&file, def, target.id);
+                return None;
+            }
+            let (target_column, target_type) = self.target_pk(target.id)?;
+            related_sql = Some(self.rel_sql_type(target.id)?);
+            value = RustType::Scalar(target_type.rust?);
+            let related_accessor = match &def.related_name {
+                Some(rn) => rn.value.clone(),
+                None if ty.kind == Kind::OneToOne => model_name.to_lowercase(),
+                None => format!("{}_set", model_name.to_lowercase()),
+            };
+            let on_delete = def
+                .on_delete
+                .as_ref()
+                .and_then(|o| ON_DELETE.iter().find(|(d, _)| *d == o.value))
+                .map_or(ir::OnDelete::Cascade, |(_, r)| *r);
+            relation = Some(ir::Relation {
+                target_path: self.rust_path(id, target.id),
+                target_label: self.label(target.id),
+                target_table: self.table_of(target.id),
+                target_column,
+                on_delete,
+                one_to_one: ty.kind == Kind::OneToOne,
+                parent_link: false,
+                db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
+                related_accessor,
+                accessor: types::rust_ident(&name),
+                setter: format!("set_{name}"),
+                target_meta: String::new(),
+            });
+        }
+
+        let mut choice_enum = None;
+        // Choices on a relation are reported by `check_options`.
+        if let Some(choices) = def.choices.as_ref().filter(|_| !ty.is_relation()) {
+            choice_enum = self.build_choices(&file, &model_name, def, ty, &choices.value);
+            if let Some(e) = &choice_enum {
+                value = RustType::Choice(e.name.clone());
+            }
+        }
+
+        let auto = ty.kind == Kind::Auto;
+        let (default_expr, default_static) = self.default_for(&file, def, ty, &value, choice_enum.as_ref(), null)?;
+        let value_type = value.path();
+        let rust_type = if null || auto { format!("Option<{value_type}>") } else { value_type.clone() };
+        let copy = value.is_copy();
+        let is_text = ty.kind == Kind::Text && choice_enum.is_none();
+        let is_date = matches!(ty.kind, Kind::Date | Kind::DateTime);
+        let sql_type =
+            related_sql.unwrap_or_else(|| ty.sql.replace("{max_length}", &max_length.unwrap_or(0).to_string()));
+        let check = ty.check.map(|c| c.replace("{column}", &column));
+        // Django indexes ForeignKeys and SlugFields unless told otherwise; a
+        // unique column is indexed by its constraint already.
+        let db_index =
+            def.db_index.as_ref().map_or(matches!(ty.kind, Kind::ForeignKey) || ty.name == "SlugField", |d| d.value)
+                && !unique;
+        let blank_checked =
+            editable && !blank && choice_enum.is_none() && (null || matches!(ty.kind, Kind::Text | Kind::Json));
+        let field = Field {
+            blank_checked,
+            copy,
+            sql_type,
+            check,
+            db_index,
+            ident: types::rust_ident(&attname),
+            plain_ident: attname.clone(),
+            const_name: name.to_shouty_snake_case(),
+            column,
+            table: self.table_of(id),
+            django_type: ty.name.to_string(),
+            column_auto: auto && relation.is_none(),
+            value,
+            rust_type,
+            value_type,
+            null,
+            blank,
+            primary_key,
+            auto,
+            unique,
+            editable,
+            default_expr,
+            default_static,
+            auto_now,
+            auto_now_add,
+            now_expr: (auto_now || auto_now_add).then(|| {
+                let now = match ty.kind {
+                    Kind::Date => "now.date_naive()",
+                    Kind::Time => "now.time()",
+                    _ => "now",
+                };
+                wrap_some(now, null)
+            }),
+            decimal_places: def.decimal_places.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal),
+            max_length,
+            doc: def.help_text.as_ref().map(|h| h.value.clone()),
+            verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
+            choices: choice_enum.as_ref().map(|e| e.name.clone()),
+            relation,
+            copy_policy: String::new(),
+            is_text,
+            is_date,
+            clean_checks: Vec::new(),
+            name,
+        };
+        let field = Field { clean_checks: clean_checks(&field), ..field };
+        Some((field, choice_enum))
+    }
+}
+
+/// What `full_clean` checks on a field: its choices, else Django's empty
+/// values when it may not be blank (`blank_checked`), then the length of
+/// text with a `max_length`; nothing when the field is not editable.
+pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
+    let mut checks = Vec::new();
+    if !field.editable {
+        return checks;
+    }
+    if field.choices.is_some() {
+        checks.push(CleanCheck::Choice { blank: field.blank });
+    } else if field.blank_checked {
+        checks.push(CleanCheck::Blank);
+    }
+    if let Some(max_length) = field.max_length.filter(|_| field.is_text) {
+        checks.push(CleanCheck::MaxLength { max_length, null: field.null });
+    }
+    checks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    #[test]
+    fn columns_types_and_django_implied_flags() {
+        let project = project(
+            "  M:\n    fields:\n      slug: {type: SlugField}\n      other: {type: OneToOneField, to: M, on_delete: SET_NULL, null: true}\n      stamp: {type: DateTimeField, auto_now_add: true}\n      note: {type: TextField, null: true, help_text: Free text}\n",
+        );
+        let m = model(&project, "M");
+        let slug = field(m, "slug");
+        assert_eq!(
+            (slug.sql_type.as_str(), slug.rust_type.as_str(), slug.max_length),
+            ("varchar(50)", "String", Some(50))
+        );
+        assert!(slug.db_index && !slug.blank && slug.is_text);
+        let other = field(m, "other");
+        assert_eq!(
+            (other.column.as_str(), other.ident.as_str(), other.rust_type.as_str()),
+            ("other_id", "other_id", "Option<i64>")
+        );
+        assert!(other.unique && !other.db_index, "a one-to-one is unique, so not indexed again");
+        assert_eq!(other.relation.as_ref().unwrap().on_delete, crate::ir::OnDelete::SetNull);
+        let stamp = field(m, "stamp");
+        assert!(stamp.blank && !stamp.editable);
+        assert_eq!(stamp.now_expr.as_deref(), Some("now"));
+        let note = field(m, "note");
+        assert!(note.blank_checked, "a nullable, non-blank, editable field is checked by full_clean");
+        assert_eq!(note.doc.as_deref(), Some("Free text"));
+    }
+
+    #[test]
+    fn options_that_do_not_apply_or_are_missing() {
+        let errors = errors(
+            "  M:\n    fields:\n      a: {type: IntegerField, max_length: 3}\n      b: {type: CharField}\n      c: {type: DecimalField, max_digits: 2, decimal_places: 3}\n      d: {type: ForeignKey, to: M}\n      e: {type: ForeignKey, to: M, on_delete: SET_NULL}\n",
+        );
+        assert_has_errors(
+            &errors,
+            &[
+                "option `max_length` does not apply to IntegerField",
+                "CharField `b` needs `max_length`",
+                "`decimal_places` (3) is greater than `max_digits` (2)",
+                "ForeignKey `d` needs `on_delete`",
+                "`on_delete: SET_NULL` on `e`, which is not nullable",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_type_and_on_delete_suggest() {
+        let errors = errors("  M:\n    fields:\n      a: {type: CharFeild, max_length: 3}\n      b: {type: ForeignKey, to: M, on_delete: cascade}\n");
+        assert!(has_error(&errors, "unknown field type `CharFeild` | help: did you mean `CharField`?"), "{errors:?}");
+        assert!(has_error(&errors, "unknown on_delete `cascade` | help: did you mean `CASCADE`?"), "{errors:?}");
+    }
+}
