@@ -468,6 +468,8 @@ pub struct FormatTemplate {
 pub struct ChoiceEnum {
     /// The enum's name, `<Model><Field>` (`EntryStatus`).
     pub name: String,
+    /// The field the choices were declared on, `<Model>.<field>` (`Entry.status`).
+    pub field: String,
     /// `String` or an integer type.
     pub value_type: String,
     /// Whether the stored values are text (else integers).

@@ -100,6 +100,7 @@ impl<'a> Resolver<'a> {
         }
         Some(ChoiceEnum {
             name: format!("{model_name}{}", def.name.value.to_upper_camel_case()),
+            field: format!("{model_name}.{}", def.name.value),
             value_type: if is_text { "String".into() } else { "i64".into() },
             is_text,
             variants,
