@@ -9,7 +9,7 @@
 //! `INSTA_UPDATE=always` and read `git diff tests/snapshots`).
 //!
 //! CLI-vs-library and build.rs-vs-CLI byte identity is tested where the
-//! binary is available: `codegen/tests/cli.rs` and `codegen/tests/build_rs.rs`.
+//! binary is available: `codegen/cli/tests/cli.rs` and `codegen/cli/tests/build_rs.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -184,6 +184,6 @@ fn checked_in_generated_dir_is_up_to_date() {
     let report = modelgen::Config::new().schema(SCHEMAS).out_dir("generated").check().unwrap();
     assert!(
         report.is_clean(),
-        "generated/ is stale; run `cargo run -p modelgen -- generate` and review the diff:\n{report}"
+        "generated/ is stale; run `cargo run -p modelgen-cli -- generate` and review the diff:\n{report}"
     );
 }

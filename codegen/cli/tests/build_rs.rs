@@ -5,20 +5,41 @@
 //! `cargo:rerun-if-changed` and really reruns when the schema changes, and
 //! that a schema error fails the build with readable `file:line:col` lines.
 //!
-//! The crate builds offline into `target/build-rs-test` (its own directory,
-//! so it never waits on the workspace's build lock); the first run compiles
-//! the dependencies (SQLite included), later runs reuse them.
+//! The crate builds offline into the workspace's own target directory, with
+//! the workspace's `[profile.*]` tables copied into its manifest, so it reuses
+//! the dependencies `cargo test` has just compiled (SQLite above all) instead
+//! of compiling everything a second time. Cargo takes its build lock only
+//! while compiling, not while the tests run, so the nested `cargo build`
+//! does not wait on the `cargo test` that started it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-    base.join("build-rs-test")
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"))
+}
+
+/// The `[profile.*]` tables of the workspace manifest, verbatim: with the
+/// same profiles (and flags) the probe's dependencies get the same cargo
+/// unit hashes as the workspace's, so they are found already built.
+fn workspace_profiles() -> String {
+    let manifest = std::fs::read_to_string(workspace().join("Cargo.toml")).unwrap();
+    let mut profiles = String::new();
+    let mut in_profile = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            in_profile = line.starts_with("[profile.");
+        }
+        if in_profile {
+            profiles.push_str(line);
+            profiles.push('\n');
+        }
+    }
+    profiles
 }
 
 fn cargo(dir: &Path, args: &[&str]) -> Output {
@@ -29,8 +50,6 @@ fn cargo(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("OUT_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .output()
         .expect("run cargo")
 }
@@ -96,15 +115,14 @@ modelgen-runtime = {{ path = {runtime:?} }}
 [build-dependencies]
 modelgen = {{ path = {codegen:?} }}
 
-# As in the workspace, so dependencies compile the same way.
-[profile.dev.package."*"]
-opt-level = 1
-
 [workspace]
-"#,
+
+# The workspace's profiles, so dependencies compile the same way (and are reused).
+{profiles}"#,
         name = probe_name(dir),
         runtime = root.join("runtime").to_str().unwrap(),
         codegen = root.join("codegen").to_str().unwrap(),
+        profiles = workspace_profiles(),
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     // The workspace's lock file pins the same versions it builds with, so
