@@ -2,7 +2,7 @@
 //! (`target/demo.sqlite3`, recreated on every run):
 //!
 //! ```sh
-//! cargo run -p modelgen -- generate && cargo run -p modelgen-examples --bin demo
+//! cargo run -p modelgen-cli -- generate && cargo run -p modelgen-examples --bin demo
 //! ```
 
 use std::path::PathBuf;

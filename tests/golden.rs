@@ -1,17 +1,26 @@
-//! Golden tests: the Rust and the DDL generated for every example schema in
-//! `schemas/`, pinned with insta (snapshots in `tests/snapshots/`), plus the
+//! Golden tests. There is one golden copy of what `schemas/` generates: the
+//! checked-in `generated/` directory, which must be exactly what a fresh run
+//! writes (asserted here, and by `modelgen check` in CI) and which the
+//! behaviour tests in `generated/tests` compile and run. Beside it, the
 //! properties that make golden files trustworthy: output is deterministic,
-//! does not depend on the order schemas are given in, the checked-in
-//! `generated/` directory is what a fresh run writes, and the DDL runs on
+//! does not depend on the order schemas are given in, and the DDL runs on
 //! SQLite.
 //!
-//! Review snapshot changes with `cargo insta review` (or run with
-//! `INSTA_UPDATE=always` and read `git diff tests/snapshots`).
+//! Features the example schemas do not use are pinned by the valid-schema
+//! cases in `tests/valid/<case>/`, beside the invalid ones in
+//! `tests/invalid/`: each folder holds its schema(s) and the exact files a
+//! run over the folder writes. The expected Rust is compiled into this test
+//! and the DDL applied to SQLite. After an intended change to the output,
+//! rewrite the expected files with `UPDATE_EXPECT=1 cargo test --test golden`
+//! (`INSTA_UPDATE=always` works too) and review `git diff tests/valid`; to
+//! refresh `generated/`, run `cargo run -p modelgen-cli -- generate`.
 //!
 //! CLI-vs-library and build.rs-vs-CLI byte identity is tested where the
-//! binary is available: `codegen/tests/cli.rs` and `codegen/tests/build_rs.rs`.
+//! binary is available: `codegen/cli/tests/cli.rs` and `codegen/cli/tests/build_rs.rs`.
 
+use modelgen_runtime::prelude::*;
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Cargo runs integration tests in the package root, so relative schema
@@ -48,41 +57,14 @@ fn schema_stems() -> Vec<String> {
     stems
 }
 
-/// One test per schema, snapshotting `<stem>_rs` and `<stem>_sql`.
-macro_rules! golden {
-    ($($stem:ident),* $(,)?) => {
-        const GOLDEN_STEMS: &[&str] = &[$(stringify!($stem)),*];
-        $(
-            #[test]
-            fn $stem() {
-                let outputs = render_all();
-                let stem = stringify!($stem);
-                let source = schema_path(stem);
-                for ext in ["rs", "sql"] {
-                    let name = format!("{stem}.{ext}");
-                    let contents = outputs.get(&name).unwrap_or_else(|| panic!("{} produced no {name}", source.display()));
-                    insta::with_settings!({ description => format!("{name}, generated from {}", source.display()), omit_expression => true }, {
-                        insta::assert_snapshot!(format!("{stem}_{ext}"), contents);
-                    });
-                }
-            }
-        )*
-    };
-}
-
-golden!(library, notifications, people, places, shop, weblog);
-
-/// A schema added to `schemas/` must get golden snapshots too.
+/// Each schema writes exactly `<stem>.rs` and `<stem>.sql`.
 #[test]
-fn every_schema_has_a_golden_test() {
-    assert_eq!(schema_stems(), GOLDEN_STEMS, "add the new schema's stem to `golden!(...)` in tests/golden.rs");
+fn each_schema_writes_its_rs_and_sql() {
     let names: Vec<String> = render_all().into_keys().collect();
-    let expected: Vec<String> = {
-        let mut v: Vec<String> = GOLDEN_STEMS.iter().flat_map(|s| [format!("{s}.rs"), format!("{s}.sql")]).collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names, expected, "each schema writes exactly <stem>.rs and <stem>.sql");
+    let mut expected: Vec<String> =
+        schema_stems().iter().flat_map(|s| [format!("{s}.rs"), format!("{s}.sql")]).collect();
+    expected.sort();
+    assert_eq!(names, expected);
 }
 
 #[test]
@@ -184,6 +166,185 @@ fn checked_in_generated_dir_is_up_to_date() {
     let report = modelgen::Config::new().schema(SCHEMAS).out_dir("generated").check().unwrap();
     assert!(
         report.is_clean(),
-        "generated/ is stale; run `cargo run -p modelgen -- generate` and review the diff:\n{report}"
+        "generated/ is stale; run `cargo run -p modelgen-cli -- generate` and review the diff:\n{report}"
     );
+}
+
+// --- Valid-schema cases: tests/valid/<case>/ ---
+
+const VALID: &str = "tests/valid";
+
+/// `UPDATE_EXPECT=1` (or insta's `INSTA_UPDATE=always`) rewrites the
+/// expected files instead of failing.
+fn update_expectations() -> bool {
+    std::env::var("UPDATE_EXPECT").is_ok_and(|v| v == "1") || std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always")
+}
+
+fn is_schema(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+}
+
+/// The case folders, relative to the package root (so the `@generated`
+/// headers name `tests/valid/<case>/<file>.yaml`), sorted.
+fn valid_cases() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(VALID)
+        .unwrap_or_else(|e| panic!("{VALID}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no cases in {VALID}");
+    dirs
+}
+
+/// The expected output files of a case (every file but its schemas), by name.
+fn expected_files(dir: &Path) -> BTreeMap<String, String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && !is_schema(p))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read_to_string(&p).unwrap()))
+        .collect()
+}
+
+/// Where two texts first differ, as a short report.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let line = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    format!(
+        "first difference at line {}:\n  expected: {:?}\n  actual:   {:?}\n  ({} lines expected, {} generated)",
+        line + 1,
+        e.get(line).copied().unwrap_or("<end of file>"),
+        a.get(line).copied().unwrap_or("<end of file>"),
+        e.len(),
+        a.len()
+    )
+}
+
+/// Every case generates exactly its expected files, byte for byte.
+#[test]
+fn valid_schemas_generate_the_expected_files() {
+    let update = update_expectations();
+    let mut problems = Vec::new();
+    for dir in valid_cases() {
+        let case = dir.display();
+        assert!(fs::read_dir(&dir).unwrap().any(|e| is_schema(&e.unwrap().path())), "{case}: no *.yaml schema");
+        let outputs = modelgen::Config::new().schema(&dir).render().unwrap_or_else(|e| panic!("{case} failed:\n{e}"));
+        let mut expected = expected_files(&dir);
+        for output in outputs {
+            let path = dir.join(&output.name);
+            match expected.remove(&output.name) {
+                Some(text) if text == output.contents => {}
+                _ if update => fs::write(&path, &output.contents).unwrap(),
+                Some(text) => {
+                    problems.push(format!("{}: {}", path.display(), first_difference(&text, &output.contents)))
+                }
+                None => problems.push(format!("{}: generated, but not in the case folder", path.display())),
+            }
+        }
+        for name in expected.into_keys() {
+            let path = dir.join(name);
+            if update {
+                fs::remove_file(&path).unwrap();
+            } else {
+                problems.push(format!("{}: in the case folder, but not generated", path.display()));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "valid-schema cases differ from their expected files:\n{}\n\nIf the change is intended, rerun with UPDATE_EXPECT=1 and review `git diff {VALID}`.",
+        problems.join("\n")
+    );
+}
+
+/// Each case's DDL runs on SQLite with foreign keys enforced.
+#[test]
+fn valid_schemas_ddl_runs_on_sqlite() {
+    for dir in valid_cases() {
+        let ddl = modelgen::Config::new().schema(&dir).ddl().unwrap_or_else(|e| panic!("{}:\n{e}", dir.display()));
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        conn.execute_batch(&ddl).unwrap_or_else(|e| panic!("{}: SQLite rejected the DDL: {e}\n{ddl}", dir.display()));
+    }
+}
+
+/// The expected Rust of every case, compiled into this test: an expectation
+/// that does not compile fails the build, and the tests below use the models.
+macro_rules! compiled_cases {
+    ($($module:ident => $path:literal),* $(,)?) => {
+        #[allow(dead_code)]
+        mod valid {
+            $(pub mod $module { include!($path); })*
+        }
+        const COMPILED: &[&str] = &[$($path),*];
+    };
+}
+
+compiled_cases!(
+    t => "valid/abstract_field_override/t.rs",
+    fkd => "valid/foreign_key_default/fkd.rs",
+    kw => "valid/keyword_field_names/kw.rs",
+    notes => "valid/multi_line_text/notes.rs",
+);
+
+/// A case's Rust file must be listed in `compiled_cases!`.
+#[test]
+fn every_valid_case_is_compiled() {
+    let mut files: Vec<String> = valid_cases()
+        .iter()
+        .flat_map(|dir| expected_files(dir).into_keys().map(move |name| (dir.clone(), name)))
+        .filter(|(_, name)| name.ends_with(".rs"))
+        .map(|(dir, name)| format!("valid/{}/{name}", dir.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    assert_eq!(files, COMPILED, "list every tests/valid/*/*.rs in `compiled_cases!` in tests/golden.rs");
+}
+
+/// `keyword_field_names`: fields named like Rust keywords are raw
+/// identifiers in Rust and plain columns in SQL; they save, query, display
+/// and build URLs.
+#[test]
+fn keyword_named_fields_save_and_query() -> modelgen_runtime::Result<()> {
+    use valid::kw::{self, Token};
+    let db = modelgen_runtime::Database::open_in_memory()?;
+    db.create_tables(&[&kw::APP])?;
+    let mut token = Token::new();
+    token.r#type = "fn".into();
+    token.r#match = 3;
+    token.r#ref = "x".into();
+    token.save(&db)?;
+    let found = Token::objects().filter(Token::TYPE.eq("fn") & Token::MATCH.eq(3)).get(&db)?;
+    assert_eq!(found.id, token.id);
+    assert_eq!(found.to_string(), "fn 3");
+    assert_eq!(found.get_absolute_url(), "/tokens/x/");
+    Ok(())
+}
+
+/// `foreign_key_default`: the defaults of ForeignKeys to a SlugField and to
+/// a UUIDField key are those keys, stored as the targets store them (the
+/// deferred foreign keys are checked at commit), and SET_DEFAULT writes the
+/// default back.
+#[test]
+fn foreign_key_defaults_are_the_target_keys() -> modelgen_runtime::Result<()> {
+    use valid::fkd::{self, Code, Token, Use};
+    let db = modelgen_runtime::Database::open_in_memory()?;
+    db.create_tables(&[&fkd::APP])?;
+    for name in ["welcome", "other"] {
+        let mut code = Code::new();
+        code.code = name.into();
+        code.save(&db)?;
+    }
+    let mut token = Token::new();
+    token.id = modelgen_runtime::uuid::Uuid::parse_str("0F8FAD5B-D9CB-469F-A165-70867728950E").unwrap();
+    token.save(&db)?;
+
+    let mut usage = Use::new();
+    assert_eq!((usage.code_id.as_str(), usage.token_id), ("welcome", Some(token.id)));
+    usage.code_id = "other".into();
+    usage.save(&db)?;
+    Code::get(&db, "other".into())?.delete(&db)?;
+    usage.refresh_from_db(&db)?;
+    assert_eq!((usage.code_id.as_str(), usage.token_id), ("welcome", Some(token.id)), "SET_DEFAULT");
+    Ok(())
 }

@@ -180,39 +180,3 @@ fn a_failing_run_writes_nothing() {
     assert!(matches!(result, Err(modelgen::Error::Schema(_))), "{result:?}");
     assert!(!missing.exists(), "a failing run created {}", missing.display());
 }
-
-/// Rust keywords are valid field names (raw identifiers, columns keep the
-/// name); only `self`, `Self`, `super` and `crate`, which cannot be raw,
-/// are rejected (see tests/invalid/field_named_self).
-#[test]
-fn keyword_field_names_compile_and_render() {
-    let schema = r#"
-app: kw
-models:
-  Token:
-    fields:
-      type: {type: CharField, max_length: 20}
-      match: {type: IntegerField, default: 0}
-      ref: {type: TextField, blank: true}
-      loop: {type: BooleanField, default: false}
-    str: "{type} {match}"
-    absolute_url: "/tokens/{ref}/"
-    meta: {ordering: [type, "-match"], get_latest_by: match, unique_together: [[type, ref]]}
-"#;
-    let sources = vec![("tests/kw.yaml".to_string(), schema.to_string())];
-    let project = modelgen::compile(&sources).unwrap_or_else(|e| panic!("keyword field names must compile:\n{e}"));
-    let model = &project.apps[0].models[0];
-    let field = |name: &str| model.fields.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no field `{name}`"));
-    assert_eq!(field("type").ident, "r#type");
-    assert_eq!(field("type").column, "type");
-    assert_eq!(field("match").ident, "r#match");
-    assert_eq!(field("ref").ident, "r#ref");
-    assert_eq!(field("loop").ident, "r#loop");
-
-    let renderer = modelgen::render::Renderer::new(None).unwrap();
-    let outputs = modelgen::generate_from_sources(&sources, &renderer).unwrap_or_else(|e| panic!("keyword field names must render:\n{e}"));
-    let rust = outputs.iter().find(|o| o.name.ends_with(".rs")).expect("a Rust file");
-    assert!(rust.contents.contains("r#type"), "{}", rust.contents);
-    let sql = outputs.iter().find(|o| o.name.ends_with(".sql")).expect("a SQL file");
-    assert!(sql.contents.contains("\"type\" varchar(20)"), "{}", sql.contents);
-}

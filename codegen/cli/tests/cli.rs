@@ -2,7 +2,7 @@
 //! change to it is reviewed), `generate`, `check`, `ddl`, `--templates`,
 //! exit codes, and byte identity with the library.
 //!
-//! These live in the `modelgen` package because only there does cargo build
+//! These live in the `modelgen-cli` package because only there does cargo build
 //! the binary for tests (`CARGO_BIN_EXE_modelgen`).
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_path_buf()
 }
 
 /// Run `modelgen` in `cwd` with `args`.
