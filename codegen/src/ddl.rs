@@ -201,59 +201,6 @@ fn dependency_order(models: &[Model]) -> Vec<&Model> {
     ordered
 }
 
-/// The statements generated code prepares for a model. `fields` are the
-/// model's own table's columns; `all_fields` what its struct holds (with a
-/// concrete parent's, whose table `parent` names as (table, its FROM
-/// clause, its pk column)).
-pub fn model_sql(
-    table: &str,
-    fields: &[Field],
-    pk: usize,
-    all_fields: &[Field],
-    parent: Option<&(String, String, String)>,
-) -> crate::ir::ModelSql {
-    let table_q = quote(table);
-    let all: Vec<String> = fields.iter().map(|f| quote(&f.column)).collect();
-    let pk_col = quote(&fields[pk].column);
-    let pk_auto = fields[pk].auto && fields[pk].relation.is_none();
-    let insert_cols: Vec<String> =
-        fields.iter().enumerate().filter(|(i, _)| !(pk_auto && *i == pk)).map(|(_, f)| quote(&f.column)).collect();
-    let placeholders = |n: usize| (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-    let insert = if insert_cols.is_empty() {
-        format!("INSERT INTO {table_q} DEFAULT VALUES RETURNING {pk_col}")
-    } else {
-        format!("INSERT INTO {table_q} ({}) VALUES ({}) RETURNING {pk_col}", insert_cols.join(", "), placeholders(insert_cols.len()))
-    };
-    let insert_with_pk = format!("INSERT INTO {table_q} ({}) VALUES ({})", all.join(", "), placeholders(all.len()));
-    let sets: Vec<String> = fields
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != pk)
-        .enumerate()
-        .map(|(n, (_, f))| format!("{} = ?{}", quote(&f.column), n + 1))
-        .collect();
-    let update = if sets.is_empty() {
-        format!("UPDATE {table_q} SET {pk_col} = {pk_col} WHERE {pk_col} = ?1")
-    } else {
-        format!("UPDATE {table_q} SET {} WHERE {pk_col} = ?{}", sets.join(", "), sets.len() + 1)
-    };
-    let (select, from) = match parent {
-        None => (format!("SELECT {} FROM {table_q}", all.join(", ")), table_q.clone()),
-        Some((parent_table, parent_from, parent_pk)) => {
-            // The parent's own joins (to its ancestors) follow its table.
-            let parent_joins = parent_from.strip_prefix(&quote(parent_table)).unwrap_or_default();
-            let from = format!(
-                "{table_q} INNER JOIN {} ON ({table_q}.{pk_col} = {}.{}){parent_joins}",
-                quote(parent_table),
-                quote(parent_table),
-                quote(parent_pk)
-            );
-            let columns: Vec<String> = all_fields.iter().map(|f| format!("{}.{}", quote(&f.table), quote(&f.column))).collect();
-            (format!("SELECT {} FROM {from}", columns.join(", ")), from)
-        }
-    };
-    crate::ir::ModelSql { select, from, insert, insert_with_pk, update }
-}
 
 #[cfg(test)]
 mod tests {

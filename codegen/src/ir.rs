@@ -81,8 +81,6 @@ pub struct Model {
     pub next_previous: Vec<usize>,
     /// Multi-table inheritance: the parent this model extends.
     pub parent: Option<ParentLink>,
-    /// The SQL statements the runtime prepares for the model.
-    pub sql: ModelSql,
     /// The `clone:` lines as written (the effective policies are in `copy` and each field's `copy_policy`).
     pub clone_policies: Vec<ClonePolicy>,
     /// Whether a fork can give copies new keys without an auto-increment: the key is `Generated` (see `pk_kind`).
@@ -136,20 +134,6 @@ pub struct CopyAssignment {
     pub target: String,
     /// The Rust expression assigned.
     pub expr: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelSql {
-    /// `SELECT` of every struct field (qualified by table), without its `FROM`.
-    pub select: String,
-    /// The quoted table, joined to every ancestor's for an inheritance child.
-    pub from: String,
-    /// INSERT of the own table's columns without an auto key.
-    pub insert: String,
-    /// INSERT of every column of the own table, the key included.
-    pub insert_with_pk: String,
-    /// UPDATE of every non-key column of the own table, by primary key.
-    pub update: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -20,7 +20,6 @@ impl<'a> Resolver<'a> {
         let mut enums = Vec::new();
         let mut many_to_many = Vec::new();
         let mut parent = None;
-        let mut parent_join: Option<(String, String, String)> = None;
         let flat = self.flat_fields.get(&id).cloned().unwrap_or_default();
 
         // Auto-created fields come first, as Django's negative creation counters put them.
@@ -94,11 +93,6 @@ impl<'a> Resolver<'a> {
             } else {
                 format!("super::{}::{}_META", self.app(parent_id), parent_model.upper)
             };
-            parent_join = Some((
-                parent_model.table.clone(),
-                parent_model.sql.from.clone(),
-                parent_model.fields[parent_model.pk].column.clone(),
-            ));
             parent = Some(ir::ParentLink {
                 parent_path: path,
                 parent_label: self.label(parent_id),
@@ -233,7 +227,6 @@ impl<'a> Resolver<'a> {
             }
             return None;
         }
-        let sql = ddl::model_sql(&table, &fields, pk, &all_fields, parent_join.as_ref());
         let clone_policies =
             def.clone.iter().map(|(n, p)| ir::ClonePolicy { name: n.value.clone(), policy: p.value.clone() }).collect();
         let model = Model {
@@ -257,7 +250,6 @@ impl<'a> Resolver<'a> {
             reverse: Vec::new(),
             next_previous,
             parent,
-            sql,
             clone_policies,
             pk_has_default,
             pk_kind,
