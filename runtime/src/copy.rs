@@ -333,10 +333,11 @@ fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<(
 pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
     let mut sql = String::from("SELECT ");
     crate::sql::push_placeholders(&mut sql, values.len());
-    let mut stmt = db.connection().prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-    let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
-    let mut instance = crate::model::read_row::<M>(row, 0)?;
+    let mut instance = db.with_sql(&sql, |stmt| {
+        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+        let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
+        crate::model::read_row::<M>(row, 0)
+    })?;
     // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
     Ok(Box::new(instance))
@@ -1210,11 +1211,13 @@ mod sql {
             if in_rowid_order {
                 sql.push_str(" ORDER BY rowid");
             }
-            let mut stmt = db.connection().prepare_cached(&sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-            while let Some(row) = rows.next()? {
-                f(row)?;
-            }
+            db.with_sql(&sql, |stmt| {
+                let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+                while let Some(row) = rows.next()? {
+                    f(row)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }
@@ -1226,8 +1229,7 @@ mod sql {
         sql.push_str(" WHERE ");
         push_quoted(&mut sql, column);
         sql.push_str(" = ? LIMIT 1");
-        let mut stmt = db.connection().prepare_cached(&sql)?;
-        Ok(stmt.exists([value])?)
+        db.with_sql(&sql, |stmt| Ok(stmt.exists([value])?))
     }
 
     /// The first new key of `meta`'s auto pk (the next ones follow it), to
@@ -1239,14 +1241,15 @@ mod sql {
         push_quoted(&mut sql, meta.pk_column().column);
         sql.push_str("), 0) FROM ");
         push_quoted(&mut sql, meta.table);
-        let conn = db.connection();
-        let max: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
-        let has_sequence: bool = conn
-            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")?
-            .exists([])?;
+        let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row([], |r| r.get(0))?))?;
+        let has_sequence: bool =
+            db.with_statement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'", |stmt| {
+                Ok(stmt.exists([])?)
+            })?;
         let seq: i64 = if has_sequence {
-            conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?")?
-                .query_row([meta.table], |r| r.get(0))?
+            db.with_statement("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?", |stmt| {
+                Ok(stmt.query_row([meta.table], |r| r.get(0))?)
+            })?
         } else {
             0
         };
@@ -1261,16 +1264,17 @@ mod sql {
 
     impl Insert<'_> {
         pub(super) fn execute(&self, db: &Database) -> Result<()> {
-            let mut stmt = db.connection().prepare_cached(&self.sql)?;
-            let mut index = 1;
-            for row in self.rows {
-                for value in row {
-                    stmt.raw_bind_parameter(index, value)?;
-                    index += 1;
+            db.with_sql(&self.sql, |stmt| {
+                let mut index = 1;
+                for row in self.rows {
+                    for value in row {
+                        stmt.raw_bind_parameter(index, value)?;
+                        index += 1;
+                    }
                 }
-            }
-            stmt.raw_execute()?;
-            Ok(())
+                stmt.raw_execute()?;
+                Ok(())
+            })
         }
     }
 

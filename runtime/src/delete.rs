@@ -113,10 +113,15 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
     let mut found: HashMap<PkKey, M> = HashMap::with_capacity(pks.len());
     for chunk in pks.chunks(BATCH) {
         let sql = select_by_pks_sql(meta, chunk.len());
-        let mut stmt = db.connection().prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-        while let Some(row) = rows.next()? {
-            let mut m = crate::model::read_row::<M>(row, 0)?;
+        let rows: Vec<M> = db.with_sql(&sql, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(crate::model::read_row::<M>(row, 0)?);
+            }
+            Ok(out)
+        })?;
+        for mut m in rows {
             crate::tracking::mark_loaded(db, &mut m);
             if let Some(pk) = crate::model::pk_value(&m) {
                 found.insert(PkKey::from(&pk), m);

@@ -49,6 +49,7 @@
 //! }
 //! ```
 
+pub mod backend;
 pub mod choices;
 pub mod clean;
 pub mod copy;
@@ -63,7 +64,6 @@ pub mod related;
 pub mod save;
 pub mod signals;
 mod sql;
-mod statements;
 pub mod tracking;
 pub mod value;
 

@@ -700,6 +700,13 @@ impl ColumnSet {
     pub fn is_empty(&self) -> bool {
         self.low == 0 && self.high.iter().all(|w| *w == 0)
     }
+
+    /// The set as 64-bit words, lowest indexes first (a statement cache key).
+    pub(crate) fn words(&self) -> Vec<u64> {
+        let mut words = vec![self.low as u64, (self.low >> 64) as u64];
+        words.extend(&self.high);
+        words
+    }
 }
 
 /// Per-instance state kept beside the fields, as Django's `Model._state`.

@@ -489,19 +489,19 @@ impl Sql {
 
     /// Run the statement; the number of rows changed.
     pub(crate) fn execute(&self, db: &Database) -> Result<usize> {
-        let mut stmt = db.connection().prepare_cached(&self.text)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(self.params.iter()))?)
+        db.with_sql(&self.text, |stmt| Ok(stmt.execute(rusqlite::params_from_iter(self.params.iter()))?))
     }
 
     /// Run the query; the first column of every row.
     pub(crate) fn first_column(&self, db: &Database) -> Result<Vec<Value>> {
-        let mut stmt = db.connection().prepare_cached(&self.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(self.params.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(Value::from(row.get_ref(0)?));
-        }
-        Ok(out)
+        db.with_sql(&self.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(self.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(Value::from(row.get_ref(0)?));
+            }
+            Ok(out)
+        })
     }
 }
 
@@ -936,13 +936,16 @@ impl<M: Model> QuerySet<M> {
     fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
         let sql = self.build(M::meta().select_sql())?;
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let mut m = crate::model::read_row::<M>(row, 0)?;
-            crate::tracking::mark_loaded(db, &mut m);
-            out.push(m);
+        let mut out = db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(crate::model::read_row::<M>(row, 0)?);
+            }
+            Ok(out)
+        })?;
+        for m in &mut out {
+            crate::tracking::mark_loaded(db, m);
         }
         Ok(out)
     }
@@ -1074,8 +1077,8 @@ impl<M: Model> QuerySet<M> {
             sql.text.push_str(meta.from_sql());
             self.push_where(&mut sql)?;
         }
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let count: i64 = stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?;
+        let count: i64 =
+            db.with_sql(&sql.text, |stmt| Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?))?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -1097,9 +1100,7 @@ impl<M: Model> QuerySet<M> {
             self.push_where(&mut sql)?;
             sql.text.push_str(" LIMIT 1");
         }
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-        Ok(rows.next()?.is_some())
+        db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
     /// The primary keys of the matching rows, in order

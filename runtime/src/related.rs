@@ -191,13 +191,14 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// The pks of the linked rows.
     pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
         let pk = self.source_pk()?;
-        let mut stmt = db.connection().prepare_cached(&self.linked_sql())?;
-        let mut rows = stmt.query([&pk])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(Value::from(row.get_ref(0)?));
-        }
-        Ok(out)
+        db.with_sql(&self.linked_sql(), |stmt| {
+            let mut rows = stmt.query([&pk])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(Value::from(row.get_ref(0)?));
+            }
+            Ok(out)
+        })
     }
 
     /// The linked rows, in `T`'s default ordering.
@@ -247,27 +248,30 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             let defaults: Vec<Value> = self.through_defaults.iter().map(|(_, d)| d.to_value()).collect();
             let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
             let existing = self.pks(db)?;
-            let mut insert = db.connection().prepare_cached(&sql)?;
-            for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
-                insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
-            }
-            if self.symmetrical {
-                // The mirror rows, (target, source), each unless present.
-                let mut linked = String::from("SELECT 1 FROM ");
-                push_quoted(&mut linked, self.through_table);
-                linked.push_str(" WHERE ");
-                push_quoted(&mut linked, self.source_column);
-                linked.push_str(" = ? AND ");
-                push_quoted(&mut linked, self.target_column);
-                linked.push_str(" = ?");
-                let mut exists = db.connection().prepare_cached(&linked)?;
-                for pk in wanted {
-                    if !exists.exists([pk, &source])? {
-                        insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
-                    }
+            db.with_sql(&sql, |insert| {
+                for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
+                    insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
                 }
-            }
-            Ok(())
+                if self.symmetrical {
+                    // The mirror rows, (target, source), each unless present.
+                    let mut linked = String::from("SELECT 1 FROM ");
+                    push_quoted(&mut linked, self.through_table);
+                    linked.push_str(" WHERE ");
+                    push_quoted(&mut linked, self.source_column);
+                    linked.push_str(" = ? AND ");
+                    push_quoted(&mut linked, self.target_column);
+                    linked.push_str(" = ?");
+                    db.with_sql(&linked, |exists| {
+                        for pk in wanted {
+                            if !exists.exists([pk, &source])? {
+                                insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })
         })
     }
 
@@ -335,7 +339,6 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             }
             sql.push(')');
         }
-        let mut stmt = db.connection().prepare_cached(&sql)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?)
+        db.with_sql(&sql, |stmt| Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?))
     }
 }

@@ -2,17 +2,18 @@
 //! once from its [`ModelMeta`] (SQLite's dialect: `"quoted"` names, `?N`
 //! placeholders, `RETURNING`).
 
+use crate::backend::sqlite::Sqlite;
+use crate::backend::Dialect;
 use crate::model::ModelMeta;
 
-/// `"name"`, with embedded quotes doubled.
+/// The dialect every statement is spelled in (the one backend, SQLite).
+pub(crate) const DIALECT: Sqlite = Sqlite;
+
+/// `name` quoted as an identifier (`"name"` on SQLite, embedded quotes
+/// doubled).
+#[inline]
 pub(crate) fn push_quoted(out: &mut String, name: &str) {
-    out.push('"');
-    if name.contains('"') {
-        out.push_str(&name.replace('"', "\"\""));
-    } else {
-        out.push_str(name);
-    }
-    out.push('"');
+    DIALECT.push_quoted(out, name);
 }
 
 /// `?, ?, ?` for `n` parameters.
@@ -21,7 +22,7 @@ pub(crate) fn push_placeholders(out: &mut String, n: usize) {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push('?');
+        DIALECT.push_placeholder(out);
     }
 }
 
@@ -33,7 +34,14 @@ fn quoted(name: &str) -> String {
 
 /// `?1, ?2, ... ?n`.
 fn numbered_placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+    let mut out = String::new();
+    for i in 1..=n {
+        if i > 1 {
+            out.push_str(", ");
+        }
+        DIALECT.push_numbered_placeholder(&mut out, i);
+    }
+    out
 }
 
 /// The statements of one model, built once (see [`ModelMeta::fields`]).
