@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
 
+use rusqlite::types::Value;
 use rusqlite::Statement;
 
 use crate::backend::sqlite::SqliteConnection;
@@ -13,6 +14,7 @@ use crate::backend::{Connection as _, StatementKey};
 use crate::error::Result;
 use crate::model::{AppMeta, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
+use crate::sql::Sql;
 
 /// A SQLite database as modelgen uses it.
 ///
@@ -121,6 +123,23 @@ impl Database {
         f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
     ) -> Result<R> {
         self.conn.with_statement(key, build, f)
+    }
+
+    /// Run `sql` (text and parameters); the number of rows changed.
+    pub(crate) fn execute_sql(&self, sql: &Sql) -> Result<usize> {
+        self.with_sql(&sql.text, |stmt| Ok(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?))
+    }
+
+    /// Run the query `sql`; the first column of every row.
+    pub(crate) fn first_column(&self, sql: &Sql) -> Result<Vec<Value>> {
+        self.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(Value::from(row.get_ref(0)?));
+            }
+            Ok(out)
+        })
     }
 
     /// The rowid of the last row inserted.

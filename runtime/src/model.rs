@@ -529,7 +529,7 @@ impl ModelMeta {
             }
             let own_offset = fields.len() - self.columns.len();
             Derived {
-                sql: crate::sql::ModelSql::new(self),
+                sql: crate::sql::ModelSql::new(&self.shape()),
                 field_names: fields.iter().map(|c| c.field).collect(),
                 auto_now_fields: (0..fields.len()).filter(|&i| fields[i].auto_now == AutoNow::Always).collect(),
                 has_pre_save: self.columns.iter().any(|c| c.auto_now != AutoNow::Never),
@@ -562,6 +562,20 @@ impl ModelMeta {
     /// a save of only the changed fields refreshes as a full save would.
     pub fn auto_now_fields(&'static self) -> &'static [usize] {
         &self.derived().auto_now_fields
+    }
+
+    /// What the model's SQL is built from (`crate::sql` knows no model).
+    fn shape(&self) -> crate::sql::TableShape<'static> {
+        crate::sql::TableShape {
+            table: self.table,
+            columns: self.columns.iter().map(|c| c.column).collect(),
+            pk: self.pk,
+            pk_auto: self.pk_column().auto,
+            parent: self.parent.map(|parent| {
+                let link = self.relations.iter().find(|r| r.parent_link).map_or(self.pk, |r| r.column);
+                (Box::new(parent.shape()), link)
+            }),
+        }
     }
 
     pub(crate) fn sql(&'static self) -> &'static crate::sql::ModelSql {

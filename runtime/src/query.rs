@@ -24,14 +24,12 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::{push_placeholders, push_quoted};
+use crate::sql::{push_placeholders, push_quoted, Sql};
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelMeta};
 use crate::value::{try_to_value, DbValue};
 
-/// Django's `MAX_GET_RESULTS`: `get()` fetches at most this many rows to
-/// report how many it found.
-pub const MAX_GET_RESULTS: usize = 21;
+pub use crate::error::MAX_GET_RESULTS;
 
 // ---------------------------------------------------------------------------
 // Columns
@@ -464,45 +462,19 @@ impl<M> std::ops::Not for Condition<M> {
     }
 }
 
-/// SQL text and its parameters, built together.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Sql {
-    pub(crate) text: String,
-    pub(crate) params: Vec<Value>,
-}
-
-impl Sql {
-    /// `UPDATE "table" SET <assignments>`, for a WHERE clause to follow.
-    fn update<'a, M: 'a>(table: &str, assignments: impl IntoIterator<Item = &'a Assignment<M>>) -> Result<Sql> {
-        let mut sql = Sql::default();
-        sql.text.push_str("UPDATE ");
-        push_quoted(&mut sql.text, table);
-        sql.text.push_str(" SET ");
-        for (i, assignment) in assignments.into_iter().enumerate() {
-            if i > 0 {
-                sql.text.push_str(", ");
-            }
-            assignment.render(&mut sql)?;
+/// `UPDATE "table" SET <assignments>`, for a WHERE clause to follow.
+fn update_sql<'a, M: 'a>(table: &str, assignments: impl IntoIterator<Item = &'a Assignment<M>>) -> Result<Sql> {
+    let mut sql = Sql::default();
+    sql.text.push_str("UPDATE ");
+    push_quoted(&mut sql.text, table);
+    sql.text.push_str(" SET ");
+    for (i, assignment) in assignments.into_iter().enumerate() {
+        if i > 0 {
+            sql.text.push_str(", ");
         }
-        Ok(sql)
+        assignment.render(&mut sql)?;
     }
-
-    /// Run the statement; the number of rows changed.
-    pub(crate) fn execute(&self, db: &Database) -> Result<usize> {
-        db.with_sql(&self.text, |stmt| Ok(stmt.execute(rusqlite::params_from_iter(self.params.iter()))?))
-    }
-
-    /// Run the query; the first column of every row.
-    pub(crate) fn first_column(&self, db: &Database) -> Result<Vec<Value>> {
-        db.with_sql(&self.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(self.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(Value::from(row.get_ref(0)?));
-            }
-            Ok(out)
-        })
-    }
+    Ok(sql)
 }
 
 fn column_nullable(meta: &ModelMeta, column: &str) -> bool {
@@ -945,7 +917,7 @@ impl<M: Model> QuerySet<M> {
             Ok(out)
         })?;
         for m in &mut out {
-            crate::tracking::mark_loaded(db, m);
+            crate::snapshot::mark_loaded(db, m);
         }
         Ok(out)
     }
@@ -1112,7 +1084,7 @@ impl<M: Model> QuerySet<M> {
         push_quoted(&mut head, meta.pk_column().column);
         head.push_str(" FROM ");
         head.push_str(meta.from_sql());
-        self.build(&head)?.first_column(db)
+        db.first_column(&self.build(&head)?)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
@@ -1130,9 +1102,9 @@ impl<M: Model> QuerySet<M> {
         if meta.parent.is_some() {
             return self.update_inherited(db, assignments);
         }
-        let mut sql = Sql::update(meta.table, assignments)?;
+        let mut sql = update_sql(meta.table, assignments)?;
         self.push_where(&mut sql)?;
-        sql.execute(db)
+        db.execute_sql(&sql)
     }
 
     /// `update()` of a multi-table-inheritance child: each assignment goes
@@ -1149,7 +1121,7 @@ impl<M: Model> QuerySet<M> {
                 if mine.is_empty() {
                     continue;
                 }
-                let mut sql = Sql::update(table_meta.table, mine)?;
+                let mut sql = update_sql(table_meta.table, mine)?;
                 sql.text.push_str(" WHERE ");
                 push_quoted(&mut sql.text, table_meta.pk_column().column);
                 sql.text.push_str(" IN (SELECT ");
@@ -1158,7 +1130,7 @@ impl<M: Model> QuerySet<M> {
                 sql.text.push_str(meta.from_sql());
                 self.push_where(&mut sql)?;
                 sql.text.push(')');
-                matched = matched.max(sql.execute(db)?);
+                matched = matched.max(db.execute_sql(&sql)?);
             }
             Ok(matched)
         })

@@ -7,7 +7,6 @@ use rusqlite::ToSql;
 
 use crate::backend::StatementKey;
 use crate::db::Database;
-use crate::sql::{push_placeholders, push_quoted};
 use crate::display::now;
 use crate::error::{Error, Result};
 use crate::model::{ColumnSet, Model, ModelMeta};
@@ -107,7 +106,7 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
     };
 
     instance.state_mut().adding = false;
-    crate::tracking::remember_saved(db, instance, update_fields);
+    crate::snapshot::remember_saved(db, instance, update_fields);
     signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
 }
 
@@ -223,7 +222,7 @@ fn do_update<M: Model>(
             return Ok(true);
         }
         let key = StatementKey::Built { what: "exists_by_pk", table: meta.table, columns: &[] };
-        return db.with_built(key, || exists_by_pk_sql(meta), |stmt| {
+        return db.with_built(key, || crate::sql::exists_by_pk(meta.table, meta.pk_column().column), |stmt| {
             stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk))?;
             let mut rows = stmt.raw_query();
             Ok(rows.next()?.is_some())
@@ -244,7 +243,10 @@ fn do_update<M: Model>(
         Some(set) => {
             let words = set.words();
             let key = StatementKey::Built { what: "update_columns", table: meta.table, columns: &words };
-            db.with_built(key, || update_columns_sql(meta, set), |stmt| {
+            db.with_built(key, || {
+                let columns = meta.columns.iter().enumerate().filter(|&(i, _)| i != meta.pk && set.contains(i));
+                crate::sql::update_columns(meta.table, meta.pk_column().column, columns.map(|(_, c)| c.column))
+            }, |stmt| {
                 let mut param = 1;
                 for index in 0..meta.columns.len() {
                     if index != meta.pk && set.contains(index) {
@@ -313,57 +315,6 @@ fn bind_all_and_execute<M: Model>(db: &Database, sql: &'static str, meta: &Model
     })
 }
 
-fn exists_by_pk_sql(meta: &ModelMeta) -> String {
-    let mut sql = String::from("SELECT 1 FROM ");
-    push_quoted(&mut sql, meta.table);
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" = ? LIMIT 1");
-    sql
-}
-
-fn update_columns_sql(meta: &ModelMeta, set: &ColumnSet) -> String {
-    let mut sql = String::from("UPDATE ");
-    push_quoted(&mut sql, meta.table);
-    sql.push_str(" SET ");
-    let mut first = true;
-    for (index, column) in meta.columns.iter().enumerate() {
-        if index != meta.pk && set.contains(index) {
-            if !first {
-                sql.push_str(", ");
-            }
-            first = false;
-            push_quoted(&mut sql, column.column);
-            sql.push_str(" = ?");
-        }
-    }
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" = ?");
-    sql
-}
-
-pub(crate) fn select_by_pk_sql(meta: &'static ModelMeta) -> String {
-    let mut sql = String::with_capacity(meta.select_sql().len() + 32);
-    sql.push_str(meta.select_sql());
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" = ?");
-    sql
-}
-
-/// `SELECT ... WHERE pk IN (?, ...)`.
-pub(crate) fn select_by_pks_sql(meta: &'static ModelMeta, n: usize) -> String {
-    let mut sql = String::with_capacity(meta.select_sql().len() + 32 + 3 * n);
-    sql.push_str(meta.select_sql());
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" IN (");
-    push_placeholders(&mut sql, n);
-    sql.push(')');
-    sql
-}
-
 /// Reload every field of `instance` from its row (Django's
 /// `refresh_from_db()`): [`Error::DoesNotExist`] when the pk is unset or the
 /// row is gone. The instance's "adding" state is kept, as Django keeps it.
@@ -384,7 +335,7 @@ pub fn refresh_from_db<M: Model>(db: &Database, instance: &mut M) -> Result<()> 
 pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
     let meta = M::meta();
     let key = StatementKey::Built { what: "select_by_pk", table: meta.table, columns: &[] };
-    let loaded = db.with_built(key, || select_by_pk_sql(meta), |stmt| {
+    let loaded = db.with_built(key, || crate::sql::select_by_pk(meta.select_sql(), meta.pk_column().column), |stmt| {
         stmt.raw_bind_parameter(1, pk)?;
         let mut rows = stmt.raw_query();
         match rows.next()? {
@@ -393,7 +344,7 @@ pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
         }
     })?;
     Ok(loaded.map(|mut m| {
-        crate::tracking::mark_loaded(db, &mut m);
+        crate::snapshot::mark_loaded(db, &mut m);
         m
     }))
 }
