@@ -365,7 +365,7 @@ pub type LoadErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Vec<Box<
 /// Everything the runtime needs to know about one concrete model.
 /// Generated code builds it in a `static` with the `const` builder:
 /// `ModelMeta::new("weblog", "Blog", "weblog_blog").columns(&[...])...`.
-/// The SQL of the model is built from it by [`crate::sql`] on first use.
+/// The SQL of the model is built from it by the runtime (its `sql` module) on first use.
 #[derive(Debug)]
 pub struct ModelMeta {
     pub app: &'static str,

@@ -23,11 +23,7 @@ const MAX_PARAMETERS: usize = 32_766;
 pub(crate) const KEYS_PER_SELECT: usize = 500;
 
 /// The rows of `table` whose pk is among `pks`, every column in order.
-pub(crate) fn select_rows(
-    db: &Database,
-    table: &ModelMeta,
-    pks: &[Value],
-) -> Result<FastMap<PkKey, Vec<Value>>> {
+pub(crate) fn select_rows(db: &Database, table: &ModelMeta, pks: &[Value]) -> Result<FastMap<PkKey, Vec<Value>>> {
     let mut out = FastMap::with_capacity_and_hasher(pks.len(), Default::default());
     for_rows_where(db, table, table.pk, pks, |row| {
         out.insert(PkKey::from(&row[table.pk]), row);
@@ -145,14 +141,9 @@ pub(crate) fn value_exists(db: &Database, table: &str, column: &str, value: &str
 pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta) -> Result<i64> {
     let sql = crate::sql::max_pk(meta.table, meta.pk_column().column);
     let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row([], |r| r.get(0))?))?;
-    let has_sequence: bool =
-        db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| {
-            Ok(stmt.exists([])?)
-        })?;
+    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| Ok(stmt.exists([])?))?;
     let seq: i64 = if has_sequence {
-        db.with_statement(crate::sql::SEQUENCE_OF, |stmt| {
-            Ok(stmt.query_row([meta.table], |r| r.get(0))?)
-        })?
+        db.with_statement(crate::sql::SEQUENCE_OF, |stmt| Ok(stmt.query_row([meta.table], |r| r.get(0))?))?
     } else {
         0
     };

@@ -42,7 +42,9 @@ pub(crate) fn remember_saved<M: Model>(db: &Database, instance: &mut M, update_f
     let merged = match (update_fields, previous) {
         (Some(names), Some(previous)) => previous.downcast_ref::<M>().and_then(|previous| {
             let mut values = crate::model::field_values(previous);
-            for ((slot, value), &name) in values.iter_mut().zip(crate::model::field_values(instance)).zip(M::meta().field_names()) {
+            for ((slot, value), &name) in
+                values.iter_mut().zip(crate::model::field_values(instance)).zip(M::meta().field_names())
+            {
                 let is_attname = |n: &&str| n.strip_suffix("_id") == Some(name);
                 if names.iter().any(|n| *n == name || is_attname(n)) {
                     *slot = value;

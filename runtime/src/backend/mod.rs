@@ -18,7 +18,7 @@
 //! statement type of [`Connection`] is rusqlite's: a second backend brings
 //! its own through the associated type.
 
-pub(crate) mod sqlite;
+pub mod sqlite;
 
 use crate::error::Result;
 

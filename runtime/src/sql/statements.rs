@@ -90,7 +90,7 @@ pub(crate) fn select_by_pks(select: &str, pk: &str, n: usize) -> String {
 }
 
 /// `INSERT INTO <through> (<source>, <target>, <extra>...) VALUES (?, ?, ?...)`.
-pub(crate) fn insert_link<'a>(through: &str, source: &str, target: &str, extra: &[&'a str]) -> String {
+pub(crate) fn insert_link(through: &str, source: &str, target: &str, extra: &[&str]) -> String {
     let mut sql = String::from("INSERT INTO ");
     push_quoted(&mut sql, through);
     sql.push_str(" (");
@@ -105,7 +105,12 @@ pub(crate) fn insert_link<'a>(through: &str, source: &str, target: &str, extra: 
 
 /// `DELETE FROM <through> WHERE (<from> = ? [AND <to> IN (...)]) OR ...`,
 /// one parenthesised group per direction (two for a symmetrical relation).
-pub(crate) fn delete_links(through: &str, directions: &[(&str, &str)], source: &Value, targets: Option<&[Value]>) -> Sql {
+pub(crate) fn delete_links(
+    through: &str,
+    directions: &[(&str, &str)],
+    source: &Value,
+    targets: Option<&[Value]>,
+) -> Sql {
     let mut sql = Sql::default();
     sql.text.push_str("DELETE FROM ");
     sql.push_quoted(through);
