@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     // The backend boundary (connection, dialect) and its SQLite implementation.
     &["backend", "backend/sqlite"],
     // Every SQL text, through the dialect; knows no model.
-    &["sql", "sql/model", "sql/statements"],
+    &["sql", "sql/model", "sql/query", "sql/statements"],
     &["value"],
     &["field", "choices"],
     CORE,

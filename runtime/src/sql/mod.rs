@@ -9,6 +9,7 @@
 //! and shapes ([`TableShape`]), so it sits below the model layer.
 
 mod model;
+pub(crate) mod query;
 mod statements;
 
 use rusqlite::types::Value;
@@ -97,12 +98,18 @@ impl Sql {
         sql
     }
 
-    /// `UPDATE <table> SET <column> = ?` binding `value`.
-    pub(crate) fn update_set(table: &str, column: &str, value: Value) -> Sql {
+    /// `UPDATE <table> SET `, for the assignments to follow.
+    pub(crate) fn update(table: &str) -> Sql {
         let mut sql = Sql::default();
         sql.text.push_str("UPDATE ");
         sql.push_quoted(table);
         sql.text.push_str(" SET ");
+        sql
+    }
+
+    /// `UPDATE <table> SET <column> = ?` binding `value`.
+    pub(crate) fn update_set(table: &str, column: &str, value: Value) -> Sql {
+        let mut sql = Sql::update(table);
         sql.push_quoted(column);
         sql.text.push_str(" = ?");
         sql.params.push(value);

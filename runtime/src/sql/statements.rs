@@ -111,10 +111,8 @@ pub(crate) fn delete_links(
     source: &Value,
     targets: Option<&[Value]>,
 ) -> Sql {
-    let mut sql = Sql::default();
-    sql.text.push_str("DELETE FROM ");
-    sql.push_quoted(through);
-    sql.text.push_str(" WHERE ");
+    let mut sql = Sql::delete_from(through);
+    sql.push_where();
     for (i, (from, to)) in directions.iter().enumerate() {
         if i > 0 {
             sql.text.push_str(" OR ");
