@@ -1,6 +1,7 @@
 //! The statements of one model, built once from its shape.
 
-use super::{numbered_placeholders, quoted};
+use super::{numbered_placeholders, quoted, DIALECT};
+use crate::backend::Dialect;
 
 /// What a model's statements are built from: its table, its columns, its
 /// primary key, and for a multi-table-inheritance child the link to its
@@ -54,12 +55,14 @@ impl ModelSql {
         let pk_auto = meta.pk_auto;
         let insert_columns: Vec<&String> =
             all.iter().enumerate().filter(|&(i, _)| !(pk_auto && i == meta.pk)).map(|(_, c)| c).collect();
+        // Without RETURNING the save reads the key back from the connection.
+        let returning = if DIALECT.supports_returning() { format!(" RETURNING {pk}") } else { String::new() };
         let insert = if insert_columns.is_empty() {
-            format!("INSERT INTO {table} DEFAULT VALUES RETURNING {pk}")
+            format!("INSERT INTO {table} DEFAULT VALUES{returning}")
         } else {
             let names: Vec<&str> = insert_columns.iter().map(|c| c.as_str()).collect();
             format!(
-                "INSERT INTO {table} ({}) VALUES ({}) RETURNING {pk}",
+                "INSERT INTO {table} ({}) VALUES ({}){returning}",
                 names.join(", "),
                 numbered_placeholders(names.len())
             )
@@ -71,12 +74,12 @@ impl ModelSql {
             .enumerate()
             .filter(|&(i, _)| i != meta.pk)
             .enumerate()
-            .map(|(n, (_, column))| format!("{column} = ?{}", n + 1))
+            .map(|(n, (_, column))| format!("{column} = {}", placeholder(n + 1)))
             .collect();
         let update = if sets.is_empty() {
-            format!("UPDATE {table} SET {pk} = {pk} WHERE {pk} = ?1")
+            format!("UPDATE {table} SET {pk} = {pk} WHERE {pk} = {}", placeholder(1))
         } else {
-            format!("UPDATE {table} SET {} WHERE {pk} = ?{}", sets.join(", "), sets.len() + 1)
+            format!("UPDATE {table} SET {} WHERE {pk} = {}", sets.join(", "), placeholder(sets.len() + 1))
         };
         let (select, from) = match &meta.parent {
             None => (format!("SELECT {} FROM {table}", all.join(", ")), table),
@@ -101,4 +104,11 @@ impl ModelSql {
         };
         ModelSql { select, from, insert, insert_with_pk, update }
     }
+}
+
+/// The placeholder of parameter `number` (`?N` on SQLite).
+fn placeholder(number: usize) -> String {
+    let mut out = String::new();
+    DIALECT.push_numbered_placeholder(&mut out, number);
+    out
 }
