@@ -208,9 +208,19 @@ impl SqliteConnection {
         sql: &'static str,
         f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
     ) -> Result<R> {
-        let key = Key::Static(sql.as_ptr() as usize, sql.len());
-        let hot = self.take_hot(&key);
-        self.run(key, hot, || sql.to_owned(), f)
+        let (address, len) = (sql.as_ptr() as usize, sql.len());
+        // The hot statement, compared by address alone.
+        let hot = {
+            let mut hot = self.hot.borrow_mut();
+            match hot.take() {
+                Some((Key::Static(a, l), stmt)) if a == address && l == len => Some(stmt),
+                other => {
+                    *hot = other;
+                    None
+                }
+            }
+        };
+        self.run(Key::Static(address, len), hot, || sql.to_owned(), f)
     }
 
     /// The hot statement, taken out, when it is the one for `key`.
@@ -226,6 +236,7 @@ impl SqliteConnection {
         }
     }
 
+    #[inline]
     fn run<R>(
         &self,
         key: Key,
