@@ -7,8 +7,7 @@ use std::borrow::Cow;
 
 use rusqlite::types::{FromSqlResult, ToSqlOutput, ValueRef};
 
-use crate::clean::{ChoiceState, PyRepr};
-use crate::display::PyStr;
+use crate::display::{ChoiceState, PyRepr, PyStr};
 use crate::value::DbValue;
 
 /// The stored type of a choice field: text (`String`) or an integer (`i64`).

@@ -1,52 +1,8 @@
 //! Django's `full_clean()` field checks, with Django's messages.
 
+pub use crate::display::{ChoiceState, PyRepr};
 use crate::error::ValidationErrors;
 use crate::model::Model;
-
-/// Python's `repr()` of a choice value, for "Value 'x' is not a valid choice."
-pub trait PyRepr {
-    fn py_repr(&self) -> String;
-}
-
-impl PyRepr for &str {
-    fn py_repr(&self) -> String {
-        let quote = if self.contains('\'') && !self.contains('"') { '"' } else { '\'' };
-        let mut out = String::new();
-        out.push(quote);
-        for c in self.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c if c == quote => {
-                    out.push('\\');
-                    out.push(c);
-                }
-                c => out.push(c),
-            }
-        }
-        out.push(quote);
-        out
-    }
-}
-
-impl PyRepr for i64 {
-    fn py_repr(&self) -> String {
-        self.to_string()
-    }
-}
-
-/// What `full_clean`'s choice check needs of a value with choices.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoiceState {
-    /// `None`, or `""` for text choices: the blank check applies instead.
-    pub empty: bool,
-    /// One of the declared choices.
-    pub known: bool,
-    /// Python's `repr()` of the stored value, for the message.
-    pub repr: String,
-}
 
 /// Django's `full_clean` field checks of one instance, from its metadata:
 /// for every editable field of the inheritance chain (root table first, as

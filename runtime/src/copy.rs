@@ -27,20 +27,12 @@ use crate::error::{Error, Result};
 use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
 use crate::related::pk_of;
 use crate::save::load_by_pk;
-use crate::signals::{self, Signal};
+use crate::signals::{self, ReceiverId, Signal};
 use crate::value::{DbValue, PkKey};
 
-/// The engine's maps hash a key per copied row several times: foldhash
-/// (seeded per process) instead of SipHash.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+use crate::rows::{self as sql, FastMap};
 
-/// How many rows go into one multi-row INSERT at most; fewer when the
-/// table is wide, to stay under SQLite's 32,766 bound parameters.
-const ROWS_PER_INSERT: usize = 500;
-const MAX_PARAMETERS: usize = 32_766;
-/// How many keys go into one `IN (...)` when reading the graph.
-const KEYS_PER_SELECT: usize = 500;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -182,6 +174,27 @@ pub struct ForkEvent<'a, M> {
     pub source: &'a M,
     pub copy: &'a M,
     pub map: &'a ForkMap,
+}
+
+impl Database {
+    /// Connect a receiver of the fork-level signal of `M`: called once per
+    /// `fork()` of an `M`, after the fork committed, with the source root,
+    /// the new root and the old-to-new map. (`duplicate` and bulk copies do
+    /// not send it; the per-row save signals are sent inside the fork's
+    /// transaction.) An error from the receiver is returned by `fork()`;
+    /// the fork stays committed.
+    pub fn connect_forked<M: Model>(
+        &self,
+        receiver: impl Fn(&ForkEvent<'_, M>) -> Result<()> + Send + Sync + 'static,
+    ) -> ReceiverId {
+        let erased = move |db: &Database, source: &dyn Any, copy: &dyn Any, map: &dyn Any| {
+            match (source.downcast_ref::<M>(), copy.downcast_ref::<M>(), map.downcast_ref::<ForkMap>()) {
+                (Some(source), Some(copy), Some(map)) => receiver(&ForkEvent { db, source, copy, map }),
+                _ => Ok(()),
+            }
+        };
+        self.connect_forked_erased(M::meta().table, std::sync::Arc::new(erased))
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -331,12 +344,12 @@ fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<(
 /// through SQLite (`SELECT ?, ?, ...`) so the conversions are exactly those
 /// of a load.
 pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
-    let mut sql = String::from("SELECT ");
-    crate::sql::push_placeholders(&mut sql, values.len());
-    let mut stmt = db.connection().prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
-    let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
-    let mut instance = crate::model::read_row::<M>(row, 0)?;
+    let sql = crate::sql::select_values(values.len());
+    let mut instance = db.with_sql(&sql, |stmt| {
+        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+        let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
+        crate::model::read_row::<M>(row, 0)
+    })?;
     // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
     Ok(Box::new(instance))
@@ -394,7 +407,7 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
     }
     for copy in copies.iter_mut() {
         copy.state_mut().adding = false;
-        crate::tracking::remember_saved(db, copy, None);
+        crate::snapshot::remember_saved(db, copy, None);
         signals::send(db, Signal::PostSave, &*copy, true, None)?;
     }
     Ok(())
@@ -423,7 +436,7 @@ pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Res
         Ok((new_pk, copier.into_map()))
     })?;
     let root = load_by_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
-    signals::send_forked(db, source, &root, &map)?;
+    signals::send_forked_erased(db, M::meta().table, source, &root, &map)?;
     Ok(Fork { root, map })
 }
 
@@ -1079,241 +1092,6 @@ fn strip_copy_suffix<'s>(source: &'s str, separator: &str) -> &'s str {
     }
     let marker = format!("{separator}copy{separator}");
     digits.strip_suffix(marker.as_str()).unwrap_or(source)
-}
-
-// ---------------------------------------------------------------------------
-// SQL: every statement the copy engine runs is built here.
-// ---------------------------------------------------------------------------
-
-mod sql {
-    use rusqlite::types::Value;
-
-    use super::{KEYS_PER_SELECT, MAX_PARAMETERS, ROWS_PER_INSERT};
-    use crate::db::Database;
-    use crate::sql::{push_placeholders, push_quoted};
-    use crate::error::Result;
-    use crate::model::ModelMeta;
-    use crate::value::PkKey;
-
-    /// The rows of `table` whose pk is among `pks`, every column in order.
-    pub(super) fn select_rows(
-        db: &Database,
-        table: &ModelMeta,
-        pks: &[Value],
-    ) -> Result<super::FastMap<PkKey, Vec<Value>>> {
-        let mut out = super::FastMap::with_capacity_and_hasher(pks.len(), Default::default());
-        for_rows_where(db, table, table.pk, pks, |row| {
-            out.insert(PkKey::from(&row[table.pk]), row);
-        })?;
-        Ok(out)
-    }
-
-    /// The rows of `table` whose column `filter` is among `keys`, every
-    /// column in order, in the order SQLite returns them.
-    pub(super) fn select_rows_where(
-        db: &Database,
-        table: &ModelMeta,
-        filter: usize,
-        keys: &[Value],
-    ) -> Result<Vec<Vec<Value>>> {
-        let mut out = Vec::new();
-        for_rows_where(db, table, filter, keys, |row| out.push(row))?;
-        Ok(out)
-    }
-
-    /// `SELECT <every column> FROM <table> WHERE <column filter> IN (...)`,
-    /// in batches of keys; `f` gets each row.
-    fn for_rows_where(
-        db: &Database,
-        table: &ModelMeta,
-        filter: usize,
-        keys: &[Value],
-        mut f: impl FnMut(Vec<Value>),
-    ) -> Result<()> {
-        let columns: Vec<&str> = table.columns.iter().map(|c| c.column).collect();
-        for_each_where(db, table.table, &columns, table.columns[filter].column, keys, false, |row| {
-            let mut values = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
-                values.push(Value::from(row.get_ref(i)?));
-            }
-            f(values);
-            Ok(())
-        })
-    }
-
-    /// `SELECT <column> FROM <table> WHERE <filter> IN (...)`, NULLs left out.
-    pub(super) fn select_column(
-        db: &Database,
-        table: &str,
-        column: &str,
-        filter: &str,
-        keys: &[Value],
-    ) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
-        for_each_where(db, table, &[column], filter, keys, false, |row| {
-            let value = Value::from(row.get_ref(0)?);
-            if value != Value::Null {
-                out.push(value);
-            }
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    /// The (source, target) rows of a join table whose source is among
-    /// `keys`, in the order the links were made; rows with a NULL side are
-    /// left out.
-    pub(super) fn select_pairs(
-        db: &Database,
-        table: &str,
-        source: &str,
-        target: &str,
-        keys: &[Value],
-    ) -> Result<Vec<(Value, Value)>> {
-        let mut out = Vec::new();
-        for_each_where(db, table, &[source, target], source, keys, true, |row| {
-            let pair = (Value::from(row.get_ref(0)?), Value::from(row.get_ref(1)?));
-            if pair.0 != Value::Null && pair.1 != Value::Null {
-                out.push(pair);
-            }
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
-    /// `SELECT <columns> FROM <table> WHERE <filter> IN (?, ...)
-    /// [ORDER BY rowid]`, run for every batch of `keys`; `f` gets each row.
-    fn for_each_where(
-        db: &Database,
-        table: &str,
-        columns: &[&str],
-        filter: &str,
-        keys: &[Value],
-        in_rowid_order: bool,
-        mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
-    ) -> Result<()> {
-        for chunk in keys.chunks(KEYS_PER_SELECT) {
-            let mut sql = String::from("SELECT ");
-            for (i, column) in columns.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                push_quoted(&mut sql, column);
-            }
-            sql.push_str(" FROM ");
-            push_quoted(&mut sql, table);
-            sql.push_str(" WHERE ");
-            push_quoted(&mut sql, filter);
-            sql.push_str(" IN (");
-            push_placeholders(&mut sql, chunk.len());
-            sql.push(')');
-            if in_rowid_order {
-                sql.push_str(" ORDER BY rowid");
-            }
-            let mut stmt = db.connection().prepare_cached(&sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-            while let Some(row) = rows.next()? {
-                f(row)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether some row of `table` holds `value` in `column`.
-    pub(super) fn value_exists(db: &Database, table: &str, column: &str, value: &str) -> Result<bool> {
-        let mut sql = String::from("SELECT 1 FROM ");
-        push_quoted(&mut sql, table);
-        sql.push_str(" WHERE ");
-        push_quoted(&mut sql, column);
-        sql.push_str(" = ? LIMIT 1");
-        let mut stmt = db.connection().prepare_cached(&sql)?;
-        Ok(stmt.exists([value])?)
-    }
-
-    /// The first new key of `meta`'s auto pk (the next ones follow it), to
-    /// be written explicitly in this transaction: past the largest key in the
-    /// table and past every key SQLite's AUTOINCREMENT ever handed out
-    /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
-    pub(super) fn allocate_keys(db: &Database, meta: &ModelMeta) -> Result<i64> {
-        let mut sql = String::from("SELECT COALESCE(MAX(");
-        push_quoted(&mut sql, meta.pk_column().column);
-        sql.push_str("), 0) FROM ");
-        push_quoted(&mut sql, meta.table);
-        let conn = db.connection();
-        let max: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
-        let has_sequence: bool = conn
-            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")?
-            .exists([])?;
-        let seq: i64 = if has_sequence {
-            conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?")?
-                .query_row([meta.table], |r| r.get(0))?
-        } else {
-            0
-        };
-        Ok(max.max(seq) + 1)
-    }
-
-    /// One multi-row INSERT and its parameters.
-    pub(super) struct Insert<'r> {
-        pub(super) sql: String,
-        rows: &'r [Vec<Value>],
-    }
-
-    impl Insert<'_> {
-        pub(super) fn execute(&self, db: &Database) -> Result<()> {
-            let mut stmt = db.connection().prepare_cached(&self.sql)?;
-            let mut index = 1;
-            for row in self.rows {
-                for value in row {
-                    stmt.raw_bind_parameter(index, value)?;
-                    index += 1;
-                }
-            }
-            stmt.raw_execute()?;
-            Ok(())
-        }
-    }
-
-    /// `INSERT INTO t (c, ...) VALUES (?, ...), (?, ...)`, batched.
-    pub(super) fn batched_inserts<'r>(
-        table: &str,
-        columns: &[&str],
-        rows: &'r [Vec<Value>],
-    ) -> impl Iterator<Item = Insert<'r>> {
-        let per_statement = (MAX_PARAMETERS / columns.len().max(1)).clamp(1, ROWS_PER_INSERT);
-        let mut head = String::from("INSERT INTO ");
-        push_quoted(&mut head, table);
-        head.push_str(" (");
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                head.push_str(", ");
-            }
-            push_quoted(&mut head, column);
-        }
-        head.push_str(") VALUES ");
-        let mut tuple = String::from("(");
-        push_placeholders(&mut tuple, columns.len());
-        tuple.push(')');
-        rows.chunks(per_statement).map(move |chunk| {
-            let mut sql = String::with_capacity(head.len() + chunk.len() * (tuple.len() + 2));
-            sql.push_str(&head);
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&tuple);
-            }
-            Insert { sql, rows: chunk }
-        })
-    }
-}
-
-/// The target pks a many-to-many set of the row `pk` links to, in link order.
-pub(crate) fn linked_targets(db: &Database, m2m: &crate::model::ManyToManyMeta, pk: &Value) -> Result<Vec<Value>> {
-    Ok(sql::select_pairs(db, m2m.through_table, m2m.source_column, m2m.target_column, std::slice::from_ref(pk))?
-        .into_iter()
-        .map(|(_, target)| target)
-        .collect())
 }
 
 #[cfg(test)]

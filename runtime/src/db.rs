@@ -1,31 +1,31 @@
-//! The database handle: one SQLite connection, the registry of models the
-//! delete collector consults, the signal receivers, and caches of SQL.
+//! The database handle: one connection (through the backend boundary,
+//! [`crate::backend`]), the registry of models the delete collector
+//! consults, the signal receivers.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
-use rusqlite::{Connection, Statement};
+use rusqlite::types::Value;
+use rusqlite::Statement;
 
+use crate::backend::sqlite::SqliteConnection;
+use crate::backend::{Connection as _, StatementKey};
 use crate::error::Result;
-use crate::model::{AppMeta, ColumnSet, ModelMeta, Snapshot, SnapshotCell};
+use crate::model::{AppMeta, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
-use crate::statements::{OwnedConnection, StatementStore};
-
-/// How many prepared statements the connection keeps.
-const STATEMENT_CACHE_CAPACITY: usize = 256;
+use crate::sql::Sql;
 
 /// A SQLite database as modelgen uses it.
 ///
 /// `Database` is `Send` (it can move to another thread) but not `Sync`,
 /// like the `rusqlite::Connection` it wraps.
 pub struct Database {
-    /// Declared before `conn`: its statements are finalized first.
-    statements: StatementStore,
+    /// The connection and its prepared statements (the one statement
+    /// cache of the runtime).
+    conn: SqliteConnection,
     registry: RefCell<Registry>,
     pub(crate) signals: SignalRegistry,
-    sql_cache: RefCell<HashMap<SqlKey, Arc<str>>>,
     /// Per table: whether its auto pk is a rowid alias.
     rowid_alias: RefCell<HashMap<&'static str, bool>>,
     /// The last answer of `pk_is_rowid_alias` (meta address, answer):
@@ -39,19 +39,6 @@ pub struct Database {
     undo: RefCell<Vec<(u32, SnapshotCell, Option<Snapshot>)>>,
     /// Whether loads and saves keep a snapshot for dirty tracking.
     track_changes: Cell<bool>,
-    /// Declared last: dropped after everything that refers to it.
-    conn: OwnedConnection,
-}
-
-/// SQL the runtime builds at run time, built once per handle.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum SqlKey {
-    /// `UPDATE ... SET <these columns> = ? WHERE pk = ?` (`update_fields`).
-    Update(&'static str, ColumnSet),
-    /// `SELECT 1 FROM t WHERE pk = ? LIMIT 1`.
-    ExistsByPk(&'static str),
-    /// `<select_sql> WHERE pk = ?`.
-    SelectByPk(&'static str),
 }
 
 #[derive(Default)]
@@ -64,7 +51,7 @@ struct Registry {
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
-            .field("path", &self.conn.get().path())
+            .field("path", &self.conn.raw().path())
             .field("apps", &self.registry.borrow().apps)
             .field("transaction_depth", &self.depth.get())
             .finish_non_exhaustive()
@@ -74,45 +61,41 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Open (or create) the database file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Database::from_connection(Connection::open(path)?)
+        Database::from_connection(rusqlite::Connection::open(path)?)
     }
 
     /// A new private in-memory database.
     pub fn open_in_memory() -> Result<Database> {
-        Database::from_connection(Connection::open_in_memory()?)
+        Database::from_connection(rusqlite::Connection::open_in_memory()?)
     }
 
     /// Wrap an open connection. Turns on `PRAGMA foreign_keys`, as Django
     /// does for every SQLite connection.
-    pub fn from_connection(conn: Connection) -> Result<Database> {
+    pub fn from_connection(conn: rusqlite::Connection) -> Result<Database> {
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         Ok(Database {
-            statements: StatementStore::default(),
+            conn: SqliteConnection::new(conn),
             registry: RefCell::new(Registry::default()),
             signals: SignalRegistry::default(),
-            sql_cache: RefCell::new(HashMap::new()),
             rowid_alias: RefCell::new(HashMap::new()),
             last_rowid_alias: Cell::new((0, false)),
             depth: Cell::new(0),
             undo: RefCell::new(Vec::new()),
             track_changes: Cell::new(false),
-            conn: OwnedConnection::new(conn),
         })
     }
 
-    /// The underlying connection, for raw SQL.
+    /// The underlying SQLite connection, for raw SQL (SQLite only: the
+    /// runtime itself goes through [`crate::backend::Connection`]).
     #[inline]
-    pub fn connection(&self) -> &Connection {
-        self.conn.get()
+    pub fn connection(&self) -> &rusqlite::Connection {
+        self.conn.raw()
     }
 
-    /// Give back the underlying connection.
-    pub fn into_connection(self) -> Connection {
-        let Database { statements, conn, .. } = self;
-        statements.clear();
-        drop(statements);
-        conn.into_inner()
+    /// Give back the underlying connection (every statement the runtime
+    /// prepared on it is finalized first).
+    pub fn into_connection(self) -> rusqlite::Connection {
+        self.conn.into_inner()
     }
 
     /// Run `f` with the prepared statement for `sql`, a `&'static str`
@@ -120,13 +103,54 @@ impl Database {
     /// the life of the handle.
     #[inline]
     pub fn with_statement<R>(&self, sql: &'static str, f: impl FnOnce(&mut Statement<'_>) -> Result<R>) -> Result<R> {
-        self.statements.with(self.conn.get(), sql, f)
+        self.conn.with_static(sql, f)
+    }
+
+    /// Run `f` with the prepared statement for SQL built at run time,
+    /// kept in the same cache (found by its text).
+    #[inline]
+    pub(crate) fn with_sql<R>(&self, sql: &str, f: impl FnOnce(&mut Statement<'_>) -> Result<R>) -> Result<R> {
+        self.conn.with_statement(StatementKey::Text(sql), String::new, f)
+    }
+
+    /// Run `f` with the prepared statement for `key`, SQL built from a
+    /// model's description by `build` the first time only.
+    #[inline]
+    pub(crate) fn with_built<R>(
+        &self,
+        key: StatementKey<'_>,
+        build: impl FnOnce() -> String,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        self.conn.with_statement(key, build, f)
+    }
+
+    /// Run `sql` (text and parameters); the number of rows changed.
+    pub(crate) fn execute_sql(&self, sql: &Sql) -> Result<usize> {
+        self.with_sql(&sql.text, |stmt| Ok(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?))
+    }
+
+    /// Run the query `sql`; the first column of every row.
+    pub(crate) fn first_column(&self, sql: &Sql) -> Result<Vec<Value>> {
+        self.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(Value::from(row.get_ref(0)?));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The rowid of the last row inserted.
+    #[inline]
+    pub(crate) fn last_insert_id(&self) -> i64 {
+        self.conn.last_insert_id()
     }
 
     /// Run SQL statements (DDL) separated by semicolons.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        self.conn.get().execute_batch(sql)?;
-        Ok(())
+        self.conn.execute_batch(sql)
     }
 
     /// Create the tables of `apps` (run their DDL, in the order given, in one
@@ -134,7 +158,7 @@ impl Database {
     pub fn create_tables(&self, apps: &[&AppMeta]) -> Result<()> {
         self.transaction(|db| {
             for app in apps {
-                db.connection().execute_batch(app.ddl)?;
+                db.execute_batch(app.ddl)?;
             }
             Ok(())
         })?;
@@ -183,7 +207,7 @@ impl Database {
 
     /// Whether a transaction is open (ours or one begun with raw SQL).
     pub fn in_transaction(&self) -> bool {
-        !self.conn.get().is_autocommit()
+        self.conn.in_transaction()
     }
 
     /// Run `f` in a transaction: committed when `f` returns `Ok`, rolled back
@@ -192,11 +216,11 @@ impl Database {
     /// with raw SQL is treated as an outer block.
     pub fn transaction<T>(&self, f: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
         let depth = self.depth.get();
-        let outermost = self.conn.get().is_autocommit();
+        let outermost = !self.conn.in_transaction();
         if outermost {
-            self.exec_cached("BEGIN")?;
+            self.conn.begin()?;
         } else {
-            self.exec_savepoint("SAVEPOINT", depth)?;
+            self.conn.savepoint(depth)?;
         }
         self.depth.set(depth + 1);
         let mut guard = TxGuard { db: self, depth, outermost, done: false };
@@ -206,7 +230,7 @@ impl Database {
         self.depth.set(depth);
         match result {
             Ok(value) => {
-                let end = if outermost { self.exec_cached("COMMIT") } else { self.exec_savepoint("RELEASE", depth) };
+                let end = if outermost { self.conn.commit() } else { self.conn.release(depth) };
                 match end {
                     Ok(()) => {
                         self.commit_undo(depth);
@@ -230,12 +254,12 @@ impl Database {
     fn rollback(&self, outermost: bool, depth: u32) {
         self.rollback_undo(depth);
         if outermost {
-            if !self.conn.get().is_autocommit() {
-                let _ = self.exec_cached("ROLLBACK");
+            if self.conn.in_transaction() {
+                let _ = self.conn.rollback();
             }
         } else {
-            let _ = self.exec_savepoint("ROLLBACK TO", depth);
-            let _ = self.exec_savepoint("RELEASE", depth);
+            let _ = self.conn.rollback_to(depth);
+            let _ = self.conn.release(depth);
         }
     }
 
@@ -290,17 +314,6 @@ impl Database {
         }
     }
 
-    fn exec_cached(&self, sql: &str) -> Result<()> {
-        self.conn.get().prepare_cached(sql)?.execute([])?;
-        Ok(())
-    }
-
-    fn exec_savepoint(&self, verb: &str, depth: u32) -> Result<()> {
-        let sql = format!("{verb} \"modelgen_sp{depth}\"");
-        self.conn.get().prepare_cached(&sql)?.execute([])?;
-        Ok(())
-    }
-
     /// Whether the pk of `meta`'s table is an alias of the rowid (an
     /// `integer PRIMARY KEY` of a rowid table, as Django declares every auto
     /// pk on SQLite): inserting NULL then assigns it, and
@@ -335,7 +348,7 @@ impl Database {
         let mut pk_columns = Vec::new();
         let mut any_column = false;
         {
-            let mut stmt = self.conn.get().prepare("SELECT name, type, pk FROM pragma_table_info(?)")?;
+            let mut stmt = self.conn.raw().prepare("SELECT name, type, pk FROM pragma_table_info(?)")?;
             let mut rows = stmt.query([meta.table])?;
             while let Some(row) = rows.next()? {
                 any_column = true;
@@ -356,18 +369,8 @@ impl Database {
             return Ok(Some(false));
         }
         let without_rowid: i64 =
-            self.conn.get().query_row("SELECT wr FROM pragma_table_list(?)", [meta.table], |r| r.get(0)).unwrap_or(0);
+            self.conn.raw().query_row("SELECT wr FROM pragma_table_list(?)", [meta.table], |r| r.get(0)).unwrap_or(0);
         Ok(Some(without_rowid == 0))
-    }
-
-    /// SQL built once per handle and kept.
-    pub(crate) fn cached_sql(&self, key: SqlKey, build: impl FnOnce() -> String) -> Arc<str> {
-        if let Some(sql) = self.sql_cache.borrow().get(&key) {
-            return sql.clone();
-        }
-        let sql: Arc<str> = Arc::from(build());
-        self.sql_cache.borrow_mut().insert(key, sql.clone());
-        sql
     }
 }
 

@@ -22,11 +22,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::{push_placeholders, push_quoted};
+use crate::sql::Sql;
 use crate::error::{Error, ObjectRef, Result};
 use crate::model::{Model, ModelMeta, OnDelete, RelationMeta};
-use crate::query::Sql;
-use crate::save::select_by_pks_sql;
 use crate::signals::{send_erased, Signal};
 use crate::value::{PkKey};
 
@@ -91,14 +89,9 @@ pub(crate) fn delete_where(db: &Database, meta: &'static ModelMeta, where_sql: S
     if collector.can_fast_delete(meta, None)? {
         collector.fast_deletes.push(FastDelete { label: meta.label(), table: meta.table, meta: Some(meta), where_sql });
     } else {
-        let mut sql = Sql::default();
-        sql.text.push_str("SELECT ");
-        push_quoted(&mut sql.text, meta.pk_column().column);
-        sql.text.push_str(" FROM ");
-        sql.text.push_str(meta.from_sql());
-        sql.text.push_str(&where_sql.text);
-        sql.params = where_sql.params;
-        let pks = sql.first_column(db)?;
+        let mut sql = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
+        sql.push_sql(&where_sql);
+        let pks = db.first_column(&sql)?;
         collector.collect(meta, pks, CollectOptions::default())?;
     }
     collector.delete()
@@ -112,12 +105,17 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
     let meta = M::meta();
     let mut found: HashMap<PkKey, M> = HashMap::with_capacity(pks.len());
     for chunk in pks.chunks(BATCH) {
-        let sql = select_by_pks_sql(meta, chunk.len());
-        let mut stmt = db.connection().prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
-        while let Some(row) = rows.next()? {
-            let mut m = crate::model::read_row::<M>(row, 0)?;
-            crate::tracking::mark_loaded(db, &mut m);
+        let sql = crate::sql::select_by_pks(meta.select_sql(), meta.pk_column().column, chunk.len());
+        let rows: Vec<M> = db.with_sql(&sql, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(crate::model::read_row::<M>(row, 0)?);
+            }
+            Ok(out)
+        })?;
+        for mut m in rows {
+            crate::snapshot::mark_loaded(db, &mut m);
             if let Some(pk) = crate::model::pk_value(&m) {
                 found.insert(PkKey::from(&pk), m);
             }
@@ -392,14 +390,10 @@ impl<'a> Collector<'a> {
         }
         let mut out = Vec::new();
         for chunk in pks.chunks(BATCH) {
-            let mut sql = Sql::default();
-            sql.text.push_str("SELECT ");
-            push_quoted(&mut sql.text, column);
-            sql.text.push_str(" FROM ");
-            push_quoted(&mut sql.text, table);
-            sql.text.push_str(" WHERE ");
-            push_in(&mut sql, pk_column, chunk);
-            out.extend(sql.first_column(self.db)?.into_iter().filter(|v| *v != Value::Null));
+            let mut sql = Sql::select_from(column, table);
+            sql.push_where();
+            sql.push_in(pk_column, chunk);
+            out.extend(self.db.first_column(&sql)?.into_iter().filter(|v| *v != Value::Null));
         }
         Ok(out)
     }
@@ -592,21 +586,17 @@ impl<'a> Collector<'a> {
         // them one relation at a time deletes (and counts) the same rows.
         for chunk in values.chunks(BATCH) {
             let mut where_sql = Sql::default();
-            where_sql.text.push_str(" WHERE ");
-            push_in(&mut where_sql, column, chunk);
+            where_sql.push_where();
+            where_sql.push_in(column, chunk);
             self.fast_deletes.push(FastDelete { label: label.clone(), table, meta, where_sql });
         }
     }
 
     fn select_pks_where_in(&self, meta: &'static ModelMeta, column: &str, values: &[Value]) -> Result<Vec<Value>> {
-        let mut sql = Sql::default();
-        sql.text.push_str("SELECT ");
-        push_quoted(&mut sql.text, meta.pk_column().column);
-        sql.text.push_str(" FROM ");
-        push_quoted(&mut sql.text, meta.table);
-        sql.text.push_str(" WHERE ");
-        push_in(&mut sql, column, values);
-        sql.first_column(self.db)
+        let mut sql = Sql::select_from(meta.pk_column().column, meta.table);
+        sql.push_where();
+        sql.push_in(column, values);
+        self.db.first_column(&sql)
     }
 
     fn add_restricted(&mut self, meta: &'static ModelMeta, relation: usize, objs: Vec<Value>) {
@@ -654,21 +644,16 @@ impl<'a> Collector<'a> {
             }
             let mut cleared: HashSet<PkKey> = HashSet::new();
             for chunk in pending.chunks(BATCH) {
-                let mut sql = Sql::default();
-                sql.text.push_str("SELECT ");
-                push_quoted(&mut sql.text, fmeta.pk_column().column);
-                sql.text.push_str(" FROM ");
-                push_quoted(&mut sql.text, fmeta.table);
+                let mut sql = Sql::select_from(fmeta.pk_column().column, fmeta.table);
                 let fd = &self.fast_deletes[i];
                 if fd.where_sql.text.is_empty() {
-                    sql.text.push_str(" WHERE ");
+                    sql.push_where();
                 } else {
-                    sql.text.push_str(&fd.where_sql.text);
-                    sql.params.extend(fd.where_sql.params.iter().cloned());
-                    sql.text.push_str(" AND ");
+                    sql.push_sql(&fd.where_sql);
+                    sql.push_and();
                 }
-                push_in(&mut sql, fmeta.pk_column().column, chunk);
-                cleared.extend(sql.first_column(self.db)?.iter().map(PkKey::from));
+                sql.push_in(fmeta.pk_column().column, chunk);
+                cleared.extend(self.db.first_column(&sql)?.iter().map(PkKey::from));
             }
             for set in &mut self.restricted {
                 if set.meta.table == fmeta.table {
@@ -778,27 +763,18 @@ impl<'a> Collector<'a> {
             }
 
             for fd in &self.fast_deletes {
-                let mut sql = Sql::default();
-                sql.text.push_str("DELETE FROM ");
-                push_quoted(&mut sql.text, fd.table);
-                sql.text.push_str(&fd.where_sql.text);
-                sql.params.extend(fd.where_sql.params.iter().cloned());
-                let n = sql.execute(db)?;
+                let mut sql = Sql::delete_from(fd.table);
+                sql.push_sql(&fd.where_sql);
+                let n = db.execute_sql(&sql)?;
                 add(fd.label.clone(), n);
             }
 
             for update in &self.field_updates {
                 for chunk in update.pks.chunks(BATCH) {
-                    let mut sql = Sql::default();
-                    sql.text.push_str("UPDATE ");
-                    push_quoted(&mut sql.text, update.meta.table);
-                    sql.text.push_str(" SET ");
-                    push_quoted(&mut sql.text, update.column);
-                    sql.text.push_str(" = ?");
-                    sql.params.push(update.value.clone());
-                    sql.text.push_str(" WHERE ");
-                    push_in(&mut sql, update.meta.pk_column().column, chunk);
-                    sql.execute(db)?;
+                    let mut sql = Sql::update_set(update.meta.table, update.column, update.value.clone());
+                    sql.push_where();
+                    sql.push_in(update.meta.pk_column().column, chunk);
+                    db.execute_sql(&sql)?;
                 }
             }
 
@@ -871,29 +847,14 @@ fn push_protected(protected: &mut Vec<(String, Vec<ObjectRef>)>, key: &str, obje
     }
 }
 
-/// `"column" IN (?, ...)` with its parameters.
-fn push_in(sql: &mut Sql, column: &str, values: &[Value]) {
-    if values.is_empty() {
-        sql.text.push_str("0 = 1");
-        return;
-    }
-    push_quoted(&mut sql.text, column);
-    sql.text.push_str(" IN (");
-    push_placeholders(&mut sql.text, values.len());
-    sql.text.push(')');
-    sql.params.extend(values.iter().cloned());
-}
-
 /// `DELETE FROM t WHERE pk IN (...)`, in batches; the rows deleted.
 fn delete_batch(db: &Database, meta: &ModelMeta, pks: &[Value]) -> Result<usize> {
     let mut total = 0;
     for chunk in pks.chunks(BATCH) {
-        let mut sql = Sql::default();
-        sql.text.push_str("DELETE FROM ");
-        push_quoted(&mut sql.text, meta.table);
-        sql.text.push_str(" WHERE ");
-        push_in(&mut sql, meta.pk_column().column, chunk);
-        total += sql.execute(db)?;
+        let mut sql = Sql::delete_from(meta.table);
+        sql.push_where();
+        sql.push_in(meta.pk_column().column, chunk);
+        total += db.execute_sql(&sql)?;
     }
     Ok(total)
 }

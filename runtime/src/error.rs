@@ -5,6 +5,10 @@ use std::fmt;
 
 use rusqlite::types::Value;
 
+/// Django's `MAX_GET_RESULTS`: `get()` fetches at most this many rows to
+/// report how many it found.
+pub const MAX_GET_RESULTS: usize = 21;
+
 /// `std::result::Result` with the runtime's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -75,8 +79,8 @@ pub enum Error {
 }
 
 fn count_text(count: usize) -> String {
-    if count >= crate::query::MAX_GET_RESULTS {
-        format!("more than {}", crate::query::MAX_GET_RESULTS - 1)
+    if count >= MAX_GET_RESULTS {
+        format!("more than {}", MAX_GET_RESULTS - 1)
     } else {
         count.to_string()
     }
@@ -184,7 +188,7 @@ impl fmt::Display for ValidationErrors {
     /// the dict: `{'name': ['This field cannot be blank.']}`, each string
     /// quoted as Python quotes it (`"Value 'x' is not a valid choice."`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::clean::PyRepr;
+        use crate::display::PyRepr;
         f.write_str("{")?;
         for (i, (field, messages)) in self.0.iter().enumerate() {
             if i > 0 {

@@ -39,7 +39,7 @@ pub trait Field: Send + Sync {
     fn as_text(&self) -> Option<&str>;
 
     /// See [`DbValue::as_choice`].
-    fn as_choice(&self) -> Option<crate::clean::ChoiceState>;
+    fn as_choice(&self) -> Option<crate::display::ChoiceState>;
 }
 
 impl<T: DbValue + Send + Sync> Field for T {
@@ -80,7 +80,7 @@ impl<T: DbValue + Send + Sync> Field for T {
         DbValue::as_text(self)
     }
 
-    fn as_choice(&self) -> Option<crate::clean::ChoiceState> {
+    fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         DbValue::as_choice(self)
     }
 }

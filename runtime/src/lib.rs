@@ -4,14 +4,43 @@
 //! describes it with a `static` [`ModelMeta`]; everything Django does
 //! generically lives here and works from that description:
 //!
-//! - [`Database`]: the SQLite handle (foreign keys on, cached statements,
-//!   nested transactions, the registry of models, signal receivers);
+//! - [`Database`]: the database handle (foreign keys on, nested
+//!   transactions, the registry of models, signal receivers), over one
+//!   connection of the backend (below);
 //! - [`save()`], [`refresh_from_db`], [`update_relative`]: Django 6's
 //!   `Model.save()` and friends;
 //! - [`delete()`]: Django's delete collector (`on_delete`, signals, counts);
 //! - [`QuerySet`], [`Column`], [`Condition`]: typed queries;
 //! - [`DbValue`]: values stored exactly as Django's SQLite backend stores them;
 //! - [`Error`]: one error type with Django's kinds.
+//!
+//! # Layers and the backend boundary
+//!
+//! The modules form layers, lowest first (checked by a unit test,
+//! `layering.rs`): `display` and `error`; [`backend`]; `sql`; `value`,
+//! `field`, `choices`; the core (`model`, `db`, `signals`, which refer to
+//! each other); then the behaviour: `snapshot`, `clean`, `delete`,
+//! `query`, `save`, `related`, `rows` (batched reads and writes by table),
+//! `tracking`, `copy`. Each imports only lower layers, except the provided
+//! methods of [`Model`] (and `ModelMeta::model::<M>()`), which call the
+//! behaviour modules generated code reaches through them.
+//!
+//! What differs from one database to another is behind [`backend`]:
+//!
+//! - [`backend::Connection`]: running batches, prepared statements (one
+//!   statement cache, owned with the connection by the one type that holds
+//!   the crate's only `unsafe`, with its own `Drop`), the last inserted
+//!   id, transactions and savepoints;
+//! - [`backend::Dialect`]: identifier quoting, placeholders (`?N` / `$N`),
+//!   `RETURNING`, type names for casts. All SQL text is built in `sql`
+//!   through it.
+//!
+//! SQLite ([`backend::sqlite`]) is the one implementation; rusqlite's
+//! types stay inside it and the runtime's internals (plus the
+//! SQLite-specific [`Database::connection`], [`Database::from_connection`]
+//! and [`Database::into_connection`] for raw SQL). Generated code names
+//! neither, so a second backend (PostgreSQL) is added here without
+//! changing what generated files contain.
 //!
 //! Generated code depends on this crate only: it re-exports `rusqlite`,
 //! `chrono`, `uuid`, `rust_decimal`, `serde_json` and `percent_encoding`.
@@ -50,6 +79,7 @@
 //! }
 //! ```
 
+pub mod backend;
 pub mod choices;
 pub mod clean;
 pub mod copy;
@@ -58,13 +88,16 @@ pub mod delete;
 pub mod display;
 pub mod error;
 pub mod field;
+#[cfg(test)]
+mod layering;
 pub mod model;
 pub mod query;
 pub mod related;
+mod rows;
 pub mod save;
 pub mod signals;
+mod snapshot;
 mod sql;
-mod statements;
 pub mod tracking;
 pub mod value;
 

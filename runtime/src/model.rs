@@ -365,7 +365,7 @@ pub type LoadErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Vec<Box<
 /// Everything the runtime needs to know about one concrete model.
 /// Generated code builds it in a `static` with the `const` builder:
 /// `ModelMeta::new("weblog", "Blog", "weblog_blog").columns(&[...])...`.
-/// The SQL of the model is built from it by [`crate::sql`] on first use.
+/// The SQL of the model is built from it by the runtime (its `sql` module) on first use.
 #[derive(Debug)]
 pub struct ModelMeta {
     pub app: &'static str,
@@ -547,7 +547,7 @@ impl ModelMeta {
             let own_offset = fields.len() - self.columns.len();
             debug_assert_eq!(own_offset, self.inherited_fields, "generated inherited_fields of {}", self.name);
             Derived {
-                sql: crate::sql::ModelSql::new(self),
+                sql: crate::sql::ModelSql::new(&self.shape()),
                 field_names: fields.iter().map(|c| c.field).collect(),
                 auto_now_fields: (0..fields.len()).filter(|&i| fields[i].auto_now == AutoNow::Always).collect(),
                 fields,
@@ -578,6 +578,20 @@ impl ModelMeta {
     /// a save of only the changed fields refreshes as a full save would.
     pub fn auto_now_fields(&'static self) -> &'static [usize] {
         &self.derived().auto_now_fields
+    }
+
+    /// What the model's SQL is built from (`crate::sql` knows no model).
+    fn shape(&self) -> crate::sql::TableShape<'static> {
+        crate::sql::TableShape {
+            table: self.table,
+            columns: self.columns.iter().map(|c| c.column).collect(),
+            pk: self.pk,
+            pk_auto: self.pk_column().auto,
+            parent: self.parent.map(|parent| {
+                let link = self.relations.iter().find(|r| r.parent_link).map_or(self.pk, |r| r.column);
+                (Box::new(parent.shape()), link)
+            }),
+        }
     }
 
     pub(crate) fn sql(&'static self) -> &'static crate::sql::ModelSql {
@@ -715,6 +729,13 @@ impl ColumnSet {
 
     pub fn is_empty(&self) -> bool {
         self.low == 0 && self.high.iter().all(|w| *w == 0)
+    }
+
+    /// The set as 64-bit words, lowest indexes first (a statement cache key).
+    pub(crate) fn words(&self) -> Vec<u64> {
+        let mut words = vec![self.low as u64, (self.low >> 64) as u64];
+        words.extend(&self.high);
+        words
     }
 }
 

@@ -24,14 +24,13 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::{push_placeholders, push_quoted};
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, Node, Query};
+use crate::sql::Sql;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelMeta};
 use crate::value::{try_to_value, DbValue};
 
-/// Django's `MAX_GET_RESULTS`: `get()` fetches at most this many rows to
-/// report how many it found.
-pub const MAX_GET_RESULTS: usize = 21;
+pub use crate::error::MAX_GET_RESULTS;
 
 // ---------------------------------------------------------------------------
 // Columns
@@ -270,68 +269,6 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
 // Conditions
 // ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CmpOp {
-    Exact,
-    Lt,
-    Lte,
-    Gt,
-    Gte,
-    Like,
-}
-
-impl CmpOp {
-    fn sql(self) -> &'static str {
-        match self {
-            CmpOp::Exact => " = ?",
-            CmpOp::Lt => " < ?",
-            CmpOp::Lte => " <= ?",
-            CmpOp::Gt => " > ?",
-            CmpOp::Gte => " >= ?",
-            CmpOp::Like => " LIKE ? ESCAPE '\\'",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Cmp {
-        column: &'static str,
-        op: CmpOp,
-        value: Value,
-    },
-    In {
-        column: &'static str,
-        values: Vec<Value>,
-    },
-    Range {
-        column: &'static str,
-        low: Value,
-        high: Value,
-    },
-    IsNull {
-        column: &'static str,
-        isnull: bool,
-    },
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Not(Box<Node>),
-    /// A misuse found while building (reported by the terminal method).
-    Invalid(String),
-}
-
-impl Node {
-    /// Django's empty `Q()` (also negated or combined with empties only):
-    /// it adds no condition at all.
-    fn is_empty(&self) -> bool {
-        match self {
-            Node::And(children) | Node::Or(children) => children.iter().all(Node::is_empty),
-            Node::Not(inner) => inner.is_empty(),
-            _ => false,
-        }
-    }
-}
-
 /// The optional extra condition of `get_next_by_<field>` and
 /// `get_previous_by_<field>` (Django's `**kwargs` filter).
 pub type Filter<M> = Option<Condition<M>>;
@@ -464,137 +401,9 @@ impl<M> std::ops::Not for Condition<M> {
     }
 }
 
-/// SQL text and its parameters, built together.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Sql {
-    pub(crate) text: String,
-    pub(crate) params: Vec<Value>,
-}
-
-impl Sql {
-    /// `UPDATE "table" SET <assignments>`, for a WHERE clause to follow.
-    fn update<'a, M: 'a>(table: &str, assignments: impl IntoIterator<Item = &'a Assignment<M>>) -> Result<Sql> {
-        let mut sql = Sql::default();
-        sql.text.push_str("UPDATE ");
-        push_quoted(&mut sql.text, table);
-        sql.text.push_str(" SET ");
-        for (i, assignment) in assignments.into_iter().enumerate() {
-            if i > 0 {
-                sql.text.push_str(", ");
-            }
-            assignment.render(&mut sql)?;
-        }
-        Ok(sql)
-    }
-
-    /// Run the statement; the number of rows changed.
-    pub(crate) fn execute(&self, db: &Database) -> Result<usize> {
-        let mut stmt = db.connection().prepare_cached(&self.text)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(self.params.iter()))?)
-    }
-
-    /// Run the query; the first column of every row.
-    pub(crate) fn first_column(&self, db: &Database) -> Result<Vec<Value>> {
-        let mut stmt = db.connection().prepare_cached(&self.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(self.params.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(Value::from(row.get_ref(0)?));
-        }
-        Ok(out)
-    }
-}
 
 fn column_nullable(meta: &ModelMeta, column: &str) -> bool {
     meta.columns.iter().find(|c| c.column == column).is_some_and(|c| c.null)
-}
-
-/// Render `node`; `negated` tells whether an odd number of NOTs encloses it
-/// (Django's `current_negated`).
-fn render(node: &Node, meta: &ModelMeta, negated: bool, out: &mut Sql) -> Result<()> {
-    // Django adds `AND col IS NOT NULL` inside a negated lookup on a
-    // nullable column, so that `exclude(col=x)` keeps the NULL rows.
-    let guard_null = |column: &str| negated && column_nullable(meta, column);
-    match node {
-        Node::Cmp { column, op, value } => {
-            let guard = guard_null(column);
-            if guard {
-                out.text.push('(');
-            }
-            push_quoted(&mut out.text, column);
-            out.text.push_str(op.sql());
-            out.params.push(value.clone());
-            if guard {
-                out.text.push_str(" AND ");
-                push_quoted(&mut out.text, column);
-                out.text.push_str(" IS NOT NULL)");
-            }
-        }
-        Node::In { column, values } => {
-            if values.is_empty() {
-                // Django's EmptyResultSet: nothing matches.
-                out.text.push_str("0 = 1");
-                return Ok(());
-            }
-            let guard = guard_null(column);
-            if guard {
-                out.text.push('(');
-            }
-            push_quoted(&mut out.text, column);
-            out.text.push_str(" IN (");
-            push_placeholders(&mut out.text, values.len());
-            out.text.push(')');
-            out.params.extend(values.iter().cloned());
-            if guard {
-                out.text.push_str(" AND ");
-                push_quoted(&mut out.text, column);
-                out.text.push_str(" IS NOT NULL)");
-            }
-        }
-        Node::Range { column, low, high } => {
-            let guard = guard_null(column);
-            if guard {
-                out.text.push('(');
-            }
-            push_quoted(&mut out.text, column);
-            out.text.push_str(" BETWEEN ? AND ?");
-            out.params.push(low.clone());
-            out.params.push(high.clone());
-            if guard {
-                out.text.push_str(" AND ");
-                push_quoted(&mut out.text, column);
-                out.text.push_str(" IS NOT NULL)");
-            }
-        }
-        Node::IsNull { column, isnull } => {
-            push_quoted(&mut out.text, column);
-            out.text.push_str(if *isnull { " IS NULL" } else { " IS NOT NULL" });
-        }
-        Node::And(children) | Node::Or(children) => {
-            // Empty conditions (`Q()`) are dropped, as Django drops them.
-            let mut children = children.iter().filter(|c| !c.is_empty()).peekable();
-            if children.peek().is_none() {
-                out.text.push_str("1 = 1");
-                return Ok(());
-            }
-            let connector = if matches!(node, Node::And(_)) { " AND " } else { " OR " };
-            out.text.push('(');
-            for (i, child) in children.enumerate() {
-                if i > 0 {
-                    out.text.push_str(connector);
-                }
-                render(child, meta, negated, out)?;
-            }
-            out.text.push(')');
-        }
-        Node::Not(inner) => {
-            out.text.push_str("NOT (");
-            render(inner, meta, !negated, out)?;
-            out.text.push(')');
-        }
-        Node::Invalid(message) => return Err(Error::Misuse(message.clone())),
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -643,35 +452,6 @@ impl<M: Model> Order<M> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Mod,
-}
-
-impl ArithOp {
-    fn sql(self) -> &'static str {
-        match self {
-            ArithOp::Add => " + ?)",
-            ArithOp::Sub => " - ?)",
-            ArithOp::Mul => " * ?)",
-            ArithOp::Div => " / ?)",
-            ArithOp::Mod => " % ?)",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Expr {
-    Value(Value),
-    Relative { op: ArithOp, value: Value },
-    Column(&'static str),
-    Invalid(String),
-}
-
 /// One `SET column = ...` of [`QuerySet::update`].
 pub struct Assignment<M> {
     column: &'static str,
@@ -700,25 +480,6 @@ impl<M> Assignment<M> {
         self.column
     }
 
-    fn render(&self, out: &mut Sql) -> Result<()> {
-        push_quoted(&mut out.text, self.column);
-        out.text.push_str(" = ");
-        match &self.expr {
-            Expr::Value(v) => {
-                out.text.push('?');
-                out.params.push(v.clone());
-            }
-            Expr::Relative { op, value } => {
-                out.text.push('(');
-                push_quoted(&mut out.text, self.column);
-                out.text.push_str(op.sql());
-                out.params.push(value.clone());
-            }
-            Expr::Column(other) => push_quoted(&mut out.text, other),
-            Expr::Invalid(message) => return Err(Error::Misuse(message.clone())),
-        }
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -881,68 +642,37 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// What the SQL of this query is built from (see [`crate::sql::query`]).
+    fn parts(&self) -> Query<'_> {
+        let meta = M::meta();
+        Query {
+            conditions: &self.conditions,
+            nullable: Box::new(move |column| column_nullable(meta, column)),
+            ordering: self.ordering.as_deref().unwrap_or(meta.ordering),
+            standard_ordering: self.standard_ordering,
+            low_mark: self.low_mark,
+            high_mark: self.high_mark,
+        }
+    }
+
     /// ` WHERE ...` (nothing when unfiltered).
     pub(crate) fn push_where(&self, out: &mut Sql) -> Result<()> {
-        let meta = M::meta();
-        let conditions = self.conditions.iter().filter(|c| !c.is_empty());
-        for (i, node) in conditions.enumerate() {
-            out.text.push_str(if i == 0 { " WHERE " } else { " AND " });
-            render(node, meta, false, out)?;
-        }
-        Ok(())
-    }
-
-    fn push_order(&self, out: &mut Sql) {
-        let terms: &[(&'static str, bool)] = match &self.ordering {
-            Some(terms) => terms,
-            None => M::meta().ordering,
-        };
-        for (i, (column, descending)) in terms.iter().enumerate() {
-            out.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            push_quoted(&mut out.text, column);
-            let descending = if self.standard_ordering { *descending } else { !*descending };
-            out.text.push_str(if descending { " DESC" } else { " ASC" });
-        }
-    }
-
-    fn push_limits(&self, out: &mut Sql) {
-        match self.high_mark {
-            Some(high) => {
-                out.text.push_str(" LIMIT ?");
-                out.params.push(Value::Integer(high.saturating_sub(self.low_mark) as i64));
-                if self.low_mark > 0 {
-                    out.text.push_str(" OFFSET ?");
-                    out.params.push(Value::Integer(self.low_mark as i64));
-                }
-            }
-            None if self.low_mark > 0 => {
-                out.text.push_str(" LIMIT -1 OFFSET ?");
-                out.params.push(Value::Integer(self.low_mark as i64));
-            }
-            None => {}
-        }
-    }
-
-    /// `FROM "table" WHERE ... ORDER BY ... LIMIT ...` after `head`.
-    fn build(&self, head: &str) -> Result<Sql> {
-        let mut sql = Sql::default();
-        sql.text.push_str(head);
-        self.push_where(&mut sql)?;
-        self.push_order(&mut sql);
-        self.push_limits(&mut sql);
-        Ok(sql)
+        self.parts().push_where(out)
     }
 
     fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
-        let sql = self.build(M::meta().select_sql())?;
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let mut m = crate::model::read_row::<M>(row, 0)?;
-            crate::tracking::mark_loaded(db, &mut m);
-            out.push(m);
+        let sql = self.parts().select(M::meta().select_sql())?;
+        let mut out = db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(crate::model::read_row::<M>(row, 0)?);
+            }
+            Ok(out)
+        })?;
+        for m in &mut out {
+            crate::snapshot::mark_loaded(db, m);
         }
         Ok(out)
     }
@@ -1061,21 +791,9 @@ impl<M: Model> QuerySet<M> {
     pub fn count(&self, db: &Database) -> Result<usize> {
         self.check()?;
         let meta = M::meta();
-        let mut sql = Sql::default();
-        if self.is_sliced() {
-            sql.text.push_str("SELECT COUNT(*) FROM (SELECT 1 FROM ");
-            sql.text.push_str(meta.from_sql());
-            self.push_where(&mut sql)?;
-            self.push_order(&mut sql);
-            self.push_limits(&mut sql);
-            sql.text.push_str(") subquery");
-        } else {
-            sql.text.push_str("SELECT COUNT(*) FROM ");
-            sql.text.push_str(meta.from_sql());
-            self.push_where(&mut sql)?;
-        }
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let count: i64 = stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?;
+        let sql = self.parts().count(meta.from_sql(), self.is_sliced())?;
+        let count: i64 =
+            db.with_sql(&sql.text, |stmt| Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?))?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -1083,23 +801,8 @@ impl<M: Model> QuerySet<M> {
     pub fn exists(&self, db: &Database) -> Result<bool> {
         self.check()?;
         let meta = M::meta();
-        let mut sql = Sql::default();
-        if self.is_sliced() {
-            sql.text.push_str("SELECT 1 FROM (SELECT 1 FROM ");
-            sql.text.push_str(meta.from_sql());
-            self.push_where(&mut sql)?;
-            self.push_order(&mut sql);
-            self.push_limits(&mut sql);
-            sql.text.push_str(") subquery LIMIT 1");
-        } else {
-            sql.text.push_str("SELECT 1 AS \"a\" FROM ");
-            sql.text.push_str(meta.from_sql());
-            self.push_where(&mut sql)?;
-            sql.text.push_str(" LIMIT 1");
-        }
-        let mut stmt = db.connection().prepare_cached(&sql.text)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-        Ok(rows.next()?.is_some())
+        let sql = self.parts().exists(meta.from_sql(), self.is_sliced())?;
+        db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
     /// The primary keys of the matching rows, in order
@@ -1107,11 +810,8 @@ impl<M: Model> QuerySet<M> {
     pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
         self.check()?;
         let meta = M::meta();
-        let mut head = String::from("SELECT ");
-        push_quoted(&mut head, meta.pk_column().column);
-        head.push_str(" FROM ");
-        head.push_str(meta.from_sql());
-        self.build(&head)?.first_column(db)
+        let head = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
+        db.first_column(&self.parts().select(&head.text)?)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
@@ -1129,9 +829,9 @@ impl<M: Model> QuerySet<M> {
         if meta.parent.is_some() {
             return self.update_inherited(db, assignments);
         }
-        let mut sql = Sql::update(meta.table, assignments)?;
+        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)))?;
         self.push_where(&mut sql)?;
-        sql.execute(db)
+        db.execute_sql(&sql)
     }
 
     /// `update()` of a multi-table-inheritance child: each assignment goes
@@ -1148,16 +848,11 @@ impl<M: Model> QuerySet<M> {
                 if mine.is_empty() {
                     continue;
                 }
-                let mut sql = Sql::update(table_meta.table, mine)?;
-                sql.text.push_str(" WHERE ");
-                push_quoted(&mut sql.text, table_meta.pk_column().column);
-                sql.text.push_str(" IN (SELECT ");
-                push_quoted(&mut sql.text, meta.pk_column().column);
-                sql.text.push_str(" FROM ");
-                sql.text.push_str(meta.from_sql());
-                self.push_where(&mut sql)?;
-                sql.text.push(')');
-                matched = matched.max(sql.execute(db)?);
+                let mine = mine.iter().map(|a| (a.column, &a.expr));
+                let mut sql = update(table_meta.table, mine)?;
+                let selected = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
+                self.parts().push_where_in_select(&mut sql, table_meta.pk_column().column, &selected.text)?;
+                matched = matched.max(db.execute_sql(&sql)?);
             }
             Ok(matched)
         })

@@ -7,7 +7,6 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::{push_placeholders, push_quoted};
 use crate::error::{Error, Result};
 use crate::model::{DefaultValue, Model};
 use crate::query::{Column, Condition, Order, QuerySet};
@@ -176,28 +175,17 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         Ok(out)
     }
 
-    /// `SELECT target FROM through WHERE source = ?`.
-    fn linked_sql(&self) -> String {
-        let mut sql = String::from("SELECT ");
-        push_quoted(&mut sql, self.target_column);
-        sql.push_str(" FROM ");
-        push_quoted(&mut sql, self.through_table);
-        sql.push_str(" WHERE ");
-        push_quoted(&mut sql, self.source_column);
-        sql.push_str(" = ?");
-        sql
-    }
-
     /// The pks of the linked rows.
     pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
         let pk = self.source_pk()?;
-        let mut stmt = db.connection().prepare_cached(&self.linked_sql())?;
-        let mut rows = stmt.query([&pk])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(Value::from(row.get_ref(0)?));
-        }
-        Ok(out)
+        db.with_sql(&crate::sql::linked(self.through_table, self.source_column, self.target_column), |stmt| {
+            let mut rows = stmt.query([&pk])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(Value::from(row.get_ref(0)?));
+            }
+            Ok(out)
+        })
     }
 
     /// The linked rows, in `T`'s default ordering.
@@ -229,45 +217,29 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     pub fn add_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
         let source = self.source_pk()?;
         db.transaction(|db| {
-            let mut sql = String::from("INSERT INTO ");
-            push_quoted(&mut sql, self.through_table);
-            sql.push_str(" (");
-            push_quoted(&mut sql, self.source_column);
-            sql.push_str(", ");
-            push_quoted(&mut sql, self.target_column);
-            for (column, _) in self.through_defaults {
-                sql.push_str(", ");
-                push_quoted(&mut sql, column);
-            }
-            sql.push_str(") VALUES (?, ?");
-            for _ in self.through_defaults {
-                sql.push_str(", ?");
-            }
-            sql.push(')');
+            let extra: Vec<&str> = self.through_defaults.iter().map(|(column, _)| *column).collect();
+            let sql = crate::sql::insert_link(self.through_table, self.source_column, self.target_column, &extra);
             let defaults: Vec<Value> = self.through_defaults.iter().map(|(_, d)| d.to_value()).collect();
             let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
             let existing = self.pks(db)?;
-            let mut insert = db.connection().prepare_cached(&sql)?;
-            for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
-                insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
-            }
-            if self.symmetrical {
-                // The mirror rows, (target, source), each unless present.
-                let mut linked = String::from("SELECT 1 FROM ");
-                push_quoted(&mut linked, self.through_table);
-                linked.push_str(" WHERE ");
-                push_quoted(&mut linked, self.source_column);
-                linked.push_str(" = ? AND ");
-                push_quoted(&mut linked, self.target_column);
-                linked.push_str(" = ?");
-                let mut exists = db.connection().prepare_cached(&linked)?;
-                for pk in wanted {
-                    if !exists.exists([pk, &source])? {
-                        insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
-                    }
+            db.with_sql(&sql, |insert| {
+                for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
+                    insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
                 }
-            }
-            Ok(())
+                if self.symmetrical {
+                    // The mirror rows, (target, source), each unless present.
+                    let linked = crate::sql::link_exists(self.through_table, self.source_column, self.target_column);
+                    db.with_sql(&linked, |exists| {
+                        for pk in wanted {
+                            if !exists.exists([pk, &source])? {
+                                insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })
         })
     }
 
@@ -308,34 +280,12 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         }
         // `source = ? [AND target IN (...)]`, and for a symmetrical relation
         // the mirror rows too: `OR (target = ? [AND source IN (...)])`.
-        let mut sql = String::from("DELETE FROM ");
-        push_quoted(&mut sql, self.through_table);
-        sql.push_str(" WHERE ");
-        let mut params = Vec::new();
         let directions: &[(&str, &str)] = if self.symmetrical {
             &[(self.source_column, self.target_column), (self.target_column, self.source_column)]
         } else {
             &[(self.source_column, self.target_column)]
         };
-        for (i, (from, to)) in directions.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(" OR ");
-            }
-            sql.push('(');
-            push_quoted(&mut sql, from);
-            sql.push_str(" = ?");
-            params.push(source.clone());
-            if let Some(targets) = targets {
-                sql.push_str(" AND ");
-                push_quoted(&mut sql, to);
-                sql.push_str(" IN (");
-                push_placeholders(&mut sql, targets.len());
-                sql.push(')');
-                params.extend(targets.iter().cloned());
-            }
-            sql.push(')');
-        }
-        let mut stmt = db.connection().prepare_cached(&sql)?;
-        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?)
+        let sql = crate::sql::delete_links(self.through_table, directions, source, targets);
+        db.execute_sql(&sql)
     }
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::ToSql;
 
-use crate::db::{Database, SqlKey};
-use crate::sql::{push_placeholders, push_quoted};
+use crate::backend::StatementKey;
+use crate::db::Database;
 use crate::display::now;
 use crate::error::{Error, Result};
 use crate::model::{ColumnSet, Model, ModelMeta};
@@ -106,7 +106,7 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
     };
 
     instance.state_mut().adding = false;
-    crate::tracking::remember_saved(db, instance, update_fields);
+    crate::snapshot::remember_saved(db, instance, update_fields);
     signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
 }
 
@@ -215,18 +215,18 @@ fn do_update<M: Model>(
     instance: &M,
     columns: Option<&ColumnSet>,
 ) -> Result<bool> {
-    let conn = db.connection();
     if meta.columns.len() <= 1 {
         // Nothing to update: Django checks that the row exists (a model of
         // just a pk), or, with update_fields, reports success.
         if columns.is_some() {
             return Ok(true);
         }
-        let sql = db.cached_sql(SqlKey::ExistsByPk(meta.table), || exists_by_pk_sql(meta));
-        let mut stmt = conn.prepare_cached(&sql)?;
-        stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk))?;
-        let mut rows = stmt.raw_query();
-        return Ok(rows.next()?.is_some());
+        let key = StatementKey::Built { what: "exists_by_pk", table: meta.table, columns: &[] };
+        return db.with_built(key, || crate::sql::exists_by_pk(meta.table, meta.pk_column().column), |stmt| {
+            stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk))?;
+            let mut rows = stmt.raw_query();
+            Ok(rows.next()?.is_some())
+        });
     }
     let changed = match columns {
         None => db.with_statement(meta.sql().update.as_str(), |stmt| {
@@ -241,17 +241,22 @@ fn do_update<M: Model>(
             Ok(stmt.raw_execute()?)
         })?,
         Some(set) => {
-            let sql = db.cached_sql(SqlKey::Update(meta.table, set.clone()), || update_columns_sql(meta, set));
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut param = 1;
-            for index in 0..meta.columns.len() {
-                if index != meta.pk && set.contains(index) {
-                    stmt.raw_bind_parameter(param, ColumnBind(instance, index))?;
-                    param += 1;
+            let words = set.words();
+            let key = StatementKey::Built { what: "update_columns", table: meta.table, columns: &words };
+            db.with_built(key, || {
+                let columns = meta.columns.iter().enumerate().filter(|&(i, _)| i != meta.pk && set.contains(i));
+                crate::sql::update_columns(meta.table, meta.pk_column().column, columns.map(|(_, c)| c.column))
+            }, |stmt| {
+                let mut param = 1;
+                for index in 0..meta.columns.len() {
+                    if index != meta.pk && set.contains(index) {
+                        stmt.raw_bind_parameter(param, ColumnBind(instance, index))?;
+                        param += 1;
+                    }
                 }
-            }
-            stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk))?;
-            stmt.raw_execute()?
+                stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk))?;
+                Ok(stmt.raw_execute()?)
+            })?
         }
     };
     Ok(changed > 0)
@@ -266,7 +271,7 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
         // and no RETURNING (which costs SQLite several times a plain
         // INSERT).
         bind_all_and_execute(db, meta.sql().insert_with_pk.as_str(), meta, instance)?;
-        let id = db.connection().last_insert_rowid();
+        let id = db.last_insert_id();
         crate::model::set_pk_value(instance, Some(Value::Integer(id)))?;
     } else if !pk_set && auto_pk {
         let pk = db.with_statement(meta.sql().insert.as_str(), |stmt| {
@@ -289,7 +294,7 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
             Ok(pk)
         })?;
         let pk = match pk {
-            Value::Null => Value::Integer(db.connection().last_insert_rowid()),
+            Value::Null => Value::Integer(db.last_insert_id()),
             pk => pk,
         };
         crate::model::set_pk_value(instance, Some(pk))?;
@@ -308,57 +313,6 @@ fn bind_all_and_execute<M: Model>(db: &Database, sql: &'static str, meta: &Model
         }
         Ok(stmt.raw_execute()?)
     })
-}
-
-fn exists_by_pk_sql(meta: &ModelMeta) -> String {
-    let mut sql = String::from("SELECT 1 FROM ");
-    push_quoted(&mut sql, meta.table);
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" = ? LIMIT 1");
-    sql
-}
-
-fn update_columns_sql(meta: &ModelMeta, set: &ColumnSet) -> String {
-    let mut sql = String::from("UPDATE ");
-    push_quoted(&mut sql, meta.table);
-    sql.push_str(" SET ");
-    let mut first = true;
-    for (index, column) in meta.columns.iter().enumerate() {
-        if index != meta.pk && set.contains(index) {
-            if !first {
-                sql.push_str(", ");
-            }
-            first = false;
-            push_quoted(&mut sql, column.column);
-            sql.push_str(" = ?");
-        }
-    }
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" = ?");
-    sql
-}
-
-pub(crate) fn select_by_pk_sql(meta: &'static ModelMeta) -> String {
-    let mut sql = String::with_capacity(meta.select_sql().len() + 32);
-    sql.push_str(meta.select_sql());
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" = ?");
-    sql
-}
-
-/// `SELECT ... WHERE pk IN (?, ...)`.
-pub(crate) fn select_by_pks_sql(meta: &'static ModelMeta, n: usize) -> String {
-    let mut sql = String::with_capacity(meta.select_sql().len() + 32 + 3 * n);
-    sql.push_str(meta.select_sql());
-    sql.push_str(" WHERE ");
-    push_quoted(&mut sql, meta.pk_column().column);
-    sql.push_str(" IN (");
-    push_placeholders(&mut sql, n);
-    sql.push(')');
-    sql
 }
 
 /// Reload every field of `instance` from its row (Django's
@@ -380,18 +334,19 @@ pub fn refresh_from_db<M: Model>(db: &Database, instance: &mut M) -> Result<()> 
 /// The instance whose pk is `pk`, if its row exists.
 pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
     let meta = M::meta();
-    let sql = db.cached_sql(SqlKey::SelectByPk(meta.table), || select_by_pk_sql(meta));
-    let mut stmt = db.connection().prepare_cached(&sql)?;
-    stmt.raw_bind_parameter(1, pk)?;
-    let mut rows = stmt.raw_query();
-    match rows.next()? {
-        Some(row) => {
-            let mut m = crate::model::read_row::<M>(row, 0)?;
-            crate::tracking::mark_loaded(db, &mut m);
-            Ok(Some(m))
+    let key = StatementKey::Built { what: "select_by_pk", table: meta.table, columns: &[] };
+    let loaded = db.with_built(key, || crate::sql::select_by_pk(meta.select_sql(), meta.pk_column().column), |stmt| {
+        stmt.raw_bind_parameter(1, pk)?;
+        let mut rows = stmt.raw_query();
+        match rows.next()? {
+            Some(row) => Ok(Some(crate::model::read_row::<M>(row, 0)?)),
+            None => Ok(None),
         }
-        None => Ok(None),
-    }
+    })?;
+    Ok(loaded.map(|mut m| {
+        crate::snapshot::mark_loaded(db, &mut m);
+        m
+    }))
 }
 
 /// A relative update of one stored instance, computed by the database

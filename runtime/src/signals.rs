@@ -58,8 +58,10 @@ type ReceiverList = Arc<Vec<(ReceiverId, ErasedReceiver)>>;
 
 /// The receivers connected to one database handle, keyed by model table.
 /// A fork-level receiver, type-erased: (db, source root, new root, map).
-pub(crate) type ErasedForkReceiver =
-    Arc<dyn Fn(&Database, &dyn Any, &dyn Any, &crate::copy::ForkMap) -> Result<()> + Send + Sync>;
+/// Its typed form (`ForkEvent`, `ForkMap`) belongs to [`crate::copy`],
+/// which connects and sends it through [`Database::connect_forked_erased`]
+/// and [`send_forked_erased`].
+pub(crate) type ErasedForkReceiver = Arc<dyn Fn(&Database, &dyn Any, &dyn Any, &dyn Any) -> Result<()> + Send + Sync>;
 
 type ForkReceiverList = Arc<Vec<(ReceiverId, ErasedForkReceiver)>>;
 
@@ -144,27 +146,13 @@ impl Database {
         self.signals.disconnect(id)
     }
 
-    /// Connect a receiver of the fork-level signal of `M`: called once per
-    /// `fork()` of an `M`, after the fork committed, with the source root,
-    /// the new root and the old-to-new map. (`duplicate` and bulk copies do
-    /// not send it; the per-row save signals are sent inside the fork's
-    /// transaction.) An error from the receiver is returned by `fork()`;
-    /// the fork stays committed.
-    pub fn connect_forked<M: Model>(
-        &self,
-        receiver: impl Fn(&crate::copy::ForkEvent<'_, M>) -> Result<()> + Send + Sync + 'static,
-    ) -> ReceiverId {
-        let erased: ErasedForkReceiver =
-            Arc::new(move |db: &Database, source: &dyn Any, copy: &dyn Any, map: &crate::copy::ForkMap| {
-                match (source.downcast_ref::<M>(), copy.downcast_ref::<M>()) {
-                    (Some(source), Some(copy)) => receiver(&crate::copy::ForkEvent { db, source, copy, map }),
-                    _ => Ok(()),
-                }
-            });
+    /// Connect a type-erased fork-level receiver of the model of `table`
+    /// (see `Database::connect_forked`).
+    pub(crate) fn connect_forked_erased(&self, table: &'static str, erased: ErasedForkReceiver) -> ReceiverId {
         let id = ReceiverId(self.signals.next_id.get());
         self.signals.next_id.set(id.0 + 1);
         let mut map = self.signals.forked.borrow_mut();
-        Arc::make_mut(map.entry(M::meta().table).or_default()).push((id, erased));
+        Arc::make_mut(map.entry(table).or_default()).push((id, erased));
         id
     }
 
@@ -209,9 +197,15 @@ pub(crate) fn send_erased(
     Ok(())
 }
 
-/// Send the fork-level signal of `M`.
-pub(crate) fn send_forked<M: Model>(db: &Database, source: &M, copy: &M, map: &crate::copy::ForkMap) -> Result<()> {
-    let list = db.signals.forked.borrow().get(M::meta().table).cloned();
+/// Send the fork-level signal of the model of `table`.
+pub(crate) fn send_forked_erased(
+    db: &Database,
+    table: &'static str,
+    source: &dyn Any,
+    copy: &dyn Any,
+    map: &dyn Any,
+) -> Result<()> {
+    let list = db.signals.forked.borrow().get(table).cloned();
     if let Some(list) = list {
         for (_, receiver) in list.iter() {
             receiver(db, source, copy, map)?;

@@ -84,7 +84,7 @@ pub trait DbValue {
 
     /// The value as a choice, for `full_clean`'s choice check: `None` for a
     /// type without choices.
-    fn as_choice(&self) -> Option<crate::clean::ChoiceState> {
+    fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         None
     }
 }
@@ -318,10 +318,10 @@ impl<T: DbValue> DbValue for Option<T> {
         self.as_ref().and_then(T::as_text)
     }
 
-    fn as_choice(&self) -> Option<crate::clean::ChoiceState> {
+    fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         match self {
             Some(value) => value.as_choice(),
-            None => Some(crate::clean::ChoiceState { empty: true, known: false, repr: "None".into() }),
+            None => Some(crate::display::ChoiceState { empty: true, known: false, repr: "None".into() }),
         }
     }
 }

@@ -1,42 +1,32 @@
-//! SQL text: quoting, placeholders, and the statements of a model built
-//! once from its [`ModelMeta`] (SQLite's dialect: `"quoted"` names, `?N`
-//! placeholders, `RETURNING`).
+//! The statements of one model, built once from its shape.
 
-use crate::model::ModelMeta;
+use super::{numbered_placeholders, quoted, DIALECT};
+use crate::backend::Dialect;
 
-/// `"name"`, with embedded quotes doubled.
-pub(crate) fn push_quoted(out: &mut String, name: &str) {
-    out.push('"');
-    if name.contains('"') {
-        out.push_str(&name.replace('"', "\"\""));
-    } else {
-        out.push_str(name);
+/// What a model's statements are built from: its table, its columns, its
+/// primary key, and for a multi-table-inheritance child the link to its
+/// parent and the parent's shape.
+#[derive(Debug)]
+pub(crate) struct TableShape<'a> {
+    pub(crate) table: &'a str,
+    pub(crate) columns: Vec<&'a str>,
+    /// Index of the pk in `columns`.
+    pub(crate) pk: usize,
+    /// Whether the pk is an auto pk (left out of the plain INSERT).
+    pub(crate) pk_auto: bool,
+    /// The parent (multi-table inheritance) and the index in `columns` of
+    /// the column linking to it.
+    pub(crate) parent: Option<(Box<TableShape<'a>>, usize)>,
+}
+
+impl TableShape<'_> {
+    /// This table and its ancestors, this one first.
+    fn lineage(&self) -> impl Iterator<Item = &TableShape<'_>> {
+        std::iter::successors(Some(self), |t| t.parent.as_ref().map(|(p, _)| &**p))
     }
-    out.push('"');
 }
 
-/// `?, ?, ?` for `n` parameters.
-pub(crate) fn push_placeholders(out: &mut String, n: usize) {
-    for i in 0..n {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push('?');
-    }
-}
-
-fn quoted(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    push_quoted(&mut out, name);
-    out
-}
-
-/// `?1, ?2, ... ?n`.
-fn numbered_placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
-}
-
-/// The statements of one model, built once (see [`ModelMeta::fields`]).
+/// The statements of one model, built once (see `ModelMeta::fields`).
 #[derive(Debug)]
 pub(crate) struct ModelSql {
     /// `SELECT <every field> FROM <from>`, in the order `from_row` reads:
@@ -58,19 +48,21 @@ pub(crate) struct ModelSql {
 }
 
 impl ModelSql {
-    pub(crate) fn new(meta: &'static ModelMeta) -> Self {
+    pub(crate) fn new(meta: &TableShape<'_>) -> Self {
         let table = quoted(meta.table);
-        let pk = quoted(meta.pk_column().column);
-        let all: Vec<String> = meta.columns.iter().map(|c| quoted(c.column)).collect();
-        let pk_auto = meta.pk_column().auto;
+        let pk = quoted(meta.columns[meta.pk]);
+        let all: Vec<String> = meta.columns.iter().map(|c| quoted(c)).collect();
+        let pk_auto = meta.pk_auto;
         let insert_columns: Vec<&String> =
             all.iter().enumerate().filter(|&(i, _)| !(pk_auto && i == meta.pk)).map(|(_, c)| c).collect();
+        // Without RETURNING the save reads the key back from the connection.
+        let returning = if DIALECT.supports_returning() { format!(" RETURNING {pk}") } else { String::new() };
         let insert = if insert_columns.is_empty() {
-            format!("INSERT INTO {table} DEFAULT VALUES RETURNING {pk}")
+            format!("INSERT INTO {table} DEFAULT VALUES{returning}")
         } else {
             let names: Vec<&str> = insert_columns.iter().map(|c| c.as_str()).collect();
             format!(
-                "INSERT INTO {table} ({}) VALUES ({}) RETURNING {pk}",
+                "INSERT INTO {table} ({}) VALUES ({}){returning}",
                 names.join(", "),
                 numbered_placeholders(names.len())
             )
@@ -82,34 +74,41 @@ impl ModelSql {
             .enumerate()
             .filter(|&(i, _)| i != meta.pk)
             .enumerate()
-            .map(|(n, (_, column))| format!("{column} = ?{}", n + 1))
+            .map(|(n, (_, column))| format!("{column} = {}", placeholder(n + 1)))
             .collect();
         let update = if sets.is_empty() {
-            format!("UPDATE {table} SET {pk} = {pk} WHERE {pk} = ?1")
+            format!("UPDATE {table} SET {pk} = {pk} WHERE {pk} = {}", placeholder(1))
         } else {
-            format!("UPDATE {table} SET {} WHERE {pk} = ?{}", sets.join(", "), sets.len() + 1)
+            format!("UPDATE {table} SET {} WHERE {pk} = {}", sets.join(", "), placeholder(sets.len() + 1))
         };
-        let (select, from) = match meta.parent {
+        let (select, from) = match &meta.parent {
             None => (format!("SELECT {} FROM {table}", all.join(", ")), table),
-            Some(parent) => {
-                let link = meta.relations.iter().find(|r| r.parent_link).map_or(meta.pk, |r| r.column);
+            Some((parent, link)) => {
+                let link = *link;
                 let parent_table = quoted(parent.table);
                 // The parent's own joins (to its ancestors) follow its table.
                 let parent_from = ModelSql::new(parent).from;
                 let parent_joins = parent_from.strip_prefix(&parent_table).unwrap_or_default();
                 let from = format!(
                     "{table} INNER JOIN {parent_table} ON ({table}.{} = {parent_table}.{}){parent_joins}",
-                    quoted(meta.columns[link].column),
-                    quoted(parent.pk_column().column),
+                    quoted(meta.columns[link]),
+                    quoted(parent.columns[parent.pk]),
                 );
                 let mut columns = Vec::new();
                 for ancestor in meta.lineage().collect::<Vec<_>>().into_iter().rev() {
                     let owner = quoted(ancestor.table);
-                    columns.extend(ancestor.columns.iter().map(|c| format!("{owner}.{}", quoted(c.column))));
+                    columns.extend(ancestor.columns.iter().map(|c| format!("{owner}.{}", quoted(c))));
                 }
                 (format!("SELECT {} FROM {from}", columns.join(", ")), from)
             }
         };
         ModelSql { select, from, insert, insert_with_pk, update }
     }
+}
+
+/// The placeholder of parameter `number` (`?N` on SQLite).
+fn placeholder(number: usize) -> String {
+    let mut out = String::new();
+    DIALECT.push_numbered_placeholder(&mut out, number);
+    out
 }

@@ -1,0 +1,445 @@
+//! SQLite, the one backend: the dialect and the connection, which owns
+//! the statements prepared on it (the runtime's one statement cache).
+//!
+//! A `rusqlite::Statement` borrows its `Connection`. Both live in
+//! [`SqliteConnection`]: the connection is kept behind a raw pointer (a
+//! heap allocation that never moves and is never mutably borrowed), the
+//! statements are stored with their lifetime erased, and
+//! `SqliteConnection`'s own `Drop` (and `into_inner`) finalizes every
+//! statement before the connection is closed. Nothing outside this type
+//! can reach a stored statement or free the connection, so the soundness
+//! argument is local to this file. This is the only `unsafe` code of the
+//! crate.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+
+use rusqlite::Statement;
+
+use super::{CastType, Connection, Dialect, StatementKey};
+use crate::error::Result;
+
+/// SQLite's spelling: `"quoted"` names, `?N` and `?` placeholders,
+/// `RETURNING` (SQLite 3.35+).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+impl Dialect for Sqlite {
+    #[inline]
+    fn push_quoted(&self, out: &mut String, name: &str) {
+        out.push('"');
+        if name.contains('"') {
+            out.push_str(&name.replace('"', "\"\""));
+        } else {
+            out.push_str(name);
+        }
+        out.push('"');
+    }
+
+    fn push_numbered_placeholder(&self, out: &mut String, number: usize) {
+        use std::fmt::Write;
+        let _ = write!(out, "?{number}");
+    }
+
+    #[inline]
+    fn push_placeholder(&self, out: &mut String) {
+        out.push('?');
+    }
+
+    fn supports_returning(&self) -> bool {
+        true
+    }
+
+    fn cast_type(&self, ty: CastType) -> &'static str {
+        match ty {
+            CastType::Integer => "integer",
+            CastType::Real => "real",
+            CastType::Text => "text",
+            CastType::Blob => "blob",
+            CastType::Numeric => "numeric",
+        }
+    }
+}
+
+/// How many statements of [`StatementKey::Text`] SQL (queries built at
+/// run time, which can vary without end) are kept; the others are bounded
+/// by the models and their update sets.
+const TEXT_STATEMENT_CAPACITY: usize = 256;
+
+/// A cache key, owned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    /// Address and length of `'static` SQL.
+    Static(usize, usize),
+    Built(&'static str, &'static str, Box<[u64]>),
+    Text(Box<str>),
+}
+
+impl Key {
+    #[inline]
+    fn of(key: StatementKey<'_>) -> Key {
+        match key {
+            StatementKey::Static(sql) => Key::Static(sql.as_ptr() as usize, sql.len()),
+            StatementKey::Built { what, table, columns } => Key::Built(what, table, columns.into()),
+            StatementKey::Text(sql) => Key::Text(sql.into()),
+        }
+    }
+}
+
+/// Hashes cache keys: addresses are already well spread.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type Statements = HashMap<Key, Statement<'static>, BuildHasherDefault<KeyHasher>>;
+
+/// A SQLite connection and every statement prepared on it.
+///
+/// The statement used last is kept apart, in `hot`: a loop of saves runs
+/// the same statement over and over, and finds it with one comparison
+/// instead of a hash-map removal and insertion per save.
+pub struct SqliteConnection {
+    /// Owned: from `Box::leak`, freed by `drop` or `into_inner` only.
+    conn: NonNull<rusqlite::Connection>,
+    dialect: Sqlite,
+    hot: RefCell<Option<(Key, Statement<'static>)>>,
+    map: RefCell<Statements>,
+    /// How many entries of `map` are `Key::Text`.
+    texts: Cell<usize>,
+}
+
+// SAFETY: it owns a `Connection`, which is `Send`, and statements that only
+// refer to that connection, which move between threads together with it
+// (rusqlite's own statement cache is `Send` for the same reason). It is not
+// `Sync` (its `RefCell`s), so neither is used from two threads at once.
+unsafe impl Send for SqliteConnection {}
+
+impl SqliteConnection {
+    /// Take ownership of `conn`.
+    pub fn new(conn: rusqlite::Connection) -> Self {
+        SqliteConnection {
+            conn: NonNull::from(Box::leak(Box::new(conn))),
+            dialect: Sqlite,
+            hot: RefCell::new(None),
+            map: RefCell::new(Statements::default()),
+            texts: Cell::new(0),
+        }
+    }
+
+    /// The rusqlite connection, for raw SQL.
+    #[inline]
+    pub fn raw(&self) -> &rusqlite::Connection {
+        // SAFETY: the pointer comes from `Box::leak` and is freed only by
+        // `drop` or `into_inner`, which end or consume `self`; it is never
+        // borrowed mutably.
+        unsafe { self.conn.as_ref() }
+    }
+
+    /// Finalize every statement and give back the connection.
+    pub fn into_inner(mut self) -> rusqlite::Connection {
+        self.clear();
+        // Empty maps own no allocation: nothing leaks when `this` is not
+        // dropped.
+        *self.map.get_mut() = Statements::default();
+        let this = ManuallyDrop::new(self);
+        // SAFETY: as in `raw`; every statement is finalized, and `this` is
+        // not dropped, so the box is freed once.
+        *unsafe { Box::from_raw(this.conn.as_ptr()) }
+    }
+
+    /// Finalize every statement.
+    fn clear(&mut self) {
+        *self.hot.get_mut() = None;
+        self.map.get_mut().clear();
+        self.texts.set(0);
+    }
+
+    /// Put a statement back in the map, evicting a text statement when
+    /// there are too many.
+    fn store(&self, key: Key, stmt: Statement<'static>) {
+        let mut map = self.map.borrow_mut();
+        if matches!(key, Key::Text(_)) {
+            if self.texts.get() >= TEXT_STATEMENT_CAPACITY {
+                let victim = map.keys().find(|k| matches!(k, Key::Text(_)) && **k != key).cloned();
+                if let Some(victim) = victim {
+                    map.remove(&victim);
+                    self.texts.set(self.texts.get() - 1);
+                }
+            }
+            if map.insert(key, stmt).is_none() {
+                self.texts.set(self.texts.get() + 1);
+            }
+        } else {
+            map.insert(key, stmt);
+        }
+    }
+
+    fn take(&self, key: &Key) -> Option<Statement<'static>> {
+        let stmt = self.map.borrow_mut().remove(key);
+        if stmt.is_some() && matches!(key, Key::Text(_)) {
+            self.texts.set(self.texts.get() - 1);
+        }
+        stmt
+    }
+
+    /// [`Connection::with_statement`] for `'static` SQL, the save path: no
+    /// key to build, the hot statement found by one comparison.
+    #[inline]
+    pub(crate) fn with_static<R>(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let (address, len) = (sql.as_ptr() as usize, sql.len());
+        // The hot statement, compared by address alone.
+        let hot = {
+            let mut hot = self.hot.borrow_mut();
+            match hot.take() {
+                Some((Key::Static(a, l), stmt)) if a == address && l == len => Some(stmt),
+                other => {
+                    *hot = other;
+                    None
+                }
+            }
+        };
+        self.run(Key::Static(address, len), hot, || sql.to_owned(), f)
+    }
+
+    /// The hot statement, taken out, when it is the one for `key`.
+    #[inline]
+    fn take_hot(&self, key: &Key) -> Option<Statement<'static>> {
+        let mut hot = self.hot.borrow_mut();
+        match hot.take() {
+            Some((k, stmt)) if k == *key => Some(stmt),
+            other => {
+                *hot = other;
+                None
+            }
+        }
+    }
+
+    #[inline]
+    fn run<R>(
+        &self,
+        key: Key,
+        found: Option<Statement<'static>>,
+        build: impl FnOnce() -> String,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let taken = match found {
+            Some(stmt) => Some(stmt),
+            None => self.take(&key),
+        };
+        let mut stmt = match taken {
+            Some(stmt) => stmt,
+            None => {
+                let stmt = match &key {
+                    Key::Static(..) | Key::Built(..) => self.raw().prepare(&build())?,
+                    Key::Text(sql) => self.raw().prepare(sql)?,
+                };
+                // SAFETY: only the lifetime changes. The statement is kept
+                // in `self`, whose `drop` and `into_inner` finalize it
+                // before the connection is freed; see the module
+                // documentation.
+                unsafe { std::mem::transmute::<Statement<'_>, Statement<'static>>(stmt) }
+            }
+        };
+        let result = f(&mut stmt);
+        // This statement becomes the hot one; the one it replaces (another
+        // SQL, or the same SQL prepared by a nested call) goes to the map.
+        let previous = self.hot.borrow_mut().replace((key, stmt));
+        if let Some((k, previous)) = previous {
+            self.store(k, previous);
+        }
+        result
+    }
+
+    fn exec_static(&self, sql: &'static str) -> Result<()> {
+        self.with_static(sql, |stmt| {
+            stmt.raw_execute()?;
+            Ok(())
+        })
+    }
+
+    fn exec_savepoint(&self, verb: &str, depth: u32) -> Result<()> {
+        let sql = format!("{verb} \"modelgen_sp{depth}\"");
+        self.with_statement(StatementKey::Text(&sql), String::new, |stmt| {
+            stmt.raw_execute()?;
+            Ok(())
+        })
+    }
+}
+
+impl Drop for SqliteConnection {
+    fn drop(&mut self) {
+        // Every statement is finalized before the connection closes,
+        // whatever the order of the fields.
+        self.clear();
+        // SAFETY: as in `into_inner`: the statements are gone, and the
+        // pointer is not used again.
+        drop(unsafe { Box::from_raw(self.conn.as_ptr()) });
+    }
+}
+
+impl Connection for SqliteConnection {
+    type Dialect = Sqlite;
+    type Statement<'c> = Statement<'c>;
+
+    #[inline]
+    fn dialect(&self) -> &Sqlite {
+        &self.dialect
+    }
+
+    fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.raw().execute_batch(sql)?;
+        Ok(())
+    }
+
+    #[inline]
+    fn with_statement<R>(
+        &self,
+        key: StatementKey<'_>,
+        build: impl FnOnce() -> String,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        if let StatementKey::Static(sql) = key {
+            return self.with_static(sql, f);
+        }
+        let key = Key::of(key);
+        let hot = self.take_hot(&key);
+        self.run(key, hot, build, f)
+    }
+
+    #[inline]
+    fn last_insert_id(&self) -> i64 {
+        self.raw().last_insert_rowid()
+    }
+
+    fn in_transaction(&self) -> bool {
+        !self.raw().is_autocommit()
+    }
+
+    fn begin(&self) -> Result<()> {
+        self.exec_static("BEGIN")
+    }
+
+    fn commit(&self) -> Result<()> {
+        self.exec_static("COMMIT")
+    }
+
+    fn rollback(&self) -> Result<()> {
+        self.exec_static("ROLLBACK")
+    }
+
+    fn savepoint(&self, depth: u32) -> Result<()> {
+        self.exec_savepoint("SAVEPOINT", depth)
+    }
+
+    fn release(&self, depth: u32) -> Result<()> {
+        self.exec_savepoint("RELEASE", depth)
+    }
+
+    fn rollback_to(&self, depth: u32) -> Result<()> {
+        self.exec_savepoint("ROLLBACK TO", depth)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADD_ONE: &str = "SELECT ?1 + 1";
+    const TIMES_TWO: &str = "SELECT ?1 * 2";
+
+    fn run(conn: &SqliteConnection, sql: &'static str, n: i64) -> Result<i64> {
+        conn.with_static(sql, |stmt| Ok(stmt.query_row([n], |r| r.get(0))?))
+    }
+
+    fn open() -> SqliteConnection {
+        SqliteConnection::new(rusqlite::Connection::open_in_memory().unwrap())
+    }
+
+    #[test]
+    fn alternating_statements_are_each_found_again() {
+        let conn = open();
+        for n in 0..5 {
+            assert_eq!(run(&conn, ADD_ONE, n).unwrap(), n + 1);
+            assert_eq!(run(&conn, ADD_ONE, n).unwrap(), n + 1);
+            assert_eq!(run(&conn, TIMES_TWO, n).unwrap(), n * 2);
+        }
+    }
+
+    #[test]
+    fn a_nested_call_for_the_same_sql_prepares_its_own_statement() {
+        let conn = open();
+        let outer = conn
+            .with_static(ADD_ONE, |stmt| {
+                let mut rows = stmt.query([10])?;
+                let inner = run(&conn, ADD_ONE, 20)?;
+                let other = run(&conn, TIMES_TWO, 3)?;
+                let first: i64 = rows.next()?.map(|r| r.get(0)).transpose()?.unwrap_or_default();
+                Ok((first, inner, other))
+            })
+            .unwrap();
+        assert_eq!(outer, (11, 21, 6));
+        // Both statements for ADD_ONE were kept and still work.
+        assert_eq!(run(&conn, ADD_ONE, 1).unwrap(), 2);
+        assert_eq!(run(&conn, TIMES_TWO, 1).unwrap(), 2);
+        assert_eq!(run(&conn, ADD_ONE, 2).unwrap(), 3);
+        let raw = conn.into_inner();
+        raw.execute_batch("SELECT 1").unwrap();
+    }
+
+    #[test]
+    fn built_sql_is_built_once_per_key() {
+        let conn = open();
+        let builds = Cell::new(0);
+        for (columns, n) in [(&[1u64][..], 1), (&[1][..], 2), (&[3][..], 3)] {
+            let key = StatementKey::Built { what: "test", table: "t", columns };
+            let got: i64 = conn
+                .with_statement(
+                    key,
+                    || {
+                        builds.set(builds.get() + 1);
+                        "SELECT ?1".to_owned()
+                    },
+                    |stmt| Ok(stmt.query_row([n], |r| r.get(0))?),
+                )
+                .unwrap();
+            assert_eq!(got, n);
+        }
+        assert_eq!(builds.get(), 2);
+    }
+
+    #[test]
+    fn text_statements_beyond_the_capacity_are_evicted() {
+        let conn = open();
+        for n in 0..TEXT_STATEMENT_CAPACITY + 10 {
+            let sql = format!("SELECT {n}");
+            let got: i64 = conn
+                .with_statement(StatementKey::Text(&sql), String::new, |stmt| Ok(stmt.query_row([], |r| r.get(0))?))
+                .unwrap();
+            assert_eq!(got, n as i64);
+        }
+        assert_eq!(conn.texts.get(), TEXT_STATEMENT_CAPACITY);
+        assert_eq!(conn.map.borrow().len(), TEXT_STATEMENT_CAPACITY);
+    }
+}

@@ -1,0 +1,214 @@
+//! Statements built at run time from names: loads and saves by key,
+//! many-to-many links, the copy engine's batches.
+
+use rusqlite::types::Value;
+
+use super::{push_placeholders, push_quoted, Sql};
+
+/// `"a", "b", "c"`.
+fn push_names<'a>(out: &mut String, names: impl IntoIterator<Item = &'a str>) {
+    for (i, name) in names.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_quoted(out, name);
+    }
+}
+
+/// `SELECT <what> FROM <table> WHERE <a> = ? AND <b> = ? ...<tail>`, `what`
+/// a column (quoted) or, when `None`, `1`.
+fn select_eq(what: Option<&str>, table: &str, equal: &[&str], tail: &str) -> String {
+    let mut sql = String::from("SELECT ");
+    match what {
+        Some(column) => push_quoted(&mut sql, column),
+        None => sql.push('1'),
+    }
+    sql.push_str(" FROM ");
+    push_quoted(&mut sql, table);
+    for (i, column) in equal.iter().enumerate() {
+        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
+        push_quoted(&mut sql, column);
+        sql.push_str(" = ?");
+    }
+    sql.push_str(tail);
+    sql
+}
+
+/// `SELECT 1 FROM <table> WHERE <pk> = ? LIMIT 1`.
+pub(crate) fn exists_by_pk(table: &str, pk: &str) -> String {
+    select_eq(None, table, &[pk], " LIMIT 1")
+}
+
+/// `SELECT <target> FROM <through> WHERE <source> = ?`.
+pub(crate) fn linked(through: &str, source: &str, target: &str) -> String {
+    select_eq(Some(target), through, &[source], "")
+}
+
+/// `SELECT 1 FROM <through> WHERE <source> = ? AND <target> = ?`.
+pub(crate) fn link_exists(through: &str, source: &str, target: &str) -> String {
+    select_eq(None, through, &[source, target], "")
+}
+
+/// `UPDATE <table> SET <column> = ?, ... WHERE <pk> = ?` (`update_fields`).
+pub(crate) fn update_columns<'a>(table: &str, pk: &str, columns: impl IntoIterator<Item = &'a str>) -> String {
+    let mut sql = String::from("UPDATE ");
+    push_quoted(&mut sql, table);
+    sql.push_str(" SET ");
+    for (i, column) in columns.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        push_quoted(&mut sql, column);
+        sql.push_str(" = ?");
+    }
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, pk);
+    sql.push_str(" = ?");
+    sql
+}
+
+/// `<select> WHERE <pk> = ?`.
+pub(crate) fn select_by_pk(select: &str, pk: &str) -> String {
+    let mut sql = String::with_capacity(select.len() + 32);
+    sql.push_str(select);
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, pk);
+    sql.push_str(" = ?");
+    sql
+}
+
+/// `<select> WHERE <pk> IN (?, ...)` for `n` keys.
+pub(crate) fn select_by_pks(select: &str, pk: &str, n: usize) -> String {
+    let mut sql = String::with_capacity(select.len() + 32 + 3 * n);
+    sql.push_str(select);
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, pk);
+    sql.push_str(" IN (");
+    push_placeholders(&mut sql, n);
+    sql.push(')');
+    sql
+}
+
+/// `INSERT INTO <through> (<source>, <target>, <extra>...) VALUES (?, ?, ?...)`.
+pub(crate) fn insert_link(through: &str, source: &str, target: &str, extra: &[&str]) -> String {
+    let mut sql = String::from("INSERT INTO ");
+    push_quoted(&mut sql, through);
+    sql.push_str(" (");
+    push_names(&mut sql, [source, target].into_iter().chain(extra.iter().copied()));
+    sql.push_str(") VALUES (?, ?");
+    for _ in extra {
+        sql.push_str(", ?");
+    }
+    sql.push(')');
+    sql
+}
+
+/// `DELETE FROM <through> WHERE (<from> = ? [AND <to> IN (...)]) OR ...`,
+/// one parenthesised group per direction (two for a symmetrical relation).
+pub(crate) fn delete_links(
+    through: &str,
+    directions: &[(&str, &str)],
+    source: &Value,
+    targets: Option<&[Value]>,
+) -> Sql {
+    let mut sql = Sql::delete_from(through);
+    sql.push_where();
+    for (i, (from, to)) in directions.iter().enumerate() {
+        if i > 0 {
+            sql.text.push_str(" OR ");
+        }
+        sql.text.push('(');
+        sql.push_quoted(from);
+        sql.text.push_str(" = ?");
+        sql.params.push(source.clone());
+        if let Some(targets) = targets {
+            sql.text.push_str(" AND ");
+            sql.push_quoted(to);
+            sql.text.push_str(" IN (");
+            push_placeholders(&mut sql.text, targets.len());
+            sql.text.push(')');
+            sql.params.extend(targets.iter().cloned());
+        }
+        sql.text.push(')');
+    }
+    sql
+}
+
+/// `SELECT <columns> FROM <table> WHERE <filter> IN (?, ...) [ORDER BY rowid]`
+/// for `n` keys.
+pub(crate) fn select_where_in(table: &str, columns: &[&str], filter: &str, n: usize, in_rowid_order: bool) -> String {
+    let mut sql = String::from("SELECT ");
+    push_names(&mut sql, columns.iter().copied());
+    sql.push_str(" FROM ");
+    push_quoted(&mut sql, table);
+    sql.push_str(" WHERE ");
+    push_quoted(&mut sql, filter);
+    sql.push_str(" IN (");
+    push_placeholders(&mut sql, n);
+    sql.push(')');
+    if in_rowid_order {
+        sql.push_str(" ORDER BY rowid");
+    }
+    sql
+}
+
+/// `SELECT 1 FROM <table> WHERE <column> = ? LIMIT 1`.
+pub(crate) fn value_exists(table: &str, column: &str) -> String {
+    exists_by_pk(table, column)
+}
+
+/// `SELECT COALESCE(MAX(<pk>), 0) FROM <table>`.
+pub(crate) fn max_pk(table: &str, pk: &str) -> String {
+    let mut sql = String::from("SELECT COALESCE(MAX(");
+    push_quoted(&mut sql, pk);
+    sql.push_str("), 0) FROM ");
+    push_quoted(&mut sql, table);
+    sql
+}
+
+/// Whether SQLite's `sqlite_sequence` table exists (a table has AUTOINCREMENT).
+pub(crate) const HAS_SEQUENCE: &str = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'";
+/// The largest key AUTOINCREMENT handed out for a table.
+pub(crate) const SEQUENCE_OF: &str = "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?";
+
+/// A multi-row INSERT, built per batch: `INSERT INTO <table> (<columns>) VALUES `
+/// followed by one `(?, ...)` per row.
+#[derive(Debug, Clone)]
+pub(crate) struct MultiInsert {
+    head: String,
+    tuple: String,
+}
+
+impl MultiInsert {
+    pub(crate) fn new(table: &str, columns: &[&str]) -> Self {
+        let mut head = String::from("INSERT INTO ");
+        push_quoted(&mut head, table);
+        head.push_str(" (");
+        push_names(&mut head, columns.iter().copied());
+        head.push_str(") VALUES ");
+        let mut tuple = String::from("(");
+        push_placeholders(&mut tuple, columns.len());
+        tuple.push(')');
+        MultiInsert { head, tuple }
+    }
+
+    /// The statement for `rows` rows.
+    pub(crate) fn rows(&self, rows: usize) -> String {
+        let mut sql = String::with_capacity(self.head.len() + rows * (self.tuple.len() + 2));
+        sql.push_str(&self.head);
+        for i in 0..rows {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&self.tuple);
+        }
+        sql
+    }
+}
+
+/// `SELECT ?, ?, ...`: `n` values read back as a row.
+pub(crate) fn select_values(n: usize) -> String {
+    let mut sql = String::from("SELECT ");
+    push_placeholders(&mut sql, n);
+    sql
+}
