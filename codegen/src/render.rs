@@ -421,4 +421,31 @@ mod tests {
         let Err(Error::Template(message)) = format_rust(&bad, "t.yaml") else { panic!("must fail") };
         assert!(message.starts_with("template produced invalid Rust for `t.yaml` at line 3015"), "{message}");
     }
+
+    #[test]
+    fn tidy_drops_trailing_spaces_blank_runs_and_blank_lines_inside_braces() {
+        let raw = "use x;  \n\n\n\nimpl A {\n\n    fn f() {}   \n\n\n    fn g() {}\n\n}\n\n\nstatic S: &[u8] = &[\n\n    1,\n];\n\n";
+        assert_eq!(tidy(raw), "use x;\n\nimpl A {\n    fn f() {}\n\n    fn g() {}\n}\n\nstatic S: &[u8] = &[\n    1,\n];\n");
+    }
+
+    #[test]
+    fn raw_str_uses_enough_hashes_for_its_text() {
+        let print = |text: &str| match raw_str(&tera::Value::String(text.into()), &Default::default()).unwrap() {
+            tera::Value::String(s) => s,
+            other => panic!("{other}"),
+        };
+        assert_eq!(print("CREATE TABLE \"a\";\n"), "r#\"CREATE TABLE \"a\";\n\"#");
+        assert_eq!(print("\"#x\""), "r##\"\"#x\"\"##");
+    }
+
+    #[test]
+    fn runtime_paths_shorten_only_under_the_alias() {
+        let with_alias = format!("{RUNTIME_ALIAS}\nconst D: ::modelgen_runtime::chrono::NaiveDate = x;\nfn f() -> ::modelgen_runtime::Result<()> {{}}\n");
+        assert_eq!(
+            short_runtime_paths(with_alias),
+            format!("{RUNTIME_ALIAS}\nconst D: mg::NaiveDate = x;\nfn f() -> mg::Result<()> {{}}\n")
+        );
+        let without = "fn f() -> ::modelgen_runtime::Result<()> {}\n".to_string();
+        assert_eq!(short_runtime_paths(without.clone()), without);
+    }
 }
