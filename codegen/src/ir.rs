@@ -17,7 +17,9 @@ pub struct Project {
     pub apps: Vec<App>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Serialized by hand (in `crate::ddl`): the context's `ddl` key is printed
+/// from `models` when the context is built.
+#[derive(Debug, Clone)]
 pub struct App {
     /// The app label (`weblog`), also the Rust module name.
     pub label: String,
@@ -29,10 +31,16 @@ pub struct App {
     pub models: Vec<Model>,
     /// The choice enums of the app's fields, one per field with `choices`.
     pub choice_enums: Vec<ChoiceEnum>,
-    /// The full DDL script, statements in the order Django's schema editor runs them.
-    pub ddl: String,
     /// Other apps this app's relations point at (for `super::<app>` paths).
     pub depends_on: Vec<String>,
+}
+
+impl App {
+    /// The full DDL script, statements in the order Django's schema editor
+    /// runs them (the context's `ddl`), printed from `models`.
+    pub fn ddl(&self) -> String {
+        crate::ddl::app_ddl(&self.models)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
