@@ -354,7 +354,7 @@ fn coverage_schema_ddl_applies_to_sqlite_and_matches_the_schemas() {
     let (project, files) = load("tests/django/schemas");
     let conn = open();
     for app in &project.apps {
-        conn.execute_batch(&app.ddl).unwrap_or_else(|e| panic!("{}: {e}", app.label));
+        conn.execute_batch(&app.ddl()).unwrap_or_else(|e| panic!("{}: {e}", app.label));
     }
     let problems = check_database(&conn, &project, &files);
     assert!(problems.is_empty(), "SQLite disagrees with the schemas:\n{}", problems.join("\n"));
@@ -368,7 +368,7 @@ fn generated_constraints_are_enforced() {
     let (project, _) = load("schemas");
     let conn = open();
     for app in &project.apps {
-        conn.execute_batch(&app.ddl).unwrap();
+        conn.execute_batch(&app.ddl()).unwrap();
     }
     let models: BTreeMap<&str, &Model> = project.apps.iter().flat_map(|a| &a.models).map(|m| (m.label.as_str(), m)).collect();
     // A model with a constrained, non-null foreign key whose other columns

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use crate::ir::{CopyArg, CopyAssignment, CopyPlan, Field, Model, ReverseKind};
+use crate::print;
 
 /// A field's effective copy policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,11 +159,8 @@ fn field_policy(field: &Field, explicit: Option<&str>) -> Policy {
         if field.is_text && field.choices.is_none() {
             return Policy::Suffix;
         }
-        if field.default_static.is_none()
-            && !field.default_expr.is_empty()
-            && field.default_expr != "None"
-            && !field.null
-        {
+        // A default drawn afresh for each row (uuid4): a copy gets a new one.
+        if field.default.is_computed() && !field.null {
             return Policy::Default;
         }
         return if field.null { Policy::Clear } else { Policy::Supplied };
@@ -213,7 +211,7 @@ fn plan(
         let target = field.ident.clone();
         let expr = match policy {
             Policy::NewKey if field.null || field.auto => Some("None".to_string()),
-            Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(field.default_expr.clone()),
+            Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(print::default_expr(&field.default)),
             Policy::NewKey => {
                 out.args.push(CopyArg {
                     ident: "pk".into(),
@@ -222,7 +220,7 @@ fn plan(
                 });
                 Some("pk".into())
             }
-            Policy::Default if !field.default_expr.is_empty() => Some(field.default_expr.clone()),
+            Policy::Default if !field.default.is_required() => Some(print::default_expr(&field.default)),
             Policy::Clear if field.null => Some("None".into()),
             Policy::Clear => Some("::std::string::String::new()".into()),
             Policy::Supplied => {
@@ -247,11 +245,11 @@ fn plan(
     // The fresh values the fork engine asks for, own table only.
     for (index, field) in model.fields.iter().enumerate() {
         let policy = policies.get(&(field.table.clone(), field.column.clone())).copied().unwrap_or(Policy::Keep);
-        let expr = match (&field.now_expr, policy) {
-            (Some(now), _) => now.clone(),
-            (None, Policy::Default) if !field.default_expr.is_empty() => field.default_expr.clone(),
+        let expr = match (&field.now, policy) {
+            (Some(now), _) => print::now_expr(now),
+            (None, Policy::Default) if !field.default.is_required() => print::default_expr(&field.default),
             (None, Policy::NewKey) if !field.auto && model.pk_has_default && index == model.pk => {
-                field.default_expr.clone()
+                print::default_expr(&field.default)
             }
             _ => continue,
         };

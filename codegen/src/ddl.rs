@@ -6,7 +6,25 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use md5::{Digest, Md5};
 
-use crate::ir::{Field, Model};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::ir::{App, Field, Model};
+
+/// An app in the template context: its fields, and `ddl` printed from its
+/// models here, when the context is built.
+impl Serialize for App {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("App", 7)?;
+        state.serialize_field("label", &self.label)?;
+        state.serialize_field("source", &self.source)?;
+        state.serialize_field("file_stem", &self.file_stem)?;
+        state.serialize_field("models", &self.models)?;
+        state.serialize_field("choice_enums", &self.choice_enums)?;
+        state.serialize_field("ddl", &self.ddl())?;
+        state.serialize_field("depends_on", &self.depends_on)?;
+        state.end()
+    }
+}
 
 /// SQLite's identifier quoting, as Django's `quote_name`.
 fn quote(name: &str) -> String {

@@ -1,7 +1,9 @@
 //! Stage 3: the resolved model graph the templates print.
 //!
 //! Every name, Rust type and SQL string is computed here (in `resolve`), so
-//! templates hold layout only. Everything is ordered (file order, or sorted),
+//! templates hold layout only. Defaults are typed (`FieldDefault`) and
+//! printed as Rust and runtime text by `crate::print` when the context is
+//! serialized. Everything is ordered (file order, or sorted),
 //! which makes output deterministic.
 
 use serde::Serialize;
@@ -15,7 +17,9 @@ pub struct Project {
     pub apps: Vec<App>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Serialized by hand (in `crate::ddl`): the context's `ddl` key is printed
+/// from `models` when the context is built.
+#[derive(Debug, Clone)]
 pub struct App {
     /// The app label (`weblog`), also the Rust module name.
     pub label: String,
@@ -27,10 +31,16 @@ pub struct App {
     pub models: Vec<Model>,
     /// The choice enums of the app's fields, one per field with `choices`.
     pub choice_enums: Vec<ChoiceEnum>,
-    /// The full DDL script, statements in the order Django's schema editor runs them.
-    pub ddl: String,
     /// Other apps this app's relations point at (for `super::<app>` paths).
     pub depends_on: Vec<String>,
+}
+
+impl App {
+    /// The full DDL script, statements in the order Django's schema editor
+    /// runs them (the context's `ddl`), printed from `models`.
+    pub fn ddl(&self) -> String {
+        crate::ddl::app_ddl(&self.models)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,16 +189,21 @@ pub struct Field {
     pub unique: bool,
     /// Whether `full_clean` checks the field: not `editable: false`, not auto_now / auto_now_add, not an auto key.
     pub editable: bool,
-    /// The Rust expression the constructor uses when the field is not required.
-    pub default_expr: String,
-    /// The default as a `DefaultValue` literal for SET_DEFAULT, when static.
-    pub default_static: Option<String>,
+    /// The default, typed. The context holds it printed (by `crate::print`)
+    /// as two keys: `default_expr`, the Rust expression the constructor uses
+    /// when the field is not required (empty when it is), and
+    /// `default_static`, the runtime `DefaultValue` literal SET_DEFAULT
+    /// writes, when the default is a fixed value.
+    #[serde(flatten)]
+    pub default: FieldDefault,
     /// Set to now on every save.
     pub auto_now: bool,
     /// Set to now when the row is inserted.
     pub auto_now_add: bool,
-    /// For auto_now / auto_now_add: the value from the save's `now`.
-    pub now_expr: Option<String>,
+    /// For auto_now / auto_now_add: the value taken from the save's `now`;
+    /// in the context `now_expr`, printed (`now.date_naive()`, `Some(now)`).
+    #[serde(rename = "now_expr", serialize_with = "crate::print::serialize_now")]
+    pub now: Option<SaveNow>,
     /// A DecimalField's `decimal_places`, to which loaded values are quantized.
     pub decimal_places: Option<u32>,
     /// The text length limit (`max_length`, or the type's default), for text field types that take one.
@@ -229,6 +244,118 @@ pub enum CleanCheck {
     Blank,
     /// The text is at most `max_length` characters (`null`: the field is an `Option`).
     MaxLength { max_length: u32, null: bool },
+}
+
+/// A field's default, as the resolver checked it. Nothing here is Rust or
+/// SQL text: `crate::print` prints it when the context is built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldDefault {
+    /// No default: the constructor takes the value (`default_expr` is empty).
+    Required,
+    /// `None`, written as NULL by SET_DEFAULT (a nullable field, an auto key).
+    Null,
+    /// The implicit `id` key: `None` until saved, with no SET_DEFAULT value.
+    Unsaved,
+    /// A value; `optional`: the field is an `Option`, so the value is `Some`.
+    Value { value: DefaultValue, optional: bool },
+}
+
+impl FieldDefault {
+    /// Whether the constructor takes the value.
+    pub fn is_required(&self) -> bool {
+        matches!(self, FieldDefault::Required)
+    }
+
+    /// Whether the default is a value computed afresh for each row (or
+    /// one with no runtime form): SET_DEFAULT has nothing to write.
+    pub fn is_computed(&self) -> bool {
+        matches!(self, FieldDefault::Value { value, .. } if !value.is_static())
+    }
+}
+
+/// One default value of a field's value type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    /// Django's empty string (`String::new()`).
+    EmptyText,
+    /// An empty binary value (`Vec::new()`).
+    EmptyBytes,
+    /// The choice enum's value for the empty string (its blank choice or its fallback).
+    EmptyChoice { enum_name: String },
+    /// The current time of the save (`today` / `now`, auto_now without a default).
+    Now(Temporal),
+    /// A text value (CharField, TextField, a text-keyed relation).
+    Text(String),
+    /// A BinaryField's value, given as text.
+    Bytes(String),
+    /// A whole number, typed as `scalar` (`None`: `i64`); also an integer-keyed relation.
+    Integer { value: i64, scalar: Option<Scalar> },
+    /// A FloatField's value.
+    Float(f64),
+    /// A DecimalField's value, exactly as written.
+    Decimal(String),
+    /// A BooleanField's value.
+    Bool(bool),
+    /// A DateField's value, `YYYY-MM-DD`.
+    Date(String),
+    /// A DurationField's value, in seconds.
+    Duration { seconds: i64 },
+    /// A fresh random UUID for each row (`uuid4`).
+    Uuid4,
+    /// A fixed UUID (the default of a relation to a UUID key).
+    Uuid(u128),
+    /// A JSONField's value.
+    Json(JsonValue),
+    /// A variant of the field's choice enum, and the value it stores.
+    Choice { enum_name: String, variant: String, stored: ChoiceValue },
+}
+
+impl DefaultValue {
+    /// Whether the value is fixed and has a runtime `DefaultValue` form.
+    pub fn is_static(&self) -> bool {
+        !matches!(
+            self,
+            DefaultValue::EmptyBytes
+                | DefaultValue::Now(_)
+                | DefaultValue::Bytes(_)
+                | DefaultValue::Uuid4
+                | DefaultValue::Json(_)
+        )
+    }
+}
+
+/// The value a choice stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceValue {
+    Text(String),
+    Integer(i64),
+}
+
+/// Which part of the current time a date/time field keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Temporal {
+    Date,
+    Time,
+    DateTime,
+}
+
+/// An auto_now / auto_now_add field's value from the save's `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveNow {
+    pub kind: Temporal,
+    /// The field is an `Option`, so the value is `Some`.
+    pub optional: bool,
+}
+
+/// A JSON value as the schema writes it (numbers and key order kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonValue {
+    Null,
+    /// A number or `true` / `false`, as written.
+    Literal(String),
+    String(String),
+    Array(Vec<JsonValue>),
+    Object(Vec<(String, JsonValue)>),
 }
 
 /// The Rust type of a field's value, without `Option`: a field type's own,
@@ -401,8 +528,10 @@ pub struct Reverse {
 pub struct ThroughDefault {
     /// The through model's column.
     pub column: String,
-    /// Its default, a `DefaultValue` literal.
-    pub value: String,
+    /// Its default; in the context a `DefaultValue` literal, printed by
+    /// `crate::print` (only defaults with such a literal are listed).
+    #[serde(serialize_with = "crate::print::serialize_static")]
+    pub value: FieldDefault,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

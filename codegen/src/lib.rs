@@ -26,6 +26,7 @@ pub mod copy_plan;
 pub mod ddl;
 pub mod diagnostics;
 pub mod ir;
+pub mod print;
 pub mod render;
 pub mod resolve;
 pub mod schema;

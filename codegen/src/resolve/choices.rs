@@ -129,7 +129,7 @@ mod tests {
             ("i64", "V2", "2")
         );
         let m = model(&project, "Entry");
-        assert_eq!(field(m, "status").default_expr, "EntryStatus::Draft");
+        assert_eq!(crate::print::default_expr(&field(m, "status").default), "EntryStatus::Draft");
         assert_eq!(field(m, "status").value_type, "EntryStatus");
     }
 

@@ -76,7 +76,7 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 (Some(f), _, _) => {
-                    if policy.value == "exclude" && f.default_expr.is_empty() {
+                    if policy.value == "exclude" && f.default.is_required() {
                         self.err_help(
                             &file,
                             policy.pos,

@@ -2,6 +2,7 @@
 //! the constructor's value and the static value SET_DEFAULT writes.
 
 use super::*;
+use crate::ir::{ChoiceValue, DefaultValue, FieldDefault, JsonValue, Temporal};
 
 impl<'a> Resolver<'a> {
     /// The constructor expression for a field and its static form for
@@ -14,35 +15,31 @@ impl<'a> Resolver<'a> {
         value_type: &RustType,
         choices: Option<&ChoiceEnum>,
         null: bool,
-    ) -> Option<(String, Option<String>)> {
+    ) -> Option<FieldDefault> {
         let auto_now = FieldDef::flag(&def.auto_now) || FieldDef::flag(&def.auto_now_add);
         let Some(node) = &def.default else {
             if ty.kind == Kind::Auto || null {
-                return Some(("None".into(), Some("DefaultValue::Null".into())));
+                return Some(FieldDefault::Null);
             }
             if auto_now {
-                let now = match ty.kind {
-                    Kind::Date => "::modelgen_runtime::now().date_naive()",
-                    Kind::Time => "::modelgen_runtime::now().time()",
-                    _ => "::modelgen_runtime::now()",
-                };
-                return Some((now.into(), None));
+                return Some(fixed(DefaultValue::Now(temporal(ty.kind)), false));
             }
             if ty.empty_string {
-                return Some(match (choices, ty.kind) {
-                    (Some(e), _) => {
-                        (format!("<{} as ::modelgen_runtime::Choices>::from_value(String::new())", e.name), Some("DefaultValue::Text(\"\")".into()))
-                    }
-                    (None, Kind::Binary) => ("Vec::new()".into(), None),
-                    _ => ("String::new()".into(), Some("DefaultValue::Text(\"\")".into())),
-                });
+                return Some(fixed(
+                    match (choices, ty.kind) {
+                        (Some(e), _) => DefaultValue::EmptyChoice { enum_name: e.name.clone() },
+                        (None, Kind::Binary) => DefaultValue::EmptyBytes,
+                        _ => DefaultValue::EmptyText,
+                    },
+                    false,
+                ));
             }
             // Django's empty value is None: the constructor takes the value.
-            return Some((String::new(), None));
+            return Some(FieldDefault::Required);
         };
         if node.is_null() {
             if null {
-                return Some(("None".into(), Some("DefaultValue::Null".into())));
+                return Some(FieldDefault::Null);
             }
             self.err_help(
                 file,
@@ -54,9 +51,7 @@ impl<'a> Resolver<'a> {
         }
         let Node::Scalar { value, plain, pos, .. } = node else {
             if ty.kind == Kind::Json {
-                let json = node_to_json(node);
-                let expr = format!("::modelgen_runtime::serde_json::json!({json})");
-                return Some((wrap_some(&expr, null), None));
+                return Some(fixed(DefaultValue::Json(node_to_json(node)), null));
             }
             self.err_help(
                 file,
@@ -110,13 +105,16 @@ impl<'a> Resolver<'a> {
             let literal = if choice_enum.is_text { format!("{value:?}") } else { value.to_string() };
             return match choice_enum.variants.iter().find(|v| v.literal == literal) {
                 Some(variant) => {
-                    let expr = format!("{}::{}", choice_enum.name, variant.ident);
-                    let stat = if choice_enum.is_text {
-                        format!("DefaultValue::Text({literal})")
-                    } else {
-                        format!("DefaultValue::Integer({literal})")
+                    let stored = match value.parse::<i64>() {
+                        Ok(n) if !choice_enum.is_text => ChoiceValue::Integer(n),
+                        _ => ChoiceValue::Text(value.to_string()),
                     };
-                    Some((wrap_some(&expr, null), Some(stat)))
+                    let value = DefaultValue::Choice {
+                        enum_name: choice_enum.name.clone(),
+                        variant: variant.ident.clone(),
+                        stored,
+                    };
+                    Some(fixed(value, null))
                 }
                 None => {
                     let values: Vec<&str> = choice_enum.variants.iter().map(|v| v.literal.trim_matches('"')).collect();
@@ -133,7 +131,7 @@ impl<'a> Resolver<'a> {
             };
         }
         let looks_non_string = plain && (value.parse::<f64>().is_ok() || value == "true" || value == "false");
-        let (expr, stat) = match ty.kind {
+        let value = match ty.kind {
             Kind::Text if looks_non_string => return wrong(self, "a string"),
             Kind::Text => {
                 let max_length = def.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).filter(|_| ty.takes_max_length());
@@ -146,23 +144,17 @@ impl<'a> Resolver<'a> {
                     );
                     return None;
                 }
-                (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
+                DefaultValue::Text(value.to_string())
             }
-            Kind::ForeignKey | Kind::OneToOne if text_key => {
-                (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
-            }
-            Kind::Binary => (format!("{value:?}.as_bytes().to_vec()"), None),
             // A ForeignKey's default is a key of its target: text for a text pk.
-            Kind::ForeignKey | Kind::OneToOne if value_type.scalar() == Some(Scalar::String) => {
-                (format!("{value:?}.to_string()"), Some(format!("DefaultValue::Text({value:?})")))
+            Kind::ForeignKey | Kind::OneToOne if text_key => DefaultValue::Text(value.to_string()),
+            Kind::Binary => DefaultValue::Bytes(value.to_string()),
+            Kind::ForeignKey | Kind::OneToOne if value_type.scalar() == Some(Scalar::Uuid) => {
+                match uuid_hex(value).and_then(|hex| u128::from_str_radix(&hex, 16).ok()) {
+                    Some(n) => DefaultValue::Uuid(n),
+                    None => return wrong(self, "a UUID"),
+                }
             }
-            Kind::ForeignKey | Kind::OneToOne if value_type.scalar() == Some(Scalar::Uuid) => match uuid_hex(value) {
-                Some(hex) => (
-                    format!("::modelgen_runtime::uuid::Uuid::from_u128(0x{hex})"),
-                    Some(format!("DefaultValue::Text({hex:?})")),
-                ),
-                None => return wrong(self, "a UUID"),
-            },
             Kind::Integer | Kind::ForeignKey | Kind::OneToOne | Kind::Auto => {
                 let Ok(n) = value.parse::<i64>() else { return wrong(self, "an integer") };
                 if !plain {
@@ -180,14 +172,14 @@ impl<'a> Resolver<'a> {
                     self.err_help(file, pos, format!("default {n} is out of range for {}", ty.name), help);
                     return None;
                 }
-                (format!("{n}{}", value_type.scalar().map_or("_i64", Scalar::literal_suffix)), Some(format!("DefaultValue::Integer({n})")))
+                DefaultValue::Integer { value: n, scalar: value_type.scalar() }
             }
             Kind::Float => {
                 let Ok(f) = value.parse::<f64>() else { return wrong(self, "a number") };
                 if !plain {
                     return wrong(self, "a number");
                 }
-                (format!("{f:?}_f64"), Some(format!("DefaultValue::Real({f:?})")))
+                DefaultValue::Float(f)
             }
             Kind::Decimal => {
                 if value.parse::<f64>().is_err() || !value.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) {
@@ -215,50 +207,52 @@ impl<'a> Resolver<'a> {
                         return None;
                     }
                 }
-                (
-                    format!("::modelgen_runtime::rust_decimal::Decimal::from_str_exact({value:?}).unwrap_or_default()"),
-                    Some(format!("DefaultValue::Text({value:?})")),
-                )
+                DefaultValue::Decimal(value.to_string())
             }
             Kind::Boolean => match (value, plain) {
-                ("true", true) => ("true".into(), Some("DefaultValue::Integer(1)".into())),
-                ("false", true) => ("false".into(), Some("DefaultValue::Integer(0)".into())),
+                ("true", true) => DefaultValue::Bool(true),
+                ("false", true) => DefaultValue::Bool(false),
                 _ => return wrong(self, "`true` or `false`"),
             },
             Kind::Date => match value {
-                "today" | "now" => ("::modelgen_runtime::now().date_naive()".into(), None),
-                _ if is_date(value) => (
-                    format!("::modelgen_runtime::chrono::NaiveDate::parse_from_str({value:?}, \"%Y-%m-%d\").unwrap_or_default()"),
-                    Some(format!("DefaultValue::Text({value:?})")),
-                ),
+                "today" | "now" => DefaultValue::Now(Temporal::Date),
+                _ if is_date(value) => DefaultValue::Date(value.to_string()),
                 _ => return wrong(self, "a valid date (`YYYY-MM-DD` or `today`)"),
             },
             Kind::DateTime => match value {
-                "now" => ("::modelgen_runtime::now()".into(), None),
+                "now" => DefaultValue::Now(Temporal::DateTime),
                 _ => return wrong(self, "`now`"),
             },
             Kind::Time => match value {
-                "now" => ("::modelgen_runtime::now().time()".into(), None),
+                "now" => DefaultValue::Now(Temporal::Time),
                 _ => return wrong(self, "`now`"),
             },
             Kind::Duration => {
                 let Ok(seconds) = value.parse::<i64>() else { return wrong(self, "a whole number of seconds") };
-                (
-                    format!("::modelgen_runtime::chrono::TimeDelta::seconds({seconds})"),
-                    Some(format!("DefaultValue::Integer({})", seconds.saturating_mul(1_000_000))),
-                )
+                DefaultValue::Duration { seconds }
             }
             Kind::Uuid => match value {
-                "uuid4" => ("::modelgen_runtime::uuid::Uuid::new_v4()".into(), None),
+                "uuid4" => DefaultValue::Uuid4,
                 _ => return wrong(self, "`uuid4`"),
             },
-            Kind::Json => {
-                let json = node_to_json(node);
-                (format!("::modelgen_runtime::serde_json::json!({json})"), None)
-            }
+            Kind::Json => DefaultValue::Json(node_to_json(node)),
             Kind::ManyToMany => return None,
         };
-        Some((wrap_some(&expr, null), stat))
+        Some(fixed(value, null))
+    }
+}
+
+/// A default value, `Some` when the field is nullable.
+fn fixed(value: DefaultValue, optional: bool) -> FieldDefault {
+    FieldDefault::Value { value, optional }
+}
+
+/// The part of the current time a date/time field type keeps.
+pub(super) fn temporal(kind: Kind) -> Temporal {
+    match kind {
+        Kind::Date => Temporal::Date,
+        Kind::Time => Temporal::Time,
+        _ => Temporal::DateTime,
     }
 }
 
@@ -279,14 +273,6 @@ pub(super) fn integer_range(ty: &FieldType) -> Option<std::ops::RangeInclusive<i
 pub(super) fn uuid_hex(value: &str) -> Option<String> {
     let hex: String = value.chars().filter(|c| *c != '-').collect::<String>().to_ascii_lowercase();
     (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
-}
-
-pub(super) fn wrap_some(expr: &str, null: bool) -> String {
-    if null {
-        format!("Some({expr})")
-    } else {
-        expr.to_string()
-    }
 }
 
 /// `YYYY-MM-DD` naming a real calendar day.
@@ -315,25 +301,21 @@ pub(super) fn is_date(value: &str) -> bool {
     year >= 1 && (1..=days_in_month).contains(&day)
 }
 
-pub(super) fn node_to_json(node: &Node) -> String {
+/// A JSONField's default as written: numbers and key order kept.
+pub(super) fn node_to_json(node: &Node) -> JsonValue {
     match node {
         Node::Scalar { value, plain, .. } => {
             if *plain && (node.is_null()) {
-                "null".into()
+                JsonValue::Null
             } else if *plain && (value == "true" || value == "false" || value.parse::<f64>().is_ok()) {
-                value.clone()
+                JsonValue::Literal(value.clone())
             } else {
-                format!("{value:?}")
+                JsonValue::String(value.clone())
             }
         }
-        Node::Seq { items, .. } => format!("[{}]", items.iter().map(node_to_json).collect::<Vec<_>>().join(", ")),
-        Node::Map { entries, .. } => format!(
-            "{{{}}}",
-            entries
-                .iter()
-                .map(|(k, v)| format!("{:?}: {}", k.as_str().unwrap_or_default(), node_to_json(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
+        Node::Seq { items, .. } => JsonValue::Array(items.iter().map(node_to_json).collect()),
+        Node::Map { entries, .. } => JsonValue::Object(
+            entries.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), node_to_json(v))).collect(),
         ),
     }
 }
@@ -341,6 +323,7 @@ pub(super) fn node_to_json(node: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
+    use crate::print;
     use super::{is_date, uuid_hex};
 
     #[test]
@@ -351,7 +334,7 @@ mod tests {
         let m = model(&project, "M");
         let get = |name: &str| {
             let f = field(m, name);
-            (f.default_expr.clone(), f.default_static.clone())
+            (print::default_expr(&f.default), print::default_static(&f.default))
         };
         assert_eq!(get("n"), ("7_i16".into(), Some("DefaultValue::Integer(7)".into())));
         assert_eq!(get("f"), ("0.5_f64".into(), Some("DefaultValue::Real(0.5)".into())));

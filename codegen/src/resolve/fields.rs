@@ -306,7 +306,7 @@ impl<'a> Resolver<'a> {
         }
 
         let auto = ty.kind == Kind::Auto;
-        let (default_expr, default_static) = self.default_for(&file, def, ty, &value, choice_enum.as_ref(), null)?;
+        let default = self.default_for(&file, def, ty, &value, choice_enum.as_ref(), null)?;
         let value_type = value.path();
         let rust_type = if null || auto { format!("Option<{value_type}>") } else { value_type.clone() };
         let copy = value.is_copy();
@@ -344,18 +344,10 @@ impl<'a> Resolver<'a> {
             auto,
             unique,
             editable,
-            default_expr,
-            default_static,
+            default,
             auto_now,
             auto_now_add,
-            now_expr: (auto_now || auto_now_add).then(|| {
-                let now = match ty.kind {
-                    Kind::Date => "now.date_naive()",
-                    Kind::Time => "now.time()",
-                    _ => "now",
-                };
-                wrap_some(now, null)
-            }),
+            now: (auto_now || auto_now_add).then(|| ir::SaveNow { kind: temporal(ty.kind), optional: null }),
             decimal_places: def.decimal_places.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal),
             max_length,
             doc: def.help_text.as_ref().map(|h| h.value.clone()),
@@ -417,7 +409,7 @@ mod tests {
         assert_eq!(other.relation.as_ref().unwrap().on_delete, crate::ir::OnDelete::SetNull);
         let stamp = field(m, "stamp");
         assert!(stamp.blank && !stamp.editable);
-        assert_eq!(stamp.now_expr.as_deref(), Some("now"));
+        assert_eq!(stamp.now.map(|now| crate::print::now_expr(&now)).as_deref(), Some("now"));
         let note = field(m, "note");
         assert!(note.blank_checked, "a nullable, non-blank, editable field is checked by full_clean");
         assert_eq!(note.doc.as_deref(), Some("Free text"));

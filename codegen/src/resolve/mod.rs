@@ -241,7 +241,6 @@ impl<'a> Resolver<'a> {
                     }
                 }
             }
-            let ddl = ddl::app_ddl(&models);
             let file_stem = std::path::Path::new(&file.path)
                 .file_stem()
                 .map_or_else(|| file.app.value.clone(), |s| s.to_string_lossy().into_owned());
@@ -251,7 +250,6 @@ impl<'a> Resolver<'a> {
                 file_stem,
                 models,
                 choice_enums: enums_by_file.remove(&file_index).unwrap_or_default(),
-                ddl,
                 depends_on: depends_on.into_iter().collect(),
             });
         }

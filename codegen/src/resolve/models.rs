@@ -186,8 +186,7 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .chain(fields.iter().cloned())
             .collect();
-        let required =
-            all_fields.iter().enumerate().filter(|(_, f)| f.default_expr.is_empty()).map(|(i, _)| i).collect();
+        let required = all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
         let next_previous =
             all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
         let get_by = all_fields
@@ -216,7 +215,7 @@ impl<'a> Resolver<'a> {
         let pk_kind = match fields.get(pk) {
             _ if parent.is_some() => ir::PkKind::ParentLink,
             Some(f) if f.auto => ir::PkKind::Auto,
-            Some(f) if f.value == RustType::Scalar(Scalar::Uuid) && !f.default_expr.is_empty() => ir::PkKind::Generated,
+            Some(f) if f.value == RustType::Scalar(Scalar::Uuid) && !f.default.is_required() => ir::PkKind::Generated,
             _ => ir::PkKind::Explicit,
         };
         let pk_has_default = pk_kind == ir::PkKind::Generated;
@@ -444,11 +443,10 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         auto: true,
         unique: true,
         editable: false,
-        default_expr: "None".into(),
-        default_static: None,
+        default: ir::FieldDefault::Unsaved,
         auto_now: false,
         auto_now_add: false,
-        now_expr: None,
+        now: None,
         decimal_places: None,
         max_length: None,
         doc: None,

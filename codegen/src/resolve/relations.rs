@@ -272,11 +272,8 @@ pub(super) fn fill_through_defaults(models: &mut BTreeMap<ModelId, Model>) {
                 .fields
                 .iter()
                 .filter(|f| !f.primary_key)
-                .filter_map(|f| {
-                    f.default_static
-                        .as_ref()
-                        .map(|value| ir::ThroughDefault { column: f.column.clone(), value: value.clone() })
-                })
+                .filter(|f| crate::print::default_static(&f.default).is_some())
+                .map(|f| ir::ThroughDefault { column: f.column.clone(), value: f.default.clone() })
                 .collect();
             (m.table.clone(), defaults)
         })
@@ -330,9 +327,9 @@ mod tests {
             (m2m.through_table.as_str(), m2m.source_column.as_str(), m2m.target_column.as_str()),
             ("t_membership", "group_id", "person_id")
         );
-        let defaults: Vec<(&str, &str)> =
-            m2m.through_defaults.iter().map(|d| (d.column.as_str(), d.value.as_str())).collect();
-        assert_eq!(defaults, [("role", "DefaultValue::Text(\"member\")")]);
+        let defaults: Vec<(&str, Option<String>)> =
+            m2m.through_defaults.iter().map(|d| (d.column.as_str(), crate::print::default_static(&d.value))).collect();
+        assert_eq!(defaults, [("role", Some("DefaultValue::Text(\"member\")".to_string()))]);
     }
 
     #[test]
