@@ -428,3 +428,36 @@ fn child_meta_describes_its_own_table_and_its_parent() {
         "places_place"
     ]);
 }
+
+/// Django's `SQLUpdateCompiler.pre_sql_setup`: an update that sets columns
+/// of the child and of the parent selects the matching keys once, so a
+/// filter on a column the update changes still reaches every table.
+#[test]
+fn queryset_update_of_parent_and_child_columns_filtered_on_an_updated_column_updates_both_tables() {
+    let db = db();
+    let mut plain = restaurant("Plain");
+    plain.save(&db).unwrap();
+    let mut pizza = restaurant("Pizzeria");
+    pizza.serves_pizza = true;
+    pizza.save(&db).unwrap();
+
+    let matched = Restaurant::objects()
+        .filter(Restaurant::SERVES_PIZZA.eq(false))
+        .update(&db, &[Restaurant::SERVES_PIZZA.set(true), Restaurant::NAME.set("Now with pizza")])
+        .unwrap();
+    assert_eq!(matched, 1, "the child's table matched one row");
+
+    plain.refresh_from_db(&db).unwrap();
+    assert!(plain.serves_pizza, "the child's column");
+    assert_eq!(plain.name, "Now with pizza", "the parent's column, on the row the filter selected before the update");
+    pizza.refresh_from_db(&db).unwrap();
+    assert_eq!(pizza.name, "Pizzeria", "rows the filter did not select are untouched");
+
+    // Only the parent's columns set: Django returns the parent's count.
+    let matched = Restaurant::objects()
+        .filter(Restaurant::NAME.eq("Now with pizza"))
+        .update(&db, &[Restaurant::NAME.set("Renamed")])
+        .unwrap();
+    assert_eq!(matched, 1);
+    assert_eq!(Place::objects().filter(Place::NAME.eq("Renamed")).count(&db).unwrap(), 1);
+}

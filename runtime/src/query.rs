@@ -269,6 +269,11 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
 // Conditions
 // ---------------------------------------------------------------------------
 
+/// Keys bound per statement by the key-list UPDATEs of a multi-table child
+/// (Django batches by its backend's parameter limit; SQLite's old default
+/// was 999).
+const UPDATE_KEYS_PER_STATEMENT: usize = 900;
+
 /// The optional extra condition of `get_next_by_<field>` and
 /// `get_previous_by_<field>` (Django's `**kwargs` filter).
 pub type Filter<M> = Option<Condition<M>>;
@@ -835,26 +840,32 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// `update()` of a multi-table-inheritance child: each assignment goes
-    /// to the table that holds its column (Django's related updates), for
-    /// the rows whose pk the child query selects. Every table of the chain
-    /// shares the pk value, so one subquery serves them all.
+    /// to the table that holds its column (Django's related updates). As in
+    /// Django (`SQLUpdateCompiler.pre_sql_setup`), the keys of the matching
+    /// rows are selected once, before any table is written, so a filter on
+    /// a column the update changes selects the same rows for every table.
+    /// Returns the rows the child's own table matched, or, when only
+    /// ancestors' columns are set, the first ancestor's (Django's count).
     fn update_inherited(&self, db: &Database, assignments: &[Assignment<M>]) -> Result<usize> {
         let meta = M::meta();
         db.transaction(|db| {
-            let mut matched = 0;
+            let keys = self.pks(db)?;
+            let mut matched = None;
             for table_meta in meta.lineage() {
                 let mine: Vec<&Assignment<M>> =
                     assignments.iter().filter(|a| table_meta.column_index(a.column()).is_some()).collect();
-                if mine.is_empty() {
+                if mine.is_empty() || keys.is_empty() {
                     continue;
                 }
-                let mine = mine.iter().map(|a| (a.column, &a.expr));
-                let mut sql = update(table_meta.table, mine)?;
-                let selected = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
-                self.parts().push_where_in_select(&mut sql, table_meta.pk_column().column, &selected.text)?;
-                matched = matched.max(db.execute_sql(&sql)?);
+                let mut count = 0;
+                for chunk in keys.chunks(UPDATE_KEYS_PER_STATEMENT) {
+                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)))?;
+                    sql.push_where_in(table_meta.pk_column().column, chunk);
+                    count += db.execute_sql(&sql)?;
+                }
+                matched.get_or_insert(count);
             }
-            Ok(matched)
+            Ok(matched.unwrap_or(0))
         })
     }
 

@@ -116,6 +116,16 @@ impl Sql {
         sql
     }
 
+    /// ` WHERE <column> IN (?, ...)` binding `values`.
+    pub(crate) fn push_where_in(&mut self, column: &str, values: &[Value]) {
+        self.push_where();
+        self.push_quoted(column);
+        self.text.push_str(" IN (");
+        push_placeholders(&mut self.text, values.len());
+        self.text.push(')');
+        self.params.extend_from_slice(values);
+    }
+
     /// ` WHERE `.
     pub(crate) fn push_where(&mut self) {
         self.text.push_str(" WHERE ");

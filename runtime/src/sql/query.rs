@@ -304,15 +304,4 @@ impl Query<'_> {
         sql.text.push_str(tail);
         Ok(sql)
     }
-
-    /// ` WHERE <column> IN (<select> WHERE ...)`.
-    pub(crate) fn push_where_in_select(&self, out: &mut Sql, column: &str, select: &str) -> Result<()> {
-        out.text.push_str(" WHERE ");
-        out.push_quoted(column);
-        out.text.push_str(" IN (");
-        out.text.push_str(select);
-        self.push_where(out)?;
-        out.text.push(')');
-        Ok(())
-    }
 }
