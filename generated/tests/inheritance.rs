@@ -461,3 +461,14 @@ fn queryset_update_of_parent_and_child_columns_filtered_on_an_updated_column_upd
     assert_eq!(matched, 1);
     assert_eq!(Place::objects().filter(Place::NAME.eq("Renamed")).count(&db).unwrap(), 1);
 }
+
+/// Django's `Model._set_pk_val`: setting a child's pk sets the inherited
+/// `id` and every parent link, which are one value.
+#[test]
+fn setting_a_childs_pk_sets_the_inherited_id_and_every_parent_link() {
+    let mut italian = ItalianRestaurant::new();
+    italian.set_pk(Some(7));
+    assert_eq!((italian.id, italian.place_ptr_id, italian.restaurant_ptr_id), (Some(7), Some(7), Some(7)));
+    italian.set_pk(None);
+    assert_eq!((italian.id, italian.place_ptr_id, italian.restaurant_ptr_id), (None, None, None));
+}

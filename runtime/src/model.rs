@@ -864,12 +864,20 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
         crate::value::from_value(stored).unwrap_or_default()
     }
 
-    /// Set the primary key.
+    /// Set the primary key. For a multi-table-inheritance child it sets
+    /// every key of the chain, the inherited `id` and each parent link, as
+    /// Django's `_set_pk_val` does: they are one value.
     fn set_pk(&mut self, pk: Self::Pk) {
-        let index = Self::meta().own_offset() + Self::meta().pk;
-        if let (Some(field), Ok(value)) = (self.field_mut(index), crate::value::try_to_value(&pk)) {
-            // The same type on both sides: the conversion cannot fail.
-            let _ = field.set_stored(value);
+        let Ok(value) = crate::value::try_to_value(&pk) else { return };
+        for &index in Self::meta().key_fields() {
+            if let Some(field) = self.field_mut(index) {
+                // Keys of one chain share their type (an integer or the
+                // root's key type); a key that cannot hold NULL keeps its
+                // value when the pk is cleared, as after a delete.
+                if value != Value::Null || field.nullable() {
+                    let _ = field.set_stored(value.clone());
+                }
+            }
         }
     }
 
