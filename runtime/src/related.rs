@@ -175,22 +175,42 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         Ok(out)
     }
 
-    /// The pks of the linked rows.
+    /// The pks of the linked rows, one per through row: a target linked by
+    /// two through rows is listed twice, and a through row whose target is
+    /// NULL (possible with a custom through model) links nothing, as
+    /// Django's join sees them.
     pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
         let pk = self.source_pk()?;
         db.with_sql(&crate::sql::linked(self.through_table, self.source_column, self.target_column), |stmt| {
             let mut rows = stmt.query([&pk])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                out.push(Value::from(row.get_ref(0)?));
+                match Value::from(row.get_ref(0)?) {
+                    Value::Null => {}
+                    target => out.push(target),
+                }
             }
             Ok(out)
         })
     }
 
-    /// The linked rows, in `T`'s default ordering.
+    /// The linked rows, in `T`'s default ordering; a row linked by two
+    /// through rows comes twice, as from Django's join.
     pub fn all(&self, db: &Database) -> Result<Vec<T>> {
-        self.query(db)?.all(db)
+        let pks = self.pks(db)?;
+        let rows = QuerySet::<T>::new().filter(Condition::pk_in(pks.clone())).all(db)?;
+        if rows.len() == pks.len() {
+            return Ok(rows);
+        }
+        let mut out = Vec::with_capacity(pks.len());
+        for row in rows {
+            let pk = pk_of(&row)?;
+            for _ in 1..pks.iter().filter(|p| **p == pk).count() {
+                out.push(row.clone());
+            }
+            out.push(row);
+        }
+        Ok(out)
     }
 
     /// A query on the linked rows (their pks are read now).
@@ -208,6 +228,28 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         self.add_pks(db, &wanted)
     }
 
+    /// `add()` with Django's `through_defaults`: values for the extra
+    /// columns of a custom through model's new rows, by column, over the
+    /// field defaults.
+    pub fn add_with(&self, db: &Database, targets: &[&T], through_defaults: &[(&str, &dyn DbValue)]) -> Result<()> {
+        let wanted = self.target_pks(targets)?;
+        let overrides: Vec<(&str, Value)> =
+            through_defaults.iter().map(|(c, v)| Ok((*c, try_to_value(*v)?))).collect::<Result<_>>()?;
+        self.add_rows(db, &wanted, &overrides)
+    }
+
+    /// Django's `create()` on a related set: save `target` (an INSERT, or
+    /// whatever its save does) and link it, in one transaction. Returns
+    /// the saved target.
+    pub fn create(&self, db: &Database, mut target: T) -> Result<T> {
+        self.source_pk()?;
+        db.transaction(|db| {
+            crate::save(db, &mut target, crate::SaveOptions::default())?;
+            self.add(db, &[&target])?;
+            Ok(target)
+        })
+    }
+
     /// The join table and its two columns (source side, target side).
     pub fn through(&self) -> (&'static str, &'static str, &'static str) {
         (self.through_table, self.source_column, self.target_column)
@@ -215,11 +257,29 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
 
     /// Link the rows whose pks are `wanted`.
     pub fn add_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
+        self.add_rows(db, wanted, &[])
+    }
+
+    /// Link the rows whose pks are `wanted`, the through rows' extra
+    /// columns from `overrides` or else the field defaults.
+    fn add_rows(&self, db: &Database, wanted: &[Value], overrides: &[(&str, Value)]) -> Result<()> {
         let source = self.source_pk()?;
+        if let Some((column, _)) = overrides.iter().find(|(c, _)| !self.through_defaults.iter().any(|(d, _)| d == c)) {
+            return Err(Error::Misuse(format!(
+                "`{column}` is not an extra column of the through table `{}`",
+                self.through_table
+            )));
+        }
         db.transaction(|db| {
             let extra: Vec<&str> = self.through_defaults.iter().map(|(column, _)| *column).collect();
             let sql = crate::sql::insert_link(self.through_table, self.source_column, self.target_column, &extra);
-            let defaults: Vec<Value> = self.through_defaults.iter().map(|(_, d)| d.to_value()).collect();
+            let defaults: Vec<Value> = self
+                .through_defaults
+                .iter()
+                .map(|(column, d)| {
+                    overrides.iter().find(|(c, _)| c == column).map_or_else(|| d.to_value(), |(_, v)| v.clone())
+                })
+                .collect();
             let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
             let existing = self.pks(db)?;
             db.with_sql(&sql, |insert| {
