@@ -73,6 +73,7 @@ impl Database {
     /// does for every SQLite connection.
     pub fn from_connection(conn: rusqlite::Connection) -> Result<Database> {
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        crate::backend::sqlite::register_django_functions(&conn)?;
         Ok(Database {
             conn: SqliteConnection::new(conn),
             registry: RefCell::new(Registry::default()),

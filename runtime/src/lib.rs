@@ -113,7 +113,7 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use query::{Assignment, Column, Condition, Filter, Order, QuerySet, TextColumn, MAX_GET_RESULTS};
+pub use query::{Assignment, Column, Condition, Filter, Order, F, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{get_by_column, next_or_previous, reverse_set, saved_pk, ManyRelated};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
@@ -142,7 +142,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, Duplicate, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, Order, QuerySet,
+        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, Order, QuerySet,
         SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
     };
 }

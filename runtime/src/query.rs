@@ -24,7 +24,7 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, Node, Query};
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Query};
 use crate::sql::Sql;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelMeta};
@@ -177,6 +177,19 @@ impl<M: Model, T: DbValue> Column<M, T> {
         Assignment::new(self.name, Expr::Column(other.name))
     }
 
+    /// This column in an F expression (Django's `F("col")`), to combine
+    /// with values and other columns: `Entry::RATING.f() + 2 * Entry::N_COMMENTS.f()`.
+    pub fn f(self) -> F<M> {
+        F::node(FNode::Column(self.name))
+    }
+
+    /// `SET col = <expression>`, computed by the database: any F
+    /// expression of the model's columns, whatever their types and
+    /// nullability (the database converts, as for Django's `update()`).
+    pub fn set_f(self, expression: F<M>) -> Assignment<M> {
+        Assignment::new(self.name, Expr::Tree(expression.node))
+    }
+
     fn relative(self, op: ArithOp, value: T) -> Assignment<M> {
         Assignment::new(
             self.name,
@@ -268,6 +281,112 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
 // ---------------------------------------------------------------------------
 // Conditions
 // ---------------------------------------------------------------------------
+
+/// An F expression of model `M` (Django's `F()` and its combinations): a
+/// tree of the model's columns, values and operators that the database
+/// evaluates. Built from [`Column::f`] with `+ - * / %`, unary `-`,
+/// [`F::pow`] and Django's `bitand`, `bitor`, `bitleftshift`,
+/// `bitrightshift` as `& | << >>`; a number on either side of an
+/// arithmetic operator is a bound value (`15 - F`, `2 * F`). Used by
+/// [`Column::set_f`].
+pub struct F<M> {
+    node: FNode,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for F<M> {
+    fn clone(&self) -> Self {
+        F::node(self.node.clone())
+    }
+}
+
+impl<M> std::fmt::Debug for F<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "F({:?})", self.node)
+    }
+}
+
+impl<M> F<M> {
+    fn node(node: FNode) -> Self {
+        F { node, _marker: PhantomData }
+    }
+
+    /// A bound value in an expression (Django's `Value()`).
+    pub fn value(value: impl DbValue) -> Self {
+        match owned_value(&value) {
+            Ok(v) => F::node(FNode::Value(v)),
+            Err(e) => F::node(FNode::Invalid(e)),
+        }
+    }
+
+    fn combine(self, op: FOp, rhs: F<M>) -> Self {
+        F::node(FNode::Binary(op, Box::new(self.node), Box::new(rhs.node)))
+    }
+
+    /// `self ** rhs` (Django's `F("a") ** 2`, SQLite's `POWER`).
+    pub fn pow(self, rhs: impl Into<F<M>>) -> Self {
+        self.combine(FOp::Pow, rhs.into())
+    }
+}
+
+/// `-F("a")` is Django's `F("a") * -1`.
+impl<M> std::ops::Neg for F<M> {
+    type Output = F<M>;
+    fn neg(self) -> F<M> {
+        self.combine(FOp::Mul, F::node(FNode::Value(Value::Integer(-1))))
+    }
+}
+
+macro_rules! f_operators {
+    ($($trait:ident $method:ident $op:ident),*) => {$(
+        impl<M, R: Into<F<M>>> std::ops::$trait<R> for F<M> {
+            type Output = F<M>;
+            fn $method(self, rhs: R) -> F<M> {
+                self.combine(FOp::$op, rhs.into())
+            }
+        }
+    )*};
+}
+f_operators!(
+    Add add Add, Sub sub Sub, Mul mul Mul, Div div Div, Rem rem Mod,
+    BitAnd bitand BitAnd, BitOr bitor BitOr, Shl shl ShiftLeft, Shr shr ShiftRight
+);
+
+/// Numbers as bound values on either side of an operator.
+macro_rules! f_numbers {
+    ($($t:ty),*) => {$(
+        impl<M> From<$t> for F<M> {
+            fn from(value: $t) -> F<M> {
+                F::value(value)
+            }
+        }
+        impl<M> std::ops::Add<F<M>> for $t {
+            type Output = F<M>;
+            fn add(self, rhs: F<M>) -> F<M> {
+                F::from(self).combine(FOp::Add, rhs)
+            }
+        }
+        impl<M> std::ops::Sub<F<M>> for $t {
+            type Output = F<M>;
+            fn sub(self, rhs: F<M>) -> F<M> {
+                F::from(self).combine(FOp::Sub, rhs)
+            }
+        }
+        impl<M> std::ops::Mul<F<M>> for $t {
+            type Output = F<M>;
+            fn mul(self, rhs: F<M>) -> F<M> {
+                F::from(self).combine(FOp::Mul, rhs)
+            }
+        }
+        impl<M> std::ops::Div<F<M>> for $t {
+            type Output = F<M>;
+            fn div(self, rhs: F<M>) -> F<M> {
+                F::from(self).combine(FOp::Div, rhs)
+            }
+        }
+    )*};
+}
+f_numbers!(i32, i64, f64);
 
 /// Keys bound per statement by the key-list UPDATEs of a multi-table child
 /// (Django batches by its backend's parameter limit; SQLite's old default

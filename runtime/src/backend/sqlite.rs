@@ -362,6 +362,36 @@ impl Connection for SqliteConnection {
     }
 }
 
+/// The SQL functions Django's SQLite backend registers on every connection
+/// that generated queries use: `POWER` (Django's `**` on SQLite,
+/// `operator.pow` behind a NULL guard: integers stay exact, a negative
+/// exponent or a real operand gives a real).
+pub(crate) fn register_django_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::{Value, ValueRef};
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("POWER", 2, flags, |ctx| {
+        let number = |i: usize| -> rusqlite::Result<Option<f64>> {
+            Ok(match ctx.get_raw(i) {
+                ValueRef::Null => None,
+                ValueRef::Integer(n) => Some(n as f64),
+                ValueRef::Real(r) => Some(r),
+                other => other.as_str().ok().and_then(|s| s.trim().parse().ok()),
+            })
+        };
+        match (ctx.get_raw(0), ctx.get_raw(1)) {
+            (ValueRef::Integer(base), ValueRef::Integer(exp)) if exp >= 0 => {
+                let exact = u32::try_from(exp).ok().and_then(|e| base.checked_pow(e));
+                Ok(exact.map_or_else(|| Value::Real((base as f64).powf(exp as f64)), Value::Integer))
+            }
+            _ => Ok(match (number(0)?, number(1)?) {
+                (Some(base), Some(exp)) => Value::Real(base.powf(exp)),
+                _ => Value::Null,
+            }),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,3 +473,4 @@ mod tests {
         assert_eq!(conn.map.borrow().len(), TEXT_STATEMENT_CAPACITY);
     }
 }
+

@@ -169,7 +169,83 @@ pub(crate) enum Expr {
     Value(Value),
     Relative { op: ArithOp, value: Value },
     Column(&'static str),
+    /// An F-expression tree (Django's `CombinedExpression`).
+    Tree(FNode),
     Invalid(String),
+}
+
+/// The operators of Django's combinable expressions, as SQLite spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    /// `POWER(a, b)` (Django registers it on SQLite).
+    Pow,
+    BitAnd,
+    BitOr,
+    ShiftLeft,
+    ShiftRight,
+}
+
+impl FOp {
+    /// The infix operator; `None` for a power, written `POWER(a, b)`.
+    fn infix(self) -> Option<&'static str> {
+        Some(match self {
+            FOp::Add => " + ",
+            FOp::Sub => " - ",
+            FOp::Mul => " * ",
+            FOp::Div => " / ",
+            FOp::Mod => " % ",
+            FOp::BitAnd => " & ",
+            FOp::BitOr => " | ",
+            FOp::ShiftLeft => " << ",
+            FOp::ShiftRight => " >> ",
+            FOp::Pow => return None,
+        })
+    }
+}
+
+/// A node of an F-expression tree.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum FNode {
+    Column(&'static str),
+    Value(Value),
+    Binary(FOp, Box<FNode>, Box<FNode>),
+    Invalid(String),
+}
+
+impl FNode {
+    /// `(lhs op rhs)`, as Django's `CombinedExpression.as_sql` writes it.
+    fn render(&self, out: &mut Sql) -> Result<()> {
+        match self {
+            FNode::Column(column) => push_quoted(&mut out.text, column),
+            FNode::Value(value) => {
+                out.text.push('?');
+                out.params.push(value.clone());
+            }
+            FNode::Binary(op, lhs, rhs) => match op.infix() {
+                Some(symbol) => {
+                    out.text.push('(');
+                    lhs.render(out)?;
+                    out.text.push_str(symbol);
+                    rhs.render(out)?;
+                    out.text.push(')');
+                }
+                None => {
+                    out.text.push_str("POWER(");
+                    lhs.render(out)?;
+                    out.text.push_str(", ");
+                    rhs.render(out)?;
+                    out.text.push(')');
+                }
+            },
+            FNode::Invalid(message) => return Err(Error::Misuse(message.clone())),
+        }
+        Ok(())
+    }
 }
 
 /// `<column> = <expr>` of an UPDATE.
@@ -188,6 +264,7 @@ fn render_assignment(column: &str, expr: &Expr, out: &mut Sql) -> Result<()> {
             out.params.push(value.clone());
         }
         Expr::Column(other) => push_quoted(&mut out.text, other),
+        Expr::Tree(tree) => tree.render(out)?,
         Expr::Invalid(message) => return Err(Error::Misuse(message.clone())),
     }
     Ok(())
