@@ -163,14 +163,14 @@ impl Author {
 
     /// `library.Authorship` rows whose `author_id` points here.
     #[inline]
-    pub fn authorship_set(&self) -> mg::Result<mg::QuerySet<Authorship>> {
-        mg::reverse_set(self, Authorship::AUTHOR)
+    pub fn authorship_set(&self) -> mg::ReverseRelated<Self, Authorship> {
+        mg::ReverseRelated::new(self, Authorship::AUTHOR)
     }
 
     /// `library.Cover` rows whose `artist_id` points here.
     #[inline]
-    pub fn covers(&self) -> mg::Result<mg::QuerySet<Cover>> {
-        mg::reverse_set(self, Cover::ARTIST)
+    pub fn covers(&self) -> mg::ReverseRelated<Self, Cover> {
+        mg::ReverseRelated::new(self, Cover::ARTIST)
     }
 }
 
@@ -274,8 +274,8 @@ impl Publisher {
 
     /// `library.Book` rows whose `publisher_id` points here.
     #[inline]
-    pub fn books(&self) -> mg::Result<mg::QuerySet<Book>> {
-        mg::reverse_set(self, Book::PUBLISHER)
+    pub fn books(&self) -> mg::ReverseRelated<Self, Book> {
+        mg::ReverseRelated::new(self, Book::PUBLISHER)
     }
 }
 
@@ -403,8 +403,8 @@ impl Book {
 
     /// `library.Authorship` rows whose `book_id` points here.
     #[inline]
-    pub fn authorship_set(&self) -> mg::Result<mg::QuerySet<Authorship>> {
-        mg::reverse_set(self, Authorship::BOOK)
+    pub fn authorship_set(&self) -> mg::ReverseRelated<Self, Authorship> {
+        mg::ReverseRelated::new(self, Authorship::BOOK)
     }
 
     /// The `library.Cover` whose one-to-one points here, if any.
@@ -415,14 +415,14 @@ impl Book {
 
     /// `library.Loan` rows whose `move_id` points here.
     #[inline]
-    pub fn loans(&self) -> mg::Result<mg::QuerySet<Loan>> {
-        mg::reverse_set(self, Loan::MOVE)
+    pub fn loans(&self) -> mg::ReverseRelated<Self, Loan> {
+        mg::ReverseRelated::new(self, Loan::MOVE)
     }
 
     /// `library.Copy` rows whose `book_id` points here.
     #[inline]
-    pub fn copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
-        mg::reverse_set(self, Copy::BOOK)
+    pub fn copies(&self) -> mg::ReverseRelated<Self, Copy> {
+        mg::ReverseRelated::new(self, Copy::BOOK)
     }
 
     /// The `authors` many-to-many set (`library.Author`).
@@ -947,8 +947,8 @@ impl Loan {
 
     /// `library.Fine` rows whose `loan_id` points here.
     #[inline]
-    pub fn fines(&self) -> mg::Result<mg::QuerySet<Fine>> {
-        mg::reverse_set(self, Fine::LOAN)
+    pub fn fines(&self) -> mg::ReverseRelated<Self, Fine> {
+        mg::ReverseRelated::new(self, Fine::LOAN)
     }
 
     /// The label of `type`'s choice (the raw value when it is not a choice).
@@ -1177,14 +1177,14 @@ impl Shelf {
 
     /// `library.Copy` rows whose `shelf_id` points here.
     #[inline]
-    pub fn copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
-        mg::reverse_set(self, Copy::SHELF)
+    pub fn copies(&self) -> mg::ReverseRelated<Self, Copy> {
+        mg::ReverseRelated::new(self, Copy::SHELF)
     }
 
     /// `library.Copy` rows whose `home_id` points here.
     #[inline]
-    pub fn home_copies(&self) -> mg::Result<mg::QuerySet<Copy>> {
-        mg::reverse_set(self, Copy::HOME)
+    pub fn home_copies(&self) -> mg::ReverseRelated<Self, Copy> {
+        mg::ReverseRelated::new(self, Copy::HOME)
     }
 }
 
@@ -1433,14 +1433,14 @@ impl Artist {
 
     /// `library.Album` rows whose `artist_id` points here.
     #[inline]
-    pub fn albums(&self) -> mg::Result<mg::QuerySet<Album>> {
-        mg::reverse_set(self, Album::ARTIST)
+    pub fn albums(&self) -> mg::ReverseRelated<Self, Album> {
+        mg::ReverseRelated::new(self, Album::ARTIST)
     }
 
     /// `library.Song` rows whose `artist_id` points here.
     #[inline]
-    pub fn songs(&self) -> mg::Result<mg::QuerySet<Song>> {
-        mg::reverse_set(self, Song::ARTIST)
+    pub fn songs(&self) -> mg::ReverseRelated<Self, Song> {
+        mg::ReverseRelated::new(self, Song::ARTIST)
     }
 }
 
@@ -1551,8 +1551,8 @@ impl Album {
 
     /// `library.Song` rows whose `album_id` points here.
     #[inline]
-    pub fn songs(&self) -> mg::Result<mg::QuerySet<Song>> {
-        mg::reverse_set(self, Song::ALBUM)
+    pub fn songs(&self) -> mg::ReverseRelated<Self, Song> {
+        mg::ReverseRelated::new(self, Song::ALBUM)
     }
 }
 

@@ -142,8 +142,8 @@ impl Person {
 
     /// `notifications.Notification` rows whose `receiver_id` points here.
     #[inline]
-    pub fn notifications(&self) -> mg::Result<mg::QuerySet<super::notifications::Notification>> {
-        mg::reverse_set(self, super::notifications::Notification::RECEIVER)
+    pub fn notifications(&self) -> mg::ReverseRelated<Self, super::notifications::Notification> {
+        mg::ReverseRelated::new(self, super::notifications::Notification::RECEIVER)
     }
 
     /// The label of `gender`'s choice (the raw value when it is not a choice).

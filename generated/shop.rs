@@ -101,14 +101,14 @@ impl Product {
 
     /// `shop.Sale` rows whose `product_id` points here.
     #[inline]
-    pub fn sales(&self) -> mg::Result<mg::QuerySet<Sale>> {
-        mg::reverse_set(self, Sale::PRODUCT)
+    pub fn sales(&self) -> mg::ReverseRelated<Self, Sale> {
+        mg::ReverseRelated::new(self, Sale::PRODUCT)
     }
 
     /// `shop.Coupon` rows whose `product_id` points here.
     #[inline]
-    pub fn coupons(&self) -> mg::Result<mg::QuerySet<Coupon>> {
-        mg::reverse_set(self, Coupon::PRODUCT)
+    pub fn coupons(&self) -> mg::ReverseRelated<Self, Coupon> {
+        mg::ReverseRelated::new(self, Coupon::PRODUCT)
     }
 
     /// The next row by `created` (ties broken by primary key), optionally filtered.
@@ -301,8 +301,8 @@ impl Sale {
 
     /// `shop.Receipt` rows whose `sale_id` points here.
     #[inline]
-    pub fn receipts(&self) -> mg::Result<mg::QuerySet<Receipt>> {
-        mg::reverse_set(self, Receipt::SALE)
+    pub fn receipts(&self) -> mg::ReverseRelated<Self, Receipt> {
+        mg::ReverseRelated::new(self, Receipt::SALE)
     }
 
     /// The next row by `sold_at` (ties broken by primary key), optionally filtered.
@@ -447,8 +447,8 @@ impl Coupon {
 
     /// `shop.Receipt` rows whose `coupon_id` points here.
     #[inline]
-    pub fn receipts(&self) -> mg::Result<mg::QuerySet<Receipt>> {
-        mg::reverse_set(self, Receipt::COUPON)
+    pub fn receipts(&self) -> mg::ReverseRelated<Self, Receipt> {
+        mg::ReverseRelated::new(self, Receipt::COUPON)
     }
 
     /// A copy of this object, not saved (see docs/cloning.md): every key
@@ -773,8 +773,8 @@ impl Category {
 
     /// `shop.Category` rows whose `parent_id` points here.
     #[inline]
-    pub fn children(&self) -> mg::Result<mg::QuerySet<Category>> {
-        mg::reverse_set(self, Category::PARENT)
+    pub fn children(&self) -> mg::ReverseRelated<Self, Category> {
+        mg::ReverseRelated::new(self, Category::PARENT)
     }
 }
 

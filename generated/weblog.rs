@@ -112,8 +112,8 @@ impl Blog {
 
     /// `weblog.Entry` rows whose `blog_id` points here.
     #[inline]
-    pub fn entries(&self) -> mg::Result<mg::QuerySet<Entry>> {
-        mg::reverse_set(self, Entry::BLOG)
+    pub fn entries(&self) -> mg::ReverseRelated<Self, Entry> {
+        mg::ReverseRelated::new(self, Entry::BLOG)
     }
 }
 
@@ -371,8 +371,8 @@ impl Entry {
 
     /// `weblog.Blog` rows whose `featured_id` points here.
     #[inline]
-    pub fn featured_in(&self) -> mg::Result<mg::QuerySet<Blog>> {
-        mg::reverse_set(self, Blog::FEATURED)
+    pub fn featured_in(&self) -> mg::ReverseRelated<Self, Blog> {
+        mg::ReverseRelated::new(self, Blog::FEATURED)
     }
 
     /// The `authors` many-to-many set (`weblog.Author`).

@@ -167,7 +167,7 @@ fn duplicate_keeps_forward_foreign_keys_does_not_copy_reverse_ones_and_relinks_m
 
     // A reverse FK is not copied: duplicating the blog copies no entry.
     let blog_copy = blog.duplicate(&db, |_| {}).unwrap();
-    assert_eq!(blog_copy.entries().unwrap().count(&db).unwrap(), 0);
+    assert_eq!(blog_copy.entries().query().unwrap().count(&db).unwrap(), 0);
     assert_eq!(count(&db, "weblog_entry"), 2);
 }
 

@@ -53,7 +53,7 @@ fn fork_copies_the_reverse_relation_marked_copy_and_relinks_many_to_many() {
     let copy = &fork.root;
     assert_ne!(copy.id, blog.id);
     assert_eq!(copy.name, "Cheese", "no suffix: name is not unique");
-    let copied = copy.entries().unwrap().order_by([Entry::RATING.asc()]).all(&db).unwrap();
+    let copied = copy.entries().query().unwrap().order_by([Entry::RATING.asc()]).all(&db).unwrap();
     assert_eq!(copied.len(), 3);
     for (old, new) in entries.iter().zip(&copied) {
         assert_ne!(old.id, new.id);
@@ -70,7 +70,7 @@ fn fork_copies_the_reverse_relation_marked_copy_and_relinks_many_to_many() {
     assert_eq!(count(&db, "weblog_entry"), 6);
     assert_eq!(count(&db, "weblog_entry_authors"), 12);
     // The source graph is untouched.
-    assert_eq!(blog.entries().unwrap().count(&db).unwrap(), 3);
+    assert_eq!(blog.entries().query().unwrap().count(&db).unwrap(), 3);
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn fork_copies_a_tree_to_any_depth_with_parents_pointing_at_the_copies() {
         }
     }
     // A reference to a row outside the graph is kept: fork a subtree.
-    let child = root.children().unwrap().first(&db).unwrap().unwrap();
+    let child = root.children().query().unwrap().first(&db).unwrap().unwrap();
     let sub = child.fork(&db).unwrap();
     assert_eq!(sub.root.parent_id, root.id, "the subtree copy hangs under the same parent");
 }
@@ -177,7 +177,7 @@ fn fork_of_a_book_copies_its_cover_and_its_through_rows_with_their_extra_data() 
     let new_cover = fork.root.cover(&db).unwrap().expect("the cover was copied (reverse one-to-one: copy)");
     assert_ne!(new_cover.id, cover.id);
     assert_eq!((new_cover.image_url.as_str(), new_cover.artist_id), ("http://x/dune.png", author.id));
-    let through: Vec<Authorship> = fork.root.authorship_set().unwrap().all(&db).unwrap();
+    let through: Vec<Authorship> = fork.root.authorship_set().query().unwrap().all(&db).unwrap();
     assert_eq!(through.len(), 1);
     assert_eq!((through[0].author_id, through[0].position), (author.id.unwrap(), 3), "extra column copied");
     assert_eq!(fork.root.isbn, "978044 copy 1");

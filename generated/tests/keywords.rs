@@ -29,7 +29,7 @@ fn keyword_named_fields_and_relations_use_raw_identifiers_and_keep_their_columns
     assert_eq!((r.as_str(), t.as_str(), m), ("L-1", "long", book.id.unwrap()));
 
     assert_eq!(loan.r#move(&db).unwrap().title, "Dune");
-    assert_eq!(book.loans().unwrap().count(&db).unwrap(), 1);
+    assert_eq!(book.loans().query().unwrap().count(&db).unwrap(), 1);
     assert_eq!(Loan::get_by_ref(&db, "L-1".into()).unwrap().get_type_display(), "Long");
     assert_eq!(Loan::objects().filter(Loan::TYPE.eq(LoanType::Long)).count(&db).unwrap(), 1);
     assert_eq!(loan.to_string(), "L-1 (long)");

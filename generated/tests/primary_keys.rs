@@ -101,7 +101,7 @@ fn foreign_key_to_a_text_pk_stores_the_key_and_follows_it() {
     let stored: String = db.connection().query_row("SELECT coupon_id FROM shop_receipt", [], |row| row.get(0)).unwrap();
     assert_eq!(stored, "SPRING");
     assert_eq!(r.coupon(&db).unwrap().map(|c| c.code), Some("SPRING".to_string()));
-    assert_eq!(c.receipts().unwrap().count(&db).unwrap(), 1);
+    assert_eq!(c.receipts().query().unwrap().count(&db).unwrap(), 1);
 
     // on_delete SET_NULL through a text key.
     c.delete(&db).unwrap();

@@ -93,7 +93,7 @@ fn foreign_key_to_another_app_loads_the_target() {
     n.set_receiver(Some(&ann)).unwrap();
     n.save(&db).unwrap();
     assert_eq!(n.receiver(&db).unwrap().map(|p| p.first_name), Some("Ann".into()));
-    let names: Vec<String> = ann.notifications().unwrap().all(&db).unwrap().into_iter().map(|n| n.title).collect();
+    let names: Vec<String> = ann.notifications().all(&db).unwrap().into_iter().map(|n| n.title).collect();
     assert_eq!(names, vec!["hi"]);
 }
 
@@ -143,7 +143,7 @@ fn reverse_foreign_key_set_is_named_by_related_name_and_ordered_by_meta_ordering
     entry(&db, &b, "older", date(2024, 1, 1));
     entry(&db, &other, "elsewhere", date(2024, 1, 2));
     entry(&db, &b, "newer", date(2024, 1, 3));
-    let set = b.entries().unwrap();
+    let set = b.entries().query().unwrap();
     assert_eq!(headlines(set.all(&db).unwrap()), vec!["newer", "older"]);
     assert_eq!(set.count(&db).unwrap(), 2);
     assert_eq!(headlines(set.filter(Entry::HEADLINE.startswith("o")).all(&db).unwrap()), vec!["older"]);
@@ -155,13 +155,13 @@ fn reverse_foreign_key_without_related_name_is_model_set() {
     let author = library_author(&db, "ann");
     let b = book(&db, "Dune", "1");
     Authorship::new(author.id.unwrap(), b.id.unwrap()).save(&db).unwrap();
-    assert_eq!(author.authorship_set().unwrap().count(&db).unwrap(), 1);
-    assert_eq!(b.authorship_set().unwrap().count(&db).unwrap(), 1);
+    assert_eq!(author.authorship_set().query().unwrap().count(&db).unwrap(), 1);
+    assert_eq!(b.authorship_set().query().unwrap().count(&db).unwrap(), 1);
 }
 
 #[test]
 fn reverse_foreign_key_of_an_unsaved_instance_is_an_error() {
-    let err = Blog::new().entries().unwrap_err();
+    let err = Blog::new().entries().query().unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -179,7 +179,7 @@ fn reverse_of_a_set_null_foreign_key_lists_the_books_of_a_publisher() {
     b.set_publisher(Some(&publisher)).unwrap();
     b.save(&db).unwrap();
     book(&db, "No publisher", "2");
-    assert_eq!(titles(publisher.books().unwrap().all(&db).unwrap()), vec!["Dune"]);
+    assert_eq!(titles(publisher.books().query().unwrap().all(&db).unwrap()), vec!["Dune"]);
 }
 
 // ---------------------------------------------------------------------------
@@ -364,7 +364,7 @@ fn nullable_foreign_key_with_related_name_lists_the_covers_of_an_artist() {
     c.image_url = "x".into();
     c.set_artist(Some(&artist)).unwrap();
     c.save(&db).unwrap();
-    assert_eq!(artist.covers().unwrap().count(&db).unwrap(), 1);
+    assert_eq!(artist.covers().query().unwrap().count(&db).unwrap(), 1);
     assert_eq!(c.artist(&db).unwrap().map(|a| a.name), Some("ann".into()));
 }
 

@@ -238,7 +238,7 @@ fn a_receiver_may_save_other_instances_through_the_handle_it_is_given() {
     let mut b = blog(&db, "Cheddar Talk");
     b.name = "renamed".into();
     b.save(&db).unwrap();
-    let headlines: Vec<String> = b.entries().unwrap().all(&db).unwrap().into_iter().map(|e| e.headline).collect();
+    let headlines: Vec<String> = b.entries().query().unwrap().all(&db).unwrap().into_iter().map(|e| e.headline).collect();
     assert_eq!(headlines, vec!["Welcome to Cheddar Talk"], "one entry: the update is not `created`");
 }
 

@@ -604,6 +604,10 @@ impl<M> Assignment<M> {
         self.column
     }
 
+    /// `SET <column> = <value>` for a column known by name.
+    pub(crate) fn column_to(column: &'static str, value: Value) -> Self {
+        Assignment::new(column, Expr::Value(value))
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::{DefaultValue, Model};
-use crate::query::{Column, Condition, Order, QuerySet};
+use crate::query::{Assignment, Column, Condition, Order, QuerySet};
 use crate::value::{try_to_value, DbValue};
 
 /// The stored pk of `instance`, `Value::Null` when unset.
@@ -49,6 +49,168 @@ pub fn reverse_set<S: Model, M: Model, T>(source: &S, column: Column<M, T>) -> R
         )));
     }
     Ok(QuerySet::new().filter(Condition::column_value(column.name(), pk)))
+}
+
+/// The reverse side of a ForeignKey (Django's related manager,
+/// `blog.entry_set`): the rows of `M` whose ForeignKey column points at the
+/// source, and Django's `add`, `create`, `remove`, `clear` and `set`.
+/// `remove` and `clear` exist only for a nullable ForeignKey, as in Django
+/// (elsewhere they are an error). It holds the source's pk as it was when
+/// the manager was made; an unsaved source is an error on use.
+pub struct ReverseRelated<S, M> {
+    source_pk: Value,
+    /// The ForeignKey's column on `M` (or on one of its ancestors' tables).
+    column: &'static str,
+    _marker: PhantomData<fn() -> (S, M)>,
+}
+
+impl<S: Model, M: Model + std::fmt::Display> ReverseRelated<S, M> {
+    pub fn new<T>(source: &S, column: Column<M, T>) -> Self {
+        ReverseRelated { source_pk: pk_of(source).unwrap_or(Value::Null), column: column.name(), _marker: PhantomData }
+    }
+
+    fn source_pk(&self) -> Result<Value> {
+        if self.source_pk == Value::Null {
+            return Err(Error::Misuse(format!(
+                "'{}' instance needs to have a primary key value before this relationship can be used.",
+                S::meta().name
+            )));
+        }
+        Ok(self.source_pk.clone())
+    }
+
+    /// Index into `M::meta().fields()` of the ForeignKey column.
+    fn field_index(&self) -> Result<usize> {
+        M::meta()
+            .fields()
+            .iter()
+            .position(|c| c.column == self.column)
+            .ok_or_else(|| Error::Misuse(format!("`{}` is not a column of {}", self.column, M::meta().name)))
+    }
+
+    fn nullable(&self, method: &str) -> Result<usize> {
+        let index = self.field_index()?;
+        if !M::meta().fields()[index].null {
+            return Err(Error::Misuse(format!(
+                "{method}() is only available on the reverse of a ForeignKey with null=True (`{}.{}`)",
+                M::meta().name,
+                M::meta().fields()[index].field
+            )));
+        }
+        Ok(index)
+    }
+
+    /// The related rows as a query, in `M`'s default ordering.
+    pub fn query(&self) -> Result<QuerySet<M>> {
+        let pk = self.source_pk()?;
+        Ok(QuerySet::new().filter(Condition::column_value(self.column, pk)))
+    }
+
+    /// The related rows.
+    pub fn all(&self, db: &Database) -> Result<Vec<M>> {
+        self.query()?.all(db)
+    }
+
+    pub fn count(&self, db: &Database) -> Result<usize> {
+        self.query()?.count(db)
+    }
+
+    /// Point `objs` (saved rows) at the source with one UPDATE, and their
+    /// in-memory ForeignKey too (Django's `add()` with `bulk=True`: no
+    /// signals).
+    pub fn add(&self, db: &Database, objs: &mut [&mut M]) -> Result<()> {
+        let source = self.source_pk()?;
+        let index = self.field_index()?;
+        let pks = saved_pks(objs)?;
+        if !pks.is_empty() {
+            QuerySet::<M>::new()
+                .filter(Condition::pk_in(pks))
+                .update(db, &[Assignment::column_to(self.column, source.clone())])?;
+        }
+        set_field(objs, index, &source)
+    }
+
+    /// Django's `create()`: `obj` with its ForeignKey pointing at the
+    /// source, saved (an INSERT, with its signals). Returns it saved.
+    pub fn create(&self, db: &Database, mut obj: M) -> Result<M> {
+        let source = self.source_pk()?;
+        let index = self.field_index()?;
+        set_field(&mut [&mut obj], index, &source)?;
+        crate::save(db, &mut obj, crate::SaveOptions::default())?;
+        Ok(obj)
+    }
+
+    /// Unlink `objs` (set their ForeignKey to NULL, one UPDATE); each must
+    /// be related to the source, else Django's `DoesNotExist` of the
+    /// source's model ("<obj> is not related to <source>."). Nullable
+    /// ForeignKeys only.
+    pub fn remove(&self, db: &Database, objs: &mut [&mut M]) -> Result<()> {
+        let source = self.source_pk()?;
+        let index = self.nullable("remove")?;
+        for obj in objs.iter() {
+            if obj.field(index).map(|f| f.stored()) != Some(source.clone()) {
+                return Err(Error::DoesNotExist { model: S::meta().name });
+            }
+        }
+        let pks = saved_pks(objs)?;
+        if !pks.is_empty() {
+            QuerySet::<M>::new()
+                .filter(Condition::pk_in(pks).and(Condition::column_value(self.column, source)))
+                .update(db, &[Assignment::column_to(self.column, Value::Null)])?;
+        }
+        set_field(objs, index, &Value::Null)
+    }
+
+    /// Unlink every related row (one UPDATE setting the ForeignKey to
+    /// NULL); returns how many. Nullable ForeignKeys only.
+    pub fn clear(&self, db: &Database) -> Result<usize> {
+        self.nullable("clear")?;
+        self.query()?.update(db, &[Assignment::column_to(self.column, Value::Null)])
+    }
+
+    /// Make `objs` the related rows (Django's `set()`): for a nullable
+    /// ForeignKey the others are unlinked first; otherwise `objs` are
+    /// added and the others stay, as in Django.
+    pub fn set(&self, db: &Database, objs: &mut [&mut M]) -> Result<()> {
+        let source = self.source_pk()?;
+        let index = self.field_index()?;
+        db.transaction(|db| {
+            if M::meta().fields()[index].null {
+                let keep = saved_pks(objs)?;
+                let mut stale = self.query()?.filter(Condition::column_value(self.column, source.clone()));
+                if !keep.is_empty() {
+                    stale = stale.filter(!Condition::pk_in(keep));
+                }
+                stale.update(db, &[Assignment::column_to(self.column, Value::Null)])?;
+            }
+            self.add(db, objs)
+        })
+    }
+}
+
+/// The pks of saved instances; Django refuses an unsaved one in a bulk
+/// related update.
+fn saved_pks<M: Model + std::fmt::Display>(objs: &[&mut M]) -> Result<Vec<Value>> {
+    objs.iter()
+        .map(|obj| match pk_of(&**obj)? {
+            Value::Null => Err(Error::Misuse(format!(
+                "<{}: {}> instance isn't saved. Use bulk=False or save the object first.",
+                M::meta().name,
+                obj
+            ))),
+            pk => Ok(pk),
+        })
+        .collect()
+}
+
+/// Set field `index` of every instance to `value`.
+fn set_field<M: Model>(objs: &mut [&mut M], index: usize, value: &Value) -> Result<()> {
+    for obj in objs.iter_mut() {
+        if let Some(field) = obj.field_mut(index) {
+            field.set_stored(value.clone())?;
+        }
+    }
+    Ok(())
 }
 
 /// Django's `_get_next_or_previous_by_FIELD`: the first row strictly after

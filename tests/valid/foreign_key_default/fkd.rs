@@ -46,8 +46,8 @@ impl Code {
 
     /// `fkd.Use` rows whose `code_id` points here.
     #[inline]
-    pub fn use_set(&self) -> mg::Result<mg::QuerySet<Use>> {
-        mg::reverse_set(self, Use::CODE)
+    pub fn use_set(&self) -> mg::ReverseRelated<Self, Use> {
+        mg::ReverseRelated::new(self, Use::CODE)
     }
 
     /// A copy of this object, not saved (see docs/cloning.md): every key
@@ -182,8 +182,8 @@ impl Token {
 
     /// `fkd.Use` rows whose `token_id` points here.
     #[inline]
-    pub fn use_set(&self) -> mg::Result<mg::QuerySet<Use>> {
-        mg::reverse_set(self, Use::TOKEN)
+    pub fn use_set(&self) -> mg::ReverseRelated<Self, Use> {
+        mg::ReverseRelated::new(self, Use::TOKEN)
     }
 
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
