@@ -394,11 +394,10 @@ impl Book {
         }
     }
 
-    /// Point `publisher` at a saved object.
+    /// Point `publisher` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_publisher(&mut self, target: Option<&Publisher>) -> mg::Result<()> {
-        self.publisher_id = target.map(|t| mg::saved_pk(t, "publisher")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "publisher", target)
     }
 
     /// `library.Authorship` rows whose `book_id` points here.
@@ -589,11 +588,10 @@ impl Authorship {
         mg::get_by_column(db, "id", self.author_id)
     }
 
-    /// Point `author` at a saved object.
+    /// Point `author` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_author(&mut self, target: &Author) -> mg::Result<()> {
-        self.author_id = mg::saved_pk(target, "author")?;
-        Ok(())
+        mg::assign_related(self, "author", Some(target))
     }
 
     /// The `book` object (`library.Book`).
@@ -602,11 +600,10 @@ impl Authorship {
         mg::get_by_column(db, "id", self.book_id)
     }
 
-    /// Point `book` at a saved object.
+    /// Point `book` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
-        self.book_id = mg::saved_pk(target, "book")?;
-        Ok(())
+        mg::assign_related(self, "book", Some(target))
     }
 
     /// The label of `role`'s choice (the raw value when it is not a choice).
@@ -742,11 +739,10 @@ impl Cover {
         mg::get_by_column(db, "id", self.book_id)
     }
 
-    /// Point `book` at a saved object.
+    /// Point `book` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
-        self.book_id = mg::saved_pk(target, "book")?;
-        Ok(())
+        mg::assign_related(self, "book", Some(target))
     }
 
     /// The `artist` object (`library.Author`).
@@ -758,11 +754,10 @@ impl Cover {
         }
     }
 
-    /// Point `artist` at a saved object.
+    /// Point `artist` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_artist(&mut self, target: Option<&Author>) -> mg::Result<()> {
-        self.artist_id = target.map(|t| mg::saved_pk(t, "artist")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "artist", target)
     }
 
     /// A copy of this object, not saved (see docs/cloning.md): every key
@@ -938,11 +933,10 @@ impl Loan {
         mg::get_by_column(db, "id", self.move_id)
     }
 
-    /// Point `move` at a saved object.
+    /// Point `move` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_move(&mut self, target: &Book) -> mg::Result<()> {
-        self.move_id = mg::saved_pk(target, "move")?;
-        Ok(())
+        mg::assign_related(self, "move", Some(target))
     }
 
     /// `library.Fine` rows whose `loan_id` points here.
@@ -1069,11 +1063,10 @@ impl Fine {
         mg::get_by_column(db, "id", self.loan_id)
     }
 
-    /// Point `loan` at a saved object.
+    /// Point `loan` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_loan(&mut self, target: &Loan) -> mg::Result<()> {
-        self.loan_id = mg::saved_pk(target, "loan")?;
-        Ok(())
+        mg::assign_related(self, "loan", Some(target))
     }
 }
 
@@ -1290,11 +1283,10 @@ impl Copy {
         mg::get_by_column(db, "id", self.book_id)
     }
 
-    /// Point `book` at a saved object.
+    /// Point `book` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
-        self.book_id = mg::saved_pk(target, "book")?;
-        Ok(())
+        mg::assign_related(self, "book", Some(target))
     }
 
     /// The `shelf` object (`library.Shelf`).
@@ -1303,11 +1295,10 @@ impl Copy {
         mg::get_by_column(db, "id", self.shelf_id)
     }
 
-    /// Point `shelf` at a saved object.
+    /// Point `shelf` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_shelf(&mut self, target: &Shelf) -> mg::Result<()> {
-        self.shelf_id = mg::saved_pk(target, "shelf")?;
-        Ok(())
+        mg::assign_related(self, "shelf", Some(target))
     }
 
     /// The `home` object (`library.Shelf`).
@@ -1319,11 +1310,10 @@ impl Copy {
         }
     }
 
-    /// Point `home` at a saved object.
+    /// Point `home` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_home(&mut self, target: Option<&Shelf>) -> mg::Result<()> {
-        self.home_id = target.map(|t| mg::saved_pk(t, "home")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "home", target)
     }
 }
 
@@ -1542,11 +1532,10 @@ impl Album {
         mg::get_by_column(db, "id", self.artist_id)
     }
 
-    /// Point `artist` at a saved object.
+    /// Point `artist` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_artist(&mut self, target: &Artist) -> mg::Result<()> {
-        self.artist_id = mg::saved_pk(target, "artist")?;
-        Ok(())
+        mg::assign_related(self, "artist", Some(target))
     }
 
     /// `library.Song` rows whose `album_id` points here.
@@ -1668,11 +1657,10 @@ impl Song {
         mg::get_by_column(db, "id", self.artist_id)
     }
 
-    /// Point `artist` at a saved object.
+    /// Point `artist` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_artist(&mut self, target: &Artist) -> mg::Result<()> {
-        self.artist_id = mg::saved_pk(target, "artist")?;
-        Ok(())
+        mg::assign_related(self, "artist", Some(target))
     }
 
     /// The `album` object (`library.Album`).
@@ -1681,11 +1669,10 @@ impl Song {
         mg::get_by_column(db, "id", self.album_id)
     }
 
-    /// Point `album` at a saved object.
+    /// Point `album` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_album(&mut self, target: &Album) -> mg::Result<()> {
-        self.album_id = mg::saved_pk(target, "album")?;
-        Ok(())
+        mg::assign_related(self, "album", Some(target))
     }
 }
 

@@ -112,11 +112,10 @@ impl Notification {
         }
     }
 
-    /// Point `receiver` at a saved object.
+    /// Point `receiver` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_receiver(&mut self, target: Option<&super::people::Person>) -> mg::Result<()> {
-        self.receiver_id = target.map(|t| mg::saved_pk(t, "receiver")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "receiver", target)
     }
 
     /// The label of `notification_type`'s choice (the raw value when it is not a choice).

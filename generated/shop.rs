@@ -292,11 +292,10 @@ impl Sale {
         mg::get_by_column(db, "id", self.product_id)
     }
 
-    /// Point `product` at a saved object.
+    /// Point `product` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_product(&mut self, target: &Product) -> mg::Result<()> {
-        self.product_id = mg::saved_pk(target, "product")?;
-        Ok(())
+        mg::assign_related(self, "product", Some(target))
     }
 
     /// `shop.Receipt` rows whose `sale_id` points here.
@@ -438,11 +437,10 @@ impl Coupon {
         }
     }
 
-    /// Point `product` at a saved object.
+    /// Point `product` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_product(&mut self, target: Option<&Product>) -> mg::Result<()> {
-        self.product_id = target.map(|t| mg::saved_pk(t, "product")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "product", target)
     }
 
     /// `shop.Receipt` rows whose `coupon_id` points here.
@@ -613,11 +611,10 @@ impl Receipt {
         mg::get_by_column(db, "id", self.sale_id)
     }
 
-    /// Point `sale` at a saved object.
+    /// Point `sale` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_sale(&mut self, target: &Sale) -> mg::Result<()> {
-        self.sale_id = mg::saved_pk(target, "sale")?;
-        Ok(())
+        mg::assign_related(self, "sale", Some(target))
     }
 
     /// The `coupon` object (`shop.Coupon`).
@@ -629,11 +626,10 @@ impl Receipt {
         }
     }
 
-    /// Point `coupon` at a saved object.
+    /// Point `coupon` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_coupon(&mut self, target: Option<&Coupon>) -> mg::Result<()> {
-        self.coupon_id = target.map(|t| mg::saved_pk(t, "coupon")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "coupon", target)
     }
 
     /// The fresh value a copy gives column `index` (a `Default` copy policy).
@@ -764,11 +760,10 @@ impl Category {
         }
     }
 
-    /// Point `parent` at a saved object.
+    /// Point `parent` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_parent(&mut self, target: Option<&Category>) -> mg::Result<()> {
-        self.parent_id = target.map(|t| mg::saved_pk(t, "parent")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "parent", target)
     }
 
     /// `shop.Category` rows whose `parent_id` points here.

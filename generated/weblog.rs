@@ -103,11 +103,10 @@ impl Blog {
         }
     }
 
-    /// Point `featured` at a saved object.
+    /// Point `featured` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_featured(&mut self, target: Option<&Entry>) -> mg::Result<()> {
-        self.featured_id = target.map(|t| mg::saved_pk(t, "featured")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "featured", target)
     }
 
     /// `weblog.Entry` rows whose `blog_id` points here.
@@ -362,11 +361,10 @@ impl Entry {
         mg::get_by_column(db, "id", self.blog_id)
     }
 
-    /// Point `blog` at a saved object.
+    /// Point `blog` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_blog(&mut self, target: &Blog) -> mg::Result<()> {
-        self.blog_id = mg::saved_pk(target, "blog")?;
-        Ok(())
+        mg::assign_related(self, "blog", Some(target))
     }
 
     /// `weblog.Blog` rows whose `featured_id` points here.

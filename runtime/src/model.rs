@@ -636,6 +636,11 @@ impl ModelMeta {
         &self.columns[self.pk]
     }
 
+    /// `(app, name)`, what identifies the concrete model.
+    pub fn label_parts(&self) -> (&'static str, &'static str) {
+        (self.app, self.name)
+    }
+
     /// Django's `Model._meta.label`: `app.Model`.
     pub fn label(&self) -> String {
         let mut label = String::with_capacity(self.app.len() + 1 + self.name.len());
@@ -753,6 +758,10 @@ pub struct ModelState {
     /// True until the instance has been saved or was loaded from the database.
     pub adding: bool,
     stored: Option<SnapshotCell>,
+    /// Relations pointed at an unsaved object (Django allows the
+    /// assignment and refuses the save): the field's index in struct
+    /// order, its name, and the value it held after the assignment.
+    pub(crate) unsaved_related: Vec<(usize, &'static str, Value)>,
 }
 
 /// The instance as stored (a `M` with an empty state), shared and immutable.
@@ -763,7 +772,7 @@ pub(crate) type SnapshotCell = Arc<Mutex<Option<Snapshot>>>;
 impl Clone for ModelState {
     fn clone(&self) -> Self {
         let stored = self.snapshot().map(|s| Arc::new(Mutex::new(Some(s))));
-        ModelState { adding: self.adding, stored }
+        ModelState { adding: self.adding, stored, unsaved_related: self.unsaved_related.clone() }
     }
 }
 
@@ -775,17 +784,17 @@ impl PartialEq for ModelState {
 
 impl ModelState {
     pub fn new_adding() -> Self {
-        ModelState { adding: true, stored: None }
+        ModelState { adding: true, stored: None, unsaved_related: Vec::new() }
     }
 
     pub fn loaded() -> Self {
-        ModelState { adding: false, stored: None }
+        ModelState { adding: false, stored: None, unsaved_related: Vec::new() }
     }
 
     /// The same `adding`, without a snapshot (what a multi-table child
     /// hands to the parent it saves).
     pub fn without_snapshot(&self) -> Self {
-        ModelState { adding: self.adding, stored: None }
+        ModelState { adding: self.adding, stored: None, unsaved_related: Vec::new() }
     }
 
     /// The instance as of the last load or save, if tracked.
@@ -914,6 +923,37 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
         crate::refresh_from_db(db, self)
     }
 
+    /// Django's `refresh_from_db(fields=[...])`: reload only the named
+    /// fields (field names, or `<fk>_id` attnames); the others keep their
+    /// in-memory values. An empty list reloads nothing; an unknown name is
+    /// Django's "Entry has no field named 'x'".
+    fn refresh_fields_from_db(&mut self, db: &crate::Database, fields: &[&str]) -> crate::Result<()> {
+        crate::save::refresh_fields_from_db(db, self, fields)
+    }
+
+    /// Django's `==` of model instances: the same concrete model and the
+    /// same primary key. An unsaved instance is the same only as itself
+    /// (the same object in memory). A multi-table child and its parent's
+    /// row are different models, so never the same (as in Django). Rust's
+    /// `==` compares every field instead.
+    fn same_as<O: Model>(&self, other: &O) -> bool {
+        if !std::ptr::eq(Self::meta(), O::meta()) {
+            return false;
+        }
+        match (self.identity(), other.identity()) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => std::ptr::eq(self as *const Self as *const (), other as *const O as *const ()),
+        }
+    }
+
+    /// Django's `hash()` of an instance as a key for sets and maps: the
+    /// concrete model and the primary key, `None` for an unsaved instance
+    /// (Django: "Model instances without primary key value are unhashable").
+    fn identity(&self) -> Option<ModelKey> {
+        let pk = pk_value(self)?;
+        Some(ModelKey { model: Self::meta().label_parts(), pk: KeyValue::from_value(pk) })
+    }
+
     /// Apply relative updates (Django's F expressions) to this row only; the
     /// new values are computed by the database. Call `refresh_from_db` to see them.
     fn update_relative(&self, db: &crate::Database, assignments: &[crate::Assignment<Self>]) -> crate::Result<usize> {
@@ -924,6 +964,42 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
     /// null), every field's errors at once.
     fn full_clean(&self) -> Result<(), crate::ValidationErrors> {
         crate::clean::full_clean(self)
+    }
+}
+
+/// The identity of a saved instance (see [`Model::identity`]): its
+/// concrete model (`app`, `Model`) and its primary key. `Eq + Hash`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModelKey {
+    model: (&'static str, &'static str),
+    pk: KeyValue,
+}
+
+impl ModelKey {
+    /// The model's label, `app.Model`.
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.model.0, self.model.1)
+    }
+}
+
+/// A primary key's stored value, hashable (a real is kept by its bits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum KeyValue {
+    Integer(i64),
+    Real(u64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl KeyValue {
+    fn from_value(value: Value) -> Self {
+        match value {
+            Value::Integer(i) => KeyValue::Integer(i),
+            Value::Real(r) => KeyValue::Real(r.to_bits()),
+            Value::Text(t) => KeyValue::Text(t),
+            Value::Blob(b) => KeyValue::Blob(b),
+            Value::Null => KeyValue::Blob(Vec::new()),
+        }
     }
 }
 

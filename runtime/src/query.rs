@@ -68,6 +68,45 @@ impl<M, T> Column<M, T> {
     }
 }
 
+impl<M: Model, T: crate::Choices> Column<M, T> {
+    /// `exact` with the raw stored value of a choice field
+    /// (`Entry::STATUS.eq_raw("d")`, Django's `filter(status="d")`); a
+    /// value outside the choices matches rows storing it.
+    pub fn eq_raw(self, value: impl Into<T::Value>) -> Condition<M> {
+        self.eq(T::from_value(value.into()))
+    }
+}
+
+impl<M: Model, T: crate::Choices> Column<M, Option<T>> {
+    /// `exact` with the raw stored value of a nullable choice field.
+    pub fn eq_raw(self, value: impl Into<T::Value>) -> Condition<M> {
+        self.eq(Some(T::from_value(value.into())))
+    }
+}
+
+impl<M: Model, T: DbValue> Column<M, T> {
+    /// Django's `filter(blog=blog)`: the ForeignKey / OneToOneField column
+    /// equals the pk of `target`. As Django: an unsaved `target` fails when
+    /// the query runs ("Model instances passed to related filters must be
+    /// saved."), and so does an instance of a model the relation does not
+    /// point at (`Cannot query "x": Must be "Blog" instance.`).
+    pub fn eq_obj<R: Model + std::fmt::Display>(self, target: &R) -> Condition<M> {
+        let meta = M::meta();
+        let relation = meta.column_index(self.name).and_then(|i| meta.relation_at(i));
+        let node = match relation {
+            None => Node::Invalid(format!("'{}' is not a relation of {}", self.name, meta.name)),
+            Some(r) if !R::meta().lineage().any(|m| std::ptr::eq(m, r.target)) => {
+                Node::Invalid(format!("Cannot query \"{}\": Must be \"{}\" instance.", target, r.target.name))
+            }
+            Some(_) => match crate::model::pk_value(target) {
+                None => Node::Invalid("Model instances passed to related filters must be saved.".into()),
+                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk },
+            },
+        };
+        Condition::from_node(node)
+    }
+}
+
 /// Column types the text lookups (`contains`, `startswith`, ...) apply to.
 pub trait TextColumn {}
 impl TextColumn for String {}

@@ -24,17 +24,33 @@ pub fn get_by_column<M: Model, V: DbValue>(db: &Database, column: &'static str, 
     QuerySet::<M>::new().filter(Condition::column_value(column, value)).get(db)
 }
 
-/// The pk of a related object about to be assigned to a ForeignKey: Django
-/// refuses an unsaved object ("save() prohibited to prevent data loss due
-/// to unsaved related object 'blog'.").
-pub fn saved_pk<M: Model, T: DbValue>(target: &M, field: &str) -> Result<T> {
-    let pk = pk_of(target)?;
-    if pk == Value::Null {
-        return Err(Error::Misuse(format!(
-            "save() prohibited to prevent data loss due to unsaved related object '{field}'."
-        )));
+/// Point the ForeignKey / OneToOneField `field` of `source` at `target`
+/// (`None`: NULL), as Django's `entry.blog = blog`. An unsaved target is
+/// accepted, as in Django: the key becomes NULL (a non-null key keeps its
+/// value) and the next `save()` of `source` fails with Django's "save()
+/// prohibited to prevent data loss due to unsaved related object 'blog'."
+/// unless the key was set again in between.
+pub fn assign_related<S: Model, T: Model>(source: &mut S, field: &'static str, target: Option<&T>) -> Result<()> {
+    let index = S::meta()
+        .field_names()
+        .iter()
+        .position(|name| *name == field)
+        .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
+    source.state_mut().unsaved_related.retain(|(i, _, _)| *i != index);
+    let pk = target.map(pk_of).transpose()?;
+    let slot = source.field_mut(index).ok_or_else(|| Error::Misuse(format!("no field '{field}'")))?;
+    match pk {
+        Some(Value::Null) => {
+            if slot.nullable() {
+                slot.set_stored(Value::Null)?;
+            }
+            let held = slot.stored();
+            source.state_mut().unsaved_related.push((index, field, held));
+        }
+        Some(pk) => slot.set_stored(pk)?,
+        None => slot.set_stored(Value::Null)?,
     }
-    crate::value::from_value(pk)
+    Ok(())
 }
 
 /// The rows of `M` whose ForeignKey `column` points at `source` (Django's

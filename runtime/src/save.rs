@@ -39,6 +39,23 @@ impl<'a> SaveOptions<'a> {
     }
 }
 
+/// Django's error when a save would lose an unsaved related object.
+pub(crate) fn unsaved_related_error(field: &str) -> Error {
+    Error::Misuse(format!("save() prohibited to prevent data loss due to unsaved related object '{field}'."))
+}
+
+/// Django's `_prepare_related_fields_for_save`: a relation still pointed
+/// at an unsaved object (its key unchanged since the assignment) refuses
+/// the save.
+pub(crate) fn check_related_saved<M: Model>(instance: &M) -> Result<()> {
+    for (index, field, held) in &instance.state().unsaved_related {
+        if instance.field(*index).is_some_and(|f| f.stored() == *held) {
+            return Err(unsaved_related_error(field));
+        }
+    }
+    Ok(())
+}
+
 /// Binds column `index` of a model instance through `Model::column_value`.
 struct ColumnBind<'a, M>(&'a M, usize);
 
@@ -82,6 +99,7 @@ fn pk_is_set<M: Model>(instance: &M, meta: &ModelMeta) -> Result<bool> {
 pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>) -> Result<()> {
     let meta = M::meta();
     let SaveOptions { force_insert, force_update, update_fields } = options;
+    check_related_saved(instance)?;
 
     if force_insert && (force_update || update_fields.is_some_and(|f| !f.is_empty())) {
         return Err(Error::Misuse("Cannot force both insert and updating in model saving.".into()));
@@ -106,6 +124,7 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
     };
 
     instance.state_mut().adding = false;
+    instance.state_mut().unsaved_related.clear();
     crate::snapshot::remember_saved(db, instance, update_fields);
     signals::send(db, Signal::PostSave, &*instance, !updated, update_fields)
 }
@@ -328,6 +347,56 @@ pub fn refresh_from_db<M: Model>(db: &Database, instance: &mut M) -> Result<()> 
     let adding = instance.state().adding;
     *instance = loaded;
     instance.state_mut().adding = adding;
+    Ok(())
+}
+
+/// Django's `refresh_from_db(fields=[...])`: only the named fields (names
+/// or `<fk>_id` attnames) take their stored values; the snapshot of dirty
+/// tracking follows for those fields. Django's errors: a name with `__`,
+/// an unknown name, an unset pk or a missing row.
+pub fn refresh_fields_from_db<M: Model>(db: &Database, instance: &mut M, fields: &[&str]) -> Result<()> {
+    let meta = M::meta();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    if fields.iter().any(|f| f.contains("__")) {
+        return Err(Error::Misuse(
+            "Found \"__\" in fields argument. Relations and transforms are not allowed in fields.".into(),
+        ));
+    }
+    let names = meta.field_names();
+    let columns = meta.fields();
+    let mut indexes = Vec::with_capacity(fields.len());
+    for &field in fields {
+        let is_attname = |i: usize| columns[i].column == field && field.strip_suffix("_id") == Some(names[i]);
+        let index = (0..names.len())
+            .find(|&i| names[i] == field || is_attname(i))
+            .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", meta.name)))?;
+        indexes.push(index);
+    }
+    let pk = crate::model::column_stored(instance, meta.pk);
+    if pk == Value::Null {
+        return Err(Error::DoesNotExist { model: meta.name });
+    }
+    let loaded = load_by_pk::<M>(db, &pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
+    let snapshot = crate::snapshot::stored(instance);
+    for &index in &indexes {
+        let value = loaded.field(index).map_or(Value::Null, |f| f.stored());
+        if let Some(field) = instance.field_mut(index) {
+            field.set_stored(value)?;
+        }
+        instance.state_mut().unsaved_related.retain(|(i, _, _)| *i != index);
+    }
+    if let Some(previous) = snapshot.as_ref().and_then(|s| s.downcast_ref::<M>()) {
+        let mut merged = previous.clone();
+        for &index in &indexes {
+            let value = loaded.field(index).map_or(Value::Null, |f| f.stored());
+            if let Some(field) = merged.field_mut(index) {
+                field.set_stored(value)?;
+            }
+        }
+        instance.state_mut().set_snapshot(std::sync::Arc::new(merged));
+    }
     Ok(())
 }
 

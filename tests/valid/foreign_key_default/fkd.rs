@@ -292,11 +292,10 @@ impl Use {
         mg::get_by_column(db, "code", self.code_id.clone())
     }
 
-    /// Point `code` at a saved object.
+    /// Point `code` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_code(&mut self, target: &Code) -> mg::Result<()> {
-        self.code_id = mg::saved_pk(target, "code")?;
-        Ok(())
+        mg::assign_related(self, "code", Some(target))
     }
 
     /// The `token` object (`fkd.Token`).
@@ -308,11 +307,10 @@ impl Use {
         }
     }
 
-    /// Point `token` at a saved object.
+    /// Point `token` at an object; an unsaved one makes the next save fail, as in Django.
     #[inline]
     pub fn set_token(&mut self, target: Option<&Token>) -> mg::Result<()> {
-        self.token_id = target.map(|t| mg::saved_pk(t, "token")).transpose()?;
-        Ok(())
+        mg::assign_related(self, "token", target)
     }
 }
 
