@@ -166,6 +166,20 @@ fn an_empty_json_object_in_a_field_that_is_not_blank_is_a_blank_error() {
 }
 
 #[test]
+fn a_json_null_in_a_field_that_is_not_null_cannot_be_null_as_django() {
+    // Django 5.2: JSONField() holding None fails full_clean with
+    // {'jn': ['This field cannot be null.']} (Field.validate), not the
+    // blank error an empty object gets; a valid JSON number passes.
+    let mut p = Product::new();
+    p.name = "Mug".into();
+    p.slug = "mug".into();
+    p.attributes = modelgen_runtime::serde_json::Value::Null;
+    assert_eq!(errors(p.full_clean()), vec![("attributes".into(), vec!["This field cannot be null.".into()])]);
+    p.attributes = modelgen_runtime::serde_json::json!(1);
+    assert_eq!(p.full_clean(), Ok(()));
+}
+
+#[test]
 fn full_clean_errors_convert_into_the_runtime_error() {
     fn save_clean(db: &modelgen_runtime::Database, blog: &mut Blog) -> modelgen_runtime::Result<()> {
         blog.full_clean()?;

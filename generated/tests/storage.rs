@@ -110,6 +110,61 @@ fn decimals_are_stored_through_the_numeric_affinity_as_djangos_strings_are() {
 }
 
 #[test]
+fn decimals_land_in_the_column_as_django_5_2_writes_them() {
+    // What Django 5.2 left in a DecimalField(max_digits=10, decimal_places=2)
+    // column for each Decimal (create() and save() alike: no quantizing on
+    // the way in): str(Decimal) through the NUMERIC affinity.
+    let db = setup();
+    for (value, stored, class) in [
+        ("12.5", "12.5", "real"),
+        ("12.50", "12.5", "real"),
+        ("3", "3", "integer"),
+        ("1.005", "1.005", "real"),
+        ("0.10", "0.1", "real"),
+        ("1E+2", "100", "integer"),
+        ("-0.0", "0", "integer"),
+        ("12345678.99", "12345678.99", "real"),
+    ] {
+        let mut p = product(&db, &format!("d{}", value.replace(['.', '+', '-'], "_")), "0");
+        p.price = Decimal::from_scientific(value).or_else(|_| value.parse()).unwrap();
+        p.save(&db).unwrap();
+        let id = p.id.unwrap();
+        assert_eq!(
+            (raw(&db, "shop_product", "price", id), storage_class(&db, "shop_product", "price", id)),
+            (stored.to_string(), class.to_string()),
+            "Decimal('{value}')"
+        );
+    }
+}
+
+#[test]
+fn json_numbers_written_by_django_survive_a_load_and_save_unchanged() {
+    // Django 5.2 stored {"a": 123456789012345678901234567890, "b": 0.1,
+    // "c": 1e100, "d": 1.0} as this text (json.dumps): the integer beyond 64
+    // bits keeps its digits, 1e100 is written 1e+100.
+    let django = r#"{"a": 123456789012345678901234567890, "b": 0.1, "c": 1e+100, "d": 1.0}"#;
+    let db = setup();
+    insert_product_row(
+        &db,
+        &format!(
+            "9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{django}', \
+             '2024-01-01 00:00:00', '2024-01-01 00:00:00'"
+        ),
+    )
+    .unwrap();
+    let mut p = Product::get(&db, 9).unwrap();
+    assert_eq!(p.attributes["a"].to_string(), "123456789012345678901234567890");
+    assert_eq!(p.attributes["b"], json!(0.1));
+    assert_eq!(p.attributes["c"], json!(1e100), "a loaded float equals the same f64 built in Rust");
+    assert_eq!(p.attributes["d"], json!(1.0));
+    p.name = "Mug 2".into();
+    p.save(&db).unwrap();
+    assert_eq!(raw(&db, "shop_product", "attributes", 9), format!("'{django}'"));
+    let reloaded = Product::get(&db, 9).unwrap();
+    assert_eq!(reloaded.attributes, p.attributes, "a saved value equals itself reloaded");
+}
+
+#[test]
 fn uuids_are_stored_as_32_lowercase_hex_characters() {
     let db = setup();
     let mut p = Product::new();

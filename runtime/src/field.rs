@@ -40,6 +40,9 @@ pub trait Field: Send + Sync {
 
     /// See [`DbValue::as_choice`].
     fn as_choice(&self) -> Option<crate::display::ChoiceState>;
+
+    /// See [`DbValue::is_none_value`].
+    fn is_none_value(&self) -> bool;
 }
 
 impl<T: DbValue + Send + Sync> Field for T {
@@ -82,6 +85,10 @@ impl<T: DbValue + Send + Sync> Field for T {
 
     fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         DbValue::as_choice(self)
+    }
+
+    fn is_none_value(&self) -> bool {
+        DbValue::is_none_value(self)
     }
 }
 

@@ -87,6 +87,14 @@ pub trait DbValue {
     fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         None
     }
+
+    /// Whether the value is Python's `None` in a field whose Rust type is
+    /// not an `Option`: a JSON `null` in a JSONField, which `full_clean`
+    /// refuses with "This field cannot be null." unless the field is
+    /// `null` or `blank`.
+    fn is_none_value(&self) -> bool {
+        false
+    }
 }
 
 /// Binds a [`DbValue`] as a rusqlite parameter: `stmt.execute([Bind(&x)])`.
@@ -744,7 +752,9 @@ impl DbValue for serde_json::Value {
     fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
         match value {
             ValueRef::Text(b) | ValueRef::Blob(b) => {
-                serde_json::from_slice(b).map_err(|e| FromSqlError::Other(Box::new(e)))
+                let mut value = serde_json::from_slice(b).map_err(|e| FromSqlError::Other(Box::new(e)))?;
+                normalize_json_floats(&mut value);
+                Ok(value)
             }
             ValueRef::Integer(i) => Ok(serde_json::Value::from(i)),
             ValueRef::Real(f) => {
@@ -764,12 +774,49 @@ impl DbValue for serde_json::Value {
             _ => false,
         }
     }
+
+    fn is_none_value(&self) -> bool {
+        self.is_null()
+    }
+}
+
+/// Whether a JSON number's text is an integer (Python's `json.loads` makes
+/// it an `int`, of any size) rather than a float.
+fn is_json_integer(text: &str) -> bool {
+    !text.contains(['.', 'e', 'E'])
+}
+
+/// Gives every float of a loaded JSON value the text `Number::from_f64`
+/// gives it (`1e+100` and `1E100` both become the `f64` 1e100), so a loaded
+/// value equals the same value built in Rust (`json!(1e100)`). Integers
+/// keep their digits, whatever their size (serde_json's
+/// `arbitrary_precision`), as Python's `int` does; a float beyond `f64`
+/// keeps its text ([`python_json_dumps`] writes it as Python would,
+/// `Infinity`).
+fn normalize_json_floats(value: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match value {
+        J::Number(n) => {
+            let text = n.to_string();
+            if !is_json_integer(&text) {
+                if let Some(float) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                    *n = float;
+                }
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(normalize_json_floats),
+        J::Object(map) => map.values_mut().for_each(normalize_json_floats),
+        _ => {}
+    }
 }
 
 /// JSON text exactly as Python's `json.dumps(value)` writes it, which is
 /// what Django's JSONField stores: `", "` and `": "` separators, every
 /// character outside printable ASCII escaped as `\uXXXX` (`ensure_ascii`),
-/// floats as Python's `repr` (`1e-05`, `1e+16`, `1.0`).
+/// floats as Python's `repr` (`1e-05`, `1e+16`, `1.0`), integers with
+/// all their digits (`123456789012345678901234567890`, as Python's `int`;
+/// serde_json's `arbitrary_precision` keeps them), a float beyond `f64`
+/// as `Infinity` (what Python's `json.loads` makes of `1e400`).
 ///
 /// Object keys are written in the order the `serde_json::Map` iterates.
 pub fn python_json_dumps(value: &serde_json::Value) -> String {
@@ -785,14 +832,13 @@ fn write_json(value: &serde_json::Value, out: &mut String) {
         J::Bool(true) => out.push_str("true"),
         J::Bool(false) => out.push_str("false"),
         J::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                let _ = write!(out, "{i}");
-            } else if let Some(u) = n.as_u64() {
-                let _ = write!(out, "{u}");
-            } else if let Some(f) = n.as_f64() {
-                push_python_float(out, f);
+            let text = n.to_string();
+            if is_json_integer(&text) {
+                out.push_str(&text);
             } else {
-                let _ = write!(out, "{n}");
+                // `as_f64` is `None` only beyond f64's range: Python reads inf.
+                let f = n.as_f64().unwrap_or(if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
+                push_python_float(out, f);
             }
         }
         J::String(s) => push_json_string(out, s),
