@@ -392,7 +392,7 @@ fn every_value_reads_back_equal_to_what_was_saved() {
     p.name = "Ünïcode ✓".into();
     p.slug = "u".into();
     p.price = dec("99999999.99");
-    p.number_sold = u32::MAX;
+    p.number_sold = i64::MAX;
     p.attributes = json!({"nested": {"list": [1, "two", 3.5, false, null]}});
     p.save(&db).unwrap();
     let loaded = Product::get(&db, p.id.unwrap()).unwrap();
@@ -400,19 +400,53 @@ fn every_value_reads_back_equal_to_what_was_saved() {
 }
 
 #[test]
+fn integers_django_stores_beyond_the_field_types_portable_range_load_and_save() {
+    // Django 5.2 on SQLite stores and loads 2**40 in an IntegerField and
+    // 70000 in a PositiveSmallIntegerField (integer_field_range is the i64
+    // range for every type): so does modelgen, the fields being i64.
+    let db = setup();
+    let (id, loaded) = entry_with_stored(&db, "n_comments", "1099511627776");
+    let mut loaded = loaded.unwrap();
+    assert_eq!(loaded.n_comments, 1_i64 << 40);
+    assert_eq!(Entry::objects().filter(Entry::N_COMMENTS.gt(1_i64 << 39)).count(&db).unwrap(), 1);
+    loaded.save(&db).unwrap();
+    assert_eq!(raw(&db, "weblog_entry", "n_comments", id), "1099511627776");
+    let (p, sale) = sale_with_stored(&db, "70000");
+    let sale = sale.unwrap();
+    assert_eq!(sale.quantity, 70000);
+    assert_eq!(sale.full_clean(), Ok(()), "Django's full_clean accepts 70000 on SQLite");
+    assert_eq!(raw(&db, "shop_sale", "quantity", sale.id.unwrap()), "70000");
+    assert!(p.id.is_some());
+}
+
+/// A saved entry whose `column` then holds the SQL value `sql` (as another
+/// program wrote it): its id and what loading it gives.
+fn entry_with_stored(db: &Database, column: &str, sql: &str) -> (i64, modelgen_runtime::Result<Entry>) {
+    let b = blog(db, "b");
+    let id = entry(db, &b, "e", date(2024, 1, 1)).id.unwrap();
+    db.connection().execute(&format!(r#"UPDATE "weblog_entry" SET "{column}" = {sql}"#), []).unwrap();
+    (id, Entry::get(db, id))
+}
+
+/// A saved sale (of a new product) whose quantity then holds the SQL value
+/// `sql`: the product and what loading the sale gives.
+fn sale_with_stored(db: &Database, sql: &str) -> (Product, modelgen_runtime::Result<Sale>) {
+    let p = product(db, "p", "1");
+    let mut sale = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
+    sale.save(db).unwrap();
+    db.connection().execute(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), []).unwrap();
+    let loaded = Sale::get(db, sale.id.unwrap());
+    (p, loaded)
+}
+
+#[test]
 fn a_bad_stored_value_is_an_error_not_a_panic() {
     let db = setup();
-    let b = blog(&db, "b");
-    let e = entry(&db, &b, "e", date(2024, 1, 1));
-    db.connection().execute(r#"UPDATE "weblog_entry" SET "pub_date" = 'not a date'"#, []).unwrap();
-    let err = Entry::get(&db, e.id.unwrap()).unwrap_err();
+    let err = entry_with_stored(&db, "pub_date", "'not a date'").1.unwrap_err();
     assert!(err.to_string().contains("invalid date"), "{err}");
-    let p = product(&db, "p", "1");
-    let mut sale = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
-    sale.save(&db).unwrap();
-    db.connection().execute(r#"UPDATE "shop_sale" SET "quantity" = 70000"#, []).unwrap();
-    let err = Sale::get(&db, sale.id.unwrap()).unwrap_err();
-    assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField out of range: {err:?}");
+    let (p, sale) = sale_with_stored(&db, "'many'");
+    let err = sale.unwrap_err();
+    assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField holding text: {err:?}");
     db.connection().execute(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, []).unwrap();
     let err = Product::get(&db, p.id.unwrap()).unwrap_err();
     assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a UUID that is not one: {err:?}");

@@ -8,7 +8,8 @@ use crate::model::Model;
 /// for every editable field of the inheritance chain (root table first, as
 /// the struct orders them), the null check (a JSON `null` in a JSONField
 /// that is not `null`), the choice check, the blank check and
-/// `MaxLengthValidator`, every field's errors at once.
+/// `MaxLengthValidator`, and the Positive* fields' `MinValueValidator(0)`,
+/// every field's errors at once.
 pub fn full_clean<M: Model>(instance: &M) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
     for (index, column) in M::meta().fields().iter().enumerate() {
@@ -38,6 +39,11 @@ pub fn full_clean<M: Model>(instance: &M) -> Result<(), ValidationErrors> {
             let length = text.chars().count();
             if length > limit as usize {
                 errors.add(column.field, format!("Ensure this value has at most {limit} characters (it has {length})."));
+            }
+        }
+        if let (Some(limit), Some(n)) = (rule.min_value, value.as_integer()) {
+            if n < limit {
+                errors.add(column.field, format!("Ensure this value is greater than or equal to {limit}."));
             }
         }
     }

@@ -43,6 +43,9 @@ pub trait Field: Send + Sync {
 
     /// See [`DbValue::is_none_value`].
     fn is_none_value(&self) -> bool;
+
+    /// See [`DbValue::as_integer`].
+    fn as_integer(&self) -> Option<i64>;
 }
 
 impl<T: DbValue + Send + Sync> Field for T {
@@ -89,6 +92,10 @@ impl<T: DbValue + Send + Sync> Field for T {
 
     fn is_none_value(&self) -> bool {
         DbValue::is_none_value(self)
+    }
+
+    fn as_integer(&self) -> Option<i64> {
+        DbValue::as_integer(self)
     }
 }
 

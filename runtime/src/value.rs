@@ -95,6 +95,12 @@ pub trait DbValue {
     fn is_none_value(&self) -> bool {
         false
     }
+
+    /// The value of an integer field, for `MinValueValidator` (`None` for
+    /// other types, NULL and choice enums).
+    fn as_integer(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// Binds a [`DbValue`] as a rusqlite parameter: `stmt.execute([Bind(&x)])`.
@@ -202,6 +208,10 @@ macro_rules! int_value {
                     _ => return Err(FromSqlError::InvalidType),
                 };
                 <$t>::try_from(i).map_err(|_| FromSqlError::OutOfRange(i))
+            }
+
+            fn as_integer(&self) -> Option<i64> {
+                i64::try_from(*self).ok()
             }
         }
     )*};
@@ -324,6 +334,10 @@ impl<T: DbValue> DbValue for Option<T> {
 
     fn as_text(&self) -> Option<&str> {
         self.as_ref().and_then(T::as_text)
+    }
+
+    fn as_integer(&self) -> Option<i64> {
+        self.as_ref().and_then(T::as_integer)
     }
 
     fn as_choice(&self) -> Option<crate::display::ChoiceState> {
