@@ -419,6 +419,22 @@ fn integers_django_stores_beyond_the_field_types_portable_range_load_and_save() 
     assert!(p.id.is_some());
 }
 
+#[test]
+fn a_negative_integer_in_a_positive_column_loads_and_full_clean_reports_it() {
+    // Django's CHECK ("quantity" >= 0) refuses -5 (IntegrityError, as in
+    // Django 5.2); a row written with the check off (another program, an
+    // older table) still loads, and full_clean says what Django's would.
+    let db = setup();
+    db.connection().execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    let (_, sale) = sale_with_stored(&db, "-5");
+    let sale = sale.unwrap();
+    assert_eq!(sale.quantity, -5);
+    assert_eq!(
+        sale.full_clean().unwrap_err().get("quantity"),
+        Some(&["Ensure this value is greater than or equal to 0.".to_string()][..])
+    );
+}
+
 /// A saved entry whose `column` then holds the SQL value `sql` (as another
 /// program wrote it): its id and what loading it gives.
 fn entry_with_stored(db: &Database, column: &str, sql: &str) -> (i64, modelgen_runtime::Result<Entry>) {
