@@ -824,6 +824,87 @@ fn normalize_json_floats(value: &mut serde_json::Value) {
     }
 }
 
+impl crate::display::PyStr for serde_json::Value {
+    /// Python's `str()` of the value a JSONField holds (what `json.loads`
+    /// gives): `{'a': 1, 'b': None, 'c': True}`, integers with all their
+    /// digits, floats as `repr` (`1e+100`, `inf` beyond `f64`); a top-level
+    /// string is itself, as `str('x')` is.
+    fn py_str(&self) -> String {
+        match self {
+            serde_json::Value::String(s) => s.clone(),
+            value => {
+                let mut out = String::new();
+                push_python_value(&mut out, value);
+                out
+            }
+        }
+    }
+}
+
+/// Python's `repr()` of a JSON value loaded by `json.loads`.
+fn push_python_value(out: &mut String, value: &serde_json::Value) {
+    use serde_json::Value as J;
+    let leaf = |out: &mut String, value: &J| match value {
+        J::Null => out.push_str("None"),
+        J::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        J::Number(n) => match json_float(n) {
+            None => out.push_str(&n.to_string()),
+            Some(f) if f.is_infinite() => out.push_str(if f < 0.0 { "-inf" } else { "inf" }),
+            Some(f) => push_python_float(out, f),
+        },
+        J::String(s) => out.push_str(&crate::display::PyRepr::py_repr(&s.as_str())),
+        _ => {}
+    };
+    write_nested(value, out, &leaf, &|out, key| out.push_str(&crate::display::PyRepr::py_repr(&key)));
+}
+
+/// `None` for an integer (written with all its digits, as Python's `int`);
+/// else the float Python's `json.loads` reads (infinite beyond `f64`).
+fn json_float(n: &serde_json::Number) -> Option<f64> {
+    let text = n.to_string();
+    if is_json_integer(&text) {
+        return None;
+    }
+    // `as_f64` is `None` only beyond f64's range: Python reads inf.
+    Some(n.as_f64().unwrap_or(if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }))
+}
+
+/// Lists as `[a, b]` and objects as `{k: v}` (keys in the map's order),
+/// everything else by `leaf`, keys by `key`.
+fn write_nested(
+    value: &serde_json::Value,
+    out: &mut String,
+    leaf: &dyn Fn(&mut String, &serde_json::Value),
+    key: &dyn Fn(&mut String, &str),
+) {
+    use serde_json::Value as J;
+    match value {
+        J::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_nested(item, out, leaf, key);
+            }
+            out.push(']');
+        }
+        J::Object(map) => {
+            out.push('{');
+            for (i, (name, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                key(out, name);
+                out.push_str(": ");
+                write_nested(item, out, leaf, key);
+            }
+            out.push('}');
+        }
+        other => leaf(out, other),
+    }
+}
+
 /// JSON text exactly as Python's `json.dumps(value)` writes it, which is
 /// what Django's JSONField stores: `", "` and `": "` separators, every
 /// character outside printable ASCII escaped as `\uXXXX` (`ensure_ascii`),
@@ -841,44 +922,18 @@ pub fn python_json_dumps(value: &serde_json::Value) -> String {
 
 fn write_json(value: &serde_json::Value, out: &mut String) {
     use serde_json::Value as J;
-    match value {
+    let leaf = |out: &mut String, value: &J| match value {
         J::Null => out.push_str("null"),
         J::Bool(true) => out.push_str("true"),
         J::Bool(false) => out.push_str("false"),
-        J::Number(n) => {
-            let text = n.to_string();
-            if is_json_integer(&text) {
-                out.push_str(&text);
-            } else {
-                // `as_f64` is `None` only beyond f64's range: Python reads inf.
-                let f = n.as_f64().unwrap_or(if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
-                push_python_float(out, f);
-            }
-        }
+        J::Number(n) => match json_float(n) {
+            None => out.push_str(&n.to_string()),
+            Some(f) => push_python_float(out, f),
+        },
         J::String(s) => push_json_string(out, s),
-        J::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json(item, out);
-            }
-            out.push(']');
-        }
-        J::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_json_string(out, key);
-                out.push_str(": ");
-                write_json(item, out);
-            }
-            out.push('}');
-        }
-    }
+        _ => {}
+    };
+    write_nested(value, out, &leaf, &push_json_string);
 }
 
 fn push_json_string(out: &mut String, s: &str) {

@@ -186,6 +186,19 @@ fn scalar_types_bind_as_django_stores_them() {
 }
 
 #[test]
+fn a_json_value_displays_as_pythons_str_of_what_json_loads_gives() {
+    use modelgen_runtime::PyStr;
+    // Python 3: str(json.loads(text)).
+    let text = r#"{"a": 123456789012345678901234567890, "b": 0.1, "c": 1e100, "d": 1.0, "e": null, "f": true, "g": [1, "it's", -0.0, 1e-05], "h": {}, "i": 1e400}"#;
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        value.py_str(),
+        r#"{'a': 123456789012345678901234567890, 'b': 0.1, 'c': 1e+100, 'd': 1.0, 'e': None, 'f': True, 'g': [1, "it's", -0.0, 1e-05], 'h': {}, 'i': inf}"#
+    );
+    assert_eq!(serde_json::json!("plain").py_str(), "plain");
+}
+
+#[test]
 fn json_numbers_are_dumped_as_pythons_json_dumps_writes_what_json_loads_read() {
     // Python: json.dumps(json.loads(text)) for each text.
     for (text, python) in [
