@@ -114,8 +114,8 @@ fn blog_database() -> (Database, Blog) {
                 let mut entry = Entry::new(blog_id, date(2024, 1 + (i % 12) as u32, 1 + (i % 28) as u32));
                 entry.headline = format!("headline {i}");
                 entry.body_text = format!("body of entry {i}");
-                entry.n_comments = i as i32;
-                entry.rating = (i % 5) as i32;
+                entry.n_comments = i as i64;
+                entry.rating = (i % 5) as i64;
                 entry.save(db)?;
                 let linked: Vec<&Author> = (0..AUTHORS_PER_ENTRY).map(|k| &authors[(i + k) % AUTHORS]).collect();
                 entry.authors().add(db, &linked)?;

@@ -555,7 +555,7 @@ pub struct Authorship {
     /// `role`
     pub role: AuthorshipRole,
     /// `position`
-    pub position: u16,
+    pub position: i64,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -566,7 +566,7 @@ impl Authorship {
     pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
     pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
     pub const ROLE: mg::Column<Self, AuthorshipRole> = mg::Column::new("role");
-    pub const POSITION: mg::Column<Self, u16> = mg::Column::new("position");
+    pub const POSITION: mg::Column<Self, i64> = mg::Column::new("position");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -577,7 +577,7 @@ impl Authorship {
             author_id,
             book_id,
             role: AuthorshipRole::Author,
-            position: 1_u16,
+            position: 1_i64,
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -677,7 +677,7 @@ static AUTHORSHIP_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("author", "author_id"),
     mg::ColumnMeta::new("book", "book_id"),
     mg::ColumnMeta::new("role", "role").choices(),
-    mg::ColumnMeta::new("position", "position"),
+    mg::ColumnMeta::new("position", "position").min_value(0),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Authorship`.

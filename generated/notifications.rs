@@ -267,7 +267,7 @@ impl mg::Model for Notification {
 static NOTIFICATION_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("id", "id").primary_key().auto(),
     mg::ColumnMeta::new("receiver", "receiver_id").null().copy(mg::CopyPolicy::Supplied).not_blank(),
-    mg::ColumnMeta::new("notification_type", "notification_type").choices(),
+    mg::ColumnMeta::new("notification_type", "notification_type").choices().min_value(0),
     mg::ColumnMeta::new("title", "title").not_blank().max_length(120),
     mg::ColumnMeta::new("body", "body"),
     mg::ColumnMeta::new("sent_at", "sent_at").null().copy(mg::CopyPolicy::Clear),

@@ -40,7 +40,7 @@ pub struct Product {
     /// `price`
     pub price: mg::Decimal,
     /// `number_sold`
-    pub number_sold: u32,
+    pub number_sold: i64,
     /// `in_stock`
     pub in_stock: bool,
     /// `sku`
@@ -61,7 +61,7 @@ impl Product {
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const SLUG: mg::Column<Self, String> = mg::Column::new("slug");
     pub const PRICE: mg::Column<Self, mg::Decimal> = mg::Column::new("price");
-    pub const NUMBER_SOLD: mg::Column<Self, u32> = mg::Column::new("number_sold");
+    pub const NUMBER_SOLD: mg::Column<Self, i64> = mg::Column::new("number_sold");
     pub const IN_STOCK: mg::Column<Self, bool> = mg::Column::new("in_stock");
     pub const SKU: mg::Column<Self, mg::Uuid> = mg::Column::new("sku");
     pub const ATTRIBUTES: mg::Column<Self, mg::serde_json::Value> = mg::Column::new("attributes");
@@ -77,7 +77,7 @@ impl Product {
             name: String::new(),
             slug: String::new(),
             price: mg::Decimal::from_str_exact("0.00").unwrap_or_default(),
-            number_sold: 0_u32,
+            number_sold: 0_i64,
             in_stock: true,
             sku: mg::Uuid::new_v4(),
             attributes: mg::serde_json::json!({}),
@@ -232,7 +232,7 @@ static PRODUCT_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
     mg::ColumnMeta::new("slug", "slug").unique().copy(mg::CopyPolicy::Suffix { separator: "-", max_length: Some(50) }).not_blank().max_length(50),
     mg::ColumnMeta::new("price", "price"),
-    mg::ColumnMeta::new("number_sold", "number_sold"),
+    mg::ColumnMeta::new("number_sold", "number_sold").min_value(0),
     mg::ColumnMeta::new("in_stock", "in_stock"),
     mg::ColumnMeta::new("sku", "sku").unique().copy(mg::CopyPolicy::Default),
     mg::ColumnMeta::new("attributes", "attributes").not_blank(),
@@ -255,7 +255,7 @@ pub struct Sale {
     /// `product`
     pub product_id: i64,
     /// `quantity`
-    pub quantity: u16,
+    pub quantity: i64,
     /// `sold_at`
     pub sold_at: mg::DateTime<mg::Utc>,
     /// `note`
@@ -268,7 +268,7 @@ impl Sale {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const PRODUCT: mg::Column<Self, i64> = mg::Column::new("product_id");
-    pub const QUANTITY: mg::Column<Self, u16> = mg::Column::new("quantity");
+    pub const QUANTITY: mg::Column<Self, i64> = mg::Column::new("quantity");
     pub const SOLD_AT: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("sold_at");
     pub const NOTE: mg::Column<Self, Option<String>> = mg::Column::new("note");
 
@@ -279,7 +279,7 @@ impl Sale {
         Sale {
             id: None,
             product_id,
-            quantity: 1_u16,
+            quantity: 1_i64,
             sold_at,
             note: None,
             _state: mg::ModelState::new_adding(),
@@ -380,7 +380,7 @@ impl mg::Model for Sale {
 static SALE_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("id", "id").primary_key().auto(),
     mg::ColumnMeta::new("product", "product_id"),
-    mg::ColumnMeta::new("quantity", "quantity"),
+    mg::ColumnMeta::new("quantity", "quantity").min_value(0),
     mg::ColumnMeta::new("sold_at", "sold_at"),
     mg::ColumnMeta::new("note", "note").null(),
 ];
@@ -403,7 +403,7 @@ pub struct Coupon {
     /// `code`
     pub code: String,
     /// `percent_off`
-    pub percent_off: u16,
+    pub percent_off: i64,
     /// `product`
     pub product_id: Option<i64>,
     #[doc(hidden)]
@@ -413,7 +413,7 @@ pub struct Coupon {
 impl Coupon {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
-    pub const PERCENT_OFF: mg::Column<Self, u16> = mg::Column::new("percent_off");
+    pub const PERCENT_OFF: mg::Column<Self, i64> = mg::Column::new("percent_off");
     pub const PRODUCT: mg::Column<Self, Option<i64>> = mg::Column::new("product_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -422,7 +422,7 @@ impl Coupon {
     pub fn new() -> Self {
         Coupon {
             code: String::new(),
-            percent_off: 10_u16,
+            percent_off: 10_i64,
             product_id: None,
             _state: mg::ModelState::new_adding(),
         }
@@ -555,7 +555,7 @@ impl mg::Model for Coupon {
 /// The columns of `shop.Coupon`'s table.
 static COUPON_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("code", "code").primary_key().not_blank().max_length(50),
-    mg::ColumnMeta::new("percent_off", "percent_off"),
+    mg::ColumnMeta::new("percent_off", "percent_off").min_value(0),
     mg::ColumnMeta::new("product", "product_id").null().not_blank(),
 ];
 

@@ -312,11 +312,11 @@ pub struct Entry {
     /// `mod_date`
     pub mod_date: mg::NaiveDate,
     /// `n_comments`
-    pub n_comments: i32,
+    pub n_comments: i64,
     /// `n_pingbacks`
-    pub n_pingbacks: i32,
+    pub n_pingbacks: i64,
     /// `rating`
-    pub rating: i32,
+    pub rating: i64,
     /// `status`
     pub status: EntryStatus,
     #[doc(hidden)]
@@ -331,9 +331,9 @@ impl Entry {
     pub const BODY_TEXT: mg::Column<Self, String> = mg::Column::new("body_text");
     pub const PUB_DATE: mg::Column<Self, mg::NaiveDate> = mg::Column::new("pub_date");
     pub const MOD_DATE: mg::Column<Self, mg::NaiveDate> = mg::Column::new("mod_date");
-    pub const N_COMMENTS: mg::Column<Self, i32> = mg::Column::new("n_comments");
-    pub const N_PINGBACKS: mg::Column<Self, i32> = mg::Column::new("n_pingbacks");
-    pub const RATING: mg::Column<Self, i32> = mg::Column::new("rating");
+    pub const N_COMMENTS: mg::Column<Self, i64> = mg::Column::new("n_comments");
+    pub const N_PINGBACKS: mg::Column<Self, i64> = mg::Column::new("n_pingbacks");
+    pub const RATING: mg::Column<Self, i64> = mg::Column::new("rating");
     pub const STATUS: mg::Column<Self, EntryStatus> = mg::Column::new("status");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -347,9 +347,9 @@ impl Entry {
             body_text: String::new(),
             pub_date,
             mod_date: mg::now().date_naive(),
-            n_comments: 0_i32,
-            n_pingbacks: 0_i32,
-            rating: 5_i32,
+            n_comments: 0_i64,
+            n_pingbacks: 0_i64,
+            rating: 5_i64,
             status: EntryStatus::Draft,
             _state: mg::ModelState::new_adding(),
         }

@@ -244,6 +244,10 @@ pub enum CleanCheck {
     Blank,
     /// The text is at most `max_length` characters (`null`: the field is an `Option`).
     MaxLength { max_length: u32, null: bool },
+    /// The integer is at least `min_value`: the `MinValueValidator(0)` of
+    /// a Positive* field (the other bounds Django checks on SQLite are
+    /// the `i64` range, which the Rust type already is).
+    MinValue { min_value: i64 },
 }
 
 /// A field's default, as the resolver checked it. Nothing here is Rust or

@@ -123,20 +123,26 @@ const fn t(name: &'static str, kind: Kind, sql: &'static str, rust: Option<Scala
 
 const POSITIVE: Option<&str> = Some("\"{column}\" >= 0");
 
+/// Every integer field (and auto field) is an `i64` in Rust: on SQLite,
+/// Django stores and loads any 64-bit integer in any of them (2**40 in an
+/// IntegerField, 70000 in a PositiveSmallIntegerField;
+/// `DatabaseOperations.integer_field_range` is the `i64` range for every
+/// type), so a row Django wrote always loads. What Django checks is
+/// `full_clean`'s job: the Positive* types' `MinValueValidator(0)`.
 pub const FIELD_TYPES: &[FieldType] = &[
-    FieldType { rel_sql: Some("integer"), ..t("AutoField", Kind::Auto, "integer", Some(Scalar::I32)) },
+    FieldType { rel_sql: Some("integer"), ..t("AutoField", Kind::Auto, "integer", Some(Scalar::I64)) },
     FieldType { rel_sql: Some("bigint"), ..t("BigAutoField", Kind::Auto, "integer", Some(Scalar::I64)) },
-    FieldType { rel_sql: Some("smallint"), ..t("SmallAutoField", Kind::Auto, "integer", Some(Scalar::I16)) },
+    FieldType { rel_sql: Some("smallint"), ..t("SmallAutoField", Kind::Auto, "integer", Some(Scalar::I64)) },
     FieldType { empty_string: true, ..t("CharField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
     FieldType { empty_string: true, ..t("TextField", Kind::Text, "text", Some(Scalar::String)) },
     FieldType { empty_string: true, default_max_length: Some(50), ..t("SlugField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
     FieldType { empty_string: true, default_max_length: Some(254), ..t("EmailField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
     FieldType { empty_string: true, default_max_length: Some(200), ..t("URLField", Kind::Text, "varchar({max_length})", Some(Scalar::String)) },
-    t("IntegerField", Kind::Integer, "integer", Some(Scalar::I32)),
-    t("SmallIntegerField", Kind::Integer, "smallint", Some(Scalar::I16)),
+    t("IntegerField", Kind::Integer, "integer", Some(Scalar::I64)),
+    t("SmallIntegerField", Kind::Integer, "smallint", Some(Scalar::I64)),
     t("BigIntegerField", Kind::Integer, "bigint", Some(Scalar::I64)),
-    FieldType { check: POSITIVE, rel_sql: Some("integer"), ..t("PositiveIntegerField", Kind::Integer, "integer unsigned", Some(Scalar::U32)) },
-    FieldType { check: POSITIVE, rel_sql: Some("smallint"), ..t("PositiveSmallIntegerField", Kind::Integer, "smallint unsigned", Some(Scalar::U16)) },
+    FieldType { check: POSITIVE, rel_sql: Some("integer"), ..t("PositiveIntegerField", Kind::Integer, "integer unsigned", Some(Scalar::I64)) },
+    FieldType { check: POSITIVE, rel_sql: Some("smallint"), ..t("PositiveSmallIntegerField", Kind::Integer, "smallint unsigned", Some(Scalar::I64)) },
     FieldType { check: POSITIVE, rel_sql: Some("bigint"), ..t("PositiveBigIntegerField", Kind::Integer, "bigint unsigned", Some(Scalar::I64)) },
     t("FloatField", Kind::Float, "real", Some(Scalar::F64)),
     t("DecimalField", Kind::Decimal, "decimal", Some(Scalar::Decimal)),

@@ -166,6 +166,38 @@ fn an_empty_json_object_in_a_field_that_is_not_blank_is_a_blank_error() {
 }
 
 #[test]
+fn a_json_null_in_a_field_that_is_not_null_cannot_be_null_as_django() {
+    // Django 5.2: JSONField() holding None fails full_clean with
+    // {'jn': ['This field cannot be null.']} (Field.validate), not the
+    // blank error an empty object gets; a valid JSON number passes.
+    let mut p = Product::new();
+    p.name = "Mug".into();
+    p.slug = "mug".into();
+    p.attributes = modelgen_runtime::serde_json::Value::Null;
+    assert_eq!(errors(p.full_clean()), vec![("attributes".into(), vec!["This field cannot be null.".into()])]);
+    p.attributes = modelgen_runtime::serde_json::json!(1);
+    assert_eq!(p.full_clean(), Ok(()));
+}
+
+#[test]
+fn a_negative_value_in_a_positive_field_is_djangos_min_value_error() {
+    // Django 5.2 on SQLite: PositiveIntegerField(-1) fails full_clean with
+    // 'Ensure this value is greater than or equal to 0.'; the i64 bounds
+    // are its only other validators, and 2**40 passes.
+    let mut p = Product::new();
+    p.name = "Mug".into();
+    p.slug = "mug".into();
+    p.attributes = modelgen_runtime::serde_json::json!({"a": 1});
+    p.number_sold = -1;
+    assert_eq!(
+        errors(p.full_clean()),
+        vec![("number_sold".into(), vec!["Ensure this value is greater than or equal to 0.".into()])]
+    );
+    p.number_sold = 1 << 40;
+    assert_eq!(p.full_clean(), Ok(()));
+}
+
+#[test]
 fn full_clean_errors_convert_into_the_runtime_error() {
     fn save_clean(db: &modelgen_runtime::Database, blog: &mut Blog) -> modelgen_runtime::Result<()> {
         blog.full_clean()?;

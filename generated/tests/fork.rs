@@ -31,7 +31,7 @@ fn blog_with_entries(db: &Database, entries: usize) -> (Blog, Vec<Entry>, Vec<We
     for i in 0..entries {
         let mut e = Entry::new(blog.id.unwrap(), date(2024, 1, 1 + i as u32));
         e.headline = format!("Entry {i}");
-        e.rating = i as i32;
+        e.rating = i as i64;
         e.save(db).unwrap();
         e.authors().add(db, &[&authors[0], &authors[1]]).unwrap();
         out.push(e);

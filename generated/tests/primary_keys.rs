@@ -15,7 +15,7 @@ fn db() -> Database {
     db
 }
 
-fn coupon(code: &str, percent: u16) -> Coupon {
+fn coupon(code: &str, percent: i64) -> Coupon {
     let mut c = Coupon::new();
     c.code = code.into();
     c.percent_off = percent;

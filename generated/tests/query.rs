@@ -503,7 +503,7 @@ fn update_on_a_filtered_set_with_relative_values() {
     entries(&db);
     let n = Entry::objects().filter(Entry::RATING.gte(4)).update(&db, &[Entry::N_COMMENTS.f_add(10)]).unwrap();
     assert_eq!(n, 3);
-    let comments: Vec<i32> =
+    let comments: Vec<i64> =
         Entry::objects().order_by([Entry::ID.asc()]).all(&db).unwrap().iter().map(|e| e.n_comments).collect();
     assert_eq!(comments, vec![10, 10, 0, 0, 10]);
 }
@@ -545,7 +545,7 @@ fn update_with_relative_subtraction_division_and_modulo_is_computed_by_the_datab
     Entry::objects().update(&db, &[Entry::N_COMMENTS.f_sub(1)]).unwrap();
     Entry::objects().update(&db, &[Entry::N_COMMENTS.f_div(2)]).unwrap();
     Entry::objects().update(&db, &[Entry::N_COMMENTS.f_mod(5)]).unwrap();
-    let comments: Vec<i32> =
+    let comments: Vec<i64> =
         Entry::objects().order_by([Entry::ID.asc()]).all(&db).unwrap().iter().map(|e| e.n_comments).collect();
     // ratings 4, 5, 3, 1, 5: (r * 7 - 1) / 2 (integer division) % 5.
     assert_eq!(comments, vec![3, 2, 0, 3, 2]);

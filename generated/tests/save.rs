@@ -475,7 +475,7 @@ fn relative_update_of_one_instance_is_computed_by_the_database() {
     // Another writer changes the row: the F expression adds to the stored value.
     db.connection().execute(r#"UPDATE "shop_product" SET "number_sold" = 10 WHERE "id" = ?1"#, [p.id]).unwrap();
 
-    let updated = p.update_relative(&db, &[Product::NUMBER_SOLD.f_add(1u32)]).unwrap();
+    let updated = p.update_relative(&db, &[Product::NUMBER_SOLD.f_add(1_i64)]).unwrap();
     assert_eq!(updated, 1);
     assert_eq!(p.number_sold, 0, "the instance is unchanged until refreshed");
     p.refresh_from_db(&db).unwrap();
@@ -510,7 +510,7 @@ fn relative_update_on_a_filtered_set_updates_every_matching_row() {
     let n =
         Product::objects().filter(Product::IN_STOCK.eq(true)).update(&db, &[Product::NUMBER_SOLD.f_add(2u32)]).unwrap();
     assert_eq!(n, 2);
-    let sold: Vec<(String, u32)> =
+    let sold: Vec<(String, i64)> =
         Product::objects().all(&db).unwrap().into_iter().map(|p| (p.slug, p.number_sold)).collect();
     assert_eq!(sold, vec![("a".into(), 7), ("b".into(), 7), ("c".into(), 5)]);
 }
@@ -519,7 +519,7 @@ fn relative_update_on_a_filtered_set_updates_every_matching_row() {
 fn relative_update_of_an_unsaved_instance_is_an_error() {
     let db = setup();
     let p = product("nothing");
-    let err = p.update_relative(&db, &[Product::NUMBER_SOLD.f_add(1u32)]).unwrap_err();
+    let err = p.update_relative(&db, &[Product::NUMBER_SOLD.f_add(1_i64)]).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
 }
 
@@ -529,7 +529,7 @@ fn relative_update_breaking_a_check_constraint_is_an_integrity_error() {
     let mut p = product("stock");
     p.save(&db).unwrap();
     // number_sold is a PositiveIntegerField: CHECK ("number_sold" >= 0).
-    let err = p.update_relative(&db, &[Product::NUMBER_SOLD.f_sub(1u32)]).unwrap_err();
+    let err = p.update_relative(&db, &[Product::NUMBER_SOLD.f_sub(1_i64)]).unwrap_err();
     assert!(err.is_integrity(), "{err:?}");
     assert_eq!(raw(&db, "shop_product", "number_sold", p.id.unwrap()), "0");
 }

@@ -110,6 +110,61 @@ fn decimals_are_stored_through_the_numeric_affinity_as_djangos_strings_are() {
 }
 
 #[test]
+fn decimals_land_in_the_column_as_django_5_2_writes_them() {
+    // What Django 5.2 left in a DecimalField(max_digits=10, decimal_places=2)
+    // column for each Decimal (create() and save() alike: no quantizing on
+    // the way in): str(Decimal) through the NUMERIC affinity.
+    let db = setup();
+    for (value, stored, class) in [
+        ("12.5", "12.5", "real"),
+        ("12.50", "12.5", "real"),
+        ("3", "3", "integer"),
+        ("1.005", "1.005", "real"),
+        ("0.10", "0.1", "real"),
+        ("1E+2", "100", "integer"),
+        ("-0.0", "0", "integer"),
+        ("12345678.99", "12345678.99", "real"),
+    ] {
+        let mut p = product(&db, &format!("d{}", value.replace(['.', '+', '-'], "_")), "0");
+        p.price = Decimal::from_scientific(value).or_else(|_| value.parse()).unwrap();
+        p.save(&db).unwrap();
+        let id = p.id.unwrap();
+        assert_eq!(
+            (raw(&db, "shop_product", "price", id), storage_class(&db, "shop_product", "price", id)),
+            (stored.to_string(), class.to_string()),
+            "Decimal('{value}')"
+        );
+    }
+}
+
+#[test]
+fn json_numbers_written_by_django_survive_a_load_and_save_unchanged() {
+    // Django 5.2 stored {"a": 123456789012345678901234567890, "b": 0.1,
+    // "c": 1e100, "d": 1.0} as this text (json.dumps): the integer beyond 64
+    // bits keeps its digits, 1e100 is written 1e+100.
+    let django = r#"{"a": 123456789012345678901234567890, "b": 0.1, "c": 1e+100, "d": 1.0}"#;
+    let db = setup();
+    insert_product_row(
+        &db,
+        &format!(
+            "9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{django}', \
+             '2024-01-01 00:00:00', '2024-01-01 00:00:00'"
+        ),
+    )
+    .unwrap();
+    let mut p = Product::get(&db, 9).unwrap();
+    assert_eq!(p.attributes["a"].to_string(), "123456789012345678901234567890");
+    assert_eq!(p.attributes["b"], json!(0.1));
+    assert_eq!(p.attributes["c"], json!(1e100), "a loaded float equals the same f64 built in Rust");
+    assert_eq!(p.attributes["d"], json!(1.0));
+    p.name = "Mug 2".into();
+    p.save(&db).unwrap();
+    assert_eq!(raw(&db, "shop_product", "attributes", 9), format!("'{django}'"));
+    let reloaded = Product::get(&db, 9).unwrap();
+    assert_eq!(reloaded.attributes, p.attributes, "a saved value equals itself reloaded");
+}
+
+#[test]
 fn uuids_are_stored_as_32_lowercase_hex_characters() {
     let db = setup();
     let mut p = Product::new();
@@ -337,7 +392,7 @@ fn every_value_reads_back_equal_to_what_was_saved() {
     p.name = "Ünïcode ✓".into();
     p.slug = "u".into();
     p.price = dec("99999999.99");
-    p.number_sold = u32::MAX;
+    p.number_sold = i64::MAX;
     p.attributes = json!({"nested": {"list": [1, "two", 3.5, false, null]}});
     p.save(&db).unwrap();
     let loaded = Product::get(&db, p.id.unwrap()).unwrap();
@@ -345,19 +400,69 @@ fn every_value_reads_back_equal_to_what_was_saved() {
 }
 
 #[test]
+fn integers_django_stores_beyond_the_field_types_portable_range_load_and_save() {
+    // Django 5.2 on SQLite stores and loads 2**40 in an IntegerField and
+    // 70000 in a PositiveSmallIntegerField (integer_field_range is the i64
+    // range for every type): so does modelgen, the fields being i64.
+    let db = setup();
+    let (id, loaded) = entry_with_stored(&db, "n_comments", "1099511627776");
+    let mut loaded = loaded.unwrap();
+    assert_eq!(loaded.n_comments, 1_i64 << 40);
+    assert_eq!(Entry::objects().filter(Entry::N_COMMENTS.gt(1_i64 << 39)).count(&db).unwrap(), 1);
+    loaded.save(&db).unwrap();
+    assert_eq!(raw(&db, "weblog_entry", "n_comments", id), "1099511627776");
+    let (p, sale) = sale_with_stored(&db, "70000");
+    let sale = sale.unwrap();
+    assert_eq!(sale.quantity, 70000);
+    assert_eq!(sale.full_clean(), Ok(()), "Django's full_clean accepts 70000 on SQLite");
+    assert_eq!(raw(&db, "shop_sale", "quantity", sale.id.unwrap()), "70000");
+    assert!(p.id.is_some());
+}
+
+#[test]
+fn a_negative_integer_in_a_positive_column_loads_and_full_clean_reports_it() {
+    // Django's CHECK ("quantity" >= 0) refuses -5 (IntegrityError, as in
+    // Django 5.2); a row written with the check off (another program, an
+    // older table) still loads, and full_clean says what Django's would.
+    let db = setup();
+    db.connection().execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    let (_, sale) = sale_with_stored(&db, "-5");
+    let sale = sale.unwrap();
+    assert_eq!(sale.quantity, -5);
+    assert_eq!(
+        sale.full_clean().unwrap_err().get("quantity"),
+        Some(&["Ensure this value is greater than or equal to 0.".to_string()][..])
+    );
+}
+
+/// A saved entry whose `column` then holds the SQL value `sql` (as another
+/// program wrote it): its id and what loading it gives.
+fn entry_with_stored(db: &Database, column: &str, sql: &str) -> (i64, modelgen_runtime::Result<Entry>) {
+    let b = blog(db, "b");
+    let id = entry(db, &b, "e", date(2024, 1, 1)).id.unwrap();
+    db.connection().execute(&format!(r#"UPDATE "weblog_entry" SET "{column}" = {sql}"#), []).unwrap();
+    (id, Entry::get(db, id))
+}
+
+/// A saved sale (of a new product) whose quantity then holds the SQL value
+/// `sql`: the product and what loading the sale gives.
+fn sale_with_stored(db: &Database, sql: &str) -> (Product, modelgen_runtime::Result<Sale>) {
+    let p = product(db, "p", "1");
+    let mut sale = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
+    sale.save(db).unwrap();
+    db.connection().execute(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), []).unwrap();
+    let loaded = Sale::get(db, sale.id.unwrap());
+    (p, loaded)
+}
+
+#[test]
 fn a_bad_stored_value_is_an_error_not_a_panic() {
     let db = setup();
-    let b = blog(&db, "b");
-    let e = entry(&db, &b, "e", date(2024, 1, 1));
-    db.connection().execute(r#"UPDATE "weblog_entry" SET "pub_date" = 'not a date'"#, []).unwrap();
-    let err = Entry::get(&db, e.id.unwrap()).unwrap_err();
+    let err = entry_with_stored(&db, "pub_date", "'not a date'").1.unwrap_err();
     assert!(err.to_string().contains("invalid date"), "{err}");
-    let p = product(&db, "p", "1");
-    let mut sale = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
-    sale.save(&db).unwrap();
-    db.connection().execute(r#"UPDATE "shop_sale" SET "quantity" = 70000"#, []).unwrap();
-    let err = Sale::get(&db, sale.id.unwrap()).unwrap_err();
-    assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField out of range: {err:?}");
+    let (p, sale) = sale_with_stored(&db, "'many'");
+    let err = sale.unwrap_err();
+    assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField holding text: {err:?}");
     db.connection().execute(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, []).unwrap();
     let err = Product::get(&db, p.id.unwrap()).unwrap_err();
     assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a UUID that is not one: {err:?}");

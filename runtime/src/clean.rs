@@ -6,13 +6,22 @@ use crate::model::Model;
 
 /// Django's `full_clean` field checks of one instance, from its metadata:
 /// for every editable field of the inheritance chain (root table first, as
-/// the struct orders them), the choice check, the blank check and
-/// `MaxLengthValidator`, every field's errors at once.
+/// the struct orders them), the null check (a JSON `null` in a JSONField
+/// that is not `null`), the choice check, the blank check and
+/// `MaxLengthValidator`, and the Positive* fields' `MinValueValidator(0)`,
+/// every field's errors at once.
 pub fn full_clean<M: Model>(instance: &M) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
     for (index, column) in M::meta().fields().iter().enumerate() {
         let Some(value) = instance.field(index) else { continue };
         let rule = &column.clean;
+        // Model.clean_fields skips the empty value of a blank field; then
+        // Field.validate refuses None in a field that is not null.
+        let not_blank = rule.check_blank || (rule.choices && !rule.blank);
+        if not_blank && !column.null && value.is_none_value() {
+            errors.add(column.field, "This field cannot be null.");
+            continue;
+        }
         if rule.choices {
             if let Some(choice) = value.as_choice() {
                 if choice.empty {
@@ -30,6 +39,11 @@ pub fn full_clean<M: Model>(instance: &M) -> Result<(), ValidationErrors> {
             let length = text.chars().count();
             if length > limit as usize {
                 errors.add(column.field, format!("Ensure this value has at most {limit} characters (it has {length})."));
+            }
+        }
+        if let (Some(limit), Some(n)) = (rule.min_value, value.as_integer()) {
+            if n < limit {
+                errors.add(column.field, format!("Ensure this value is greater than or equal to {limit}."));
             }
         }
     }

@@ -114,12 +114,6 @@ impl PyStr for uuid::Uuid {
     }
 }
 
-impl PyStr for serde_json::Value {
-    fn py_str(&self) -> String {
-        self.to_string()
-    }
-}
-
 impl PyStr for Vec<u8> {
     /// Python's `str(bytes)`: `b'...'` with non-printable bytes escaped.
     fn py_str(&self) -> String {

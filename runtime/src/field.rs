@@ -40,6 +40,12 @@ pub trait Field: Send + Sync {
 
     /// See [`DbValue::as_choice`].
     fn as_choice(&self) -> Option<crate::display::ChoiceState>;
+
+    /// See [`DbValue::is_none_value`].
+    fn is_none_value(&self) -> bool;
+
+    /// See [`DbValue::as_integer`].
+    fn as_integer(&self) -> Option<i64>;
 }
 
 impl<T: DbValue + Send + Sync> Field for T {
@@ -82,6 +88,14 @@ impl<T: DbValue + Send + Sync> Field for T {
 
     fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         DbValue::as_choice(self)
+    }
+
+    fn is_none_value(&self) -> bool {
+        DbValue::is_none_value(self)
+    }
+
+    fn as_integer(&self) -> Option<i64> {
+        DbValue::as_integer(self)
     }
 }
 

@@ -68,10 +68,12 @@ pub struct CleanRule {
     pub check_blank: bool,
     /// `MaxLengthValidator` of a text field.
     pub max_length: Option<u32>,
+    /// `MinValueValidator` of an integer field (0 for the Positive* types).
+    pub min_value: Option<i64>,
 }
 
 impl CleanRule {
-    pub const NONE: CleanRule = CleanRule { choices: false, blank: false, check_blank: false, max_length: None };
+    pub const NONE: CleanRule = CleanRule { choices: false, blank: false, check_blank: false, max_length: None, min_value: None };
 }
 
 impl ColumnMeta {
@@ -154,6 +156,12 @@ impl ColumnMeta {
     /// `full_clean` checks the length of the text.
     pub const fn max_length(mut self, limit: u32) -> Self {
         self.clean.max_length = Some(limit);
+        self
+    }
+
+    /// `full_clean` checks the integer is at least `limit`.
+    pub const fn min_value(mut self, limit: i64) -> Self {
+        self.clean.min_value = Some(limit);
         self
     }
 }

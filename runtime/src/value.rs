@@ -87,6 +87,20 @@ pub trait DbValue {
     fn as_choice(&self) -> Option<crate::display::ChoiceState> {
         None
     }
+
+    /// Whether the value is Python's `None` in a field whose Rust type is
+    /// not an `Option`: a JSON `null` in a JSONField, which `full_clean`
+    /// refuses with "This field cannot be null." unless the field is
+    /// `null` or `blank`.
+    fn is_none_value(&self) -> bool {
+        false
+    }
+
+    /// The value of an integer field, for `MinValueValidator` (`None` for
+    /// other types, NULL and choice enums).
+    fn as_integer(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// Binds a [`DbValue`] as a rusqlite parameter: `stmt.execute([Bind(&x)])`.
@@ -194,6 +208,10 @@ macro_rules! int_value {
                     _ => return Err(FromSqlError::InvalidType),
                 };
                 <$t>::try_from(i).map_err(|_| FromSqlError::OutOfRange(i))
+            }
+
+            fn as_integer(&self) -> Option<i64> {
+                i64::try_from(*self).ok()
             }
         }
     )*};
@@ -316,6 +334,10 @@ impl<T: DbValue> DbValue for Option<T> {
 
     fn as_text(&self) -> Option<&str> {
         self.as_ref().and_then(T::as_text)
+    }
+
+    fn as_integer(&self) -> Option<i64> {
+        self.as_ref().and_then(T::as_integer)
     }
 
     fn as_choice(&self) -> Option<crate::display::ChoiceState> {
@@ -744,7 +766,9 @@ impl DbValue for serde_json::Value {
     fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
         match value {
             ValueRef::Text(b) | ValueRef::Blob(b) => {
-                serde_json::from_slice(b).map_err(|e| FromSqlError::Other(Box::new(e)))
+                let mut value = serde_json::from_slice(b).map_err(|e| FromSqlError::Other(Box::new(e)))?;
+                normalize_json_floats(&mut value);
+                Ok(value)
             }
             ValueRef::Integer(i) => Ok(serde_json::Value::from(i)),
             ValueRef::Real(f) => {
@@ -764,12 +788,130 @@ impl DbValue for serde_json::Value {
             _ => false,
         }
     }
+
+    fn is_none_value(&self) -> bool {
+        self.is_null()
+    }
+}
+
+/// Whether a JSON number's text is an integer (Python's `json.loads` makes
+/// it an `int`, of any size) rather than a float.
+fn is_json_integer(text: &str) -> bool {
+    !text.contains(['.', 'e', 'E'])
+}
+
+/// Gives every float of a loaded JSON value the text `Number::from_f64`
+/// gives it (`1e+100` and `1E100` both become the `f64` 1e100), so a loaded
+/// value equals the same value built in Rust (`json!(1e100)`). Integers
+/// keep their digits, whatever their size (serde_json's
+/// `arbitrary_precision`), as Python's `int` does; a float beyond `f64`
+/// keeps its text ([`python_json_dumps`] writes it as Python would,
+/// `Infinity`).
+fn normalize_json_floats(value: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match value {
+        J::Number(n) => {
+            let text = n.to_string();
+            if !is_json_integer(&text) {
+                if let Some(float) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                    *n = float;
+                }
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(normalize_json_floats),
+        J::Object(map) => map.values_mut().for_each(normalize_json_floats),
+        _ => {}
+    }
+}
+
+impl crate::display::PyStr for serde_json::Value {
+    /// Python's `str()` of the value a JSONField holds (what `json.loads`
+    /// gives): `{'a': 1, 'b': None, 'c': True}`, integers with all their
+    /// digits, floats as `repr` (`1e+100`, `inf` beyond `f64`); a top-level
+    /// string is itself, as `str('x')` is.
+    fn py_str(&self) -> String {
+        match self {
+            serde_json::Value::String(s) => s.clone(),
+            value => {
+                let mut out = String::new();
+                push_python_value(&mut out, value);
+                out
+            }
+        }
+    }
+}
+
+/// Python's `repr()` of a JSON value loaded by `json.loads`.
+fn push_python_value(out: &mut String, value: &serde_json::Value) {
+    use serde_json::Value as J;
+    let leaf = |out: &mut String, value: &J| match value {
+        J::Null => out.push_str("None"),
+        J::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        J::Number(n) => match json_float(n) {
+            None => out.push_str(&n.to_string()),
+            Some(f) if f.is_infinite() => out.push_str(if f < 0.0 { "-inf" } else { "inf" }),
+            Some(f) => push_python_float(out, f),
+        },
+        J::String(s) => out.push_str(&crate::display::PyRepr::py_repr(&s.as_str())),
+        _ => {}
+    };
+    write_nested(value, out, &leaf, &|out, key| out.push_str(&crate::display::PyRepr::py_repr(&key)));
+}
+
+/// `None` for an integer (written with all its digits, as Python's `int`);
+/// else the float Python's `json.loads` reads (infinite beyond `f64`).
+fn json_float(n: &serde_json::Number) -> Option<f64> {
+    let text = n.to_string();
+    if is_json_integer(&text) {
+        return None;
+    }
+    // `as_f64` is `None` only beyond f64's range: Python reads inf.
+    Some(n.as_f64().unwrap_or(if text.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }))
+}
+
+/// Lists as `[a, b]` and objects as `{k: v}` (keys in the map's order),
+/// everything else by `leaf`, keys by `key`.
+fn write_nested(
+    value: &serde_json::Value,
+    out: &mut String,
+    leaf: &dyn Fn(&mut String, &serde_json::Value),
+    key: &dyn Fn(&mut String, &str),
+) {
+    use serde_json::Value as J;
+    match value {
+        J::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_nested(item, out, leaf, key);
+            }
+            out.push(']');
+        }
+        J::Object(map) => {
+            out.push('{');
+            for (i, (name, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                key(out, name);
+                out.push_str(": ");
+                write_nested(item, out, leaf, key);
+            }
+            out.push('}');
+        }
+        other => leaf(out, other),
+    }
 }
 
 /// JSON text exactly as Python's `json.dumps(value)` writes it, which is
 /// what Django's JSONField stores: `", "` and `": "` separators, every
 /// character outside printable ASCII escaped as `\uXXXX` (`ensure_ascii`),
-/// floats as Python's `repr` (`1e-05`, `1e+16`, `1.0`).
+/// floats as Python's `repr` (`1e-05`, `1e+16`, `1.0`), integers with
+/// all their digits (`123456789012345678901234567890`, as Python's `int`;
+/// serde_json's `arbitrary_precision` keeps them), a float beyond `f64`
+/// as `Infinity` (what Python's `json.loads` makes of `1e400`).
 ///
 /// Object keys are written in the order the `serde_json::Map` iterates.
 pub fn python_json_dumps(value: &serde_json::Value) -> String {
@@ -780,45 +922,18 @@ pub fn python_json_dumps(value: &serde_json::Value) -> String {
 
 fn write_json(value: &serde_json::Value, out: &mut String) {
     use serde_json::Value as J;
-    match value {
+    let leaf = |out: &mut String, value: &J| match value {
         J::Null => out.push_str("null"),
         J::Bool(true) => out.push_str("true"),
         J::Bool(false) => out.push_str("false"),
-        J::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                let _ = write!(out, "{i}");
-            } else if let Some(u) = n.as_u64() {
-                let _ = write!(out, "{u}");
-            } else if let Some(f) = n.as_f64() {
-                push_python_float(out, f);
-            } else {
-                let _ = write!(out, "{n}");
-            }
-        }
+        J::Number(n) => match json_float(n) {
+            None => out.push_str(&n.to_string()),
+            Some(f) => push_python_float(out, f),
+        },
         J::String(s) => push_json_string(out, s),
-        J::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json(item, out);
-            }
-            out.push(']');
-        }
-        J::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                push_json_string(out, key);
-                out.push_str(": ");
-                write_json(item, out);
-            }
-            out.push('}');
-        }
-    }
+        _ => {}
+    };
+    write_nested(value, out, &leaf, &push_json_string);
 }
 
 fn push_json_string(out: &mut String, s: &str) {

@@ -184,3 +184,34 @@ fn scalar_types_bind_as_django_stores_them() {
     assert_eq!(quote(&Uuid::nil()), "'00000000000000000000000000000000'");
     assert_eq!(quote(&dec("-0.50")), "'-0.50'", "bound as text; the column's affinity converts");
 }
+
+#[test]
+fn a_json_value_displays_as_pythons_str_of_what_json_loads_gives() {
+    use modelgen_runtime::PyStr;
+    // Python 3: str(json.loads(text)).
+    let text = r#"{"a": 123456789012345678901234567890, "b": 0.1, "c": 1e100, "d": 1.0, "e": null, "f": true, "g": [1, "it's", -0.0, 1e-05], "h": {}, "i": 1e400}"#;
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(
+        value.py_str(),
+        r#"{'a': 123456789012345678901234567890, 'b': 0.1, 'c': 1e+100, 'd': 1.0, 'e': None, 'f': True, 'g': [1, "it's", -0.0, 1e-05], 'h': {}, 'i': inf}"#
+    );
+    assert_eq!(serde_json::json!("plain").py_str(), "plain");
+}
+
+#[test]
+fn json_numbers_are_dumped_as_pythons_json_dumps_writes_what_json_loads_read() {
+    // Python: json.dumps(json.loads(text)) for each text.
+    for (text, python) in [
+        ("123456789012345678901234567890", "123456789012345678901234567890"),
+        ("-98765432109876543210", "-98765432109876543210"),
+        ("1E5", "100000.0"),
+        ("1e100", "1e+100"),
+        ("0.30000000000000004", "0.30000000000000004"),
+        ("1.0", "1.0"),
+        ("1e400", "Infinity"),
+        ("-1e400", "-Infinity"),
+    ] {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(python_json_dumps(&value), python, "{text}");
+    }
+}

@@ -160,15 +160,12 @@ impl<'a> Resolver<'a> {
                 if !plain {
                     return wrong(self, "an integer");
                 }
-                let sized = value_type.scalar().and_then(Scalar::integer_range);
-                let in_range = match &sized {
-                    Some(range) => range.contains(&n),
-                    None => !ty.name.starts_with("Positive") || n >= 0,
-                };
+                // Django's portable range of the field type (what other
+                // databases hold); the Rust type is an i64 either way.
+                let range = integer_range(ty).or_else(|| value_type.scalar().and_then(Scalar::integer_range));
+                let in_range = range.as_ref().is_none_or(|r| r.contains(&n));
                 if !in_range {
-                    let help = integer_range(ty)
-                        .or(sized)
-                        .map(|r| format!("{} holds {} to {}", ty.name, r.start(), r.end()));
+                    let help = range.map(|r| format!("{} holds {} to {}", ty.name, r.start(), r.end()));
                     self.err_help(file, pos, format!("default {n} is out of range for {}", ty.name), help);
                     return None;
                 }
@@ -336,7 +333,7 @@ mod tests {
             let f = field(m, name);
             (print::default_expr(&f.default), print::default_static(&f.default))
         };
-        assert_eq!(get("n"), ("7_i16".into(), Some("DefaultValue::Integer(7)".into())));
+        assert_eq!(get("n"), ("7_i64".into(), Some("DefaultValue::Integer(7)".into())));
         assert_eq!(get("f"), ("0.5_f64".into(), Some("DefaultValue::Real(0.5)".into())));
         assert_eq!(get("b"), ("true".into(), Some("DefaultValue::Integer(1)".into())));
         assert_eq!(get("s"), ("Some(\"hi\".to_string())".into(), Some("DefaultValue::Text(\"hi\")".into())));

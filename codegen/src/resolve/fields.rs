@@ -381,6 +381,9 @@ pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
     if let Some(max_length) = field.max_length.filter(|_| field.is_text) {
         checks.push(CleanCheck::MaxLength { max_length, null: field.null });
     }
+    if field.relation.is_none() && field.django_type.starts_with("Positive") {
+        checks.push(CleanCheck::MinValue { min_value: 0 });
+    }
     checks
 }
 

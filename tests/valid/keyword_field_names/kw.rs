@@ -24,7 +24,7 @@ pub struct Token {
     /// `type`
     pub r#type: String,
     /// `match`
-    pub r#match: i32,
+    pub r#match: i64,
     /// `ref`
     pub r#ref: String,
     /// `loop`
@@ -37,7 +37,7 @@ impl Token {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const TYPE: mg::Column<Self, String> = mg::Column::new("type");
-    pub const MATCH: mg::Column<Self, i32> = mg::Column::new("match");
+    pub const MATCH: mg::Column<Self, i64> = mg::Column::new("match");
     pub const REF: mg::Column<Self, String> = mg::Column::new("ref");
     pub const LOOP: mg::Column<Self, bool> = mg::Column::new("loop");
 
@@ -48,7 +48,7 @@ impl Token {
         Token {
             id: None,
             r#type: String::new(),
-            r#match: 0_i32,
+            r#match: 0_i64,
             r#ref: String::new(),
             r#loop: false,
             _state: mg::ModelState::new_adding(),
