@@ -12,7 +12,7 @@ use modelgen_examples::weblog::Entry;
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 
-fn entry_with(db: &modelgen_runtime::Database, rating: i32, n_comments: i32) -> Entry {
+fn entry_with(db: &modelgen_runtime::Database, rating: i64, n_comments: i64) -> Entry {
     let b = blog(db, "b");
     let mut e = entry(db, &b, "e", date(2024, 1, 1));
     e.rating = rating;
