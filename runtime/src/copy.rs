@@ -238,14 +238,8 @@ pub fn clone_unsaved<M: Model>(db: &Database, source: &M, suffixer: &mut Suffixe
             let Some(field) = copy.field_mut(index + ci) else { continue };
             let value = match column.copy {
                 CopyPolicy::NewKey if field.nullable() => Some(Value::Null),
-                CopyPolicy::NewKey | CopyPolicy::Default => (table.copy_default)(ci, now).map(|v| v.stored()),
-                CopyPolicy::Clear if field.nullable() => Some(Value::Null),
-                CopyPolicy::Clear => Some(Value::Text(String::new())),
-                CopyPolicy::Suffix { .. } => match field.as_text() {
-                    Some(text) => Some(Value::Text(suffixer.next(db, table, ci, text)?)),
-                    None => None,
-                },
-                CopyPolicy::Keep | CopyPolicy::Supplied | CopyPolicy::Copy => None,
+                CopyPolicy::NewKey => (table.copy_default)(ci, now).map(|v| v.stored()),
+                policy => policy_value(db, table, ci, policy, field.nullable(), field.as_text(), now, suffixer)?,
             };
             if let Some(value) = value {
                 field.set_stored(value)?;
@@ -254,6 +248,33 @@ pub fn clone_unsaved<M: Model>(db: &Database, source: &M, suffixer: &mut Suffixe
         index += table.columns.len();
     }
     Ok(copy)
+}
+
+/// What a copy puts in column `ci` of `table` under the policies that
+/// decide a value from the column alone (`Default`, `Clear`, `Suffix`),
+/// shared by `clone_unsaved` and the fork engine; `None` keeps the
+/// source's value (and every other policy does).
+#[allow(clippy::too_many_arguments)]
+fn policy_value(
+    db: &Database,
+    table: &'static ModelMeta,
+    ci: usize,
+    policy: CopyPolicy,
+    nullable: bool,
+    text: Option<&str>,
+    now: DateTime<Utc>,
+    suffixer: &mut Suffixer,
+) -> Result<Option<Value>> {
+    Ok(match policy {
+        CopyPolicy::Default => (table.copy_default)(ci, now).map(|v| v.stored()),
+        CopyPolicy::Clear if nullable => Some(Value::Null),
+        CopyPolicy::Clear => Some(Value::Text(String::new())),
+        CopyPolicy::Suffix { .. } => match text {
+            Some(text) => Some(Value::Text(suffixer.next(db, table, ci, text)?)),
+            None => None,
+        },
+        CopyPolicy::Keep | CopyPolicy::Supplied | CopyPolicy::Copy | CopyPolicy::NewKey => None,
+    })
 }
 
 /// Copies of a model whose copies need no value from the caller (no
@@ -858,16 +879,12 @@ impl<'a> Copier<'a> {
                     None => old,
                 }
             } else {
-                match column.copy {
-                    CopyPolicy::Default => (table.copy_default)(ci, self.now).map_or(old, |v| v.stored()),
-                    CopyPolicy::Clear if column.null => Value::Null,
-                    CopyPolicy::Clear => Value::Text(String::new()),
-                    CopyPolicy::Suffix { .. } => match old {
-                        Value::Text(text) => Value::Text(suffixer.next(self.db, table, ci, &text)?),
-                        other => other,
-                    },
-                    _ => old,
-                }
+                let text = match &old {
+                    Value::Text(text) => Some(text.as_str()),
+                    _ => None,
+                };
+                let fresh = policy_value(self.db, table, ci, column.copy, column.null, text, self.now, suffixer)?;
+                fresh.unwrap_or(old)
             };
             row[ci] = value;
         }

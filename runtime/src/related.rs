@@ -57,14 +57,7 @@ pub fn assign_related<S: Model, T: Model>(source: &mut S, field: &'static str, t
 /// reverse manager, `blog.entry_set`). An unsaved `source` is an error, as
 /// in Django.
 pub fn reverse_set<S: Model, M: Model, T>(source: &S, column: Column<M, T>) -> Result<QuerySet<M>> {
-    let pk = pk_of(source)?;
-    if pk == Value::Null {
-        return Err(Error::Misuse(format!(
-            "'{}' instance needs to have a primary key value before this relationship can be used.",
-            S::meta().name
-        )));
-    }
-    Ok(QuerySet::new().filter(Condition::column_value(column.name(), pk)))
+    ReverseRelated::new(source, column).query()
 }
 
 /// The reverse side of a ForeignKey (Django's related manager,
@@ -80,7 +73,7 @@ pub struct ReverseRelated<S, M> {
     _marker: PhantomData<fn() -> (S, M)>,
 }
 
-impl<S: Model, M: Model + std::fmt::Display> ReverseRelated<S, M> {
+impl<S: Model, M: Model> ReverseRelated<S, M> {
     pub fn new<T>(source: &S, column: Column<M, T>) -> Self {
         ReverseRelated { source_pk: pk_of(source).unwrap_or(Value::Null), column: column.name(), _marker: PhantomData }
     }
@@ -131,6 +124,10 @@ impl<S: Model, M: Model + std::fmt::Display> ReverseRelated<S, M> {
         self.query()?.count(db)
     }
 
+}
+
+/// The writing half: its errors show the rows (`<Entry: headline>`), as Django's do.
+impl<S: Model, M: Model + std::fmt::Display> ReverseRelated<S, M> {
     /// Point `objs` (saved rows) at the source with one UPDATE, and their
     /// in-memory ForeignKey too (Django's `add()` with `bulk=True`: no
     /// signals).

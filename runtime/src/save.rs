@@ -72,8 +72,7 @@ impl<M: Model> ToSql for ColumnBind<'_, M> {
 /// Whether the pk of `instance` is set (Django: not `None`; 0 is a pk).
 #[inline]
 fn pk_is_set<M: Model>(instance: &M, meta: &ModelMeta) -> Result<bool> {
-    let _ = meta;
-    Ok(crate::model::column(instance, M::meta().pk).is_some_and(|pk| !pk.is_null()))
+    Ok(crate::model::column(instance, meta.pk).is_some_and(|pk| !pk.is_null()))
 }
 
 /// Save `instance` exactly as Django 6's `Model.save()` does on SQLite.
