@@ -7,7 +7,7 @@ pub const DDL: &str = r#"CREATE TABLE "library_author" ("id" integer NOT NULL PR
 CREATE TABLE "library_publisher" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(200) NOT NULL UNIQUE);
 CREATE TABLE "library_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(300) NOT NULL, "isbn" varchar(13) NOT NULL UNIQUE, "publisher_id" bigint NULL REFERENCES "library_publisher" ("id") DEFERRABLE INITIALLY DEFERRED, "published" date NOT NULL);
 CREATE TABLE "library_book_related" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "to_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
-CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0));
+CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0), "added" datetime NOT NULL);
 CREATE TABLE "library_cover" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL UNIQUE REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "image_url" varchar(200) NOT NULL, "artist_id" bigint NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_loan" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "ref" varchar(20) NOT NULL UNIQUE, "type" varchar(10) NOT NULL, "move_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_fine" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "loan_id" bigint NOT NULL REFERENCES "library_loan" ("id") DEFERRABLE INITIALLY DEFERRED, "amount" decimal NOT NULL);
@@ -158,7 +158,7 @@ impl Author {
     /// `library.Book` rows related here through `authors`.
     #[inline]
     pub fn books(&self) -> mg::ManyRelated<Self, Book> {
-        mg::ManyRelated::new(self, "library_authorship", "author_id", "book_id").through_defaults(&[("role", mg::DefaultValue::Text("author")), ("position", mg::DefaultValue::Integer(1))])
+        mg::ManyRelated::new(self, "library_authorship", "author_id", "book_id").through_defaults(|| vec![("role", mg::to_value(&AuthorshipRole::Author)), ("position", mg::to_value(&1_i64)), ("added", mg::to_value(&mg::now()))])
     }
 
     /// `library.Authorship` rows whose `author_id` points here.
@@ -427,7 +427,7 @@ impl Book {
     /// The `authors` many-to-many set (`library.Author`).
     #[inline]
     pub fn authors(&self) -> mg::ManyRelated<Self, Author> {
-        mg::ManyRelated::new(self, "library_authorship", "book_id", "author_id").through_defaults(&[("role", mg::DefaultValue::Text("author")), ("position", mg::DefaultValue::Integer(1))])
+        mg::ManyRelated::new(self, "library_authorship", "book_id", "author_id").through_defaults(|| vec![("role", mg::to_value(&AuthorshipRole::Author)), ("position", mg::to_value(&1_i64)), ("added", mg::to_value(&mg::now()))])
     }
 
     /// The `related` many-to-many set (`library.Book`).
@@ -556,6 +556,8 @@ pub struct Authorship {
     pub role: AuthorshipRole,
     /// `position`
     pub position: i64,
+    /// `added`
+    pub added: mg::DateTime<mg::Utc>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -567,6 +569,7 @@ impl Authorship {
     pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
     pub const ROLE: mg::Column<Self, AuthorshipRole> = mg::Column::new("role");
     pub const POSITION: mg::Column<Self, i64> = mg::Column::new("position");
+    pub const ADDED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("added");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -578,6 +581,7 @@ impl Authorship {
             book_id,
             role: AuthorshipRole::Author,
             position: 1_i64,
+            added: mg::now(),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -610,6 +614,27 @@ impl Authorship {
     pub fn get_role_display(&self) -> std::borrow::Cow<'static, str> {
         mg::Choices::label(&self.role)
     }
+
+    /// The next row by `added` (ties broken by primary key), optionally filtered.
+    #[inline]
+    pub fn get_next_by_added(&self, db: &mg::Database, filter: mg::Filter<Self>) -> mg::Result<Self> {
+        mg::next_or_previous(db, self, Self::ADDED, &self.added, true, filter)
+    }
+
+    /// The previous row by `added` (ties broken by primary key), optionally filtered.
+    #[inline]
+    pub fn get_previous_by_added(&self, db: &mg::Database, filter: mg::Filter<Self>) -> mg::Result<Self> {
+        mg::next_or_previous(db, self, Self::ADDED, &self.added, false, filter)
+    }
+
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    fn copy_default(index: usize, now: mg::DateTime<mg::Utc>) -> Option<Box<dyn mg::Field>> {
+        let _ = now;
+        match index {
+            5 => Some(Box::new(now)),
+            _ => None,
+        }
+    }
 }
 
 impl mg::Duplicate for Authorship {}
@@ -636,6 +661,7 @@ impl mg::Model for Authorship {
             2 => Some(&self.book_id),
             3 => Some(&self.role),
             4 => Some(&self.position),
+            5 => Some(&self.added),
             _ => None,
         }
     }
@@ -647,6 +673,7 @@ impl mg::Model for Authorship {
             2 => Some(&mut self.book_id),
             3 => Some(&mut self.role),
             4 => Some(&mut self.position),
+            5 => Some(&mut self.added),
             _ => None,
         }
     }
@@ -658,6 +685,7 @@ impl mg::Model for Authorship {
             book_id: row.next()?,
             role: row.next()?,
             position: row.next()?,
+            added: row.next()?,
             _state: mg::ModelState::loaded(),
         })
     }
@@ -678,6 +706,7 @@ static AUTHORSHIP_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("book", "book_id"),
     mg::ColumnMeta::new("role", "role").choices(),
     mg::ColumnMeta::new("position", "position").min_value(0),
+    mg::ColumnMeta::new("added", "added").auto_now_add(),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Authorship`.
@@ -690,6 +719,7 @@ static AUTHORSHIP_RELATIONS: &[mg::RelationMeta] = &[
 pub static AUTHORSHIP_META: mg::ModelMeta = mg::ModelMeta::new("library", "Authorship", "library_authorship")
     .columns(AUTHORSHIP_COLUMNS)
     .relations(AUTHORSHIP_RELATIONS)
+    .copy_default(Authorship::copy_default)
     .model::<Authorship>();
 
 /// cover (`library.Cover`, table `library_cover`).

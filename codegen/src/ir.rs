@@ -214,6 +214,10 @@ pub struct Field {
     pub verbose_name: String,
     /// The choice enum's name, when the field has choices.
     pub choices: Option<String>,
+    /// The return type of `get_<field>_display()`, when the field has
+    /// choices: the label as a `Cow`, in an `Option` when the field is
+    /// `null` (Django's `get_FOO_display()` gives `None` for a null value).
+    pub display_type: Option<String>,
     /// For a ForeignKey, OneToOneField or parent link: what it points at.
     pub relation: Option<Relation>,
     /// The `CopyPolicy` literal of the column (filled in by `copy_plan`).
@@ -483,8 +487,8 @@ pub struct ManyToMany {
     pub auto_created: bool,
     /// A many-to-many to `self` that Django keeps symmetrical (the default).
     pub symmetrical: bool,
-    /// A custom through model's other columns that have a static default:
-    /// `add()` writes them as Django creates the through row with its defaults.
+    /// A custom through model's other columns and their values: `add()`
+    /// writes them as Django creates the through row with its defaults.
     pub through_defaults: Vec<ThroughDefault>,
     /// The custom through model (`Membership`), when there is one.
     pub through_path: Option<String>,
@@ -522,20 +526,21 @@ pub struct Reverse {
     pub auto_created: bool,
     /// M2M: whether the relation is a symmetrical one to `self`.
     pub symmetrical: bool,
-    /// M2M: the custom through model's static defaults, as on the forward side.
+    /// M2M: the custom through model's other columns, as on the forward side.
     pub through_defaults: Vec<ThroughDefault>,
 }
 
-/// A column of a custom through model and its default, as a `DefaultValue`
-/// literal (`DefaultValue::Text("author")`).
+/// A column of a custom through model other than its two foreign keys,
+/// and the value `add()` writes into it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThroughDefault {
     /// The through model's column.
     pub column: String,
-    /// Its default; in the context a `DefaultValue` literal, printed by
-    /// `crate::print` (only defaults with such a literal are listed).
-    #[serde(serialize_with = "crate::print::serialize_static")]
-    pub value: FieldDefault,
+    /// A Rust expression of the stored `Value`, evaluated at each `add()`
+    /// as Django builds the through row: the field's default (callable
+    /// ones such as `now` and `uuid4` called), now for auto_now and
+    /// auto_now_add (printed by `crate::print::through_value_expr`).
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,7 +1,7 @@
 //! The one place typed IR defaults become text: the Rust expressions and
 //! runtime `DefaultValue` literals of the template context (`default_expr`,
-//! `default_static`, `now_expr`, a through default's `value`), printed when
-//! the context is serialized, and for `copy_plan`.
+//! `default_static`, `now_expr`), printed when the context is serialized,
+//! a through default's `value`, and for `copy_plan`.
 
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
@@ -126,9 +126,20 @@ pub fn serialize_now<S: Serializer>(now: &Option<SaveNow>, serializer: S) -> Res
     now.as_ref().map(now_expr).serialize(serializer)
 }
 
-/// A through default's `value` in the context: its `DefaultValue` literal.
-pub fn serialize_static<S: Serializer>(default: &FieldDefault, serializer: S) -> Result<S::Ok, S::Error> {
-    default_static(default).unwrap_or_default().serialize(serializer)
+/// The runtime `Value` a new row of a custom through model gets in one of
+/// its other columns, as a Rust expression evaluated at each `add()`:
+/// Django builds the through instance from the field defaults (callable
+/// ones called, `""` for text without one) and `bulk_create` runs
+/// `pre_save`, which sets auto_now and auto_now_add fields to now (`now`:
+/// the field's `SaveNow`). `None` for an automatic key.
+pub fn through_value_expr(default: &FieldDefault, now: Option<SaveNow>) -> Option<String> {
+    let value = |default: &FieldDefault| format!("::modelgen_runtime::to_value(&{})", default_expr(default));
+    match (now, default) {
+        (Some(now), _) => Some(value(&FieldDefault::Value { value: DefaultValue::Now(now.kind), optional: now.optional })),
+        (None, FieldDefault::Unsaved) => None,
+        (None, FieldDefault::Null | FieldDefault::Required) => Some("::modelgen_runtime::rusqlite::types::Value::Null".into()),
+        (None, FieldDefault::Value { .. }) => Some(value(default)),
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +245,28 @@ mod tests {
             // The static form exists exactly for the values `is_computed` calls fixed.
             assert_eq!(default.is_computed(), matches!(default, FieldDefault::Value { .. }) && expected.1.is_none());
         }
+    }
+
+    #[test]
+    fn a_through_row_value_is_computed_at_each_add() {
+        let now = SaveNow { kind: Temporal::DateTime, optional: false };
+        let through = |default: FieldDefault, now| through_value_expr(&default, now);
+        assert_eq!(
+            through(FieldDefault::Value { value: DefaultValue::Now(Temporal::DateTime), optional: false }, Some(now)),
+            Some("::modelgen_runtime::to_value(&::modelgen_runtime::now())".into()),
+            "auto_now_add: now, as bulk_create's pre_save sets it"
+        );
+        assert_eq!(
+            through(FieldDefault::Null, Some(SaveNow { kind: Temporal::Date, optional: true })),
+            Some("::modelgen_runtime::to_value(&Some(::modelgen_runtime::now().date_naive()))".into()),
+            "a nullable auto_now date is set too"
+        );
+        assert_eq!(
+            through(FieldDefault::Value { value: DefaultValue::Uuid4, optional: false }, None),
+            Some("::modelgen_runtime::to_value(&::modelgen_runtime::uuid::Uuid::new_v4())".into())
+        );
+        assert_eq!(through(FieldDefault::Required, None), Some("::modelgen_runtime::rusqlite::types::Value::Null".into()));
+        assert_eq!(through(FieldDefault::Unsaved, None), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use common::*;
 use modelgen_examples::library::{Authorship, Book};
 use modelgen_examples::notifications::{Notification, NotificationNotificationType};
 use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
-use modelgen_examples::shop::{Product, Sale};
+use modelgen_examples::shop::{Product, Sale, SaleChannel};
 use modelgen_examples::weblog::{Entry, EntryStatus};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
@@ -131,6 +131,20 @@ fn a_blank_choice_displays_as_the_empty_string() {
     let p = person("Ann", "Doe");
     assert_eq!(p.gender.value(), "", "blank CharField without default: ''");
     assert_eq!(p.get_gender_display(), "");
+}
+
+#[test]
+fn get_display_of_a_null_choice_is_none_as_django() {
+    // Django 5.2: get_FOO_display() of a null CharField(null=True,
+    // choices=...) returns None (force_str(..., strings_only=True) keeps
+    // None), a choice its label and an unknown value the value itself.
+    let mut s = Sale::new(1, utc(2024, 1, 1, 0, 0, 0));
+    assert_eq!(s.channel, None);
+    assert_eq!(s.get_channel_display(), None);
+    s.channel = Some(SaleChannel::InStore);
+    assert_eq!(s.get_channel_display().as_deref(), Some("In store"));
+    s.channel = Some(SaleChannel::from_value("x".into()));
+    assert_eq!(s.get_channel_display().as_deref(), Some("x"));
 }
 
 #[test]

@@ -299,6 +299,30 @@ fn many_to_many_add_through_a_custom_model_fills_the_through_defaults() {
 }
 
 #[test]
+fn many_to_many_add_sets_the_through_models_auto_now_add_as_djangos_bulk_create() {
+    // Django 5.2: book.authors.add(a) through a model with
+    // `added = DateTimeField(auto_now_add=True)` INSERTs the through row
+    // with "added" = now (bulk_create runs pre_save), e.g.
+    // '2026-11-30 09:59:51.934747', next to the other defaults.
+    let db = setup();
+    let ann = library_author(&db, "ann");
+    let dune = book(&db, "Dune", "1");
+    let before = modelgen_runtime::now();
+    dune.authors().add(&db, &[&ann]).unwrap();
+    let after = modelgen_runtime::now();
+    let link = Authorship::objects().get(&db).unwrap();
+    assert!(before <= link.added && link.added <= after, "{before} <= {} <= {after}", link.added);
+    let stored = raw(&db, "library_authorship", "added", link.id.unwrap());
+    assert_eq!(stored, link.added.format("'%Y-%m-%d %H:%M:%S%.6f'").to_string(), "stored as Django stores it");
+    // A through default given to add_with wins over the computed one.
+    let bob = library_author(&db, "bob");
+    let then = utc(2020, 1, 2, 3, 4, 5);
+    dune.authors().add_with(&db, &[&bob], &[("added", &then)]).unwrap();
+    let bob_link = Authorship::objects().filter(Authorship::AUTHOR.eq(bob.id.unwrap())).get(&db).unwrap();
+    assert_eq!(bob_link.added, then);
+}
+
+#[test]
 fn self_many_to_many_is_symmetrical_as_djangos_default() {
     let db = setup();
     let dune = book(&db, "Dune", "1");

@@ -114,7 +114,7 @@ pub use model::{
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
 pub use query::{Assignment, Column, Condition, Filter, Order, F, QuerySet, TextColumn, MAX_GET_RESULTS};
-pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated};
+pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated, ThroughDefaults};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
 pub use tracking::{Diff, FieldChange, RelationChange, Staged, Tracking};

@@ -8,7 +8,7 @@ use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::{DefaultValue, Model};
+use crate::model::Model;
 use crate::query::{Assignment, Column, Condition, Order, QuerySet};
 use crate::value::{try_to_value, DbValue};
 
@@ -264,11 +264,14 @@ pub fn next_or_previous<M: Model, T: DbValue>(
         .ok_or(Error::DoesNotExist { model: M::meta().name })
 }
 
+/// The other columns of a new through row and their stored values, by
+/// column: what a generated accessor passes to
+/// [`ManyRelated::through_defaults`], called at each `add()`.
+pub type ThroughDefaults = fn() -> Vec<(&'static str, Value)>;
+
 /// A many-to-many set of `source` (`entry.authors`): the rows of `T` linked
 /// to `source` through the join table. It holds the source's pk as it was
 /// when the set was made.
-///
-/// Symmetrical self-relations are not mirrored: `add` inserts one row.
 pub struct ManyRelated<S, T> {
     /// The source's pk, read when the set was made (`Null` when unsaved).
     source_pk: Value,
@@ -278,9 +281,10 @@ pub struct ManyRelated<S, T> {
     /// A symmetrical many-to-many to `self` (Django's default for one):
     /// every link is stored in both directions.
     symmetrical: bool,
-    /// Extra columns of a custom through model and their defaults, written
-    /// by `add()` as Django creates the through row with its defaults.
-    through_defaults: &'static [(&'static str, DefaultValue)],
+    /// The other columns of a custom through model and their values,
+    /// computed at each `add()` as Django creates the through row (field
+    /// defaults, callable ones called; now for auto_now / auto_now_add).
+    through_defaults: Option<ThroughDefaults>,
     _marker: PhantomData<fn() -> (S, T)>,
 }
 
@@ -298,7 +302,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             source_column,
             target_column,
             symmetrical: false,
-            through_defaults: &[],
+            through_defaults: None,
             _marker: PhantomData,
         }
     }
@@ -311,9 +315,10 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         self
     }
 
-    /// The defaults `add()` writes into a custom through model's other columns.
-    pub fn through_defaults(mut self, defaults: &'static [(&'static str, DefaultValue)]) -> Self {
-        self.through_defaults = defaults;
+    /// The values `add()` writes into a custom through model's other
+    /// columns, computed for each `add()`.
+    pub fn through_defaults(mut self, defaults: ThroughDefaults) -> Self {
+        self.through_defaults = Some(defaults);
         self
     }
 
@@ -439,22 +444,22 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// columns from `overrides` or else the field defaults.
     fn add_rows(&self, db: &Database, wanted: &[Value], overrides: &[(&str, Value)]) -> Result<()> {
         let source = self.source_pk()?;
-        if let Some((column, _)) = overrides.iter().find(|(c, _)| !self.through_defaults.iter().any(|(d, _)| d == c)) {
-            return Err(Error::Misuse(format!(
-                "`{column}` is not an extra column of the through table `{}`",
-                self.through_table
-            )));
+        let mut values = self.through_defaults.map(|defaults| defaults()).unwrap_or_default();
+        for (column, value) in overrides {
+            match values.iter_mut().find(|(c, _)| c == column) {
+                Some((_, default)) => *default = value.clone(),
+                None => {
+                    return Err(Error::Misuse(format!(
+                        "`{column}` is not a column of the through table `{}` other than its two foreign keys",
+                        self.through_table
+                    )))
+                }
+            }
         }
         db.transaction(|db| {
-            let extra: Vec<&str> = self.through_defaults.iter().map(|(column, _)| *column).collect();
+            let extra: Vec<&str> = values.iter().map(|(column, _)| *column).collect();
             let sql = crate::sql::insert_link(self.through_table, self.source_column, self.target_column, &extra);
-            let defaults: Vec<Value> = self
-                .through_defaults
-                .iter()
-                .map(|(column, d)| {
-                    overrides.iter().find(|(c, _)| c == column).map_or_else(|| d.to_value(), |(_, v)| v.clone())
-                })
-                .collect();
+            let defaults: Vec<Value> = values.iter().map(|(_, value)| value.clone()).collect();
             let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
             let existing = self.pks(db)?;
             db.with_sql(&sql, |insert| {

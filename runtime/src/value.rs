@@ -97,7 +97,7 @@ pub trait DbValue {
     }
 
     /// The value of an integer field, for `MinValueValidator` (`None` for
-    /// other types, NULL and choice enums).
+    /// other types and NULL; an integer choice gives its stored value).
     fn as_integer(&self) -> Option<i64> {
         None
     }

@@ -353,6 +353,7 @@ impl<'a> Resolver<'a> {
             doc: def.help_text.as_ref().map(|h| h.value.clone()),
             verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
             choices: choice_enum.as_ref().map(|e| e.name.clone()),
+            display_type: choice_enum.as_ref().map(|_| display_type(null)),
             relation,
             copy_policy: String::new(),
             is_text,
@@ -362,6 +363,18 @@ impl<'a> Resolver<'a> {
         };
         let field = Field { clean_checks: clean_checks(&field), ..field };
         Some((field, choice_enum))
+    }
+}
+
+/// The return type of a choice field's `get_<field>_display()`: Django
+/// returns `None` for a null value (`force_str(..., strings_only=True)`
+/// keeps it), so a nullable field's label is an `Option`.
+fn display_type(null: bool) -> String {
+    let label = "std::borrow::Cow<'static, str>";
+    if null {
+        format!("Option<{label}>")
+    } else {
+        label.to_string()
     }
 }
 

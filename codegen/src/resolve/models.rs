@@ -452,6 +452,7 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         doc: None,
         verbose_name: "ID".into(),
         choices: None,
+        display_type: None,
         relation: None,
         copy_policy: String::new(),
         is_text: false,

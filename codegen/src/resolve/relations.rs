@@ -262,8 +262,8 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The static defaults of each custom through model's extra columns, for
-/// `add()` on the many-to-many that uses it.
+/// The values of each custom through model's extra columns (every column
+/// but the key), for `add()` on the many-to-many that uses it.
 pub(super) fn fill_through_defaults(models: &mut BTreeMap<ModelId, Model>) {
     let by_table: BTreeMap<String, Vec<ir::ThroughDefault>> = models
         .values()
@@ -272,8 +272,10 @@ pub(super) fn fill_through_defaults(models: &mut BTreeMap<ModelId, Model>) {
                 .fields
                 .iter()
                 .filter(|f| !f.primary_key)
-                .filter(|f| crate::print::default_static(&f.default).is_some())
-                .map(|f| ir::ThroughDefault { column: f.column.clone(), value: f.default.clone() })
+                .filter_map(|f| {
+                    let value = crate::print::through_value_expr(&f.default, f.now)?;
+                    Some(ir::ThroughDefault { column: f.column.clone(), value })
+                })
                 .collect();
             (m.table.clone(), defaults)
         })
@@ -319,7 +321,7 @@ mod tests {
     #[test]
     fn custom_through_model_and_its_defaults() {
         let project = project(
-            "  Person:\n    fields: {}\n  Group:\n    fields:\n      members: {type: ManyToManyField, to: Person, through: Membership}\n  Membership:\n    fields:\n      person: {type: ForeignKey, to: Person, on_delete: CASCADE}\n      group: {type: ForeignKey, to: Group, on_delete: CASCADE}\n      role: {type: CharField, max_length: 10, default: member}\n",
+            "  Person:\n    fields: {}\n  Group:\n    fields:\n      members: {type: ManyToManyField, to: Person, through: Membership}\n  Membership:\n    fields:\n      person: {type: ForeignKey, to: Person, on_delete: CASCADE}\n      group: {type: ForeignKey, to: Group, on_delete: CASCADE}\n      role: {type: CharField, max_length: 10, default: member}\n      joined: {type: DateTimeField, auto_now_add: true}\n      badge: {type: UUIDField, default: uuid4}\n      note: {type: CharField, max_length: 10}\n      rank: {type: IntegerField, null: true}\n",
         );
         let m2m = &model(&project, "Group").many_to_many[0];
         assert!(!m2m.auto_created);
@@ -327,9 +329,20 @@ mod tests {
             (m2m.through_table.as_str(), m2m.source_column.as_str(), m2m.target_column.as_str()),
             ("t_membership", "group_id", "person_id")
         );
-        let defaults: Vec<(&str, Option<String>)> =
-            m2m.through_defaults.iter().map(|d| (d.column.as_str(), crate::print::default_static(&d.value))).collect();
-        assert_eq!(defaults, [("role", Some("DefaultValue::Text(\"member\")".to_string()))]);
+        let defaults: Vec<(&str, &str)> =
+            m2m.through_defaults.iter().map(|d| (d.column.as_str(), d.value.as_str())).collect();
+        // Every other column, computed defaults included (Django's
+        // bulk_create of the through rows runs pre_save and the callables).
+        assert_eq!(
+            defaults,
+            [
+                ("role", "::modelgen_runtime::to_value(&\"member\".to_string())"),
+                ("joined", "::modelgen_runtime::to_value(&::modelgen_runtime::now())"),
+                ("badge", "::modelgen_runtime::to_value(&::modelgen_runtime::uuid::Uuid::new_v4())"),
+                ("note", "::modelgen_runtime::to_value(&String::new())"),
+                ("rank", "::modelgen_runtime::rusqlite::types::Value::Null"),
+            ]
+        );
     }
 
     #[test]
