@@ -110,13 +110,13 @@ pub use display::{iri_to_uri, now, PyStr};
 pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
     no_copy_default, AppMeta, AutoNow, BuildErasedFn, CleanRule, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy,
-    DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
+    DefaultValue, LoadErasedFn, ManyToManyMeta, PkErasedFn, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
 pub use query::{Assignment, Column, Condition, Filter, Order, F, QuerySet, TextColumn, MAX_GET_RESULTS};
 pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated, ThroughDefaults};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
-pub use signals::{ReceiverId, Signal, SignalEvent};
+pub use signals::{AnySignalEvent, ReceiverId, Signal, SignalEvent};
 pub use tracking::{Diff, FieldChange, RelationChange, Staged, Tracking};
 pub use value::{
     from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, to_value,
@@ -143,6 +143,6 @@ pub use uuid;
 pub mod prelude {
     pub use crate::{
         Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, ModelKey, Order, QuerySet,
-        SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
+        SaveOptions, Signal, SignalEvent, AnySignalEvent, Tracking, ValidationErrors,
     };
 }

@@ -417,6 +417,9 @@ pub struct ModelMeta {
     /// root table first, as `from_row` reads them), for the signals of rows
     /// a fork is about to insert: [`crate::build_erased`]`::<Model>`.
     pub build_erased: BuildErasedFn,
+    /// The stored primary key of a type-erased instance of this model
+    /// (`Null` for another type), for receivers connected to every model.
+    pub pk_erased: PkErasedFn,
     /// What the runtime derives from the above on first use (SQL, the
     /// field list of the inheritance chain).
     derived: OnceLock<Derived>,
@@ -463,6 +466,7 @@ impl ModelMeta {
             reverse_copies: &[],
             copy_default: no_copy_default,
             build_erased: no_build_erased,
+            pk_erased: no_pk_erased,
             derived: OnceLock::new(),
         }
     }
@@ -536,6 +540,7 @@ impl ModelMeta {
     pub const fn model<M: Model>(mut self) -> Self {
         self.load_erased = crate::delete::load_erased::<M>;
         self.build_erased = crate::copy::build_erased::<M>;
+        self.pk_erased = pk_erased::<M>;
         self
     }
 
@@ -630,6 +635,18 @@ pub type CopyDefaultFn = fn(usize, chrono::DateTime<chrono::Utc>) -> Option<Box<
 
 /// The type of [`ModelMeta::build_erased`].
 pub type BuildErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Box<dyn std::any::Any>>;
+
+/// The type of [`ModelMeta::pk_erased`].
+pub type PkErasedFn = fn(&dyn std::any::Any) -> Value;
+
+/// [`ModelMeta::pk_erased`] of `M`.
+fn pk_erased<M: Model>(instance: &dyn std::any::Any) -> Value {
+    instance.downcast_ref::<M>().map_or(Value::Null, |instance| column_stored(instance, M::meta().pk))
+}
+
+fn no_pk_erased(_: &dyn std::any::Any) -> Value {
+    Value::Null
+}
 
 fn no_load_erased(_: &crate::Database, _: &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>> {
     Err(crate::Error::Misuse("a model description without `.model::<M>()`".into()))
