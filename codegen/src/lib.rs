@@ -297,7 +297,7 @@ pub fn compile(sources: &[(String, String)]) -> Result<ir::Project, SchemaErrors
     for (path, text) in sources {
         match yaml::parse(text) {
             Ok(root) => files.push(schema::parse_schema(path, &root, &mut diags)),
-            Err(e) => diags.error(path, e.pos, format!("invalid YAML: {}", e.message)),
+            Err(e) => diags.push(path, e.pos, format!("invalid YAML: {}", e.message), e.help),
         }
     }
     let project = resolve::resolve(&files, &mut diags);
