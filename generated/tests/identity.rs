@@ -263,6 +263,12 @@ fn filtering_a_foreign_key_by_an_instance_as_django() {
     author.save(&db).unwrap();
     let err = Entry::objects().filter(Entry::BLOG.eq_obj(&author)).count(&db).unwrap_err();
     assert_eq!(err.to_string(), "Cannot query \"Ann\": Must be \"Blog\" instance.");
+    // eq_obj() on a column that is no relation: modelgen's own misuse, in Rust terms.
+    let err = Entry::objects().filter(Entry::HEADLINE.eq_obj(&a)).count(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "eq_obj() compares a ForeignKey or OneToOneField with an instance, and `headline` is not one of Entry; compare its value with eq()"
+    );
 }
 
 #[test]

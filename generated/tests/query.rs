@@ -470,7 +470,8 @@ fn latest_without_get_latest_by_is_an_error() {
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta."
+        "earliest() and latest() need an ordering: Blog has no `get_latest_by`; pass the columns to earliest_by() / \
+         latest_by() (e.g. `&[Blog::ID.asc()]`), or add `meta: {get_latest_by: <field>}` to Blog in the schema of app `weblog`"
     );
     assert_eq!(Blog::objects().latest_by(&db, &[Blog::NAME.asc()]).unwrap().name, "b", "fields given: no Meta needed");
     let err = Entry::objects().limit(1).latest(&db).unwrap_err();

@@ -46,7 +46,7 @@ fn add_points_saved_rows_at_the_source_in_the_database_and_in_memory() {
     let mut unsaved = Entry::new(a.id.unwrap(), date(2024, 1, 2));
     unsaved.headline = "new".into();
     let err = b.entries().add(&db, &mut [&mut unsaved]).unwrap_err();
-    assert_eq!(err.to_string(), "<Entry: new> instance isn't saved. Use bulk=False or save the object first.");
+    assert_eq!(err.to_string(), "<Entry: new> instance isn't saved. Save it first (or use create(), which saves and links a new row).");
 }
 
 #[test]
@@ -87,6 +87,10 @@ fn remove_and_clear_unlink_rows_of_a_nullable_foreign_key_only() {
     let mut e = entry(&db, &b, "e", date(2024, 1, 1));
     assert!(matches!(b.entries().clear(&db), Err(Error::Misuse(_))));
     assert!(matches!(b.entries().remove(&db, &mut [&mut e]), Err(Error::Misuse(_))));
+    assert_eq!(
+        b.entries().clear(&db).unwrap_err().to_string(),
+        "clear() needs the ForeignKey `Entry.blog` to be nullable (`null: true` in the schema): it sets the key to NULL"
+    );
 }
 
 #[test]

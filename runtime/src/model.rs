@@ -1067,7 +1067,12 @@ pub(crate) fn field_values<M: Model>(instance: &M) -> Vec<Value> {
 /// Set every field from stored values in [`ModelMeta::fields`] order.
 pub(crate) fn set_field_values<M: Model>(instance: &mut M, values: &[Value]) -> crate::Result<()> {
     if values.len() != M::meta().fields().len() {
-        return Err(crate::Error::Misuse("stored values do not match the fields".into()));
+        return Err(crate::Error::Misuse(format!(
+            "{} stored values for the {} fields of {}",
+            values.len(),
+            M::meta().fields().len(),
+            M::meta().name
+        )));
     }
     for (i, value) in values.iter().enumerate() {
         if let Some(field) = instance.field_mut(i) {

@@ -94,7 +94,10 @@ impl<M: Model, T: DbValue> Column<M, T> {
         let meta = M::meta();
         let relation = meta.column_index(self.name).and_then(|i| meta.relation_at(i));
         let node = match relation {
-            None => Node::Invalid(format!("'{}' is not a relation of {}", self.name, meta.name)),
+            None => Node::Invalid(format!(
+                "eq_obj() compares a ForeignKey or OneToOneField with an instance, and `{}` is not one of {}; compare its value with eq()",
+                self.name, meta.name
+            )),
             Some(r) if !R::meta().lineage().any(|m| std::ptr::eq(m, r.target)) => {
                 Node::Invalid(format!("Cannot query \"{}\": Must be \"{}\" instance.", target, r.target.name))
             }
@@ -907,9 +910,13 @@ impl<M: Model> QuerySet<M> {
                     vec![(column, descending)]
                 }
                 None => {
-                    return Err(Error::Misuse(
-                        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta.".into(),
-                    ))
+                    let meta = M::meta();
+                    return Err(Error::Misuse(format!(
+                        "earliest() and latest() need an ordering: {} has no `get_latest_by`; pass the columns to \
+                         earliest_by() / latest_by() (e.g. `&[{}::ID.asc()]`), or add `meta: {{get_latest_by: <field>}}` \
+                         to {} in the schema of app `{}`",
+                        meta.name, meta.name, meta.name, meta.app
+                    )));
                 }
             },
         };

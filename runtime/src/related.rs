@@ -38,7 +38,9 @@ pub fn assign_related<S: Model, T: Model>(source: &mut S, field: &'static str, t
         .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
     source.state_mut().unsaved_related.retain(|(i, _, _)| *i != index);
     let pk = target.map(pk_of).transpose()?;
-    let slot = source.field_mut(index).ok_or_else(|| Error::Misuse(format!("no field '{field}'")))?;
+    let slot = source
+        .field_mut(index)
+        .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
     match pk {
         Some(Value::Null) => {
             if slot.nullable() {
@@ -101,7 +103,7 @@ impl<S: Model, M: Model> ReverseRelated<S, M> {
         let index = self.field_index()?;
         if !M::meta().fields()[index].null {
             return Err(Error::Misuse(format!(
-                "{method}() is only available on the reverse of a ForeignKey with null=True (`{}.{}`)",
+                "{method}() needs the ForeignKey `{}.{}` to be nullable (`null: true` in the schema): it sets the key to NULL",
                 M::meta().name,
                 M::meta().fields()[index].field
             )));
@@ -207,7 +209,7 @@ fn saved_pks<M: Model + std::fmt::Display>(objs: &[&mut M]) -> Result<Vec<Value>
     objs.iter()
         .map(|obj| match pk_of(&**obj)? {
             Value::Null => Err(Error::Misuse(format!(
-                "<{}: {}> instance isn't saved. Use bulk=False or save the object first.",
+                "<{}: {}> instance isn't saved. Save it first (or use create(), which saves and links a new row).",
                 M::meta().name,
                 obj
             ))),
