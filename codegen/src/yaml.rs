@@ -94,14 +94,22 @@ pub fn parse(source: &str) -> Result<Node, SyntaxError> {
 /// A help line for the YAML errors a hand-written schema runs into: a tab
 /// in the indentation, a key indented out of line with the keys above it
 /// (yaml-rust2: "did not find expected key", "mapping values are not
-/// allowed in this context"), two `key:`s on one line, or list items and
-/// keys mixed in one mapping.
+/// allowed in this context"), two `key:`s on one line, list items and
+/// keys mixed in one mapping, or an unclosed `{` / `[`.
 fn syntax_help(lines: &[&str], pos: Pos, message: &str) -> Option<String> {
     let line = *lines.get(pos.line.checked_sub(1)?)?;
     let text = line.trim_start_matches([' ', '\t']);
     let indent = &line[..line.len() - text.len()];
     if indent.contains('\t') || message.contains("tabs") {
         return Some(format!("indent with spaces: line {} is indented with a tab, which YAML does not allow", pos.line));
+    }
+    if message.contains("flow mapping") || message.contains("flow sequence") {
+        let (open, close) = if message.contains("flow mapping") { ('{', '}') } else { ('[', ']') };
+        let unbalanced = |l: &&str| l.matches(open).count() > l.matches(close).count();
+        let opened = lines[..pos.line].iter().rposition(unbalanced).map_or(pos.line, |i| i + 1);
+        return Some(format!(
+            "the `{open}` on line {opened} is not closed: end it with `{close}` (items inside are separated by `,`)"
+        ));
     }
     let structural = ["did not find expected key", "mapping values are not allowed", "did not find expected '-'"];
     if !structural.iter().any(|m| message.contains(m)) {
@@ -339,7 +347,10 @@ mod tests {
             help("models:\n  Blog:\n    fields: name: {type: TextField}\n"),
             "a line holds one `key: value`: to nest, put `name: {type: TextField}` on a line of its own below `fields:`, indented further"
         );
-        assert!(help("a: [1, 2\nb: 3\n").is_empty(), "an unclosed list is not an indentation mistake");
+        assert_eq!(
+            help("a: {x: 1\nb: {y: 2}\n"),
+            "the `{` on line 1 is not closed: end it with `}` (items inside are separated by `,`)"
+        );
     }
 
     #[test]
