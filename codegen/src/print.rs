@@ -135,9 +135,13 @@ pub fn serialize_now<S: Serializer>(now: &Option<SaveNow>, serializer: S) -> Res
 pub fn through_value_expr(default: &FieldDefault, now: Option<SaveNow>) -> Option<String> {
     let value = |default: &FieldDefault| format!("::modelgen_runtime::to_value(&{})", default_expr(default));
     match (now, default) {
-        (Some(now), _) => Some(value(&FieldDefault::Value { value: DefaultValue::Now(now.kind), optional: now.optional })),
+        (Some(now), _) => {
+            Some(value(&FieldDefault::Value { value: DefaultValue::Now(now.kind), optional: now.optional }))
+        }
         (None, FieldDefault::Unsaved) => None,
-        (None, FieldDefault::Null | FieldDefault::Required) => Some("::modelgen_runtime::rusqlite::types::Value::Null".into()),
+        (None, FieldDefault::Null | FieldDefault::Required) => {
+            Some("::modelgen_runtime::rusqlite::types::Value::Null".into())
+        }
         (None, FieldDefault::Value { .. }) => Some(value(default)),
     }
 }
@@ -265,7 +269,10 @@ mod tests {
             through(FieldDefault::Value { value: DefaultValue::Uuid4, optional: false }, None),
             Some("::modelgen_runtime::to_value(&::modelgen_runtime::uuid::Uuid::new_v4())".into())
         );
-        assert_eq!(through(FieldDefault::Required, None), Some("::modelgen_runtime::rusqlite::types::Value::Null".into()));
+        assert_eq!(
+            through(FieldDefault::Required, None),
+            Some("::modelgen_runtime::rusqlite::types::Value::Null".into())
+        );
         assert_eq!(through(FieldDefault::Unsaved, None), None);
     }
 

@@ -119,7 +119,12 @@ pub(crate) struct SignalRegistry {
 impl SignalRegistry {
     /// Connect `receiver` for the model of `meta`, or for every model.
     /// Ids grow with each connection, so they order the receivers.
-    pub(crate) fn connect(&self, meta: Option<&'static ModelMeta>, signal: Signal, receiver: ErasedReceiver) -> ReceiverId {
+    pub(crate) fn connect(
+        &self,
+        meta: Option<&'static ModelMeta>,
+        signal: Signal,
+        receiver: ErasedReceiver,
+    ) -> ReceiverId {
         let id = ReceiverId(self.next_id.get());
         self.next_id.set(id.0 + 1);
         let (mut by_model, mut for_all) = (self.receivers.borrow_mut(), self.for_all.borrow_mut());
