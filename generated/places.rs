@@ -216,7 +216,7 @@ impl Restaurant {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
 
@@ -413,7 +413,7 @@ impl Supplier {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -606,10 +606,10 @@ impl ItalianRestaurant {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
-    pub const RESTAURANT_PTR: mg::Column<Self, i64> = mg::Column::new("restaurant_ptr_id");
+    pub const RESTAURANT_PTR: mg::Column<Self, mg::Key<Restaurant>> = mg::Column::new("restaurant_ptr_id");
     pub const SERVES_GNOCCHI: mg::Column<Self, bool> = mg::Column::new("serves_gnocchi");
 
     /// A new, unsaved instance: every field takes its default (Django's empty

@@ -27,6 +27,7 @@ use crate::db::Database;
 use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Query};
 use crate::sql::Sql;
 use crate::error::{Error, Result};
+use crate::key::Key;
 use crate::model::{Model, ModelMeta};
 use crate::value::{try_to_value, DbValue};
 
@@ -81,6 +82,21 @@ impl<M: Model, T: crate::Choices> Column<M, Option<T>> {
     /// `exact` with the raw stored value of a nullable choice field.
     pub fn eq_raw(self, value: impl Into<T::Value>) -> Condition<M> {
         self.eq(Some(T::from_value(value.into())))
+    }
+}
+
+impl<M: Model, R: Model> Column<M, Key<R>> {
+    /// `exact` with a raw key value (Django's `filter(blog_id=5)`), for a
+    /// key not held as a [`Key`]; `eq` takes the typed `Key<R>`.
+    pub fn eq_raw(self, value: impl Into<R::Key>) -> Condition<M> {
+        self.eq(Key::new(value.into()))
+    }
+}
+
+impl<M: Model, R: Model> Column<M, Option<Key<R>>> {
+    /// `exact` with a raw key value of a nullable relation.
+    pub fn eq_raw(self, value: impl Into<R::Key>) -> Condition<M> {
+        self.eq(Some(Key::new(value.into())))
     }
 }
 

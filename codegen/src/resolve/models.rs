@@ -62,6 +62,8 @@ impl<'a> Resolver<'a> {
                 copy: pk_type.is_copy(),
                 value_type: value.path(),
                 value,
+                column_type: String::new(),
+                arg_type: String::new(),
                 column_auto: false,
                 blank: false,
                 doc: Some(format!(
@@ -166,6 +168,10 @@ impl<'a> Resolver<'a> {
         }
 
         self.check_columns(&fields, &flat);
+        // Every field's argument types, once its relation is resolved.
+        for field in &mut fields {
+            (field.column_type, field.arg_type) = crate::print::signature_types(field);
+        }
         let mut field_names: Vec<String> = fields.iter().filter(|f| f.auto).map(|f| f.name.clone()).collect();
         field_names.extend(
             flat.iter()
@@ -186,7 +192,9 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .chain(fields.iter().cloned())
             .collect();
-        let required = all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
+        let required: Vec<usize> =
+            all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
+        let (new_args, new_fields) = constructor(&all_fields, &required);
         let next_previous =
             all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
         let get_by = all_fields
@@ -238,6 +246,8 @@ impl<'a> Resolver<'a> {
             all_fields,
             pk,
             required,
+            new_args,
+            new_fields,
             has_pre_save,
             display,
             absolute_url,
@@ -418,6 +428,24 @@ pub(super) fn failed_fields(flat: &[&FieldDef], fields: &[Field], many_to_many: 
         .collect()
 }
 
+/// The constructor's arguments (the `required` fields, relations as
+/// typed keys) and its struct field initializers, in struct order.
+fn constructor(all_fields: &[Field], required: &[usize]) -> (Vec<ir::MethodArg>, Vec<String>) {
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for (index, field) in all_fields.iter().enumerate() {
+        let expr = if required.contains(&index) {
+            let ident = crate::print::arg_ident(field);
+            args.push(ir::MethodArg { ident: ident.clone(), rust_type: field.arg_type.clone() });
+            crate::print::arg_value(field, &ident)
+        } else {
+            crate::print::default_expr(&field.default)
+        };
+        inits.push(crate::print::initializer(&field.ident, &expr));
+    }
+    (args, inits)
+}
+
 pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
     let value = RustType::Scalar(ty.rust.unwrap_or(Scalar::I64));
     Field {
@@ -433,6 +461,8 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         db_index: false,
         rust_type: format!("Option<{}>", value.path()),
         value_type: value.path(),
+        column_type: String::new(),
+        arg_type: String::new(),
         value,
         column_auto: true,
         clean_checks: Vec::new(),
