@@ -118,7 +118,11 @@ pub struct CopyPlan {
     /// The arguments the copy methods take (a new pk that is not
     /// automatic, then the `supplied` fields), in order.
     pub args: Vec<CopyArg>,
-    /// What `clone_unsaved` sets after cloning the fields: `copy.<ident> = <expr>;`.
+    /// Every field a copy does not keep and the value it gets
+    /// (`copy.<ident> = <expr>`): keys cleared, suffixes, clears, defaults
+    /// and the arguments. The runtime applies the policies itself;
+    /// `clone_unsaved` prints only the arguments' own assignments (`args`'
+    /// `target` and `value`).
     pub assignments: Vec<CopyAssignment>,
     /// `copy_default` match arms: own column index -> fresh value expression.
     pub defaults: Vec<CopyAssignment>,
