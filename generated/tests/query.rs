@@ -557,7 +557,7 @@ fn pks_lists_the_primary_keys_in_the_sets_order() {
     entries(&db);
     let pks = Entry::objects().pks(&db).unwrap();
     // meta.ordering -pub_date: days 5, 4, 3, 2, 1 are entries 3, 5, 1, 4, 2.
-    let ids: Vec<i64> = pks.into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
+    let ids: Vec<i64> = pks.into_iter().map(Key::get).collect();
     assert_eq!(ids, vec![3, 5, 1, 4, 2]);
 }
 

@@ -988,9 +988,14 @@ impl<M: Model> QuerySet<M> {
         db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
-    /// The primary keys of the matching rows, in order
-    /// (`values_list("pk", flat=True)`).
-    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+    /// The keys of the matching rows, in order (`values_list("pk",
+    /// flat=True)`), typed by the model.
+    pub fn pks(&self, db: &Database) -> Result<Vec<Key<M>>> {
+        self.pk_values(db)?.into_iter().map(|pk| crate::value::from_value(pk).map(Key::new)).collect()
+    }
+
+    /// [`QuerySet::pks`] as stored values.
+    fn pk_values(&self, db: &Database) -> Result<Vec<Value>> {
         self.check()?;
         let meta = M::meta();
         let head = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
@@ -1027,7 +1032,7 @@ impl<M: Model> QuerySet<M> {
     fn update_inherited(&self, db: &Database, assignments: &[Assignment<M>]) -> Result<usize> {
         let meta = M::meta();
         db.transaction(|db| {
-            let keys = self.pks(db)?;
+            let keys = self.pk_values(db)?;
             let mut matched = None;
             for table_meta in meta.lineage() {
                 let mine: Vec<&Assignment<M>> =
