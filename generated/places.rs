@@ -367,6 +367,9 @@ impl mg::Model for Restaurant {
     }
 }
 
+/// Every `Restaurant` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for Restaurant {}
+
 /// The columns of `places.Restaurant`'s table.
 static RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
@@ -547,6 +550,9 @@ impl mg::Model for Supplier {
         Ok(inserted)
     }
 }
+
+/// Every `Supplier` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for Supplier {}
 
 /// The columns of `places.Supplier`'s table.
 static SUPPLIER_COLUMNS: &[mg::ColumnMeta] = &[
@@ -760,6 +766,12 @@ impl mg::Model for ItalianRestaurant {
         Ok(inserted)
     }
 }
+
+/// Every `ItalianRestaurant` row is also a `Restaurant` row, with the same key.
+impl mg::Extends<Restaurant> for ItalianRestaurant {}
+
+/// Every `ItalianRestaurant` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for ItalianRestaurant {}
 
 /// The columns of `places.ItalianRestaurant`'s table.
 static ITALIAN_RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[

@@ -98,6 +98,10 @@ pub struct Model {
     pub next_previous: Vec<usize>,
     /// Multi-table inheritance: the parent this model extends.
     pub parent: Option<ParentLink>,
+    /// Multi-table inheritance: every concrete ancestor as a Rust path from
+    /// this app, parent first (`impl mg::Extends<_>`: the child's key is one
+    /// of each).
+    pub ancestors: Vec<String>,
     /// The `clone:` lines as written (the effective policies are in `copy` and each field's `copy_policy`).
     pub clone_policies: Vec<ClonePolicy>,
     /// Whether a fork can give copies new keys without an auto-increment: the key is `Generated` (see `pk_kind`).

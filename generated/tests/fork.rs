@@ -400,7 +400,7 @@ fn fork_of_a_multi_table_child_writes_every_table_once_and_maps_it_under_its_con
     // The supplier's set is re-linked when the supplier is forked; its
     // customers (restaurants) are linked, not copied.
     let supplier_fork = supplier.fork(&db).unwrap();
-    assert_eq!(ids(supplier_fork.root.customers().pks(&db).unwrap()), vec![nonna.id.unwrap()]);
+    assert_eq!(supplier_fork.root.customers().pks(&db).unwrap(), vec![nonna.key().unwrap().upcast()]);
     assert_eq!(count(&db, "places_restaurant"), 2);
 }
 

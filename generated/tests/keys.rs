@@ -167,3 +167,26 @@ fn copy_methods_take_a_supplied_relation_as_its_targets_key() {
     let plan = cover.fork_plan(&db, emma.key().unwrap()).unwrap();
     assert!(!plan.tables.is_empty());
 }
+
+#[test]
+fn a_multi_table_childs_key_upcasts_to_each_ancestor_as_djangos_child_row_is_a_parent_row() {
+    use modelgen_examples::places::{self, ItalianRestaurant, Place, Restaurant, Supplier};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    let mut nonna = ItalianRestaurant::new();
+    nonna.name = "Nonna".into();
+    nonna.save(&db).unwrap();
+    let mut supplier = Supplier::new();
+    supplier.name = "S".into();
+    supplier.save(&db).unwrap();
+    let key: Key<ItalianRestaurant> = nonna.key().unwrap();
+    let as_restaurant: Key<Restaurant> = key.upcast();
+    let as_place: Key<Place> = key.upcast();
+    assert_eq!((as_restaurant.get(), as_place.get()), (key.get(), key.get()), "one key for the whole chain");
+    // Django 5.2: supplier.customers.add(italian.pk) links the restaurant row
+    // (customers == [italian.pk]), and that Restaurant row sees 1 supplier.
+    supplier.customers().add_pks(&db, &[as_restaurant]).unwrap();
+    assert_eq!(supplier.customers().pks(&db).unwrap(), [as_restaurant]);
+    assert_eq!(Restaurant::get(&db, as_restaurant.get()).unwrap().suppliers().count(&db).unwrap(), 1);
+    assert_eq!(Place::get(&db, as_place.get()).unwrap().name, "Nonna");
+}

@@ -63,7 +63,22 @@ impl<M: Model> Key<M> {
     pub fn as_raw(&self) -> &M::Key {
         &self.value
     }
+
+    /// The same row's key as a key of an ancestor `P`: a multi-table
+    /// child's row is a row of each ancestor, with the same key (Django: a
+    /// `Restaurant` is a `Place`, `filter(place=restaurant)` matches it).
+    #[inline]
+    pub fn upcast<P: Model>(self) -> Key<P>
+    where
+        M: Extends<P>,
+    {
+        Key::new(self.value)
+    }
 }
+
+/// `Self` is a multi-table-inheritance child of `P` (at any depth), so its
+/// key is a key of `P` (see [`Key::upcast`]); generated for every ancestor.
+pub trait Extends<P: Model>: Model<Key = <P as Model>::Key> {}
 
 impl<M: Model> Clone for Key<M>
 where

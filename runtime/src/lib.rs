@@ -106,7 +106,7 @@ pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supp
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
 pub use field::{Field, Row};
-pub use key::Key;
+pub use key::{Extends, Key};
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
 pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};

@@ -258,6 +258,12 @@ impl<'a> Resolver<'a> {
             many_to_many,
             reverse: Vec::new(),
             next_previous,
+            ancestors: std::iter::successors(self.concrete_parent.get(&id).copied(), |m| {
+                self.concrete_parent.get(m).copied()
+            })
+            .take(64)
+            .map(|ancestor| self.rust_path(id, ancestor))
+            .collect(),
             parent,
             clone_policies,
             pk_has_default,
