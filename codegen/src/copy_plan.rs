@@ -267,7 +267,7 @@ fn plan(
 }
 
 /// The argument of the copy methods giving `field`'s value: a relation's
-/// is its target's typed key (`book: mg::Key<Book>`), which `clone_unsaved`
+/// is its target's typed key (`book: Key<Book>`), which `clone_unsaved`
 /// stores raw (`book_id = book.get()`) and `fork` binds as it is.
 fn supplied_arg(field: &Field, ident: String, owner_meta: &str, column: usize) -> CopyArg {
     CopyArg {
@@ -349,11 +349,14 @@ models:
             .collect();
         assert_eq!(
             args,
-            [("number", "i64", "number", "number"), ("solo", "mg::Key<Target>", "solo_id", "solo.get()")],
+            [
+                ("number", "i64", "number", "number"),
+                ("solo", "::modelgen_runtime::Key<Target>", "solo_id", "solo.get()")
+            ],
             "a relation is supplied as its target's typed key, stored raw"
         );
         assert_eq!(
-            thing.copy.item_type, "(i64, mg::Key<Target>)",
+            thing.copy.item_type, "(i64, ::modelgen_runtime::Key<Target>)",
             "an IntegerField is an i64 (Django stores any i64 in it on SQLite)"
         );
     }

@@ -69,7 +69,7 @@ pub struct Model {
     /// null, no default, and no empty value Django could give them.
     pub required: Vec<usize>,
     /// The constructor's arguments, one per `required` field: a relation
-    /// is taken as its target's typed key (`blog: mg::Key<Blog>`).
+    /// is taken as its target's typed key (`blog: ::modelgen_runtime::Key<Blog>`).
     pub new_args: Vec<MethodArg>,
     /// The constructor's struct fields in struct order, each an
     /// initializer: the argument (`pub_date`, `blog_id: blog.get()`) or
@@ -156,7 +156,7 @@ pub struct MethodArg {
 pub struct CopyArg {
     /// The argument's name (`pk`, or the field's name as in `new`).
     pub ident: String,
-    /// The argument's type (the field's `arg_type`: a relation's is `mg::Key<Target>`).
+    /// The argument's type (the field's `arg_type`: a relation's is `::modelgen_runtime::Key<Target>`).
     pub rust_type: String,
     /// `Supplied::new(&<meta>, <column>, &<ident>)` for `fork`.
     pub supplied: String,
@@ -205,11 +205,11 @@ pub struct Field {
     pub value_type: String,
     /// The type of the field's typed column constant (`mg::Column<Self,
     /// _>`): the value type, a relation's as its target's key
-    /// (`mg::Key<Blog>`), in `Option` when the field is `null`.
+    /// (`::modelgen_runtime::Key<Blog>`), in `Option` when the field is `null`.
     pub column_type: String,
     /// The type of an argument giving the field's value (constructor,
     /// copy methods, `get_by_`): `rust_type`, a relation's with its
-    /// target's key (`mg::Key<Blog>`, `Option<mg::Key<User>>`), so keys of
+    /// target's key (`::modelgen_runtime::Key<Blog>`, `Option<::modelgen_runtime::Key<User>>`), so keys of
     /// two models cannot be swapped.
     pub arg_type: String,
     /// Whether the value type is `Copy` (so accessors copy instead of cloning).

@@ -50,10 +50,10 @@ fn temporal_suffix(kind: Temporal) -> &'static str {
 
 /// The argument types of `field` (`arg_type`) and of its column constant
 /// (`column_type`): a relation's value is its target's typed key
-/// (`mg::Key<Blog>`), so two keys of one Rust type cannot be swapped.
+/// (`Key<Blog>`), so two keys of one Rust type cannot be swapped.
 pub fn signature_types(field: &Field) -> (String, String) {
     let value = match &field.relation {
-        Some(relation) => format!("mg::Key<{}>", relation.target_path),
+        Some(relation) => format!("::modelgen_runtime::Key<{}>", relation.target_path),
         None => field.value_type.clone(),
     };
     let optional = |v: &str| format!("Option<{v}>");
@@ -77,7 +77,7 @@ pub fn arg_value(field: &Field, arg: &str) -> String {
     match (&field.relation, field.null || field.auto) {
         (None, _) => arg.to_string(),
         (Some(_), false) => format!("{arg}.get()"),
-        (Some(_), true) => format!("{arg}.map(mg::Key::get)"),
+        (Some(_), true) => format!("{arg}.map(::modelgen_runtime::Key::get)"),
     }
 }
 

@@ -547,6 +547,51 @@ mod tests {
     }
 
     #[test]
+    fn relation_arguments_are_their_targets_typed_keys_and_the_fields_stay_raw() {
+        let project = project(
+            "  Blog:\n    fields: {}\n  Entry:\n    fields:\n      type: {type: ForeignKey, to: Blog, on_delete: CASCADE}\n      spare: {type: ForeignKey, to: Blog, on_delete: CASCADE, null: true, related_name: spares}\n      day: {type: DateField}\n  Child:\n    extends: Blog\n    fields: {}\n",
+        );
+        let entry = model(&project, "Entry");
+        let args: Vec<(&str, &str)> = entry.new_args.iter().map(|a| (a.ident.as_str(), a.rust_type.as_str())).collect();
+        assert_eq!(
+            args,
+            [("r#type", "::modelgen_runtime::Key<Blog>"), ("day", "::modelgen_runtime::chrono::NaiveDate")],
+            "named as the field, keyword raw"
+        );
+        assert_eq!(entry.new_fields, ["id: None", "type_id: r#type.get()", "spare_id: None", "day"]);
+        let types = |name: &str| {
+            let f = field(entry, name);
+            (f.rust_type.as_str(), f.column_type.as_str(), f.arg_type.as_str())
+        };
+        assert_eq!(
+            types("type"),
+            ("i64", "::modelgen_runtime::Key<Blog>", "::modelgen_runtime::Key<Blog>"),
+            "the struct keeps the raw key"
+        );
+        assert_eq!(
+            types("spare"),
+            ("Option<i64>", "Option<::modelgen_runtime::Key<Blog>>", "Option<::modelgen_runtime::Key<Blog>>")
+        );
+        assert_eq!(
+            types("day"),
+            (
+                "::modelgen_runtime::chrono::NaiveDate",
+                "::modelgen_runtime::chrono::NaiveDate",
+                "::modelgen_runtime::chrono::NaiveDate"
+            )
+        );
+        assert_eq!(types("id"), ("Option<i64>", "i64", "Option<i64>"));
+        let child = model(&project, "Child");
+        let link = field(child, "blog_ptr");
+        assert_eq!(
+            (link.column_type.as_str(), link.arg_type.as_str()),
+            ("::modelgen_runtime::Key<Blog>", "Option<::modelgen_runtime::Key<Blog>>")
+        );
+        assert_eq!(child.ancestors, ["Blog"]);
+        assert!(entry.ancestors.is_empty());
+    }
+
+    #[test]
     fn two_primary_keys() {
         let errors = errors("  M:\n    fields:\n      a: {type: IntegerField, primary_key: true}\n      b: {type: IntegerField, primary_key: true}\n");
         assert!(has_error(&errors, "has more than one primary key (`a` and `b`)"), "{errors:?}");
