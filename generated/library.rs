@@ -362,7 +362,7 @@ impl Book {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const ISBN: mg::Column<Self, String> = mg::Column::new("isbn");
-    pub const PUBLISHER: mg::Column<Self, Option<i64>> = mg::Column::new("publisher_id");
+    pub const PUBLISHER: mg::Column<Self, Option<mg::Key<Publisher>>> = mg::Column::new("publisher_id");
     pub const PUBLISHED: mg::Column<Self, mg::NaiveDate> = mg::Column::new("published");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -565,8 +565,8 @@ pub struct Authorship {
 impl Authorship {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
-    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const AUTHOR: mg::Column<Self, mg::Key<Author>> = mg::Column::new("author_id");
+    pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const ROLE: mg::Column<Self, AuthorshipRole> = mg::Column::new("role");
     pub const POSITION: mg::Column<Self, i64> = mg::Column::new("position");
     pub const ADDED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("added");
@@ -574,11 +574,11 @@ impl Authorship {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(author_id: i64, book_id: i64) -> Self {
+    pub fn new(author: mg::Key<Author>, book: mg::Key<Book>) -> Self {
         Authorship {
             id: None,
-            author_id,
-            book_id,
+            author_id: author.get(),
+            book_id: book.get(),
             role: AuthorshipRole::Author,
             position: 1_i64,
             added: mg::now(),
@@ -740,17 +740,17 @@ pub struct Cover {
 impl Cover {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const IMAGE_URL: mg::Column<Self, String> = mg::Column::new("image_url");
-    pub const ARTIST: mg::Column<Self, Option<i64>> = mg::Column::new("artist_id");
+    pub const ARTIST: mg::Column<Self, Option<mg::Key<Author>>> = mg::Column::new("artist_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(book_id: i64) -> Self {
+    pub fn new(book: mg::Key<Book>) -> Self {
         Cover {
             id: None,
-            book_id,
+            book_id: book.get(),
             image_url: String::new(),
             artist_id: None,
             _state: mg::ModelState::new_adding(),
@@ -759,7 +759,7 @@ impl Cover {
 
     /// The row whose `book` (unique) is `value`.
     #[inline]
-    pub fn get_by_book_id(db: &mg::Database, value: i64) -> mg::Result<Self> {
+    pub fn get_by_book_id(db: &mg::Database, value: mg::Key<Book>) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::BOOK.eq(value)).get(db)
     }
 
@@ -794,15 +794,15 @@ impl Cover {
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn clone_unsaved(&self, db: &mg::Database, book_id: i64) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default(), book_id)
+    pub fn clone_unsaved(&self, db: &mg::Database, book: mg::Key<Book>) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), book)
     }
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, book_id: i64) -> mg::Result<Self> {
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, book: mg::Key<Book>) -> mg::Result<Self> {
         let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
-        copy.book_id = book_id;
+        copy.book_id = book.get();
         Ok(copy)
     }
 
@@ -810,17 +810,17 @@ impl Cover {
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn duplicate(&self, db: &mg::Database, book_id: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
-        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, book_id).map(|mut copy| { edit(&mut copy); copy }))
+    pub fn duplicate(&self, db: &mg::Database, book: mg::Key<Book>, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, book).map(|mut copy| { edit(&mut copy); copy }))
     }
 
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
     #[inline]
-    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = mg::Key<Book>>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
         let mut suffixer = mg::copy::Suffixer::default();
         let mut built = Vec::new();
-        for (i, book_id) in copies.into_iter().enumerate() {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer, book_id)?;
+        for (i, book) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, book)?;
             edit(i, &mut copy);
             built.push(copy);
         }
@@ -830,15 +830,15 @@ impl Cover {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork(&self, db: &mg::Database, book_id: i64) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book_id)?])
+    pub fn fork(&self, db: &mg::Database, book: mg::Key<Book>) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book)?])
     }
 
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork_plan(&self, db: &mg::Database, book_id: i64) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book_id)?])
+    pub fn fork_plan(&self, db: &mg::Database, book: mg::Key<Book>) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book)?])
     }
 }
 
@@ -936,17 +936,17 @@ impl Loan {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const REF: mg::Column<Self, String> = mg::Column::new("ref");
     pub const TYPE: mg::Column<Self, LoanType> = mg::Column::new("type");
-    pub const MOVE: mg::Column<Self, i64> = mg::Column::new("move_id");
+    pub const MOVE: mg::Column<Self, mg::Key<Book>> = mg::Column::new("move_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(move_id: i64) -> Self {
+    pub fn new(r#move: mg::Key<Book>) -> Self {
         Loan {
             id: None,
             r#ref: String::new(),
             r#type: LoanType::Short,
-            move_id,
+            move_id: r#move.get(),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -1072,16 +1072,16 @@ pub struct Fine {
 impl Fine {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const LOAN: mg::Column<Self, i64> = mg::Column::new("loan_id");
+    pub const LOAN: mg::Column<Self, mg::Key<Loan>> = mg::Column::new("loan_id");
     pub const AMOUNT: mg::Column<Self, mg::Decimal> = mg::Column::new("amount");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(loan_id: i64, amount: mg::Decimal) -> Self {
+    pub fn new(loan: mg::Key<Loan>, amount: mg::Decimal) -> Self {
         Fine {
             id: None,
-            loan_id,
+            loan_id: loan.get(),
             amount,
             _state: mg::ModelState::new_adding(),
         }
@@ -1290,17 +1290,17 @@ pub struct Copy {
 impl Copy {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
-    pub const SHELF: mg::Column<Self, i64> = mg::Column::new("shelf_id");
-    pub const HOME: mg::Column<Self, Option<i64>> = mg::Column::new("home_id");
+    pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
+    pub const SHELF: mg::Column<Self, mg::Key<Shelf>> = mg::Column::new("shelf_id");
+    pub const HOME: mg::Column<Self, Option<mg::Key<Shelf>>> = mg::Column::new("home_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(book_id: i64) -> Self {
+    pub fn new(book: mg::Key<Book>) -> Self {
         Copy {
             id: None,
-            book_id,
+            book_id: book.get(),
             shelf_id: 1_i64,
             home_id: None,
             _state: mg::ModelState::new_adding(),
@@ -1541,16 +1541,16 @@ pub struct Album {
 impl Album {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const ARTIST: mg::Column<Self, i64> = mg::Column::new("artist_id");
+    pub const ARTIST: mg::Column<Self, mg::Key<Artist>> = mg::Column::new("artist_id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(artist_id: i64) -> Self {
+    pub fn new(artist: mg::Key<Artist>) -> Self {
         Album {
             id: None,
-            artist_id,
+            artist_id: artist.get(),
             title: String::new(),
             _state: mg::ModelState::new_adding(),
         }
@@ -1664,18 +1664,18 @@ pub struct Song {
 impl Song {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const ARTIST: mg::Column<Self, i64> = mg::Column::new("artist_id");
-    pub const ALBUM: mg::Column<Self, i64> = mg::Column::new("album_id");
+    pub const ARTIST: mg::Column<Self, mg::Key<Artist>> = mg::Column::new("artist_id");
+    pub const ALBUM: mg::Column<Self, mg::Key<Album>> = mg::Column::new("album_id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(artist_id: i64, album_id: i64) -> Self {
+    pub fn new(artist: mg::Key<Artist>, album: mg::Key<Album>) -> Self {
         Song {
             id: None,
-            artist_id,
-            album_id,
+            artist_id: artist.get(),
+            album_id: album.get(),
             title: String::new(),
             _state: mg::ModelState::new_adding(),
         }

@@ -216,7 +216,7 @@ impl Restaurant {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
 
@@ -367,6 +367,9 @@ impl mg::Model for Restaurant {
     }
 }
 
+/// Every `Restaurant` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for Restaurant {}
+
 /// The columns of `places.Restaurant`'s table.
 static RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
@@ -413,7 +416,7 @@ impl Supplier {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -548,6 +551,9 @@ impl mg::Model for Supplier {
     }
 }
 
+/// Every `Supplier` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for Supplier {}
+
 /// The columns of `places.Supplier`'s table.
 static SUPPLIER_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
@@ -606,10 +612,10 @@ impl ItalianRestaurant {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
-    pub const RESTAURANT_PTR: mg::Column<Self, i64> = mg::Column::new("restaurant_ptr_id");
+    pub const RESTAURANT_PTR: mg::Column<Self, mg::Key<Restaurant>> = mg::Column::new("restaurant_ptr_id");
     pub const SERVES_GNOCCHI: mg::Column<Self, bool> = mg::Column::new("serves_gnocchi");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -760,6 +766,12 @@ impl mg::Model for ItalianRestaurant {
         Ok(inserted)
     }
 }
+
+/// Every `ItalianRestaurant` row is also a `Restaurant` row, with the same key.
+impl mg::Extends<Restaurant> for ItalianRestaurant {}
+
+/// Every `ItalianRestaurant` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for ItalianRestaurant {}
 
 /// The columns of `places.ItalianRestaurant`'s table.
 static ITALIAN_RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[

@@ -303,7 +303,7 @@ pub struct Sale {
 impl Sale {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const PRODUCT: mg::Column<Self, i64> = mg::Column::new("product_id");
+    pub const PRODUCT: mg::Column<Self, mg::Key<Product>> = mg::Column::new("product_id");
     pub const QUANTITY: mg::Column<Self, i64> = mg::Column::new("quantity");
     pub const SOLD_AT: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("sold_at");
     pub const NOTE: mg::Column<Self, Option<String>> = mg::Column::new("note");
@@ -312,10 +312,10 @@ impl Sale {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(product_id: i64, sold_at: mg::DateTime<mg::Utc>) -> Self {
+    pub fn new(product: mg::Key<Product>, sold_at: mg::DateTime<mg::Utc>) -> Self {
         Sale {
             id: None,
-            product_id,
+            product_id: product.get(),
             quantity: 1_i64,
             sold_at,
             note: None,
@@ -461,7 +461,7 @@ impl Coupon {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
     pub const PERCENT_OFF: mg::Column<Self, i64> = mg::Column::new("percent_off");
-    pub const PRODUCT: mg::Column<Self, Option<i64>> = mg::Column::new("product_id");
+    pub const PRODUCT: mg::Column<Self, Option<mg::Key<Product>>> = mg::Column::new("product_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -635,17 +635,17 @@ pub struct Receipt {
 impl Receipt {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, mg::Uuid> = mg::Column::new("id");
-    pub const SALE: mg::Column<Self, i64> = mg::Column::new("sale_id");
-    pub const COUPON: mg::Column<Self, Option<String>> = mg::Column::new("coupon_id");
+    pub const SALE: mg::Column<Self, mg::Key<Sale>> = mg::Column::new("sale_id");
+    pub const COUPON: mg::Column<Self, Option<mg::Key<Coupon>>> = mg::Column::new("coupon_id");
     pub const TOTAL: mg::Column<Self, mg::Decimal> = mg::Column::new("total");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(sale_id: i64, total: mg::Decimal) -> Self {
+    pub fn new(sale: mg::Key<Sale>, total: mg::Decimal) -> Self {
         Receipt {
             id: mg::Uuid::new_v4(),
-            sale_id,
+            sale_id: sale.get(),
             coupon_id: None,
             total,
             _state: mg::ModelState::new_adding(),
@@ -786,7 +786,7 @@ impl Category {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    pub const PARENT: mg::Column<Self, Option<i64>> = mg::Column::new("parent_id");
+    pub const PARENT: mg::Column<Self, Option<mg::Key<Category>>> = mg::Column::new("parent_id");
     pub const EXTRA: mg::Column<Self, mg::serde_json::Value> = mg::Column::new("extra");
 
     /// A new, unsaved instance: every field takes its default (Django's empty

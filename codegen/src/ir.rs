@@ -68,6 +68,13 @@ pub struct Model {
     /// Indexes into `all_fields` of the fields the constructor takes: not
     /// null, no default, and no empty value Django could give them.
     pub required: Vec<usize>,
+    /// The constructor's arguments, one per `required` field: a relation
+    /// is taken as its target's typed key (`blog: ::modelgen_runtime::Key<Blog>`).
+    pub new_args: Vec<MethodArg>,
+    /// The constructor's struct fields in struct order, each an
+    /// initializer: the argument (`pub_date`, `blog_id: blog.get()`) or
+    /// the default (`rating: 5_i64`).
+    pub new_fields: Vec<String>,
     /// Whether a field of the own table is auto_now / auto_now_add.
     pub has_pre_save: bool,
     /// The `str` template (inherited from concrete parents too), for `Display`; `null`: Django's `<Model> object (<pk>)`.
@@ -91,6 +98,10 @@ pub struct Model {
     pub next_previous: Vec<usize>,
     /// Multi-table inheritance: the parent this model extends.
     pub parent: Option<ParentLink>,
+    /// Multi-table inheritance: every concrete ancestor as a Rust path from
+    /// this app, parent first (`impl mg::Extends<_>`: the child's key is one
+    /// of each).
+    pub ancestors: Vec<String>,
     /// The `clone:` lines as written (the effective policies are in `copy` and each field's `copy_policy`).
     pub clone_policies: Vec<ClonePolicy>,
     /// Whether a fork can give copies new keys without an auto-increment: the key is `Generated` (see `pk_kind`).
@@ -111,7 +122,11 @@ pub struct CopyPlan {
     /// The arguments the copy methods take (a new pk that is not
     /// automatic, then the `supplied` fields), in order.
     pub args: Vec<CopyArg>,
-    /// What `clone_unsaved` sets after cloning the fields: `copy.<ident> = <expr>;`.
+    /// Every field a copy does not keep and the value it gets
+    /// (`copy.<ident> = <expr>`): keys cleared, suffixes, clears, defaults
+    /// and the arguments. The runtime applies the policies itself;
+    /// `clone_unsaved` prints only the arguments' own assignments (`args`'
+    /// `target` and `value`).
     pub assignments: Vec<CopyAssignment>,
     /// `copy_default` match arms: own column index -> fresh value expression.
     pub defaults: Vec<CopyAssignment>,
@@ -128,14 +143,27 @@ pub struct CopyPlan {
     pub item_pattern: String,
 }
 
+/// An argument of a generated method.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodArg {
+    /// The argument's name (the field's name, `r#type` for a keyword).
+    pub ident: String,
+    /// The argument's type (the field's `arg_type`).
+    pub rust_type: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyArg {
-    /// The argument's name (the field's ident).
+    /// The argument's name (`pk`, or the field's name as in `new`).
     pub ident: String,
-    /// The argument's type (the field's `rust_type`).
+    /// The argument's type (the field's `arg_type`: a relation's is `::modelgen_runtime::Key<Target>`).
     pub rust_type: String,
     /// `Supplied::new(&<meta>, <column>, &<ident>)` for `fork`.
     pub supplied: String,
+    /// The struct field `clone_unsaved` sets from the argument (`book_id`).
+    pub target: String,
+    /// The value it sets: `<ident>`, or the raw key (`book.get()`).
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +203,15 @@ pub struct Field {
     pub rust_type: String,
     /// The value type without `Option` (`String`, `EntryStatus`).
     pub value_type: String,
+    /// The type of the field's typed column constant (`mg::Column<Self,
+    /// _>`): the value type, a relation's as its target's key
+    /// (`::modelgen_runtime::Key<Blog>`), in `Option` when the field is `null`.
+    pub column_type: String,
+    /// The type of an argument giving the field's value (constructor,
+    /// copy methods, `get_by_`): `rust_type`, a relation's with its
+    /// target's key (`::modelgen_runtime::Key<Blog>`, `Option<::modelgen_runtime::Key<User>>`), so keys of
+    /// two models cannot be swapped.
+    pub arg_type: String,
     /// Whether the value type is `Copy` (so accessors copy instead of cloning).
     pub copy: bool,
     /// Whether NULL is allowed (`null: true`): the Rust type is an `Option`.

@@ -1,12 +1,13 @@
 //! The one place typed IR defaults become text: the Rust expressions and
 //! runtime `DefaultValue` literals of the template context (`default_expr`,
-//! `default_static`, `now_expr`), printed when the context is serialized,
-//! a through default's `value`, and for `copy_plan`.
+//! `default_static`, `now_expr`, a through default's `value`), printed when
+//! the context is serialized, and for `copy_plan`; and the argument types
+//! and values of generated methods (relations as typed keys).
 
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
-use crate::ir::{ChoiceValue, DefaultValue, FieldDefault, JsonValue, SaveNow, Temporal};
+use crate::ir::{ChoiceValue, DefaultValue, Field, FieldDefault, JsonValue, SaveNow, Temporal};
 use crate::types::Scalar;
 
 /// The Rust expression the constructor uses; empty when it takes the value.
@@ -44,6 +45,48 @@ fn temporal_suffix(kind: Temporal) -> &'static str {
         Temporal::Date => ".date_naive()",
         Temporal::Time => ".time()",
         Temporal::DateTime => "",
+    }
+}
+
+/// The argument types of `field` (`arg_type`) and of its column constant
+/// (`column_type`): a relation's value is its target's typed key
+/// (`Key<Blog>`), so two keys of one Rust type cannot be swapped.
+pub fn signature_types(field: &Field) -> (String, String) {
+    let value = match &field.relation {
+        Some(relation) => format!("::modelgen_runtime::Key<{}>", relation.target_path),
+        None => field.value_type.clone(),
+    };
+    let optional = |v: &str| format!("Option<{v}>");
+    let column = if field.null { optional(&value) } else { value.clone() };
+    let arg = if field.null || field.auto { optional(&value) } else { value };
+    (column, arg)
+}
+
+/// The name of the argument giving `field`'s value: the field's name (a
+/// relation's, not its `_id` attname), a raw identifier for a keyword.
+pub fn arg_ident(field: &Field) -> String {
+    match &field.relation {
+        Some(relation) => relation.accessor.clone(),
+        None => field.ident.clone(),
+    }
+}
+
+/// The field's value from the argument `arg` (of type `arg_type`): the
+/// argument, or the raw key of a relation's typed key.
+pub fn arg_value(field: &Field, arg: &str) -> String {
+    match (&field.relation, field.null || field.auto) {
+        (None, _) => arg.to_string(),
+        (Some(_), false) => format!("{arg}.get()"),
+        (Some(_), true) => format!("{arg}.map(::modelgen_runtime::Key::get)"),
+    }
+}
+
+/// A struct literal's field initializer: `ident` (shorthand) or `ident: expr`.
+pub fn initializer(ident: &str, expr: &str) -> String {
+    if ident == expr {
+        ident.to_string()
+    } else {
+        format!("{ident}: {expr}")
     }
 }
 

@@ -18,7 +18,7 @@ fn errors(result: Result<(), ValidationErrors>) -> Vec<(String, Vec<String>)> {
 }
 
 fn valid_entry() -> Entry {
-    let mut e = Entry::new(1, common::date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(1), common::date(2024, 1, 1));
     e.headline = "Headline".into();
     e.body_text = "Body".into();
     e
@@ -40,7 +40,7 @@ fn a_valid_instance_passes_full_clean() {
 
 #[test]
 fn full_clean_reports_every_fields_errors_at_once() {
-    let mut e = Entry::new(1, common::date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(1), common::date(2024, 1, 1));
     e.headline = String::new();
     e.status = EntryStatus::Other("x".into());
     let result = e.full_clean();

@@ -50,7 +50,7 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
     let db = setup();
     let result = db.transaction(|db| {
         blog(db, "kept only if committed");
-        let mut orphan = Entry::new(99, date(2024, 1, 1));
+        let mut orphan = Entry::new(Key::new(99), date(2024, 1, 1));
         orphan.headline = "orphan".into();
         orphan.save(db)
     });

@@ -43,7 +43,7 @@ fn add_points_saved_rows_at_the_source_in_the_database_and_in_memory() {
     assert_eq!(b.entries().count(&db).unwrap(), 1);
     assert_eq!(a.entries().count(&db).unwrap(), 0);
 
-    let mut unsaved = Entry::new(a.id.unwrap(), date(2024, 1, 2));
+    let mut unsaved = Entry::new(a.key().unwrap(), date(2024, 1, 2));
     unsaved.headline = "new".into();
     let err = b.entries().add(&db, &mut [&mut unsaved]).unwrap_err();
     assert_eq!(err.to_string(), "<Entry: new> instance isn't saved. Save it first (or use create(), which saves and links a new row).");
@@ -53,13 +53,13 @@ fn add_points_saved_rows_at_the_source_in_the_database_and_in_memory() {
 fn create_saves_a_row_pointing_at_the_source() {
     let db = setup();
     let b = blog(&db, "b");
-    let mut e = Entry::new(0, date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(0), date(2024, 1, 1));
     e.headline = "created".into();
     let e = b.entries().create(&db, e).unwrap();
     assert!(e.id.is_some());
     assert_eq!(e.blog_id, b.id.unwrap());
     assert_eq!(b.entries().all(&db).unwrap().into_iter().map(|e| e.headline).collect::<Vec<_>>(), ["created"]);
-    let err = Blog::new().entries().create(&db, Entry::new(0, date(2024, 1, 1))).unwrap_err();
+    let err = Blog::new().entries().create(&db, Entry::new(Key::new(0), date(2024, 1, 1))).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "an unsaved source: {err:?}");
 }
 

@@ -307,7 +307,7 @@ fn a_receiver_may_save_other_instances_through_the_handle_it_is_given() {
     let db = setup();
     db.connect::<Blog>(Signal::PostSave, |e| {
         if e.created {
-            let mut welcome = Entry::new(e.instance.id.unwrap_or_default(), date(2024, 1, 1));
+            let mut welcome = Entry::new(Key::new(e.instance.id.unwrap_or_default()), date(2024, 1, 1));
             welcome.headline = format!("Welcome to {}", e.instance.name);
             welcome.save(e.db)?;
         }
@@ -373,7 +373,7 @@ fn queryset_update_sends_no_signal() {
 fn a_save_inside_a_receiver_of_a_rolled_back_transaction_is_undone_too() {
     let db = setup();
     db.connect::<Blog>(Signal::PostSave, |e| {
-        let mut extra = Entry::new(e.instance.id.unwrap_or_default(), date(2024, 1, 1));
+        let mut extra = Entry::new(Key::new(e.instance.id.unwrap_or_default()), date(2024, 1, 1));
         extra.headline = "side effect".into();
         extra.save(e.db)
     });

@@ -22,6 +22,8 @@ const LAYERS: &[&[&str]] = &[
     &["value"],
     &["field", "choices"],
     CORE,
+    // A model's typed key.
+    &["key"],
     &["snapshot", "clean"],
     &["delete"],
     &["query"],
@@ -42,6 +44,7 @@ const UPCALLS: &[(&str, &str, &str)] = &[
     ("model", "save", "Model::save/save_with/refresh_from_db/update_relative"),
     ("model", "delete", "Model::delete; ModelMeta::model::<M>() points load_erased at delete::load_erased::<M>"),
     ("model", "clean", "Model::full_clean"),
+    ("model", "key", "Model::key, the typed key of a saved instance"),
     ("model", "copy", "ModelMeta::model::<M>() points build_erased at copy::build_erased::<M>"),
 ];
 

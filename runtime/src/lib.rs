@@ -88,6 +88,7 @@ pub mod delete;
 pub mod display;
 pub mod error;
 pub mod field;
+pub mod key;
 #[cfg(test)]
 mod layering;
 pub mod model;
@@ -105,6 +106,7 @@ pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supp
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
 pub use field::{Field, Row};
+pub use key::{Extends, Key};
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
 pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
@@ -142,7 +144,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, ModelKey, Order, QuerySet,
+        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
         SaveOptions, Signal, SignalEvent, AnySignalEvent, Tracking, ValidationErrors,
     };
 }

@@ -915,6 +915,14 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
         }
     }
 
+    /// The typed key of this saved instance, to give where a relation to
+    /// `Self` is expected (`Entry::new(blog.key()?, ...)`); an unsaved
+    /// instance has no key: an error, as Django refuses an unsaved related
+    /// object.
+    fn key(&self) -> crate::Result<crate::Key<Self>> {
+        crate::Key::of(self)
+    }
+
     /// All rows, in the default ordering (Django's `Model.objects`).
     fn objects() -> crate::QuerySet<Self> {
         crate::QuerySet::new()

@@ -27,6 +27,7 @@ use crate::db::Database;
 use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Query};
 use crate::sql::Sql;
 use crate::error::{Error, Result};
+use crate::key::Key;
 use crate::model::{Model, ModelMeta};
 use crate::value::{try_to_value, DbValue};
 
@@ -81,6 +82,21 @@ impl<M: Model, T: crate::Choices> Column<M, Option<T>> {
     /// `exact` with the raw stored value of a nullable choice field.
     pub fn eq_raw(self, value: impl Into<T::Value>) -> Condition<M> {
         self.eq(Some(T::from_value(value.into())))
+    }
+}
+
+impl<M: Model, R: Model> Column<M, Key<R>> {
+    /// `exact` with a raw key value (Django's `filter(blog_id=5)`), for a
+    /// key not held as a [`Key`]; `eq` takes the typed `Key<R>`.
+    pub fn eq_raw(self, value: impl Into<R::Key>) -> Condition<M> {
+        self.eq(Key::new(value.into()))
+    }
+}
+
+impl<M: Model, R: Model> Column<M, Option<Key<R>>> {
+    /// `exact` with a raw key value of a nullable relation.
+    pub fn eq_raw(self, value: impl Into<R::Key>) -> Condition<M> {
+        self.eq(Some(Key::new(value.into())))
     }
 }
 
@@ -979,9 +995,14 @@ impl<M: Model> QuerySet<M> {
         db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
-    /// The primary keys of the matching rows, in order
-    /// (`values_list("pk", flat=True)`).
-    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+    /// The keys of the matching rows, in order (`values_list("pk",
+    /// flat=True)`), typed by the model.
+    pub fn pks(&self, db: &Database) -> Result<Vec<Key<M>>> {
+        self.pk_values(db)?.into_iter().map(|pk| crate::value::from_value(pk).map(Key::new)).collect()
+    }
+
+    /// [`QuerySet::pks`] as stored values.
+    fn pk_values(&self, db: &Database) -> Result<Vec<Value>> {
         self.check()?;
         let meta = M::meta();
         let head = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
@@ -1018,7 +1039,7 @@ impl<M: Model> QuerySet<M> {
     fn update_inherited(&self, db: &Database, assignments: &[Assignment<M>]) -> Result<usize> {
         let meta = M::meta();
         db.transaction(|db| {
-            let keys = self.pks(db)?;
+            let keys = self.pk_values(db)?;
             let mut matched = None;
             for table_meta in meta.lineage() {
                 let mine: Vec<&Assignment<M>> =

@@ -10,7 +10,8 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::{Assignment, Column, Condition, Order, QuerySet};
-use crate::value::{try_to_value, DbValue};
+use crate::key::Key;
+use crate::value::{from_value, try_to_value, DbValue};
 
 /// The stored pk of `instance`, `Value::Null` when unset.
 pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
@@ -357,11 +358,16 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         Ok(out)
     }
 
-    /// The pks of the linked rows, one per through row: a target linked by
-    /// two through rows is listed twice, and a through row whose target is
-    /// NULL (possible with a custom through model) links nothing, as
+    /// The keys of the linked rows, one per through row: a target linked
+    /// by two through rows is listed twice, and a through row whose target
+    /// is NULL (possible with a custom through model) links nothing, as
     /// Django's join sees them.
-    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+    pub fn pks(&self, db: &Database) -> Result<Vec<Key<T>>> {
+        self.linked(db)?.into_iter().map(|pk| from_value(pk).map(Key::new)).collect()
+    }
+
+    /// [`ManyRelated::pks`] as stored values.
+    pub(crate) fn linked(&self, db: &Database) -> Result<Vec<Value>> {
         let pk = self.source_pk()?;
         db.with_sql(&crate::sql::linked(self.through_table, self.source_column, self.target_column), |stmt| {
             let mut rows = stmt.query([&pk])?;
@@ -379,7 +385,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// The linked rows, in `T`'s default ordering; a row linked by two
     /// through rows comes twice, as from Django's join.
     pub fn all(&self, db: &Database) -> Result<Vec<T>> {
-        let pks = self.pks(db)?;
+        let pks = self.linked(db)?;
         let rows = QuerySet::<T>::new().filter(Condition::pk_in(pks.clone())).all(db)?;
         if rows.len() == pks.len() {
             return Ok(rows);
@@ -397,17 +403,17 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
 
     /// A query on the linked rows (their pks are read now).
     pub fn query(&self, db: &Database) -> Result<QuerySet<T>> {
-        Ok(QuerySet::new().filter(Condition::pk_in(self.pks(db)?)))
+        Ok(QuerySet::new().filter(Condition::pk_in(self.linked(db)?)))
     }
 
     pub fn count(&self, db: &Database) -> Result<usize> {
-        Ok(self.pks(db)?.len())
+        Ok(self.linked(db)?.len())
     }
 
     /// Link `targets` (already linked ones are left as they are).
     pub fn add(&self, db: &Database, targets: &[&T]) -> Result<()> {
         let wanted = self.target_pks(targets)?;
-        self.add_pks(db, &wanted)
+        self.add_rows(db, &wanted, &[])
     }
 
     /// `add()` with Django's `through_defaults`: values for the extra
@@ -437,9 +443,10 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         (self.through_table, self.source_column, self.target_column)
     }
 
-    /// Link the rows whose pks are `wanted`.
-    pub fn add_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
-        self.add_rows(db, wanted, &[])
+    /// Link the rows whose keys are `wanted` (already linked ones are left
+    /// as they are), without loading them.
+    pub fn add_pks(&self, db: &Database, wanted: &[Key<T>]) -> Result<()> {
+        self.add_rows(db, &key_values(wanted)?, &[])
     }
 
     /// Link the rows whose pks are `wanted`, the through rows' extra
@@ -463,7 +470,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             let sql = crate::sql::insert_link(self.through_table, self.source_column, self.target_column, &extra);
             let defaults: Vec<Value> = values.iter().map(|(_, value)| value.clone()).collect();
             let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
-            let existing = self.pks(db)?;
+            let existing = self.linked(db)?;
             db.with_sql(&sql, |insert| {
                 for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
                     insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
@@ -501,18 +508,24 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// Make `targets` the linked rows: unlink the others, link the new ones.
     pub fn set(&self, db: &Database, targets: &[&T]) -> Result<()> {
         let wanted = self.target_pks(targets)?;
-        self.set_pks(db, &wanted)
+        self.set_values(db, &wanted)
     }
 
-    /// Make the rows whose pks are `wanted` the linked rows.
-    pub fn set_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
+    /// Make the rows whose keys are `wanted` the linked rows, without
+    /// loading them.
+    pub fn set_pks(&self, db: &Database, wanted: &[Key<T>]) -> Result<()> {
+        self.set_values(db, &key_values(wanted)?)
+    }
+
+    /// [`ManyRelated::set_pks`] with stored values.
+    pub(crate) fn set_values(&self, db: &Database, wanted: &[Value]) -> Result<()> {
         let source = self.source_pk()?;
         db.transaction(|db| {
-            let stale: Vec<Value> = self.pks(db)?.into_iter().filter(|pk| !wanted.contains(pk)).collect();
+            let stale: Vec<Value> = self.linked(db)?.into_iter().filter(|pk| !wanted.contains(pk)).collect();
             if !stale.is_empty() {
                 self.delete_links(db, &source, Some(&stale))?;
             }
-            self.add_pks(db, wanted)
+            self.add_rows(db, wanted, &[])
         })
     }
 
@@ -530,4 +543,17 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         let sql = crate::sql::delete_links(self.through_table, directions, source, targets);
         db.execute_sql(&sql)
     }
+}
+
+/// The stored values of `keys`, each once (Django's related manager links
+/// a target once however often it is given).
+fn key_values<T: Model>(keys: &[Key<T>]) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let value = try_to_value(key)?;
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
 }

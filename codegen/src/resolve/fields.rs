@@ -338,6 +338,8 @@ impl<'a> Resolver<'a> {
             value,
             rust_type,
             value_type,
+            column_type: String::new(),
+            arg_type: String::new(),
             null,
             blank,
             primary_key,

@@ -77,6 +77,7 @@ const GENERATED_METHODS: &[&str] = &[
     "diff",
     "stage",
     "copy_default",
+    "key",
 ];
 
 /// A model by position: (file index, model index in file).

@@ -62,6 +62,8 @@ impl<'a> Resolver<'a> {
                 copy: pk_type.is_copy(),
                 value_type: value.path(),
                 value,
+                column_type: String::new(),
+                arg_type: String::new(),
                 column_auto: false,
                 blank: false,
                 doc: Some(format!(
@@ -166,6 +168,10 @@ impl<'a> Resolver<'a> {
         }
 
         self.check_columns(&fields, &flat);
+        // Every field's argument types, once its relation is resolved.
+        for field in &mut fields {
+            (field.column_type, field.arg_type) = crate::print::signature_types(field);
+        }
         let mut field_names: Vec<String> = fields.iter().filter(|f| f.auto).map(|f| f.name.clone()).collect();
         field_names.extend(
             flat.iter()
@@ -186,7 +192,9 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .chain(fields.iter().cloned())
             .collect();
-        let required = all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
+        let required: Vec<usize> =
+            all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
+        let (new_args, new_fields) = constructor(&all_fields, &required);
         let next_previous =
             all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
         let get_by = all_fields
@@ -238,6 +246,8 @@ impl<'a> Resolver<'a> {
             all_fields,
             pk,
             required,
+            new_args,
+            new_fields,
             has_pre_save,
             display,
             absolute_url,
@@ -248,6 +258,12 @@ impl<'a> Resolver<'a> {
             many_to_many,
             reverse: Vec::new(),
             next_previous,
+            ancestors: std::iter::successors(self.concrete_parent.get(&id).copied(), |m| {
+                self.concrete_parent.get(m).copied()
+            })
+            .take(64)
+            .map(|ancestor| self.rust_path(id, ancestor))
+            .collect(),
             parent,
             clone_policies,
             pk_has_default,
@@ -418,6 +434,24 @@ pub(super) fn failed_fields(flat: &[&FieldDef], fields: &[Field], many_to_many: 
         .collect()
 }
 
+/// The constructor's arguments (the `required` fields, relations as
+/// typed keys) and its struct field initializers, in struct order.
+fn constructor(all_fields: &[Field], required: &[usize]) -> (Vec<ir::MethodArg>, Vec<String>) {
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for (index, field) in all_fields.iter().enumerate() {
+        let expr = if required.contains(&index) {
+            let ident = crate::print::arg_ident(field);
+            args.push(ir::MethodArg { ident: ident.clone(), rust_type: field.arg_type.clone() });
+            crate::print::arg_value(field, &ident)
+        } else {
+            crate::print::default_expr(&field.default)
+        };
+        inits.push(crate::print::initializer(&field.ident, &expr));
+    }
+    (args, inits)
+}
+
 pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
     let value = RustType::Scalar(ty.rust.unwrap_or(Scalar::I64));
     Field {
@@ -433,6 +467,8 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         db_index: false,
         rust_type: format!("Option<{}>", value.path()),
         value_type: value.path(),
+        column_type: String::new(),
+        arg_type: String::new(),
         value,
         column_auto: true,
         clean_checks: Vec::new(),
@@ -509,6 +545,51 @@ mod tests {
         );
         assert!(has_error(&errors, "table `shared` is already used by model `t.A`"), "{errors:?}");
         assert!(has_error(&errors, "uses column `y`, which field `x` already uses"), "{errors:?}");
+    }
+
+    #[test]
+    fn relation_arguments_are_their_targets_typed_keys_and_the_fields_stay_raw() {
+        let project = project(
+            "  Blog:\n    fields: {}\n  Entry:\n    fields:\n      type: {type: ForeignKey, to: Blog, on_delete: CASCADE}\n      spare: {type: ForeignKey, to: Blog, on_delete: CASCADE, null: true, related_name: spares}\n      day: {type: DateField}\n  Child:\n    extends: Blog\n    fields: {}\n",
+        );
+        let entry = model(&project, "Entry");
+        let args: Vec<(&str, &str)> = entry.new_args.iter().map(|a| (a.ident.as_str(), a.rust_type.as_str())).collect();
+        assert_eq!(
+            args,
+            [("r#type", "::modelgen_runtime::Key<Blog>"), ("day", "::modelgen_runtime::chrono::NaiveDate")],
+            "named as the field, keyword raw"
+        );
+        assert_eq!(entry.new_fields, ["id: None", "type_id: r#type.get()", "spare_id: None", "day"]);
+        let types = |name: &str| {
+            let f = field(entry, name);
+            (f.rust_type.as_str(), f.column_type.as_str(), f.arg_type.as_str())
+        };
+        assert_eq!(
+            types("type"),
+            ("i64", "::modelgen_runtime::Key<Blog>", "::modelgen_runtime::Key<Blog>"),
+            "the struct keeps the raw key"
+        );
+        assert_eq!(
+            types("spare"),
+            ("Option<i64>", "Option<::modelgen_runtime::Key<Blog>>", "Option<::modelgen_runtime::Key<Blog>>")
+        );
+        assert_eq!(
+            types("day"),
+            (
+                "::modelgen_runtime::chrono::NaiveDate",
+                "::modelgen_runtime::chrono::NaiveDate",
+                "::modelgen_runtime::chrono::NaiveDate"
+            )
+        );
+        assert_eq!(types("id"), ("Option<i64>", "i64", "Option<i64>"));
+        let child = model(&project, "Child");
+        let link = field(child, "blog_ptr");
+        assert_eq!(
+            (link.column_type.as_str(), link.arg_type.as_str()),
+            ("::modelgen_runtime::Key<Blog>", "Option<::modelgen_runtime::Key<Blog>>")
+        );
+        assert_eq!(child.ancestors, ["Blog"]);
+        assert!(entry.ancestors.is_empty());
     }
 
     #[test]

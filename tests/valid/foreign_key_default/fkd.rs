@@ -271,8 +271,8 @@ pub struct Use {
 impl Use {
     // The columns, for typed filters and updates (`None` is NULL).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const CODE: mg::Column<Self, String> = mg::Column::new("code_id");
-    pub const TOKEN: mg::Column<Self, Option<mg::Uuid>> = mg::Column::new("token_id");
+    pub const CODE: mg::Column<Self, mg::Key<Code>> = mg::Column::new("code_id");
+    pub const TOKEN: mg::Column<Self, Option<mg::Key<Token>>> = mg::Column::new("token_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
