@@ -98,6 +98,15 @@ pub struct FieldDef {
     pub through: Option<Spanned<String>>,
     pub symmetrical: Option<Spanned<bool>>,
     pub db_constraint: Option<Spanned<bool>>,
+    /// FileField / ImageField: Django's `upload_to` (kept as documentation).
+    pub upload_to: Option<Spanned<String>>,
+    /// ImageField: the fields Django fills with the image's size.
+    pub width_field: Option<Spanned<String>>,
+    pub height_field: Option<Spanned<String>>,
+    /// `db_default`: a literal, or `Now()`.
+    pub db_default: Option<Node>,
+    /// ForeignKey / OneToOneField: the target field the column stores.
+    pub to_field: Option<Spanned<String>>,
     /// Options written for this field, valid or not, plus the known option a
     /// misspelled one most likely meant: a missing required option that was
     /// written (`max_lenght: 10`) is reported once, as the misspelling.
@@ -147,6 +156,11 @@ pub const FIELD_OPTIONS: &[&str] = &[
     "through",
     "symmetrical",
     "db_constraint",
+    "upload_to",
+    "width_field",
+    "height_field",
+    "db_default",
+    "to_field",
 ];
 
 /// Parse one file's tree into a [`SchemaFile`], reporting shape errors.
@@ -459,6 +473,11 @@ impl<'n> Reader<'_> {
             through: None,
             symmetrical: None,
             db_constraint: None,
+            upload_to: None,
+            width_field: None,
+            height_field: None,
+            db_default: None,
+            to_field: None,
             written: Vec::new(),
         };
         for (key, _) in entries {
@@ -502,6 +521,11 @@ impl<'n> Reader<'_> {
                 "related_name" => field.related_name = self.string(value),
                 "through" => field.through = self.string(value),
                 "choices" => field.choices = self.choices(value),
+                "upload_to" => field.upload_to = self.string(value),
+                "width_field" => field.width_field = self.string(value),
+                "height_field" => field.height_field = self.string(value),
+                "db_default" => field.db_default = Some(value.clone()),
+                "to_field" => field.to_field = self.string(value),
                 _ => {}
             }
         }

@@ -154,6 +154,10 @@ PLAIN_OPTIONS = [
     "related_name",
     "symmetrical",
     "db_constraint",
+    "upload_to",
+    "width_field",
+    "height_field",
+    "to_field",
 ]
 
 

@@ -8,7 +8,7 @@ impl<'a> Resolver<'a> {
         // A required option written under a misspelled key is reported as
         // the misspelling only.
         let written = |option: &str| field.written.iter().any(|w| w == option);
-        let options: [(&str, Option<Pos>); 10] = [
+        let options: [(&str, Option<Pos>); 14] = [
             ("max_length", field.max_length.as_ref().map(|s| s.pos)),
             ("max_digits", field.max_digits.as_ref().map(|s| s.pos)),
             ("decimal_places", field.decimal_places.as_ref().map(|s| s.pos)),
@@ -19,6 +19,10 @@ impl<'a> Resolver<'a> {
             ("related_name", field.related_name.as_ref().map(|s| s.pos)),
             ("through", field.through.as_ref().map(|s| s.pos)),
             ("symmetrical", field.symmetrical.as_ref().map(|s| s.pos)),
+            ("upload_to", field.upload_to.as_ref().map(|s| s.pos)),
+            ("width_field", field.width_field.as_ref().map(|s| s.pos)),
+            ("height_field", field.height_field.as_ref().map(|s| s.pos)),
+            ("to_field", field.to_field.as_ref().map(|s| s.pos)),
         ];
         for (option, pos) in options {
             if let Some(pos) = pos {
@@ -30,7 +34,12 @@ impl<'a> Resolver<'a> {
                         "max_length" if ty.kind == Kind::Text => {
                             format!("{} has no length limit; use CharField for one", ty.name)
                         }
-                        "max_length" => "only CharField, SlugField, EmailField and URLField take it".to_string(),
+                        "max_length" => {
+                            "only CharField, SlugField, EmailField, URLField, FileField and ImageField take it".to_string()
+                        }
+                        "upload_to" => "only FileField and ImageField take it".to_string(),
+                        "width_field" | "height_field" => "only ImageField takes it".to_string(),
+                        "to_field" => "only ForeignKey and OneToOneField take it".to_string(),
                         "max_digits" | "decimal_places" => "only DecimalField takes it".to_string(),
                         "on_delete" if ty.kind == Kind::ManyToMany => {
                             "rows of a many-to-many table are always deleted with either side; remove it".to_string()
@@ -133,6 +142,15 @@ impl<'a> Resolver<'a> {
                 pos,
                 format!("`default` cannot be combined with `{option}`"),
                 Some("the value is set on save; remove `default`".into()),
+            );
+        }
+        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.file) {
+            // Django's check fields.E201.
+            self.err_help(
+                file,
+                primary_key.pos,
+                format!("`primary_key` is not a valid argument for a {}", ty.name),
+                Some("a file's path cannot be the key; remove `primary_key: true`".into()),
             );
         }
         if FieldDef::flag(&field.primary_key) && FieldDef::flag(&field.null) {
@@ -350,7 +368,7 @@ impl<'a> Resolver<'a> {
             now: (auto_now || auto_now_add).then(|| ir::SaveNow { kind: temporal(ty.kind), optional: null }),
             decimal_places: def.decimal_places.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal),
             max_length,
-            doc: def.help_text.as_ref().map(|h| h.value.clone()),
+            doc: field_doc(def, ty),
             verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
             choices: choice_enum.as_ref().map(|e| e.name.clone()),
             relation,
@@ -360,15 +378,32 @@ impl<'a> Resolver<'a> {
             clean_checks: Vec::new(),
             name,
         };
-        let field = Field { clean_checks: clean_checks(&field), ..field };
+        let field = Field { clean_checks: clean_checks(&field, ty), ..field };
         Some((field, choice_enum))
     }
+}
+
+/// The struct field's doc comment: `help_text`, and for a file field what
+/// the column holds (Django's `upload_to` is kept as documentation only).
+fn field_doc(def: &FieldDef, ty: &FieldType) -> Option<String> {
+    let help = def.help_text.as_ref().map(|h| h.value.clone());
+    if !ty.file {
+        return help;
+    }
+    let stored = match &def.upload_to {
+        Some(upload_to) => format!(
+            "The file's path, as Django's storage names it (Django uploads to `{}`); modelgen stores the path and does not handle files.",
+            upload_to.value
+        ),
+        None => "The file's path, as Django's storage names it; modelgen stores the path and does not handle files.".into(),
+    };
+    Some(help.map_or_else(|| stored.clone(), |h| format!("{h} {stored}")))
 }
 
 /// What `full_clean` checks on a field: its choices, else Django's empty
 /// values when it may not be blank (`blank_checked`), then the length of
 /// text with a `max_length`; nothing when the field is not editable.
-pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
+pub(super) fn clean_checks(field: &Field, ty: &FieldType) -> Vec<CleanCheck> {
     let mut checks = Vec::new();
     if !field.editable {
         return checks;
@@ -378,7 +413,8 @@ pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
     } else if field.blank_checked {
         checks.push(CleanCheck::Blank);
     }
-    if let Some(max_length) = field.max_length.filter(|_| field.is_text) {
+    // A FileField's length is checked by its form field only, not by the model.
+    if let Some(max_length) = field.max_length.filter(|_| field.is_text && !ty.file) {
         checks.push(CleanCheck::MaxLength { max_length, null: field.null });
     }
     if field.relation.is_none() && field.django_type.starts_with("Positive") {

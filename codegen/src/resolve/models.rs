@@ -166,6 +166,7 @@ impl<'a> Resolver<'a> {
         }
 
         self.check_columns(&fields, &flat);
+        self.check_image_size_fields(&flat);
         let mut field_names: Vec<String> = fields.iter().filter(|f| f.auto).map(|f| f.name.clone()).collect();
         field_names.extend(
             flat.iter()
@@ -350,6 +351,41 @@ impl<'a> Resolver<'a> {
                     ),
                     Some("give one of them another `db_column`".into()),
                 );
+            }
+        }
+    }
+
+    /// An ImageField's `width_field` / `height_field` name integer fields of
+    /// the same model, which Django fills with the image's size.
+    pub(super) fn check_image_size_fields(&mut self, flat: &[&FieldDef]) {
+        for def in flat {
+            for (option, named) in [("width_field", &def.width_field), ("height_field", &def.height_field)] {
+                let Some(named) = named else { continue };
+                let target = flat.iter().find(|f| f.name.value == named.value);
+                let is_integer = target
+                    .and_then(|f| types::lookup(&f.type_name.value))
+                    .is_some_and(|t| t.kind == Kind::Integer);
+                if is_integer {
+                    continue;
+                }
+                let file = self.def_file(def);
+                let integers = flat
+                    .iter()
+                    .filter(|f| types::lookup(&f.type_name.value).is_some_and(|t| t.kind == Kind::Integer))
+                    .map(|f| f.name.value.as_str());
+                let (message, help) = match target {
+                    Some(_) => (
+                        format!("`{option}` of `{}` names `{}`, which is not an integer field", def.name.value, named.value),
+                        "point it at an IntegerField (or PositiveIntegerField) of this model".to_string(),
+                    ),
+                    None => (
+                        format!("`{option}` of `{}` names unknown field `{}`", def.name.value, named.value),
+                        did_you_mean(&named.value, integers).unwrap_or_else(|| {
+                            format!("add e.g. `{}: {{type: PositiveIntegerField, null: true}}` to the model", named.value)
+                        }),
+                    ),
+                };
+                self.err_help(&file, named.pos, message, Some(help));
             }
         }
     }

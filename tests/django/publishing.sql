@@ -1,0 +1,2 @@
+CREATE TABLE "publishing_author" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "code" varchar(12) NOT NULL UNIQUE, "name" varchar(50) NOT NULL);
+CREATE TABLE "publishing_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(100) NOT NULL, "cover" varchar(100) NULL, "cover_width" integer unsigned NULL CHECK ("cover_width" >= 0), "cover_height" integer unsigned NULL CHECK ("cover_height" >= 0), "manuscript" varchar(100) NOT NULL, "scan" varchar(200) NOT NULL);
