@@ -5,6 +5,10 @@ use ::modelgen_runtime as mg;
 /// The DDL of the `publishing` app, in Django's SQLite layout, one statement per line.
 pub const DDL: &str = r#"CREATE TABLE "publishing_author" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "code" varchar(12) NOT NULL UNIQUE, "name" varchar(50) NOT NULL);
 CREATE TABLE "publishing_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(100) NOT NULL, "cover" varchar(100) NULL, "cover_width" integer unsigned NULL CHECK ("cover_width" >= 0), "cover_height" integer unsigned NULL CHECK ("cover_height" >= 0), "manuscript" varchar(100) NOT NULL, "scan" varchar(200) NOT NULL);
+CREATE TABLE "publishing_edition" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "number" integer unsigned NOT NULL CHECK ("number" >= 0), "status" varchar(10) NOT NULL, "isbn" varchar(13) NOT NULL, "price" decimal NOT NULL, "pages" integer NOT NULL, "printed" date NULL, CONSTRAINT "edition_book_number_uniq" UNIQUE ("book_id", "number"), CONSTRAINT "edition_price_positive" CHECK ("price" > '0'), CONSTRAINT "edition_pages_range" CHECK (("pages" >= 1 AND "pages" <= 5000)), CONSTRAINT "edition_status_valid" CHECK ("status" IN ('draft', 'published')));
+CREATE UNIQUE INDEX "edition_published_isbn_uniq" ON "publishing_edition" ("isbn") WHERE "status" = 'published';
+CREATE UNIQUE INDEX "publishing_edition_one_draft" ON "publishing_edition" ("book_id") WHERE ("printed" IS NULL AND "status" = 'draft');
+CREATE INDEX "publishing_edition_book_id_f3e018e0" ON "publishing_edition" ("book_id");
 "#;
 
 /// The `publishing` app: its tables and models, for `Database::create_tables`.
@@ -14,8 +18,43 @@ pub static APP: mg::AppMeta = mg::AppMeta {
     models: &[
         &AUTHOR_META,
         &BOOK_META,
+        &EDITION_META,
     ],
 };
+
+/// The choices of `publishing.Edition.status` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EditionStatus {
+    /// Draft (stored as `"draft"`)
+    Draft,
+    /// Published (stored as `"published"`)
+    Published,
+    /// A stored value that is not one of the choices.
+    Other(String),
+}
+
+impl mg::Choices for EditionStatus {
+    type Value = String;
+    const CHOICES: &'static [Self] = &[Self::Draft, Self::Published];
+    const VALUES: &'static [&'static str] = &["draft", "published"];
+    const LABELS: &'static [&'static str] = &["Draft", "Published"];
+
+    fn other(value: String) -> Self {
+        Self::Other(value)
+    }
+
+    fn as_other(&self) -> Option<&String> {
+        if let Self::Other(value) = self { Some(value) } else { None }
+    }
+}
+
+impl std::fmt::Display for EditionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        mg::fmt_choice(self, f)
+    }
+}
 
 /// author (`publishing.Author`, table `publishing_author`).
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +205,12 @@ impl Book {
             _state: mg::ModelState::new_adding(),
         }
     }
+
+    /// `publishing.Edition` rows whose `book_id` points here.
+    #[inline]
+    pub fn editions(&self) -> mg::ReverseRelated<Self, Edition> {
+        mg::ReverseRelated::new(self, Edition::BOOK)
+    }
 }
 
 impl mg::Duplicate for Book {}
@@ -248,3 +293,163 @@ static BOOK_COLUMNS: &[mg::ColumnMeta] = &[
 pub static BOOK_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Book", "publishing_book")
     .columns(BOOK_COLUMNS)
     .model::<Book>();
+
+/// edition (`publishing.Edition`, table `publishing_edition`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edition {
+    /// `id`
+    pub id: Option<i64>,
+    /// `book`
+    pub book_id: i64,
+    /// `number`
+    pub number: i64,
+    /// `status`
+    pub status: EditionStatus,
+    /// `isbn`
+    pub isbn: String,
+    /// `price`
+    pub price: mg::Decimal,
+    /// `pages`
+    pub pages: i64,
+    /// `printed`
+    pub printed: Option<mg::NaiveDate>,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Edition {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const NUMBER: mg::Column<Self, i64> = mg::Column::new("number");
+    pub const STATUS: mg::Column<Self, EditionStatus> = mg::Column::new("status");
+    pub const ISBN: mg::Column<Self, String> = mg::Column::new("isbn");
+    pub const PRICE: mg::Column<Self, mg::Decimal> = mg::Column::new("price");
+    pub const PAGES: mg::Column<Self, i64> = mg::Column::new("pages");
+    pub const PRINTED: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new("printed");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(book_id: i64, number: i64, price: mg::Decimal) -> Self {
+        Edition {
+            id: None,
+            book_id,
+            number,
+            status: EditionStatus::Draft,
+            isbn: String::new(),
+            price,
+            pages: 1_i64,
+            printed: None,
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `book` object (`publishing.Book`).
+    #[inline]
+    pub fn book(&self, db: &mg::Database) -> mg::Result<Book> {
+        mg::get_by_column(db, "id", self.book_id)
+    }
+
+    /// Point `book` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
+        mg::assign_related(self, "book", Some(target))
+    }
+
+    /// The label of `status`'s choice (the raw value when it is not a choice).
+    pub fn get_status_display(&self) -> std::borrow::Cow<'static, str> {
+        mg::Choices::label(&self.status)
+    }
+}
+
+impl mg::Duplicate for Edition {}
+
+impl std::fmt::Display for Edition {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} #{}", mg::PyStr::py_str(&self.book_id), mg::PyStr::py_str(&self.number))
+    }
+}
+
+impl mg::Model for Edition {
+    type Key = i64;
+    type Pk = Option<i64>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &EDITION_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.book_id),
+            2 => Some(&self.number),
+            3 => Some(&self.status),
+            4 => Some(&self.isbn),
+            5 => Some(&self.price),
+            6 => Some(&self.pages),
+            7 => Some(&self.printed),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.book_id),
+            2 => Some(&mut self.number),
+            3 => Some(&mut self.status),
+            4 => Some(&mut self.isbn),
+            5 => Some(&mut self.price),
+            6 => Some(&mut self.pages),
+            7 => Some(&mut self.printed),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Edition {
+            id: row.next()?,
+            book_id: row.next()?,
+            number: row.next()?,
+            status: row.next()?,
+            isbn: row.next()?,
+            price: row.decimal(2)?,
+            pages: row.next()?,
+            printed: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `publishing.Edition`'s table.
+static EDITION_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("book", "book_id"),
+    mg::ColumnMeta::new("number", "number").min_value(0),
+    mg::ColumnMeta::new("status", "status").choices(),
+    mg::ColumnMeta::new("isbn", "isbn").max_length(13),
+    mg::ColumnMeta::new("price", "price"),
+    mg::ColumnMeta::new("pages", "pages"),
+    mg::ColumnMeta::new("printed", "printed").null(),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Edition`.
+static EDITION_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &BOOK_META, "publishing_book", "id", mg::OnDelete::Cascade),
+];
+
+/// What the runtime knows of `publishing.Edition`.
+pub static EDITION_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Edition", "publishing_edition")
+    .columns(EDITION_COLUMNS)
+    .relations(EDITION_RELATIONS)
+    .model::<Edition>();

@@ -27,7 +27,7 @@ impl Serialize for App {
 }
 
 /// SQLite's identifier quoting, as Django's `quote_name`.
-fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -133,12 +133,16 @@ pub fn app_ddl(models: &[Model]) -> String {
     let mut tables = Vec::new();
     let mut deferred = Vec::new();
     for model in dependency_order(models) {
-        let columns: Vec<String> = model.fields.iter().map(column_definition).collect();
+        let mut columns: Vec<String> = model.fields.iter().map(column_definition).collect();
+        columns.extend(model.constraints.iter().cloned());
         tables.push(format!("CREATE TABLE {} ({});", quote(&model.table), columns.join(", ")));
         for group in &model_unique_together(model) {
             let refs: Vec<&str> = group.iter().map(String::as_str).collect();
             deferred.push(create_index(&create_index_name(&model.table, &refs, "_uniq"), &model.table, group, true));
         }
+        // Django's `table_sql` defers a conditional UniqueConstraint after
+        // unique_together, before the field indexes of `create_model`.
+        deferred.extend(model.constraint_indexes.iter().cloned());
         for field in model.fields.iter().filter(|f| f.db_index) {
             let name = create_index_name(&model.table, &[&field.column], "");
             deferred.push(create_index(&name, &model.table, std::slice::from_ref(&field.column), false));

@@ -82,6 +82,15 @@ pub struct Model {
     pub unique_together: Vec<Vec<String>>,
     /// `meta.indexes`, as CREATE INDEX statements.
     pub indexes: Vec<String>,
+    /// `meta.constraints` that Django writes into CREATE TABLE:
+    /// `CONSTRAINT "name" UNIQUE (...)` and `CONSTRAINT "name" CHECK (...)`
+    /// (printed in the context's `ddl`).
+    #[serde(skip)]
+    pub constraints: Vec<String>,
+    /// Conditional UniqueConstraints, as `CREATE UNIQUE INDEX ... WHERE ...;`
+    /// (printed in the context's `ddl`).
+    #[serde(skip)]
+    pub constraint_indexes: Vec<String>,
     /// The model's ManyToManyFields (which have no column), declaration order.
     pub many_to_many: Vec<ManyToMany>,
     /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.

@@ -3,10 +3,12 @@
 //! and a one-to-one primary key. Values are what Django 5.2 gave for the
 //! same models (run through the django-oracle).
 
-use modelgen_examples::publishing::{self, Book};
+use modelgen_examples::publishing::{self, Book, Edition, EditionStatus};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::Database;
+use modelgen_runtime::chrono::NaiveDate;
+use modelgen_runtime::rust_decimal::Decimal;
+use modelgen_runtime::{Database, Error};
 
 fn setup() -> Database {
     let db = Database::open_in_memory().expect("open an in-memory database");
@@ -49,4 +51,106 @@ fn file_field_full_clean_checks_blank_not_max_length() {
     empty.manuscript = String::new();
     let errors: Vec<(String, Vec<String>)> = empty.full_clean().unwrap_err().0.into_iter().collect();
     assert_eq!(errors, vec![("manuscript".to_string(), vec!["This field cannot be blank.".to_string()])]);
+}
+
+fn saved_book(db: &Database) -> Book {
+    let mut saved = book("Dune");
+    saved.save(db).unwrap();
+    saved
+}
+
+/// Tries to save an edition; SQLite's message of the integrity error, or "saved".
+fn attempt(db: &Database, edit: impl FnOnce(&mut Edition)) -> String {
+    let mut edition = Edition::new(0, 0, Decimal::from(5));
+    edition.printed = Some(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
+    edit(&mut edition);
+    match edition.save(db) {
+        Ok(()) => "saved".into(),
+        Err(Error::Integrity(message)) => message,
+        Err(other) => panic!("expected an integrity error, got {other:?}"),
+    }
+}
+
+/// Django's `UniqueConstraint` and `CheckConstraint`: every violation is an
+/// `IntegrityError` whose message is SQLite's. Django 5.2 gave, for the same
+/// models and the same saves in this order:
+/// `UNIQUE constraint failed: publishing_edition.book_id, publishing_edition.number`,
+/// `CHECK constraint failed: edition_price_positive`,
+/// `CHECK constraint failed: edition_pages_range`,
+/// `CHECK constraint failed: edition_status_valid`,
+/// `UNIQUE constraint failed: publishing_edition.isbn`, saved, saved,
+/// `UNIQUE constraint failed: publishing_edition.book_id` (twice).
+#[test]
+fn unique_and_check_constraint_violations_are_integrity_errors() {
+    let db = setup();
+    let book_id = saved_book(&db).id.unwrap();
+    let with = |number: i64| {
+        move |e: &mut Edition| {
+            e.book_id = book_id;
+            e.number = number;
+        }
+    };
+    let first = attempt(&db, |e| {
+        with(1)(e);
+        e.status = EditionStatus::Published;
+        e.isbn = "1".into();
+    });
+    assert_eq!(first, "saved");
+    let results = [
+        attempt(&db, with(1)),
+        attempt(&db, |e| {
+            with(2)(e);
+            e.price = Decimal::ZERO;
+        }),
+        attempt(&db, |e| {
+            with(3)(e);
+            e.pages = 0;
+        }),
+        attempt(&db, |e| {
+            with(4)(e);
+            e.status = EditionStatus::Other("gone".into());
+        }),
+        // A conditional UniqueConstraint: one published edition per ISBN ...
+        attempt(&db, |e| {
+            with(5)(e);
+            e.status = EditionStatus::Published;
+            e.isbn = "1".into();
+            e.printed = None;
+        }),
+        attempt(&db, |e| {
+            with(6)(e);
+            e.status = EditionStatus::Published;
+            e.isbn = "2".into();
+            e.printed = None;
+        }),
+        // ... which a draft does not count against.
+        attempt(&db, |e| {
+            with(7)(e);
+            e.isbn = "1".into();
+            e.printed = None;
+        }),
+        // One unprinted draft per book (`%(app_label)s_%(class)s_one_draft`).
+        attempt(&db, |e| {
+            with(8)(e);
+            e.printed = None;
+        }),
+        attempt(&db, |e| {
+            with(9)(e);
+            e.printed = None;
+        }),
+    ];
+    assert_eq!(
+        results,
+        [
+            "UNIQUE constraint failed: publishing_edition.book_id, publishing_edition.number",
+            "CHECK constraint failed: edition_price_positive",
+            "CHECK constraint failed: edition_pages_range",
+            "CHECK constraint failed: edition_status_valid",
+            "UNIQUE constraint failed: publishing_edition.isbn",
+            "saved",
+            "saved",
+            "UNIQUE constraint failed: publishing_edition.book_id",
+            "UNIQUE constraint failed: publishing_edition.book_id",
+        ]
+    );
 }

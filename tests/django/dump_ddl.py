@@ -201,6 +201,19 @@ def make_field(app, name, spec):
     return cls(*args, **kwargs)
 
 
+def make_constraint(spec):
+    """A `meta.constraints` entry: its condition mapping is `Q(**mapping)`."""
+    condition = spec.get("condition", spec.get("check"))
+    q = models.Q(**condition) if condition is not None else None
+    if spec["type"] == "UniqueConstraint":
+        kwargs = {"fields": spec["fields"], "name": spec["name"]}
+        if q is not None:
+            kwargs["condition"] = q
+        return models.UniqueConstraint(**kwargs)
+    # `condition` is CheckConstraint's name since Django 5.1 (`check` before).
+    return models.CheckConstraint(condition=q, name=spec["name"])
+
+
 # --------------------------------------------------------------------------
 # Schema -> Django models
 
@@ -287,6 +300,8 @@ def build_models():
                 else models.Index(fields=index["fields"])
                 for index in meta["indexes"]
             ]
+        if "constraints" in meta:
+            meta_attrs["constraints"] = [make_constraint(c) for c in meta["constraints"]]
         meta_bases = ()
         if parent is not None and is_abstract(parent):
             meta_bases = (classes[parent].Meta,)

@@ -17,6 +17,7 @@ use crate::yaml::{Node, Pos};
 
 mod choices;
 mod clone;
+mod constraints;
 mod defaults;
 mod fields;
 mod inheritance;

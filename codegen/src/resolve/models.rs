@@ -209,6 +209,7 @@ impl<'a> Resolver<'a> {
 
         let MetaOptions { ordering, get_latest_by, unique_together, indexes } =
             self.meta_options(id, &ctx, &table, &fields, &all_fields);
+        let constraints = self.constraints(id, &ctx, &table, &fields);
 
         let verbose_name = def.meta.verbose_name.as_ref().map_or_else(|| camel_to_spaces(&name), |v| v.value.clone());
         let verbose_name_plural =
@@ -246,6 +247,8 @@ impl<'a> Resolver<'a> {
             get_latest_by,
             unique_together,
             indexes,
+            constraints: constraints.inline,
+            constraint_indexes: constraints.indexes,
             many_to_many,
             reverse: Vec::new(),
             next_previous,
