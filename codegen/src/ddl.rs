@@ -8,7 +8,7 @@ use md5::{Digest, Md5};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::ir::{App, Field, Model};
+use crate::ir::{App, Constraint, Field, Model};
 
 /// An app in the template context: its fields, and `ddl` printed from its
 /// models here, when the context is built.
@@ -114,6 +114,19 @@ fn column_definition(field: &Field) -> String {
     parts.join(" ")
 }
 
+/// A constraint Django writes into CREATE TABLE (`constraint_sql`); a
+/// conditional UniqueConstraint is an index of its own instead.
+fn inline_constraint(constraint: &Constraint) -> Option<String> {
+    match constraint {
+        Constraint::Unique { name, columns, condition: None } => {
+            let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+            Some(format!("CONSTRAINT {} UNIQUE ({})", quote(name), cols.join(", ")))
+        }
+        Constraint::Unique { condition: Some(_), .. } => None,
+        Constraint::Check { name, condition } => Some(format!("CONSTRAINT {} CHECK ({condition})", quote(name))),
+    }
+}
+
 fn create_index(name: &str, table: &str, columns: &[String], unique: bool) -> String {
     let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
     format!(
@@ -134,7 +147,7 @@ pub fn app_ddl(models: &[Model]) -> String {
     let mut deferred = Vec::new();
     for model in dependency_order(models) {
         let mut columns: Vec<String> = model.fields.iter().map(column_definition).collect();
-        columns.extend(model.constraints.iter().cloned());
+        columns.extend(model.constraints.iter().filter_map(inline_constraint));
         tables.push(format!("CREATE TABLE {} ({});", quote(&model.table), columns.join(", ")));
         for group in &model_unique_together(model) {
             let refs: Vec<&str> = group.iter().map(String::as_str).collect();
@@ -142,7 +155,17 @@ pub fn app_ddl(models: &[Model]) -> String {
         }
         // Django's `table_sql` defers a conditional UniqueConstraint after
         // unique_together, before the field indexes of `create_model`.
-        deferred.extend(model.constraint_indexes.iter().cloned());
+        for constraint in &model.constraints {
+            if let Constraint::Unique { name, columns, condition: Some(condition) } = constraint {
+                let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+                deferred.push(format!(
+                    "CREATE UNIQUE INDEX {} ON {} ({}) WHERE {condition};",
+                    quote(name),
+                    quote(&model.table),
+                    cols.join(", ")
+                ));
+            }
+        }
         for field in model.fields.iter().filter(|f| f.db_index) {
             let name = create_index_name(&model.table, &[&field.column], "");
             deferred.push(create_index(&name, &model.table, std::slice::from_ref(&field.column), false));

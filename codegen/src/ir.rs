@@ -82,15 +82,10 @@ pub struct Model {
     pub unique_together: Vec<Vec<String>>,
     /// `meta.indexes`, as CREATE INDEX statements.
     pub indexes: Vec<String>,
-    /// `meta.constraints` that Django writes into CREATE TABLE:
-    /// `CONSTRAINT "name" UNIQUE (...)` and `CONSTRAINT "name" CHECK (...)`
-    /// (printed in the context's `ddl`).
+    /// `meta.constraints`, declaration order (printed by `crate::ddl` into
+    /// the context's `ddl`, so not a context key of their own).
     #[serde(skip)]
-    pub constraints: Vec<String>,
-    /// Conditional UniqueConstraints, as `CREATE UNIQUE INDEX ... WHERE ...;`
-    /// (printed in the context's `ddl`).
-    #[serde(skip)]
-    pub constraint_indexes: Vec<String>,
+    pub constraints: Vec<Constraint>,
     /// The model's ManyToManyFields (which have no column), declaration order.
     pub many_to_many: Vec<ManyToMany>,
     /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.
@@ -112,6 +107,16 @@ pub struct Model {
     /// What `clone_unsaved`, `duplicate` and `fork` do, from the `clone:`
     /// policies (defaults included); filled in by `copy_plan`.
     pub copy: CopyPlan,
+}
+
+/// One `meta.constraints` entry, resolved to columns and SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    /// A UniqueConstraint: inline `CONSTRAINT "name" UNIQUE (...)`, or with
+    /// a condition a `CREATE UNIQUE INDEX "name" ... WHERE <condition>`.
+    Unique { name: String, columns: Vec<String>, condition: Option<String> },
+    /// A CheckConstraint: inline `CONSTRAINT "name" CHECK (<condition>)`.
+    Check { name: String, condition: String },
 }
 
 /// The copy methods of one model, computed from the resolved policies.

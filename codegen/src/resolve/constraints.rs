@@ -8,15 +8,6 @@ use crate::schema::{ConditionDef, ConstraintDef};
 /// The lookups a condition may use, as Django names them.
 const LOOKUPS: &[&str] = &["exact", "gt", "gte", "lt", "lte", "in", "isnull"];
 
-/// A model's constraints as DDL.
-#[derive(Default)]
-pub(super) struct Constraints {
-    /// Inline in CREATE TABLE: `CONSTRAINT "name" UNIQUE (...)` / `CHECK (...)`.
-    pub inline: Vec<String>,
-    /// A conditional UniqueConstraint: `CREATE UNIQUE INDEX ... WHERE ...;`.
-    pub indexes: Vec<String>,
-}
-
 /// How a condition writes a field's values (Django's `get_db_prep_value`
 /// on SQLite, then the schema editor's `quote_value`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -33,8 +24,8 @@ enum Literal {
 impl<'a> Resolver<'a> {
     /// `meta.constraints` of model `id` (its own or an abstract parent's),
     /// naming fields of the model's own table.
-    pub(super) fn constraints(&mut self, id: ModelId, ctx: &ModelCtx<'_>, table: &str, fields: &[Field]) -> Constraints {
-        let mut out = Constraints::default();
+    pub(super) fn constraints(&mut self, id: ModelId, ctx: &ModelCtx<'_>, fields: &[Field]) -> Vec<ir::Constraint> {
+        let mut out = Vec::new();
         let Some((defs, file)) = self.inherited_in(id, |m| Some(m.meta.constraints.clone()).filter(|c| !c.is_empty()))
         else {
             return out;
@@ -59,18 +50,10 @@ impl<'a> Resolver<'a> {
                 self.check_constraint(ctx, &file, def, fields)
             };
             let (Some(name), Some(sql)) = (name, sql) else { continue };
-            let quoted = ddl::quote(&name);
-            match sql {
-                ConstraintSql::Unique { columns, condition: None } => {
-                    out.inline.push(format!("CONSTRAINT {quoted} UNIQUE ({})", columns.join(", ")))
-                }
-                ConstraintSql::Unique { columns, condition: Some(condition) } => out.indexes.push(format!(
-                    "CREATE UNIQUE INDEX {quoted} ON {} ({}) WHERE {condition};",
-                    ddl::quote(table),
-                    columns.join(", ")
-                )),
-                ConstraintSql::Check(condition) => out.inline.push(format!("CONSTRAINT {quoted} CHECK ({condition})")),
-            }
+            out.push(match sql {
+                ConstraintSql::Unique { columns, condition } => ir::Constraint::Unique { name, columns, condition },
+                ConstraintSql::Check(condition) => ir::Constraint::Check { name, condition },
+            });
         }
         out
     }
@@ -126,7 +109,7 @@ impl<'a> Resolver<'a> {
         let mut columns = Vec::new();
         for name in names {
             match field_named(fields, &name.value) {
-                Some(field) => columns.push(ddl::quote(&field.column)),
+                Some(field) => columns.push(field.column.clone()),
                 None => self.unknown_field_in(ctx, file, name, &name.value, "a constraint"),
             }
         }
@@ -409,18 +392,21 @@ mod tests {
             "  M:\n    meta:\n      constraints:\n        - {type: CheckConstraint, name: c1, check: {z: 1, a: x}}\n        - {type: CheckConstraint, name: c2, check: {'on': false, z__in: [1, 2]}}\n        - {type: CheckConstraint, name: c3, check: {a: null}}\n        - {type: CheckConstraint, name: c5, check: {d: '2.50', f__gte: 1}}\n        - {type: CheckConstraint, name: c6, check: {f__lt: 1e20, day__lte: 2020-01-01}}\n        - {type: CheckConstraint, name: c7, check: {a__in: [x, \"it's\"]}}\n        - {type: UniqueConstraint, name: u1, fields: [a], condition: {'on': true}}\n        - {type: UniqueConstraint, name: '%(class)s_u2', fields: [a, z]}\n    fields:\n      z: {type: IntegerField}\n      a: {type: CharField, max_length: 5, null: true}\n      'on': {type: BooleanField}\n      f: {type: FloatField}\n      d: {type: DecimalField, max_digits: 5, decimal_places: 2}\n      day: {type: DateField}\n",
         );
         let m = model(&project, "M");
+        let ddl = crate::ddl::app_ddl(std::slice::from_ref(m));
+        let (table, indexes) = ddl.split_once('\n').unwrap();
+        let inline: Vec<&str> = table.split(", CONSTRAINT ").skip(1).map(|c| c.trim_end_matches(");")).collect();
         assert_eq!(
-            m.constraints,
+            inline,
             [
-                r#"CONSTRAINT "c1" CHECK (("a" = 'x' AND "z" = 1))"#,
-                r#"CONSTRAINT "c2" CHECK ((NOT "on" AND "z" IN (1, 2)))"#,
-                r#"CONSTRAINT "c3" CHECK ("a" IS NULL)"#,
-                r#"CONSTRAINT "c5" CHECK (("d" = '2.50' AND "f" >= 1.0))"#,
-                r#"CONSTRAINT "c6" CHECK (("day" <= '2020-01-01' AND "f" < 1e+20))"#,
-                r#"CONSTRAINT "c7" CHECK ("a" IN ('x', 'it''s'))"#,
-                r#"CONSTRAINT "m_u2" UNIQUE ("a", "z")"#,
+                r#""c1" CHECK (("a" = 'x' AND "z" = 1))"#,
+                r#""c2" CHECK ((NOT "on" AND "z" IN (1, 2)))"#,
+                r#""c3" CHECK ("a" IS NULL)"#,
+                r#""c5" CHECK (("d" = '2.50' AND "f" >= 1.0))"#,
+                r#""c6" CHECK (("day" <= '2020-01-01' AND "f" < 1e+20))"#,
+                r#""c7" CHECK ("a" IN ('x', 'it''s'))"#,
+                r#""m_u2" UNIQUE ("a", "z")"#,
             ]
         );
-        assert_eq!(m.constraint_indexes, [r#"CREATE UNIQUE INDEX "u1" ON "t_m" ("a") WHERE "on";"#]);
+        assert_eq!(indexes.trim_end(), r#"CREATE UNIQUE INDEX "u1" ON "t_m" ("a") WHERE "on";"#);
     }
 }

@@ -209,7 +209,7 @@ impl<'a> Resolver<'a> {
 
         let MetaOptions { ordering, get_latest_by, unique_together, indexes } =
             self.meta_options(id, &ctx, &table, &fields, &all_fields);
-        let constraints = self.constraints(id, &ctx, &table, &fields);
+        let constraints = self.constraints(id, &ctx, &fields);
 
         let verbose_name = def.meta.verbose_name.as_ref().map_or_else(|| camel_to_spaces(&name), |v| v.value.clone());
         let verbose_name_plural =
@@ -247,8 +247,7 @@ impl<'a> Resolver<'a> {
             get_latest_by,
             unique_together,
             indexes,
-            constraints: constraints.inline,
-            constraint_indexes: constraints.indexes,
+            constraints,
             many_to_many,
             reverse: Vec::new(),
             next_previous,
