@@ -6,9 +6,11 @@ use ::modelgen_runtime as mg;
 pub const DDL: &str = r#"CREATE TABLE "publishing_author" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "code" varchar(12) NOT NULL UNIQUE, "name" varchar(50) NOT NULL);
 CREATE TABLE "publishing_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(100) NOT NULL, "cover" varchar(100) NULL, "cover_width" integer unsigned NULL CHECK ("cover_width" >= 0), "cover_height" integer unsigned NULL CHECK ("cover_height" >= 0), "manuscript" varchar(100) NOT NULL, "scan" varchar(200) NOT NULL);
 CREATE TABLE "publishing_edition" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "number" integer unsigned NOT NULL CHECK ("number" >= 0), "status" varchar(10) NOT NULL, "isbn" varchar(13) NOT NULL, "price" decimal NOT NULL, "pages" integer NOT NULL, "printed" date NULL, CONSTRAINT "edition_book_number_uniq" UNIQUE ("book_id", "number"), CONSTRAINT "edition_price_positive" CHECK ("price" > '0'), CONSTRAINT "edition_pages_range" CHECK (("pages" >= 1 AND "pages" <= 5000)), CONSTRAINT "edition_status_valid" CHECK ("status" IN ('draft', 'published')));
+CREATE TABLE "publishing_review" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "body" text NOT NULL, "created" datetime DEFAULT (STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')) NOT NULL, "stars" smallint unsigned DEFAULT 3 NOT NULL CHECK ("stars" >= 0), "state" varchar(10) DEFAULT 'it''s new' NOT NULL, "featured" bool DEFAULT 0 NOT NULL, "weight" real DEFAULT 1.0 NOT NULL, "fee" decimal DEFAULT (CAST('0.50' AS NUMERIC)) NOT NULL, "votes" integer DEFAULT 7 NOT NULL);
 CREATE UNIQUE INDEX "edition_published_isbn_uniq" ON "publishing_edition" ("isbn") WHERE "status" = 'published';
 CREATE UNIQUE INDEX "publishing_edition_one_draft" ON "publishing_edition" ("book_id") WHERE ("printed" IS NULL AND "status" = 'draft');
 CREATE INDEX "publishing_edition_book_id_f3e018e0" ON "publishing_edition" ("book_id");
+CREATE INDEX "publishing_review_book_id_d7045c23" ON "publishing_review" ("book_id");
 "#;
 
 /// The `publishing` app: its tables and models, for `Database::create_tables`.
@@ -19,6 +21,7 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &AUTHOR_META,
         &BOOK_META,
         &EDITION_META,
+        &REVIEW_META,
     ],
 };
 
@@ -210,6 +213,12 @@ impl Book {
     #[inline]
     pub fn editions(&self) -> mg::ReverseRelated<Self, Edition> {
         mg::ReverseRelated::new(self, Edition::BOOK)
+    }
+
+    /// `publishing.Review` rows whose `book_id` points here.
+    #[inline]
+    pub fn reviews(&self) -> mg::ReverseRelated<Self, Review> {
+        mg::ReverseRelated::new(self, Review::BOOK)
     }
 }
 
@@ -453,3 +462,174 @@ pub static EDITION_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Editi
     .columns(EDITION_COLUMNS)
     .relations(EDITION_RELATIONS)
     .model::<Edition>();
+
+/// review (`publishing.Review`, table `publishing_review`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    /// `id`
+    pub id: Option<i64>,
+    /// `book`
+    pub book_id: i64,
+    /// `body`
+    pub body: String,
+    /// `created`
+    pub created: Option<mg::DateTime<mg::Utc>>,
+    /// `stars`
+    pub stars: Option<i64>,
+    /// `state`
+    pub state: Option<String>,
+    /// `featured`
+    pub featured: Option<bool>,
+    /// `weight`
+    pub weight: Option<f64>,
+    /// `fee`
+    pub fee: Option<mg::Decimal>,
+    /// `votes`
+    pub votes: i64,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Review {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const BODY: mg::Column<Self, String> = mg::Column::new("body");
+    pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
+    pub const STARS: mg::Column<Self, i64> = mg::Column::new("stars");
+    pub const STATE: mg::Column<Self, String> = mg::Column::new("state");
+    pub const FEATURED: mg::Column<Self, bool> = mg::Column::new("featured");
+    pub const WEIGHT: mg::Column<Self, f64> = mg::Column::new("weight");
+    pub const FEE: mg::Column<Self, mg::Decimal> = mg::Column::new("fee");
+    pub const VOTES: mg::Column<Self, i64> = mg::Column::new("votes");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(book_id: i64) -> Self {
+        Review {
+            id: None,
+            book_id,
+            body: String::new(),
+            created: None,
+            stars: None,
+            state: None,
+            featured: None,
+            weight: None,
+            fee: None,
+            votes: 5_i64,
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `book` object (`publishing.Book`).
+    #[inline]
+    pub fn book(&self, db: &mg::Database) -> mg::Result<Book> {
+        mg::get_by_column(db, "id", self.book_id)
+    }
+
+    /// Point `book` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_book(&mut self, target: &Book) -> mg::Result<()> {
+        mg::assign_related(self, "book", Some(target))
+    }
+}
+
+impl mg::Duplicate for Review {}
+
+impl std::fmt::Display for Review {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Review object ({})", mg::PyStr::py_str(&self.id))
+    }
+}
+
+impl mg::Model for Review {
+    type Key = i64;
+    type Pk = Option<i64>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &REVIEW_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.book_id),
+            2 => Some(&self.body),
+            3 => Some(&self.created),
+            4 => Some(&self.stars),
+            5 => Some(&self.state),
+            6 => Some(&self.featured),
+            7 => Some(&self.weight),
+            8 => Some(&self.fee),
+            9 => Some(&self.votes),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.book_id),
+            2 => Some(&mut self.body),
+            3 => Some(&mut self.created),
+            4 => Some(&mut self.stars),
+            5 => Some(&mut self.state),
+            6 => Some(&mut self.featured),
+            7 => Some(&mut self.weight),
+            8 => Some(&mut self.fee),
+            9 => Some(&mut self.votes),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Review {
+            id: row.next()?,
+            book_id: row.next()?,
+            body: row.next()?,
+            created: row.next()?,
+            stars: row.next()?,
+            state: row.next()?,
+            featured: row.next()?,
+            weight: row.next()?,
+            fee: row.decimal(2)?,
+            votes: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `publishing.Review`'s table.
+static REVIEW_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("book", "book_id"),
+    mg::ColumnMeta::new("body", "body"),
+    mg::ColumnMeta::new("created", "created").db_default("(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))"),
+    mg::ColumnMeta::new("stars", "stars").min_value(0).db_default("3"),
+    mg::ColumnMeta::new("state", "state").not_blank().max_length(10).db_default("'it''s new'"),
+    mg::ColumnMeta::new("featured", "featured").db_default("0"),
+    mg::ColumnMeta::new("weight", "weight").db_default("1.0"),
+    mg::ColumnMeta::new("fee", "fee").db_default("(CAST('0.50' AS NUMERIC))"),
+    mg::ColumnMeta::new("votes", "votes"),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Review`.
+static REVIEW_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &BOOK_META, "publishing_book", "id", mg::OnDelete::Cascade),
+];
+
+/// What the runtime knows of `publishing.Review`.
+pub static REVIEW_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Review", "publishing_review")
+    .columns(REVIEW_COLUMNS)
+    .relations(REVIEW_RELATIONS)
+    .model::<Review>();

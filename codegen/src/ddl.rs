@@ -96,6 +96,9 @@ pub fn meta_index_sql(table: &str, name: Option<&str>, terms: &[(String, bool)])
 /// One column definition, as Django's `column_sql` + `table_sql` build it.
 fn column_definition(field: &Field) -> String {
     let mut parts = vec![quote(&field.column), field.sql_type.clone()];
+    if let Some(default) = &field.db_default {
+        parts.push(format!("DEFAULT {default}"));
+    }
     parts.push(if field.null { "NULL".into() } else { "NOT NULL".into() });
     if field.primary_key {
         parts.push("PRIMARY KEY".into());

@@ -246,6 +246,13 @@ pub struct Field {
     /// What `full_clean` checks on the field, in order (none when it is
     /// not editable).
     pub clean_checks: Vec<CleanCheck>,
+    /// `db_default`: the DEFAULT expression of the column, as Django writes
+    /// it on SQLite (`100`, `'draft'`, `(STRFTIME(...))` for `Now()`).
+    pub db_default: Option<String>,
+    /// The database fills the value (a `db_default` and no `default`): the
+    /// Rust type is an `Option`, `None` until saved, and the save reads
+    /// the stored value back, as Django's `DatabaseDefault`.
+    pub db_filled: bool,
 }
 
 /// One `full_clean` check of a field; `kind` names it in the context.

@@ -3,10 +3,10 @@
 //! and a one-to-one primary key. Values are what Django 5.2 gave for the
 //! same models (run through the django-oracle).
 
-use modelgen_examples::publishing::{self, Book, Edition, EditionStatus};
+use modelgen_examples::publishing::{self, Book, Edition, EditionStatus, Review};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::chrono::NaiveDate;
+use modelgen_runtime::chrono::{NaiveDate, TimeDelta, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error};
 
@@ -153,4 +153,42 @@ fn unique_and_check_constraint_violations_are_integrity_errors() {
             "UNIQUE constraint failed: publishing_edition.book_id",
         ]
     );
+}
+
+/// Django 5's `db_default`: an unset field is `DatabaseDefault` before the
+/// save, the INSERT leaves the value to the database, and the stored value
+/// is read back (`RETURNING` on SQLite). Django 5.2 gave, for
+/// `Item(name="a")` with `pages = IntegerField(db_default=100)`, `label =
+/// CharField(db_default="x")`, `both = IntegerField(default=5,
+/// db_default=7)` and `created = DateTimeField(db_default=Now())`: after
+/// save `pages` 100, `label` 'x', `both` 5 (the Python default wins), and
+/// `created` the database's current time with milliseconds.
+#[test]
+fn db_default_is_filled_by_the_database_and_read_back_on_save() {
+    let db = setup();
+    let book_id = saved_book(&db).id.unwrap();
+    let mut review = Review::new(book_id);
+    assert_eq!((review.stars, review.created, review.featured), (None, None, None), "unset until saved");
+    assert_eq!(review.votes, 5, "a `default` gives the value at once");
+    assert_eq!(review.full_clean(), Ok(()), "Django's full_clean skips DatabaseDefault values");
+    let before = Utc::now() - TimeDelta::seconds(1);
+    review.save(&db).unwrap();
+    assert_eq!(review.stars, Some(3));
+    assert_eq!(review.state.as_deref(), Some("it's new"));
+    assert_eq!(review.featured, Some(false));
+    assert_eq!(review.weight, Some(1.0));
+    assert_eq!(review.fee, Some(Decimal::new(50, 2)));
+    assert_eq!(review.votes, 5);
+    let created = review.created.expect("the database's time, read back");
+    assert!(created >= before && created <= Utc::now() + TimeDelta::seconds(1), "{created}");
+    // STRFTIME('%f') keeps milliseconds, as Django's Now() does on SQLite.
+    assert_eq!(created.timestamp_subsec_micros() % 1000, 0);
+    let loaded = Review::get(&db, review.id.unwrap()).unwrap();
+    assert_eq!((loaded.stars, loaded.created), (Some(3), Some(created)));
+
+    // A value that is set is written as it is (Django's INSERT sent pages=5).
+    let mut explicit = Review::new(book_id);
+    explicit.stars = Some(5);
+    explicit.save(&db).unwrap();
+    assert_eq!(Review::get(&db, explicit.id.unwrap()).unwrap().stars, Some(5));
 }

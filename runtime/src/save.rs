@@ -178,7 +178,25 @@ fn save_table<M: Model>(
         }
         do_insert(db, meta, instance, pk_set)?;
     }
+    read_back_db_defaults(db, meta, instance)?;
     Ok(updated)
+}
+
+/// Django reads the fields whose value the database filled
+/// (`DatabaseDefault`) back after the INSERT (`RETURNING` on SQLite): the
+/// unset columns with a `db_default` take their stored values.
+fn read_back_db_defaults<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M) -> Result<()> {
+    let filled: Vec<&str> = meta
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.db_default.is_some() && crate::model::column_stored(&*instance, *i) == Value::Null)
+        .map(|(_, c)| c.field)
+        .collect();
+    if filled.is_empty() {
+        return Ok(());
+    }
+    refresh_fields_from_db(db, instance, &filled)
 }
 
 /// Save one ancestor of a multi-table-inheritance child (Django's

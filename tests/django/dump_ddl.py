@@ -176,6 +176,19 @@ def convert_default(spec, value):
     return value
 
 
+def convert_db_default(spec, value):
+    """`Now()` as Django's expression; a literal as the field's Python value."""
+    from django.db.models.functions import Now
+
+    if value == "Now()":
+        return Now()
+    if spec["type"] == "DecimalField":
+        return decimal.Decimal(str(value))
+    if spec["type"] == "DateField" and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    return value
+
+
 def make_field(app, name, spec):
     kind = spec["type"]
     cls = getattr(models, kind)
@@ -186,6 +199,8 @@ def make_field(app, name, spec):
             kwargs[option] = spec[option]
     if "default" in spec:
         kwargs["default"] = convert_default(spec, spec["default"])
+    if "db_default" in spec:
+        kwargs["db_default"] = convert_db_default(spec, spec["db_default"])
     if "choices" in spec:
         kwargs["choices"] = [tuple(pair) for pair in spec["choices"]]
     if kind in ("ForeignKey", "OneToOneField", "ManyToManyField"):

@@ -11,7 +11,7 @@ const LOOKUPS: &[&str] = &["exact", "gt", "gte", "lt", "lte", "in", "isnull"];
 /// How a condition writes a field's values (Django's `get_db_prep_value`
 /// on SQLite, then the schema editor's `quote_value`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Literal {
+pub(super) enum Literal {
     Text,
     Integer,
     Float,
@@ -275,7 +275,7 @@ fn field_named<'f>(fields: &'f [Field], name: &str) -> Option<&'f Field> {
     fields.iter().find(|f| f.name == name || f.plain_ident == name)
 }
 
-fn literal_of(field: &Field) -> Option<Literal> {
+pub(super) fn literal_of(field: &Field) -> Option<Literal> {
     if field.choices.is_some() {
         let text = types::lookup(&field.django_type).is_some_and(|t| t.kind == Kind::Text);
         return Some(if text { Literal::Text } else { Literal::Integer });
@@ -291,7 +291,7 @@ fn literal_of(field: &Field) -> Option<Literal> {
     })
 }
 
-fn expected(kind: Literal) -> &'static str {
+pub(super) fn expected(kind: Literal) -> &'static str {
     match kind {
         Literal::Text => "text",
         Literal::Integer => "a whole number",
@@ -323,7 +323,7 @@ fn bool_of(node: &Node) -> Option<bool> {
     }
 }
 
-fn describe_node(node: &Node) -> String {
+pub(super) fn describe_node(node: &Node) -> String {
     match node {
         Node::Scalar { value, .. } if !node.is_null() => format!("`{value}`"),
         other => other.kind_name().to_string(),
@@ -331,7 +331,7 @@ fn describe_node(node: &Node) -> String {
 }
 
 /// One value as Django's SQLite schema editor quotes it in a condition.
-fn literal(kind: Literal, node: &Node) -> Option<String> {
+pub(super) fn literal(kind: Literal, node: &Node) -> Option<String> {
     let Node::Scalar { value, plain, .. } = node else { return None };
     if node.is_null() {
         return None;

@@ -248,6 +248,14 @@ impl<'a> Resolver<'a> {
                     Some("remove it".into()),
                 );
             }
+            if let Some(db_default) = &field.db_default {
+                self.err_help(
+                    file,
+                    db_default.pos(),
+                    "a ManyToManyField cannot have a `db_default`",
+                    Some("it has no column; remove it".into()),
+                );
+            }
         }
     }
 
@@ -376,7 +384,26 @@ impl<'a> Resolver<'a> {
             is_text,
             is_date,
             clean_checks: Vec::new(),
+            db_default: None,
+            db_filled: false,
             name,
+        };
+        let db_default = self.db_default_sql(&file, def, ty, &field);
+        if def.db_default.is_some() && db_default.is_none() {
+            return None; // reported
+        }
+        // With no `default`, the database fills the value: unset until saved.
+        let db_filled = db_default.is_some() && def.default.is_none();
+        let field = if db_filled {
+            Field {
+                rust_type: format!("Option<{}>", field.value_type),
+                default: ir::FieldDefault::Unsaved,
+                db_default,
+                db_filled,
+                ..field
+            }
+        } else {
+            Field { db_default, ..field }
         };
         let field = Field { clean_checks: clean_checks(&field, ty), ..field };
         Some((field, choice_enum))

@@ -18,6 +18,7 @@ use crate::yaml::{Node, Pos};
 mod choices;
 mod clone;
 mod constraints;
+mod db_default;
 mod defaults;
 mod fields;
 mod inheritance;

@@ -189,11 +189,11 @@ impl<'a> Resolver<'a> {
             .collect();
         let required = all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
         let next_previous =
-            all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+            all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null && !f.db_filled).map(|(i, _)| i).collect();
         let get_by = all_fields
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.unique && !f.primary_key && !f.null)
+            .filter(|(_, f)| f.unique && !f.primary_key && !f.null && !f.db_filled)
             .map(|(i, _)| i)
             .collect();
         let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
@@ -474,6 +474,8 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         value,
         column_auto: true,
         clean_checks: Vec::new(),
+        db_default: None,
+        db_filled: false,
         copy: true,
         null: false,
         blank: true,
