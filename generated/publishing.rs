@@ -4,13 +4,15 @@ use ::modelgen_runtime as mg;
 
 /// The DDL of the `publishing` app, in Django's SQLite layout, one statement per line.
 pub const DDL: &str = r#"CREATE TABLE "publishing_author" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "code" varchar(12) NOT NULL UNIQUE, "name" varchar(50) NOT NULL);
-CREATE TABLE "publishing_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(100) NOT NULL, "cover" varchar(100) NULL, "cover_width" integer unsigned NULL CHECK ("cover_width" >= 0), "cover_height" integer unsigned NULL CHECK ("cover_height" >= 0), "manuscript" varchar(100) NOT NULL, "scan" varchar(200) NOT NULL);
+CREATE TABLE "publishing_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(100) NOT NULL, "cover" varchar(100) NULL, "cover_width" integer unsigned NULL CHECK ("cover_width" >= 0), "cover_height" integer unsigned NULL CHECK ("cover_height" >= 0), "manuscript" varchar(100) NOT NULL, "scan" varchar(200) NOT NULL, "editor_id" varchar(12) NULL UNIQUE REFERENCES "publishing_author" ("code") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "publishing_edition" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "number" integer unsigned NOT NULL CHECK ("number" >= 0), "status" varchar(10) NOT NULL, "isbn" varchar(13) NOT NULL, "price" decimal NOT NULL, "pages" integer NOT NULL, "printed" date NULL, CONSTRAINT "edition_book_number_uniq" UNIQUE ("book_id", "number"), CONSTRAINT "edition_price_positive" CHECK ("price" > '0'), CONSTRAINT "edition_pages_range" CHECK (("pages" >= 1 AND "pages" <= 5000)), CONSTRAINT "edition_status_valid" CHECK ("status" IN ('draft', 'published')));
 CREATE TABLE "publishing_review" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "body" text NOT NULL, "created" datetime DEFAULT (STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')) NOT NULL, "stars" smallint unsigned DEFAULT 3 NOT NULL CHECK ("stars" >= 0), "state" varchar(10) DEFAULT 'it''s new' NOT NULL, "featured" bool DEFAULT 0 NOT NULL, "weight" real DEFAULT 1.0 NOT NULL, "fee" decimal DEFAULT (CAST('0.50' AS NUMERIC)) NOT NULL, "votes" integer DEFAULT 7 NOT NULL);
+CREATE TABLE "publishing_royalty" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" varchar(12) NOT NULL REFERENCES "publishing_author" ("code") DEFERRABLE INITIALLY DEFERRED, "amount" decimal NOT NULL);
 CREATE UNIQUE INDEX "edition_published_isbn_uniq" ON "publishing_edition" ("isbn") WHERE "status" = 'published';
 CREATE UNIQUE INDEX "publishing_edition_one_draft" ON "publishing_edition" ("book_id") WHERE ("printed" IS NULL AND "status" = 'draft');
 CREATE INDEX "publishing_edition_book_id_f3e018e0" ON "publishing_edition" ("book_id");
 CREATE INDEX "publishing_review_book_id_d7045c23" ON "publishing_review" ("book_id");
+CREATE INDEX "publishing_royalty_author_id_5940bfb2" ON "publishing_royalty" ("author_id");
 "#;
 
 /// The `publishing` app: its tables and models, for `Database::create_tables`.
@@ -22,6 +24,7 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &BOOK_META,
         &EDITION_META,
         &REVIEW_META,
+        &ROYALTY_META,
     ],
 };
 
@@ -94,6 +97,18 @@ impl Author {
     #[inline]
     pub fn get_by_code(db: &mg::Database, value: String) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::CODE.eq(value)).get(db)
+    }
+
+    /// The `publishing.Book` whose one-to-one points here, if any.
+    #[inline]
+    pub fn edited_book(&self, db: &mg::Database) -> mg::Result<Option<Book>> {
+        mg::reverse_set(self, Book::EDITOR)?.first(db)
+    }
+
+    /// `publishing.Royalty` rows whose `author_id` points here.
+    #[inline]
+    pub fn royalties(&self) -> mg::ReverseRelated<Self, Royalty> {
+        mg::ReverseRelated::new(self, Royalty::AUTHOR)
     }
 }
 
@@ -179,6 +194,8 @@ pub struct Book {
     pub manuscript: String,
     /// `scan`: A scan of the signed contract. The file's path, as Django's storage names it; modelgen stores the path and does not handle files.
     pub scan: String,
+    /// `editor`
+    pub editor_id: Option<String>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -192,6 +209,7 @@ impl Book {
     pub const COVER_HEIGHT: mg::Column<Self, Option<i64>> = mg::Column::new("cover_height");
     pub const MANUSCRIPT: mg::Column<Self, String> = mg::Column::new("manuscript");
     pub const SCAN: mg::Column<Self, String> = mg::Column::new("scan");
+    pub const EDITOR: mg::Column<Self, Option<String>> = mg::Column::new("editor_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -205,8 +223,24 @@ impl Book {
             cover_height: None,
             manuscript: String::new(),
             scan: String::new(),
+            editor_id: None,
             _state: mg::ModelState::new_adding(),
         }
+    }
+
+    /// The `editor` object (`publishing.Author`).
+    #[inline]
+    pub fn editor(&self, db: &mg::Database) -> mg::Result<Option<Author>> {
+        match self.editor_id.clone() {
+            Some(key) => mg::get_by_column(db, "code", key).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Point `editor` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_editor(&mut self, target: Option<&Author>) -> mg::Result<()> {
+        mg::assign_related(self, "editor", target)
     }
 
     /// `publishing.Edition` rows whose `book_id` points here.
@@ -248,6 +282,7 @@ impl mg::Model for Book {
             4 => Some(&self.cover_height),
             5 => Some(&self.manuscript),
             6 => Some(&self.scan),
+            7 => Some(&self.editor_id),
             _ => None,
         }
     }
@@ -261,6 +296,7 @@ impl mg::Model for Book {
             4 => Some(&mut self.cover_height),
             5 => Some(&mut self.manuscript),
             6 => Some(&mut self.scan),
+            7 => Some(&mut self.editor_id),
             _ => None,
         }
     }
@@ -274,6 +310,7 @@ impl mg::Model for Book {
             cover_height: row.next()?,
             manuscript: row.next()?,
             scan: row.next()?,
+            editor_id: row.next()?,
             _state: mg::ModelState::loaded(),
         })
     }
@@ -296,11 +333,18 @@ static BOOK_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("cover_height", "cover_height").null().min_value(0),
     mg::ColumnMeta::new("manuscript", "manuscript").not_blank(),
     mg::ColumnMeta::new("scan", "scan"),
+    mg::ColumnMeta::new("editor", "editor_id").unique().null().copy(mg::CopyPolicy::Clear),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Book`.
+static BOOK_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(7, &AUTHOR_META, "publishing_author", "code", mg::OnDelete::SetNull).one_to_one().default(mg::DefaultValue::Null),
 ];
 
 /// What the runtime knows of `publishing.Book`.
 pub static BOOK_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Book", "publishing_book")
     .columns(BOOK_COLUMNS)
+    .relations(BOOK_RELATIONS)
     .model::<Book>();
 
 /// edition (`publishing.Edition`, table `publishing_edition`).
@@ -633,3 +677,118 @@ pub static REVIEW_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Review
     .columns(REVIEW_COLUMNS)
     .relations(REVIEW_RELATIONS)
     .model::<Review>();
+
+/// royalty (`publishing.Royalty`, table `publishing_royalty`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Royalty {
+    /// `id`
+    pub id: Option<i64>,
+    /// `author`
+    pub author_id: String,
+    /// `amount`
+    pub amount: mg::Decimal,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Royalty {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const AUTHOR: mg::Column<Self, String> = mg::Column::new("author_id");
+    pub const AMOUNT: mg::Column<Self, mg::Decimal> = mg::Column::new("amount");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(author_id: String, amount: mg::Decimal) -> Self {
+        Royalty {
+            id: None,
+            author_id,
+            amount,
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `author` object (`publishing.Author`).
+    #[inline]
+    pub fn author(&self, db: &mg::Database) -> mg::Result<Author> {
+        mg::get_by_column(db, "code", self.author_id.clone())
+    }
+
+    /// Point `author` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_author(&mut self, target: &Author) -> mg::Result<()> {
+        mg::assign_related(self, "author", Some(target))
+    }
+}
+
+impl mg::Duplicate for Royalty {}
+
+impl std::fmt::Display for Royalty {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Royalty object ({})", mg::PyStr::py_str(&self.id))
+    }
+}
+
+impl mg::Model for Royalty {
+    type Key = i64;
+    type Pk = Option<i64>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &ROYALTY_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.author_id),
+            2 => Some(&self.amount),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.author_id),
+            2 => Some(&mut self.amount),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Royalty {
+            id: row.next()?,
+            author_id: row.next()?,
+            amount: row.decimal(2)?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `publishing.Royalty`'s table.
+static ROYALTY_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("author", "author_id"),
+    mg::ColumnMeta::new("amount", "amount"),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Royalty`.
+static ROYALTY_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &AUTHOR_META, "publishing_author", "code", mg::OnDelete::Cascade),
+];
+
+/// What the runtime knows of `publishing.Royalty`.
+pub static ROYALTY_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Royalty", "publishing_royalty")
+    .columns(ROYALTY_COLUMNS)
+    .relations(ROYALTY_RELATIONS)
+    .model::<Royalty>();

@@ -3,7 +3,7 @@
 //! and a one-to-one primary key. Values are what Django 5.2 gave for the
 //! same models (run through the django-oracle).
 
-use modelgen_examples::publishing::{self, Book, Edition, EditionStatus, Review};
+use modelgen_examples::publishing::{self, Author, Book, Edition, EditionStatus, Review, Royalty};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{NaiveDate, TimeDelta, Utc};
@@ -191,4 +191,56 @@ fn db_default_is_filled_by_the_database_and_read_back_on_save() {
     explicit.stars = Some(5);
     explicit.save(&db).unwrap();
     assert_eq!(Review::get(&db, explicit.id.unwrap()).unwrap().stars, Some(5));
+}
+
+fn author(db: &Database, code: &str, name: &str) -> Author {
+    let mut author = Author::new();
+    author.code = code.into();
+    author.name = name.into();
+    author.save(db).unwrap();
+    author
+}
+
+/// Django's `ForeignKey(to_field="code")`: the column holds the target's
+/// `code` (Django inserted `"author_id" = 'ursula'`), the accessor loads the
+/// target by it, the reverse accessor finds the rows by the source's
+/// `code`, and deleting the target collects by `code`: Django ran
+/// `DELETE FROM royalty WHERE author_id IN ('ursula')` and `UPDATE book SET
+/// editor_id = NULL WHERE editor_id IN ('ursula')` and returned
+/// `(2, {'Royalty': 1, 'Author': 1})`.
+#[test]
+fn foreign_key_to_field_stores_and_follows_the_target_field() {
+    let db = setup();
+    let ursula = author(&db, "ursula", "Ursula");
+    let frank = author(&db, "frank", "Frank");
+    let mut royalty = Royalty::new(String::new(), Decimal::from(5));
+    royalty.set_author(&ursula).unwrap();
+    assert_eq!(royalty.author_id, "ursula");
+    royalty.save(&db).unwrap();
+    let stored: String = db
+        .connection()
+        .query_row("SELECT author_id FROM publishing_royalty WHERE id = ?1", [royalty.id.unwrap()], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, "ursula");
+    assert_eq!(Royalty::get(&db, royalty.id.unwrap()).unwrap().author(&db).unwrap().name, "Ursula");
+    let ids = |a: &Author| -> Vec<Option<i64>> {
+        a.royalties().query().unwrap().all(&db).unwrap().iter().map(|r| r.id).collect()
+    };
+    assert_eq!((ids(&ursula), ids(&frank)), (vec![royalty.id], vec![]));
+
+    let mut dune = book("Dune");
+    dune.set_editor(Some(&ursula)).unwrap();
+    dune.save(&db).unwrap();
+    assert_eq!(dune.editor_id.as_deref(), Some("ursula"));
+    assert_eq!(ursula.edited_book(&db).unwrap().map(|b| b.title), Some("Dune".to_string()));
+
+    let mut ursula = ursula;
+    let (total, per_model) = ursula.delete(&db).unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(
+        per_model.into_iter().collect::<Vec<_>>(),
+        [("publishing.Author".to_string(), 1), ("publishing.Royalty".to_string(), 1)]
+    );
+    assert_eq!(Book::get(&db, dune.id.unwrap()).unwrap().editor_id, None, "SET_NULL by code");
+    assert_eq!(Royalty::objects().count(&db).unwrap(), 0);
 }

@@ -293,8 +293,17 @@ impl<'a> Resolver<'a> {
                 self.abstract_target(&file, def, target.id);
                 return None;
             }
-            let (target_column, target_type) = self.target_pk(target.id)?;
-            related_sql = Some(self.rel_sql_type(target.id)?);
+            let (target_column, target_type) = match &def.to_field {
+                Some(to_field) => {
+                    let (column, ty, sql) = self.to_field_target(&file, def, to_field, target.id)?;
+                    related_sql = Some(sql);
+                    (column, ty)
+                }
+                None => {
+                    related_sql = Some(self.rel_sql_type(target.id)?);
+                    self.target_pk(target.id)?
+                }
+            };
             value = RustType::Scalar(target_type.rust?);
             let related_accessor = match &def.related_name {
                 Some(rn) => rn.value.clone(),
@@ -407,6 +416,68 @@ impl<'a> Resolver<'a> {
         };
         let field = Field { clean_checks: clean_checks(&field, ty), ..field };
         Some((field, choice_enum))
+    }
+}
+
+impl<'a> Resolver<'a> {
+    /// The field `to_field` names on the relation's target: its column, its
+    /// type and the column type of a relation to it (Django's `rel_db_type`,
+    /// `varchar(12)` for a CharField). Django's check fields.E311: the field
+    /// must be unique.
+    fn to_field_target(
+        &mut self,
+        file: &str,
+        def: &FieldDef,
+        to_field: &Spanned<String>,
+        target: ModelId,
+    ) -> Option<(String, &'static FieldType, String)> {
+        let target_name = self.model(target).name.value.clone();
+        let fields = self.flat_fields.get(&target).cloned().unwrap_or_default();
+        let Some(named) = fields.iter().find(|f| f.name.value == to_field.value) else {
+            let help = did_you_mean(&to_field.value, fields.iter().map(|f| f.name.value.as_str()))
+                .unwrap_or_else(|| format!("name a unique field of `{target_name}`"));
+            self.err_help(
+                file,
+                to_field.pos,
+                format!("`to_field` of `{}` names unknown field `{}` of `{target_name}`", def.name.value, to_field.value),
+                Some(help),
+            );
+            return None;
+        };
+        let ty = types::lookup(&named.type_name.value)?;
+        if ty.is_relation() || ty.kind == Kind::Auto && !FieldDef::flag(&named.primary_key) {
+            self.err_help(
+                file,
+                to_field.pos,
+                format!("`to_field` of `{}` names the {} `{target_name}.{}`", def.name.value, ty.name, to_field.value),
+                Some("point `to_field` at a unique field that holds a value (not a relation)".into()),
+            );
+            return None;
+        }
+        let unique = FieldDef::flag(&named.unique) || FieldDef::flag(&named.primary_key);
+        if !unique {
+            self.err_help(
+                file,
+                to_field.pos,
+                format!(
+                    "`{target_name}.{}` must be unique because it is referenced by the {} `{}`",
+                    to_field.value,
+                    def.type_name.value,
+                    def.name.value
+                ),
+                Some(format!("add `unique: true` to `{}`, or point `to_field` at a unique field", to_field.value)),
+            );
+            return None;
+        }
+        let column = named.db_column.as_ref().map_or_else(|| named.name.value.clone(), |c| c.value.clone());
+        let sql = match ty.rel_sql {
+            Some(rel) => rel.to_string(),
+            None => {
+                let max_length = named.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).unwrap_or(0);
+                ty.sql.replace("{max_length}", &max_length.to_string())
+            }
+        };
+        Some((column, ty, sql))
     }
 }
 
