@@ -8,11 +8,16 @@ CREATE TABLE "publishing_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
 CREATE TABLE "publishing_edition" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "number" integer unsigned NOT NULL CHECK ("number" >= 0), "status" varchar(10) NOT NULL, "isbn" varchar(13) NOT NULL, "price" decimal NOT NULL, "pages" integer NOT NULL, "printed" date NULL, CONSTRAINT "edition_book_number_uniq" UNIQUE ("book_id", "number"), CONSTRAINT "edition_price_positive" CHECK ("price" > '0'), CONSTRAINT "edition_pages_range" CHECK (("pages" >= 1 AND "pages" <= 5000)), CONSTRAINT "edition_status_valid" CHECK ("status" IN ('draft', 'published')));
 CREATE TABLE "publishing_review" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL REFERENCES "publishing_book" ("id") DEFERRABLE INITIALLY DEFERRED, "body" text NOT NULL, "created" datetime DEFAULT (STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')) NOT NULL, "stars" smallint unsigned DEFAULT 3 NOT NULL CHECK ("stars" >= 0), "state" varchar(10) DEFAULT 'it''s new' NOT NULL, "featured" bool DEFAULT 0 NOT NULL, "weight" real DEFAULT 1.0 NOT NULL, "fee" decimal DEFAULT (CAST('0.50' AS NUMERIC)) NOT NULL, "votes" integer DEFAULT 7 NOT NULL);
 CREATE TABLE "publishing_royalty" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" varchar(12) NOT NULL REFERENCES "publishing_author" ("code") DEFERRABLE INITIALLY DEFERRED, "amount" decimal NOT NULL);
+CREATE TABLE "publishing_profile" ("author_id" bigint NOT NULL PRIMARY KEY REFERENCES "publishing_author" ("id") DEFERRABLE INITIALLY DEFERRED, "bio" text NOT NULL);
+CREATE TABLE "publishing_penname" ("profile_ptr_id" bigint NOT NULL PRIMARY KEY REFERENCES "publishing_profile" ("author_id") DEFERRABLE INITIALLY DEFERRED, "alias" varchar(50) NOT NULL);
+CREATE TABLE "publishing_note" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "profile_id" bigint NOT NULL REFERENCES "publishing_profile" ("author_id") DEFERRABLE INITIALLY DEFERRED, "text" text NOT NULL);
+CREATE TABLE "publishing_stamp" ("author_id" bigint NOT NULL PRIMARY KEY REFERENCES "publishing_author" ("id") DEFERRABLE INITIALLY DEFERRED, "mark" varchar(10) NOT NULL);
 CREATE UNIQUE INDEX "edition_published_isbn_uniq" ON "publishing_edition" ("isbn") WHERE "status" = 'published';
 CREATE UNIQUE INDEX "publishing_edition_one_draft" ON "publishing_edition" ("book_id") WHERE ("printed" IS NULL AND "status" = 'draft');
 CREATE INDEX "publishing_edition_book_id_f3e018e0" ON "publishing_edition" ("book_id");
 CREATE INDEX "publishing_review_book_id_d7045c23" ON "publishing_review" ("book_id");
 CREATE INDEX "publishing_royalty_author_id_5940bfb2" ON "publishing_royalty" ("author_id");
+CREATE INDEX "publishing_note_profile_id_aadecaec" ON "publishing_note" ("profile_id");
 "#;
 
 /// The `publishing` app: its tables and models, for `Database::create_tables`.
@@ -25,6 +30,10 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &EDITION_META,
         &REVIEW_META,
         &ROYALTY_META,
+        &PROFILE_META,
+        &PEN_NAME_META,
+        &NOTE_META,
+        &STAMP_META,
     ],
 };
 
@@ -109,6 +118,18 @@ impl Author {
     #[inline]
     pub fn royalties(&self) -> mg::ReverseRelated<Self, Royalty> {
         mg::ReverseRelated::new(self, Royalty::AUTHOR)
+    }
+
+    /// The `publishing.Profile` whose one-to-one points here, if any.
+    #[inline]
+    pub fn profile(&self, db: &mg::Database) -> mg::Result<Option<Profile>> {
+        mg::reverse_set(self, Profile::AUTHOR)?.first(db)
+    }
+
+    /// `publishing.Stamp` rows whose `author_id` points here.
+    #[inline]
+    pub fn stamps(&self) -> mg::ReverseRelated<Self, Stamp> {
+        mg::ReverseRelated::new(self, Stamp::AUTHOR)
     }
 }
 
@@ -792,3 +813,628 @@ pub static ROYALTY_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Royal
     .columns(ROYALTY_COLUMNS)
     .relations(ROYALTY_RELATIONS)
     .model::<Royalty>();
+
+/// profile (`publishing.Profile`, table `publishing_profile`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    /// `author`
+    pub author_id: i64,
+    /// `bio`
+    pub bio: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Profile {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
+    pub const BIO: mg::Column<Self, String> = mg::Column::new("bio");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(author_id: i64) -> Self {
+        Profile {
+            author_id,
+            bio: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `author` object (`publishing.Author`).
+    #[inline]
+    pub fn author(&self, db: &mg::Database) -> mg::Result<Author> {
+        mg::get_by_column(db, "id", self.author_id)
+    }
+
+    /// Point `author` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_author(&mut self, target: &Author) -> mg::Result<()> {
+        mg::assign_related(self, "author", Some(target))
+    }
+
+    /// The `publishing.PenName` whose one-to-one points here, if any.
+    #[inline]
+    pub fn penname(&self, db: &mg::Database) -> mg::Result<Option<PenName>> {
+        mg::reverse_set(self, PenName::PROFILE_PTR)?.first(db)
+    }
+
+    /// `publishing.Note` rows whose `profile_id` points here.
+    #[inline]
+    pub fn notes(&self) -> mg::ReverseRelated<Self, Note> {
+        mg::ReverseRelated::new(self, Note::PROFILE)
+    }
+
+    /// A copy of this object, not saved (see docs/cloning.md): every key
+    /// cleared, fields set by the `clone:` policies and the values given.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn clone_unsaved(&self, db: &mg::Database, pk: i64) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: i64) -> mg::Result<Self> {
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
+        copy.author_id = pk;
+        Ok(copy)
+    }
+
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn duplicate(&self, db: &mg::Database, pk: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    }
+
+    /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+        let mut suffixer = mg::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, pk) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        mg::copy::duplicate_many(db, self, built)
+    }
+
+    /// Deep copy (see docs/cloning.md), written in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    }
+
+    /// What `fork` would write, without writing.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork_plan(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    }
+}
+
+impl std::fmt::Display for Profile {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", mg::PyStr::py_str(&self.bio))
+    }
+}
+
+impl mg::Model for Profile {
+    type Key = i64;
+    type Pk = i64;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &PROFILE_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.author_id),
+            1 => Some(&self.bio),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.author_id),
+            1 => Some(&mut self.bio),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Profile {
+            author_id: row.next()?,
+            bio: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `publishing.Profile`'s table.
+static PROFILE_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("author", "author_id").primary_key(),
+    mg::ColumnMeta::new("bio", "bio"),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Profile`.
+static PROFILE_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(0, &AUTHOR_META, "publishing_author", "id", mg::OnDelete::Cascade).one_to_one(),
+];
+
+/// What the runtime knows of `publishing.Profile`.
+pub static PROFILE_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Profile", "publishing_profile")
+    .columns(PROFILE_COLUMNS)
+    .relations(PROFILE_RELATIONS)
+    .model::<Profile>();
+
+/// pen name (`publishing.PenName`, table `publishing_penname`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PenName {
+    /// `author`
+    pub author_id: i64,
+    /// `bio`
+    pub bio: String,
+    /// `profile_ptr`: The link to the parent row in `publishing.Profile` (multi-table inheritance).
+    pub profile_ptr_id: Option<i64>,
+    /// `alias`
+    pub alias: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl PenName {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
+    pub const BIO: mg::Column<Self, String> = mg::Column::new("bio");
+    pub const PROFILE_PTR: mg::Column<Self, i64> = mg::Column::new("profile_ptr_id");
+    pub const ALIAS: mg::Column<Self, String> = mg::Column::new("alias");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(author_id: i64) -> Self {
+        PenName {
+            author_id,
+            bio: String::new(),
+            profile_ptr_id: None,
+            alias: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `author` object (`publishing.Author`).
+    #[inline]
+    pub fn author(&self, db: &mg::Database) -> mg::Result<Author> {
+        mg::get_by_column(db, "id", self.author_id)
+    }
+
+    /// Point `author` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_author(&mut self, target: &Author) -> mg::Result<()> {
+        mg::assign_related(self, "author", Some(target))
+    }
+
+    /// A copy of this object, not saved (see docs/cloning.md): every key
+    /// cleared, fields set by the `clone:` policies and the values given.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn clone_unsaved(&self, db: &mg::Database, pk: i64) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: i64) -> mg::Result<Self> {
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
+        copy.author_id = pk;
+        Ok(copy)
+    }
+
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn duplicate(&self, db: &mg::Database, pk: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    }
+
+    /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+        let mut suffixer = mg::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, pk) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        mg::copy::duplicate_many(db, self, built)
+    }
+
+    /// Deep copy (see docs/cloning.md), written in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    }
+
+    /// What `fork` would write, without writing.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork_plan(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    }
+}
+
+impl std::fmt::Display for PenName {
+    /// `str` from the schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", mg::PyStr::py_str(&self.bio))
+    }
+}
+
+impl mg::Model for PenName {
+    type Key = i64;
+    type Pk = Option<i64>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &PEN_NAME_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.author_id),
+            1 => Some(&self.bio),
+            2 => Some(&self.profile_ptr_id),
+            3 => Some(&self.alias),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.author_id),
+            1 => Some(&mut self.bio),
+            2 => Some(&mut self.profile_ptr_id),
+            3 => Some(&mut self.alias),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(PenName {
+            author_id: row.next()?,
+            bio: row.next()?,
+            profile_ptr_id: row.next()?,
+            alias: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+
+    const HAS_PARENTS: bool = true;
+
+    fn save_parents(&mut self, db: &mg::Database, update_fields: Option<&[&str]>) -> mg::Result<bool> {
+        let mut parent = Profile {
+            author_id: self.author_id,
+            bio: self.bio.clone(),
+            _state: self._state.without_snapshot(),
+        };
+        let inserted = mg::save_parent(db, &mut parent, update_fields)?;
+        self.author_id = parent.author_id;
+        self.bio = parent.bio;
+        self.profile_ptr_id = Some(self.author_id.clone());
+        Ok(inserted)
+    }
+}
+
+/// The columns of `publishing.PenName`'s table.
+static PEN_NAME_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("profile_ptr", "profile_ptr_id").primary_key(),
+    mg::ColumnMeta::new("alias", "alias").not_blank().max_length(50),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.PenName`.
+static PEN_NAME_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(0, &PROFILE_META, "publishing_profile", "author_id", mg::OnDelete::Cascade).parent_link(),
+];
+
+/// What the runtime knows of `publishing.PenName`.
+pub static PEN_NAME_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "PenName", "publishing_penname")
+    .columns(PEN_NAME_COLUMNS)
+    .relations(PEN_NAME_RELATIONS)
+    .parent(&PROFILE_META, 2)
+    .model::<PenName>();
+
+/// note (`publishing.Note`, table `publishing_note`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    /// `id`
+    pub id: Option<i64>,
+    /// `profile`
+    pub profile_id: i64,
+    /// `text`
+    pub text: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Note {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const PROFILE: mg::Column<Self, i64> = mg::Column::new("profile_id");
+    pub const TEXT: mg::Column<Self, String> = mg::Column::new("text");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(profile_id: i64) -> Self {
+        Note {
+            id: None,
+            profile_id,
+            text: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `profile` object (`publishing.Profile`).
+    #[inline]
+    pub fn profile(&self, db: &mg::Database) -> mg::Result<Profile> {
+        mg::get_by_column(db, "author_id", self.profile_id)
+    }
+
+    /// Point `profile` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_profile(&mut self, target: &Profile) -> mg::Result<()> {
+        mg::assign_related(self, "profile", Some(target))
+    }
+}
+
+impl mg::Duplicate for Note {}
+
+impl std::fmt::Display for Note {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Note object ({})", mg::PyStr::py_str(&self.id))
+    }
+}
+
+impl mg::Model for Note {
+    type Key = i64;
+    type Pk = Option<i64>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &NOTE_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.profile_id),
+            2 => Some(&self.text),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.profile_id),
+            2 => Some(&mut self.text),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Note {
+            id: row.next()?,
+            profile_id: row.next()?,
+            text: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `publishing.Note`'s table.
+static NOTE_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto(),
+    mg::ColumnMeta::new("profile", "profile_id"),
+    mg::ColumnMeta::new("text", "text").not_blank(),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Note`.
+static NOTE_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &PROFILE_META, "publishing_profile", "author_id", mg::OnDelete::Cascade),
+];
+
+/// What the runtime knows of `publishing.Note`.
+pub static NOTE_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Note", "publishing_note")
+    .columns(NOTE_COLUMNS)
+    .relations(NOTE_RELATIONS)
+    .model::<Note>();
+
+/// stamp (`publishing.Stamp`, table `publishing_stamp`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamp {
+    /// `author`
+    pub author_id: i64,
+    /// `mark`
+    pub mark: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Stamp {
+    // The columns, for typed filters and updates (`None` is NULL).
+    pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
+    pub const MARK: mg::Column<Self, String> = mg::Column::new("mark");
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(author_id: i64) -> Self {
+        Stamp {
+            author_id,
+            mark: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `author` object (`publishing.Author`).
+    #[inline]
+    pub fn author(&self, db: &mg::Database) -> mg::Result<Author> {
+        mg::get_by_column(db, "id", self.author_id)
+    }
+
+    /// Point `author` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_author(&mut self, target: &Author) -> mg::Result<()> {
+        mg::assign_related(self, "author", Some(target))
+    }
+
+    /// A copy of this object, not saved (see docs/cloning.md): every key
+    /// cleared, fields set by the `clone:` policies and the values given.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn clone_unsaved(&self, db: &mg::Database, pk: i64) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: i64) -> mg::Result<Self> {
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
+        copy.author_id = pk;
+        Ok(copy)
+    }
+
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn duplicate(&self, db: &mg::Database, pk: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    }
+
+    /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+        let mut suffixer = mg::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, pk) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        mg::copy::duplicate_many(db, self, built)
+    }
+
+    /// Deep copy (see docs/cloning.md), written in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&STAMP_META, 0, &pk)?])
+    }
+
+    /// What `fork` would write, without writing.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork_plan(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&STAMP_META, 0, &pk)?])
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stamp object ({})", mg::PyStr::py_str(&self.author_id))
+    }
+}
+
+impl mg::Model for Stamp {
+    type Key = i64;
+    type Pk = i64;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &STAMP_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.author_id),
+            1 => Some(&self.mark),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.author_id),
+            1 => Some(&mut self.mark),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Stamp {
+            author_id: row.next()?,
+            mark: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `publishing.Stamp`'s table.
+static STAMP_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("author", "author_id").primary_key(),
+    mg::ColumnMeta::new("mark", "mark").not_blank().max_length(10),
+];
+
+/// The ForeignKeys and OneToOneFields of `publishing.Stamp`.
+static STAMP_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(0, &AUTHOR_META, "publishing_author", "id", mg::OnDelete::Cascade),
+];
+
+/// What the runtime knows of `publishing.Stamp`.
+pub static STAMP_META: mg::ModelMeta = mg::ModelMeta::new("publishing", "Stamp", "publishing_stamp")
+    .columns(STAMP_COLUMNS)
+    .relations(STAMP_RELATIONS)
+    .model::<Stamp>();

@@ -3,7 +3,7 @@
 //! and a one-to-one primary key. Values are what Django 5.2 gave for the
 //! same models (run through the django-oracle).
 
-use modelgen_examples::publishing::{self, Author, Book, Edition, EditionStatus, Review, Royalty};
+use modelgen_examples::publishing::{self, Author, Book, Edition, EditionStatus, Note, PenName, Profile, Review, Royalty, Stamp};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{NaiveDate, TimeDelta, Utc};
@@ -243,4 +243,99 @@ fn foreign_key_to_field_stores_and_follows_the_target_field() {
     );
     assert_eq!(Book::get(&db, dune.id.unwrap()).unwrap().editor_id, None, "SET_NULL by code");
     assert_eq!(Royalty::objects().count(&db).unwrap(), 0);
+}
+
+/// Django's profile pattern, `OneToOneField(Author, primary_key=True)`: the
+/// key is `author_id`, a save with the key set runs UPDATE and then INSERT
+/// (Django: `UPDATE profile SET bio = 'hi' WHERE author_id = 1` then
+/// `INSERT INTO profile (author_id, bio) VALUES (1, 'hi')`), `get` takes the
+/// author's id, `author.profile` is the reverse side, and deleting the
+/// author cascades through the profile to its notes: Django returned
+/// `(4, {'Note': 1, 'Stamp': 1, 'Profile': 1, 'Author': 1})`.
+#[test]
+fn one_to_one_primary_key_saves_gets_and_cascades_like_django() {
+    let db = setup();
+    let mut ursula = author(&db, "u", "Ursula");
+    let ursula_id = ursula.id.unwrap();
+    let mut profile = Profile::new(ursula_id);
+    profile.bio = "hi".into();
+    profile.save(&db).unwrap();
+    assert_eq!(profile.pk(), ursula_id);
+    profile.bio = "changed".into();
+    profile.save(&db).unwrap();
+    assert_eq!(Profile::objects().count(&db).unwrap(), 1, "the second save updated the row");
+    assert_eq!(Profile::get(&db, ursula_id).unwrap().bio, "changed");
+    assert_eq!(ursula.profile(&db).unwrap().map(|p| p.bio), Some("changed".to_string()));
+    assert_eq!(profile.author(&db).unwrap().name, "Ursula");
+
+    let mut note = Note::new(0);
+    note.set_profile(&profile).unwrap();
+    assert_eq!(note.profile_id, ursula_id, "a ForeignKey to the profile holds the author's id");
+    note.text = "n".into();
+    note.save(&db).unwrap();
+    assert_eq!(profile.notes().query().unwrap().count(&db).unwrap(), 1);
+
+    // A ForeignKey as the key: many per target in Django's API, one row per key.
+    let mut stamp = Stamp::new(ursula_id);
+    stamp.mark = "m".into();
+    stamp.save(&db).unwrap();
+    assert_eq!(ursula.stamps().query().unwrap().all(&db).unwrap().iter().map(|s| s.pk()).collect::<Vec<_>>(), [ursula_id]);
+
+    let (total, per_model) = ursula.delete(&db).unwrap();
+    assert_eq!(total, 4);
+    assert_eq!(
+        per_model.into_iter().collect::<Vec<_>>(),
+        [
+            ("publishing.Author".to_string(), 1),
+            ("publishing.Note".to_string(), 1),
+            ("publishing.Profile".to_string(), 1),
+            ("publishing.Stamp".to_string(), 1),
+        ]
+    );
+}
+
+/// Multi-table inheritance from a model keyed by a one-to-one: Django
+/// saved `PenName(author=b, bio="pb", alias="Tip")` as `UPDATE profile ...
+/// WHERE author_id = 2`, `INSERT INTO profile (author_id, bio)`, `INSERT
+/// INTO penname (profile_ptr_id, alias) VALUES (2, 'Tip')`; `pn.pk` was 2;
+/// deleting the author returned `(3, {'PenName': 1, 'Profile': 1, 'Author': 1})`.
+#[test]
+fn multi_table_child_of_a_one_to_one_keyed_model() {
+    let db = setup();
+    let mut frank = author(&db, "f", "Frank");
+    let frank_id = frank.id.unwrap();
+    let mut pen_name = PenName::new(frank_id);
+    pen_name.bio = "pb".into();
+    pen_name.alias = "Tip".into();
+    pen_name.save(&db).unwrap();
+    assert_eq!((pen_name.pk(), pen_name.profile_ptr_id), (Some(frank_id), Some(frank_id)));
+    let profile = Profile::get(&db, frank_id).unwrap();
+    assert_eq!(profile.penname(&db).unwrap().map(|p| p.alias), Some("Tip".to_string()));
+    let (total, per_model) = frank.delete(&db).unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(
+        per_model.into_iter().collect::<Vec<_>>(),
+        [
+            ("publishing.Author".to_string(), 1),
+            ("publishing.PenName".to_string(), 1),
+            ("publishing.Profile".to_string(), 1),
+        ]
+    );
+}
+
+/// A copy of a model keyed by a one-to-one cannot take a fresh key: the
+/// caller supplies the new target's key, as for any key that is neither
+/// automatic nor generated.
+#[test]
+fn copy_of_a_one_to_one_keyed_model_takes_the_new_target() {
+    let db = setup();
+    let ursula = author(&db, "u", "Ursula");
+    let frank = author(&db, "f", "Frank");
+    let mut profile = Profile::new(ursula.id.unwrap());
+    profile.bio = "shared bio".into();
+    profile.save(&db).unwrap();
+    let copy = profile.duplicate(&db, frank.id.unwrap(), |_| {}).unwrap();
+    assert_eq!((copy.author_id, copy.bio.as_str()), (frank.id.unwrap(), "shared bio"));
+    assert_eq!(frank.profile(&db).unwrap().map(|p| p.bio), Some("shared bio".to_string()));
+    assert_eq!(Profile::objects().count(&db).unwrap(), 2);
 }

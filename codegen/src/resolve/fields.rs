@@ -157,12 +157,29 @@ impl<'a> Resolver<'a> {
             let pos = field.null.as_ref().map_or(field.name.pos, |s| s.pos);
             self.err_help(file, pos, "a primary key cannot be `null: true`", Some("remove `null: true`".into()));
         }
-        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.is_relation()) {
+        let relation_key = FieldDef::flag(&field.primary_key) && matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne);
+        if let Some(to) = field.to.as_ref().filter(|to| relation_key && to.value == "self") {
+            self.err_help(
+                file,
+                to.pos,
+                format!("{} `{}` to `self` cannot be the primary key: each row's key would be its own key", ty.name, field.name.value),
+                Some("point the key at another model, or remove `primary_key: true`".into()),
+            );
+        }
+        if let Some(to_field) = field.to_field.as_ref().filter(|_| relation_key) {
+            self.err_help(
+                file,
+                to_field.pos,
+                format!("`to_field` on the primary key `{}` is not supported", field.name.value),
+                Some("a relation used as the key holds its target's key; remove `to_field`".into()),
+            );
+        }
+        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.kind == Kind::ManyToMany) {
             self.err_help(
                 file,
                 primary_key.pos,
-                format!("{} `{}` cannot be the primary key: modelgen does not support relations as primary keys", ty.name, field.name.value),
-                Some("remove `primary_key: true` (add `unique: true` to keep one row per target); the model gets an `id`".into()),
+                format!("a ManyToManyField (`{}`) cannot be the primary key", field.name.value),
+                Some("it has no column; make a OneToOneField or ForeignKey the key, or remove `primary_key`".into()),
             );
         }
         if ty.kind == Kind::Auto && !FieldDef::flag(&field.primary_key) {

@@ -38,6 +38,9 @@ impl<'a> Resolver<'a> {
                 );
             }
         }
+        if let Some(key) = declared_pks.first() {
+            self.check_relation_key_cycle(id, key);
+        }
         if let Some(&parent_id) = self.concrete_parent.get(&id) {
             let parent_def = self.model(parent_id);
             let lower = parent_def.name.value.to_lowercase();
@@ -395,12 +398,18 @@ impl<'a> Resolver<'a> {
     /// The primary key of `target`: its column and its field type (whose
     /// `rust` is the key's Rust type).
     pub(super) fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType)> {
-        if self.broken.contains(&target) {
-            return None; // inheritance cycle, reported
+        self.target_pk_within(target, 0)
+    }
+
+    /// `target_pk`, `depth` relation keys deep: a key that is a ForeignKey
+    /// or OneToOneField (`primary_key: true`) has its own target's key type.
+    fn target_pk_within(&self, target: ModelId, depth: usize) -> Option<(String, &'static FieldType)> {
+        if self.broken.contains(&target) || depth > 64 {
+            return None; // inheritance cycle, or a cycle of relation keys (reported)
         }
         if let Some(parent) = self.concrete_parent.get(&target) {
             let parent_name = self.model(*parent).name.value.to_lowercase();
-            let (_, pk_type) = self.target_pk(*parent)?;
+            let (_, pk_type) = self.target_pk_within(*parent, depth + 1)?;
             return Some((format!("{parent_name}_ptr_id"), pk_type));
         }
         let fields = self.flat_fields.get(&target)?;
@@ -408,7 +417,10 @@ impl<'a> Resolver<'a> {
             if FieldDef::flag(&f.primary_key) {
                 let ty = types::lookup(&f.type_name.value)?;
                 if ty.is_relation() {
-                    return None;
+                    let key_target = self.relation_key_target(target, f)?;
+                    let (_, key_type) = self.target_pk_within(key_target, depth + 1)?;
+                    let column = f.db_column.as_ref().map_or_else(|| format!("{}_id", f.name.value), |c| c.value.clone());
+                    return Some((column, key_type));
                 }
                 let column = f.db_column.as_ref().map_or_else(|| f.name.value.clone(), |c| c.value.clone());
                 return Some((column, ty));
@@ -419,6 +431,46 @@ impl<'a> Resolver<'a> {
             .and_then(|name| types::lookup(&name).filter(|t| t.kind == Kind::Auto))
             .unwrap_or_else(|| types::lookup("BigAutoField").expect("BigAutoField is in the table"));
         Some(("id".into(), auto))
+    }
+
+    /// A relation used as the primary key must not lead back to its own
+    /// model through other relation keys (each key would be the other's).
+    fn check_relation_key_cycle(&mut self, id: ModelId, key: &FieldDef) {
+        let mut chain = vec![id];
+        let mut current = (id, key);
+        while types::lookup(&current.1.type_name.value).is_some_and(|t| t.is_relation()) {
+            let Some(next) = self.relation_key_target(current.0, current.1) else { return };
+            if next == id {
+                let names: Vec<String> =
+                    chain.iter().chain([&id]).map(|m| format!("`{}`", self.model(*m).name.value)).collect();
+                let file = self.def_file(key);
+                self.err_help(
+                    &file,
+                    key.primary_key.as_ref().map_or(key.name.pos, |p| p.pos),
+                    format!("the primary keys of {} point at each other in a cycle", names.join(" -> ")),
+                    Some("one of these models needs a key of its own (remove `primary_key: true` from one relation)".into()),
+                );
+                return;
+            }
+            if chain.contains(&next) || chain.len() > 64 {
+                return; // a cycle further on, reported from its own models
+            }
+            chain.push(next);
+            let Some(next_key) = self.flat_fields.get(&next).and_then(|f| f.iter().copied().find(|f| FieldDef::flag(&f.primary_key)))
+            else {
+                return;
+            };
+            current = (next, next_key);
+        }
+    }
+
+    /// The model a relation used as `model`'s primary key points at.
+    fn relation_key_target(&self, model: ModelId, key: &FieldDef) -> Option<ModelId> {
+        let to = key.to.as_ref()?;
+        if to.value == "self" {
+            return None; // a key pointing at its own row: refused where built
+        }
+        self.peek(model, &to.value)
     }
 
     /// The column type of a relation to `target` (a ForeignKey, one-to-one,
@@ -433,12 +485,23 @@ impl<'a> Resolver<'a> {
                 None => break,
             }
         }
+        let pk_def =
+            self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
+        // A relation as the key: the column type of a relation to its target.
+        if let Some(key) = pk_def.filter(|f| types::lookup(&f.type_name.value).is_some_and(|t| t.is_relation())) {
+            if key.to_field.is_some() {
+                return None; // refused where the key is built
+            }
+            let key_target = self.relation_key_target(root, key)?;
+            if key_target == target || self.target_pk(target).is_none() {
+                return None;
+            }
+            return self.rel_sql_type(key_target);
+        }
         let (_, ty) = self.target_pk(root)?;
         if let Some(rel) = ty.rel_sql {
             return Some(rel.to_string());
         }
-        let pk_def =
-            self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
         let max_length =
             pk_def.and_then(|f| f.max_length.as_ref().map(|m| m.value)).or(ty.default_max_length).unwrap_or(0);
         Some(ty.sql.replace("{max_length}", &max_length.to_string()))
