@@ -1145,7 +1145,7 @@ impl mg::Model for PenName {
         let inserted = mg::save_parent(db, &mut parent, update_fields)?;
         self.author_id = parent.author_id;
         self.bio = parent.bio;
-        self.profile_ptr_id = Some(self.author_id.clone());
+        self.profile_ptr_id = Some(self.author_id);
         Ok(inserted)
     }
 }

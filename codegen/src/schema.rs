@@ -453,8 +453,14 @@ impl<'n> Reader<'_> {
         let entries =
             self.mapping(node, "a constraint (`{type: UniqueConstraint, fields: [...], name: ...}`)")?;
         let mut kind = None;
-        let mut constraint =
-            ConstraintDef { kind: Spanned::new(String::new(), node.pos()), name: None, fields: None, condition: None, check_pos: None, pos: node.pos() };
+        let mut constraint = ConstraintDef {
+            kind: Spanned::new(String::new(), node.pos()),
+            name: None,
+            fields: None,
+            condition: None,
+            check_pos: None,
+            pos: node.pos(),
+        };
         for (key, value) in self.known_keys(entries, &["type", "name", "fields", "condition", "check"], "constraint option") {
             match key.value.as_str() {
                 "type" => kind = self.string(value),

@@ -3,10 +3,12 @@
 //! and a one-to-one primary key. Values are what Django 5.2 gave for the
 //! same models (run through the django-oracle).
 
-use modelgen_examples::publishing::{self, Author, Book, Edition, EditionStatus, Note, PenName, Profile, Review, Royalty, Stamp};
+use modelgen_examples::publishing::{
+    self, Author, Book, Edition, EditionStatus, Note, PenName, Profile, Review, Royalty, Stamp,
+};
+use modelgen_runtime::chrono::{NaiveDate, TimeDelta, Utc};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::chrono::{NaiveDate, TimeDelta, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error};
 
@@ -279,7 +281,10 @@ fn one_to_one_primary_key_saves_gets_and_cascades_like_django() {
     let mut stamp = Stamp::new(ursula_id);
     stamp.mark = "m".into();
     stamp.save(&db).unwrap();
-    assert_eq!(ursula.stamps().query().unwrap().all(&db).unwrap().iter().map(|s| s.pk()).collect::<Vec<_>>(), [ursula_id]);
+    assert_eq!(
+        ursula.stamps().query().unwrap().all(&db).unwrap().iter().map(|s| s.pk()).collect::<Vec<_>>(),
+        [ursula_id]
+    );
 
     let (total, per_model) = ursula.delete(&db).unwrap();
     assert_eq!(total, 4);

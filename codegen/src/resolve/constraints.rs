@@ -60,19 +60,34 @@ impl<'a> Resolver<'a> {
 
     /// The constraint's name with Django's `%(app_label)s` / `%(class)s`
     /// filled in; it must be given and unique across the database.
-    fn constraint_name(&mut self, file: &str, id: ModelId, def: &ConstraintDef, app: &str, class: &str) -> Option<String> {
+    fn constraint_name(
+        &mut self,
+        file: &str,
+        id: ModelId,
+        def: &ConstraintDef,
+        app: &str,
+        class: &str,
+    ) -> Option<String> {
         let Some(written) = &def.name else {
             self.err_help(
                 file,
                 def.pos,
                 format!("a {} needs `name`", def.kind.value),
-                Some("Django requires one, e.g. `name: book_title_uniq` (`%(app_label)s` and `%(class)s` are filled in)".into()),
+                Some(
+                    "Django requires one, e.g. `name: book_title_uniq` (`%(app_label)s` and `%(class)s` are filled in)"
+                        .into(),
+                ),
             );
             return None;
         };
         let name = written.value.replace("%(app_label)s", app).replace("%(class)s", class);
         if name.is_empty() {
-            self.err_help(file, written.pos, "a constraint name cannot be empty", Some("write e.g. `name: book_title_uniq`".into()));
+            self.err_help(
+                file,
+                written.pos,
+                "a constraint name cannot be empty",
+                Some("write e.g. `name: book_title_uniq`".into()),
+            );
             return None;
         }
         let owner = self.label(id);
@@ -88,22 +103,41 @@ impl<'a> Resolver<'a> {
         Some(name)
     }
 
-    fn unique_constraint(&mut self, ctx: &ModelCtx<'_>, file: &str, def: &ConstraintDef, fields: &[Field]) -> Option<ConstraintSql> {
+    fn unique_constraint(
+        &mut self,
+        ctx: &ModelCtx<'_>,
+        file: &str,
+        def: &ConstraintDef,
+        fields: &[Field],
+    ) -> Option<ConstraintSql> {
         if let Some(pos) = def.check_pos {
             self.err_help(
                 file,
                 pos,
                 "`check` does not apply to UniqueConstraint",
-                Some("a UniqueConstraint takes `condition` (a partial unique index); `check` is CheckConstraint's".into()),
+                Some(
+                    "a UniqueConstraint takes `condition` (a partial unique index); `check` is CheckConstraint's"
+                        .into(),
+                ),
             );
             return None;
         }
         let Some(names) = &def.fields else {
-            self.err_help(file, def.pos, "a UniqueConstraint needs `fields`", Some("write e.g. `fields: [title, author]`".into()));
+            self.err_help(
+                file,
+                def.pos,
+                "a UniqueConstraint needs `fields`",
+                Some("write e.g. `fields: [title, author]`".into()),
+            );
             return None;
         };
         if names.is_empty() {
-            self.err_help(file, def.pos, "a UniqueConstraint needs at least one field", Some("write e.g. `fields: [title]`".into()));
+            self.err_help(
+                file,
+                def.pos,
+                "a UniqueConstraint needs at least one field",
+                Some("write e.g. `fields: [title]`".into()),
+            );
             return None;
         }
         let mut columns = Vec::new();
@@ -120,7 +154,13 @@ impl<'a> Resolver<'a> {
         (columns.len() == names.len()).then_some(ConstraintSql::Unique { columns, condition })
     }
 
-    fn check_constraint(&mut self, ctx: &ModelCtx<'_>, file: &str, def: &ConstraintDef, fields: &[Field]) -> Option<ConstraintSql> {
+    fn check_constraint(
+        &mut self,
+        ctx: &ModelCtx<'_>,
+        file: &str,
+        def: &ConstraintDef,
+        fields: &[Field],
+    ) -> Option<ConstraintSql> {
         if let Some(names) = &def.fields {
             let pos = names.first().map_or(def.pos, |n| n.pos);
             self.err_help(
@@ -145,7 +185,13 @@ impl<'a> Resolver<'a> {
 
     /// The condition as Django's SQL: terms in name order (as `Q(**kwargs)`
     /// sorts them), ANDed, in parentheses when there are several.
-    fn condition_sql(&mut self, ctx: &ModelCtx<'_>, file: &str, condition: &ConditionDef, fields: &[Field]) -> Option<String> {
+    fn condition_sql(
+        &mut self,
+        ctx: &ModelCtx<'_>,
+        file: &str,
+        condition: &ConditionDef,
+        fields: &[Field],
+    ) -> Option<String> {
         if condition.terms.is_empty() {
             self.err_help(
                 file,
@@ -166,7 +212,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// One `field__lookup: value` term.
-    fn term_sql(&mut self, ctx: &ModelCtx<'_>, file: &str, key: &Spanned<String>, value: &Node, fields: &[Field]) -> Option<String> {
+    fn term_sql(
+        &mut self,
+        ctx: &ModelCtx<'_>,
+        file: &str,
+        key: &Spanned<String>,
+        value: &Node,
+        fields: &[Field],
+    ) -> Option<String> {
         let (name, lookup) = match key.value.rsplit_once("__") {
             Some((name, lookup)) => (name, lookup),
             None => (key.value.as_str(), "exact"),
@@ -339,7 +392,9 @@ pub(super) fn literal(kind: Literal, node: &Node) -> Option<String> {
     match kind {
         Literal::Text => Some(sql_text(value)),
         Literal::Integer => plain.then(|| value.parse::<i64>().ok().map(|n| n.to_string())).flatten(),
-        Literal::Float => plain.then(|| value.parse::<f64>().ok().filter(|f| f.is_finite()).map(python_float)).flatten(),
+        Literal::Float => {
+            plain.then(|| value.parse::<f64>().ok().filter(|f| f.is_finite()).map(python_float)).flatten()
+        }
         Literal::Decimal => {
             value.parse::<f64>().ok().filter(|f| f.is_finite() && !value.contains(['e', 'E'])).map(|_| sql_text(value))
         }

@@ -10,7 +10,13 @@ const NOW_SQL: &str = "(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))";
 impl<'a> Resolver<'a> {
     /// The DEFAULT expression of `field` (built from `def`), or `None` when
     /// it has no `db_default` or the `db_default` has an error (reported).
-    pub(super) fn db_default_sql(&mut self, file: &str, def: &FieldDef, ty: &FieldType, field: &Field) -> Option<String> {
+    pub(super) fn db_default_sql(
+        &mut self,
+        file: &str,
+        def: &FieldDef,
+        ty: &FieldType,
+        field: &Field,
+    ) -> Option<String> {
         let node = def.db_default.as_ref()?;
         let name = &def.name.value;
         let refuse = |this: &mut Self, message: String, help: &str| {
@@ -68,7 +74,11 @@ impl<'a> Resolver<'a> {
             return match node {
                 Node::Scalar { value, plain: true, .. } if value == "true" => Some("1".into()),
                 Node::Scalar { value, plain: true, .. } if value == "false" => Some("0".into()),
-                _ => refuse(self, format!("`db_default` of `{name}` is {}, expected `true` or `false`", describe_node(node)), "write `db_default: true` or `db_default: false`"),
+                _ => refuse(
+                    self,
+                    format!("`db_default` of `{name}` is {}, expected `true` or `false`", describe_node(node)),
+                    "write `db_default: true` or `db_default: false`",
+                ),
             };
         }
         match literal(kind, node) {
@@ -76,7 +86,8 @@ impl<'a> Resolver<'a> {
             Some(text) if kind == Literal::Decimal => Some(format!("(CAST({text} AS NUMERIC))")),
             Some(text) => Some(text),
             None => {
-                let message = format!("`db_default` of `{name}` is {}, expected {}", describe_node(node), expected(kind));
+                let message =
+                    format!("`db_default` of `{name}` is {}, expected {}", describe_node(node), expected(kind));
                 refuse(self, message, "write a value of the field's type, e.g. `db_default: 0` for a number or `db_default: draft` for text")
             }
         }

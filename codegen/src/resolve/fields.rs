@@ -312,7 +312,7 @@ impl<'a> Resolver<'a> {
             }
             let (target_column, target_type) = match &def.to_field {
                 Some(to_field) => {
-                    let (column, ty, sql) = self.to_field_target(&file, def, to_field, target.id)?;
+                    let (column, ty, sql) = self.referenced_field(&file, def, to_field, target.id)?;
                     related_sql = Some(sql);
                     (column, ty)
                 }
@@ -441,7 +441,7 @@ impl<'a> Resolver<'a> {
     /// type and the column type of a relation to it (Django's `rel_db_type`,
     /// `varchar(12)` for a CharField). Django's check fields.E311: the field
     /// must be unique.
-    fn to_field_target(
+    fn referenced_field(
         &mut self,
         file: &str,
         def: &FieldDef,
