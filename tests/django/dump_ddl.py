@@ -9,7 +9,7 @@ For each app, the SQL Django's schema editor would run to create that app's
 tables is collected and written to tests/django/<app>.sql, one statement per
 line, exactly as Django emitted it (trailing whitespace stripped).
 
-    pip install django pyyaml && python tests/django/dump_ddl.py
+    pip install django pyyaml pillow && python tests/django/dump_ddl.py
 
 The Rust test tests/django_ddl.rs compares modelgen's DDL with these files, so
 CI needs no Django. Django 6.x needs Python >= 3.12.
