@@ -344,3 +344,23 @@ fn copy_of_a_one_to_one_keyed_model_takes_the_new_target() {
     assert_eq!(frank.profile(&db).unwrap().map(|p| p.bio), Some("shared bio".to_string()));
     assert_eq!(Profile::objects().count(&db).unwrap(), 2);
 }
+
+/// Django's UPDATE of an unset `db_default` field writes the default
+/// (`UPDATE item SET pages = 100 WHERE code = 1` for `Item(code=1).save()`
+/// over a row holding 5) and leaves the instance's value unset
+/// (`DatabaseDefault`); `refresh_from_db` then gave 100.
+#[test]
+fn db_default_on_update_writes_the_default_and_leaves_the_value_unset() {
+    let db = setup();
+    let book_id = saved_book(&db).id.unwrap();
+    let mut stored = Review::new(book_id);
+    stored.stars = Some(5);
+    stored.save(&db).unwrap();
+    let mut again = Review::new(book_id);
+    again.id = stored.id;
+    again.save(&db).unwrap();
+    assert_eq!(again.stars, None);
+    again.refresh_from_db(&db).unwrap();
+    assert_eq!(again.stars, Some(3));
+    assert_eq!(Review::objects().count(&db).unwrap(), 1);
+}

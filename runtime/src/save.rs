@@ -177,14 +177,16 @@ fn save_table<M: Model>(
             crate::model::pre_save(instance, true, None, now);
         }
         do_insert(db, meta, instance, pk_set)?;
+        read_back_db_defaults(db, meta, instance)?;
     }
-    read_back_db_defaults(db, meta, instance)?;
     Ok(updated)
 }
 
 /// Django reads the fields whose value the database filled
 /// (`DatabaseDefault`) back after the INSERT (`RETURNING` on SQLite): the
-/// unset columns with a `db_default` take their stored values.
+/// unset columns with a `db_default` take their stored values. After an
+/// UPDATE (which writes the default, `SET "pages" = 100`) Django keeps the
+/// value unset, and so does this.
 fn read_back_db_defaults<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M) -> Result<()> {
     let filled: Vec<&str> = meta
         .columns
