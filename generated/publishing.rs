@@ -869,15 +869,15 @@ impl Profile {
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn clone_unsaved(&self, db: &mg::Database, pk: i64) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    pub fn clone_unsaved(&self, db: &mg::Database, author_id: i64) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), author_id)
     }
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: i64) -> mg::Result<Self> {
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, author_id: i64) -> mg::Result<Self> {
         let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
-        copy.author_id = pk;
+        copy.author_id = author_id;
         Ok(copy)
     }
 
@@ -885,8 +885,8 @@ impl Profile {
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn duplicate(&self, db: &mg::Database, pk: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
-        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    pub fn duplicate(&self, db: &mg::Database, author_id: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, author_id).map(|mut copy| { edit(&mut copy); copy }))
     }
 
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
@@ -894,8 +894,8 @@ impl Profile {
     pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
         let mut suffixer = mg::copy::Suffixer::default();
         let mut built = Vec::new();
-        for (i, pk) in copies.into_iter().enumerate() {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+        for (i, author_id) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, author_id)?;
             edit(i, &mut copy);
             built.push(copy);
         }
@@ -905,15 +905,15 @@ impl Profile {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    pub fn fork(&self, db: &mg::Database, author_id: i64) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &author_id)?])
     }
 
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork_plan(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    pub fn fork_plan(&self, db: &mg::Database, author_id: i64) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &author_id)?])
     }
 }
 
@@ -1033,15 +1033,15 @@ impl PenName {
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn clone_unsaved(&self, db: &mg::Database, pk: i64) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    pub fn clone_unsaved(&self, db: &mg::Database, author_id: i64) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), author_id)
     }
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: i64) -> mg::Result<Self> {
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, author_id: i64) -> mg::Result<Self> {
         let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
-        copy.author_id = pk;
+        copy.author_id = author_id;
         Ok(copy)
     }
 
@@ -1049,8 +1049,8 @@ impl PenName {
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn duplicate(&self, db: &mg::Database, pk: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
-        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    pub fn duplicate(&self, db: &mg::Database, author_id: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, author_id).map(|mut copy| { edit(&mut copy); copy }))
     }
 
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
@@ -1058,8 +1058,8 @@ impl PenName {
     pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
         let mut suffixer = mg::copy::Suffixer::default();
         let mut built = Vec::new();
-        for (i, pk) in copies.into_iter().enumerate() {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+        for (i, author_id) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, author_id)?;
             edit(i, &mut copy);
             built.push(copy);
         }
@@ -1069,15 +1069,15 @@ impl PenName {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    pub fn fork(&self, db: &mg::Database, author_id: i64) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &author_id)?])
     }
 
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork_plan(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &pk)?])
+    pub fn fork_plan(&self, db: &mg::Database, author_id: i64) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&PROFILE_META, 0, &author_id)?])
     }
 }
 
@@ -1326,15 +1326,15 @@ impl Stamp {
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn clone_unsaved(&self, db: &mg::Database, pk: i64) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    pub fn clone_unsaved(&self, db: &mg::Database, author_id: i64) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), author_id)
     }
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: i64) -> mg::Result<Self> {
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, author_id: i64) -> mg::Result<Self> {
         let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
-        copy.author_id = pk;
+        copy.author_id = author_id;
         Ok(copy)
     }
 
@@ -1342,8 +1342,8 @@ impl Stamp {
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn duplicate(&self, db: &mg::Database, pk: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
-        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    pub fn duplicate(&self, db: &mg::Database, author_id: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, author_id).map(|mut copy| { edit(&mut copy); copy }))
     }
 
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
@@ -1351,8 +1351,8 @@ impl Stamp {
     pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
         let mut suffixer = mg::copy::Suffixer::default();
         let mut built = Vec::new();
-        for (i, pk) in copies.into_iter().enumerate() {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+        for (i, author_id) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, author_id)?;
             edit(i, &mut copy);
             built.push(copy);
         }
@@ -1362,15 +1362,15 @@ impl Stamp {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![mg::Supplied::new(&STAMP_META, 0, &pk)?])
+    pub fn fork(&self, db: &mg::Database, author_id: i64) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&STAMP_META, 0, &author_id)?])
     }
 
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork_plan(&self, db: &mg::Database, pk: i64) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&STAMP_META, 0, &pk)?])
+    pub fn fork_plan(&self, db: &mg::Database, author_id: i64) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&STAMP_META, 0, &author_id)?])
     }
 }
 

@@ -213,12 +213,16 @@ fn plan(
             Policy::NewKey if field.null || field.auto => Some("None".to_string()),
             Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(print::default_expr(&field.default)),
             Policy::NewKey => {
+                // A relation as the key (Django's profile pattern): the
+                // caller names the copy's new target, as for a supplied
+                // one-to-one, so the argument is the field's.
+                let arg = if field.relation.is_some() { field.ident.clone() } else { "pk".to_string() };
                 out.args.push(CopyArg {
-                    ident: "pk".into(),
+                    ident: arg.clone(),
                     rust_type: field.rust_type.clone(),
-                    supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &pk)?"),
+                    supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &{arg})?"),
                 });
-                Some("pk".into())
+                Some(arg)
             }
             Policy::Default if !field.default.is_required() => Some(print::default_expr(&field.default)),
             Policy::Clear if field.null => Some("None".into()),

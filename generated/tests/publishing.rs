@@ -343,6 +343,19 @@ fn copy_of_a_one_to_one_keyed_model_takes_the_new_target() {
     assert_eq!((copy.author_id, copy.bio.as_str()), (frank.id.unwrap(), "shared bio"));
     assert_eq!(frank.profile(&db).unwrap().map(|p| p.bio), Some("shared bio".to_string()));
     assert_eq!(Profile::objects().count(&db).unwrap(), 2);
+
+    // A fork takes the new target too; the profile's notes are linked rows
+    // of the source (no `clone: copy`), so they stay with it.
+    let ann = author(&db, "a", "Ann");
+    let mut note = Note::new(ursula.id.unwrap());
+    note.text = "n".into();
+    note.save(&db).unwrap();
+    let fork = profile.fork(&db, ann.id.unwrap()).unwrap();
+    assert_eq!((fork.root.author_id, fork.root.bio.as_str()), (ann.id.unwrap(), "shared bio"));
+    assert_eq!(Profile::get(&db, ann.id.unwrap()).unwrap().bio, "shared bio");
+    assert_eq!(profile.notes().query().unwrap().count(&db).unwrap(), 1);
+    // The key is the target: a copy onto a target that has a profile already fails.
+    assert!(matches!(profile.duplicate(&db, frank.id.unwrap(), |_| {}), Err(Error::Integrity(_))));
 }
 
 /// Django's UPDATE of an unset `db_default` field writes the default
