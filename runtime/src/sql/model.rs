@@ -46,6 +46,10 @@ pub(crate) struct ModelSql {
     pub(crate) insert: String,
     /// INSERT of every column including the pk, in `columns` order.
     pub(crate) insert_with_pk: String,
+    /// For a table with `db_default` columns (and RETURNING): `insert` and
+    /// `insert_with_pk` that also return those columns, in column order
+    /// (after the pk for the first), as Django's INSERT returns them.
+    pub(crate) insert_returning_defaults: Option<(String, String)>,
     /// `UPDATE <table> SET <every non-pk column> = ? ... WHERE <pk> = ?`.
     pub(crate) update: String,
 }
@@ -91,6 +95,22 @@ impl ModelSql {
             .enumerate()
             .map(|(n, (i, column))| format!("{column} = {}", value(i, n + 1)))
             .collect();
+        let defaults: Vec<&String> =
+            all.iter().enumerate().filter(|&(i, _)| meta.db_defaults.get(i).is_some_and(Option::is_some)).map(|(_, c)| c).collect();
+        let insert_returning_defaults = (!defaults.is_empty() && DIALECT.supports_returning()).then(|| {
+            let returned = defaults.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            let without_pk = if insert_columns.is_empty() {
+                format!("INSERT INTO {table} DEFAULT VALUES RETURNING {pk}, {returned}")
+            } else {
+                let names: Vec<&str> = insert_columns.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "INSERT INTO {table} ({}) VALUES ({}) RETURNING {pk}, {returned}",
+                    names.join(", "),
+                    values(&insert_indexes)
+                )
+            };
+            (without_pk, format!("{insert_with_pk} RETURNING {returned}"))
+        });
         let update = if sets.is_empty() {
             format!("UPDATE {table} SET {pk} = {pk} WHERE {pk} = {}", placeholder(1))
         } else {
@@ -117,7 +137,7 @@ impl ModelSql {
                 (format!("SELECT {} FROM {from}", columns.join(", ")), from)
             }
         };
-        ModelSql { select, from, insert, insert_with_pk, update }
+        ModelSql { select, from, insert, insert_with_pk, insert_returning_defaults, update }
     }
 }
 
