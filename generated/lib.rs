@@ -120,6 +120,7 @@ pub mod library;
 pub mod notifications;
 pub mod people;
 pub mod places;
+pub mod publishing;
 pub mod shop;
 pub mod weblog;
 

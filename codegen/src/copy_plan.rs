@@ -213,7 +213,11 @@ fn plan(
             Policy::NewKey if field.null || field.auto => Some("None".to_string()),
             Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(print::default_expr(&field.default)),
             Policy::NewKey => {
-                let arg = supplied_arg(field, "pk".into(), &owner_meta, column);
+                // A relation as the key (Django's profile pattern): the
+                // caller names the copy's new target, as for a supplied
+                // one-to-one, so the argument is the field's.
+                let ident = if field.relation.is_some() { print::arg_ident(field) } else { "pk".to_string() };
+                let arg = supplied_arg(field, ident, &owner_meta, column);
                 let value = arg.value.clone();
                 out.args.push(arg);
                 Some(value)

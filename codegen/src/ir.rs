@@ -89,6 +89,10 @@ pub struct Model {
     pub unique_together: Vec<Vec<String>>,
     /// `meta.indexes`, as CREATE INDEX statements.
     pub indexes: Vec<String>,
+    /// `meta.constraints`, declaration order (printed by `crate::ddl` into
+    /// the context's `ddl`, so not a context key of their own).
+    #[serde(skip)]
+    pub constraints: Vec<Constraint>,
     /// The model's ManyToManyFields (which have no column), declaration order.
     pub many_to_many: Vec<ManyToMany>,
     /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.
@@ -114,6 +118,16 @@ pub struct Model {
     /// What `clone_unsaved`, `duplicate` and `fork` do, from the `clone:`
     /// policies (defaults included); filled in by `copy_plan`.
     pub copy: CopyPlan,
+}
+
+/// One `meta.constraints` entry, resolved to columns and SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    /// A UniqueConstraint: inline `CONSTRAINT "name" UNIQUE (...)`, or with
+    /// a condition a `CREATE UNIQUE INDEX "name" ... WHERE <condition>`.
+    Unique { name: String, columns: Vec<String>, condition: Option<String> },
+    /// A CheckConstraint: inline `CONSTRAINT "name" CHECK (<condition>)`.
+    Check { name: String, condition: String },
 }
 
 /// The copy methods of one model, computed from the resolved policies.
@@ -273,6 +287,13 @@ pub struct Field {
     /// What `full_clean` checks on the field, in order (none when it is
     /// not editable).
     pub clean_checks: Vec<CleanCheck>,
+    /// `db_default`: the DEFAULT expression of the column, as Django writes
+    /// it on SQLite (`100`, `'draft'`, `(STRFTIME(...))` for `Now()`).
+    pub db_default: Option<String>,
+    /// The database fills the value (a `db_default` and no `default`): the
+    /// Rust type is an `Option`, `None` until saved, and the save reads
+    /// the stored value back, as Django's `DatabaseDefault`.
+    pub db_filled: bool,
 }
 
 /// One `full_clean` check of a field; `kind` names it in the context.
@@ -472,8 +493,13 @@ pub struct Relation {
     pub target_label: String,
     /// The target's table.
     pub target_table: String,
-    /// The target's primary key column.
+    /// The target's column the relation's column holds: its primary key, or
+    /// the field `to_field` names.
     pub target_column: String,
+    /// The column holds the target's primary key (no `to_field`), so its
+    /// argument and column constant are the target's typed `Key`; a
+    /// `to_field` relation holds that field's raw value.
+    pub to_key: bool,
     /// `Cascade` (a `modelgen_runtime::OnDelete` variant).
     pub on_delete: OnDelete,
     /// A OneToOneField (or parent link) rather than a ForeignKey.

@@ -50,9 +50,10 @@ fn temporal_suffix(kind: Temporal) -> &'static str {
 
 /// The argument types of `field` (`arg_type`) and of its column constant
 /// (`column_type`): a relation's value is its target's typed key
-/// (`Key<Blog>`), so two keys of one Rust type cannot be swapped.
+/// (`Key<Blog>`), so two keys of one Rust type cannot be swapped; a
+/// `to_field` relation's is the referenced field's raw value.
 pub fn signature_types(field: &Field) -> (String, String) {
-    let value = match &field.relation {
+    let value = match keyed_relation(field) {
         Some(relation) => format!("::modelgen_runtime::Key<{}>", relation.target_path),
         None => field.value_type.clone(),
     };
@@ -60,6 +61,11 @@ pub fn signature_types(field: &Field) -> (String, String) {
     let column = if field.null { optional(&value) } else { value.clone() };
     let arg = if field.null || field.auto { optional(&value) } else { value };
     (column, arg)
+}
+
+/// The relation of `field` when its column holds the target's primary key.
+fn keyed_relation(field: &Field) -> Option<&crate::ir::Relation> {
+    field.relation.as_ref().filter(|relation| relation.to_key)
 }
 
 /// The name of the argument giving `field`'s value: the field's name (a
@@ -74,7 +80,7 @@ pub fn arg_ident(field: &Field) -> String {
 /// The field's value from the argument `arg` (of type `arg_type`): the
 /// argument, or the raw key of a relation's typed key.
 pub fn arg_value(field: &Field, arg: &str) -> String {
-    match (&field.relation, field.null || field.auto) {
+    match (keyed_relation(field), field.null || field.auto) {
         (None, _) => arg.to_string(),
         (Some(_), false) => format!("{arg}.get()"),
         (Some(_), true) => format!("{arg}.map(::modelgen_runtime::Key::get)"),

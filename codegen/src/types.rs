@@ -115,10 +115,13 @@ pub struct FieldType {
     pub default_max_length: Option<u32>,
     /// Whether Django's empty value is "" (empty_strings_allowed) rather than None.
     pub empty_string: bool,
+    /// A FileField or ImageField: the column stores the file's path, and
+    /// Django validates no length on the model (only its form field does).
+    pub file: bool,
 }
 
 const fn t(name: &'static str, kind: Kind, sql: &'static str, rust: Option<Scalar>) -> FieldType {
-    FieldType { name, kind, sql, rust, check: None, rel_sql: None, default_max_length: None, empty_string: false }
+    FieldType { name, kind, sql, rust, check: None, rel_sql: None, default_max_length: None, empty_string: false, file: false }
 }
 
 const POSITIVE: Option<&str> = Some("\"{column}\" >= 0");
@@ -155,6 +158,18 @@ pub const FIELD_TYPES: &[FieldType] = &[
     FieldType {
         check: Some("(JSON_VALID(\"{column}\") OR \"{column}\" IS NULL)"),
         ..t("JSONField", Kind::Json, "text", Some(Scalar::Json))
+    },
+    FieldType {
+        empty_string: true,
+        default_max_length: Some(100),
+        file: true,
+        ..t("FileField", Kind::Text, "varchar({max_length})", Some(Scalar::String))
+    },
+    FieldType {
+        empty_string: true,
+        default_max_length: Some(100),
+        file: true,
+        ..t("ImageField", Kind::Text, "varchar({max_length})", Some(Scalar::String))
     },
     FieldType { empty_string: true, ..t("BinaryField", Kind::Binary, "BLOB", Some(Scalar::Bytes)) },
     t("ForeignKey", Kind::ForeignKey, "", None),
@@ -239,8 +254,10 @@ impl FieldType {
             "max_digits" | "decimal_places" => self.kind == Kind::Decimal,
             "auto_now" | "auto_now_add" => matches!(self.kind, Kind::Date | Kind::DateTime | Kind::Time),
             "to" | "related_name" | "db_constraint" => self.is_relation(),
-            "on_delete" => matches!(self.kind, Kind::ForeignKey | Kind::OneToOne),
+            "on_delete" | "to_field" => matches!(self.kind, Kind::ForeignKey | Kind::OneToOne),
             "through" | "symmetrical" => self.kind == Kind::ManyToMany,
+            "upload_to" => self.file,
+            "width_field" | "height_field" => self.name == "ImageField",
             _ => true,
         }
     }

@@ -16,6 +16,10 @@ pub fn full_clean<M: Model>(instance: &M) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
     for (index, column) in M::meta().fields().iter().enumerate() {
         let Some(value) = instance.field(index) else { continue };
+        // Django skips a field the database will fill (`DatabaseDefault`).
+        if column.db_default.is_some() && value.stored() == rusqlite::types::Value::Null {
+            continue;
+        }
         let rule = &column.clean;
         // Model.clean_fields skips the empty value of a blank field; then
         // Field.validate refuses None in a field that is not null.

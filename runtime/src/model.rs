@@ -43,6 +43,10 @@ pub struct ColumnMeta {
     pub auto_now: AutoNow,
     /// What `full_clean` checks.
     pub clean: CleanRule,
+    /// `db_default` of a field with no `default`: the SQL of the
+    /// database-side DEFAULT. An unset value (`None`) is filled by the
+    /// database on save and read back, as Django's `DatabaseDefault`.
+    pub db_default: Option<&'static str>,
 }
 
 /// When `pre_save` sets a date or time field to the save's `now`.
@@ -89,7 +93,14 @@ impl ColumnMeta {
             copy: CopyPolicy::Keep,
             auto_now: AutoNow::Never,
             clean: CleanRule::NONE,
+            db_default: None,
         }
+    }
+
+    /// The database fills the column with `sql` when the value is unset.
+    pub const fn db_default(mut self, sql: &'static str) -> Self {
+        self.db_default = Some(sql);
+        self
     }
 
     /// The primary key: unique, and a copy gets a new key.
@@ -598,6 +609,7 @@ impl ModelMeta {
         crate::sql::TableShape {
             table: self.table,
             columns: self.columns.iter().map(|c| c.column).collect(),
+            db_defaults: self.columns.iter().map(|c| c.db_default).collect(),
             pk: self.pk,
             pk_auto: self.pk_column().auto,
             parent: self.parent.map(|parent| {

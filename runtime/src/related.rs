@@ -18,6 +18,31 @@ pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
     Ok(crate::model::column_stored(instance, M::meta().pk))
 }
 
+/// The value a relation pointing at `target_column` of `T`'s table stores
+/// for `target`: its pk, or for a relation with `to_field` that field's
+/// value. An unsaved target gives `Value::Null`, as Django checks its pk.
+pub(crate) fn referenced_value<T: Model>(target: &T, target_column: &str) -> Result<Value> {
+    let pk = pk_of(target)?;
+    let meta = T::meta();
+    if pk == Value::Null || meta.pk_column().column == target_column {
+        return Ok(pk);
+    }
+    match meta.fields().iter().position(|c| c.column == target_column) {
+        Some(index) => Ok(target.field(index).map_or(Value::Null, |f| f.stored())),
+        None => Ok(pk),
+    }
+}
+
+/// The column referenced by the ForeignKey / OneToOneField of `S` (declared
+/// on `S` or an ancestor) whose column matches `is_relation`.
+fn referenced_column<S: Model>(is_relation: impl Fn(&crate::model::ColumnMeta) -> bool) -> Option<&'static str> {
+    S::meta()
+        .lineage()
+        .flat_map(|meta| meta.relations.iter().map(move |r| (meta, r)))
+        .find(|(meta, r)| meta.columns.get(r.column).is_some_and(&is_relation))
+        .map(|(_, r)| r.target_column)
+}
+
 /// The row of `M` whose `column` holds `value` (a ForeignKey's target):
 /// [`Error::DoesNotExist`] when there is none.
 pub fn get_by_column<M: Model, V: DbValue>(db: &Database, column: &'static str, value: V) -> Result<M> {
@@ -38,7 +63,8 @@ pub fn assign_related<S: Model, T: Model>(source: &mut S, field: &'static str, t
         .position(|name| *name == field)
         .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
     source.state_mut().unsaved_related.retain(|(i, _, _)| *i != index);
-    let pk = target.map(pk_of).transpose()?;
+    let referenced = referenced_column::<S>(|c| c.field == field).unwrap_or(T::meta().pk_column().column);
+    let pk = target.map(|t| referenced_value(t, referenced)).transpose()?;
     let slot = source
         .field_mut(index)
         .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
@@ -78,7 +104,10 @@ pub struct ReverseRelated<S, M> {
 
 impl<S: Model, M: Model> ReverseRelated<S, M> {
     pub fn new<T>(source: &S, column: Column<M, T>) -> Self {
-        ReverseRelated { source_pk: pk_of(source).unwrap_or(Value::Null), column: column.name(), _marker: PhantomData }
+        // With `to_field`, the rows hold the source's value of that field.
+        let referenced = referenced_column::<M>(|c| c.column == column.name()).unwrap_or(S::meta().pk_column().column);
+        let source_pk = referenced_value(source, referenced).unwrap_or(Value::Null);
+        ReverseRelated { source_pk, column: column.name(), _marker: PhantomData }
     }
 
     fn source_pk(&self) -> Result<Value> {

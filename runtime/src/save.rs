@@ -176,9 +176,94 @@ fn save_table<M: Model>(
         if meta.has_pre_save {
             crate::model::pre_save(instance, true, None, now);
         }
-        do_insert(db, meta, instance, pk_set)?;
+        // Only an unset db_default value needs the database's (RETURNING
+        // costs SQLite more than the plain INSERT).
+        let unset_default = |instance: &M| {
+            meta.columns
+                .iter()
+                .enumerate()
+                .any(|(i, c)| c.db_default.is_some() && crate::model::column_stored(instance, i) == Value::Null)
+        };
+        match &meta.sql().insert_returning_defaults {
+            Some((without_pk, with_pk)) if unset_default(instance) => {
+                insert_returning_db_defaults(db, meta, instance, pk_set, without_pk, with_pk)?
+            }
+            Some(_) => do_insert(db, meta, instance, pk_set)?,
+            None => {
+                do_insert(db, meta, instance, pk_set)?;
+                read_back_db_defaults(db, meta, instance)?;
+            }
+        }
     }
     Ok(updated)
+}
+
+/// The INSERT of a table with `db_default` columns, Django's way: the
+/// statement returns those columns (`RETURNING`), and the instance takes
+/// the stored values; an unset auto pk comes back first.
+fn insert_returning_db_defaults<M: Model>(
+    db: &Database,
+    meta: &'static ModelMeta,
+    instance: &mut M,
+    pk_set: bool,
+    without_pk: &'static str,
+    with_pk: &'static str,
+) -> Result<()> {
+    let auto_pk = !pk_set && meta.columns.get(meta.pk).is_some_and(|c| c.auto);
+    let defaults: Vec<usize> = (0..meta.columns.len()).filter(|&i| meta.columns[i].db_default.is_some()).collect();
+    let returned = db.with_statement(if auto_pk { without_pk } else { with_pk }, |stmt| {
+        let mut param = 1;
+        for index in 0..meta.columns.len() {
+            if !(auto_pk && index == meta.pk) {
+                stmt.raw_bind_parameter(param, ColumnBind(&*instance, index))?;
+                param += 1;
+            }
+        }
+        let mut rows = stmt.raw_query();
+        let mut values = Vec::new();
+        if let Some(row) = rows.next()? {
+            for i in 0..defaults.len() + usize::from(auto_pk) {
+                values.push(Value::from(row.get_ref(i)?));
+            }
+        }
+        // Run to completion: a deferred constraint fails only then.
+        while rows.next()?.is_some() {}
+        Ok(values)
+    })?;
+    let mut returned = returned.into_iter();
+    if auto_pk {
+        let pk = match returned.next() {
+            Some(Value::Null) | None => Value::Integer(db.last_insert_id()),
+            Some(pk) => pk,
+        };
+        crate::model::set_pk_value(instance, Some(pk))?;
+    }
+    let offset = meta.own_offset();
+    for (index, value) in defaults.into_iter().zip(returned) {
+        if let Some(field) = instance.field_mut(offset + index) {
+            field.set_stored(value)?;
+        }
+    }
+    Ok(())
+}
+
+/// Django reads the fields whose value the database filled
+/// (`DatabaseDefault`) back after the INSERT: without RETURNING, the unset
+/// columns with a `db_default` are loaded by pk. After an
+/// UPDATE (which writes the default, `SET "pages" = 100`) Django keeps the
+/// value unset, and so does this.
+fn read_back_db_defaults<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M) -> Result<()> {
+    let filled: Vec<&str> = meta
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.db_default.is_some() && crate::model::column_stored(&*instance, *i) == Value::Null)
+        .map(|(_, c)| c.field)
+        .collect();
+    if filled.is_empty() {
+        return Ok(());
+    }
+    refresh_fields_from_db(db, instance, &filled)
 }
 
 /// Save one ancestor of a multi-table-inheritance child (Django's

@@ -17,6 +17,8 @@ use crate::yaml::{Node, Pos};
 
 mod choices;
 mod clone;
+mod constraints;
+mod db_default;
 mod defaults;
 mod fields;
 mod inheritance;

@@ -38,6 +38,9 @@ impl<'a> Resolver<'a> {
                 );
             }
         }
+        if let Some(key) = declared_pks.first() {
+            self.check_relation_key_cycle(id, key);
+        }
         if let Some(&parent_id) = self.concrete_parent.get(&id) {
             let parent_def = self.model(parent_id);
             let lower = parent_def.name.value.to_lowercase();
@@ -76,6 +79,7 @@ impl<'a> Resolver<'a> {
                     target_label: self.label(parent_id),
                     target_table: self.table_of(parent_id),
                     target_column,
+                    to_key: true,
                     on_delete: ir::OnDelete::Cascade,
                     one_to_one: true,
                     parent_link: true,
@@ -168,6 +172,7 @@ impl<'a> Resolver<'a> {
         }
 
         self.check_columns(&fields, &flat);
+        self.check_image_size_fields(&flat);
         // Every field's argument types, once its relation is resolved.
         for field in &mut fields {
             (field.column_type, field.arg_type) = crate::print::signature_types(field);
@@ -196,11 +201,11 @@ impl<'a> Resolver<'a> {
             all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
         let (new_args, new_fields) = constructor(&all_fields, &required);
         let next_previous =
-            all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+            all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null && !f.db_filled).map(|(i, _)| i).collect();
         let get_by = all_fields
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.unique && !f.primary_key && !f.null)
+            .filter(|(_, f)| f.unique && !f.primary_key && !f.null && !f.db_filled)
             .map(|(i, _)| i)
             .collect();
         let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
@@ -216,6 +221,7 @@ impl<'a> Resolver<'a> {
 
         let MetaOptions { ordering, get_latest_by, unique_together, indexes } =
             self.meta_options(id, &ctx, &table, &fields, &all_fields);
+        let constraints = self.constraints(id, &ctx, &fields);
 
         let verbose_name = def.meta.verbose_name.as_ref().map_or_else(|| camel_to_spaces(&name), |v| v.value.clone());
         let verbose_name_plural =
@@ -255,6 +261,7 @@ impl<'a> Resolver<'a> {
             get_latest_by,
             unique_together,
             indexes,
+            constraints,
             many_to_many,
             reverse: Vec::new(),
             next_previous,
@@ -370,15 +377,56 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// An ImageField's `width_field` / `height_field` name integer fields of
+    /// the same model, which Django fills with the image's size.
+    pub(super) fn check_image_size_fields(&mut self, flat: &[&FieldDef]) {
+        for def in flat {
+            for (option, named) in [("width_field", &def.width_field), ("height_field", &def.height_field)] {
+                let Some(named) = named else { continue };
+                let target = flat.iter().find(|f| f.name.value == named.value);
+                let is_integer = target
+                    .and_then(|f| types::lookup(&f.type_name.value))
+                    .is_some_and(|t| t.kind == Kind::Integer);
+                if is_integer {
+                    continue;
+                }
+                let file = self.def_file(def);
+                let integers = flat
+                    .iter()
+                    .filter(|f| types::lookup(&f.type_name.value).is_some_and(|t| t.kind == Kind::Integer))
+                    .map(|f| f.name.value.as_str());
+                let (message, help) = match target {
+                    Some(_) => (
+                        format!("`{option}` of `{}` names `{}`, which is not an integer field", def.name.value, named.value),
+                        "point it at an IntegerField (or PositiveIntegerField) of this model".to_string(),
+                    ),
+                    None => (
+                        format!("`{option}` of `{}` names unknown field `{}`", def.name.value, named.value),
+                        did_you_mean(&named.value, integers).unwrap_or_else(|| {
+                            format!("add e.g. `{}: {{type: PositiveIntegerField, null: true}}` to the model", named.value)
+                        }),
+                    ),
+                };
+                self.err_help(&file, named.pos, message, Some(help));
+            }
+        }
+    }
+
     /// The primary key of `target`: its column and its field type (whose
     /// `rust` is the key's Rust type).
     pub(super) fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType)> {
-        if self.broken.contains(&target) {
-            return None; // inheritance cycle, reported
+        self.target_pk_within(target, 0)
+    }
+
+    /// `target_pk`, `depth` relation keys deep: a key that is a ForeignKey
+    /// or OneToOneField (`primary_key: true`) has its own target's key type.
+    fn target_pk_within(&self, target: ModelId, depth: usize) -> Option<(String, &'static FieldType)> {
+        if self.broken.contains(&target) || depth > 64 {
+            return None; // inheritance cycle, or a cycle of relation keys (reported)
         }
         if let Some(parent) = self.concrete_parent.get(&target) {
             let parent_name = self.model(*parent).name.value.to_lowercase();
-            let (_, pk_type) = self.target_pk(*parent)?;
+            let (_, pk_type) = self.target_pk_within(*parent, depth + 1)?;
             return Some((format!("{parent_name}_ptr_id"), pk_type));
         }
         let fields = self.flat_fields.get(&target)?;
@@ -386,7 +434,10 @@ impl<'a> Resolver<'a> {
             if FieldDef::flag(&f.primary_key) {
                 let ty = types::lookup(&f.type_name.value)?;
                 if ty.is_relation() {
-                    return None;
+                    let key_target = self.relation_key_target(target, f)?;
+                    let (_, key_type) = self.target_pk_within(key_target, depth + 1)?;
+                    let column = f.db_column.as_ref().map_or_else(|| format!("{}_id", f.name.value), |c| c.value.clone());
+                    return Some((column, key_type));
                 }
                 let column = f.db_column.as_ref().map_or_else(|| f.name.value.clone(), |c| c.value.clone());
                 return Some((column, ty));
@@ -397,6 +448,46 @@ impl<'a> Resolver<'a> {
             .and_then(|name| types::lookup(&name).filter(|t| t.kind == Kind::Auto))
             .unwrap_or_else(|| types::lookup("BigAutoField").expect("BigAutoField is in the table"));
         Some(("id".into(), auto))
+    }
+
+    /// A relation used as the primary key must not lead back to its own
+    /// model through other relation keys (each key would be the other's).
+    fn check_relation_key_cycle(&mut self, id: ModelId, key: &FieldDef) {
+        let mut chain = vec![id];
+        let mut current = (id, key);
+        while types::lookup(&current.1.type_name.value).is_some_and(|t| t.is_relation()) {
+            let Some(next) = self.relation_key_target(current.0, current.1) else { return };
+            if next == id {
+                let names: Vec<String> =
+                    chain.iter().chain([&id]).map(|m| format!("`{}`", self.model(*m).name.value)).collect();
+                let file = self.def_file(key);
+                self.err_help(
+                    &file,
+                    key.primary_key.as_ref().map_or(key.name.pos, |p| p.pos),
+                    format!("the primary keys of {} point at each other in a cycle", names.join(" -> ")),
+                    Some("one of these models needs a key of its own (remove `primary_key: true` from one relation)".into()),
+                );
+                return;
+            }
+            if chain.contains(&next) || chain.len() > 64 {
+                return; // a cycle further on, reported from its own models
+            }
+            chain.push(next);
+            let Some(next_key) = self.flat_fields.get(&next).and_then(|f| f.iter().copied().find(|f| FieldDef::flag(&f.primary_key)))
+            else {
+                return;
+            };
+            current = (next, next_key);
+        }
+    }
+
+    /// The model a relation used as `model`'s primary key points at.
+    fn relation_key_target(&self, model: ModelId, key: &FieldDef) -> Option<ModelId> {
+        let to = key.to.as_ref()?;
+        if to.value == "self" {
+            return None; // a key pointing at its own row: refused where built
+        }
+        self.peek(model, &to.value)
     }
 
     /// The column type of a relation to `target` (a ForeignKey, one-to-one,
@@ -411,12 +502,23 @@ impl<'a> Resolver<'a> {
                 None => break,
             }
         }
+        let pk_def =
+            self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
+        // A relation as the key: the column type of a relation to its target.
+        if let Some(key) = pk_def.filter(|f| types::lookup(&f.type_name.value).is_some_and(|t| t.is_relation())) {
+            if key.to_field.is_some() {
+                return None; // refused where the key is built
+            }
+            let key_target = self.relation_key_target(root, key)?;
+            if key_target == target || self.target_pk(target).is_none() {
+                return None;
+            }
+            return self.rel_sql_type(key_target);
+        }
         let (_, ty) = self.target_pk(root)?;
         if let Some(rel) = ty.rel_sql {
             return Some(rel.to_string());
         }
-        let pk_def =
-            self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
         let max_length =
             pk_def.and_then(|f| f.max_length.as_ref().map(|m| m.value)).or(ty.default_max_length).unwrap_or(0);
         Some(ty.sql.replace("{max_length}", &max_length.to_string()))
@@ -472,6 +574,8 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         value,
         column_auto: true,
         clean_checks: Vec::new(),
+        db_default: None,
+        db_filled: false,
         copy: true,
         null: false,
         blank: true,

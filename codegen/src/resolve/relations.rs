@@ -56,6 +56,26 @@ impl<'a> Resolver<'a> {
                 let to_source = fk_to(id, self);
                 let to_target = fk_to(target, self);
                 let through_name = self.model(through).name.value.clone();
+                // The join reads and writes keys: a through ForeignKey that
+                // holds another field (`to_field`) would not match them.
+                let keyed_by_field = through_fields.iter().find(|f| {
+                    f.to_field.is_some()
+                        && f.to.as_ref().is_some_and(|to| {
+                            let points_at = self.peek(through, &to.value);
+                            points_at == Some(id) || points_at == Some(target)
+                        })
+                });
+                if let Some(fk) = keyed_by_field {
+                    let pos = fk.to_field.as_ref().map_or(fk.name.pos, |t| t.pos);
+                    let fk_file = self.def_file(fk);
+                    self.err_help(
+                        &fk_file,
+                        pos,
+                        format!("`to_field` on `{through_name}.{}`, the through model of `{name}`, is not supported", fk.name.value),
+                        Some("a many-to-many joins by primary keys; remove `to_field` here".into()),
+                    );
+                    return None;
+                }
                 if to_source.is_empty() || to_target.is_empty() || (target == id && to_source.len() < 2) {
                     let missing = if to_source.is_empty() {
                         self.model(id).name.value.clone()
