@@ -107,7 +107,7 @@ pub use db::Database;
 pub use field::{Field, Row};
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
-pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
+pub use error::{Error, ObjectRef, Result, TableMismatch, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
     no_copy_default, AppMeta, AutoNow, BuildErasedFn, CleanRule, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy,
     DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
