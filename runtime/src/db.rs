@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::model::{AppMeta, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
 use crate::sql::Sql;
+use crate::tz::{Now, TimeZoneSettings, Tz};
 
 /// A SQLite database as modelgen uses it.
 ///
@@ -39,6 +40,10 @@ pub struct Database {
     undo: RefCell<Vec<(u32, SnapshotCell, Option<Snapshot>)>>,
     /// Whether loads and saves keep a snapshot for dirty tracking.
     track_changes: Cell<bool>,
+    /// Django's USE_TZ and TIME_ZONE.
+    time_zone: TimeZoneSettings,
+    /// `time_zone.storage_zone()`, asked on every datetime bound or read.
+    storage_zone: Option<Tz>,
 }
 
 #[derive(Default)]
@@ -83,7 +88,44 @@ impl Database {
             depth: Cell::new(0),
             undo: RefCell::new(Vec::new()),
             track_changes: Cell::new(false),
+            time_zone: TimeZoneSettings::UTC,
+            storage_zone: None,
         })
+    }
+
+    /// The handle with Django's `USE_TZ` and `TIME_ZONE` settings of the
+    /// project whose database this is (default: `USE_TZ = True`,
+    /// `TIME_ZONE = 'UTC'`, see [`TimeZoneSettings`]):
+    ///
+    /// ```
+    /// use modelgen_runtime::{chrono_tz::Europe::Paris, Database, TimeZoneSettings};
+    /// // A Django project with USE_TZ = False and TIME_ZONE = "Europe/Paris".
+    /// let db = Database::open_in_memory()?.with_time_zone(TimeZoneSettings::naive(Paris));
+    /// assert_eq!(db.time_zone(), TimeZoneSettings { use_tz: false, time_zone: Paris });
+    /// # Ok::<(), modelgen_runtime::Error>(())
+    /// ```
+    pub fn with_time_zone(mut self, settings: TimeZoneSettings) -> Database {
+        self.time_zone = settings;
+        self.storage_zone = settings.storage_zone();
+        self
+    }
+
+    /// The handle's `USE_TZ` and `TIME_ZONE`.
+    pub fn time_zone(&self) -> TimeZoneSettings {
+        self.time_zone
+    }
+
+    /// The zone stored datetimes are wall-clock time in; `None` when they
+    /// are UTC (nothing to convert).
+    #[inline]
+    pub(crate) fn storage_zone(&self) -> Option<Tz> {
+        self.storage_zone
+    }
+
+    /// The time of a save now, for `auto_now`, at the microsecond
+    /// precision Django stores.
+    pub(crate) fn now(&self) -> Now {
+        self.time_zone.now_at(crate::display::now())
     }
 
     /// The underlying SQLite connection, for raw SQL (SQLite only: the

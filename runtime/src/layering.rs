@@ -19,6 +19,8 @@ const LAYERS: &[&[&str]] = &[
     &["backend", "backend/sqlite"],
     // Every SQL text, through the dialect; knows no model.
     &["sql", "sql/model", "sql/query", "sql/statements"],
+    // Django's USE_TZ / TIME_ZONE and the conversions they need.
+    &["tz"],
     &["value"],
     &["field", "choices"],
     CORE,

@@ -99,6 +99,7 @@ pub mod signals;
 mod snapshot;
 mod sql;
 pub mod tracking;
+pub mod tz;
 pub mod value;
 
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
@@ -118,9 +119,10 @@ pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, 
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
 pub use tracking::{Diff, FieldChange, RelationChange, Staged, Tracking};
+pub use tz::{Now, TimeZoneSettings, Tz};
 pub use value::{
-    from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, to_value,
-    try_to_value, Bind, DbValue, DecimalColumn,
+    from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, read_in, to_value,
+    try_to_value, try_to_value_in, Bind, DbValue, DecimalColumn,
 };
 
 /// The value types of generated fields, at the crate root so generated
@@ -130,6 +132,7 @@ pub use rust_decimal::Decimal;
 pub use uuid::Uuid;
 
 pub use chrono;
+pub use chrono_tz;
 pub use percent_encoding;
 pub use rusqlite;
 pub use rust_decimal;
@@ -143,6 +146,6 @@ pub use uuid;
 pub mod prelude {
     pub use crate::{
         Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, ModelKey, Order, QuerySet,
-        SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
+        SaveOptions, Signal, SignalEvent, TimeZoneSettings, Tracking, ValidationErrors,
     };
 }
