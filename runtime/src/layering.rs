@@ -17,10 +17,10 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     // The backend boundary (connection, dialect) and its SQLite implementation.
     &["backend", "backend/sqlite"],
-    // Every SQL text, through the dialect; knows no model.
-    &["sql", "sql/model", "sql/query", "sql/statements"],
     // Django's USE_TZ / TIME_ZONE and the conversions they need.
     &["tz"],
+    // Every SQL text, through the dialect; knows no model.
+    &["sql", "sql/model", "sql/query", "sql/statements"],
     &["value"],
     &["field", "choices"],
     CORE,

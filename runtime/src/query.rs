@@ -427,6 +427,11 @@ macro_rules! f_numbers {
 }
 f_numbers!(i32, i64, f64);
 
+/// How `db` wants bound values written (datetimes in its zone).
+fn params(db: &Database) -> Params {
+    Params { zone: db.storage_zone(), convert: crate::value::instant_text_in }
+}
+
 /// Keys bound per statement by the key-list UPDATEs of a multi-table child
 /// (Django batches by its backend's parameter limit; SQLite's old default
 /// was 999).
@@ -815,7 +820,7 @@ impl<M: Model> QuerySet<M> {
         Query {
             conditions: &self.conditions,
             nullable: Box::new(move |column| column_nullable(meta, column)),
-            params: Params { zone: db.storage_zone() },
+            params: params(db),
             ordering: self.ordering.as_deref().unwrap_or(meta.ordering),
             standard_ordering: self.standard_ordering,
             low_mark: self.low_mark,
@@ -997,7 +1002,7 @@ impl<M: Model> QuerySet<M> {
         if meta.parent.is_some() {
             return self.update_inherited(db, assignments);
         }
-        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)), Params { zone: db.storage_zone() })?;
+        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)), params(db))?;
         self.push_where(db, &mut sql)?;
         db.execute_sql(&sql)
     }
@@ -1022,7 +1027,7 @@ impl<M: Model> QuerySet<M> {
                 }
                 let mut count = 0;
                 for chunk in keys.chunks(UPDATE_KEYS_PER_STATEMENT) {
-                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)), Params { zone: db.storage_zone() })?;
+                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)), params(db))?;
                     sql.push_where_in(table_meta.pk_column().column, chunk);
                     count += db.execute_sql(&sql)?;
                 }

@@ -92,16 +92,18 @@ fn lookup(out: &mut Sql, column: &str, guard: bool, rest: impl FnOnce(&mut Sql))
 
 /// How bound values are written: a DateTimeField's (`instant`) as
 /// wall-clock time in `zone` when datetimes are stored so (Django's
-/// `USE_TZ = False`), every other value as it is.
-#[derive(Debug, Clone, Copy, Default)]
+/// `USE_TZ = False`), converted by `convert` (the value layer's, above
+/// this one); every other value as it is.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Params {
     pub(crate) zone: Option<Tz>,
+    pub(crate) convert: fn(&Value, Tz) -> Value,
 }
 
 impl Params {
     fn push(self, out: &mut Sql, value: &Value, instant: bool) {
         out.params.push(match self.zone {
-            Some(zone) if instant => crate::value::instant_text_in(value, zone),
+            Some(zone) if instant => (self.convert)(value, zone),
             _ => value.clone(),
         });
     }
