@@ -17,7 +17,8 @@
 //! # Layers and the backend boundary
 //!
 //! The modules form layers, lowest first (checked by a unit test,
-//! `layering.rs`): `display` and `error`; [`backend`]; `sql`; `value`,
+//! `layering.rs`): `display` and `error`; [`backend`]; [`tz`] (Django's
+//! `USE_TZ` / `TIME_ZONE`); `sql`; `value`,
 //! `field`, `choices`; the core (`model`, `db`, `signals`, which refer to
 //! each other); then the behaviour: `snapshot`, `clean`, `delete`,
 //! `query`, `save`, `related`, `rows` (batched reads and writes by table),

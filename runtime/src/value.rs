@@ -4,6 +4,9 @@
 //! corresponding field (with `USE_TZ = True`), so a Django project and a
 //! modelgen program can share one database file, and reads back whatever
 //! Django reads back, including the looser forms SQLite may hand back.
+//! With `USE_TZ = False` a database handle binds and reads through
+//! [`DbValue::to_sql_in`] and [`DbValue::from_sql_in`] instead, which
+//! differ from the plain methods for `DateTime<Utc>` only (see [`crate::tz`]).
 //!
 //! | Rust type | Django field | stored as |
 //! | --- | --- | --- |
