@@ -175,7 +175,8 @@ fn use_tz_false_filters_bind_the_wall_clock_time() {
     assert_eq!(next.id, sales[1].id);
     assert_eq!(sales[1].get_previous_by_sold_at(&db, None).unwrap().id, sales[2].id);
     // update() writes the wall-clock time of the value it sets.
-    let n = Sale::objects().filter(Sale::ID.eq(sales[0].id.unwrap())).update(&db, &[Sale::SOLD_AT.set(summer)]).unwrap();
+    let n =
+        Sale::objects().filter(Sale::ID.eq(sales[0].id.unwrap())).update(&db, &[Sale::SOLD_AT.set(summer)]).unwrap();
     assert_eq!(n, 1);
     assert_eq!(raw_sold_at(&db, &sales[0]), "2024-07-01 14:00:00.123456");
 }

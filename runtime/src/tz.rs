@@ -62,7 +62,11 @@ impl TimeZoneSettings {
 
     /// The time of a save at `instant`, for `auto_now`.
     pub fn now_at(&self, instant: DateTime<Utc>) -> Now {
-        let local = if self.time_zone == Tz::UTC { Some(instant.naive_utc()) } else { wall_clock(instant.naive_utc(), self.time_zone) };
+        let local = if self.time_zone == Tz::UTC {
+            Some(instant.naive_utc())
+        } else {
+            wall_clock(instant.naive_utc(), self.time_zone)
+        };
         Now { instant, local: local.unwrap_or(instant.naive_utc()) }
     }
 }
