@@ -240,6 +240,9 @@ fn auto_now_time_field_takes_the_time_in_time_zone() {
     assert_eq!(DateTime::<Utc>::from_now(&now), Some(micro(2026, 11, 30, 10, 3, 22, 223_277)));
     let late = TimeZoneSettings::naive(Europe::Paris).now_at(utc(2026, 11, 30, 23, 30, 0));
     assert_eq!(NaiveDate::from_now(&late), Some(date(2026, 12, 1)));
+    // A naive datetime (a DateTimeField Rust code keeps naive, as Django's
+    // with USE_TZ = False) is `timezone.now()`'s naive local time.
+    assert_eq!(modelgen_runtime::NaiveDateTime::from_now(&late), date(2026, 12, 1).and_hms_opt(0, 30, 0));
     assert_eq!(Now::utc(utc(2026, 11, 30, 23, 30, 0)).local.date(), date(2026, 11, 30));
 }
 

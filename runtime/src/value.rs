@@ -758,8 +758,10 @@ impl DbValue for NaiveDateTime {
         Ok(local - TimeDelta::seconds(i64::from(offset.unwrap_or(0))))
     }
 
+    /// Django's `timezone.now()` with `USE_TZ = False`: the naive
+    /// wall-clock time in `TIME_ZONE`.
     fn from_now(now: &Now) -> Option<Self> {
-        Some(now.instant.naive_utc())
+        Some(now.local)
     }
 }
 
