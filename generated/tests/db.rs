@@ -154,6 +154,12 @@ fn create_tables_run_twice_creates_nothing_and_keeps_the_rows() {
     let b = blog(&db, "kept");
     entry(&db, &b, "kept too", date(2024, 1, 1));
     let before = schema_objects(&db);
+    // The same objects as the apps' DDL run as it is.
+    let direct = Database::open_in_memory().unwrap();
+    for app in APPS {
+        direct.execute_batch(app.ddl).unwrap();
+    }
+    assert_eq!(schema_objects(&direct), before);
     db.create_tables(APPS).unwrap();
     assert_eq!(schema_objects(&db), before);
     assert_eq!((count(&db, "weblog_blog"), count(&db, "weblog_entry")), (1, 1));
