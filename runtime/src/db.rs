@@ -59,6 +59,7 @@ impl std::fmt::Debug for Database {
             .field("path", &self.conn.raw().path())
             .field("apps", &self.registry.borrow().apps)
             .field("transaction_depth", &self.depth.get())
+            .field("time_zone", &self.time_zone)
             .finish_non_exhaustive()
     }
 }
