@@ -237,7 +237,7 @@ impl Database {
     }
 
     fn object_exists(&self, kind: &str, name: &str) -> Result<bool> {
-        let mut stmt = self.conn.raw().prepare_cached(crate::sql::OBJECT_EXISTS)?;
+        let mut stmt = self.conn.raw().prepare(crate::sql::OBJECT_EXISTS)?;
         Ok(stmt.exists([kind, name])?)
     }
 
@@ -460,7 +460,7 @@ struct TableColumn {
 }
 
 fn table_columns(conn: &rusqlite::Connection, table: &str) -> Result<Vec<TableColumn>> {
-    let mut stmt = conn.prepare_cached(crate::sql::TABLE_COLUMNS)?;
+    let mut stmt = conn.prepare(crate::sql::TABLE_COLUMNS)?;
     let rows = stmt.query_map([table], |row| {
         Ok(TableColumn { name: row.get(0)?, declared_type: row.get(1)?, not_null: row.get::<_, i64>(2)? != 0 })
     })?;
