@@ -268,9 +268,17 @@ fn use_tz_false_copies_keep_the_instant_and_take_fresh_auto_now_values() {
     let wall = copy.created.with_timezone(&Europe::Paris).naive_local().format("%Y-%m-%d %H:%M:%S").to_string();
     assert!(copy_created.starts_with(&wall), "{copy_created} vs {wall}");
     // A fork writes rows in batches: the same texts, and the copy reads
-    // back as the instants it was built with.
+    // back as the instants it was built with, as do the instances its
+    // save signals get (built from the rows it writes).
     let p = product(&db);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    db.connect::<Product>(modelgen_runtime::Signal::PostSave, move |e| {
+        log.lock().unwrap().push(e.instance.created);
+        Ok(())
+    });
     let fork = p.fork(&db).unwrap();
+    assert_eq!(*seen.lock().unwrap(), [fork.root.created]);
     let loaded = Product::get(&db, fork.root.id.unwrap()).unwrap();
     assert_eq!(loaded.created, fork.root.created);
     let raw_created: String = db
