@@ -16,7 +16,6 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::{FromSqlResult, ToSqlOutput, ValueRef};
 
 use crate::error::{Error, Result};
@@ -165,7 +164,7 @@ impl<M: Model> DbValue for Key<M> {
         M::Key::from_sql(value).map(Key::new)
     }
 
-    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+    fn from_now(now: &crate::tz::Now) -> Option<Self> {
         M::Key::from_now(now).map(Key::new)
     }
 

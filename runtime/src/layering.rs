@@ -17,6 +17,8 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     // The backend boundary (connection, dialect) and its SQLite implementation.
     &["backend", "backend/sqlite"],
+    // Django's USE_TZ / TIME_ZONE and the conversions they need.
+    &["tz"],
     // Every SQL text, through the dialect; knows no model.
     &["sql", "sql/model", "sql/query", "sql/statements"],
     &["value"],

@@ -1111,7 +1111,7 @@ pub(crate) fn pre_save<M: Model>(
     instance: &mut M,
     adding: bool,
     columns: Option<&ColumnSet>,
-    now: chrono::DateTime<chrono::Utc>,
+    now: &crate::tz::Now,
 ) {
     let meta = M::meta();
     let offset = meta.own_offset();
@@ -1130,8 +1130,9 @@ pub(crate) fn pre_save<M: Model>(
     }
 }
 
-/// Reads an instance from a rusqlite row whose columns start at `offset`.
+/// Reads an instance from a rusqlite row whose columns start at `offset`,
+/// datetimes stored as wall-clock time in `zone` (`None`: UTC).
 #[inline]
-pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize) -> crate::Result<M> {
-    M::from_row(&mut Row::new(row, offset))
+pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
+    M::from_row(&mut Row::new(row, offset, zone))
 }

@@ -24,7 +24,7 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Query};
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Params, Query};
 use crate::sql::Sql;
 use crate::error::{Error, Result};
 use crate::key::Key;
@@ -119,7 +119,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
             }
             Some(_) => match crate::model::pk_value(target) {
                 None => Node::Invalid("Model instances passed to related filters must be saved.".into()),
-                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk },
+                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: false },
             },
         };
         Condition::from_node(node)
@@ -141,7 +141,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
         let node = match owned_value(&value) {
             Ok(Value::Null) if op == CmpOp::Exact => Node::IsNull { column: self.name, isnull: true },
             Ok(Value::Null) => Node::Invalid("Cannot use None as a query value".into()),
-            Ok(value) => Node::Cmp { column: self.name, op, value },
+            Ok(value) => Node::Cmp { column: self.name, op, value, instant: T::is_instant() },
             Err(e) => Node::Invalid(e),
         };
         Condition::from_node(node)
@@ -184,7 +184,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
     pub fn range(self, low: impl Into<T>, high: impl Into<T>) -> Condition<M> {
         let node = match (owned_value(&low.into()), owned_value(&high.into())) {
             (Ok(Value::Null), _) | (_, Ok(Value::Null)) => Node::Invalid("Cannot use None as a query value".into()),
-            (Ok(low), Ok(high)) => Node::Range { column: self.name, low, high },
+            (Ok(low), Ok(high)) => Node::Range { column: self.name, low, high, instant: T::is_instant() },
             (Err(e), _) | (_, Err(e)) => Node::Invalid(e),
         };
         Condition::from_node(node)
@@ -201,7 +201,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
                 Err(e) => return Condition::from_node(Node::Invalid(e)),
             }
         }
-        Condition::from_node(Node::In { column: self.name, values: list })
+        Condition::from_node(Node::In { column: self.name, values: list, instant: T::is_instant() })
     }
 
     /// `isnull`: `col IS NULL` (true) or `col IS NOT NULL` (false).
@@ -224,7 +224,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
         Assignment::new(
             self.name,
             match owned_value(&value.into()) {
-                Ok(v) => Expr::Value(v),
+                Ok(value) => Expr::Value { value, instant: T::is_instant() },
                 Err(e) => Expr::Invalid(e),
             },
         )
@@ -298,7 +298,7 @@ fn escape_like(s: &str) -> String {
 
 impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     fn like(self, pattern: String) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern) })
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern), instant: false })
     }
 
     /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
@@ -446,6 +446,11 @@ macro_rules! f_numbers {
 }
 f_numbers!(i32, i64, f64);
 
+/// How `db` wants bound values written (datetimes in its zone).
+fn params(db: &Database) -> Params {
+    Params { zone: db.storage_zone(), convert: crate::value::instant_text_in }
+}
+
 /// Keys bound per statement by the key-list UPDATEs of a multi-table child
 /// (Django batches by its backend's parameter limit; SQLite's old default
 /// was 999).
@@ -533,24 +538,22 @@ impl<M: Model> Condition<M> {
         let column = M::meta().pk_column().column;
         Condition::from_node(match value {
             Value::Null => Node::IsNull { column, isnull: true },
-            value => Node::Cmp { column, op: CmpOp::Exact, value },
+            value => Node::Cmp { column, op: CmpOp::Exact, value, instant: false },
         })
     }
 
     /// `column = value` with a stored value (`IS NULL` for NULL).
     pub fn column_value(column: &'static str, value: Value) -> Self {
+        Condition::column_cmp(column, CmpOp::Exact, value, false)
+    }
+
+    /// `column <op> value` with a value as stored with datetimes in UTC
+    /// (`instant`: a DateTimeField's); `IS NULL` for `= NULL`.
+    pub(crate) fn column_cmp(column: &'static str, op: CmpOp, value: Value, instant: bool) -> Self {
         Condition::from_node(match value {
-            Value::Null => Node::IsNull { column, isnull: true },
-            value => Node::Cmp { column, op: CmpOp::Exact, value },
+            Value::Null if op == CmpOp::Exact => Node::IsNull { column, isnull: true },
+            value => Node::Cmp { column, op, value, instant },
         })
-    }
-
-    pub(crate) fn column_gt(column: &'static str, value: Value) -> Self {
-        Condition::from_node(Node::Cmp { column, op: CmpOp::Gt, value })
-    }
-
-    pub(crate) fn column_lt(column: &'static str, value: Value) -> Self {
-        Condition::from_node(Node::Cmp { column, op: CmpOp::Lt, value })
     }
 
     /// `pk IN (...)`.
@@ -558,6 +561,7 @@ impl<M: Model> Condition<M> {
         Condition::from_node(Node::In {
             column: M::meta().pk_column().column,
             values: values.into_iter().filter(|v| *v != Value::Null).collect(),
+            instant: false,
         })
     }
 }
@@ -664,7 +668,7 @@ impl<M> Assignment<M> {
 
     /// `SET <column> = <value>` for a column known by name.
     pub(crate) fn column_to(column: &'static str, value: Value) -> Self {
-        Assignment::new(column, Expr::Value(value))
+        Assignment::new(column, Expr::Value { value, instant: false })
     }
 }
 
@@ -828,12 +832,14 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    /// What the SQL of this query is built from (see [`crate::sql::query`]).
-    fn parts(&self) -> Query<'_> {
+    /// What the SQL of this query is built from (see [`crate::sql::query`]),
+    /// for `db`.
+    fn parts(&self, db: &Database) -> Query<'_> {
         let meta = M::meta();
         Query {
             conditions: &self.conditions,
             nullable: Box::new(move |column| column_nullable(meta, column)),
+            params: params(db),
             ordering: self.ordering.as_deref().unwrap_or(meta.ordering),
             standard_ordering: self.standard_ordering,
             low_mark: self.low_mark,
@@ -842,18 +848,18 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// ` WHERE ...` (nothing when unfiltered).
-    pub(crate) fn push_where(&self, out: &mut Sql) -> Result<()> {
-        self.parts().push_where(out)
+    pub(crate) fn push_where(&self, db: &Database, out: &mut Sql) -> Result<()> {
+        self.parts(db).push_where(out)
     }
 
     fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
-        let sql = self.parts().select(M::meta().select_sql())?;
+        let sql = self.parts(db).select(M::meta().select_sql())?;
         let mut out = db.with_sql(&sql.text, |stmt| {
             let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0)?);
+                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
             }
             Ok(out)
         })?;
@@ -981,7 +987,7 @@ impl<M: Model> QuerySet<M> {
     pub fn count(&self, db: &Database) -> Result<usize> {
         self.check()?;
         let meta = M::meta();
-        let sql = self.parts().count(meta.from_sql(), self.is_sliced())?;
+        let sql = self.parts(db).count(meta.from_sql(), self.is_sliced())?;
         let count: i64 =
             db.with_sql(&sql.text, |stmt| Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?))?;
         Ok(usize::try_from(count).unwrap_or(0))
@@ -991,7 +997,7 @@ impl<M: Model> QuerySet<M> {
     pub fn exists(&self, db: &Database) -> Result<bool> {
         self.check()?;
         let meta = M::meta();
-        let sql = self.parts().exists(meta.from_sql(), self.is_sliced())?;
+        let sql = self.parts(db).exists(meta.from_sql(), self.is_sliced())?;
         db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
@@ -1006,7 +1012,7 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let meta = M::meta();
         let head = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
-        db.first_column(&self.parts().select(&head.text)?)
+        db.first_column(&self.parts(db).select(&head.text)?)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
@@ -1024,8 +1030,8 @@ impl<M: Model> QuerySet<M> {
         if meta.parent.is_some() {
             return self.update_inherited(db, assignments);
         }
-        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)))?;
-        self.push_where(&mut sql)?;
+        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)), params(db))?;
+        self.push_where(db, &mut sql)?;
         db.execute_sql(&sql)
     }
 
@@ -1049,7 +1055,7 @@ impl<M: Model> QuerySet<M> {
                 }
                 let mut count = 0;
                 for chunk in keys.chunks(UPDATE_KEYS_PER_STATEMENT) {
-                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)))?;
+                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)), params(db))?;
                     sql.push_where_in(table_meta.pk_column().column, chunk);
                     count += db.execute_sql(&sql)?;
                 }
@@ -1068,7 +1074,7 @@ impl<M: Model> QuerySet<M> {
             return Err(Error::Misuse("Cannot use 'limit' or 'offset' with delete().".into()));
         }
         let mut where_sql = Sql::default();
-        self.push_where(&mut where_sql)?;
+        self.push_where(db, &mut where_sql)?;
         crate::delete::delete_where(db, M::meta(), where_sql)
     }
 }

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::query::{Assignment, Column, Condition, Order, QuerySet};
 use crate::key::Key;
-use crate::value::{from_value, try_to_value, DbValue};
+use crate::sql::query::CmpOp;
+use crate::value::{from_value, try_to_value, try_to_value_in, DbValue};
 
 /// The stored pk of `instance`, `Value::Null` when unset.
 pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
@@ -276,16 +277,14 @@ pub fn next_or_previous<M: Model, T: DbValue>(
     }
     let value = try_to_value(value)?;
     let pk_column = M::meta().pk_column().column;
-    let after = |column: &'static str, value: Value| {
-        if is_next {
-            Condition::column_gt(column, value)
-        } else {
-            Condition::column_lt(column, value)
-        }
+    let after = |column: &'static str, value: Value, instant: bool| {
+        Condition::column_cmp(column, if is_next { CmpOp::Gt } else { CmpOp::Lt }, value, instant)
     };
     let order = |o: Order<M>| if is_next { o } else { o.reversed() };
-    let q =
-        Condition::column_value(column.name(), value.clone()).and(after(pk_column, pk)).or(after(column.name(), value));
+    let instant = T::is_instant();
+    let q = Condition::column_cmp(column.name(), CmpOp::Exact, value.clone(), instant)
+        .and(after(pk_column, pk, false))
+        .or(after(column.name(), value, instant));
     let mut qs = QuerySet::<M>::new();
     if let Some(filter) = filter {
         qs = qs.filter(filter);
@@ -451,7 +450,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     pub fn add_with(&self, db: &Database, targets: &[&T], through_defaults: &[(&str, &dyn DbValue)]) -> Result<()> {
         let wanted = self.target_pks(targets)?;
         let overrides: Vec<(&str, Value)> =
-            through_defaults.iter().map(|(c, v)| Ok((*c, try_to_value(*v)?))).collect::<Result<_>>()?;
+            through_defaults.iter().map(|(c, v)| Ok((*c, try_to_value_in(*v, db.storage_zone())?))).collect::<Result<_>>()?;
         self.add_rows(db, &wanted, &overrides)
     }
 

@@ -6,6 +6,7 @@ use rusqlite::types::Value;
 
 use super::{push_placeholders, push_quoted, Sql};
 use crate::error::{Error, Result};
+use crate::tz::Tz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CmpOp {
@@ -30,21 +31,27 @@ impl CmpOp {
     }
 }
 
+/// The values of a lookup are held as stored with datetimes in UTC;
+/// `instant` marks a DateTimeField's, converted to the database's zone
+/// when the SQL is built (see [`Params`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
     Cmp {
         column: &'static str,
         op: CmpOp,
         value: Value,
+        instant: bool,
     },
     In {
         column: &'static str,
         values: Vec<Value>,
+        instant: bool,
     },
     Range {
         column: &'static str,
         low: Value,
         high: Value,
+        instant: bool,
     },
     IsNull {
         column: &'static str,
@@ -83,18 +90,37 @@ fn lookup(out: &mut Sql, column: &str, guard: bool, rest: impl FnOnce(&mut Sql))
     }
 }
 
+/// How bound values are written: a DateTimeField's (`instant`) as
+/// wall-clock time in `zone` when datetimes are stored so (Django's
+/// `USE_TZ = False`), converted by `convert` (the value layer's, above
+/// this one); every other value as it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    pub(crate) zone: Option<Tz>,
+    pub(crate) convert: fn(&Value, Tz) -> Value,
+}
+
+impl Params {
+    fn push(self, out: &mut Sql, value: &Value, instant: bool) {
+        out.params.push(match self.zone {
+            Some(zone) if instant => (self.convert)(value, zone),
+            _ => value.clone(),
+        });
+    }
+}
+
 /// Render `node`; `negated` tells whether an odd number of NOTs encloses it
 /// (Django's `current_negated`).
-fn render(node: &Node, nullable: &dyn Fn(&str) -> bool, negated: bool, out: &mut Sql) -> Result<()> {
+fn render(node: &Node, nullable: &dyn Fn(&str) -> bool, params: Params, negated: bool, out: &mut Sql) -> Result<()> {
     // Django adds `AND col IS NOT NULL` inside a negated lookup on a
     // nullable column, so that `exclude(col=x)` keeps the NULL rows.
     let guard_null = |column: &str| negated && nullable(column);
     match node {
-        Node::Cmp { column, op, value } => lookup(out, column, guard_null(column), |out| {
+        Node::Cmp { column, op, value, instant } => lookup(out, column, guard_null(column), |out| {
             out.text.push_str(op.sql());
-            out.params.push(value.clone());
+            params.push(out, value, *instant);
         }),
-        Node::In { column, values } => {
+        Node::In { column, values, instant } => {
             if values.is_empty() {
                 // Django's EmptyResultSet: nothing matches.
                 out.text.push_str("0 = 1");
@@ -104,13 +130,15 @@ fn render(node: &Node, nullable: &dyn Fn(&str) -> bool, negated: bool, out: &mut
                 out.text.push_str(" IN (");
                 push_placeholders(&mut out.text, values.len());
                 out.text.push(')');
-                out.params.extend(values.iter().cloned());
+                for value in values {
+                    params.push(out, value, *instant);
+                }
             })
         }
-        Node::Range { column, low, high } => lookup(out, column, guard_null(column), |out| {
+        Node::Range { column, low, high, instant } => lookup(out, column, guard_null(column), |out| {
             out.text.push_str(" BETWEEN ? AND ?");
-            out.params.push(low.clone());
-            out.params.push(high.clone());
+            params.push(out, low, *instant);
+            params.push(out, high, *instant);
         }),
         Node::IsNull { column, isnull } => {
             push_quoted(&mut out.text, column);
@@ -129,13 +157,13 @@ fn render(node: &Node, nullable: &dyn Fn(&str) -> bool, negated: bool, out: &mut
                 if i > 0 {
                     out.text.push_str(connector);
                 }
-                render(child, nullable, negated, out)?;
+                render(child, nullable, params, negated, out)?;
             }
             out.text.push(')');
         }
         Node::Not(inner) => {
             out.text.push_str("NOT (");
-            render(inner, nullable, !negated, out)?;
+            render(inner, nullable, params, !negated, out)?;
             out.text.push(')');
         }
         Node::Invalid(message) => return Err(Error::Misuse(message.clone())),
@@ -166,7 +194,8 @@ impl ArithOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
-    Value(Value),
+    /// A value (see [`Node`] for `instant`).
+    Value { value: Value, instant: bool },
     Relative { op: ArithOp, value: Value },
     Column(&'static str),
     /// An F-expression tree (Django's `CombinedExpression`).
@@ -249,13 +278,13 @@ impl FNode {
 }
 
 /// `<column> = <expr>` of an UPDATE.
-fn render_assignment(column: &str, expr: &Expr, out: &mut Sql) -> Result<()> {
+fn render_assignment(column: &str, expr: &Expr, params: Params, out: &mut Sql) -> Result<()> {
     push_quoted(&mut out.text, column);
     out.text.push_str(" = ");
     match expr {
-        Expr::Value(v) => {
+        Expr::Value { value, instant } => {
             out.text.push('?');
-            out.params.push(v.clone());
+            params.push(out, value, *instant);
         }
         Expr::Relative { op, value } => {
             out.text.push('(');
@@ -271,13 +300,17 @@ fn render_assignment(column: &str, expr: &Expr, out: &mut Sql) -> Result<()> {
 }
 
 /// `UPDATE <table> SET <column> = <expr>, ...`, for a WHERE clause to follow.
-pub(crate) fn update<'e>(table: &str, assignments: impl IntoIterator<Item = (&'e str, &'e Expr)>) -> Result<Sql> {
+pub(crate) fn update<'e>(
+    table: &str,
+    assignments: impl IntoIterator<Item = (&'e str, &'e Expr)>,
+    params: Params,
+) -> Result<Sql> {
     let mut sql = Sql::update(table);
     for (i, (column, expr)) in assignments.into_iter().enumerate() {
         if i > 0 {
             sql.text.push_str(", ");
         }
-        render_assignment(column, expr, &mut sql)?;
+        render_assignment(column, expr, params, &mut sql)?;
     }
     Ok(sql)
 }
@@ -288,6 +321,8 @@ pub(crate) struct Query<'a> {
     pub(crate) conditions: &'a [Node],
     /// Whether a column is nullable (Django's guard in negations).
     pub(crate) nullable: Box<dyn Fn(&str) -> bool + 'a>,
+    /// How bound values are written.
+    pub(crate) params: Params,
     /// `(column, descending)` terms.
     pub(crate) ordering: &'a [(&'static str, bool)],
     /// False after `reverse()`: every term flips.
@@ -302,7 +337,7 @@ impl Query<'_> {
         let conditions = self.conditions.iter().filter(|c| !c.is_empty());
         for (i, node) in conditions.enumerate() {
             out.text.push_str(if i == 0 { " WHERE " } else { " AND " });
-            render(node, &*self.nullable, false, out)?;
+            render(node, &*self.nullable, self.params, false, out)?;
         }
         Ok(())
     }
