@@ -115,7 +115,7 @@ struct Inputs {
 #[derive(Subcommand)]
 enum Command {
     #[command(
-        about = "Write <name>.rs and <name>.sql for each schema into the output directory",
+        about = "Write <name>.rs, <name>.sql and <name>.postgresql.sql for each schema into the output directory",
         long_about = GENERATE_LONG,
         after_help = GENERATE_EXAMPLES
     )]
@@ -146,9 +146,9 @@ enum Command {
     Ddl {
         #[command(flatten)]
         inputs: Inputs,
-        /// The SQL dialect: Django's SQLite DDL, or what Django's PostgreSQL
-        /// schema editor emits for the same models
-        #[arg(long, value_enum, default_value_t = DialectArg::Sqlite)]
+        /// The SQL dialect: Django's SQLite DDL, or what Django's
+        /// PostgreSQL schema editor emits for the same models
+        #[arg(long, value_enum, default_value_t = DialectArg::Sqlite, verbatim_doc_comment)]
         dialect: DialectArg,
     },
 }
