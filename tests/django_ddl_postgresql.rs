@@ -176,7 +176,11 @@ fn compiled_postgresql_ddl_matches_django_for_every_schema() {
     let project = every_schema();
     let mut problems = Vec::new();
     for app in &project.apps {
-        problems.extend(compare(&app.label, &statements(&app.ddl_for(Dialect::Postgresql)), &django_reference(&app.label)));
+        problems.extend(compare(
+            &app.label,
+            &statements(&app.ddl_for(Dialect::Postgresql)),
+            &django_reference(&app.label),
+        ));
     }
     assert_no_problems(problems);
 }
@@ -215,7 +219,12 @@ fn postgresql_comparison_catches_differences() {
     assert!(compare("a", &django, &django).is_empty());
     let reordered = vec![django[1].clone(), django[0].clone(), django[3].clone(), django[2].clone()];
     assert!(compare("a", &reordered, &django).is_empty(), "order within tables and within deferred statements is free");
-    let changed = vec![django[0].replace("bigint NOT NULL);", "integer NOT NULL);"), django[1].clone(), django[2].clone(), django[3].clone()];
+    let changed = vec![
+        django[0].replace("bigint NOT NULL);", "integer NOT NULL);"),
+        django[1].clone(),
+        django[2].clone(),
+        django[3].clone(),
+    ];
     assert!(compare("a", &changed, &django).iter().any(|p| p.contains("differs")));
     let missing = &django[..3];
     assert!(compare("a", missing, &django).iter().any(|p| p.contains("Django creates (Index")));
@@ -250,7 +259,10 @@ fn catalog(client: &mut postgres::Client) -> BTreeMap<&'static str, Vec<String>>
                     is_nullable, column_default, is_identity, identity_generation)
              FROM information_schema.columns WHERE table_schema = 'public'",
         ),
-        ("indexes", "SELECT concat_ws(' | ', tablename, indexname, indexdef) FROM pg_indexes WHERE schemaname = 'public'"),
+        (
+            "indexes",
+            "SELECT concat_ws(' | ', tablename, indexname, indexdef) FROM pg_indexes WHERE schemaname = 'public'",
+        ),
         (
             "constraints",
             "SELECT concat_ws(' | ', c.conrelid::regclass::text, c.conname, c.contype::text,

@@ -156,7 +156,9 @@ impl TestDatabase<'_> {
     /// # Panics
     /// When the server refuses the connection.
     pub fn connect(&self) -> postgres::Client {
-        self.config.connect(postgres::NoTls).unwrap_or_else(|e| panic!("{} ({}): {e}", self.server.description, self.name))
+        self.config
+            .connect(postgres::NoTls)
+            .unwrap_or_else(|e| panic!("{} ({}): {e}", self.server.description, self.name))
     }
 }
 
@@ -174,7 +176,8 @@ impl Drop for TestDatabase<'_> {
 
 fn start() -> Result<Server, String> {
     if let Ok(url) = std::env::var(TEST_PG_ENV) {
-        let config: postgres::Config = url.parse().map_err(|e| format!("{TEST_PG_ENV} is not a connection string: {e}"))?;
+        let config: postgres::Config =
+            url.parse().map_err(|e| format!("{TEST_PG_ENV} is not a connection string: {e}"))?;
         let server = Server { config, description: format!("{TEST_PG_ENV} server"), owned: None };
         // Reachable now, or a clear error rather than one per test.
         let mut admin = server.config.clone();
@@ -242,13 +245,16 @@ fn start_throwaway(bin: PathBuf) -> Result<Server, String> {
             "--no-locale",
             "--no-sync",
         ]))?;
-        let options = format!("-k {} -c listen_addresses='' -p 5432 -c fsync=off -c full_page_writes=off", dir.display());
-        owned.run(Command::new(bin.join("pg_ctl")).arg("-D").arg(&data).arg("-l").arg(dir.join("log")).args([
-            "-w",
-            "-o",
-            &options,
-            "start",
-        ]))?;
+        let options =
+            format!("-k {} -c listen_addresses='' -p 5432 -c fsync=off -c full_page_writes=off", dir.display());
+        owned.run(
+            Command::new(bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(dir.join("log"))
+                .args(["-w", "-o", &options, "start"]),
+        )?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -313,7 +319,12 @@ impl Owned {
     fn stop(&self) {
         let data = self.dir.join("data");
         if data.join("postmaster.pid").exists() {
-            let _ = self.run(Command::new(self.bin.join("pg_ctl")).arg("-D").arg(&data).args(["-m", "immediate", "-w", "stop"]));
+            let _ = self.run(Command::new(self.bin.join("pg_ctl")).arg("-D").arg(&data).args([
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ]));
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -346,7 +357,8 @@ fn is_root() -> bool {
 /// The `postgres` system user's (uid, gid), to run the server as when we are root.
 fn postgres_user() -> Result<(u32, u32), String> {
     let id = |flag: &str| -> Result<u32, String> {
-        let output = Command::new("id").args([flag, "postgres"]).stderr(Stdio::null()).output().map_err(|e| e.to_string())?;
+        let output =
+            Command::new("id").args([flag, "postgres"]).stderr(Stdio::null()).output().map_err(|e| e.to_string())?;
         String::from_utf8_lossy(&output.stdout).trim().parse().map_err(|_| {
             "running as root, and there is no `postgres` user to run the server as (initdb refuses root)".to_string()
         })
