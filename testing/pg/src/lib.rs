@@ -64,7 +64,16 @@ struct Owned {
     run_as: Option<(u32, u32)>,
 }
 
-static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+static SERVER: OnceLock<Result<Server, Unavailable>> = OnceLock::new();
+
+/// Why there is no server.
+enum Unavailable {
+    /// None installed or configured: a skip, unless required.
+    Missing(String),
+    /// Found but not working (initdb or start failed, the configured
+    /// server refuses us): always a failure, reported by every test.
+    Broken(String),
+}
 static SKIP_REPORTED: AtomicBool = AtomicBool::new(false);
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
@@ -78,10 +87,11 @@ static DATABASES: AtomicUsize = AtomicUsize::new(0);
 pub fn server() -> Option<&'static Server> {
     match SERVER.get_or_init(start) {
         Ok(server) => Some(server),
-        Err(reason) if std::env::var(REQUIRE_PG_ENV).is_ok_and(|v| v == "1") => {
+        Err(Unavailable::Broken(reason)) => panic!("{reason}"),
+        Err(Unavailable::Missing(reason)) if required() => {
             panic!("PostgreSQL tests required ({REQUIRE_PG_ENV}=1) but {reason}")
         }
-        Err(reason) => {
+        Err(Unavailable::Missing(reason)) => {
             if !SKIP_REPORTED.swap(true, Ordering::SeqCst) {
                 // Straight to the stderr handle: libtest captures `eprintln!`
                 // of passing tests, and this line must be seen.
@@ -129,7 +139,7 @@ impl Server {
         if config.get_dbname().is_none() {
             config.dbname("postgres");
         }
-        config.connect(postgres::NoTls).unwrap_or_else(|e| panic!("{}: {e}", self.description))
+        config.connect(postgres::NoTls).unwrap_or_else(|e| panic!("{}: {}", self.description, chain(&e)))
     }
 }
 
@@ -174,25 +184,43 @@ impl Drop for TestDatabase<'_> {
     }
 }
 
-fn start() -> Result<Server, String> {
+fn start() -> Result<Server, Unavailable> {
     if let Ok(url) = std::env::var(TEST_PG_ENV) {
+        // Asked for explicitly: a bad setting fails the tests, never skips them.
         let config: postgres::Config =
-            url.parse().map_err(|e| format!("{TEST_PG_ENV} is not a connection string: {e}"))?;
+            url.parse().map_err(|e| Unavailable::Broken(format!("{TEST_PG_ENV} is not a connection string: {e}")))?;
         let server = Server { config, description: format!("{TEST_PG_ENV} server"), owned: None };
-        // Reachable now, or a clear error rather than one per test.
+        // Reachable now, or one clear error rather than one per test.
         let mut admin = server.config.clone();
         if admin.get_dbname().is_none() {
             admin.dbname("postgres");
         }
-        admin.connect(postgres::NoTls).map_err(|e| format!("the {TEST_PG_ENV} server cannot be reached: {e}"))?;
+        admin
+            .connect(postgres::NoTls)
+            .map_err(|e| Unavailable::Broken(format!("the {TEST_PG_ENV} server cannot be reached: {}", chain(&e))))?;
         return Ok(server);
     }
     let bin = find_binaries().ok_or_else(|| {
-        "no PostgreSQL binaries found (looked at $MODELGEN_PG_BIN, /usr/lib/postgresql/<version>/bin, pg_config --bindir)"
-            .to_string()
+        Unavailable::Missing(
+            "no PostgreSQL binaries found (looked at $MODELGEN_PG_BIN, /usr/lib/postgresql/<version>/bin, \
+             pg_config --bindir)"
+                .to_string(),
+        )
     })?;
-    // Found but failing to start is a real error, never a skip.
-    Ok(start_throwaway(bin).unwrap_or_else(|e| panic!("starting a throwaway PostgreSQL server: {e}")))
+    // Installed but failing to start is a real error, never a skip.
+    start_throwaway(bin).map_err(|e| Unavailable::Broken(format!("starting a throwaway PostgreSQL server: {e}")))
+}
+
+/// An error with its sources (the postgres crate's own message is only
+/// "error connecting to server"; the reason is in the source).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        text.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    text
 }
 
 /// The directory of `initdb`/`pg_ctl`/`postgres`, newest installed version first.
