@@ -497,4 +497,21 @@ mod tests {
         assert_eq!(name.len(), "weblog_entry_blog_id_".len() + 8);
         assert_eq!(names_digest(&["a", "b"], 8), names_digest(&["ab"], 8));
     }
+
+    /// PostgreSQL's names are at most 63 characters: Django 5.2 on
+    /// PostgreSQL gave these (tests/django/postgresql/ddlcheck_stock.sql).
+    #[test]
+    fn postgresql_index_names_are_shortened_to_63_characters_as_djangos() {
+        let table = "ddlcheck_stock_ledger_entries_kept_for_the_accounting_department_with_a_table_name_long_enough_that_djangos_index_names_must_be_truncated";
+        let column = "owner_of_the_ledger_with_a_rather_long_name_for_index_truncation_id";
+        let index = dialect_index_name(Dialect::Postgresql, table, &[column], "");
+        assert_eq!(index, "ddlcheck_stock_ledger_entr_owner_of_the_ledger_with_a_e54aa339");
+        let fk = dialect_index_name(Dialect::Postgresql, table, &[column], "_fk__owner_id");
+        assert_eq!(fk, "ddlcheck_stock_ledge_owner_of_the_ledger__e54aa339_fk__owner_id");
+        let unique = dialect_index_name(Dialect::Postgresql, table, &[column, "entered_at"], "_uniq");
+        assert_eq!(unique, "ddlcheck_stock_ledger_en_owner_of_the_ledger_with_32e77892_uniq");
+        assert!([index, fk, unique].iter().all(|n| n.len() <= 63));
+        // SQLite's limit is 200: the same index keeps more of both names.
+        assert!(create_index_name(table, &[column], "").len() > 63);
+    }
 }

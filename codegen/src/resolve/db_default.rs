@@ -109,7 +109,8 @@ impl<'a> Resolver<'a> {
 mod tests {
     use super::super::test_support::*;
 
-    /// The DEFAULT clauses Django 5.2 wrote for the same fields.
+    /// The DEFAULT clauses Django 5.2 wrote for the same fields, on SQLite
+    /// and on PostgreSQL.
     #[test]
     fn db_default_literals_as_django_writes_them() {
         let project = project(
@@ -130,6 +131,24 @@ mod tests {
                 ("g", Some("2.0"), true),
                 ("h", Some("'it''s'"), true),
                 ("i", Some("3"), false),
+            ]
+        );
+        // Django 5.2's PostgreSQL schema editor (oracle, psycopg 3.3 quoting):
+        // `9.99`, `'2020-01-02'::date`, `(STATEMENT_TIMESTAMP())`, `false`,
+        // ` -3` (psycopg's space before a negative number), `''`, `2.0`.
+        let postgresql: Vec<Option<&str>> = m.fields.iter().skip(1).map(|f| f.postgresql.db_default.as_deref()).collect();
+        assert_eq!(
+            postgresql,
+            [
+                Some("9.99"),
+                Some("'2020-01-02'::date"),
+                Some("(STATEMENT_TIMESTAMP())"),
+                Some("false"),
+                Some(" -3"),
+                Some("''"),
+                Some("2.0"),
+                Some("'it''s'"),
+                Some("3"),
             ]
         );
         assert_eq!(field(m, "e").rust_type, "Option<i64>", "unset until the database fills it");
