@@ -34,6 +34,10 @@ CREATE INDEX "library_song_artist_id_5aae041c" ON "library_song" ("artist_id");
 CREATE INDEX "library_song_album_id_1a4fac4c" ON "library_song" ("album_id");
 "#;
 
+/// The DDL of the `library` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("library.postgresql.sql");
+
 /// The `library` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "library",

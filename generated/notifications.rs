@@ -7,6 +7,10 @@ pub const DDL: &str = r#"CREATE TABLE "notifications_notification" ("id" integer
 CREATE INDEX "notifications_notification_receiver_id_b88ec508" ON "notifications_notification" ("receiver_id");
 "#;
 
+/// The DDL of the `notifications` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("notifications.postgresql.sql");
+
 /// The `notifications` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "notifications",

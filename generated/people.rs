@@ -6,6 +6,10 @@ use ::modelgen_runtime as mg;
 pub const DDL: &str = r#"CREATE TABLE "people_person" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "first_name" varchar(50) NOT NULL, "last_name" varchar(50) NOT NULL, "gender" varchar(1) NOT NULL, "birth_date" date NULL, "email" varchar(254) NOT NULL UNIQUE, "shirt_size" smallint NOT NULL);
 "#;
 
+/// The DDL of the `people` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("people.postgresql.sql");
+
 /// The `people` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "people",

@@ -13,6 +13,10 @@ CREATE INDEX "places_supplier_customers_supplier_id_0f9a2691" ON "places_supplie
 CREATE INDEX "places_supplier_customers_restaurant_id_0893e86c" ON "places_supplier_customers" ("restaurant_id");
 "#;
 
+/// The DDL of the `places` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("places.postgresql.sql");
+
 /// The `places` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "places",

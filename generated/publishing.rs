@@ -20,6 +20,10 @@ CREATE INDEX "publishing_royalty_author_id_5940bfb2" ON "publishing_royalty" ("a
 CREATE INDEX "publishing_note_profile_id_aadecaec" ON "publishing_note" ("profile_id");
 "#;
 
+/// The DDL of the `publishing` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("publishing.postgresql.sql");
+
 /// The `publishing` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "publishing",

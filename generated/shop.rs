@@ -15,6 +15,10 @@ CREATE INDEX "shop_receipt_coupon_id_020366c5" ON "shop_receipt" ("coupon_id");
 CREATE INDEX "shop_category_parent_id_901626c9" ON "shop_category" ("parent_id");
 "#;
 
+/// The DDL of the `shop` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("shop.postgresql.sql");
+
 /// The `shop` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "shop",

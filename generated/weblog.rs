@@ -14,6 +14,10 @@ CREATE INDEX "weblog_entry_authors_entry_id_be3f8533" ON "weblog_entry_authors" 
 CREATE INDEX "weblog_entry_authors_author_id_16485481" ON "weblog_entry_authors" ("author_id");
 "#;
 
+/// The DDL of the `weblog` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("weblog.postgresql.sql");
+
 /// The `weblog` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "weblog",

@@ -57,12 +57,15 @@ fn schema_stems() -> Vec<String> {
     stems
 }
 
-/// Each schema writes exactly `<stem>.rs` and `<stem>.sql`.
+/// Each schema writes exactly `<stem>.rs`, `<stem>.sql` (SQLite) and
+/// `<stem>.postgresql.sql`.
 #[test]
 fn each_schema_writes_its_rs_and_sql() {
     let names: Vec<String> = render_all().into_keys().collect();
-    let mut expected: Vec<String> =
-        schema_stems().iter().flat_map(|s| [format!("{s}.rs"), format!("{s}.sql")]).collect();
+    let mut expected: Vec<String> = schema_stems()
+        .iter()
+        .flat_map(|s| [format!("{s}.rs"), format!("{s}.sql"), format!("{s}.postgresql.sql")])
+        .collect();
     expected.sort();
     assert_eq!(names, expected);
 }
@@ -70,7 +73,7 @@ fn each_schema_writes_its_rs_and_sql() {
 #[test]
 fn every_file_is_headed_by_the_generated_marker_naming_its_schema() {
     for (name, contents) in render_all() {
-        let stem = name.rsplit_once('.').unwrap().0;
+        let stem = name.strip_suffix(".postgresql.sql").unwrap_or_else(|| name.rsplit_once('.').unwrap().0);
         let first = contents.lines().next().unwrap_or_default();
         assert!(first.contains(modelgen::GENERATED_MARKER), "{name}: first line is {first:?}");
         assert!(first.contains(&format!("from schemas/{stem}.yaml.")), "{name}: first line is {first:?}");

@@ -1,6 +1,7 @@
-//! SQL in Django's SQLite layout: the DDL Django's schema editor would run
-//! (`django/db/backends/base/schema.py`, `.../sqlite3/schema.py`) and the
-//! statements generated code prepares.
+//! SQL in Django's layout: the DDL Django's schema editor would run
+//! (`django/db/backends/base/schema.py`, `.../sqlite3/schema.py`,
+//! `.../postgresql/schema.py`) for each [`Dialect`], and the statements
+//! generated code prepares.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,15 +15,60 @@ use crate::ir::{App, Constraint, Field, Model};
 /// models here, when the context is built.
 impl Serialize for App {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut state = serializer.serialize_struct("App", 7)?;
+        let mut state = serializer.serialize_struct("App", 9)?;
         state.serialize_field("label", &self.label)?;
         state.serialize_field("source", &self.source)?;
         state.serialize_field("file_stem", &self.file_stem)?;
         state.serialize_field("models", &self.models)?;
         state.serialize_field("choice_enums", &self.choice_enums)?;
         state.serialize_field("ddl", &self.ddl())?;
+        state.serialize_field("ddl_postgresql", &self.ddl_for(Dialect::Postgresql))?;
+        state.serialize_field(
+            "postgresql_sql_file",
+            &crate::render::sql_file_name(Dialect::Postgresql, &self.file_stem),
+        )?;
         state.serialize_field("depends_on", &self.depends_on)?;
         state.end()
+    }
+}
+
+/// The SQL dialects modelgen writes DDL for: Django's SQLite and
+/// PostgreSQL schema editors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Dialect {
+    #[default]
+    Sqlite,
+    Postgresql,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgresql];
+
+    /// The name `modelgen ddl --dialect` takes (Django's `connection.vendor`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgresql => "postgresql",
+        }
+    }
+
+    /// The dialect called `name` (`postgres` too, as in URLs).
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        match name.to_ascii_lowercase().as_str() {
+            "sqlite" | "sqlite3" => Some(Dialect::Sqlite),
+            "postgresql" | "postgres" => Some(Dialect::Postgresql),
+            _ => None,
+        }
+    }
+
+    /// The longest name `_create_index_name` builds: the backend's
+    /// `ops.max_name_length()` (PostgreSQL's identifiers are 63 bytes),
+    /// or Django's 200 when it has none (SQLite).
+    fn max_name_length(self) -> usize {
+        match self {
+            Dialect::Sqlite => 200,
+            Dialect::Postgresql => 63,
+        }
     }
 }
 
@@ -44,19 +90,25 @@ fn names_digest(parts: &[&str], length: usize) -> String {
 /// Django's `BaseDatabaseSchemaEditor._create_index_name` with SQLite's
 /// 200-character name limit.
 pub fn create_index_name(table: &str, columns: &[&str], suffix: &str) -> String {
-    const MAX_LENGTH: usize = 200;
+    dialect_index_name(Dialect::Sqlite, table, columns, suffix)
+}
+
+/// Django's `BaseDatabaseSchemaEditor._create_index_name` with the
+/// dialect's name limit (63 on PostgreSQL).
+pub fn dialect_index_name(dialect: Dialect, table: &str, columns: &[&str], suffix: &str) -> String {
+    let max_length = dialect.max_name_length();
     let mut digest_parts = vec![table];
     digest_parts.extend_from_slice(columns);
     let mut hash_suffix = format!("{}{suffix}", names_digest(&digest_parts, 8));
     let joined = columns.join("_");
     let name = format!("{table}_{joined}_{hash_suffix}");
-    if name.len() <= MAX_LENGTH {
+    if name.len() <= max_length {
         return name;
     }
-    if hash_suffix.len() > MAX_LENGTH / 3 {
-        hash_suffix.truncate(MAX_LENGTH / 3);
+    if hash_suffix.len() > max_length / 3 {
+        hash_suffix.truncate(max_length / 3);
     }
-    let other = (MAX_LENGTH - hash_suffix.len()) / 2 - 1;
+    let other = (max_length - hash_suffix.len()) / 2 - 1;
     let mut name = format!("{}_{}_{hash_suffix}", truncate(table, other), truncate(&joined, other));
     if name.starts_with('_') || name.starts_with(|c: char| c.is_ascii_digit()) {
         name.pop();
@@ -126,7 +178,7 @@ fn inline_constraint(constraint: &Constraint) -> Option<String> {
             Some(format!("CONSTRAINT {} UNIQUE ({})", quote(name), cols.join(", ")))
         }
         Constraint::Unique { condition: Some(_), .. } => None,
-        Constraint::Check { name, condition } => Some(format!("CONSTRAINT {} CHECK ({condition})", quote(name))),
+        Constraint::Check { name, condition } => Some(format!("CONSTRAINT {} CHECK ({})", quote(name), condition.sqlite)),
     }
 }
 
@@ -162,10 +214,11 @@ pub fn app_ddl(models: &[Model]) -> String {
             if let Constraint::Unique { name, columns, condition: Some(condition) } = constraint {
                 let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
                 deferred.push(format!(
-                    "CREATE UNIQUE INDEX {} ON {} ({}) WHERE {condition};",
+                    "CREATE UNIQUE INDEX {} ON {} ({}) WHERE {};",
                     quote(name),
                     quote(&model.table),
-                    cols.join(", ")
+                    cols.join(", "),
+                    condition.sqlite
                 ));
             }
         }
@@ -201,6 +254,188 @@ pub fn app_ddl(models: &[Model]) -> String {
             for column in &pair {
                 let name = create_index_name(&m2m.through_table, &[column], "");
                 deferred.push(create_index(&name, &m2m.through_table, std::slice::from_ref(column), false));
+            }
+        }
+    }
+    let mut out = String::new();
+    for statement in tables.iter().chain(deferred.iter()) {
+        out.push_str(statement);
+        out.push('\n');
+    }
+    out
+}
+
+/// The DDL of one app for `dialect`, as [`app_ddl`] for SQLite.
+pub fn app_ddl_for(dialect: Dialect, models: &[Model]) -> String {
+    match dialect {
+        Dialect::Sqlite => app_ddl(models),
+        Dialect::Postgresql => postgresql_app_ddl(models),
+    }
+}
+
+fn quoted_list(columns: &[String]) -> String {
+    columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+}
+
+/// One column definition as Django's PostgreSQL schema editor builds it
+/// (`column_sql`, then `table_sql` adds the CHECK and the identity suffix).
+/// A `db_default` literal is a query parameter there, so the model's table
+/// constraints move out of CREATE TABLE (see `postgresql_app_ddl`).
+fn postgresql_column_definition(field: &Field) -> String {
+    let pg = &field.postgresql;
+    let mut parts = vec![quote(&field.column), pg.sql_type.clone()];
+    if let Some(default) = &pg.db_default {
+        parts.push(format!("DEFAULT {default}"));
+    }
+    parts.push(if field.null { "NULL".into() } else { "NOT NULL".into() });
+    if field.primary_key {
+        parts.push("PRIMARY KEY".into());
+    } else if field.unique {
+        parts.push("UNIQUE".into());
+    }
+    if let Some(check) = &pg.check {
+        parts.push(format!("CHECK ({check})"));
+    }
+    if field.auto && field.relation.is_none() {
+        parts.push("GENERATED BY DEFAULT AS IDENTITY".into());
+    }
+    parts.join(" ")
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`: PostgreSQL has no
+/// inline foreign key in Django (`sql_create_inline_fk` is None), so
+/// `table_sql` defers one per relation column, named by
+/// `_create_index_name(table, [column], "_fk_<to_table>_<to_column>")`.
+fn postgresql_foreign_key(table: &str, column: &str, target_table: &str, target_column: &str) -> String {
+    let name =
+        dialect_index_name(Dialect::Postgresql, table, &[column], &format!("_fk_{target_table}_{target_column}"));
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) DEFERRABLE INITIALLY DEFERRED;",
+        quote(table),
+        quote(&name),
+        quote(column),
+        quote(target_table),
+        quote(target_column)
+    )
+}
+
+/// `unique_together` on PostgreSQL: a named table constraint
+/// (`sql_create_unique`), where SQLite gets a unique index.
+fn postgresql_unique(table: &str, columns: &[String]) -> String {
+    let refs: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let name = dialect_index_name(Dialect::Postgresql, table, &refs, "_uniq");
+    format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});", quote(table), quote(&name), quoted_list(columns))
+}
+
+/// The indexes of one column (`_field_indexes_sql`): the plain index of
+/// `db_index`, then PostgreSQL's `_like` index with the pattern operator
+/// class, so `LIKE 'abc%'` can use an index under any collation, on every
+/// indexed or unique (primary key included) varchar or text column.
+fn postgresql_column_indexes(table: &str, column: &str, sql_type: &str, db_index: bool, unique: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if db_index {
+        let name = dialect_index_name(Dialect::Postgresql, table, &[column], "");
+        out.push(format!("CREATE INDEX {} ON {} ({});", quote(&name), quote(table), quote(column)));
+    }
+    let opclass = if sql_type.starts_with("varchar") {
+        Some("varchar_pattern_ops")
+    } else if sql_type.starts_with("text") {
+        Some("text_pattern_ops")
+    } else {
+        None
+    };
+    if let Some(opclass) = opclass.filter(|_| db_index || unique) {
+        let name = dialect_index_name(Dialect::Postgresql, table, &[column], "_like");
+        out.push(format!("CREATE INDEX {} ON {} ({} {opclass});", quote(&name), quote(table), quote(column)));
+    }
+    out
+}
+
+/// The DDL of one app as Django's PostgreSQL schema editor emits it: the
+/// CREATE TABLEs (each model's auto-created many-to-many tables after it),
+/// then the deferred statements in the order `create_model` queues them:
+/// per model `unique_together`, the foreign keys, the deferred table
+/// constraints, the column indexes, `meta.indexes`; then its join tables'.
+fn postgresql_app_ddl(models: &[Model]) -> String {
+    let mut tables = Vec::new();
+    let mut deferred = Vec::new();
+    for model in dependency_order(models) {
+        let table = &model.table;
+        for group in &model.unique_together {
+            deferred.push(postgresql_unique(table, group));
+        }
+        let mut columns: Vec<String> = model.fields.iter().map(postgresql_column_definition).collect();
+        for field in &model.fields {
+            if let Some(rel) = field.relation.as_ref().filter(|r| r.db_constraint) {
+                deferred.push(postgresql_foreign_key(table, &field.column, &rel.target_table, &rel.target_column));
+            }
+        }
+        // A literal db_default is a query parameter on PostgreSQL, and
+        // `table_sql` then defers every table constraint (`create_sql`)
+        // instead of writing it into CREATE TABLE.
+        // (`Now()`, the one expression, is SQL without parameters.)
+        let parametrized =
+            model.fields.iter().any(|f| f.postgresql.db_default.as_deref().is_some_and(|d| !d.starts_with('(')));
+        for constraint in &model.constraints {
+            match constraint {
+                Constraint::Unique { name, columns: cols, condition: Some(condition) } => deferred.push(format!(
+                    "CREATE UNIQUE INDEX {} ON {} ({}) WHERE {};",
+                    quote(name),
+                    quote(table),
+                    quoted_list(cols),
+                    condition.postgresql
+                )),
+                Constraint::Unique { name, columns: cols, condition: None } if parametrized => deferred.push(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});",
+                    quote(table),
+                    quote(name),
+                    quoted_list(cols)
+                )),
+                Constraint::Unique { name, columns: cols, condition: None } => {
+                    columns.push(format!("CONSTRAINT {} UNIQUE ({})", quote(name), quoted_list(cols)))
+                }
+                Constraint::Check { name, condition } if parametrized => deferred.push(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({});",
+                    quote(table),
+                    quote(name),
+                    condition.postgresql
+                )),
+                Constraint::Check { name, condition } => {
+                    columns.push(format!("CONSTRAINT {} CHECK ({})", quote(name), condition.postgresql))
+                }
+            }
+        }
+        tables.push(format!("CREATE TABLE {} ({});", quote(table), columns.join(", ")));
+        for field in &model.fields {
+            deferred.extend(postgresql_column_indexes(
+                table,
+                &field.column,
+                &field.postgresql.sql_type,
+                field.db_index,
+                field.unique || field.primary_key,
+            ));
+        }
+        deferred.extend(model.indexes.iter().cloned());
+        for m2m in model.many_to_many.iter().filter(|m| m.auto_created) {
+            let through = &m2m.through_table;
+            // The join model's key is the project's DEFAULT_AUTO_FIELD, a BigAutoField.
+            tables.push(format!(
+                "CREATE TABLE {} (\"id\" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, {} {} NOT NULL, {} {} NOT NULL);",
+                quote(through),
+                quote(&m2m.source_column),
+                m2m.source_postgresql_type,
+                quote(&m2m.target_column),
+                m2m.target_postgresql_type,
+            ));
+            deferred.push(postgresql_unique(through, &[m2m.source_column.clone(), m2m.target_column.clone()]));
+            if m2m.db_constraint {
+                deferred.push(postgresql_foreign_key(through, &m2m.source_column, table, &m2m.source_pk_column));
+                deferred.push(postgresql_foreign_key(through, &m2m.target_column, &m2m.target_table, &m2m.target_pk_column));
+            }
+            for (column, sql_type) in
+                [(&m2m.source_column, &m2m.source_postgresql_type), (&m2m.target_column, &m2m.target_postgresql_type)]
+            {
+                deferred.extend(postgresql_column_indexes(through, column, sql_type, true, false));
             }
         }
     }
@@ -261,5 +496,22 @@ mod tests {
         assert!(name.starts_with("weblog_entry_blog_id_"));
         assert_eq!(name.len(), "weblog_entry_blog_id_".len() + 8);
         assert_eq!(names_digest(&["a", "b"], 8), names_digest(&["ab"], 8));
+    }
+
+    /// PostgreSQL's names are at most 63 characters: Django 5.2 on
+    /// PostgreSQL gave these (tests/django/postgresql/ddlcheck_stock.sql).
+    #[test]
+    fn postgresql_index_names_are_shortened_to_63_characters_as_djangos() {
+        let table = "ddlcheck_stock_ledger_entries_kept_for_the_accounting_department_with_a_table_name_long_enough_that_djangos_index_names_must_be_truncated";
+        let column = "owner_of_the_ledger_with_a_rather_long_name_for_index_truncation_id";
+        let index = dialect_index_name(Dialect::Postgresql, table, &[column], "");
+        assert_eq!(index, "ddlcheck_stock_ledger_entr_owner_of_the_ledger_with_a_e54aa339");
+        let fk = dialect_index_name(Dialect::Postgresql, table, &[column], "_fk__owner_id");
+        assert_eq!(fk, "ddlcheck_stock_ledge_owner_of_the_ledger__e54aa339_fk__owner_id");
+        let unique = dialect_index_name(Dialect::Postgresql, table, &[column, "entered_at"], "_uniq");
+        assert_eq!(unique, "ddlcheck_stock_ledger_en_owner_of_the_ledger_with_32e77892_uniq");
+        assert!([index, fk, unique].iter().all(|n| n.len() <= 63));
+        // SQLite's limit is 200: the same index keeps more of both names.
+        assert!(create_index_name(table, &[column], "").len() > 63);
     }
 }

@@ -41,6 +41,12 @@ impl App {
     pub fn ddl(&self) -> String {
         crate::ddl::app_ddl(&self.models)
     }
+
+    /// The full DDL script for `dialect` (the context's `ddl` for SQLite,
+    /// `ddl_postgresql` for PostgreSQL).
+    pub fn ddl_for(&self, dialect: crate::ddl::Dialect) -> String {
+        crate::ddl::app_ddl_for(dialect, &self.models)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,9 +131,39 @@ pub struct Model {
 pub enum Constraint {
     /// A UniqueConstraint: inline `CONSTRAINT "name" UNIQUE (...)`, or with
     /// a condition a `CREATE UNIQUE INDEX "name" ... WHERE <condition>`.
-    Unique { name: String, columns: Vec<String>, condition: Option<String> },
+    Unique { name: String, columns: Vec<String>, condition: Option<DialectSql> },
     /// A CheckConstraint: inline `CONSTRAINT "name" CHECK (<condition>)`.
-    Check { name: String, condition: String },
+    Check { name: String, condition: DialectSql },
+}
+
+/// SQL text written differently per dialect (a condition's literals:
+/// `'2.50'` on SQLite is `2.50` on PostgreSQL, `'2020-01-01'` is
+/// `'2020-01-01'::date`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DialectSql {
+    pub sqlite: String,
+    pub postgresql: String,
+}
+
+impl DialectSql {
+    pub fn get(&self, dialect: crate::ddl::Dialect) -> &str {
+        match dialect {
+            crate::ddl::Dialect::Sqlite => &self.sqlite,
+            crate::ddl::Dialect::Postgresql => &self.postgresql,
+        }
+    }
+}
+
+/// A column as Django's PostgreSQL schema editor declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PostgresqlColumn {
+    /// `varchar(12)`, `timestamp with time zone`, `numeric(10, 2)`, `jsonb`.
+    pub sql_type: String,
+    /// The CHECK of a positive integer (no JSON check: jsonb validates).
+    pub check: Option<String>,
+    /// `db_default` as the PostgreSQL schema editor writes it
+    /// (`(STATEMENT_TIMESTAMP())`, `false`, `'2020-01-02'::date`).
+    pub db_default: Option<String>,
 }
 
 /// The copy methods of one model, computed from the resolved policies.
@@ -208,6 +244,11 @@ pub struct Field {
     pub sql_type: String,
     /// A CHECK constraint Django adds (positive integers, JSON).
     pub check: Option<String>,
+    /// The column as Django's PostgreSQL backend declares it (printed by
+    /// `crate::ddl` into the context's `ddl_postgresql`, so not a context
+    /// key of its own).
+    #[serde(skip)]
+    pub postgresql: PostgresqlColumn,
     /// Whether Django creates an index for the column (ForeignKey, SlugField, db_index).
     pub db_index: bool,
     /// The value type, typed (what `value_type` prints).
@@ -540,6 +581,12 @@ pub struct ManyToMany {
     pub source_sql_type: String,
     /// Column type of the join table's key to the target.
     pub target_sql_type: String,
+    /// `source_sql_type` and `target_sql_type` on PostgreSQL (printed by
+    /// `crate::ddl`, not context keys).
+    #[serde(skip)]
+    pub source_postgresql_type: String,
+    #[serde(skip)]
+    pub target_postgresql_type: String,
     /// The declaring model's pk column, referenced by the join table.
     pub source_pk_column: String,
     /// The target's pk column, referenced by the join table.

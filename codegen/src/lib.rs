@@ -217,10 +217,16 @@ impl Config {
     /// The SQL of every app, apps in dependency order (an app after the apps
     /// its relations point at), each exactly as in its `.sql` file.
     pub fn ddl(&self) -> Result<String, Error> {
+        self.ddl_for(ddl::Dialect::Sqlite)
+    }
+
+    /// [`Config::ddl`] in `dialect`: each app exactly as in its
+    /// `<stem>.sql` (SQLite) or `<stem>.postgresql.sql` file.
+    pub fn ddl_for(&self, dialect: ddl::Dialect) -> Result<String, Error> {
         let (project, renderer) = self.load()?;
         let mut sql = String::new();
         for app in &project.apps {
-            sql.push_str(&renderer.app_sql(&project, app)?);
+            sql.push_str(&renderer.app_sql_for(dialect, &project, app)?);
         }
         Ok(sql)
     }
@@ -282,8 +288,12 @@ fn render_project(project: &ir::Project, renderer: &render::Renderer) -> Result<
     let mut outputs = Vec::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for app in &project.apps {
-        let (rust, sql) = renderer.app_files(project, app)?;
-        for (name, contents) in [(format!("{}.rs", app.file_stem), rust), (format!("{}.sql", app.file_stem), sql)] {
+        let (rust, sql, postgresql) = renderer.app_files(project, app)?;
+        for (name, contents) in [
+            (format!("{}.rs", app.file_stem), rust),
+            (render::sql_file_name(ddl::Dialect::Sqlite, &app.file_stem), sql),
+            (render::sql_file_name(ddl::Dialect::Postgresql, &app.file_stem), postgresql),
+        ] {
             if names.insert(name.clone(), app.source.clone()).is_some() {
                 return Err(Error::OutputClash(name));
             }

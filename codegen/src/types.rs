@@ -233,7 +233,69 @@ pub fn unsupported_type(name: &str) -> Option<&'static Unsupported> {
     UNSUPPORTED.iter().find(|t| t.name == name)
 }
 
+/// The column types an IR column carries: one per SQL dialect modelgen
+/// writes DDL for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ColumnType {
+    /// Django's SQLite `data_types` (`varchar(12)`, `integer unsigned`, `char(32)`).
+    pub sqlite: String,
+    /// Django's PostgreSQL `data_types` (`varchar(12)`, `integer`, `uuid`).
+    pub postgresql: String,
+}
+
 impl FieldType {
+    /// The PostgreSQL column type of a field of this type: Django's
+    /// `django/db/backends/postgresql/base.py` `data_types`. `relation`:
+    /// the type of a relation pointing at such a field (`rel_db_type`: an
+    /// auto field's key is a plain integer column of its width).
+    pub fn postgresql(&self, max_length: Option<u32>, max_digits: Option<u32>, decimal_places: Option<u32>, relation: bool) -> String {
+        let varchar = || max_length.map_or_else(|| "varchar".to_string(), |n| format!("varchar({n})"));
+        match self.name {
+            "AutoField" | "PositiveIntegerField" | "IntegerField" => "integer".into(),
+            "BigAutoField" | "PositiveBigIntegerField" | "BigIntegerField" => "bigint".into(),
+            "SmallAutoField" | "PositiveSmallIntegerField" | "SmallIntegerField" => "smallint".into(),
+            "TextField" => "text".into(),
+            "FloatField" => "double precision".into(),
+            "DecimalField" => match (max_digits, decimal_places) {
+                (Some(digits), Some(places)) => format!("numeric({digits}, {places})"),
+                _ => "numeric".into(),
+            },
+            "BooleanField" => "boolean".into(),
+            "DateField" => "date".into(),
+            "DateTimeField" => "timestamp with time zone".into(),
+            "TimeField" => "time".into(),
+            "DurationField" => "interval".into(),
+            "UUIDField" => "uuid".into(),
+            "JSONField" => "jsonb".into(),
+            "BinaryField" => "bytea".into(),
+            _ if self.takes_max_length() => varchar(),
+            _ => {
+                debug_assert!(relation || self.is_relation(), "no PostgreSQL type for {}", self.name);
+                String::new()
+            }
+        }
+    }
+
+    /// The column types of a field of this type, both dialects.
+    pub fn column_type(&self, max_length: Option<u32>, max_digits: Option<u32>, decimal_places: Option<u32>) -> ColumnType {
+        ColumnType {
+            sqlite: self.sql.replace("{max_length}", &max_length.unwrap_or(0).to_string()),
+            postgresql: self.postgresql(max_length, max_digits, decimal_places, false),
+        }
+    }
+
+    /// The column types of a relation pointing at a field of this type
+    /// (Django's `rel_db_type` on each backend).
+    pub fn rel_column_type(&self, max_length: Option<u32>, max_digits: Option<u32>, decimal_places: Option<u32>) -> ColumnType {
+        match self.rel_sql {
+            Some(sqlite) => ColumnType {
+                sqlite: sqlite.to_string(),
+                postgresql: self.postgresql(max_length, max_digits, decimal_places, true),
+            },
+            None => self.column_type(max_length, max_digits, decimal_places),
+        }
+    }
+
     pub fn is_relation(&self) -> bool {
         matches!(self.kind, Kind::ForeignKey | Kind::OneToOne | Kind::ManyToMany)
     }

@@ -11,8 +11,18 @@ line, exactly as Django emitted it (trailing whitespace stripped).
 
     pip install django pyyaml pillow && python tests/django/dump_ddl.py
 
-The Rust test tests/django_ddl.rs compares modelgen's DDL with these files, so
-CI needs no Django. Django 6.x needs Python >= 3.12.
+With `--pg HOST` (a PostgreSQL server's host or unix socket directory; user
+from PGUSER, default postgres; `pip install psycopg`), the DDL Django's
+PostgreSQL backend creates is written to tests/django/postgresql/<app>.sql
+instead. The schema editor only collects the SQL, but the PostgreSQL backend
+needs a live connection to quote values, hence the server:
+
+    PGHOST=$(bash /work/shared/tools/django-oracle/pg_up.sh /tmp/pgsock | tail -1)
+    python tests/django/dump_ddl.py --pg "$PGHOST"
+
+The Rust tests tests/django_ddl.rs and tests/django_ddl_postgresql.rs compare
+modelgen's DDL with these files, so CI needs no Django. Django 6.x needs
+Python >= 3.12.
 """
 
 import datetime
@@ -30,6 +40,10 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SCHEMA_DIRS = [ROOT / "schemas", HERE / "schemas"]
+
+PG_HOST = None
+if "--pg" in sys.argv:
+    PG_HOST = sys.argv[sys.argv.index("--pg") + 1]
 
 import django  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -106,8 +120,17 @@ for label in APP_LABELS:
     sys.modules[module_name] = module
     app_config_paths.append(f"{module_name}.ModelgenConfig")
 
+if PG_HOST:
+    DATABASE = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ.get("PGDATABASE", "postgres"),
+        "HOST": PG_HOST,
+        "USER": os.environ.get("PGUSER", "postgres"),
+    }
+else:
+    DATABASE = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 settings.configure(
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    DATABASES={"default": DATABASE},
     INSTALLED_APPS=app_config_paths,
     DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
     USE_TZ=True,
@@ -368,7 +391,8 @@ def main():
     errors = [m for m in checks.run_checks(include_deployment_checks=False) if m.is_serious()]
     if errors:
         raise SystemExit("Django rejects the models:\n" + "\n".join(str(e) for e in errors))
-    out_dir = HERE
+    out_dir = HERE / "postgresql" if PG_HOST else HERE
+    out_dir.mkdir(exist_ok=True)
     for app in APP_LABELS:
         app_models = per_app.get(app, [])
         with connection.schema_editor(collect_sql=True) as editor:
@@ -381,7 +405,10 @@ def main():
                 if "\n" in line:
                     raise SystemExit(f"{app}: a statement spans lines: {line!r}")
                 f.write(line + "\n")
-        print(f"wrote {target.relative_to(ROOT)} ({len(lines)} statements, Django {django.get_version()})")
+        print(
+            f"wrote {target.relative_to(ROOT)} ({len(lines)} statements, Django {django.get_version()},"
+            f" {connection.vendor})"
+        )
 
 
 if __name__ == "__main__":

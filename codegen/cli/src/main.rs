@@ -11,9 +11,10 @@ Compile Django-style model definitions (YAML) into Rust models and SQLite DDL.
 
 Each schema file describes one Django app. For each schema file <name>.yaml,
 modelgen writes <name>.rs (one struct per model, with Django's save, delete,
-clone and query behaviour, calling the modelgen-runtime crate) and <name>.sql
+clone and query behaviour, calling the modelgen-runtime crate), <name>.sql
 (the tables, in the layout Django's SQLite backend creates, so a Rust service
-and a Django project can share one database).
+and a Django project can share one database) and <name>.postgresql.sql (the
+same tables as Django's PostgreSQL backend creates them).
 
 To generate at build time instead, call modelgen::Config from build.rs; it
 writes the same bytes as this command.";
@@ -31,7 +32,8 @@ Exit status: 0 on success, 1 when `check` finds differences, 2 on an error
 Run `modelgen help <COMMAND>` for more about a command.";
 
 const GENERATE_LONG: &str = "\
-Write <name>.rs and <name>.sql for each schema file into the output directory.
+Write <name>.rs, <name>.sql and <name>.postgresql.sql for each schema file
+into the output directory.
 
 Every schema is checked first: if any has an error, all errors are printed
 (`file:line:col: error: ...`) and nothing is written. A file is rewritten only
@@ -73,13 +75,15 @@ Examples:
 const DDL_LONG: &str = "\
 Print the SQL DDL for the schemas to standard output, writing nothing.
 
-The text is that of the .sql files `generate` writes, apps ordered so that an
-app comes after the apps its relations point at.";
+The text is that of the .sql files `generate` writes (<name>.sql for SQLite,
+<name>.postgresql.sql with --dialect postgresql), apps ordered so that an app
+comes after the apps its relations point at.";
 
 const DDL_EXAMPLES: &str = "\
 Examples:
   modelgen ddl                           # every schema in schemas/
-  modelgen ddl schemas/people.yaml schemas/notifications.yaml | sqlite3 app.db";
+  modelgen ddl schemas/people.yaml schemas/notifications.yaml | sqlite3 app.db
+  modelgen ddl --dialect postgresql | psql -v ON_ERROR_STOP=1 mydb";
 
 #[derive(Parser)]
 #[command(
@@ -101,7 +105,8 @@ struct Inputs {
     #[arg(default_value = "schemas")]
     schemas: Vec<PathBuf>,
     /// Directory of template overrides: a file named like a built-in template
-    /// (app.rs.tera, model.rs.tera, choices.rs.tera, app.sql.tera) replaces it;
+    /// (app.rs.tera, model.rs.tera, choices.rs.tera, app.sql.tera,
+    /// app.postgresql.sql.tera) replaces it;
     /// the others stay built in
     #[arg(long, value_name = "DIR", verbatim_doc_comment)]
     templates: Option<PathBuf>,
@@ -110,7 +115,7 @@ struct Inputs {
 #[derive(Subcommand)]
 enum Command {
     #[command(
-        about = "Write <name>.rs and <name>.sql for each schema into the output directory",
+        about = "Write <name>.rs, <name>.sql and <name>.postgresql.sql for each schema into the output directory",
         long_about = GENERATE_LONG,
         after_help = GENERATE_EXAMPLES
     )]
@@ -141,7 +146,27 @@ enum Command {
     Ddl {
         #[command(flatten)]
         inputs: Inputs,
+        /// The SQL dialect: Django's SQLite DDL, or what Django's
+        /// PostgreSQL schema editor emits for the same models
+        #[arg(long, value_enum, default_value_t = DialectArg::Sqlite, verbatim_doc_comment)]
+        dialect: DialectArg,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DialectArg {
+    Sqlite,
+    #[value(alias = "postgres")]
+    Postgresql,
+}
+
+impl From<DialectArg> for modelgen::ddl::Dialect {
+    fn from(arg: DialectArg) -> Self {
+        match arg {
+            DialectArg::Sqlite => modelgen::ddl::Dialect::Sqlite,
+            DialectArg::Postgresql => modelgen::ddl::Dialect::Postgresql,
+        }
+    }
 }
 
 fn config(inputs: &Inputs) -> modelgen::Config {
@@ -180,8 +205,8 @@ fn check(inputs: &Inputs, out: &Path) -> Result<ExitCode, modelgen::Error> {
     Ok(ExitCode::FAILURE)
 }
 
-fn ddl(inputs: &Inputs) -> Result<ExitCode, modelgen::Error> {
-    print!("{}", config(inputs).ddl()?);
+fn ddl(inputs: &Inputs, dialect: DialectArg) -> Result<ExitCode, modelgen::Error> {
+    print!("{}", config(inputs).ddl_for(dialect.into())?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -190,7 +215,7 @@ fn main() -> ExitCode {
     let (result, consequence) = match &cli.command {
         Command::Generate { inputs, out } => (generate(inputs, out), "nothing was written"),
         Command::Check { inputs, out } => (check(inputs, out), "nothing was checked"),
-        Command::Ddl { inputs } => (ddl(inputs), "no SQL was printed"),
+        Command::Ddl { inputs, dialect } => (ddl(inputs, *dialect), "no SQL was printed"),
     };
     result.unwrap_or_else(|error| {
         match error {

@@ -191,7 +191,7 @@ impl<'a> Resolver<'a> {
         file: &str,
         condition: &ConditionDef,
         fields: &[Field],
-    ) -> Option<String> {
+    ) -> Option<ir::DialectSql> {
         if condition.terms.is_empty() {
             self.err_help(
                 file,
@@ -207,8 +207,12 @@ impl<'a> Resolver<'a> {
         for (key, value) in terms {
             sql.push(self.term_sql(ctx, file, key, value, fields));
         }
-        let sql: Vec<String> = sql.into_iter().collect::<Option<_>>()?;
-        Some(if sql.len() == 1 { sql.concat() } else { format!("({})", sql.join(" AND ")) })
+        let sql: Vec<ir::DialectSql> = sql.into_iter().collect::<Option<_>>()?;
+        let and = |terms: Vec<&str>| if terms.len() == 1 { terms.concat() } else { format!("({})", terms.join(" AND ")) };
+        Some(ir::DialectSql {
+            sqlite: and(sql.iter().map(|t| t.sqlite.as_str()).collect()),
+            postgresql: and(sql.iter().map(|t| t.postgresql.as_str()).collect()),
+        })
     }
 
     /// One `field__lookup: value` term.
@@ -219,7 +223,8 @@ impl<'a> Resolver<'a> {
         key: &Spanned<String>,
         value: &Node,
         fields: &[Field],
-    ) -> Option<String> {
+    ) -> Option<ir::DialectSql> {
+        let same = |sql: String| ir::DialectSql { postgresql: sql.clone(), sqlite: sql };
         let (name, lookup) = match key.value.rsplit_once("__") {
             Some((name, lookup)) => (name, lookup),
             None => (key.value.as_str(), "exact"),
@@ -259,8 +264,8 @@ impl<'a> Resolver<'a> {
         if lookup == "isnull" || (lookup == "exact" && value.is_null()) {
             let is_null = if lookup == "exact" { Some(true) } else { bool_of(value) };
             return match is_null {
-                Some(true) => Some(format!("{column} IS NULL")),
-                Some(false) => Some(format!("{column} IS NOT NULL")),
+                Some(true) => Some(same(format!("{column} IS NULL"))),
+                Some(false) => Some(same(format!("{column} IS NOT NULL"))),
                 None => bad(self, "`true` or `false`"),
             };
         }
@@ -284,8 +289,8 @@ impl<'a> Resolver<'a> {
                 return None;
             }
             return match bool_of(value) {
-                Some(true) => Some(column),
-                Some(false) => Some(format!("NOT {column}")),
+                Some(true) => Some(same(column)),
+                Some(false) => Some(same(format!("NOT {column}"))),
                 None => bad(self, "`true` or `false`"),
             };
         }
@@ -301,7 +306,11 @@ impl<'a> Resolver<'a> {
             if literals.is_empty() {
                 return bad(self, "a list of values");
             }
-            return Some(format!("{column} IN ({})", literals.join(", ")));
+            let postgresql: Vec<String> = literals.iter().map(|l| postgresql_literal(kind, l)).collect();
+            return Some(ir::DialectSql {
+                sqlite: format!("{column} IN ({})", literals.join(", ")),
+                postgresql: format!("{column} IN ({})", postgresql.join(", ")),
+            });
         }
         let Some(literal) = literal(kind, value) else { return bad(self, expected(kind)) };
         let operator = match lookup {
@@ -311,13 +320,16 @@ impl<'a> Resolver<'a> {
             "lte" => "<=",
             _ => "=",
         };
-        Some(format!("{column} {operator} {literal}"))
+        Some(ir::DialectSql {
+            sqlite: format!("{column} {operator} {literal}"),
+            postgresql: format!("{column} {operator} {}", postgresql_literal(kind, &literal)),
+        })
     }
 }
 
 enum ConstraintSql {
-    Unique { columns: Vec<String>, condition: Option<String> },
-    Check(String),
+    Unique { columns: Vec<String>, condition: Option<ir::DialectSql> },
+    Check(ir::DialectSql),
 }
 
 /// A field of the table by name, attname (`author_id`) or `pk`.
@@ -400,6 +412,25 @@ pub(super) fn literal(kind: Literal, node: &Node) -> Option<String> {
         }
         Literal::Date => is_date(value).then(|| sql_text(value)),
         Literal::Boolean => None,
+    }
+}
+
+/// A value of `kind` as Django's PostgreSQL schema editor quotes it
+/// (psycopg's `sql.quote`), from the SQLite literal `literal` gives: a
+/// decimal is a number (`2.50`), a date is typed (`'2020-01-01'::date`),
+/// and a negative number gets a leading space (` -3`), which psycopg adds
+/// so that `- -3` never reads as a comment.
+pub(super) fn postgresql_literal(kind: Literal, sqlite: &str) -> String {
+    let number = match kind {
+        Literal::Decimal => sqlite.trim_matches('\''),
+        Literal::Integer | Literal::Float => sqlite,
+        Literal::Date => return format!("{sqlite}::date"),
+        Literal::Text | Literal::Boolean => return sqlite.to_string(),
+    };
+    if number.starts_with('-') {
+        format!(" {number}")
+    } else {
+        number.to_string()
     }
 }
 

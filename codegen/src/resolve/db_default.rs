@@ -1,22 +1,26 @@
 //! `db_default`: a database-side DEFAULT, as Django 5's SQLite schema
 //! editor writes it, for a literal or `Now()`.
 
-use super::constraints::{describe_node, expected, literal, literal_of, Literal};
+use super::constraints::{describe_node, expected, literal, literal_of, postgresql_literal, Literal};
 use super::*;
 
 /// Django's `Now()` on SQLite (`django.db.models.functions.Now.as_sqlite`).
 const NOW_SQL: &str = "(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))";
+/// Django's `Now()` on PostgreSQL (`Now.as_postgresql`): the transaction's
+/// statement time.
+const NOW_POSTGRESQL: &str = "(STATEMENT_TIMESTAMP())";
 
 impl<'a> Resolver<'a> {
-    /// The DEFAULT expression of `field` (built from `def`), or `None` when
-    /// it has no `db_default` or the `db_default` has an error (reported).
+    /// The DEFAULT expression of `field` (built from `def`) on SQLite and
+    /// on PostgreSQL, or `None` when it has no `db_default` or the
+    /// `db_default` has an error (reported).
     pub(super) fn db_default_sql(
         &mut self,
         file: &str,
         def: &FieldDef,
         ty: &FieldType,
         field: &Field,
-    ) -> Option<String> {
+    ) -> Option<ir::DialectSql> {
         let node = def.db_default.as_ref()?;
         let name = &def.name.value;
         let refuse = |this: &mut Self, message: String, help: &str| {
@@ -53,7 +57,7 @@ impl<'a> Resolver<'a> {
                         "Now() is a timestamp; use it on a DateTimeField, or give a literal value",
                     );
                 }
-                return Some(NOW_SQL.to_string());
+                return Some(ir::DialectSql { sqlite: NOW_SQL.into(), postgresql: NOW_POSTGRESQL.into() });
             }
             if value.ends_with(')') && value.contains('(') {
                 return refuse(
@@ -72,8 +76,12 @@ impl<'a> Resolver<'a> {
         };
         if kind == Literal::Boolean {
             return match node {
-                Node::Scalar { value, plain: true, .. } if value == "true" => Some("1".into()),
-                Node::Scalar { value, plain: true, .. } if value == "false" => Some("0".into()),
+                Node::Scalar { value, plain: true, .. } if value == "true" => {
+                    Some(ir::DialectSql { sqlite: "1".into(), postgresql: "true".into() })
+                }
+                Node::Scalar { value, plain: true, .. } if value == "false" => {
+                    Some(ir::DialectSql { sqlite: "0".into(), postgresql: "false".into() })
+                }
                 _ => refuse(
                     self,
                     format!("`db_default` of `{name}` is {}, expected `true` or `false`", describe_node(node)),
@@ -83,8 +91,11 @@ impl<'a> Resolver<'a> {
         }
         match literal(kind, node) {
             // Django casts a decimal: `(CAST('9.99' AS NUMERIC))`.
-            Some(text) if kind == Literal::Decimal => Some(format!("(CAST({text} AS NUMERIC))")),
-            Some(text) => Some(text),
+            Some(text) if kind == Literal::Decimal => Some(ir::DialectSql {
+                postgresql: postgresql_literal(kind, &text),
+                sqlite: format!("(CAST({text} AS NUMERIC))"),
+            }),
+            Some(text) => Some(ir::DialectSql { postgresql: postgresql_literal(kind, &text), sqlite: text }),
             None => {
                 let message =
                     format!("`db_default` of `{name}` is {}, expected {}", describe_node(node), expected(kind));
@@ -98,7 +109,8 @@ impl<'a> Resolver<'a> {
 mod tests {
     use super::super::test_support::*;
 
-    /// The DEFAULT clauses Django 5.2 wrote for the same fields.
+    /// The DEFAULT clauses Django 5.2 wrote for the same fields, on SQLite
+    /// and on PostgreSQL.
     #[test]
     fn db_default_literals_as_django_writes_them() {
         let project = project(
@@ -119,6 +131,24 @@ mod tests {
                 ("g", Some("2.0"), true),
                 ("h", Some("'it''s'"), true),
                 ("i", Some("3"), false),
+            ]
+        );
+        // Django 5.2's PostgreSQL schema editor (oracle, psycopg 3.3 quoting):
+        // `9.99`, `'2020-01-02'::date`, `(STATEMENT_TIMESTAMP())`, `false`,
+        // ` -3` (psycopg's space before a negative number), `''`, `2.0`.
+        let postgresql: Vec<Option<&str>> = m.fields.iter().skip(1).map(|f| f.postgresql.db_default.as_deref()).collect();
+        assert_eq!(
+            postgresql,
+            [
+                Some("9.99"),
+                Some("'2020-01-02'::date"),
+                Some("(STATEMENT_TIMESTAMP())"),
+                Some("false"),
+                Some(" -3"),
+                Some("''"),
+                Some("2.0"),
+                Some("'it''s'"),
+                Some("3"),
             ]
         );
         assert_eq!(field(m, "e").rust_type, "Option<i64>", "unset until the database fills it");

@@ -365,9 +365,14 @@ impl<'a> Resolver<'a> {
         let copy = value.is_copy();
         let is_text = ty.kind == Kind::Text && choice_enum.is_none();
         let is_date = matches!(ty.kind, Kind::Date | Kind::DateTime);
-        let sql_type =
-            related_sql.unwrap_or_else(|| ty.sql.replace("{max_length}", &max_length.unwrap_or(0).to_string()));
+        let max_digits = def.max_digits.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal);
+        let decimal_places = def.decimal_places.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal);
+        let column_type = related_sql.unwrap_or_else(|| ty.column_type(max_length, max_digits, decimal_places));
+        let sql_type = column_type.sqlite;
         let check = ty.check.map(|c| c.replace("{column}", &column));
+        // Django's PostgreSQL backend checks only the positive integers
+        // (`data_type_check_constraints`); jsonb validates JSON itself.
+        let postgresql_check = check.clone().filter(|_| ty.kind != Kind::Json);
         // Django indexes ForeignKeys and SlugFields unless told otherwise; a
         // unique column is indexed by its constraint already.
         let db_index =
@@ -380,6 +385,11 @@ impl<'a> Resolver<'a> {
             copy,
             sql_type,
             check,
+            postgresql: ir::PostgresqlColumn {
+                sql_type: column_type.postgresql,
+                check: postgresql_check,
+                db_default: None,
+            },
             db_index,
             ident: types::rust_ident(&attname),
             plain_ident: attname.clone(),
@@ -424,16 +434,22 @@ impl<'a> Resolver<'a> {
         }
         // With no `default`, the database fills the value: unset until saved.
         let db_filled = db_default.is_some() && def.default.is_none();
+        let (db_default, postgresql_db_default) = match db_default {
+            Some(sql) => (Some(sql.sqlite), Some(sql.postgresql)),
+            None => (None, None),
+        };
+        let postgresql = ir::PostgresqlColumn { db_default: postgresql_db_default, ..field.postgresql.clone() };
         let field = if db_filled {
             Field {
                 rust_type: format!("Option<{}>", field.value_type),
                 default: ir::FieldDefault::Unsaved,
                 db_default,
                 db_filled,
+                postgresql,
                 ..field
             }
         } else {
-            Field { db_default, ..field }
+            Field { db_default, postgresql, ..field }
         };
         let field = Field { clean_checks: clean_checks(&field, ty), ..field };
         Some((field, choice_enum))
@@ -463,7 +479,7 @@ impl<'a> Resolver<'a> {
         def: &FieldDef,
         to_field: &Spanned<String>,
         target: ModelId,
-    ) -> Option<(String, &'static FieldType, String)> {
+    ) -> Option<(String, &'static FieldType, types::ColumnType)> {
         let target_name = self.model(target).name.value.clone();
         let fields = self.flat_fields.get(&target).cloned().unwrap_or_default();
         let Some(named) = fields.iter().find(|f| f.name.value == to_field.value) else {
@@ -503,14 +519,10 @@ impl<'a> Resolver<'a> {
             return None;
         }
         let column = named.db_column.as_ref().map_or_else(|| named.name.value.clone(), |c| c.value.clone());
-        let sql = match ty.rel_sql {
-            Some(rel) => rel.to_string(),
-            None => {
-                let max_length = named.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).unwrap_or(0);
-                ty.sql.replace("{max_length}", &max_length.to_string())
-            }
-        };
-        Some((column, ty, sql))
+        let max_length = named.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).or(Some(0));
+        let max_digits = named.max_digits.as_ref().map(|m| m.value);
+        let decimal_places = named.decimal_places.as_ref().map(|m| m.value);
+        Some((column, ty, ty.rel_column_type(max_length, max_digits, decimal_places)))
     }
 }
 

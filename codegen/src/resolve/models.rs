@@ -60,7 +60,8 @@ impl<'a> Resolver<'a> {
                 column: attname,
                 table: table.clone(),
                 django_type: "OneToOneField".into(),
-                sql_type: parent_sql_type,
+                sql_type: parent_sql_type.sqlite,
+                postgresql: ir::PostgresqlColumn { sql_type: parent_sql_type.postgresql, ..Default::default() },
                 rust_type: format!("Option<{}>", value.path()),
                 copy: pk_type.is_copy(),
                 value_type: value.path(),
@@ -494,7 +495,7 @@ impl<'a> Resolver<'a> {
     /// parent link or join-table column): Django's `rel_db_type` of the key
     /// it points at, followed through parent links to the root's own key, with
     /// that key's max_length filled in (`varchar(12)` for a CharField key).
-    pub(super) fn rel_sql_type(&self, target: ModelId) -> Option<String> {
+    pub(super) fn rel_sql_type(&self, target: ModelId) -> Option<types::ColumnType> {
         let mut root = target;
         for _ in 0..64 {
             match self.concrete_parent.get(&root) {
@@ -516,12 +517,13 @@ impl<'a> Resolver<'a> {
             return self.rel_sql_type(key_target);
         }
         let (_, ty) = self.target_pk(root)?;
-        if let Some(rel) = ty.rel_sql {
-            return Some(rel.to_string());
-        }
-        let max_length =
-            pk_def.and_then(|f| f.max_length.as_ref().map(|m| m.value)).or(ty.default_max_length).unwrap_or(0);
-        Some(ty.sql.replace("{max_length}", &max_length.to_string()))
+        let max_length = pk_def
+            .and_then(|f| f.max_length.as_ref().map(|m| m.value))
+            .or(ty.default_max_length)
+            .filter(|_| ty.takes_max_length());
+        let max_digits = pk_def.and_then(|f| f.max_digits.as_ref().map(|m| m.value));
+        let decimal_places = pk_def.and_then(|f| f.decimal_places.as_ref().map(|m| m.value));
+        Some(ty.rel_column_type(max_length.or(Some(0)), max_digits, decimal_places))
     }
 }
 
@@ -566,6 +568,7 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         django_type: ty.name.into(),
         sql_type: ty.sql.into(),
         check: None,
+        postgresql: ir::PostgresqlColumn { sql_type: ty.postgresql(None, None, None, false), ..Default::default() },
         db_index: false,
         rust_type: format!("Option<{}>", value.path()),
         value_type: value.path(),

@@ -25,7 +25,7 @@ impl<'a> Resolver<'a> {
         }
         let target_lower = self.model(target).name.value.to_lowercase();
         let target_table = self.table_of(target);
-        let rel_type = |this: &Self, of: ModelId| -> Option<(String, String)> {
+        let rel_type = |this: &Self, of: ModelId| -> Option<(String, types::ColumnType)> {
             let (column, _) = this.target_pk(of)?;
             Some((column, this.rel_sql_type(of)?))
         };
@@ -124,8 +124,10 @@ impl<'a> Resolver<'a> {
             source_column,
             target_column,
             target_table,
-            source_sql_type,
-            target_sql_type,
+            source_sql_type: source_sql_type.sqlite,
+            target_sql_type: target_sql_type.sqlite,
+            source_postgresql_type: source_sql_type.postgresql,
+            target_postgresql_type: target_sql_type.postgresql,
             source_pk_column,
             target_pk_column,
             db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),

@@ -6,6 +6,10 @@ use ::modelgen_runtime as mg;
 pub const DDL: &str = r#"CREATE TABLE "t_post" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "body" text NOT NULL, "title" varchar(200) NOT NULL UNIQUE);
 "#;
 
+/// The DDL of the `t` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("t.postgresql.sql");
+
 /// The `t` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "t",

@@ -10,6 +10,10 @@ CREATE INDEX "fkd_use_code_id_4ac9e944" ON "fkd_use" ("code_id");
 CREATE INDEX "fkd_use_token_id_f5002a95" ON "fkd_use" ("token_id");
 "#;
 
+/// The DDL of the `fkd` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("fkd.postgresql.sql");
+
 /// The `fkd` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "fkd",

@@ -7,6 +7,10 @@ pub const DDL: &str = r#"CREATE TABLE "kw_token" ("id" integer NOT NULL PRIMARY 
 CREATE UNIQUE INDEX "kw_token_type_ref_cf8b5601_uniq" ON "kw_token" ("type", "ref");
 "#;
 
+/// The DDL of the `kw` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("kw.postgresql.sql");
+
 /// The `kw` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "kw",

@@ -6,6 +6,10 @@ use ::modelgen_runtime as mg;
 pub const DDL: &str = r#"CREATE TABLE "notes_note" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "body" text NOT NULL, "kind" varchar(1) NOT NULL);
 "#;
 
+/// The DDL of the `notes` app as Django's PostgreSQL schema editor emits it
+/// (the `@generated` comment line first), one statement per line.
+pub const DDL_POSTGRESQL: &str = include_str!("notes.postgresql.sql");
+
 /// The `notes` app: its tables and models, for `Database::create_tables`.
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "notes",
