@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     // The backend boundary (connection, dialect) and its SQLite implementation.
     &["backend", "backend/sqlite"],
     // Every SQL text, through the dialect; knows no model.
-    &["sql", "sql/model", "sql/query", "sql/statements"],
+    &["sql", "sql/bulk", "sql/model", "sql/query", "sql/statements"],
     &["value"],
     &["field", "choices"],
     CORE,
@@ -28,6 +28,8 @@ const LAYERS: &[&[&str]] = &[
     &["delete"],
     &["query"],
     &["save"],
+    // get_or_create, update_or_create, bulk_create, bulk_update.
+    &["bulk"],
     &["related"],
     &["rows"],
     &["tracking"],

@@ -10,6 +10,8 @@
 //! - [`save()`], [`refresh_from_db`], [`update_relative`]: Django 6's
 //!   `Model.save()` and friends;
 //! - [`delete()`]: Django's delete collector (`on_delete`, signals, counts);
+//! - `get_or_create`, `update_or_create`, `bulk_create`, `bulk_update` on
+//!   [`QuerySet`] ([`bulk`]);
 //! - [`QuerySet`], [`Column`], [`Condition`]: typed queries;
 //! - [`DbValue`]: values stored exactly as Django's SQLite backend stores them;
 //! - [`Error`]: one error type with Django's kinds.
@@ -20,7 +22,7 @@
 //! `layering.rs`): `display` and `error`; [`backend`]; `sql`; `value`,
 //! `field`, `choices`; the core (`model`, `db`, `signals`, which refer to
 //! each other); then the behaviour: `snapshot`, `clean`, `delete`,
-//! `query`, `save`, `related`, `rows` (batched reads and writes by table),
+//! `query`, `save`, `bulk`, `related`, `rows` (batched reads and writes by table),
 //! `tracking`, `copy`. Each imports only lower layers, except the provided
 //! methods of [`Model`] (and `ModelMeta::model::<M>()`), which call the
 //! behaviour modules generated code reaches through them.
@@ -80,6 +82,7 @@
 //! ```
 
 pub mod backend;
+pub mod bulk;
 pub mod choices;
 pub mod clean;
 pub mod copy;
@@ -102,6 +105,7 @@ mod sql;
 pub mod tracking;
 pub mod value;
 
+pub use bulk::{BulkCreate, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
@@ -144,7 +148,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
+        Assignment, BulkCreate, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
         SaveOptions, Signal, SignalEvent, AnySignalEvent, Tracking, ValidationErrors,
     };
 }
