@@ -268,7 +268,8 @@ impl<M: Model> QuerySet<M> {
     /// prevent data loss due to unsaved related object 'blog'."), and so
     /// does a multi-table-inheritance child ("Can't bulk create a
     /// multi-table inherited model"). With `ignore_conflicts` no key is
-    /// read back. Afterwards the instances are no longer "adding".
+    /// read back, and the instances without one stay "adding" (as Django);
+    /// otherwise the instances are no longer "adding" afterwards.
     pub fn bulk_create_with(&self, db: &Database, objs: &mut [M], options: BulkCreate<'_>) -> Result<()> {
         let meta = M::meta();
         if options.batch_size == Some(0) {
@@ -303,7 +304,11 @@ impl<M: Model> QuerySet<M> {
             insert_batches(db, objs, &with_pk, true, on_conflict, options.batch_size)?;
             insert_batches(db, objs, &without_pk, false, on_conflict, options.batch_size)
         })?;
-        for instance in objs.iter_mut() {
+        // Django marks an instance without a pk saved only when its row
+        // came back (`RETURNING`): with `ignore_conflicts` they stay "adding".
+        let marked = if options.ignore_conflicts { with_pk } else { (0..objs.len()).collect() };
+        for index in marked {
+            let instance = &mut objs[index];
             instance.state_mut().adding = false;
             crate::snapshot::remember_saved(db, instance, None);
         }
