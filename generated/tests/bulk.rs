@@ -541,3 +541,80 @@ fn update_or_create_creates_with_create_defaults_as_django() {
         .unwrap();
     assert_eq!(p.slug, "v");
 }
+
+// ---------------------------------------------------------------------------
+// db_default and multi-table inheritance
+// ---------------------------------------------------------------------------
+
+#[test]
+fn bulk_create_writes_db_default_expressions_and_returns_their_values_as_django() {
+    // Django 5.2: bulk_create([Review(book=b), Review(book=b, stars=5,
+    // state="x")]) -> one INSERT writing the db_default expression where a
+    // value is unset (STRFTIME(...'NOW'), 3, 'it''s new') and RETURNING
+    // "id", "created", "stars", "state", ...; the instances get
+    // (votes, which has a Python default too, is bound: the runtime returns
+    // only the columns whose value the database may fill, Django returns
+    // it as well, with the same value)
+    // (1, stars 3, "it's new") and (2, stars 5, "x"), `created` filled.
+    use modelgen_examples::publishing::{self, Book, Review};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&publishing::APP]).unwrap();
+    let mut book = Book::new();
+    book.title = "t".into();
+    book.save(&db).unwrap();
+    let mut first = Review::new(book.key().unwrap());
+    first.stars = None;
+    first.state = None;
+    let mut second = Review::new(book.key().unwrap());
+    second.stars = Some(5);
+    second.state = Some("x".into());
+    let mut objs = vec![first, second];
+    let (sql, result) = statements(&db, || Review::objects().bulk_create(&db, &mut objs));
+    result.unwrap();
+    assert_eq!(sql.len(), 3, "BEGIN, INSERT, COMMIT: {sql:?}");
+    assert_eq!(
+        sql[1],
+        r#"INSERT INTO "publishing_review" ("book_id", "body", "created", "stars", "state", "featured", "weight", "fee", "votes") VALUES (?, ?, ((STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))), (3), ('it''s new'), (0), (1.0), ((CAST('0.50' AS NUMERIC))), ?), (?, ?, ((STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))), ?, ?, (0), (1.0), ((CAST('0.50' AS NUMERIC))), ?) RETURNING "id", "created", "stars", "state", "featured", "weight", "fee""#
+    );
+    let got: Vec<_> = objs.iter().map(|r| (r.id, r.stars, r.state.clone(), r.votes, r.created.is_some())).collect();
+    assert_eq!(got, [(Some(1), Some(3), Some("it's new".into()), 5, true), (Some(2), Some(5), Some("x".into()), 5, true)]);
+    assert_eq!(Review::get(&db, 1).unwrap().created, objs[0].created);
+}
+
+#[test]
+fn bulk_update_of_a_multi_table_child_writes_each_table_as_django() {
+    // Django: Restaurant.objects.bulk_update([r1, r2], ["name",
+    // "serves_pizza"]) -> an UPDATE of places_restaurant (serves_pizza)
+    // and one of places_place (name), returns 2; rows ("A", True),
+    // ("B", False). (Django first selects the child's pks; the runtime
+    // writes by the instances' pks directly.)
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    let mut restaurants: Vec<Restaurant> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let mut r = Restaurant::new();
+            r.name = name.into();
+            r.address = "x".into();
+            r.save(&db).unwrap();
+            r
+        })
+        .collect();
+    restaurants[0].name = "A".into();
+    restaurants[0].serves_pizza = true;
+    restaurants[1].name = "B".into();
+    let (sql, updated) = statements(&db, || Restaurant::objects().bulk_update(&db, &restaurants, &["name", "serves_pizza"]));
+    assert_eq!(updated.unwrap(), 2);
+    let tables: Vec<&str> = sql.iter().filter(|s| s.starts_with("UPDATE")).map(|s| s.split('"').nth(1).unwrap()).collect();
+    assert_eq!(tables, ["places_restaurant", "places_place"]);
+    let rows: Vec<(String, bool)> = Restaurant::objects()
+        .order_by([Restaurant::ID.asc()])
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.name, r.serves_pizza))
+        .collect();
+    assert_eq!(rows, [("A".into(), true), ("B".into(), false)]);
+    // Only a parent's field: the count is the parent table's.
+    assert_eq!(Restaurant::objects().bulk_update(&db, &restaurants, &["name"]).unwrap(), 2);
+}
