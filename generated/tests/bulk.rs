@@ -354,7 +354,9 @@ fn bulk_update_errors_are_djangos() {
     let db = setup();
     let mut saved = authors(1, "a");
     Author::objects().bulk_create(&db, &mut saved).unwrap();
-    let cases: Vec<(Vec<Author>, &[&str], Option<usize>, &str)> = vec![
+    /// The instances, the fields, the batch size and Django's message.
+    type Case = (Vec<Author>, &'static [&'static str], Option<usize>, &'static str);
+    let cases: Vec<Case> = vec![
         (saved.clone(), &[], None, "Field names must be given to bulk_update()."),
         (saved.clone(), &["id"], None, "bulk_update() cannot be used with primary key fields."),
         (authors(1, "x"), &["name"], None, "All bulk_update() objects must have a primary key set."),
