@@ -10,6 +10,8 @@
 //! lookups (`gt`, `contains`, `isnull`, ...) set nothing, as Django drops
 //! the keyword arguments holding `__`.
 
+use std::marker::PhantomData;
+
 use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::ToSql;
 
@@ -18,7 +20,7 @@ use crate::display::now;
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::model::{AutoNow, Model, ModelMeta};
-use crate::query::{Assignment, QuerySet};
+use crate::query::{Assignment, Column, QuerySet};
 use crate::save::SaveOptions;
 use crate::sql::bulk::OnConflict;
 use crate::sql::query::{CmpOp, Expr, Node};
@@ -32,24 +34,109 @@ pub const MAX_QUERY_PARAMS: usize = 999;
 /// `bulk_batch_size`: SQLite's `SQLITE_MAX_COMPOUND_SELECT`, 500).
 const ROWS_PER_SINGLE_COLUMN_INSERT: usize = 500;
 
+/// Fields of model `M` named by their column constants: one
+/// (`Author::NAME`) or a tuple of up to eight (`(Author::NAME,
+/// Author::BORN)`), what [`QuerySet::bulk_update`] writes and
+/// [`BulkCreate::update_conflicts`] names, so a misspelled field does not
+/// compile.
+pub trait FieldList<M> {
+    /// The columns, in order.
+    fn columns(&self) -> Vec<&'static str>;
+}
+
+impl<M, T> FieldList<M> for Column<M, T> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![self.name()]
+    }
+}
+
+macro_rules! field_tuples {
+    ($(($($T:ident $i:tt),+))*) => {$(
+        impl<M, $($T),+> FieldList<M> for ($(Column<M, $T>,)+) {
+            fn columns(&self) -> Vec<&'static str> {
+                vec![$(self.$i.name()),+]
+            }
+        }
+    )*};
+}
+field_tuples!(
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+);
+
 /// The options of [`QuerySet::bulk_create_with`] (Django's keyword
-/// arguments of `bulk_create`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BulkCreate<'a> {
-    /// At most this many rows per INSERT (fewer when the parameter limit
-    /// says so); `Some(0)` is an error, as in Django.
-    pub batch_size: Option<usize>,
-    /// `INSERT OR IGNORE`: rows conflicting with a unique constraint are
-    /// skipped, and no primary key is read back.
-    pub ignore_conflicts: bool,
-    /// An upsert: a conflict on `unique_fields` updates `update_fields`
-    /// of the existing row instead.
-    pub update_conflicts: bool,
-    /// With `update_conflicts`: the fields the upsert writes.
-    pub update_fields: &'a [&'a str],
-    /// With `update_conflicts`: the unique fields whose conflict triggers
-    /// the update (`"pk"` for the primary key).
-    pub unique_fields: &'a [&'a str],
+/// arguments of `bulk_create`), built by chaining:
+/// `BulkCreate::new().batch_size(100).ignore_conflicts()`.
+pub struct BulkCreate<M> {
+    batch_size: Option<usize>,
+    ignore_conflicts: bool,
+    update_conflicts: bool,
+    unique_fields: Vec<&'static str>,
+    update_fields: Vec<&'static str>,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Default for BulkCreate<M> {
+    fn default() -> Self {
+        BulkCreate::new()
+    }
+}
+
+impl<M> std::fmt::Debug for BulkCreate<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkCreate")
+            .field("batch_size", &self.batch_size)
+            .field("ignore_conflicts", &self.ignore_conflicts)
+            .field("update_conflicts", &self.update_conflicts)
+            .field("unique_fields", &self.unique_fields)
+            .field("update_fields", &self.update_fields)
+            .finish()
+    }
+}
+
+impl<M> BulkCreate<M> {
+    /// Django's defaults: batches as large as the parameter limit allows,
+    /// a conflict is an integrity error.
+    pub fn new() -> Self {
+        BulkCreate {
+            batch_size: None,
+            ignore_conflicts: false,
+            update_conflicts: false,
+            unique_fields: Vec::new(),
+            update_fields: Vec::new(),
+            _model: PhantomData,
+        }
+    }
+
+    /// At most `rows` rows per INSERT (fewer when the parameter limit says
+    /// so); 0 is an error when the call runs, as in Django.
+    pub fn batch_size(mut self, rows: usize) -> Self {
+        self.batch_size = Some(rows);
+        self
+    }
+
+    /// `ignore_conflicts=True`: `INSERT OR IGNORE`, rows conflicting with a
+    /// unique constraint are skipped, and no primary key is read back.
+    pub fn ignore_conflicts(mut self) -> Self {
+        self.ignore_conflicts = true;
+        self
+    }
+
+    /// `update_conflicts=True, unique_fields=..., update_fields=...`: an
+    /// upsert; a conflict on `unique` (the pk is `Model::ID`) updates the
+    /// `update` fields of the existing row instead.
+    pub fn update_conflicts(mut self, unique: impl FieldList<M>, update: impl FieldList<M>) -> Self {
+        self.update_conflicts = true;
+        self.unique_fields = unique.columns();
+        self.update_fields = update.columns();
+        self
+    }
 }
 
 /// Binds one field of an instance.
@@ -102,13 +189,13 @@ fn field_index<M: Model>(column: &str) -> Option<usize> {
     (0..fields.len()).rev().find(|&i| fields[i].column == column)
 }
 
-/// The struct field index of the field `name` (or its attname `blog_id`)
-/// and the table holding it, searched through the inheritance chain.
-fn named_field<M: Model>(name: &str) -> Result<(&'static ModelMeta, usize)> {
+/// The struct field index of the column `column` and the table holding
+/// it, searched through the inheritance chain, child first.
+fn column_field<M: Model>(column: &str) -> Result<(&'static ModelMeta, usize)> {
     let meta = M::meta();
     meta.lineage()
-        .find_map(|table| table.update_field_index(name).map(|i| (table, table.own_offset() + i)))
-        .ok_or_else(|| misuse(format!("{} has no field named '{name}'", meta.name)))
+        .find_map(|table| table.column_index(column).map(|i| (table, table.own_offset() + i)))
+        .ok_or_else(|| misuse(format!("{} has no column named '{column}'", meta.name)))
 }
 
 /// Set stored values on `instance`, by column.
@@ -252,7 +339,7 @@ impl<M: Model> QuerySet<M> {
     /// auto primary keys (read back with `RETURNING`, as Django on SQLite
     /// 3.35+). See [`QuerySet::bulk_create_with`].
     pub fn bulk_create(&self, db: &Database, objs: &mut [M]) -> Result<()> {
-        self.bulk_create_with(db, objs, BulkCreate::default())
+        self.bulk_create_with(db, objs, BulkCreate::new())
     }
 
     /// Django's `bulk_create(objs, batch_size, ignore_conflicts,
@@ -270,7 +357,7 @@ impl<M: Model> QuerySet<M> {
     /// multi-table inherited model"). With `ignore_conflicts` no key is
     /// read back, and the instances without one stay "adding" (as Django);
     /// otherwise the instances are no longer "adding" afterwards.
-    pub fn bulk_create_with(&self, db: &Database, objs: &mut [M], options: BulkCreate<'_>) -> Result<()> {
+    pub fn bulk_create_with(&self, db: &Database, objs: &mut [M], options: BulkCreate<M>) -> Result<()> {
         let meta = M::meta();
         if options.batch_size == Some(0) {
             return Err(misuse("Batch size must be a positive integer."));
@@ -281,7 +368,7 @@ impl<M: Model> QuerySet<M> {
         if objs.is_empty() {
             return Ok(());
         }
-        let (unique, update) = conflict_columns(meta, &options)?;
+        let (unique, update) = conflict_columns::<M>(meta, &options)?;
         let on_conflict = if options.ignore_conflicts {
             OnConflict::Ignore
         } else if options.update_conflicts {
@@ -315,12 +402,13 @@ impl<M: Model> QuerySet<M> {
         Ok(())
     }
 
-    /// Django's `bulk_update(objs, fields)`: write `fields` (field names or
-    /// `<fk>_id` attnames) of every instance, one `UPDATE ... SET f = CASE
-    /// WHEN pk = ... THEN ... END WHERE pk IN (...)` per batch and table,
-    /// in one transaction; returns the number of rows matched. See
+    /// Django's `bulk_update(objs, fields)`: write `fields` (a column
+    /// constant or a tuple of them: `(Author::NAME, Author::BORN)`) of
+    /// every instance, one `UPDATE ... SET f = CASE WHEN pk = ... THEN ...
+    /// END WHERE pk IN (...)` per batch and table, in one transaction;
+    /// returns the number of rows matched. See
     /// [`QuerySet::bulk_update_with`].
-    pub fn bulk_update(&self, db: &Database, objs: &[M], fields: &[&str]) -> Result<usize> {
+    pub fn bulk_update(&self, db: &Database, objs: &[M], fields: impl FieldList<M>) -> Result<usize> {
         self.bulk_update_with(db, objs, fields, None)
     }
 
@@ -328,14 +416,21 @@ impl<M: Model> QuerySet<M> {
     ///
     /// As Django: no signal, no `auto_now`; a batch holds at most 999
     /// parameters counting the pk twice per row and field
-    /// (`999 / (2 + fields)` rows); Django's errors before any SQL: no
-    /// fields, a `batch_size` of 0, an instance without a pk, an unknown
-    /// field, a primary key, and a relation among `fields` pointing at an
-    /// unsaved instance. A multi-table-inheritance child writes each
-    /// field in the table holding it, and counts the rows of its own table
-    /// (else the first ancestor's), as Django's `update()`.
-    pub fn bulk_update_with(&self, db: &Database, objs: &[M], fields: &[&str], batch_size: Option<usize>) -> Result<usize> {
+    /// (`999 / (2 + fields)` rows); Django's errors before any SQL: a
+    /// `batch_size` of 0, an instance without a pk, a primary key among
+    /// `fields`, and a relation among `fields` pointing at an unsaved
+    /// instance. A multi-table-inheritance child writes each field in the
+    /// table holding it, and counts the rows of its own table (else the
+    /// first ancestor's), as Django's `update()`.
+    pub fn bulk_update_with(
+        &self,
+        db: &Database,
+        objs: &[M],
+        fields: impl FieldList<M>,
+        batch_size: Option<usize>,
+    ) -> Result<usize> {
         let meta = M::meta();
+        let fields = fields.columns();
         if batch_size == Some(0) {
             return Err(misuse("Batch size must be a positive integer."));
         }
@@ -346,11 +441,8 @@ impl<M: Model> QuerySet<M> {
             return Err(misuse("All bulk_update() objects must have a primary key set."));
         }
         let mut resolved: Vec<(&'static ModelMeta, usize)> = Vec::with_capacity(fields.len());
-        for name in fields {
-            if meta.many_to_many.iter().any(|m| m.field == *name) {
-                return Err(misuse("bulk_update() can only be used with concrete fields."));
-            }
-            let (table, index) = named_field::<M>(name)?;
+        for column in &fields {
+            let (table, index) = column_field::<M>(column)?;
             if meta.key_fields().contains(&index) {
                 return Err(misuse("bulk_update() cannot be used with primary key fields."));
             }
@@ -409,30 +501,25 @@ impl<M: Model> QuerySet<M> {
 
 /// The columns of `update_conflicts` (unique, updated), checked with
 /// Django's `_check_bulk_create_options` errors.
-fn conflict_columns(meta: &'static ModelMeta, options: &BulkCreate<'_>) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
+fn conflict_columns<M>(
+    meta: &'static ModelMeta,
+    options: &BulkCreate<M>,
+) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
     if options.ignore_conflicts && options.update_conflicts {
         return Err(misuse("ignore_conflicts and update_conflicts are mutually exclusive."));
     }
     if !options.update_conflicts {
         return Ok((Vec::new(), Vec::new()));
     }
-    let column = |name: &str| -> Result<usize> {
-        let name = if name == "pk" { meta.pk_column().field } else { name };
-        meta.update_field_index(name).ok_or_else(|| misuse(format!("{} has no field named '{name}'", meta.name)))
-    };
-    let update = options.update_fields.iter().map(|n| column(n)).collect::<Result<Vec<_>>>()?;
-    if update.is_empty() {
-        return Err(misuse("Fields that will be updated when a row insertion fails on conflicts must be provided."));
+    for column in options.unique_fields.iter().chain(&options.update_fields) {
+        if meta.column_index(column).is_none() {
+            return Err(misuse(format!("{} has no column named '{column}'", meta.name)));
+        }
     }
-    if options.unique_fields.is_empty() {
-        return Err(misuse("Unique fields that can trigger the upsert must be provided."));
-    }
-    if update.contains(&meta.pk) {
+    if options.update_fields.contains(&meta.pk_column().column) {
         return Err(misuse("bulk_create() cannot be used with primary keys in update_fields."));
     }
-    let unique = options.unique_fields.iter().map(|n| column(n)).collect::<Result<Vec<_>>>()?;
-    let names = |indexes: Vec<usize>| indexes.into_iter().map(|i| meta.columns[i].column).collect();
-    Ok((names(unique), names(update)))
+    Ok((options.unique_fields.clone(), options.update_fields.clone()))
 }
 
 /// Django's `_batched_insert` of the instances `which` of `objs`: those

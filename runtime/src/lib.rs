@@ -105,7 +105,7 @@ mod sql;
 pub mod tracking;
 pub mod value;
 
-pub use bulk::{BulkCreate, MAX_QUERY_PARAMS};
+pub use bulk::{BulkCreate, FieldList, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
@@ -148,7 +148,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, BulkCreate, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
+        Assignment, BulkCreate, Choices, FieldList, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
         SaveOptions, Signal, SignalEvent, AnySignalEvent, Tracking, ValidationErrors,
     };
 }
