@@ -628,3 +628,39 @@ fn bulk_update_of_a_multi_table_child_writes_each_table_as_django() {
     // Only a parent's field: the count is the parent table's.
     assert_eq!(Restaurant::objects().bulk_update(&db, &restaurants, Restaurant::NAME).unwrap(), 2);
 }
+
+#[test]
+fn get_or_create_of_a_multi_table_child_creates_both_rows_as_django() {
+    // Django: Restaurant.objects.get_or_create(name="R", defaults={"address":
+    // "x"}) -> created, one places_place and one places_restaurant row; the
+    // same call again -> (that restaurant, False).
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    let by_name = Restaurant::objects().filter(Restaurant::NAME.eq("R"));
+    let build = || {
+        let mut r = Restaurant::new();
+        r.address = "x".into();
+        r
+    };
+    let (r, created) = by_name.get_or_create(&db, build).unwrap();
+    assert!(created);
+    assert_eq!((r.name.as_str(), r.address.as_str()), ("R", "x"));
+    assert_eq!((count(&db, "places_place"), count(&db, "places_restaurant")), (1, 1));
+    let (again, created) = by_name.get_or_create(&db, build).unwrap();
+    assert_eq!((again.id, created), (r.id, false));
+}
+
+#[test]
+fn get_or_create_by_instance_and_pk_sets_the_key_as_django() {
+    // Django: Entry.objects.get_or_create(blog=b, pk=40, defaults=...)
+    // creates the entry with blog_id = b.pk and id 40.
+    let db = setup();
+    let b = blog(&db, "b");
+    let (e, created) = Entry::objects()
+        .filter(Entry::BLOG.eq_obj(&b))
+        .filter(modelgen_runtime::Condition::pk(40i64))
+        .get_or_create(&db, || Entry::new(modelgen_runtime::Key::new(0), date(2024, 1, 1)))
+        .unwrap();
+    assert!(created);
+    assert_eq!((e.id, e.blog_id), (Some(40), b.id.unwrap()));
+}
