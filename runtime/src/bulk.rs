@@ -243,13 +243,13 @@ impl<M: Model> QuerySet<M> {
     /// integrity error. [`Error::MultipleObjectsReturned`] when more than
     /// one row matches.
     pub fn get_or_create(&self, db: &Database, build: impl FnOnce() -> M) -> Result<(M, bool)> {
-        self.get_or_create_with(db, &[], build)
+        self.get_or_create_setting(db, &[], build)
     }
 
     /// `get_or_create` whose created instance also takes `create_values`
     /// over the lookups (Django's `defaults` winning over the keyword
     /// arguments).
-    fn get_or_create_with(
+    fn get_or_create_setting(
         &self,
         db: &Database,
         create_values: &[Assignment<M>],
@@ -310,7 +310,7 @@ impl<M: Model> QuerySet<M> {
         let updates = assigned_values(defaults, "update_or_create")?;
         // SQLite has no SELECT ... FOR UPDATE: the transaction is the lock.
         db.transaction(|db| {
-            let (mut instance, created) = self.get_or_create_with(db, create_defaults, build)?;
+            let (mut instance, created) = self.get_or_create_setting(db, create_defaults, build)?;
             if created {
                 return Ok((instance, true));
             }
