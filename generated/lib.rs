@@ -133,3 +133,9 @@ pub static APPS: &[&modelgen_runtime::AppMeta] =
 #[doc = include_str!("../docs/models.md")]
 #[cfg(doctest)]
 pub struct ModelsGuide;
+
+/// The guide to get_or_create, update_or_create, bulk_create and
+/// bulk_update (docs/queries-bulk.md), its examples run as doc-tests.
+#[doc = include_str!("../docs/queries-bulk.md")]
+#[cfg(doctest)]
+pub struct BulkGuide;

@@ -317,3 +317,26 @@ fn a_stored_offset_is_honoured_in_any_zone() {
     let mut far = Sale::new(Key::new(p.id.unwrap()), Utc.with_ymd_and_hms(9999, 12, 31, 23, 30, 0).unwrap());
     assert!(far.save(&db).is_err());
 }
+
+/// bulk_create and bulk_update bind their DateTimeField values as a save
+/// does: the wall-clock time in TIME_ZONE with USE_TZ = False (the texts
+/// Django wrote, above).
+#[test]
+fn use_tz_false_bulk_create_and_bulk_update_write_the_wall_clock_time() {
+    let db = paris_naive();
+    let p = product(&db);
+    let texts = django_texts();
+    let mut sales: Vec<Sale> = texts.iter().map(|(instant, _, _)| Sale::new(p.key().unwrap(), *instant)).collect();
+    Sale::objects().bulk_create(&db, &mut sales).unwrap();
+    for (sale, (_, _, paris)) in sales.iter().zip(&texts) {
+        assert_eq!(raw_sold_at(&db, sale), *paris);
+    }
+    let winter = utc(2024, 1, 15, 12, 0, 0);
+    for sale in &mut sales {
+        sale.sold_at = winter;
+    }
+    Sale::objects().bulk_update(&db, &sales, Sale::SOLD_AT).unwrap();
+    for sale in &sales {
+        assert_eq!(raw_sold_at(&db, sale), "2024-01-15 13:00:00");
+    }
+}

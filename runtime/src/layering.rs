@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     // Django's USE_TZ / TIME_ZONE and the conversions they need.
     &["tz"],
     // Every SQL text, through the dialect; knows no model.
-    &["sql", "sql/model", "sql/query", "sql/statements"],
+    &["sql", "sql/bulk", "sql/model", "sql/query", "sql/statements"],
     &["value"],
     &["field", "choices"],
     CORE,
@@ -30,6 +30,8 @@ const LAYERS: &[&[&str]] = &[
     &["delete"],
     &["query"],
     &["save"],
+    // get_or_create, update_or_create, bulk_create, bulk_update.
+    &["bulk"],
     &["related"],
     &["rows"],
     &["tracking"],

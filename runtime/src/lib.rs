@@ -10,6 +10,8 @@
 //! - [`save()`], [`refresh_from_db`], [`update_relative`]: Django 6's
 //!   `Model.save()` and friends;
 //! - [`delete()`]: Django's delete collector (`on_delete`, signals, counts);
+//! - `get_or_create`, `update_or_create`, `bulk_create`, `bulk_update` on
+//!   [`QuerySet`] ([`bulk`]);
 //! - [`QuerySet`], [`Column`], [`Condition`]: typed queries;
 //! - [`DbValue`]: values stored exactly as Django's SQLite backend stores them;
 //! - [`Error`]: one error type with Django's kinds.
@@ -21,7 +23,7 @@
 //! `USE_TZ` / `TIME_ZONE`); `sql`; `value`,
 //! `field`, `choices`; the core (`model`, `db`, `signals`, which refer to
 //! each other); then the behaviour: `snapshot`, `clean`, `delete`,
-//! `query`, `save`, `related`, `rows` (batched reads and writes by table),
+//! `query`, `save`, `bulk`, `related`, `rows` (batched reads and writes by table),
 //! `tracking`, `copy`. Each imports only lower layers, except the provided
 //! methods of [`Model`] (and `ModelMeta::model::<M>()`), which call the
 //! behaviour modules generated code reaches through them.
@@ -81,6 +83,7 @@
 //! ```
 
 pub mod backend;
+pub mod bulk;
 pub mod choices;
 pub mod clean;
 pub mod copy;
@@ -104,6 +107,7 @@ pub mod tracking;
 pub mod tz;
 pub mod value;
 
+pub use bulk::{BulkCreate, FieldList, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
@@ -148,7 +152,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
+        Assignment, BulkCreate, Choices, FieldList, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
         SaveOptions, Signal, SignalEvent, AnySignalEvent, TimeZoneSettings, Tracking, ValidationErrors,
     };
 }

@@ -666,6 +666,11 @@ impl<M> Assignment<M> {
         self.column
     }
 
+    /// What the column is set to (bulk.rs reads plain values from it).
+    pub(crate) fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
     /// `SET <column> = <value>` for a column known by name.
     pub(crate) fn column_to(column: &'static str, value: Value) -> Self {
         Assignment::new(column, Expr::Value { value, instant: false })
@@ -845,6 +850,12 @@ impl<M: Model> QuerySet<M> {
             low_mark: self.low_mark,
             high_mark: self.high_mark,
         }
+    }
+
+    /// The filter's conditions, ANDed (bulk.rs reads the exact lookups
+    /// get_or_create sets on the instance it creates).
+    pub(crate) fn conditions(&self) -> &[Node] {
+        &self.conditions
     }
 
     /// ` WHERE ...` (nothing when unfiltered).

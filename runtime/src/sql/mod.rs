@@ -9,6 +9,7 @@
 //! and shapes ([`TableShape`]), so it sits below the model layer.
 
 mod model;
+pub(crate) mod bulk;
 pub(crate) mod query;
 mod statements;
 

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use super::{push_placeholders, push_quoted, Sql};
 
 /// `"a", "b", "c"`.
-fn push_names<'a>(out: &mut String, names: impl IntoIterator<Item = &'a str>) {
+pub(crate) fn push_names<'a>(out: &mut String, names: impl IntoIterator<Item = &'a str>) {
     for (i, name) in names.into_iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
