@@ -24,7 +24,8 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Query};
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Query, Transform};
+pub use crate::sql::query::Link;
 use crate::sql::Sql;
 use crate::error::{Error, Result};
 use crate::model::{Model, ModelMeta};
@@ -564,17 +565,14 @@ impl<M> std::ops::Not for Condition<M> {
     }
 }
 
-
-fn column_nullable(meta: &ModelMeta, column: &str) -> bool {
-    meta.columns.iter().find(|c| c.column == column).is_some_and(|c| c.null)
-}
-
 // ---------------------------------------------------------------------------
 // Ordering and assignments
 // ---------------------------------------------------------------------------
 
 /// One ORDER BY term on model `M`.
 pub struct Order<M> {
+    /// The relation path to the column's model (empty for `M`'s own).
+    links: Vec<Link>,
     column: &'static str,
     descending: bool,
     _marker: PhantomData<fn() -> M>,
@@ -582,21 +580,27 @@ pub struct Order<M> {
 
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
-        *self
+        Order { links: self.links.clone(), column: self.column, descending: self.descending, _marker: PhantomData }
     }
 }
 
-impl<M> Copy for Order<M> {}
-
 impl<M> std::fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}{}", if self.descending { "-" } else { "" }, self.column)
+        write!(f, "{}", if self.descending { "-" } else { "" })?;
+        for link in &self.links {
+            write!(f, "{link:?}__")?;
+        }
+        write!(f, "{}", self.column)
     }
 }
 
 impl<M> Order<M> {
     fn new(column: &'static str, descending: bool) -> Self {
-        Order { column, descending, _marker: PhantomData }
+        Order { links: Vec::new(), column, descending, _marker: PhantomData }
+    }
+
+    fn term(&self) -> OrderTerm {
+        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending }
     }
 
     pub fn column(&self) -> &'static str {
@@ -658,10 +662,12 @@ impl<M> Assignment<M> {
 pub struct QuerySet<M> {
     conditions: Vec<Node>,
     /// `None`: the model's default ordering; `Some([])`: unordered.
-    ordering: Option<Vec<(&'static str, bool)>>,
+    ordering: Option<Vec<OrderTerm>>,
     standard_ordering: bool,
     low_mark: usize,
     high_mark: Option<usize>,
+    /// `SELECT DISTINCT` (Django's `distinct()`).
+    distinct: bool,
     /// A misuse found while building, reported by the terminal method.
     error: Option<String>,
     _marker: PhantomData<fn() -> M>,
@@ -675,6 +681,7 @@ impl<M> Clone for QuerySet<M> {
             standard_ordering: self.standard_ordering,
             low_mark: self.low_mark,
             high_mark: self.high_mark,
+            distinct: self.distinct,
             error: self.error.clone(),
             _marker: PhantomData,
         }
@@ -689,6 +696,7 @@ impl<M> std::fmt::Debug for QuerySet<M> {
             .field("standard_ordering", &self.standard_ordering)
             .field("low_mark", &self.low_mark)
             .field("high_mark", &self.high_mark)
+            .field("distinct", &self.distinct)
             .finish()
     }
 }
@@ -708,6 +716,7 @@ impl<M: Model> QuerySet<M> {
             standard_ordering: true,
             low_mark: 0,
             high_mark: None,
+            distinct: false,
             error: None,
             _marker: PhantomData,
         }
@@ -737,7 +746,16 @@ impl<M: Model> QuerySet<M> {
     /// as Django's `order_by()`).
     pub fn order_by(mut self, terms: impl IntoIterator<Item = Order<M>>) -> Self {
         self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
-        self.ordering = Some(terms.into_iter().map(|o| (o.column, o.descending)).collect());
+        self.ordering = Some(terms.into_iter().map(|o| o.term()).collect());
+        self
+    }
+
+    /// Drop duplicate rows (`SELECT DISTINCT`, Django's `distinct()`): a
+    /// filter across a multi-valued relation gives a row once per related
+    /// row that matches, as in Django.
+    pub fn distinct(mut self) -> Self {
+        self.misuse_if_sliced("Cannot create distinct fields once a slice has been taken.");
+        self.distinct = true;
         self
     }
 
@@ -809,27 +827,37 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    /// What the SQL of this query is built from (see [`crate::sql::query`]).
-    fn parts(&self) -> Query<'_> {
-        let meta = M::meta();
-        Query {
-            conditions: &self.conditions,
-            nullable: Box::new(move |column| column_nullable(meta, column)),
-            ordering: self.ordering.as_deref().unwrap_or(meta.ordering),
-            standard_ordering: self.standard_ordering,
-            low_mark: self.low_mark,
-            high_mark: self.high_mark,
+    /// The ordering terms: the explicit ones, or the model's default.
+    fn ordering_terms(&self) -> std::borrow::Cow<'_, [OrderTerm]> {
+        match &self.ordering {
+            Some(terms) => std::borrow::Cow::Borrowed(terms),
+            None => M::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect(),
         }
     }
 
-    /// ` WHERE ...` (nothing when unfiltered).
+    /// What the SQL of this query is built from (see [`crate::sql::query`]).
+    fn parts<'a>(&'a self, ordering: &'a [OrderTerm]) -> Query<'a> {
+        Query {
+            meta: M::meta(),
+            conditions: &self.conditions,
+            ordering,
+            standard_ordering: self.standard_ordering,
+            low_mark: self.low_mark,
+            high_mark: self.high_mark,
+            distinct: self.distinct,
+        }
+    }
+
+    /// ` WHERE ...` (nothing when unfiltered) for an UPDATE or DELETE of
+    /// the model's table.
     pub(crate) fn push_where(&self, out: &mut Sql) -> Result<()> {
-        self.parts().push_where(out)
+        self.parts(&[]).push_where(out)
     }
 
     fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
-        let sql = self.parts().select(M::meta().select_sql())?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering).select()?;
         let mut out = db.with_sql(&sql.text, |stmt| {
             let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
@@ -887,10 +915,8 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn earliest_impl(&self, db: &Database, fields: Option<&[Order<M>]>) -> Result<M> {
-        let terms: Vec<(&'static str, bool)> = match fields {
-            Some(fields) if !fields.is_empty() => {
-                fields.iter().map(|o| (o.column, o.descending)).collect()
-            }
+        let terms: Vec<OrderTerm> = match fields {
+            Some(fields) if !fields.is_empty() => fields.iter().map(|o| o.term()).collect(),
             _ => match M::meta().get_latest_by {
                 Some(name) => {
                     let (name, descending) = match name.strip_prefix('-') {
@@ -904,7 +930,7 @@ impl<M: Model> QuerySet<M> {
                         .find(|c| c.column == name)
                         .or_else(|| meta.columns.iter().find(|c| c.field == name))
                         .map_or(name, |c| c.column);
-                    vec![(column, descending)]
+                    vec![OrderTerm::plain(column, descending)]
                 }
                 None => {
                     return Err(Error::Misuse(
@@ -957,8 +983,8 @@ impl<M: Model> QuerySet<M> {
     /// The number of matching rows.
     pub fn count(&self, db: &Database) -> Result<usize> {
         self.check()?;
-        let meta = M::meta();
-        let sql = self.parts().count(meta.from_sql(), self.is_sliced())?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering).count(self.is_sliced())?;
         let count: i64 =
             db.with_sql(&sql.text, |stmt| Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?))?;
         Ok(usize::try_from(count).unwrap_or(0))
@@ -967,8 +993,8 @@ impl<M: Model> QuerySet<M> {
     /// Whether any row matches.
     pub fn exists(&self, db: &Database) -> Result<bool> {
         self.check()?;
-        let meta = M::meta();
-        let sql = self.parts().exists(meta.from_sql(), self.is_sliced())?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering).exists(self.is_sliced())?;
         db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
@@ -976,9 +1002,8 @@ impl<M: Model> QuerySet<M> {
     /// (`values_list("pk", flat=True)`).
     pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
         self.check()?;
-        let meta = M::meta();
-        let head = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
-        db.first_column(&self.parts().select(&head.text)?)
+        let ordering = self.ordering_terms();
+        db.first_column(&self.parts(&ordering).select_pks()?)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
@@ -1048,6 +1073,6 @@ impl<M: Model> QuerySet<M> {
 impl<M> Order<M> {
     /// The same term, in the other direction.
     pub fn reversed(self) -> Self {
-        Order::new(self.column, !self.descending)
+        Order { descending: !self.descending, ..self }
     }
 }

@@ -124,6 +124,10 @@ pub struct SqliteConnection {
     map: RefCell<Statements>,
     /// How many entries of `map` are `Key::Text`.
     texts: Cell<usize>,
+    /// Statements run (Django's `assertNumQueries`): one increment per
+    /// statement, transaction control (BEGIN, COMMIT, ROLLBACK) left out
+    /// as Django leaves it out.
+    queries: Cell<u64>,
 }
 
 // SAFETY: it owns a `Connection`, which is `Send`, and statements that only
@@ -141,7 +145,14 @@ impl SqliteConnection {
             hot: RefCell::new(None),
             map: RefCell::new(Statements::default()),
             texts: Cell::new(0),
+            queries: Cell::new(0),
         }
+    }
+
+    /// How many statements ran on this connection through the runtime.
+    #[inline]
+    pub fn query_count(&self) -> u64 {
+        self.queries.get()
     }
 
     /// The rusqlite connection, for raw SQL.
@@ -204,6 +215,17 @@ impl SqliteConnection {
     /// key to build, the hot statement found by one comparison.
     #[inline]
     pub(crate) fn with_static<R>(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        self.queries.set(self.queries.get() + 1);
+        self.with_static_uncounted(sql, f)
+    }
+
+    /// [`SqliteConnection::with_static`] without counting the statement.
+    #[inline]
+    fn with_static_uncounted<R>(
         &self,
         sql: &'static str,
         f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
@@ -272,8 +294,9 @@ impl SqliteConnection {
         result
     }
 
+    /// Transaction control, which Django's query log does not count.
     fn exec_static(&self, sql: &'static str) -> Result<()> {
-        self.with_static(sql, |stmt| {
+        self.with_static_uncounted(sql, |stmt| {
             stmt.raw_execute()?;
             Ok(())
         })
@@ -309,6 +332,7 @@ impl Connection for SqliteConnection {
     }
 
     fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.queries.set(self.queries.get() + 1);
         self.raw().execute_batch(sql)?;
         Ok(())
     }
@@ -323,6 +347,7 @@ impl Connection for SqliteConnection {
         if let StatementKey::Static(sql) = key {
             return self.with_static(sql, f);
         }
+        self.queries.set(self.queries.get() + 1);
         let key = Key::of(key);
         let hot = self.take_hot(&key);
         self.run(key, hot, build, f)
