@@ -91,6 +91,7 @@ pub mod field;
 #[cfg(test)]
 mod layering;
 pub mod model;
+pub mod path;
 pub mod query;
 pub mod related;
 mod rows;
@@ -113,7 +114,11 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use query::{Assignment, Column, Condition, Filter, Order, F, QuerySet, TextColumn, MAX_GET_RESULTS};
+pub use path::{Path, Rel, Via};
+pub use query::{
+    Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, F, QuerySet, TextColumn,
+    MAX_GET_RESULTS,
+};
 pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{ReceiverId, Signal, SignalEvent};
@@ -142,7 +147,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, ModelKey, Order, QuerySet,
+        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, ModelKey, Order, QuerySet, Rel,
         SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
     };
 }

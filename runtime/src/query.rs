@@ -28,7 +28,7 @@ use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTer
 pub use crate::sql::query::Link;
 use crate::sql::Sql;
 use crate::error::{Error, Result};
-use crate::model::{Model, ModelMeta};
+use crate::model::Model;
 use crate::value::{try_to_value, DbValue};
 
 pub use crate::error::MAX_GET_RESULTS;
@@ -316,6 +316,162 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     pub fn iexact(self, value: &str) -> Condition<M> {
         self.like(escape_like(value))
     }
+
+    /// `regex`: `col REGEXP pattern`, case-sensitive (Rust's `regex`
+    /// syntax, where Django has Python's `re`: no look-around, no
+    /// backreferences; an invalid pattern fails the query).
+    pub fn regex(self, pattern: &str) -> Condition<M> {
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Regex, value: Value::Text(pattern.into()) })
+    }
+
+    /// `iregex`: `col REGEXP '(?i)' || pattern`.
+    pub fn iregex(self, pattern: &str) -> Condition<M> {
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::IRegex, value: Value::Text(pattern.into()) })
+    }
+}
+
+/// Column types with date parts (`year`, `month`, ...): dates and datetimes.
+pub trait DateColumn {
+    /// A datetime (Django's `django_datetime_extract`, read in the
+    /// database's zone) rather than a date.
+    const DATETIME: bool;
+}
+impl DateColumn for chrono::NaiveDate {
+    const DATETIME: bool = false;
+}
+impl DateColumn for Option<chrono::NaiveDate> {
+    const DATETIME: bool = false;
+}
+impl DateColumn for chrono::DateTime<chrono::Utc> {
+    const DATETIME: bool = true;
+}
+impl DateColumn for Option<chrono::DateTime<chrono::Utc>> {
+    const DATETIME: bool = true;
+}
+impl DateColumn for chrono::NaiveDateTime {
+    const DATETIME: bool = true;
+}
+impl DateColumn for Option<chrono::NaiveDateTime> {
+    const DATETIME: bool = true;
+}
+
+/// Column types with a time of day (`hour`, `minute`, `second`, `date`).
+pub trait DateTimeColumn: DateColumn {}
+impl DateTimeColumn for chrono::DateTime<chrono::Utc> {}
+impl DateTimeColumn for Option<chrono::DateTime<chrono::Utc>> {}
+impl DateTimeColumn for chrono::NaiveDateTime {}
+impl DateTimeColumn for Option<chrono::NaiveDateTime> {}
+
+macro_rules! date_parts {
+    ($bound:ident: $($(#[$doc:meta])* $name:ident),*) => {
+        impl<M: Model, T: DbValue + $bound> Column<M, T> {$(
+            $(#[$doc])*
+            pub fn $name(self) -> Part<M, i64> {
+                Part::new(Vec::new(), self.name, Transform::Extract { part: stringify!($name), datetime: T::DATETIME })
+            }
+        )*}
+    };
+}
+date_parts!(DateColumn:
+    /// `year` (`pub_date__year=2008`).
+    year,
+    /// `month`, 1 to 12.
+    month,
+    /// `day` of the month.
+    day,
+    /// `week_day`: 1 = Sunday ... 7 = Saturday, as Django.
+    week_day,
+    /// `iso_week_day`: 1 = Monday ... 7 = Sunday.
+    iso_week_day,
+    /// `week`: the ISO-8601 week number.
+    week,
+    /// `iso_year`: the ISO-8601 week-numbering year.
+    iso_year,
+    /// `quarter`: 1 to 4.
+    quarter
+);
+date_parts!(DateTimeColumn:
+    /// `hour` (UTC).
+    hour,
+    /// `minute`.
+    minute,
+    /// `second`.
+    second
+);
+
+impl<M: Model, T: DbValue + DateTimeColumn> Column<M, T> {
+    /// `date`: the date of a datetime (UTC), Django's `sold_at__date=d`.
+    pub fn date(self) -> Part<M, chrono::NaiveDate> {
+        Part::new(Vec::new(), self.name, Transform::Date)
+    }
+}
+
+/// A column seen through a function (a date part, the date of a datetime),
+/// compared with values of type `V`: Django's transforms (`__year`,
+/// `__date`). Reached from a column (`Entry::PUB_DATE.year()`) or a path.
+pub struct Part<M, V> {
+    links: Vec<Link>,
+    column: &'static str,
+    transform: Transform,
+    _marker: PhantomData<fn() -> (M, V)>,
+}
+
+impl<M, V> std::fmt::Debug for Part<M, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}{}__{:?}", self.links, self.column, self.transform)
+    }
+}
+
+#[allow(clippy::should_implement_trait)]
+impl<M, V: DbValue> Part<M, V> {
+    pub(crate) fn new(links: Vec<Link>, column: &'static str, transform: Transform) -> Self {
+        Part { links, column, transform, _marker: PhantomData }
+    }
+
+    fn node(self, leaf: Node) -> Condition<M> {
+        Condition::from_node(if self.links.is_empty() { leaf } else { Node::Related { links: self.links, leaf: Box::new(leaf) } })
+    }
+
+    fn compare(self, op: CmpOp, value: V) -> Condition<M> {
+        let leaf = match owned_value(&value) {
+            Ok(Value::Null) => Node::Invalid("Cannot use None as a query value".into()),
+            Ok(value) => Node::Transformed { transform: self.transform, column: self.column, op, value },
+            Err(e) => Node::Invalid(e),
+        };
+        self.node(leaf)
+    }
+
+    /// `exact` (`pub_date__year=2008`).
+    pub fn eq(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Exact, value.into())
+    }
+
+    pub fn lt(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Lt, value.into())
+    }
+
+    pub fn lte(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Lte, value.into())
+    }
+
+    pub fn gt(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Gt, value.into())
+    }
+
+    pub fn gte(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Gte, value.into())
+    }
+
+    /// `range`: both bounds included, one lookup (one related row).
+    pub fn range(self, low: impl Into<V>, high: impl Into<V>) -> Condition<M> {
+        let leaf = |op, value: V| match owned_value(&value) {
+            Ok(Value::Null) => Node::Invalid("Cannot use None as a query value".into()),
+            Ok(value) => Node::Transformed { transform: self.transform, column: self.column, op, value },
+            Err(e) => Node::Invalid(e),
+        };
+        let both = Node::And(vec![leaf(CmpOp::Gte, low.into()), leaf(CmpOp::Lte, high.into())]);
+        self.node(both)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -459,8 +615,12 @@ impl<M> std::fmt::Debug for Condition<M> {
 
 #[allow(clippy::should_implement_trait)]
 impl<M> Condition<M> {
-    fn from_node(node: Node) -> Self {
+    pub(crate) fn from_node(node: Node) -> Self {
         Condition { node, _marker: PhantomData }
+    }
+
+    pub(crate) fn into_node(self) -> Node {
+        self.node
     }
 
     /// The empty condition (`Q()`): adds no condition, negated or not, and
@@ -595,8 +755,14 @@ impl<M> std::fmt::Debug for Order<M> {
 }
 
 impl<M> Order<M> {
-    fn new(column: &'static str, descending: bool) -> Self {
+    pub(crate) fn new(column: &'static str, descending: bool) -> Self {
         Order { links: Vec::new(), column, descending, _marker: PhantomData }
+    }
+
+    /// The same term on a model with a path to `M` (`links` from there to `M`).
+    pub(crate) fn through<From>(self, mut links: Vec<Link>) -> Order<From> {
+        links.extend(self.links);
+        Order { links, column: self.column, descending: self.descending, _marker: PhantomData }
     }
 
     fn term(&self) -> OrderTerm {

@@ -79,6 +79,8 @@ impl<'a> Resolver<'a> {
                     parent_link: true,
                     db_constraint: true,
                     related_accessor: name.to_lowercase(),
+                    related_query_name: name.to_lowercase(),
+                    rel_const: String::new(),
                     accessor: field_name.clone(),
                     setter: format!("set_{field_name}"),
                     target_meta: String::new(),

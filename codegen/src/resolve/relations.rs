@@ -96,6 +96,7 @@ impl<'a> Resolver<'a> {
             }
         };
         Some(ir::ManyToMany {
+            rel_const: format!("{}_REL", name.to_shouty_snake_case()),
             accessor: types::rust_ident(&name),
             name,
             target_path: self.rust_path(id, target),
@@ -154,6 +155,9 @@ impl<'a> Resolver<'a> {
                     ir::Reverse {
                         method: types::rust_ident(&rel.related_accessor),
                         accessor: rel.related_accessor.clone(),
+                        rel_const: format!("{}_REL", rel.related_query_name.to_shouty_snake_case()),
+                        own_column: rel.target_column.clone(),
+                        source_pk_column: String::new(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
                         source_const: field.const_name.clone(),
@@ -184,11 +188,17 @@ impl<'a> Resolver<'a> {
                 let accessor = def
                     .and_then(|d| d.related_name.as_ref())
                     .map_or_else(|| format!("{}_set", model.name.to_lowercase()), |r| r.value.clone());
+                let query_name = def
+                    .and_then(|d| d.related_name.as_ref())
+                    .map_or_else(|| model.name.to_lowercase(), |r| r.value.clone());
                 additions.push((
                     target_id,
                     ir::Reverse {
                         method: types::rust_ident(&accessor),
                         accessor,
+                        rel_const: format!("{}_REL", query_name.to_shouty_snake_case()),
+                        own_column: m2m.target_pk_column.clone(),
+                        source_pk_column: m2m.source_pk_column.clone(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
                         source_const: m2m.name.clone(),

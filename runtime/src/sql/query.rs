@@ -203,6 +203,9 @@ struct Table {
     alias: String,
     /// The table it joins to and how (`None` for the base).
     join: Option<(usize, Join)>,
+    /// The left side of the ON clause, the joined-to column qualified by
+    /// the table that holds it (an ancestor's for an inherited column).
+    on_left: String,
     /// The model whose table this is (`None` for a many-to-many's join table).
     meta: Option<&'static ModelMeta>,
     nullable: bool,
@@ -266,6 +269,7 @@ impl<'n> Compiler<'n> {
             tables: vec![Table {
                 alias: quoted_name(meta.table),
                 join: None,
+                on_left: String::new(),
                 meta: Some(meta),
                 nullable: false,
                 multi: false,
@@ -285,7 +289,7 @@ impl<'n> Compiler<'n> {
         let mut compiler =
             Compiler { tables: Vec::new(), taken: Vec::new(), qualify: true, call: 0, subquery_aliases: aliases, subquery: true };
         let alias = compiler.new_alias(table);
-        compiler.tables.push(Table { alias, join: None, meta, nullable: false, multi: false, call: 0, required: true });
+        compiler.tables.push(Table { alias, join: None, on_left: String::new(), meta, nullable: false, multi: false, call: 0, required: true });
         compiler
     }
 
@@ -325,10 +329,14 @@ impl<'n> Compiler<'n> {
         let index = match found {
             Some(index) => index,
             None => {
+                let mut on_left = String::new();
+                let qualifier = self.qualifier(parent, join.from_column);
+                push_column(&mut on_left, Some(qualifier.as_deref().unwrap_or(&self.tables[parent].alias)), join.from_column);
                 let alias = self.new_alias(join.table);
                 self.tables.push(Table {
                     alias,
                     join: Some((parent, join)),
+                    on_left,
                     meta,
                     nullable: link.nullable,
                     multi: link.multi,
@@ -435,7 +443,7 @@ impl<'n> Compiler<'n> {
                 out.push_str(&table.alias);
             }
             out.push_str(" ON (");
-            push_column(&mut out, Some(&self.tables[parent].alias), join.from_column);
+            out.push_str(&table.on_left);
             out.push_str(" = ");
             push_column(&mut out, Some(&table.alias), join.to_column);
             out.push(')');
@@ -564,7 +572,10 @@ impl<'n> Compiler<'n> {
             }
         }
         let Node::Missing(isnull) = leaf else {
-            let target = self.walk(at, links, ctx.required, false);
+            // `isnull=True` (or `=None`) on the related row matches a missing
+            // row too: Django's `require_outer`.
+            let required = ctx.required && !matches!(leaf, Node::IsNull { isnull: true, .. });
+            let target = self.walk(at, links, required, false);
             return self.render(leaf, ctx, target, out);
         };
         // `isnull=True` matches rows without the related row: the joins

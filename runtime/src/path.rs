@@ -1,0 +1,302 @@
+//! Lookups across relations (Django's `blog__name`, `entry__authors__name`).
+//!
+//! Generated code emits one [`Rel`] constant per relation, forward and
+//! reverse; a path is relations joined with [`Rel::join`] and ended by a
+//! column with [`Rel::then`]:
+//!
+//! ```ignore
+//! // Entry.objects.filter(blog__name="Beatles Blog")
+//! Entry::objects().filter(Entry::BLOG_REL.then(Blog::NAME).eq("Beatles Blog"));
+//! // Blog.objects.filter(entries__authors__name="Paul")
+//! Blog::objects().filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul"));
+//! ```
+//!
+//! Every lookup of a column is there on a path, typed by the column at its
+//! end. How the joins are made (reused within one `filter()` call, a new
+//! one per call for multi-valued relations, a subquery when negated) is
+//! Django's; see `crate::sql::query::Compiler`.
+
+use std::marker::PhantomData;
+
+use crate::model::{Model, ModelMeta};
+use crate::query::{Column, Condition, DateColumn, DateTimeColumn, Order, Part, TextColumn};
+use crate::sql::query::{Join, Link, Node, Transform};
+use crate::value::DbValue;
+
+/// A relation of model `From` to model `To` (a ForeignKey, OneToOneField
+/// or ManyToManyField, or the reverse side of one), for lookups across it.
+pub struct Rel<From, To> {
+    link: Link,
+    _marker: PhantomData<fn() -> (From, To)>,
+}
+
+impl<From, To> Clone for Rel<From, To> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<From, To> Copy for Rel<From, To> {}
+
+impl<From, To> std::fmt::Debug for Rel<From, To> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rel({:?})", self.link)
+    }
+}
+
+const fn target<To: Model>() -> fn() -> &'static ModelMeta {
+    <To as Model>::meta
+}
+
+impl<From, To: Model> Rel<From, To> {
+    /// A ForeignKey or OneToOneField of `From`: its `column` holds
+    /// `target_column` of `To`'s `target_table`; `null` when it is nullable.
+    pub const fn forward(column: &'static str, target_table: &'static str, target_column: &'static str, null: bool) -> Self {
+        Rel {
+            link: Link {
+                first: Join { table: target_table, from_column: column, to_column: target_column },
+                second: None,
+                multi: false,
+                nullable: null,
+                forward: true,
+                target: target::<To>(),
+            },
+            _marker: PhantomData,
+        }
+    }
+
+    /// The reverse side of a ForeignKey (`one_to_one`: of a
+    /// OneToOneField) of `To`: its `source_column` in `source_table` holds
+    /// `own_column` of `From`.
+    pub const fn reverse(
+        own_column: &'static str,
+        source_table: &'static str,
+        source_column: &'static str,
+        one_to_one: bool,
+    ) -> Self {
+        Rel {
+            link: Link {
+                first: Join { table: source_table, from_column: own_column, to_column: source_column },
+                second: None,
+                multi: !one_to_one,
+                nullable: true,
+                forward: false,
+                target: target::<To>(),
+            },
+            _marker: PhantomData,
+        }
+    }
+
+    /// A many-to-many between `From` and `To` (either side): the join
+    /// table's `source_column` holds `own_column` of `From`, its
+    /// `target_column` holds `target_pk` of `To`'s `target_table`.
+    pub const fn many_to_many(
+        own_column: &'static str,
+        through_table: &'static str,
+        source_column: &'static str,
+        target_column: &'static str,
+        target_table: &'static str,
+        target_pk: &'static str,
+    ) -> Self {
+        Rel {
+            link: Link {
+                first: Join { table: through_table, from_column: own_column, to_column: source_column },
+                second: Some(Join { table: target_table, from_column: target_column, to_column: target_pk }),
+                multi: true,
+                nullable: true,
+                forward: false,
+                target: target::<To>(),
+            },
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<From, To> Rel<From, To> {
+    fn via(self) -> Via<From, To> {
+        Via { links: vec![self.link], _marker: PhantomData }
+    }
+
+    /// A column of the related model: `blog__name` is
+    /// `Entry::BLOG_REL.then(Blog::NAME)`.
+    pub fn then<T>(self, column: Column<To, T>) -> Path<From, To, T> {
+        self.via().then(column)
+    }
+
+    /// On through another relation: `entries__authors` is
+    /// `Blog::ENTRIES_REL.join(Entry::AUTHORS_REL)`.
+    pub fn join<Next>(self, next: Rel<To, Next>) -> Via<From, Next> {
+        self.via().join(next)
+    }
+
+    /// `isnull` on the relation: `featured__isnull=True` (no related row;
+    /// for a reverse or many-to-many relation, none at all).
+    pub fn isnull(self, isnull: bool) -> Condition<From> {
+        self.via().isnull(isnull)
+    }
+}
+
+/// A path of relations from `From` to `To` (`entries__authors`).
+pub struct Via<From, To> {
+    links: Vec<Link>,
+    _marker: PhantomData<fn() -> (From, To)>,
+}
+
+impl<From, To> Clone for Via<From, To> {
+    fn clone(&self) -> Self {
+        Via { links: self.links.clone(), _marker: PhantomData }
+    }
+}
+
+impl<From, To> std::fmt::Debug for Via<From, To> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Via({:?})", self.links)
+    }
+}
+
+impl<From, To> Via<From, To> {
+    /// A column of the model the path arrives at.
+    pub fn then<T>(self, column: Column<To, T>) -> Path<From, To, T> {
+        Path { links: self.links, column, _marker: PhantomData }
+    }
+
+    /// On through another relation.
+    pub fn join<Next>(mut self, next: Rel<To, Next>) -> Via<From, Next> {
+        self.links.push(next.link);
+        Via { links: self.links, _marker: PhantomData }
+    }
+
+    /// `isnull` on the last relation of the path.
+    pub fn isnull(self, isnull: bool) -> Condition<From> {
+        Condition::from_node(Node::Related { links: self.links, leaf: Box::new(Node::Missing(isnull)) })
+    }
+}
+
+/// A column of model `To` reached from model `M` through relations
+/// (`blog__name`): the lookups of [`Column`], on the related row.
+pub struct Path<M, To, T> {
+    links: Vec<Link>,
+    column: Column<To, T>,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M, To, T> Clone for Path<M, To, T> {
+    fn clone(&self) -> Self {
+        Path { links: self.links.clone(), column: self.column, _marker: PhantomData }
+    }
+}
+
+impl<M, To, T> std::fmt::Debug for Path<M, To, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Path({:?}, {})", self.links, self.column.name())
+    }
+}
+
+impl<M, To, T> Path<M, To, T> {
+    /// The lookup `leaf` (built on the column) through this path.
+    fn wrap(self, leaf: Condition<To>) -> Condition<M> {
+        Condition::from_node(Node::Related { links: self.links, leaf: Box::new(leaf.into_node()) })
+    }
+
+    fn part<V: DbValue>(self, transform: Transform) -> Part<M, V> {
+        Part::new(self.links, self.column.name(), transform)
+    }
+}
+
+/// Lookups of a path, each the column's lookup on the related row.
+macro_rules! path_lookups {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        $(#[$doc])*
+        pub fn $name(self, $($arg: $ty),*) -> Condition<M> {
+            let column = self.column;
+            self.wrap(column.$name($($arg),*))
+        }
+    )*};
+}
+
+#[allow(clippy::should_implement_trait)]
+impl<M, To: Model, T: DbValue> Path<M, To, T> {
+    path_lookups! {
+        /// `exact` on the related row (`blog__name="x"`); `None` is `isnull`.
+        eq(value: impl Into<T>);
+        /// Same as [`Path::eq`].
+        exact(value: impl Into<T>);
+        lt(value: impl Into<T>);
+        lte(value: impl Into<T>);
+        gt(value: impl Into<T>);
+        gte(value: impl Into<T>);
+        /// `range`: both bounds included.
+        range(low: impl Into<T>, high: impl Into<T>);
+        /// `isnull` of the related row's column (a missing related row
+        /// counts as NULL, as Django's LEFT OUTER JOIN has it).
+        isnull(isnull: bool);
+    }
+
+    /// `in`: NULLs dropped, an empty list matching nothing.
+    pub fn in_<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Condition<M> {
+        let column = self.column;
+        self.wrap(column.in_(values))
+    }
+
+    /// `~Q(path=value)`: Django's `exclude(blog__name=value)`.
+    pub fn ne(self, value: impl Into<T>) -> Condition<M> {
+        self.eq(value).not()
+    }
+
+    /// Ascending order on the related column (`order_by("blog__name")`).
+    pub fn asc(self) -> Order<M> {
+        let column = self.column;
+        column.asc().through(self.links)
+    }
+
+    /// Descending order on the related column (`order_by("-blog__name")`).
+    pub fn desc(self) -> Order<M> {
+        let column = self.column;
+        column.desc().through(self.links)
+    }
+}
+
+impl<M, To: Model, T: DbValue + TextColumn> Path<M, To, T> {
+    path_lookups! {
+        contains(value: &str);
+        icontains(value: &str);
+        startswith(value: &str);
+        istartswith(value: &str);
+        endswith(value: &str);
+        iendswith(value: &str);
+        iexact(value: &str);
+        regex(pattern: &str);
+        iregex(pattern: &str);
+    }
+}
+
+impl<M, To: Model, T: crate::Choices> Path<M, To, T>
+where
+    T: DbValue,
+{
+    /// `exact` with the raw stored value of a choice field.
+    pub fn eq_raw(self, value: impl Into<T::Value>) -> Condition<M> {
+        let column = self.column;
+        self.wrap(column.eq_raw(value))
+    }
+}
+
+macro_rules! path_date_parts {
+    ($bound:ident: $($name:ident),*) => {
+        impl<M, To: Model, T: DbValue + $bound> Path<M, To, T> {$(
+            #[doc = concat!("`", stringify!($name), "` of the related row's column.")]
+            pub fn $name(self) -> Part<M, i64> {
+                self.part(Transform::Extract { part: stringify!($name), datetime: T::DATETIME })
+            }
+        )*}
+    };
+}
+path_date_parts!(DateColumn: year, month, day, week_day, iso_week_day, week, iso_year, quarter);
+path_date_parts!(DateTimeColumn: hour, minute, second);
+
+impl<M, To: Model, T: DbValue + DateTimeColumn> Path<M, To, T> {
+    /// `date` of the related row's datetime.
+    pub fn date(self) -> Part<M, chrono::NaiveDate> {
+        self.part(Transform::Date)
+    }
+}
