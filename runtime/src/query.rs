@@ -1038,6 +1038,15 @@ impl<M: Model> QuerySet<M> {
         Ok(out)
     }
 
+    /// The SELECT this query runs and its bound values (Django's
+    /// `qs.query.sql_with_params()`), for reading and logging.
+    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
+        self.check()?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering).select()?;
+        Ok((sql.text, sql.params))
+    }
+
     /// Every matching row, in order.
     pub fn all(&self, db: &Database) -> Result<Vec<M>> {
         self.fetch(db)
