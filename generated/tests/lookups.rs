@@ -315,6 +315,10 @@ fn date_parts_and_date_of_a_datetime_in_utc() {
     assert_eq!(sold(Sale::SOLD_AT.hour().eq(0)), [2]);
     assert_eq!(sold(Sale::SOLD_AT.day().eq(2)), [2]);
     assert_eq!(sold(Sale::SOLD_AT.minute().gte(15)), [1, 2]);
+    // sold_at__year=2024 is a BETWEEN of the year's first and last instant, as Django's YearLookup.
+    assert_eq!(sold(Sale::SOLD_AT.year().eq(2024)), [1, 2]);
+    assert_eq!(sold(Sale::SOLD_AT.year().lt(2024)), Vec::<i64>::new());
+    assert_eq!(sold(Sale::SOLD_AT.year().lte(2024)), [1, 2]);
 }
 
 #[test]
@@ -396,7 +400,7 @@ fn the_sql_is_djangos_joins_and_subqueries() {
         .filter(Blog::ENTRIES_REL.then(Entry::PUB_DATE).year().eq(2008)));
     assert!(
         q.ends_with(
-            r#"FROM "weblog_blog" INNER JOIN "weblog_entry" ON ("weblog_blog"."id" = "weblog_entry"."blog_id") INNER JOIN "weblog_entry" T3 ON ("weblog_blog"."id" = T3."blog_id") WHERE "weblog_entry"."headline" LIKE ? ESCAPE '\' AND django_date_extract('year', T3."pub_date") = ? ORDER BY "weblog_blog"."id" ASC"#
+            r#"FROM "weblog_blog" INNER JOIN "weblog_entry" ON ("weblog_blog"."id" = "weblog_entry"."blog_id") INNER JOIN "weblog_entry" T3 ON ("weblog_blog"."id" = T3."blog_id") WHERE "weblog_entry"."headline" LIKE ? ESCAPE '\' AND T3."pub_date" BETWEEN ? AND ? ORDER BY "weblog_blog"."id" ASC"#
         ),
         "{q}"
     );
