@@ -429,3 +429,53 @@ fn the_sql_is_djangos_joins_and_subqueries() {
     let q = sql(blogs().filter(Blog::NAME.eq("x")));
     assert!(q.ends_with(r#"FROM "weblog_blog" WHERE "name" = ? ORDER BY "id" ASC"#), "{q}");
 }
+
+#[test]
+fn isnull_and_exclude_through_deeper_paths_as_django() {
+    let db = setup_weblog();
+    let mut ringo = Author::new();
+    ringo.name = "Ringo".into();
+    ringo.email = "r@example.com".into();
+    ringo.save(&db).unwrap();
+    let author_names = |qs: QuerySet<Author>| -> Vec<String> {
+        qs.order_by([Author::ID.asc()]).all(&db).unwrap().into_iter().map(|a| a.name).collect()
+    };
+    // Entry.objects.exclude(authors__name="John Lennon") == ['Lennon tribute', 'Pop in 2008']
+    assert_eq!(heads(&db, entries().exclude(Entry::AUTHORS_REL.then(Author::NAME).eq("John Lennon"))), ["Lennon tribute", "Pop in 2008"]);
+    // Blog.objects.filter(featured__headline__isnull=True) == ['Pop Music Blog', 'Empty'] (LEFT OUTER JOIN)
+    assert_eq!(names(&db, blogs().filter(Blog::FEATURED_REL.then(Entry::HEADLINE).isnull(true))), ["Pop Music Blog", "Empty"]);
+    // Author.objects.filter(entry__isnull=True) == ['Ringo']
+    assert_eq!(author_names(Author::objects().filter(Author::ENTRY_REL.isnull(true))), ["Ringo"]);
+    // Entry.objects.filter(blog__featured__isnull=False) == ['Lennon speaks', 'All about 2008']
+    assert_eq!(heads(&db, entries().filter(Entry::BLOG_REL.join(Blog::FEATURED_REL).isnull(false))), ["Lennon speaks", "All about 2008"]);
+    // Blog.objects.filter(entries__authors__name="John Lennon").exclude(entries__rating=4) == []
+    let qs = blogs()
+        .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("John Lennon"))
+        .exclude(Blog::ENTRIES_REL.then(Entry::RATING).eq(4));
+    assert!(names(&db, qs).is_empty());
+    // Blog.objects.filter(Q(entries__rating=5) | Q(entries__rating=2)) == ['Beatles Blog', 'Pop Music Blog']
+    let qs = blogs().filter(Blog::ENTRIES_REL.then(Entry::RATING).eq(5) | Blog::ENTRIES_REL.then(Entry::RATING).eq(2));
+    assert_eq!(names(&db, qs), ["Beatles Blog", "Pop Music Blog"]);
+    // Entry.objects.filter(authors__isnull=True) == ['Pop in 2008']
+    assert_eq!(heads(&db, entries().filter(Entry::AUTHORS_REL.isnull(true))), ["Pop in 2008"]);
+    // Blog.objects.exclude(entries__authors__isnull=True) == ['Beatles Blog']: every blog with
+    // an entry without authors, or without entries at all, is excluded.
+    assert_eq!(names(&db, blogs().exclude(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).isnull(true))), ["Beatles Blog"]);
+    // Blog.objects.filter(entries__authors__isnull=True) == ['Pop Music Blog', 'Empty']
+    assert_eq!(names(&db, blogs().filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).isnull(true))), ["Pop Music Blog", "Empty"]);
+    // Entry.objects.filter(blog__entries__authors__name="Paul McCartney"): count 4, distinct count 4.
+    let qs = Entry::objects().filter(Entry::BLOG_REL.join(Blog::ENTRIES_REL).join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"));
+    assert_eq!((qs.count(&db).unwrap(), qs.clone().distinct().count(&db).unwrap()), (4, 4));
+    // Entry.objects.exclude(blog__featured__headline="All about 2008") == ['Lennon tribute', 'Pop in 2008']
+    let qs = entries().exclude(Entry::BLOG_REL.join(Blog::FEATURED_REL).then(Entry::HEADLINE).eq("All about 2008"));
+    assert_eq!(heads(&db, qs), ["Lennon tribute", "Pop in 2008"]);
+    // Blog.objects.filter(~Q(featured__rating=5)) == ['Pop Music Blog', 'Empty']
+    assert_eq!(names(&db, blogs().filter(!Blog::FEATURED_REL.then(Entry::RATING).eq(5))), ["Pop Music Blog", "Empty"]);
+    // Blog.objects.exclude(entries__authors__name__startswith="Paul", entries__rating=3) == ['Beatles Blog', 'Empty']
+    let qs = blogs().exclude(
+        Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).startswith("Paul") & Blog::ENTRIES_REL.then(Entry::RATING).eq(3),
+    );
+    assert_eq!(names(&db, qs), ["Beatles Blog", "Empty"]);
+    // Author.objects.exclude(entry__blog__name="Beatles Blog") == ['Ringo']
+    assert_eq!(author_names(Author::objects().exclude(Author::ENTRY_REL.join(Entry::BLOG_REL).then(Blog::NAME).eq("Beatles Blog"))), ["Ringo"]);
+}

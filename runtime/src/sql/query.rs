@@ -603,6 +603,9 @@ impl<'n> Compiler<'n> {
     /// row. The caller's NOT makes it Django's negated lookup.
     fn render_exists(&mut self, links: &[Link], k: usize, leaf: &Node, at: usize, out: &mut Sql) -> Result<()> {
         let outer = self.walk(at, &links[..k], false, false);
+        if matches!(leaf, Node::Missing(_)) {
+            return self.render_exists_missing(links, k, leaf, outer, out);
+        }
         let link = &links[k];
         let first_meta = if link.second.is_none() { Some((link.target)()) } else { None };
         // Within one filter() call, a negated lookup through a join that a
@@ -612,15 +615,12 @@ impl<'n> Compiler<'n> {
         let reused = self.tables.iter().position(|t| t.join == Some((outer, link.first)) && t.multi && t.call == call);
         let mut sub = Compiler::for_subquery(link.first.table, first_meta, self.subquery_aliases);
         let mut condition = Sql::default();
-        let has_condition = !matches!(leaf, Node::Missing(_));
-        if has_condition {
-            let mut target = 0;
-            if let Some(second) = link.second {
-                target = sub.join(0, second, link, Some((link.target)()), true, true);
-            }
-            let target = sub.walk(target, &links[k + 1..], true, true);
-            sub.render(leaf, Context { negated: false, required: true }, target, &mut condition)?;
+        let mut target = 0;
+        if let Some(second) = link.second {
+            target = sub.join(0, second, link, Some((link.target)()), true, true);
         }
+        let target = sub.walk(target, &links[k + 1..], true, true);
+        sub.render(leaf, Context { negated: false, required: true }, target, &mut condition)?;
         let mut correlation = Sql::default();
         match (reused, first_meta) {
             (Some(joined), Some(meta)) => {
@@ -636,27 +636,45 @@ impl<'n> Compiler<'n> {
             }
         }
         correlation.text.push(')');
-        if matches!(leaf, Node::Missing(true)) {
-            out.text.push_str("NOT ");
-        }
-        out.text.push_str("EXISTS(SELECT 1 AS \"a\" FROM ");
-        push_quoted(&mut out.text, link.first.table);
-        out.text.push(' ');
-        out.text.push_str(&sub.tables[0].alias);
-        out.text.push_str(&sub.joins());
-        out.text.push_str(" WHERE ");
-        if has_condition {
-            out.text.push('(');
-            out.push_sql(&condition);
-            out.text.push_str(" AND ");
-            out.push_sql(&correlation);
-            out.text.push(')');
-        } else {
-            out.push_sql(&correlation);
-        }
-        out.text.push_str(" LIMIT 1)");
+        push_exists(out, link.first.table, &sub, &condition, &correlation);
         Ok(())
     }
+
+    /// `isnull` negated through the multi-valued link `links[k]`, as
+    /// Django's subquery has it: the row the link starts from (`U0`,
+    /// correlated by pk) joined down the path, LEFT OUTER for `isnull=True`,
+    /// so that a missing related row anywhere on the path counts.
+    fn render_exists_missing(&mut self, links: &[Link], k: usize, leaf: &Node, outer: usize, out: &mut Sql) -> Result<()> {
+        let Some(meta) = self.tables[outer].meta else {
+            return Err(Error::Misuse("isnull through a join table".into()));
+        };
+        let mut sub = Compiler::for_subquery(meta.table, Some(meta), self.subquery_aliases);
+        let mut condition = Sql::default();
+        sub.render_related(&links[k..], leaf, Context { negated: false, required: true }, 0, &mut condition)?;
+        let pk = meta.pk_column().column;
+        let mut correlation = Sql::default();
+        sub.push_col(&mut correlation, 0, pk);
+        correlation.text.push_str(" = (");
+        self.push_col(&mut correlation, outer, pk);
+        correlation.text.push(')');
+        push_exists(out, meta.table, &sub, &condition, &correlation);
+        Ok(())
+    }
+}
+
+/// `EXISTS(SELECT 1 AS "a" FROM <table> <alias> <joins> WHERE (<condition>
+/// AND <correlation>) LIMIT 1)`, as Django writes it.
+fn push_exists(out: &mut Sql, table: &str, sub: &Compiler<'_>, condition: &Sql, correlation: &Sql) {
+    out.text.push_str("EXISTS(SELECT 1 AS \"a\" FROM ");
+    push_quoted(&mut out.text, table);
+    out.text.push(' ');
+    out.text.push_str(&sub.tables[0].alias);
+    out.text.push_str(&sub.joins());
+    out.text.push_str(" WHERE (");
+    out.push_sql(condition);
+    out.text.push_str(" AND ");
+    out.push_sql(correlation);
+    out.text.push_str(") LIMIT 1)");
 }
 
 /// The target of a parent link, which the compiler never asks for (the
