@@ -93,3 +93,9 @@ pub static APPS: &[&modelgen_runtime::AppMeta] =
 #[doc = include_str!("../docs/models.md")]
 #[cfg(doctest)]
 pub struct ModelsGuide;
+
+/// The query guide (docs/queries.md): its examples, and the lookups that
+/// must not compile, run as doc-tests.
+#[doc = include_str!("../docs/queries.md")]
+#[cfg(doctest)]
+pub struct QueriesGuide;
