@@ -234,6 +234,49 @@ impl<'a> Resolver<'a> {
             let clash_reverse =
                 target.reverse.iter().find(|r| r.accessor == reverse.accessor).map(|r| r.source_label.clone());
             let clash_method = GENERATED_METHODS.contains(&reverse.accessor.as_str());
+            // Django's fields.E303 / E305: the reverse query name (here its
+            // `Rel` constant) clashes with a field or another relation.
+            let clash_query_name = target
+                .fields
+                .iter()
+                .find(|f| f.const_name == reverse.rel_const || format!("{}_REL", f.const_name) == reverse.rel_const)
+                .map(|f| format!("field `{}`", f.name))
+                .or_else(|| {
+                    target
+                        .fields
+                        .iter()
+                        .filter_map(|f| f.relation.as_ref().map(|r| (r, &f.name)))
+                        .find(|(r, _)| r.rel_const == reverse.rel_const)
+                        .map(|(_, name)| format!("the relation constant of field `{name}`"))
+                })
+                .or_else(|| {
+                    target
+                        .many_to_many
+                        .iter()
+                        .find(|m| m.rel_const == reverse.rel_const)
+                        .map(|m| format!("the relation constant of field `{}`", m.name))
+                })
+                .or_else(|| {
+                    target
+                        .reverse
+                        .iter()
+                        .find(|r| r.rel_const == reverse.rel_const)
+                        .map(|r| format!("the reverse query name of a relation on `{}`", r.source_label))
+                });
+            if let (false, None, false, Some(with)) =
+                (clash_field, clash_reverse.as_ref(), clash_method, clash_query_name)
+            {
+                self.err_help(
+                    &source_file,
+                    pos,
+                    format!(
+                        "reverse query name for field `{field_name}` gives `{}.{}`, which clashes with {with}",
+                        target.name, reverse.rel_const
+                    ),
+                    Some("add or change `related_name` on this field".into()),
+                );
+                continue;
+            }
             if clash_field || clash_reverse.is_some() || clash_method {
                 let with = if let Some(other) = clash_reverse {
                     format!("the reverse accessor of a relation on `{other}`")
