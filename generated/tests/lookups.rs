@@ -479,3 +479,58 @@ fn isnull_and_exclude_through_deeper_paths_as_django() {
     // Author.objects.exclude(entry__blog__name="Beatles Blog") == ['Ringo']
     assert_eq!(author_names(Author::objects().exclude(Author::ENTRY_REL.join(Entry::BLOG_REL).then(Blog::NAME).eq("Beatles Blog"))), ["Ringo"]);
 }
+
+#[test]
+fn lookups_across_relations_of_multi_table_inheritance_models() {
+    use modelgen_examples::places::{self, Place, Restaurant, Supplier};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    let mut park = Place::new();
+    park.name = "Park".into();
+    park.save(&db).unwrap();
+    let mut restaurants = Vec::new();
+    for (name, pizza, dogs) in [("Pizza Place", true, false), ("Dog House", false, true)] {
+        let mut r = Restaurant::new();
+        r.name = name.into();
+        r.serves_pizza = pizza;
+        r.serves_hot_dogs = dogs;
+        r.save(&db).unwrap();
+        restaurants.push(r);
+    }
+    let mut suppliers = Vec::new();
+    for name in ["Acme", "Best"] {
+        let mut s = Supplier::new();
+        s.name = name.into();
+        s.save(&db).unwrap();
+        suppliers.push(s);
+    }
+    suppliers[0].customers().add(&db, &[&restaurants[0], &restaurants[1]]).unwrap();
+    suppliers[1].customers().add(&db, &[&restaurants[0]]).unwrap();
+    let supplier_names =
+        |qs: QuerySet<Supplier>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
+    let restaurant_names =
+        |qs: QuerySet<Restaurant>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
+    let place_names = |qs: QuerySet<Place>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
+    // What Django 5.2 gives for the same models and rows:
+    // Supplier.objects.filter(customers__name="Dog House") == ['Acme'] (name is a Place column)
+    let qs = Supplier::objects().filter(Supplier::CUSTOMERS_REL.then(Restaurant::NAME).eq("Dog House"));
+    assert_eq!(supplier_names(qs), ["Acme"]);
+    // Restaurant.objects.filter(suppliers__name="Best") == ['Pizza Place']
+    let qs = Restaurant::objects().filter(Restaurant::SUPPLIERS_REL.then(Supplier::NAME).eq("Best"));
+    assert_eq!(restaurant_names(qs), ["Pizza Place"]);
+    // Place.objects.filter(restaurant__serves_pizza=True) == ['Pizza Place']
+    let qs = Place::objects().filter(Place::RESTAURANT_REL.then(Restaurant::SERVES_PIZZA).eq(true));
+    assert_eq!(place_names(qs), ["Pizza Place"]);
+    // Restaurant.objects.exclude(suppliers__name="Best") == ['Dog House']
+    let qs = Restaurant::objects().exclude(Restaurant::SUPPLIERS_REL.then(Supplier::NAME).eq("Best"));
+    assert_eq!(restaurant_names(qs.order_by([Restaurant::PLACE_PTR.asc()])), ["Dog House"]);
+    // Supplier.objects.order_by("customers__name", "id") == ['Acme', 'Acme', 'Best']
+    let qs = Supplier::objects().order_by([Supplier::CUSTOMERS_REL.then(Restaurant::NAME).asc(), Supplier::ID.asc()]);
+    assert_eq!(supplier_names(qs), ["Acme", "Acme", "Best"]);
+    // Place.objects.filter(restaurant__isnull=True) == ['Park', 'Acme', 'Best']
+    let qs = Place::objects().filter(Place::RESTAURANT_REL.isnull(true)).order_by([Place::ID.asc()]);
+    assert_eq!(place_names(qs), ["Park", "Acme", "Best"]);
+    // Place.objects.exclude(restaurant__serves_hot_dogs=True) == ['Park', 'Pizza Place', 'Acme', 'Best']
+    let qs = Place::objects().exclude(Place::RESTAURANT_REL.then(Restaurant::SERVES_HOT_DOGS).eq(true)).order_by([Place::ID.asc()]);
+    assert_eq!(place_names(qs), ["Park", "Pizza Place", "Acme", "Best"]);
+}
