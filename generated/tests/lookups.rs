@@ -534,3 +534,62 @@ fn lookups_across_relations_of_multi_table_inheritance_models() {
     let qs = Place::objects().exclude(Place::RESTAURANT_REL.then(Restaurant::SERVES_HOT_DOGS).eq(true)).order_by([Place::ID.asc()]);
     assert_eq!(place_names(qs), ["Park", "Pizza Place", "Acme", "Best"]);
 }
+
+// ---------------------------------------------------------------------------
+// select_related
+// ---------------------------------------------------------------------------
+
+#[test]
+fn select_related_reads_the_related_object_in_the_same_query() {
+    let db = setup_weblog();
+    // Entry.objects.select_related("blog"): one query, no query per entry.blog.
+    let (pairs, n) = db.count_queries(|| entries().select_related(Entry::BLOG_REL).all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(String, String)> =
+        pairs.into_iter().map(|(e, b)| (e.headline, b.map(|b| b.name).unwrap_or_default())).collect();
+    assert_eq!(
+        got,
+        [
+            ("Lennon speaks".to_string(), "Beatles Blog".to_string()),
+            ("All about 2008".into(), "Beatles Blog".into()),
+            ("Lennon tribute".into(), "Pop Music Blog".into()),
+            ("Pop in 2008".into(), "Pop Music Blog".into()),
+        ]
+    );
+    // Blog.objects.select_related("featured"): a LEFT OUTER JOIN, None where there is no featured entry.
+    let qs = blogs().select_related(Blog::FEATURED_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(sql.contains(r#"LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."featured_id" = "weblog_entry"."id")"#), "{sql}");
+    let featured: Vec<Option<String>> = qs.all(&db).unwrap().into_iter().map(|(_, e)| e.map(|e| e.headline)).collect();
+    assert_eq!(featured, [Some("All about 2008".to_string()), None, None]);
+    // With a filter across the same relation, the join is shared.
+    let qs = entries().filter(Entry::BLOG_REL.then(Blog::NAME).eq("Pop Music Blog")).select_related(Entry::BLOG_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert_eq!(sql.matches("JOIN").count(), 1, "{sql}");
+    assert_eq!(qs.all(&db).unwrap().len(), 2);
+    // A multi-valued relation is prefetch_related's, not select_related's.
+    let err = blogs().select_related(Blog::ENTRIES_REL).all(&db).unwrap_err();
+    assert!(matches!(err, modelgen_runtime::Error::Misuse(_)), "{err:?}");
+}
+
+#[test]
+fn select_related_of_a_reverse_one_to_one_and_of_inherited_models() {
+    use modelgen_examples::places::{self, Place, Restaurant};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    let mut park = Place::new();
+    park.name = "Park".into();
+    park.save(&db).unwrap();
+    let mut r = Restaurant::new();
+    r.name = "Pizza Place".into();
+    r.serves_pizza = true;
+    r.save(&db).unwrap();
+    // Place.objects.select_related("restaurant"): the restaurant's own and inherited columns.
+    let (rows, n) = db.count_queries(|| {
+        Place::objects().order_by([Place::ID.asc()]).select_related(Place::RESTAURANT_REL).all(&db).unwrap()
+    });
+    assert_eq!(n, 1);
+    let got: Vec<(String, Option<(String, bool)>)> =
+        rows.into_iter().map(|(p, r)| (p.name, r.map(|r| (r.name, r.serves_pizza)))).collect();
+    assert_eq!(got, [("Park".to_string(), None), ("Pizza Place".to_string(), Some(("Pizza Place".to_string(), true)))]);
+}

@@ -113,6 +113,10 @@ impl<From, To: Model> Rel<From, To> {
 }
 
 impl<From, To> Rel<From, To> {
+    pub(crate) fn link(self) -> Link {
+        self.link
+    }
+
     fn via(self) -> Via<From, To> {
         Via { links: vec![self.link], _marker: PhantomData }
     }

@@ -1040,6 +1040,7 @@ impl<M: Model> QuerySet<M> {
             low_mark: self.low_mark,
             high_mark: self.high_mark,
             distinct: self.distinct,
+            related: None,
         }
     }
 
@@ -1074,6 +1075,16 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering).select()?;
         Ok((sql.text, sql.params))
+    }
+
+    /// Django's `select_related`: the rows with the object a ForeignKey or
+    /// OneToOneField (either side) points at, read by the same query (one
+    /// JOIN), so that no query per row follows. `Entry::objects()
+    /// .select_related(Entry::BLOG_REL).all(&db)` gives `(Entry, Option<Blog>)`
+    /// pairs; the related object is `None` only where there is none (a
+    /// nullable key, a missing reverse one-to-one).
+    pub fn select_related<R: Model>(self, relation: crate::path::Rel<M, R>) -> SelectRelated<M, R> {
+        SelectRelated { query: self, link: relation.link(), _marker: PhantomData }
     }
 
     /// Every matching row, in order.
@@ -1278,5 +1289,70 @@ impl<M> Order<M> {
     /// The same term, in the other direction.
     pub fn reversed(self) -> Self {
         Order { descending: !self.descending, ..self }
+    }
+}
+
+/// A query whose rows come with a related object read by the same SELECT
+/// (Django's `select_related`); see [`QuerySet::select_related`].
+pub struct SelectRelated<M, R> {
+    query: QuerySet<M>,
+    link: Link,
+    _marker: PhantomData<fn() -> R>,
+}
+
+impl<M, R> std::fmt::Debug for SelectRelated<M, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectRelated").field("query", &self.query).field("link", &self.link).finish()
+    }
+}
+
+impl<M: Model, R: Model> SelectRelated<M, R> {
+    /// The SELECT this runs and its bound values.
+    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
+        let sql = self.sql()?;
+        Ok((sql.text, sql.params))
+    }
+
+    fn sql(&self) -> Result<Sql> {
+        self.query.check()?;
+        if self.link.multi {
+            // Django: "Invalid field name(s) given in select_related".
+            return Err(Error::Misuse(format!(
+                "select_related() follows ForeignKeys and OneToOneFields only, not the multi-valued relation to {}: use prefetch_related",
+                R::meta().name
+            )));
+        }
+        let ordering = self.query.ordering_terms();
+        let mut parts = self.query.parts(&ordering);
+        parts.related = Some(&self.link);
+        parts.select()
+    }
+
+    /// Every matching row with its related object, in order: one query.
+    pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>)>> {
+        let sql = self.sql()?;
+        let offset = M::meta().fields().len();
+        // A missing related row (LEFT OUTER JOIN) reads as NULL in its pk.
+        let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
+        let mut out = db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let model = crate::model::read_row::<M>(row, 0)?;
+                let related = match row.get_ref(offset + related_pk)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    _ => Some(crate::model::read_row::<R>(row, offset)?),
+                };
+                out.push((model, related));
+            }
+            Ok(out)
+        })?;
+        for (model, related) in &mut out {
+            crate::snapshot::mark_loaded(db, model);
+            if let Some(related) = related {
+                crate::snapshot::mark_loaded(db, related);
+            }
+        }
+        Ok(out)
     }
 }

@@ -395,7 +395,7 @@ impl<'n> Compiler<'n> {
         self.qualifier(up, column)
     }
 
-    fn push_col(&mut self, out: &mut Sql, at: usize, column: &str) {
+    pub(crate) fn push_col(&mut self, out: &mut Sql, at: usize, column: &str) {
         let qualifier = self.qualifier(at, column);
         push_column(&mut out.text, qualifier.as_deref(), column);
     }
@@ -853,6 +853,9 @@ pub(crate) struct Query<'a> {
     pub(crate) low_mark: usize,
     pub(crate) high_mark: Option<usize>,
     pub(crate) distinct: bool,
+    /// `select_related`: a single-valued relation whose row is selected
+    /// too, after the model's fields.
+    pub(crate) related: Option<&'a Link>,
 }
 
 /// What goes between `SELECT` and `FROM`.
@@ -869,7 +872,9 @@ pub(crate) enum Head {
 impl Query<'_> {
     /// Whether the query joins (a relation path in a filter or the ordering).
     fn joins(&self) -> bool {
-        self.conditions.iter().any(Node::has_path) || self.ordering.iter().any(|t| !t.links.is_empty())
+        self.related.is_some()
+            || self.conditions.iter().any(Node::has_path)
+            || self.ordering.iter().any(|t| !t.links.is_empty())
     }
 
     fn push_limits(&self, out: &mut Sql) {
@@ -902,12 +907,19 @@ impl Query<'_> {
         if ordered {
             compiler.push_order(self.ordering, self.standard_ordering, &mut order_sql);
         }
+        // Django's select_related: INNER JOIN through a non-null key, LEFT
+        // OUTER JOIN where the related row may be missing; after the
+        // filters, so that it reuses their joins.
+        let related = match (head, self.related) {
+            (Head::Fields, Some(link)) => Some((compiler.walk(0, std::slice::from_ref(link), !link.nullable, true), link)),
+            _ => None,
+        };
         let mut sql = Sql::default();
         let select = if self.distinct { "SELECT DISTINCT " } else { "SELECT " };
         match head {
             // The model's own SELECT when it need not be qualified (or is
             // already: a multi-table-inheritance child's).
-            Head::Fields if !qualify || self.meta.parent.is_some() => {
+            Head::Fields if (!qualify || self.meta.parent.is_some()) && related.is_none() => {
                 let own = self.meta.select_sql();
                 sql.text.push_str(select);
                 sql.text.push_str(own.strip_prefix("SELECT ").unwrap_or(own));
@@ -919,6 +931,12 @@ impl Query<'_> {
                         sql.text.push_str(", ");
                     }
                     compiler.push_base_column(&mut sql, column.column);
+                }
+                if let Some((at, link)) = related {
+                    for column in (link.target)().fields() {
+                        sql.text.push_str(", ");
+                        compiler.push_col(&mut sql, at, column.column);
+                    }
                 }
                 sql.text.push_str(" FROM ");
                 sql.text.push_str(self.meta.from_sql());
