@@ -593,3 +593,69 @@ fn select_related_of_a_reverse_one_to_one_and_of_inherited_models() {
         rows.into_iter().map(|(p, r)| (p.name, r.map(|r| (r.name, r.serves_pizza)))).collect();
     assert_eq!(got, [("Park".to_string(), None), ("Pizza Place".to_string(), Some(("Pizza Place".to_string(), true)))]);
 }
+
+// ---------------------------------------------------------------------------
+// prefetch_related
+// ---------------------------------------------------------------------------
+
+#[test]
+fn prefetch_related_reads_each_relation_with_one_more_query() {
+    let db = setup_weblog();
+    // Blog.objects.prefetch_related("entries"): 2 queries; entries in Entry's ordering (-pub_date).
+    let (blogs_with_entries, n) =
+        db.count_queries(|| blogs().prefetch_related(Blog::ENTRIES_REL).all(&db).unwrap());
+    assert_eq!(n, 2);
+    let got: Vec<(String, Vec<String>)> = blogs_with_entries
+        .into_iter()
+        .map(|(b, es)| (b.name, es.into_iter().map(|e| e.headline).collect()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Beatles Blog".to_string(), vec!["All about 2008".to_string(), "Lennon speaks".into()]),
+            ("Pop Music Blog".into(), vec!["Lennon tribute".into(), "Pop in 2008".into()]),
+            ("Empty".into(), vec![]),
+        ]
+    );
+    // Entry.objects.prefetch_related("authors"): 2 queries, through the join table.
+    let (with_authors, n) = db.count_queries(|| entries().prefetch_related(Entry::AUTHORS_REL).all(&db).unwrap());
+    assert_eq!(n, 2);
+    let got: Vec<(String, Vec<String>)> = with_authors
+        .into_iter()
+        .map(|(e, authors)| {
+            let mut names: Vec<String> = authors.into_iter().map(|a| a.name).collect();
+            names.sort();
+            (e.headline, names)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Lennon speaks".to_string(), vec!["John Lennon".to_string()]),
+            ("All about 2008".into(), vec!["John Lennon".into(), "Paul McCartney".into()]),
+            ("Lennon tribute".into(), vec!["Paul McCartney".into()]),
+            ("Pop in 2008".into(), vec![]),
+        ]
+    );
+    // The reverse many-to-many, and no second query when no row matches.
+    let authors = Author::objects().order_by([Author::ID.asc()]).prefetch_related(Author::ENTRY_REL).all(&db).unwrap();
+    assert_eq!(authors.iter().map(|(_, es)| es.len()).collect::<Vec<_>>(), [2, 2]);
+    let (none, n) = db.count_queries(|| {
+        blogs().filter(Blog::NAME.eq("nobody")).prefetch_related(Blog::ENTRIES_REL).all(&db).unwrap()
+    });
+    assert_eq!((none.len(), n), (0, 1));
+}
+
+#[test]
+fn prefetch_related_against_the_n_plus_one_loop() {
+    let db = setup_weblog();
+    // The loop Django's prefetch_related replaces: one query per blog.
+    let (_, loop_queries) = db.count_queries(|| {
+        for b in blogs().all(&db).unwrap() {
+            b.entries().all(&db).unwrap();
+        }
+    });
+    assert_eq!(loop_queries, 4);
+    let (_, prefetch_queries) = db.count_queries(|| blogs().prefetch_related(Blog::ENTRIES_REL).all(&db).unwrap());
+    assert_eq!(prefetch_queries, 2);
+}

@@ -116,7 +116,7 @@ pub use model::{
 };
 pub use path::{Path, Rel, Via};
 pub use query::{
-    Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, SelectRelated, F, QuerySet, TextColumn,
+    Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, PrefetchRelated, SelectRelated, F, QuerySet, TextColumn,
     MAX_GET_RESULTS,
 };
 pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated};

@@ -992,7 +992,7 @@ impl ModelKey {
 
 /// A primary key's stored value, hashable (a real is kept by its bits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum KeyValue {
+pub(crate) enum KeyValue {
     Integer(i64),
     Real(u64),
     Text(String),
@@ -1000,7 +1000,7 @@ enum KeyValue {
 }
 
 impl KeyValue {
-    fn from_value(value: Value) -> Self {
+    pub(crate) fn from_value(value: Value) -> Self {
         match value {
             Value::Integer(i) => KeyValue::Integer(i),
             Value::Real(r) => KeyValue::Real(r.to_bits()),

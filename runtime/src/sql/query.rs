@@ -677,6 +677,47 @@ fn push_exists(out: &mut Sql, table: &str, sub: &Compiler<'_>, condition: &Sql, 
     out.text.push_str(") LIMIT 1)");
 }
 
+/// Django's prefetch query of a multi-valued relation: every field of the
+/// related model `target`, then the key of the row each is related to
+/// (`link.first.to_column` of the join table or the related table), for
+/// the rows whose key is in `keys`, in `ordering`. One query per relation.
+pub(crate) fn prefetch(target: &'static ModelMeta, link: &Link, keys: &[Value], ordering: &[OrderTerm]) -> Result<Sql> {
+    let aliases = Cell::new(0);
+    let mut compiler = Compiler::new(target, true, &aliases);
+    // The table holding the key: the join table of a many-to-many, joined
+    // back from the target; the target itself for a reverse ForeignKey.
+    let key_table = match link.second {
+        Some(second) => {
+            let back = Join { table: link.first.table, from_column: second.to_column, to_column: second.from_column };
+            let back_link = Link { first: back, second: None, multi: true, nullable: false, forward: false, target: no_target };
+            compiler.join(0, back, &back_link, None, true, true)
+        }
+        None => 0,
+    };
+    let mut head = Sql::default();
+    head.text.push_str("SELECT ");
+    for column in target.fields() {
+        compiler.push_col(&mut head, 0, column.column);
+        head.text.push_str(", ");
+    }
+    compiler.push_col(&mut head, key_table, link.first.to_column);
+    let mut filter = Sql::default();
+    filter.text.push_str(" WHERE ");
+    compiler.push_col(&mut filter, key_table, link.first.to_column);
+    filter.text.push_str(" IN (");
+    push_placeholders(&mut filter.text, keys.len());
+    filter.text.push(')');
+    filter.params.extend(keys.iter().cloned());
+    let mut order = Sql::default();
+    compiler.push_order(ordering, true, &mut order);
+    head.text.push_str(" FROM ");
+    head.text.push_str(target.from_sql());
+    head.text.push_str(&compiler.joins());
+    head.push_sql(&filter);
+    head.push_sql(&order);
+    Ok(head)
+}
+
 /// The target of a parent link, which the compiler never asks for (the
 /// parent's meta is given with the join).
 fn no_target() -> &'static ModelMeta {
