@@ -110,7 +110,8 @@ fn conditions_in_one_filter_call_refer_to_the_same_related_row() {
     let db = setup_weblog();
     // Blog.objects.filter(entries__headline__contains="Lennon", entries__pub_date__year=2008)
     let qs = blogs().filter(
-        Blog::ENTRIES_REL.then(Entry::HEADLINE).contains("Lennon") & Blog::ENTRIES_REL.then(Entry::PUB_DATE).year().eq(2008),
+        Blog::ENTRIES_REL.then(Entry::HEADLINE).contains("Lennon")
+            & Blog::ENTRIES_REL.then(Entry::PUB_DATE).year().eq(2008),
     );
     assert_eq!(names(&db, qs), ["Beatles Blog"]);
 }
@@ -137,7 +138,8 @@ fn many_to_many_at_any_depth_entries_authors_name() {
     assert_eq!(names(&db, qs.clone()), ["Beatles Blog", "Beatles Blog"]);
     assert_eq!(names(&db, qs.distinct()), ["Beatles Blog"]);
     // Author.objects.filter(entry__blog__name="Pop Music Blog"): the reverse many-to-many.
-    let authors = Author::objects().filter(Author::ENTRY_REL.join(Entry::BLOG_REL).then(Blog::NAME).eq("Pop Music Blog"));
+    let authors =
+        Author::objects().filter(Author::ENTRY_REL.join(Entry::BLOG_REL).then(Blog::NAME).eq("Pop Music Blog"));
     let authors: Vec<String> = authors.all(&db).unwrap().into_iter().map(|a| a.name).collect();
     assert_eq!(authors, ["Paul McCartney"]);
 }
@@ -222,7 +224,8 @@ fn exclude_with_two_conditions_on_a_multi_valued_relation_tests_each_on_its_own(
     // == ['Empty']: Django's documented exclude() behaviour, each condition its own subquery,
     // so Pop Music Blog (a Lennon entry from 2010, a 2008 entry without Lennon) is excluded too.
     let qs = blogs().exclude(
-        Blog::ENTRIES_REL.then(Entry::HEADLINE).contains("Lennon") & Blog::ENTRIES_REL.then(Entry::PUB_DATE).year().eq(2008),
+        Blog::ENTRIES_REL.then(Entry::HEADLINE).contains("Lennon")
+            & Blog::ENTRIES_REL.then(Entry::PUB_DATE).year().eq(2008),
     );
     assert_eq!(names(&db, qs), ["Empty"]);
 }
@@ -272,8 +275,10 @@ fn update_and_delete_filtered_across_a_relation() {
     assert_eq!(Entry::objects().filter(Entry::RATING.eq(0)).count(&db).unwrap(), 2);
     // Blog.objects.filter(entries__authors__name="Paul McCartney").delete(): both blogs with
     // their entries (a blog matched twice is deleted once).
-    let (total, _) =
-        Blog::objects().filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney")).delete(&db).unwrap();
+    let (total, _) = Blog::objects()
+        .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"))
+        .delete(&db)
+        .unwrap();
     assert!(total >= 2, "{total}");
     assert_eq!(names(&db, blogs()), ["Empty"]);
 }
@@ -286,11 +291,17 @@ fn update_and_delete_filtered_across_a_relation() {
 fn date_part_lookups_year_month_day_week_day() {
     let db = setup_weblog();
     // Entry.objects.filter(pub_date__year=2008, pub_date__month=12) == ['Pop in 2008']
-    assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.year().eq(2008) & Entry::PUB_DATE.month().eq(12))), ["Pop in 2008"]);
+    assert_eq!(
+        heads(&db, entries().filter(Entry::PUB_DATE.year().eq(2008) & Entry::PUB_DATE.month().eq(12))),
+        ["Pop in 2008"]
+    );
     // Entry.objects.filter(pub_date__week_day=7): Saturday, 2008-03-01.
     assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.week_day().eq(7))), ["Lennon speaks"]);
     // Entry.objects.filter(pub_date__day=1)
-    assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.day().eq(1))), ["Lennon speaks", "All about 2008", "Lennon tribute"]);
+    assert_eq!(
+        heads(&db, entries().filter(Entry::PUB_DATE.day().eq(1))),
+        ["Lennon speaks", "All about 2008", "Lennon tribute"]
+    );
     assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.year().gt(2008))), ["Lennon tribute"]);
     assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.month().range(3, 6))), ["Lennon speaks", "All about 2008"]);
     assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.quarter().eq(4))), ["Pop in 2008"]);
@@ -308,7 +319,14 @@ fn date_parts_and_date_of_a_datetime_in_utc() {
         Sale::new(p.id.unwrap(), t).save(&db).unwrap();
     }
     let sold = |c: Condition<Sale>| -> Vec<i64> {
-        Sale::objects().filter(c).order_by([Sale::ID.asc()]).all(&db).unwrap().into_iter().map(|s| s.id.unwrap()).collect()
+        Sale::objects()
+            .filter(c)
+            .order_by([Sale::ID.asc()])
+            .all(&db)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id.unwrap())
+            .collect()
     };
     // Sale.objects.filter(sold_at__date=date(2024, 1, 1)) with USE_TZ and UTC.
     assert_eq!(sold(Sale::SOLD_AT.date().eq(date(2024, 1, 1))), [1]);
@@ -333,7 +351,10 @@ fn text_lookups_iexact_endswith_regex_iregex() {
     assert_eq!(heads(&db, entries().filter(Entry::HEADLINE.iregex(r"^l.*N "))), ["Lennon speaks", "Lennon tribute"]);
     assert!(heads(&db, entries().filter(Entry::HEADLINE.regex(r"^l.*N "))).is_empty());
     // Across a relation: Blog.objects.filter(entries__headline__iregex="TRIBUTE$")
-    assert_eq!(names(&db, blogs().filter(Blog::ENTRIES_REL.then(Entry::HEADLINE).iregex("TRIBUTE$"))), ["Pop Music Blog"]);
+    assert_eq!(
+        names(&db, blogs().filter(Blog::ENTRIES_REL.then(Entry::HEADLINE).iregex("TRIBUTE$"))),
+        ["Pop Music Blog"]
+    );
     // An invalid pattern fails the query rather than matching nothing.
     assert!(entries().filter(Entry::HEADLINE.regex("(")).all(&db).is_err());
 }
@@ -342,7 +363,10 @@ fn text_lookups_iexact_endswith_regex_iregex() {
 fn or_and_not_of_conditions_like_q_objects() {
     let db = setup_weblog();
     // Entry.objects.filter(Q(rating=5) | Q(rating=2))
-    assert_eq!(heads(&db, entries().filter(Entry::RATING.eq(5) | Entry::RATING.eq(2))), ["All about 2008", "Pop in 2008"]);
+    assert_eq!(
+        heads(&db, entries().filter(Entry::RATING.eq(5) | Entry::RATING.eq(2))),
+        ["All about 2008", "Pop in 2008"]
+    );
     // Entry.objects.filter(~Q(rating=5) & Q(pub_date__year=2008))
     let qs = entries().filter(Entry::RATING.eq(5).not().and(Entry::PUB_DATE.year().eq(2008)));
     assert_eq!(heads(&db, qs), ["Lennon speaks", "Pop in 2008"]);
@@ -361,7 +385,10 @@ fn assert_num_queries_counts_every_statement() {
     assert_eq!((all.len(), n), (4, 1), "one SELECT");
     // One query whatever the joins.
     let (_, n) = db.count_queries(|| {
-        blogs().filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney")).all(&db).unwrap()
+        blogs()
+            .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"))
+            .all(&db)
+            .unwrap()
     });
     assert_eq!(n, 1);
     // The N+1 loop Django's assertNumQueries catches: one query per entry's blog.
@@ -441,13 +468,22 @@ fn isnull_and_exclude_through_deeper_paths_as_django() {
         qs.order_by([Author::ID.asc()]).all(&db).unwrap().into_iter().map(|a| a.name).collect()
     };
     // Entry.objects.exclude(authors__name="John Lennon") == ['Lennon tribute', 'Pop in 2008']
-    assert_eq!(heads(&db, entries().exclude(Entry::AUTHORS_REL.then(Author::NAME).eq("John Lennon"))), ["Lennon tribute", "Pop in 2008"]);
+    assert_eq!(
+        heads(&db, entries().exclude(Entry::AUTHORS_REL.then(Author::NAME).eq("John Lennon"))),
+        ["Lennon tribute", "Pop in 2008"]
+    );
     // Blog.objects.filter(featured__headline__isnull=True) == ['Pop Music Blog', 'Empty'] (LEFT OUTER JOIN)
-    assert_eq!(names(&db, blogs().filter(Blog::FEATURED_REL.then(Entry::HEADLINE).isnull(true))), ["Pop Music Blog", "Empty"]);
+    assert_eq!(
+        names(&db, blogs().filter(Blog::FEATURED_REL.then(Entry::HEADLINE).isnull(true))),
+        ["Pop Music Blog", "Empty"]
+    );
     // Author.objects.filter(entry__isnull=True) == ['Ringo']
     assert_eq!(author_names(Author::objects().filter(Author::ENTRY_REL.isnull(true))), ["Ringo"]);
     // Entry.objects.filter(blog__featured__isnull=False) == ['Lennon speaks', 'All about 2008']
-    assert_eq!(heads(&db, entries().filter(Entry::BLOG_REL.join(Blog::FEATURED_REL).isnull(false))), ["Lennon speaks", "All about 2008"]);
+    assert_eq!(
+        heads(&db, entries().filter(Entry::BLOG_REL.join(Blog::FEATURED_REL).isnull(false))),
+        ["Lennon speaks", "All about 2008"]
+    );
     // Blog.objects.filter(entries__authors__name="John Lennon").exclude(entries__rating=4) == []
     let qs = blogs()
         .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("John Lennon"))
@@ -462,9 +498,14 @@ fn isnull_and_exclude_through_deeper_paths_as_django() {
     // an entry without authors, or without entries at all, is excluded.
     assert_eq!(names(&db, blogs().exclude(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).isnull(true))), ["Beatles Blog"]);
     // Blog.objects.filter(entries__authors__isnull=True) == ['Pop Music Blog', 'Empty']
-    assert_eq!(names(&db, blogs().filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).isnull(true))), ["Pop Music Blog", "Empty"]);
+    assert_eq!(
+        names(&db, blogs().filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).isnull(true))),
+        ["Pop Music Blog", "Empty"]
+    );
     // Entry.objects.filter(blog__entries__authors__name="Paul McCartney"): count 4, distinct count 4.
-    let qs = Entry::objects().filter(Entry::BLOG_REL.join(Blog::ENTRIES_REL).join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"));
+    let qs = Entry::objects().filter(
+        Entry::BLOG_REL.join(Blog::ENTRIES_REL).join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"),
+    );
     assert_eq!((qs.count(&db).unwrap(), qs.clone().distinct().count(&db).unwrap()), (4, 4));
     // Entry.objects.exclude(blog__featured__headline="All about 2008") == ['Lennon tribute', 'Pop in 2008']
     let qs = entries().exclude(Entry::BLOG_REL.join(Blog::FEATURED_REL).then(Entry::HEADLINE).eq("All about 2008"));
@@ -473,11 +514,17 @@ fn isnull_and_exclude_through_deeper_paths_as_django() {
     assert_eq!(names(&db, blogs().filter(!Blog::FEATURED_REL.then(Entry::RATING).eq(5))), ["Pop Music Blog", "Empty"]);
     // Blog.objects.exclude(entries__authors__name__startswith="Paul", entries__rating=3) == ['Beatles Blog', 'Empty']
     let qs = blogs().exclude(
-        Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).startswith("Paul") & Blog::ENTRIES_REL.then(Entry::RATING).eq(3),
+        Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).startswith("Paul")
+            & Blog::ENTRIES_REL.then(Entry::RATING).eq(3),
     );
     assert_eq!(names(&db, qs), ["Beatles Blog", "Empty"]);
     // Author.objects.exclude(entry__blog__name="Beatles Blog") == ['Ringo']
-    assert_eq!(author_names(Author::objects().exclude(Author::ENTRY_REL.join(Entry::BLOG_REL).then(Blog::NAME).eq("Beatles Blog"))), ["Ringo"]);
+    assert_eq!(
+        author_names(
+            Author::objects().exclude(Author::ENTRY_REL.join(Entry::BLOG_REL).then(Blog::NAME).eq("Beatles Blog"))
+        ),
+        ["Ringo"]
+    );
 }
 
 #[test]
@@ -510,7 +557,8 @@ fn lookups_across_relations_of_multi_table_inheritance_models() {
         |qs: QuerySet<Supplier>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
     let restaurant_names =
         |qs: QuerySet<Restaurant>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
-    let place_names = |qs: QuerySet<Place>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
+    let place_names =
+        |qs: QuerySet<Place>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|s| s.name).collect() };
     // What Django 5.2 gives for the same models and rows:
     // Supplier.objects.filter(customers__name="Dog House") == ['Acme'] (name is a Place column)
     let qs = Supplier::objects().filter(Supplier::CUSTOMERS_REL.then(Restaurant::NAME).eq("Dog House"));
@@ -531,7 +579,9 @@ fn lookups_across_relations_of_multi_table_inheritance_models() {
     let qs = Place::objects().filter(Place::RESTAURANT_REL.isnull(true)).order_by([Place::ID.asc()]);
     assert_eq!(place_names(qs), ["Park", "Acme", "Best"]);
     // Place.objects.exclude(restaurant__serves_hot_dogs=True) == ['Park', 'Pizza Place', 'Acme', 'Best']
-    let qs = Place::objects().exclude(Place::RESTAURANT_REL.then(Restaurant::SERVES_HOT_DOGS).eq(true)).order_by([Place::ID.asc()]);
+    let qs = Place::objects()
+        .exclude(Place::RESTAURANT_REL.then(Restaurant::SERVES_HOT_DOGS).eq(true))
+        .order_by([Place::ID.asc()]);
     assert_eq!(place_names(qs), ["Park", "Pizza Place", "Acme", "Best"]);
 }
 
@@ -559,7 +609,10 @@ fn select_related_reads_the_related_object_in_the_same_query() {
     // Blog.objects.select_related("featured"): a LEFT OUTER JOIN, None where there is no featured entry.
     let qs = blogs().select_related(Blog::FEATURED_REL);
     let (sql, _) = qs.sql_with_params().unwrap();
-    assert!(sql.contains(r#"LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."featured_id" = "weblog_entry"."id")"#), "{sql}");
+    assert!(
+        sql.contains(r#"LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."featured_id" = "weblog_entry"."id")"#),
+        "{sql}"
+    );
     let featured: Vec<Option<String>> = qs.all(&db).unwrap().into_iter().map(|(_, e)| e.map(|e| e.headline)).collect();
     assert_eq!(featured, [Some("All about 2008".to_string()), None, None]);
     // With a filter across the same relation, the join is shared.
@@ -602,13 +655,10 @@ fn select_related_of_a_reverse_one_to_one_and_of_inherited_models() {
 fn prefetch_related_reads_each_relation_with_one_more_query() {
     let db = setup_weblog();
     // Blog.objects.prefetch_related("entries"): 2 queries; entries in Entry's ordering (-pub_date).
-    let (blogs_with_entries, n) =
-        db.count_queries(|| blogs().prefetch_related(Blog::ENTRIES_REL).all(&db).unwrap());
+    let (blogs_with_entries, n) = db.count_queries(|| blogs().prefetch_related(Blog::ENTRIES_REL).all(&db).unwrap());
     assert_eq!(n, 2);
-    let got: Vec<(String, Vec<String>)> = blogs_with_entries
-        .into_iter()
-        .map(|(b, es)| (b.name, es.into_iter().map(|e| e.headline).collect()))
-        .collect();
+    let got: Vec<(String, Vec<String>)> =
+        blogs_with_entries.into_iter().map(|(b, es)| (b.name, es.into_iter().map(|e| e.headline).collect())).collect();
     assert_eq!(
         got,
         [

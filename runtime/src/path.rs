@@ -51,7 +51,12 @@ const fn target<To: Model>() -> fn() -> &'static ModelMeta {
 impl<From, To: Model> Rel<From, To> {
     /// A ForeignKey or OneToOneField of `From`: its `column` holds
     /// `target_column` of `To`'s `target_table`; `null` when it is nullable.
-    pub const fn forward(column: &'static str, target_table: &'static str, target_column: &'static str, null: bool) -> Self {
+    pub const fn forward(
+        column: &'static str,
+        target_table: &'static str,
+        target_column: &'static str,
+        null: bool,
+    ) -> Self {
         Rel {
             link: Link {
                 first: Join { table: target_table, from_column: column, to_column: target_column },

@@ -286,10 +286,25 @@ impl<'n> Compiler<'n> {
 
     /// A subquery's compiler: its base is `table`, aliased `U<n>`.
     fn for_subquery(table: &'static str, meta: Option<&'static ModelMeta>, aliases: &'n Cell<usize>) -> Self {
-        let mut compiler =
-            Compiler { tables: Vec::new(), taken: Vec::new(), qualify: true, call: 0, subquery_aliases: aliases, subquery: true };
+        let mut compiler = Compiler {
+            tables: Vec::new(),
+            taken: Vec::new(),
+            qualify: true,
+            call: 0,
+            subquery_aliases: aliases,
+            subquery: true,
+        };
         let alias = compiler.new_alias(table);
-        compiler.tables.push(Table { alias, join: None, on_left: String::new(), meta, nullable: false, multi: false, call: 0, required: true });
+        compiler.tables.push(Table {
+            alias,
+            join: None,
+            on_left: String::new(),
+            meta,
+            nullable: false,
+            multi: false,
+            call: 0,
+            required: true,
+        });
         compiler
     }
 
@@ -331,7 +346,11 @@ impl<'n> Compiler<'n> {
             None => {
                 let mut on_left = String::new();
                 let qualifier = self.qualifier(parent, join.from_column);
-                push_column(&mut on_left, Some(qualifier.as_deref().unwrap_or(&self.tables[parent].alias)), join.from_column);
+                push_column(
+                    &mut on_left,
+                    Some(qualifier.as_deref().unwrap_or(&self.tables[parent].alias)),
+                    join.from_column,
+                );
                 let alias = self.new_alias(join.table);
                 self.tables.push(Table {
                     alias,
@@ -387,8 +406,11 @@ impl<'n> Compiler<'n> {
             return Some(quoted_name(owner.table));
         }
         let link_column = meta.relations.iter().find(|r| r.parent_link).map_or(meta.pk, |r| r.column);
-        let join =
-            Join { table: parent.table, from_column: meta.columns[link_column].column, to_column: parent.pk_column().column };
+        let join = Join {
+            table: parent.table,
+            from_column: meta.columns[link_column].column,
+            to_column: parent.pk_column().column,
+        };
         let link = Link { first: join, second: None, multi: false, nullable: false, forward: true, target: no_target };
         let required = self.tables[at].required;
         let up = self.join(at, join, &link, Some(parent), required, true);
@@ -644,7 +666,14 @@ impl<'n> Compiler<'n> {
     /// Django's subquery has it: the row the link starts from (`U0`,
     /// correlated by pk) joined down the path, LEFT OUTER for `isnull=True`,
     /// so that a missing related row anywhere on the path counts.
-    fn render_exists_missing(&mut self, links: &[Link], k: usize, leaf: &Node, outer: usize, out: &mut Sql) -> Result<()> {
+    fn render_exists_missing(
+        &mut self,
+        links: &[Link],
+        k: usize,
+        leaf: &Node,
+        outer: usize,
+        out: &mut Sql,
+    ) -> Result<()> {
         let Some(meta) = self.tables[outer].meta else {
             return Err(Error::Misuse("isnull through a join table".into()));
         };
@@ -689,7 +718,8 @@ pub(crate) fn prefetch(target: &'static ModelMeta, link: &Link, keys: &[Value], 
     let key_table = match link.second {
         Some(second) => {
             let back = Join { table: link.first.table, from_column: second.to_column, to_column: second.from_column };
-            let back_link = Link { first: back, second: None, multi: true, nullable: false, forward: false, target: no_target };
+            let back_link =
+                Link { first: back, second: None, multi: true, nullable: false, forward: false, target: no_target };
             compiler.join(0, back, &back_link, None, true, true)
         }
         None => 0,
@@ -768,7 +798,10 @@ impl ArithOp {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
     Value(Value),
-    Relative { op: ArithOp, value: Value },
+    Relative {
+        op: ArithOp,
+        value: Value,
+    },
     Column(&'static str),
     /// An F-expression tree (Django's `CombinedExpression`).
     Tree(FNode),
@@ -952,7 +985,9 @@ impl Query<'_> {
         // OUTER JOIN where the related row may be missing; after the
         // filters, so that it reuses their joins.
         let related = match (head, self.related) {
-            (Head::Fields, Some(link)) => Some((compiler.walk(0, std::slice::from_ref(link), !link.nullable, true), link)),
+            (Head::Fields, Some(link)) => {
+                Some((compiler.walk(0, std::slice::from_ref(link), !link.nullable, true), link))
+            }
             _ => None,
         };
         let mut sql = Sql::default();
