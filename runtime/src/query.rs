@@ -24,11 +24,11 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Query, Transform};
-pub use crate::sql::query::Link;
-use crate::sql::Sql;
 use crate::error::{Error, Result};
 use crate::model::{KeyValue, Model};
+pub use crate::sql::query::Link;
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Query, Transform};
+use crate::sql::Sql;
 use crate::value::{try_to_value, DbValue};
 
 pub use crate::error::MAX_GET_RESULTS;
@@ -454,7 +454,11 @@ impl<M, V: DbValue> Part<M, V> {
     }
 
     fn node(self, leaf: Node) -> Condition<M> {
-        Condition::from_node(if self.links.is_empty() { leaf } else { Node::Related { links: self.links, leaf: Box::new(leaf) } })
+        Condition::from_node(if self.links.is_empty() {
+            leaf
+        } else {
+            Node::Related { links: self.links, leaf: Box::new(leaf) }
+        })
     }
 
     fn compare(self, op: CmpOp, value: V) -> Condition<M> {
@@ -468,7 +472,6 @@ impl<M, V: DbValue> Part<M, V> {
         };
         self.node(leaf)
     }
-
 
     /// `exact` (`pub_date__year=2008`).
     pub fn eq(self, value: impl Into<V>) -> Condition<M> {
@@ -1026,7 +1029,9 @@ impl<M: Model> QuerySet<M> {
     fn ordering_terms(&self) -> std::borrow::Cow<'_, [OrderTerm]> {
         match &self.ordering {
             Some(terms) => std::borrow::Cow::Borrowed(terms),
-            None => M::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect(),
+            None => {
+                M::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect()
+            }
         }
     }
 
@@ -1209,8 +1214,9 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering).count(self.is_sliced())?;
-        let count: i64 =
-            db.with_sql(&sql.text, |stmt| Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?))?;
+        let count: i64 = db.with_sql(&sql.text, |stmt| {
+            Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?)
+        })?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 

@@ -467,7 +467,8 @@ fn parse_stored_datetime(value: rusqlite::types::ValueRef<'_>) -> Option<chrono:
     let (head, rest) = (text.get(..19)?, &text[19..]);
     let base = chrono::NaiveDateTime::parse_from_str(&head.replace('T', " "), "%Y-%m-%d %H:%M:%S").ok()?;
     // Microseconds, if any; a zone offset after them is UTC's own.
-    let digits: String = rest.strip_prefix('.').unwrap_or("").chars().take_while(char::is_ascii_digit).take(6).collect();
+    let digits: String =
+        rest.strip_prefix('.').unwrap_or("").chars().take_while(char::is_ascii_digit).take(6).collect();
     let micros: u32 = if digits.is_empty() { 0 } else { format!("{digits:0<6}").parse().ok()? };
     base.with_nanosecond(micros * 1000)
 }
@@ -495,7 +496,10 @@ fn date_part(lookup: &str, dt: chrono::NaiveDateTime) -> Option<i64> {
 /// Django's date functions of the date-part lookups. Datetimes are read
 /// in UTC, as they are stored (the zone arguments are Django's `tzname`
 /// and `conn_tzname`; the runtime passes `'UTC'`).
-fn register_date_functions(conn: &rusqlite::Connection, flags: rusqlite::functions::FunctionFlags) -> rusqlite::Result<()> {
+fn register_date_functions(
+    conn: &rusqlite::Connection,
+    flags: rusqlite::functions::FunctionFlags,
+) -> rusqlite::Result<()> {
     use rusqlite::types::Value;
     fn extract(ctx: &rusqlite::functions::Context<'_>) -> rusqlite::Result<Value> {
         let lookup: String = ctx.get(0)?;
@@ -592,4 +596,3 @@ mod tests {
         assert_eq!(conn.map.borrow().len(), TEXT_STATEMENT_CAPACITY);
     }
 }
-
