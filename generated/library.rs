@@ -143,7 +143,7 @@ impl Author {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const BORN: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new("born");
-    pub const BOOKS_REL: mg::Rel<Self, Book> = mg::Rel::many_to_many("id", "library_authorship", "author_id", "book_id", "library_book", "id");
+    pub const BOOKS_REL: mg::Rel<Self, Book> = mg::Rel::many_to_many("id", "library_authorship", "id", "author_id", "book_id", "library_book", "id");
     pub const AUTHORSHIP_REL: mg::Rel<Self, Authorship> = mg::Rel::reverse("id", "library_authorship", "author_id", false);
     pub const COVERS_REL: mg::Rel<Self, Cover> = mg::Rel::reverse("id", "library_cover", "artist_id", false);
 
@@ -372,8 +372,8 @@ impl Book {
     pub const PUBLISHER: mg::Column<Self, Option<i64>> = mg::Column::new("publisher_id");
     pub const PUBLISHED: mg::Column<Self, mg::NaiveDate> = mg::Column::new("published");
     pub const PUBLISHER_REL: mg::Rel<Self, Publisher> = mg::Rel::forward("publisher_id", "library_publisher", "id", true);
-    pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "library_authorship", "book_id", "author_id", "library_author", "id");
-    pub const RELATED_REL: mg::Rel<Self, Book> = mg::Rel::many_to_many("id", "library_book_related", "from_book_id", "to_book_id", "library_book", "id");
+    pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "library_authorship", "id", "book_id", "author_id", "library_author", "id");
+    pub const RELATED_REL: mg::Rel<Self, Book> = mg::Rel::many_to_many("id", "library_book_related", "id", "from_book_id", "to_book_id", "library_book", "id");
     pub const AUTHORSHIP_REL: mg::Rel<Self, Authorship> = mg::Rel::reverse("id", "library_authorship", "book_id", false);
     pub const COVER_REL: mg::Rel<Self, Cover> = mg::Rel::reverse("id", "library_cover", "book_id", true);
     pub const LOANS_REL: mg::Rel<Self, Loan> = mg::Rel::reverse("id", "library_loan", "move_id", false);

@@ -223,7 +223,7 @@ impl Restaurant {
     pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
-    pub const SUPPLIERS_REL: mg::Rel<Self, Supplier> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "restaurant_id", "supplier_id", "places_supplier", "place_ptr_id");
+    pub const SUPPLIERS_REL: mg::Rel<Self, Supplier> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "id", "restaurant_id", "supplier_id", "places_supplier", "place_ptr_id");
     pub const ITALIANRESTAURANT_REL: mg::Rel<Self, ItalianRestaurant> = mg::Rel::reverse("place_ptr_id", "places_italianrestaurant", "restaurant_ptr_id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -421,7 +421,7 @@ impl Supplier {
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
     pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
-    pub const CUSTOMERS_REL: mg::Rel<Self, Restaurant> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "supplier_id", "restaurant_id", "places_restaurant", "place_ptr_id");
+    pub const CUSTOMERS_REL: mg::Rel<Self, Restaurant> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "id", "supplier_id", "restaurant_id", "places_restaurant", "place_ptr_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

@@ -214,7 +214,7 @@ impl Author {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const EMAIL: mg::Column<Self, String> = mg::Column::new("email");
-    pub const ENTRY_REL: mg::Rel<Self, Entry> = mg::Rel::many_to_many("id", "weblog_entry_authors", "author_id", "entry_id", "weblog_entry", "id");
+    pub const ENTRY_REL: mg::Rel<Self, Entry> = mg::Rel::many_to_many("id", "weblog_entry_authors", "id", "author_id", "entry_id", "weblog_entry", "id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -342,7 +342,7 @@ impl Entry {
     pub const RATING: mg::Column<Self, i64> = mg::Column::new("rating");
     pub const STATUS: mg::Column<Self, EntryStatus> = mg::Column::new("status");
     pub const BLOG_REL: mg::Rel<Self, Blog> = mg::Rel::forward("blog_id", "weblog_blog", "id", false);
-    pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "weblog_entry_authors", "entry_id", "author_id", "weblog_author", "id");
+    pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "weblog_entry_authors", "id", "entry_id", "author_id", "weblog_author", "id");
     pub const FEATURED_IN_REL: mg::Rel<Self, Blog> = mg::Rel::reverse("id", "weblog_blog", "featured_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty

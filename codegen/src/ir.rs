@@ -476,6 +476,8 @@ pub struct ManyToMany {
     pub source_column: String,
     /// The join table's column pointing at the target.
     pub target_column: String,
+    /// The join table's primary key column (`id` for Django's own).
+    pub through_pk_column: String,
     /// The target's table.
     pub target_table: String,
     /// Column types of the join table's two foreign keys.
@@ -518,6 +520,8 @@ pub struct Reverse {
     /// M2M: the source model's pk column, which the join table references
     /// (empty for an FK).
     pub source_pk_column: String,
+    /// M2M: the join table's primary key column (empty for an FK).
+    pub through_pk_column: String,
     /// The accessor as a Rust identifier (`r#type` for a keyword).
     pub method: String,
     /// `Entry` or `super::weblog::Entry`.

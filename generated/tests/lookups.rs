@@ -709,3 +709,27 @@ fn prefetch_related_against_the_n_plus_one_loop() {
     let (_, prefetch_queries) = db.count_queries(|| blogs().prefetch_related(Blog::ENTRIES_REL).all(&db).unwrap());
     assert_eq!(prefetch_queries, 2);
 }
+
+#[test]
+fn a_negated_many_to_many_lookup_in_the_same_filter_call_refers_to_the_joined_link() {
+    let db = setup_weblog();
+    // Entry.objects.filter(Q(authors__name="John Lennon") & ~Q(authors__name="Paul McCartney"))
+    // == ['Lennon speaks', 'All about 2008']: the Lennon link itself is not Paul (Django
+    // correlates the subquery on the join table row).
+    let qs = entries().filter(
+        Entry::AUTHORS_REL.then(Author::NAME).eq("John Lennon")
+            & !Entry::AUTHORS_REL.then(Author::NAME).eq("Paul McCartney"),
+    );
+    assert_eq!(heads(&db, qs), ["Lennon speaks", "All about 2008"]);
+    // In two filter() calls, the negation is about every author: ['Lennon speaks'].
+    let qs = entries()
+        .filter(Entry::AUTHORS_REL.then(Author::NAME).eq("John Lennon"))
+        .exclude(Entry::AUTHORS_REL.then(Author::NAME).eq("Paul McCartney"));
+    assert_eq!(heads(&db, qs), ["Lennon speaks"]);
+    // Blog.objects.filter(Q(entries__authors__name="John Lennon") & ~Q(entries__rating=5)) == ['Beatles Blog']
+    let qs = blogs().filter(
+        Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("John Lennon")
+            & !Blog::ENTRIES_REL.then(Entry::RATING).eq(5),
+    );
+    assert_eq!(names(&db, qs), ["Beatles Blog"]);
+}

@@ -61,6 +61,7 @@ impl<From, To: Model> Rel<From, To> {
             link: Link {
                 first: Join { table: target_table, from_column: column, to_column: target_column },
                 second: None,
+                through_pk: "",
                 multi: false,
                 nullable: null,
                 forward: true,
@@ -83,6 +84,7 @@ impl<From, To: Model> Rel<From, To> {
             link: Link {
                 first: Join { table: source_table, from_column: own_column, to_column: source_column },
                 second: None,
+                through_pk: "",
                 multi: !one_to_one,
                 nullable: true,
                 forward: false,
@@ -93,11 +95,13 @@ impl<From, To: Model> Rel<From, To> {
     }
 
     /// A many-to-many between `From` and `To` (either side): the join
-    /// table's `source_column` holds `own_column` of `From`, its
-    /// `target_column` holds `target_pk` of `To`'s `target_table`.
+    /// table (primary key `through_pk`)'s `source_column` holds
+    /// `own_column` of `From`, its `target_column` holds `target_pk` of
+    /// `To`'s `target_table`.
     pub const fn many_to_many(
         own_column: &'static str,
         through_table: &'static str,
+        through_pk: &'static str,
         source_column: &'static str,
         target_column: &'static str,
         target_table: &'static str,
@@ -107,6 +111,7 @@ impl<From, To: Model> Rel<From, To> {
             link: Link {
                 first: Join { table: through_table, from_column: own_column, to_column: source_column },
                 second: Some(Join { table: target_table, from_column: target_column, to_column: target_pk }),
+                through_pk,
                 multi: true,
                 nullable: true,
                 forward: false,

@@ -31,14 +31,16 @@ impl<'a> Resolver<'a> {
         };
         let (source_pk_column, source_sql_type) = rel_type(self, id)?;
         let (target_pk_column, target_sql_type) = rel_type(self, target)?;
-        let (source_column, target_column, through_table, through_path, auto_created) = match &def.through {
+        let (source_column, target_column, through_table, through_path, auto_created, through_pk_column) = match &def
+            .through
+        {
             None => {
                 let (s, t) = if target == id {
                     (format!("from_{model_lower}_id"), format!("to_{target_lower}_id"))
                 } else {
                     (format!("{model_lower}_id"), format!("{target_lower}_id"))
                 };
-                (s, t, format!("{table}_{name}"), None, true)
+                (s, t, format!("{table}_{name}"), None, true, "id".to_string())
             }
             Some(through_ref) => {
                 let through = self.lookup(&file, id, through_ref, &format!("`through` of `{name}`"))?;
@@ -92,7 +94,8 @@ impl<'a> Resolver<'a> {
                 } else {
                     (to_source[0].clone(), to_target[0].clone())
                 };
-                (s, t, self.table_of(through), Some(self.rust_path(id, through)), false)
+                let through_pk = self.target_pk(through).map_or_else(|| "id".to_string(), |(column, _)| column);
+                (s, t, self.table_of(through), Some(self.rust_path(id, through)), false, through_pk)
             }
         };
         Some(ir::ManyToMany {
@@ -104,6 +107,7 @@ impl<'a> Resolver<'a> {
             through_table,
             source_column,
             target_column,
+            through_pk_column,
             target_table,
             source_sql_type,
             target_sql_type,
@@ -158,6 +162,7 @@ impl<'a> Resolver<'a> {
                         rel_const: format!("{}_REL", rel.related_query_name.to_shouty_snake_case()),
                         own_column: rel.target_column.clone(),
                         source_pk_column: String::new(),
+                        through_pk_column: String::new(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
                         source_const: field.const_name.clone(),
@@ -199,6 +204,7 @@ impl<'a> Resolver<'a> {
                         rel_const: format!("{}_REL", query_name.to_shouty_snake_case()),
                         own_column: m2m.target_pk_column.clone(),
                         source_pk_column: m2m.source_pk_column.clone(),
+                        through_pk_column: m2m.through_pk_column.clone(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
                         source_const: m2m.name.clone(),

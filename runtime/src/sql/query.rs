@@ -96,6 +96,8 @@ pub(crate) struct Join {
 pub struct Link {
     pub(crate) first: Join,
     pub(crate) second: Option<Join>,
+    /// The primary key of a many-to-many's join table (empty otherwise).
+    pub(crate) through_pk: &'static str,
     /// Many rows per source row (reverse ForeignKey, many-to-many): Django
     /// reuses the join only within one `filter()` call, and a negated
     /// lookup through it is a subquery.
@@ -114,6 +116,7 @@ impl PartialEq for Link {
     fn eq(&self, other: &Link) -> bool {
         self.first == other.first
             && self.second == other.second
+            && self.through_pk == other.through_pk
             && self.multi == other.multi
             && self.nullable == other.nullable
             && self.forward == other.forward
@@ -411,7 +414,7 @@ impl<'n> Compiler<'n> {
             from_column: meta.columns[link_column].column,
             to_column: parent.pk_column().column,
         };
-        let link = Link { first: join, second: None, multi: false, nullable: false, forward: true, target: no_target };
+        let link = Link { first: join, second: None, through_pk: "", multi: false, nullable: false, forward: true, target: no_target };
         let required = self.tables[at].required;
         let up = self.join(at, join, &link, Some(parent), required, true);
         self.qualifier(up, column)
@@ -644,12 +647,14 @@ impl<'n> Compiler<'n> {
         let target = sub.walk(target, &links[k + 1..], true, true);
         sub.render(leaf, Context { negated: false, required: true }, target, &mut condition)?;
         let mut correlation = Sql::default();
-        match (reused, first_meta) {
-            (Some(joined), Some(meta)) => {
-                let pk = meta.pk_column().column;
-                sub.push_col(&mut correlation, 0, pk);
+        // The pk of the row the link's first join reaches: the related
+        // row's, or a many-to-many's join table row's.
+        let first_pk = first_meta.map_or(link.through_pk, |meta| meta.pk_column().column);
+        match reused {
+            Some(joined) if !first_pk.is_empty() => {
+                sub.push_col(&mut correlation, 0, first_pk);
                 correlation.text.push_str(" = (");
-                self.push_col(&mut correlation, joined, pk);
+                self.push_col(&mut correlation, joined, first_pk);
             }
             _ => {
                 sub.push_col(&mut correlation, 0, link.first.to_column);
@@ -719,7 +724,7 @@ pub(crate) fn prefetch(target: &'static ModelMeta, link: &Link, keys: &[Value], 
         Some(second) => {
             let back = Join { table: link.first.table, from_column: second.to_column, to_column: second.from_column };
             let back_link =
-                Link { first: back, second: None, multi: true, nullable: false, forward: false, target: no_target };
+                Link { first: back, second: None, through_pk: "", multi: true, nullable: false, forward: false, target: no_target };
             compiler.join(0, back, &back_link, None, true, true)
         }
         None => 0,
