@@ -624,8 +624,8 @@ impl<'n> Compiler<'n> {
 
     /// `EXISTS(SELECT 1 ...)` of the rows through the multi-valued link
     /// `links[k]` (and the links after it) that match `leaf`, correlated
-    /// with the outer row; for `isnull=True`, `NOT EXISTS` of any such
-    /// row. The caller's NOT makes it Django's negated lookup.
+    /// with the outer row (`isnull` is `render_exists_missing`'s). The
+    /// caller's NOT makes it Django's negated lookup.
     fn render_exists(&mut self, links: &[Link], k: usize, leaf: &Node, at: usize, out: &mut Sql) -> Result<()> {
         let outer = self.walk(at, &links[..k], false, false);
         if matches!(leaf, Node::Missing(_)) {
