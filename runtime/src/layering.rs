@@ -25,6 +25,8 @@ const LAYERS: &[&[&str]] = &[
     &["snapshot", "clean"],
     &["delete"],
     &["query"],
+    // Lookups across relations, select_related and prefetch_related.
+    &["path"],
     &["save"],
     &["related"],
     &["rows"],

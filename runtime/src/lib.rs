@@ -114,9 +114,9 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use path::{Path, Rel, Via};
+pub use path::{Path, PrefetchRelated, Rel, SelectRelated, Via};
 pub use query::{
-    Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, PrefetchRelated, SelectRelated, F, QuerySet, TextColumn,
+    Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, F, QuerySet, TextColumn,
     MAX_GET_RESULTS,
 };
 pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated};

@@ -420,6 +420,8 @@ pub struct ModelMeta {
     /// What the runtime derives from the above on first use (SQL, the
     /// field list of the inheritance chain).
     derived: OnceLock<Derived>,
+    /// What the query compiler knows of the model, built on first use.
+    query_shape: OnceLock<crate::sql::QueryShape>,
 }
 
 /// What [`ModelMeta`] derives once from the generated description.
@@ -464,6 +466,7 @@ impl ModelMeta {
             copy_default: no_copy_default,
             build_erased: no_build_erased,
             derived: OnceLock::new(),
+            query_shape: OnceLock::new(),
         }
     }
 
@@ -600,6 +603,22 @@ impl ModelMeta {
                 (Box::new(parent.shape()), link)
             }),
         }
+    }
+
+    /// What the query compiler knows of the model (`crate::sql` knows no model).
+    pub(crate) fn query_shape(&'static self) -> &'static crate::sql::QueryShape {
+        self.query_shape.get_or_init(|| crate::sql::QueryShape {
+            table: self.table,
+            columns: self.columns.iter().map(|c| (c.column, c.null)).collect(),
+            pk: self.pk_column().column,
+            parent: self.parent.map(|parent| {
+                let link = self.relations.iter().find(|r| r.parent_link).map_or(self.pk, |r| r.column);
+                (parent.query_shape(), self.columns[link].column)
+            }),
+            fields: self.fields().iter().map(|c| c.column).collect(),
+            from: self.from_sql(),
+            select: self.select_sql(),
+        })
     }
 
     pub(crate) fn sql(&'static self) -> &'static crate::sql::ModelSql {

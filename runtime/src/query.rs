@@ -25,7 +25,7 @@ use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::{KeyValue, Model};
+use crate::model::Model;
 pub use crate::sql::query::Link;
 use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Query, Transform};
 use crate::sql::Sql;
@@ -1018,7 +1018,7 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         match &self.error {
             Some(message) => Err(Error::Misuse(message.clone())),
             None => Ok(()),
@@ -1026,7 +1026,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The ordering terms: the explicit ones, or the model's default.
-    fn ordering_terms(&self) -> std::borrow::Cow<'_, [OrderTerm]> {
+    pub(crate) fn ordering_terms(&self) -> std::borrow::Cow<'_, [OrderTerm]> {
         match &self.ordering {
             Some(terms) => std::borrow::Cow::Borrowed(terms),
             None => {
@@ -1036,9 +1036,9 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// What the SQL of this query is built from (see [`crate::sql::query`]).
-    fn parts<'a>(&'a self, ordering: &'a [OrderTerm]) -> Query<'a> {
+    pub(crate) fn parts<'a>(&'a self, ordering: &'a [OrderTerm]) -> Query<'a> {
         Query {
-            meta: M::meta(),
+            meta: M::meta().query_shape(),
             conditions: &self.conditions,
             ordering,
             standard_ordering: self.standard_ordering,
@@ -1055,7 +1055,7 @@ impl<M: Model> QuerySet<M> {
         self.parts(&[]).push_where(out)
     }
 
-    fn fetch(&self, db: &Database) -> Result<Vec<M>> {
+    pub(crate) fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering).select()?;
@@ -1080,25 +1080,6 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering).select()?;
         Ok((sql.text, sql.params))
-    }
-
-    /// Django's `select_related`: the rows with the object a ForeignKey or
-    /// OneToOneField (either side) points at, read by the same query (one
-    /// JOIN), so that no query per row follows. `Entry::objects()
-    /// .select_related(Entry::BLOG_REL).all(&db)` gives `(Entry, Option<Blog>)`
-    /// pairs; the related object is `None` only where there is none (a
-    /// nullable key, a missing reverse one-to-one).
-    pub fn select_related<R: Model>(self, relation: crate::path::Rel<M, R>) -> SelectRelated<M, R> {
-        SelectRelated { query: self, link: relation.link(), _marker: PhantomData }
-    }
-
-    /// Django's `prefetch_related` of a reverse ForeignKey or a
-    /// many-to-many: the rows, each with its related objects (in the
-    /// related model's default ordering), read by one more query for all
-    /// the rows: `Blog::objects().prefetch_related(Blog::ENTRIES_REL).all(&db)`
-    /// gives `(Blog, Vec<Entry>)` pairs in two queries.
-    pub fn prefetch_related<R: Model>(self, relation: crate::path::Rel<M, R>) -> PrefetchRelated<M, R> {
-        PrefetchRelated { query: self, link: relation.link(), _marker: PhantomData }
     }
 
     /// Every matching row, in order.
@@ -1304,137 +1285,5 @@ impl<M> Order<M> {
     /// The same term, in the other direction.
     pub fn reversed(self) -> Self {
         Order { descending: !self.descending, ..self }
-    }
-}
-
-/// A query whose rows come with a related object read by the same SELECT
-/// (Django's `select_related`); see [`QuerySet::select_related`].
-pub struct SelectRelated<M, R> {
-    query: QuerySet<M>,
-    link: Link,
-    _marker: PhantomData<fn() -> R>,
-}
-
-impl<M, R> std::fmt::Debug for SelectRelated<M, R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SelectRelated").field("query", &self.query).field("link", &self.link).finish()
-    }
-}
-
-impl<M: Model, R: Model> SelectRelated<M, R> {
-    /// The SELECT this runs and its bound values.
-    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
-        let sql = self.sql()?;
-        Ok((sql.text, sql.params))
-    }
-
-    fn sql(&self) -> Result<Sql> {
-        self.query.check()?;
-        if self.link.multi {
-            // Django: "Invalid field name(s) given in select_related".
-            return Err(Error::Misuse(format!(
-                "select_related() follows ForeignKeys and OneToOneFields only, not the multi-valued relation to {}: use prefetch_related",
-                R::meta().name
-            )));
-        }
-        let ordering = self.query.ordering_terms();
-        let mut parts = self.query.parts(&ordering);
-        parts.related = Some(&self.link);
-        parts.select()
-    }
-
-    /// Every matching row with its related object, in order: one query.
-    pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>)>> {
-        let sql = self.sql()?;
-        let offset = M::meta().fields().len();
-        // A missing related row (LEFT OUTER JOIN) reads as NULL in its pk.
-        let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
-        let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let model = crate::model::read_row::<M>(row, 0)?;
-                let related = match row.get_ref(offset + related_pk)? {
-                    rusqlite::types::ValueRef::Null => None,
-                    _ => Some(crate::model::read_row::<R>(row, offset)?),
-                };
-                out.push((model, related));
-            }
-            Ok(out)
-        })?;
-        for (model, related) in &mut out {
-            crate::snapshot::mark_loaded(db, model);
-            if let Some(related) = related {
-                crate::snapshot::mark_loaded(db, related);
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// A query whose rows come with their related objects through a
-/// multi-valued relation, read by one more query (Django's
-/// `prefetch_related`); see [`QuerySet::prefetch_related`].
-pub struct PrefetchRelated<M, R> {
-    query: QuerySet<M>,
-    link: Link,
-    _marker: PhantomData<fn() -> R>,
-}
-
-impl<M, R> std::fmt::Debug for PrefetchRelated<M, R> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrefetchRelated").field("query", &self.query).field("link", &self.link).finish()
-    }
-}
-
-impl<M: Model, R: Model> PrefetchRelated<M, R> {
-    /// Every matching row with its related objects: two queries (none more
-    /// when no row matches, as Django).
-    pub fn all(&self, db: &Database) -> Result<Vec<(M, Vec<R>)>> {
-        let rows = self.query.fetch(db)?;
-        // The column of `M` the relation starts from, as `M`'s fields index it.
-        let Some(key_field) = M::meta().fields().iter().position(|c| c.column == self.link.first.from_column) else {
-            return Err(Error::Misuse(format!("{} has no column {}", M::meta().name, self.link.first.from_column)));
-        };
-        let key_of = |m: &M| m.field(key_field).map_or(Value::Null, crate::Field::stored);
-        // Each row's key, and the rows holding it (a NULL key relates to nothing).
-        let mut owners: BTreeMap<KeyValue, Vec<usize>> = BTreeMap::new();
-        let mut keys: Vec<Value> = Vec::new();
-        for (i, m) in rows.iter().enumerate() {
-            let key = key_of(m);
-            if key == Value::Null {
-                continue;
-            }
-            let entry = owners.entry(KeyValue::from_value(key.clone())).or_default();
-            if entry.is_empty() {
-                keys.push(key);
-            }
-            entry.push(i);
-        }
-        let mut related: Vec<(Value, R)> = Vec::new();
-        if !keys.is_empty() {
-            let ordering: Vec<OrderTerm> =
-                R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
-            let sql = crate::sql::query::prefetch(R::meta(), &self.link, &keys, &ordering)?;
-            let key_column = R::meta().fields().len();
-            related = db.with_sql(&sql.text, |stmt| {
-                let mut result = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-                let mut out = Vec::new();
-                while let Some(row) = result.next()? {
-                    let object = crate::model::read_row::<R>(row, 0)?;
-                    out.push((Value::from(row.get_ref(key_column)?), object));
-                }
-                Ok(out)
-            })?;
-        }
-        let mut out: Vec<(M, Vec<R>)> = rows.into_iter().map(|m| (m, Vec::new())).collect();
-        for (key, mut object) in related {
-            crate::snapshot::mark_loaded(db, &mut object);
-            let Some(holders) = owners.get(&KeyValue::from_value(key)) else { continue };
-            for &i in holders {
-                out[i].1.push(object.clone());
-            }
-        }
-        Ok(out)
     }
 }

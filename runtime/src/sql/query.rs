@@ -8,7 +8,7 @@ use rusqlite::types::Value;
 
 use super::{push_placeholders, push_quoted, Sql};
 use crate::error::{Error, Result};
-use crate::model::ModelMeta;
+use super::QueryShape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CmpOp {
@@ -109,7 +109,7 @@ pub struct Link {
     /// holds the key, so `isnull` on it needs no join.
     pub(crate) forward: bool,
     /// The model the path arrives at.
-    pub(crate) target: fn() -> &'static ModelMeta,
+    pub(crate) target: fn() -> &'static QueryShape,
 }
 
 impl PartialEq for Link {
@@ -210,7 +210,7 @@ struct Table {
     /// the table that holds it (an ancestor's for an inherited column).
     on_left: String,
     /// The model whose table this is (`None` for a many-to-many's join table).
-    meta: Option<&'static ModelMeta>,
+    meta: Option<&'static QueryShape>,
     nullable: bool,
     multi: bool,
     /// The `filter()` call that made the join (multi-valued joins are
@@ -267,7 +267,7 @@ fn quoted_name(name: &str) -> String {
 impl<'n> Compiler<'n> {
     /// A compiler for the base model `meta`; `qualify` when the columns
     /// must name their table (the query joins).
-    pub(crate) fn new(meta: &'static ModelMeta, qualify: bool, aliases: &'n Cell<usize>) -> Self {
+    pub(crate) fn new(meta: &'static QueryShape, qualify: bool, aliases: &'n Cell<usize>) -> Self {
         Compiler {
             tables: vec![Table {
                 alias: quoted_name(meta.table),
@@ -288,7 +288,7 @@ impl<'n> Compiler<'n> {
     }
 
     /// A subquery's compiler: its base is `table`, aliased `U<n>`.
-    fn for_subquery(table: &'static str, meta: Option<&'static ModelMeta>, aliases: &'n Cell<usize>) -> Self {
+    fn for_subquery(table: &'static str, meta: Option<&'static QueryShape>, aliases: &'n Cell<usize>) -> Self {
         let mut compiler = Compiler {
             tables: Vec::new(),
             taken: Vec::new(),
@@ -328,16 +328,30 @@ impl<'n> Compiler<'n> {
         alias
     }
 
-    /// The table `join` from `parent` leads to: an existing one when Django
-    /// would reuse it (single-valued joins always; multi-valued ones made
-    /// by the same `filter()` call, or any when `any_call`), else a new one.
-    #[allow(clippy::too_many_arguments)]
+    /// [`Compiler::join_table`] for a join of `link`.
     fn join(
         &mut self,
         parent: usize,
         join: Join,
         link: &Link,
-        meta: Option<&'static ModelMeta>,
+        meta: Option<&'static QueryShape>,
+        required: bool,
+        any_call: bool,
+    ) -> usize {
+        self.join_table(parent, join, link.multi, link.nullable, meta, required, any_call)
+    }
+
+    /// The table `join` from `parent` leads to: an existing one when Django
+    /// would reuse it (single-valued joins always; multi-valued ones made
+    /// by the same `filter()` call, or any when `any_call`), else a new one.
+    #[allow(clippy::too_many_arguments)]
+    fn join_table(
+        &mut self,
+        parent: usize,
+        join: Join,
+        multi: bool,
+        nullable: bool,
+        meta: Option<&'static QueryShape>,
         required: bool,
         any_call: bool,
     ) -> usize {
@@ -360,8 +374,8 @@ impl<'n> Compiler<'n> {
                     join: Some((parent, join)),
                     on_left,
                     meta,
-                    nullable: link.nullable,
-                    multi: link.multi,
+                    nullable,
+                    multi,
                     call,
                     required: false,
                 });
@@ -399,24 +413,18 @@ impl<'n> Compiler<'n> {
         }
         let own = Some(self.tables[at].alias.clone());
         let Some(meta) = self.tables[at].meta else { return own };
-        let Some(parent) = meta.parent else { return own };
-        if meta.column_index(column).is_some() {
+        let Some((parent, link_column)) = meta.parent else { return own };
+        if meta.has_own(column) {
             return own;
         }
         if at == 0 && !self.subquery {
             // The base's ancestors are joined by its FROM, under their names.
-            let owner = meta.lineage().find(|m| m.column_index(column).is_some()).unwrap_or(meta);
+            let owner = meta.lineage().find(|m| m.has_own(column)).unwrap_or(meta);
             return Some(quoted_name(owner.table));
         }
-        let link_column = meta.relations.iter().find(|r| r.parent_link).map_or(meta.pk, |r| r.column);
-        let join = Join {
-            table: parent.table,
-            from_column: meta.columns[link_column].column,
-            to_column: parent.pk_column().column,
-        };
-        let link = Link { first: join, second: None, through_pk: "", multi: false, nullable: false, forward: true, target: no_target };
+        let join = Join { table: parent.table, from_column: link_column, to_column: parent.pk };
         let required = self.tables[at].required;
-        let up = self.join(at, join, &link, Some(parent), required, true);
+        let up = self.join_table(at, join, false, false, Some(parent), required, true);
         self.qualifier(up, column)
     }
 
@@ -487,7 +495,7 @@ impl<'n> Compiler<'n> {
             }
             t = parent;
         }
-        self.tables[at].meta.is_some_and(|meta| column_nullable(meta, column))
+        self.tables[at].meta.is_some_and(|meta| meta.nullable(column))
     }
 
     /// `<column><rest>`, and when negated on a column that can be NULL,
@@ -649,7 +657,7 @@ impl<'n> Compiler<'n> {
         let mut correlation = Sql::default();
         // The pk of the row the link's first join reaches: the related
         // row's, or a many-to-many's join table row's.
-        let first_pk = first_meta.map_or(link.through_pk, |meta| meta.pk_column().column);
+        let first_pk = first_meta.map_or(link.through_pk, |meta| meta.pk);
         match reused {
             Some(joined) if !first_pk.is_empty() => {
                 sub.push_col(&mut correlation, 0, first_pk);
@@ -685,7 +693,7 @@ impl<'n> Compiler<'n> {
         let mut sub = Compiler::for_subquery(meta.table, Some(meta), self.subquery_aliases);
         let mut condition = Sql::default();
         sub.render_related(&links[k..], leaf, Context { negated: false, required: true }, 0, &mut condition)?;
-        let pk = meta.pk_column().column;
+        let pk = meta.pk;
         let mut correlation = Sql::default();
         sub.push_col(&mut correlation, 0, pk);
         correlation.text.push_str(" = (");
@@ -715,7 +723,7 @@ fn push_exists(out: &mut Sql, table: &str, sub: &Compiler<'_>, condition: &Sql, 
 /// related model `target`, then the key of the row each is related to
 /// (`link.first.to_column` of the join table or the related table), for
 /// the rows whose key is in `keys`, in `ordering`. One query per relation.
-pub(crate) fn prefetch(target: &'static ModelMeta, link: &Link, keys: &[Value], ordering: &[OrderTerm]) -> Result<Sql> {
+pub(crate) fn prefetch(target: &'static QueryShape, link: &Link, keys: &[Value], ordering: &[OrderTerm]) -> Result<Sql> {
     let aliases = Cell::new(0);
     let mut compiler = Compiler::new(target, true, &aliases);
     // The table holding the key: the join table of a many-to-many, joined
@@ -723,16 +731,14 @@ pub(crate) fn prefetch(target: &'static ModelMeta, link: &Link, keys: &[Value], 
     let key_table = match link.second {
         Some(second) => {
             let back = Join { table: link.first.table, from_column: second.to_column, to_column: second.from_column };
-            let back_link =
-                Link { first: back, second: None, through_pk: "", multi: true, nullable: false, forward: false, target: no_target };
-            compiler.join(0, back, &back_link, None, true, true)
+            compiler.join_table(0, back, true, false, None, true, true)
         }
         None => 0,
     };
     let mut head = Sql::default();
     head.text.push_str("SELECT ");
-    for column in target.fields() {
-        compiler.push_col(&mut head, 0, column.column);
+    for column in &target.fields {
+        compiler.push_col(&mut head, 0, column);
         head.text.push_str(", ");
     }
     compiler.push_col(&mut head, key_table, link.first.to_column);
@@ -746,23 +752,11 @@ pub(crate) fn prefetch(target: &'static ModelMeta, link: &Link, keys: &[Value], 
     let mut order = Sql::default();
     compiler.push_order(ordering, true, &mut order);
     head.text.push_str(" FROM ");
-    head.text.push_str(target.from_sql());
+    head.text.push_str(target.from);
     head.text.push_str(&compiler.joins());
     head.push_sql(&filter);
     head.push_sql(&order);
     Ok(head)
-}
-
-/// The target of a parent link, which the compiler never asks for (the
-/// parent's meta is given with the join).
-fn no_target() -> &'static ModelMeta {
-    static NONE: ModelMeta = ModelMeta::new("", "", "");
-    &NONE
-}
-
-/// Whether `column` of `meta` (or of an ancestor's table) is nullable.
-pub(crate) fn column_nullable(meta: &'static ModelMeta, column: &str) -> bool {
-    meta.lineage().flat_map(|m| m.columns.iter()).find(|c| c.column == column).is_some_and(|c| c.null)
 }
 
 /// One ORDER BY term: a column of the model a path arrives at.
@@ -924,7 +918,7 @@ pub(crate) fn update<'e>(table: &str, assignments: impl IntoIterator<Item = (&'e
 /// What a query's SQL is built from: its model, its conditions (one per
 /// `filter()` call, ANDed), its ordering, its slice and `distinct()`.
 pub(crate) struct Query<'a> {
-    pub(crate) meta: &'static ModelMeta,
+    pub(crate) meta: &'static QueryShape,
     pub(crate) conditions: &'a [Node],
     pub(crate) ordering: &'a [OrderTerm],
     /// False after `reverse()`: every term flips.
@@ -1001,36 +995,36 @@ impl Query<'_> {
             // The model's own SELECT when it need not be qualified (or is
             // already: a multi-table-inheritance child's).
             Head::Fields if (!qualify || self.meta.parent.is_some()) && related.is_none() => {
-                let own = self.meta.select_sql();
+                let own = self.meta.select;
                 sql.text.push_str(select);
                 sql.text.push_str(own.strip_prefix("SELECT ").unwrap_or(own));
             }
             Head::Fields => {
                 sql.text.push_str(select);
-                for (i, column) in self.meta.fields().iter().enumerate() {
+                for (i, column) in self.meta.fields.iter().enumerate() {
                     if i > 0 {
                         sql.text.push_str(", ");
                     }
-                    compiler.push_base_column(&mut sql, column.column);
+                    compiler.push_base_column(&mut sql, column);
                 }
                 if let Some((at, link)) = related {
-                    for column in (link.target)().fields() {
+                    for column in &(link.target)().fields {
                         sql.text.push_str(", ");
-                        compiler.push_col(&mut sql, at, column.column);
+                        compiler.push_col(&mut sql, at, column);
                     }
                 }
                 sql.text.push_str(" FROM ");
-                sql.text.push_str(self.meta.from_sql());
+                sql.text.push_str(self.meta.from);
             }
             Head::Pk => {
                 sql.text.push_str(select);
-                compiler.push_base_column(&mut sql, self.meta.pk_column().column);
+                compiler.push_base_column(&mut sql, self.meta.pk);
                 sql.text.push_str(" FROM ");
-                sql.text.push_str(self.meta.from_sql());
+                sql.text.push_str(self.meta.from);
             }
             Head::One => {
                 sql.text.push_str("SELECT 1 FROM ");
-                sql.text.push_str(self.meta.from_sql());
+                sql.text.push_str(self.meta.from);
             }
         }
         sql.text.push_str(&compiler.joins());
@@ -1048,7 +1042,7 @@ impl Query<'_> {
         if self.joins() {
             let subquery = self.build(Head::Pk, false)?;
             out.text.push_str(" WHERE ");
-            out.push_quoted(self.meta.pk_column().column);
+            out.push_quoted(self.meta.pk);
             out.text.push_str(" IN (");
             out.push_sql(&subquery);
             out.text.push(')');
