@@ -95,7 +95,7 @@ fn blog_database() -> (Database, Blog) {
             other.name = "other".into();
             other.tagline = "not copied".into();
             other.save(db)?;
-            Entry::new(other.id.expect("id"), date(2023, 1, 1)).save(db)?;
+            Entry::new(other.key()?, date(2023, 1, 1)).save(db)?;
             let mut authors = Vec::with_capacity(AUTHORS);
             for i in 0..AUTHORS {
                 let mut author = Author::new();
@@ -108,10 +108,10 @@ fn blog_database() -> (Database, Blog) {
             blog.name = "bench".into();
             blog.tagline = "forked".into();
             blog.save(db)?;
-            let blog_id = blog.id.expect("id");
+            let blog_key = blog.key()?;
             let mut featured = None;
             for i in 0..ENTRIES {
-                let mut entry = Entry::new(blog_id, date(2024, 1 + (i % 12) as u32, 1 + (i % 28) as u32));
+                let mut entry = Entry::new(blog_key, date(2024, 1 + (i % 12) as u32, 1 + (i % 28) as u32));
                 entry.headline = format!("headline {i}");
                 entry.body_text = format!("body of entry {i}");
                 entry.n_comments = i as i64;

@@ -16,7 +16,7 @@ use rusqlite::params;
 
 const ROWS: usize = 10_000;
 
-fn database() -> (Database, i64) {
+fn database() -> (Database, Key<Blog>) {
     let db = Database::open_in_memory().expect("in-memory database");
     // MODELGEN_BENCH_TRACKED=1 measures saves with dirty tracking on (a
     // snapshot per save), the figure docs/performance.md gives beside the
@@ -28,8 +28,8 @@ fn database() -> (Database, i64) {
     let mut blog = Blog::new();
     blog.name = "bench".into();
     blog.save(&db).expect("blog");
-    let blog_id = blog.id.expect("saved blog has an id");
-    (db, blog_id)
+    let blog_key = blog.key().expect("saved blog has a key");
+    (db, blog_key)
 }
 
 fn pub_date() -> NaiveDate {
@@ -37,10 +37,10 @@ fn pub_date() -> NaiveDate {
 }
 
 /// Entries as the benchmark saves them; built outside the timed part.
-fn entries(blog_id: i64) -> Vec<Entry> {
+fn entries(blog: Key<Blog>) -> Vec<Entry> {
     (0..ROWS)
         .map(|i| {
-            let mut entry = Entry::new(blog_id, pub_date());
+            let mut entry = Entry::new(blog, pub_date());
             entry.headline = format!("headline {i}");
             entry.body_text = "body".into();
             entry
@@ -135,8 +135,8 @@ fn stored_rows(db: &Database) -> Vec<String> {
 
 /// Both sides write the same rows: same statements, same values.
 fn check_both_sides_store_the_same_rows() {
-    let (db, blog_id) = database();
-    let mut ours = entries(blog_id);
+    let (db, blog) = database();
+    let mut ours = entries(blog);
     db.transaction(|db| {
         for entry in ours.iter_mut() {
             entry.save(db)?;
@@ -148,8 +148,8 @@ fn check_both_sides_store_the_same_rows() {
         Ok(())
     })
     .expect("modelgen saves");
-    let (hand_db, hand_blog_id) = database();
-    let mut theirs = entries(hand_blog_id);
+    let (hand_db, hand_blog) = database();
+    let mut theirs = entries(hand_blog);
     let tx = hand_db.connection().unchecked_transaction().expect("begin");
     rusqlite_insert(&tx, &mut theirs);
     rusqlite_update(&tx, &mut theirs);
@@ -203,8 +203,8 @@ fn inserts(c: &mut Criterion) {
     let mut group = c.benchmark_group("save_insert_10k");
     group.sample_size(10);
     let fresh = || {
-        let (db, blog_id) = database();
-        (db, entries(blog_id))
+        let (db, blog) = database();
+        (db, entries(blog))
     };
     group.bench_function("modelgen", |b| {
         b.iter_batched(
@@ -233,8 +233,8 @@ fn updates(c: &mut Criterion) {
     let mut group = c.benchmark_group("save_update_10k");
     group.sample_size(10);
     let stored = || {
-        let (db, blog_id) = database();
-        let mut entries = entries(blog_id);
+        let (db, blog) = database();
+        let mut entries = entries(blog);
         db.transaction(|db| {
             for entry in entries.iter_mut() {
                 entry.save(db)?;
@@ -282,8 +282,8 @@ fn paired(rounds: usize) {
         values[values.len() / 2]
     }
     let fresh = || {
-        let (db, blog_id) = database();
-        (db, entries(blog_id))
+        let (db, blog) = database();
+        (db, entries(blog))
     };
     let stored = || {
         let (db, mut entries) = fresh();

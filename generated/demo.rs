@@ -36,11 +36,13 @@ fn main() -> Result<()> {
     blog.save(&db)?;
     println!("  blog \"{blog}\" has id {}", id(blog.id));
 
-    let blog_id = id(blog.id);
+    // A relation is given as its target's typed key: a saved blog's key is
+    // a `Key<Blog>`, which an `Author` key could not stand in for.
+    let blog_key = blog.key()?;
     let mut entries = Vec::new();
     for (headline, day) in [("Aged to perfection", 3), ("A brie encounter", 1), ("Gouda news", 2)] {
         // Required fields (no default, no empty value) are the arguments.
-        let mut entry = Entry::new(blog_id, date(2024, 5, day)?);
+        let mut entry = Entry::new(blog_key, date(2024, 5, day)?);
         entry.headline = headline.into();
         entry.body_text = format!("{headline}: the full story.");
         entry.save(&db)?;

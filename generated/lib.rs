@@ -57,7 +57,7 @@
 //!
 //! ```compile_fail,E0308
 //! use modelgen_examples::weblog::Entry;
-//! let mut entry = Entry::new(1, modelgen_runtime::chrono::NaiveDate::MIN);
+//! let mut entry = Entry::new(modelgen_runtime::Key::new(1), modelgen_runtime::chrono::NaiveDate::MIN);
 //! entry.pub_date = None;
 //! ```
 //!
@@ -65,7 +65,46 @@
 //!
 //! ```compile_fail,E0061
 //! use modelgen_examples::weblog::Entry;
-//! let _ = Entry::new(1);
+//! let _ = Entry::new(modelgen_runtime::Key::new(1));
+//! ```
+//!
+//! keys of two models swapped (a relation takes its target's typed key,
+//! `Key<Author>`, not the raw `i64` both keys are):
+//!
+//! ```compile_fail,E0308
+//! use modelgen_runtime::prelude::*;
+//! use modelgen_examples::library::{Author, Authorship, Book};
+//! fn link(author: Key<Author>, book: Key<Book>) -> Authorship {
+//!     Authorship::new(book, author)
+//! }
+//! ```
+//!
+//! (in the right order it compiles:
+//!
+//! ```
+//! use modelgen_runtime::prelude::*;
+//! use modelgen_examples::library::{Author, Authorship, Book};
+//! fn link(author: Key<Author>, book: Key<Book>) -> Authorship {
+//!     Authorship::new(author, book)
+//! }
+//! let link = link(Key::new(1), Key::new(2));
+//! assert_eq!((link.author_id, link.book_id), (1, 2));
+//! ```
+//!
+//! ), a raw key where a typed one is expected:
+//!
+//! ```compile_fail,E0308
+//! use modelgen_examples::library::Authorship;
+//! let _ = Authorship::new(1, 2);
+//! ```
+//!
+//! a filter on a relation with another model's key:
+//!
+//! ```compile_fail,E0277
+//! use modelgen_runtime::prelude::*;
+//! use modelgen_examples::library::{Authorship, Book};
+//! let book: Key<Book> = Key::new(1);
+//! let _ = Authorship::objects().filter(Authorship::AUTHOR.eq(book));
 //! ```
 //!
 //! and `get_next_by_<field>` of a date field that is `null` (Django
@@ -81,6 +120,7 @@ pub mod library;
 pub mod notifications;
 pub mod people;
 pub mod places;
+pub mod publishing;
 pub mod shop;
 pub mod weblog;
 

@@ -7,7 +7,7 @@ pub const DDL: &str = r#"CREATE TABLE "library_author" ("id" integer NOT NULL PR
 CREATE TABLE "library_publisher" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(200) NOT NULL UNIQUE);
 CREATE TABLE "library_book" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar(300) NOT NULL, "isbn" varchar(13) NOT NULL UNIQUE, "publisher_id" bigint NULL REFERENCES "library_publisher" ("id") DEFERRABLE INITIALLY DEFERRED, "published" date NOT NULL);
 CREATE TABLE "library_book_related" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "to_book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
-CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0));
+CREATE TABLE "library_authorship" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "author_id" bigint NOT NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED, "book_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "role" varchar(20) NOT NULL, "position" smallint unsigned NOT NULL CHECK ("position" >= 0), "added" datetime NOT NULL);
 CREATE TABLE "library_cover" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "book_id" bigint NOT NULL UNIQUE REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED, "image_url" varchar(200) NOT NULL, "artist_id" bigint NULL REFERENCES "library_author" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_loan" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "ref" varchar(20) NOT NULL UNIQUE, "type" varchar(10) NOT NULL, "move_id" bigint NOT NULL REFERENCES "library_book" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "library_fine" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "loan_id" bigint NOT NULL REFERENCES "library_loan" ("id") DEFERRABLE INITIALLY DEFERRED, "amount" decimal NOT NULL);
@@ -162,7 +162,7 @@ impl Author {
     /// `library.Book` rows related here through `authors`.
     #[inline]
     pub fn books(&self) -> mg::ManyRelated<Self, Book> {
-        mg::ManyRelated::new(self, "library_authorship", "author_id", "book_id").through_defaults(&[("role", mg::DefaultValue::Text("author")), ("position", mg::DefaultValue::Integer(1))])
+        mg::ManyRelated::new(self, "library_authorship", "author_id", "book_id").through_defaults(|| vec![("role", mg::to_value(&AuthorshipRole::Author)), ("position", mg::to_value(&1_i64)), ("added", mg::to_value(&mg::now()))])
     }
 
     /// `library.Authorship` rows whose `author_id` points here.
@@ -369,7 +369,7 @@ impl Book {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const ISBN: mg::Column<Self, String> = mg::Column::new("isbn");
-    pub const PUBLISHER: mg::Column<Self, Option<i64>> = mg::Column::new("publisher_id");
+    pub const PUBLISHER: mg::Column<Self, Option<mg::Key<Publisher>>> = mg::Column::new("publisher_id");
     pub const PUBLISHED: mg::Column<Self, mg::NaiveDate> = mg::Column::new("published");
     pub const PUBLISHER_REL: mg::Rel<Self, Publisher> = mg::Rel::forward("publisher_id", "library_publisher", "id", true);
     pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "library_authorship", "id", "book_id", "author_id", "library_author", "id");
@@ -441,7 +441,7 @@ impl Book {
     /// The `authors` many-to-many set (`library.Author`).
     #[inline]
     pub fn authors(&self) -> mg::ManyRelated<Self, Author> {
-        mg::ManyRelated::new(self, "library_authorship", "book_id", "author_id").through_defaults(&[("role", mg::DefaultValue::Text("author")), ("position", mg::DefaultValue::Integer(1))])
+        mg::ManyRelated::new(self, "library_authorship", "book_id", "author_id").through_defaults(|| vec![("role", mg::to_value(&AuthorshipRole::Author)), ("position", mg::to_value(&1_i64)), ("added", mg::to_value(&mg::now()))])
     }
 
     /// The `related` many-to-many set (`library.Book`).
@@ -570,6 +570,8 @@ pub struct Authorship {
     pub role: AuthorshipRole,
     /// `position`
     pub position: i64,
+    /// `added`
+    pub added: mg::DateTime<mg::Utc>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -578,23 +580,25 @@ impl Authorship {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const AUTHOR: mg::Column<Self, i64> = mg::Column::new("author_id");
-    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const AUTHOR: mg::Column<Self, mg::Key<Author>> = mg::Column::new("author_id");
+    pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const ROLE: mg::Column<Self, AuthorshipRole> = mg::Column::new("role");
     pub const POSITION: mg::Column<Self, i64> = mg::Column::new("position");
+    pub const ADDED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("added");
     pub const AUTHOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("author_id", "library_author", "id", false);
     pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "library_book", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(author_id: i64, book_id: i64) -> Self {
+    pub fn new(author: mg::Key<Author>, book: mg::Key<Book>) -> Self {
         Authorship {
             id: None,
-            author_id,
-            book_id,
+            author_id: author.get(),
+            book_id: book.get(),
             role: AuthorshipRole::Author,
             position: 1_i64,
+            added: mg::now(),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -627,6 +631,27 @@ impl Authorship {
     pub fn get_role_display(&self) -> std::borrow::Cow<'static, str> {
         mg::Choices::label(&self.role)
     }
+
+    /// The next row by `added` (ties broken by primary key), optionally filtered.
+    #[inline]
+    pub fn get_next_by_added(&self, db: &mg::Database, filter: mg::Filter<Self>) -> mg::Result<Self> {
+        mg::next_or_previous(db, self, Self::ADDED, &self.added, true, filter)
+    }
+
+    /// The previous row by `added` (ties broken by primary key), optionally filtered.
+    #[inline]
+    pub fn get_previous_by_added(&self, db: &mg::Database, filter: mg::Filter<Self>) -> mg::Result<Self> {
+        mg::next_or_previous(db, self, Self::ADDED, &self.added, false, filter)
+    }
+
+    /// The fresh value a copy gives column `index` (a `Default` copy policy).
+    fn copy_default(index: usize, now: mg::DateTime<mg::Utc>) -> Option<Box<dyn mg::Field>> {
+        let _ = now;
+        match index {
+            5 => Some(Box::new(now)),
+            _ => None,
+        }
+    }
 }
 
 impl mg::Duplicate for Authorship {}
@@ -653,6 +678,7 @@ impl mg::Model for Authorship {
             2 => Some(&self.book_id),
             3 => Some(&self.role),
             4 => Some(&self.position),
+            5 => Some(&self.added),
             _ => None,
         }
     }
@@ -664,6 +690,7 @@ impl mg::Model for Authorship {
             2 => Some(&mut self.book_id),
             3 => Some(&mut self.role),
             4 => Some(&mut self.position),
+            5 => Some(&mut self.added),
             _ => None,
         }
     }
@@ -675,6 +702,7 @@ impl mg::Model for Authorship {
             book_id: row.next()?,
             role: row.next()?,
             position: row.next()?,
+            added: row.next()?,
             _state: mg::ModelState::loaded(),
         })
     }
@@ -695,6 +723,7 @@ static AUTHORSHIP_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("book", "book_id"),
     mg::ColumnMeta::new("role", "role").choices(),
     mg::ColumnMeta::new("position", "position").min_value(0),
+    mg::ColumnMeta::new("added", "added").auto_now_add(),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Authorship`.
@@ -707,6 +736,7 @@ static AUTHORSHIP_RELATIONS: &[mg::RelationMeta] = &[
 pub static AUTHORSHIP_META: mg::ModelMeta = mg::ModelMeta::new("library", "Authorship", "library_authorship")
     .columns(AUTHORSHIP_COLUMNS)
     .relations(AUTHORSHIP_RELATIONS)
+    .copy_default(Authorship::copy_default)
     .model::<Authorship>();
 
 /// cover (`library.Cover`, table `library_cover`).
@@ -728,19 +758,19 @@ impl Cover {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
+    pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const IMAGE_URL: mg::Column<Self, String> = mg::Column::new("image_url");
-    pub const ARTIST: mg::Column<Self, Option<i64>> = mg::Column::new("artist_id");
+    pub const ARTIST: mg::Column<Self, Option<mg::Key<Author>>> = mg::Column::new("artist_id");
     pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "library_book", "id", false);
     pub const ARTIST_REL: mg::Rel<Self, Author> = mg::Rel::forward("artist_id", "library_author", "id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(book_id: i64) -> Self {
+    pub fn new(book: mg::Key<Book>) -> Self {
         Cover {
             id: None,
-            book_id,
+            book_id: book.get(),
             image_url: String::new(),
             artist_id: None,
             _state: mg::ModelState::new_adding(),
@@ -749,7 +779,7 @@ impl Cover {
 
     /// The row whose `book` (unique) is `value`.
     #[inline]
-    pub fn get_by_book_id(db: &mg::Database, value: i64) -> mg::Result<Self> {
+    pub fn get_by_book_id(db: &mg::Database, value: mg::Key<Book>) -> mg::Result<Self> {
         <Self as mg::Model>::objects().filter(Self::BOOK.eq(value)).get(db)
     }
 
@@ -784,15 +814,15 @@ impl Cover {
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn clone_unsaved(&self, db: &mg::Database, book_id: i64) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default(), book_id)
+    pub fn clone_unsaved(&self, db: &mg::Database, book: mg::Key<Book>) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), book)
     }
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, book_id: i64) -> mg::Result<Self> {
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, book: mg::Key<Book>) -> mg::Result<Self> {
         let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
-        copy.book_id = book_id;
+        copy.book_id = book.get();
         Ok(copy)
     }
 
@@ -800,17 +830,17 @@ impl Cover {
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn duplicate(&self, db: &mg::Database, book_id: i64, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
-        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, book_id).map(|mut copy| { edit(&mut copy); copy }))
+    pub fn duplicate(&self, db: &mg::Database, book: mg::Key<Book>, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, book).map(|mut copy| { edit(&mut copy); copy }))
     }
 
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
     #[inline]
-    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = i64>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = mg::Key<Book>>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
         let mut suffixer = mg::copy::Suffixer::default();
         let mut built = Vec::new();
-        for (i, book_id) in copies.into_iter().enumerate() {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer, book_id)?;
+        for (i, book) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, book)?;
             edit(i, &mut copy);
             built.push(copy);
         }
@@ -820,15 +850,15 @@ impl Cover {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork(&self, db: &mg::Database, book_id: i64) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book_id)?])
+    pub fn fork(&self, db: &mg::Database, book: mg::Key<Book>) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book)?])
     }
 
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork_plan(&self, db: &mg::Database, book_id: i64) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book_id)?])
+    pub fn fork_plan(&self, db: &mg::Database, book: mg::Key<Book>) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&COVER_META, 1, &book)?])
     }
 }
 
@@ -927,19 +957,19 @@ impl Loan {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const REF: mg::Column<Self, String> = mg::Column::new("ref");
     pub const TYPE: mg::Column<Self, LoanType> = mg::Column::new("type");
-    pub const MOVE: mg::Column<Self, i64> = mg::Column::new("move_id");
+    pub const MOVE: mg::Column<Self, mg::Key<Book>> = mg::Column::new("move_id");
     pub const MOVE_REL: mg::Rel<Self, Book> = mg::Rel::forward("move_id", "library_book", "id", false);
     pub const FINES_REL: mg::Rel<Self, Fine> = mg::Rel::reverse("id", "library_fine", "loan_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(move_id: i64) -> Self {
+    pub fn new(r#move: mg::Key<Book>) -> Self {
         Loan {
             id: None,
             r#ref: String::new(),
             r#type: LoanType::Short,
-            move_id,
+            move_id: r#move.get(),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -1066,17 +1096,17 @@ impl Fine {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const LOAN: mg::Column<Self, i64> = mg::Column::new("loan_id");
+    pub const LOAN: mg::Column<Self, mg::Key<Loan>> = mg::Column::new("loan_id");
     pub const AMOUNT: mg::Column<Self, mg::Decimal> = mg::Column::new("amount");
     pub const LOAN_REL: mg::Rel<Self, Loan> = mg::Rel::forward("loan_id", "library_loan", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(loan_id: i64, amount: mg::Decimal) -> Self {
+    pub fn new(loan: mg::Key<Loan>, amount: mg::Decimal) -> Self {
         Fine {
             id: None,
-            loan_id,
+            loan_id: loan.get(),
             amount,
             _state: mg::ModelState::new_adding(),
         }
@@ -1289,9 +1319,9 @@ impl Copy {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const BOOK: mg::Column<Self, i64> = mg::Column::new("book_id");
-    pub const SHELF: mg::Column<Self, i64> = mg::Column::new("shelf_id");
-    pub const HOME: mg::Column<Self, Option<i64>> = mg::Column::new("home_id");
+    pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
+    pub const SHELF: mg::Column<Self, mg::Key<Shelf>> = mg::Column::new("shelf_id");
+    pub const HOME: mg::Column<Self, Option<mg::Key<Shelf>>> = mg::Column::new("home_id");
     pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "library_book", "id", false);
     pub const SHELF_REL: mg::Rel<Self, Shelf> = mg::Rel::forward("shelf_id", "library_shelf", "id", false);
     pub const HOME_REL: mg::Rel<Self, Shelf> = mg::Rel::forward("home_id", "library_shelf", "id", true);
@@ -1299,10 +1329,10 @@ impl Copy {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(book_id: i64) -> Self {
+    pub fn new(book: mg::Key<Book>) -> Self {
         Copy {
             id: None,
-            book_id,
+            book_id: book.get(),
             shelf_id: 1_i64,
             home_id: None,
             _state: mg::ModelState::new_adding(),
@@ -1547,7 +1577,7 @@ impl Album {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const ARTIST: mg::Column<Self, i64> = mg::Column::new("artist_id");
+    pub const ARTIST: mg::Column<Self, mg::Key<Artist>> = mg::Column::new("artist_id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const ARTIST_REL: mg::Rel<Self, Artist> = mg::Rel::forward("artist_id", "library_artist", "id", false);
     pub const SONGS_REL: mg::Rel<Self, Song> = mg::Rel::reverse("id", "library_song", "album_id", false);
@@ -1555,10 +1585,10 @@ impl Album {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(artist_id: i64) -> Self {
+    pub fn new(artist: mg::Key<Artist>) -> Self {
         Album {
             id: None,
-            artist_id,
+            artist_id: artist.get(),
             title: String::new(),
             _state: mg::ModelState::new_adding(),
         }
@@ -1673,8 +1703,8 @@ impl Song {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const ARTIST: mg::Column<Self, i64> = mg::Column::new("artist_id");
-    pub const ALBUM: mg::Column<Self, i64> = mg::Column::new("album_id");
+    pub const ARTIST: mg::Column<Self, mg::Key<Artist>> = mg::Column::new("artist_id");
+    pub const ALBUM: mg::Column<Self, mg::Key<Album>> = mg::Column::new("album_id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const ARTIST_REL: mg::Rel<Self, Artist> = mg::Rel::forward("artist_id", "library_artist", "id", false);
     pub const ALBUM_REL: mg::Rel<Self, Album> = mg::Rel::forward("album_id", "library_album", "id", false);
@@ -1682,11 +1712,11 @@ impl Song {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(artist_id: i64, album_id: i64) -> Self {
+    pub fn new(artist: mg::Key<Artist>, album: mg::Key<Album>) -> Self {
         Song {
             id: None,
-            artist_id,
-            album_id,
+            artist_id: artist.get(),
+            album_id: album.get(),
             title: String::new(),
             _state: mg::ModelState::new_adding(),
         }

@@ -79,7 +79,7 @@ impl Notification {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const RECEIVER: mg::Column<Self, Option<i64>> = mg::Column::new("receiver_id");
+    pub const RECEIVER: mg::Column<Self, Option<mg::Key<super::people::Person>>> = mg::Column::new("receiver_id");
     pub const NOTIFICATION_TYPE: mg::Column<Self, NotificationNotificationType> = mg::Column::new("notification_type");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const BODY: mg::Column<Self, String> = mg::Column::new("body");
@@ -141,15 +141,15 @@ impl Notification {
     /// cleared, fields set by the `clone:` policies and the values given.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn clone_unsaved(&self, db: &mg::Database, receiver_id: Option<i64>) -> mg::Result<Self> {
-        self.clone_unsaved_with(db, &mut Default::default(), receiver_id)
+    pub fn clone_unsaved(&self, db: &mg::Database, receiver: Option<mg::Key<super::people::Person>>) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), receiver)
     }
 
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, receiver_id: Option<i64>) -> mg::Result<Self> {
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, receiver: Option<mg::Key<super::people::Person>>) -> mg::Result<Self> {
         let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
-        copy.receiver_id = receiver_id;
+        copy.receiver_id = receiver.map(mg::Key::get);
         Ok(copy)
     }
 
@@ -157,17 +157,17 @@ impl Notification {
     /// many-to-many sets re-linked, in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn duplicate(&self, db: &mg::Database, receiver_id: Option<i64>, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
-        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, receiver_id).map(|mut copy| { edit(&mut copy); copy }))
+    pub fn duplicate(&self, db: &mg::Database, receiver: Option<mg::Key<super::people::Person>>, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, receiver).map(|mut copy| { edit(&mut copy); copy }))
     }
 
     /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
     #[inline]
-    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = Option<i64>>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = Option<mg::Key<super::people::Person>>>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
         let mut suffixer = mg::copy::Suffixer::default();
         let mut built = Vec::new();
-        for (i, receiver_id) in copies.into_iter().enumerate() {
-            let mut copy = self.clone_unsaved_with(db, &mut suffixer, receiver_id)?;
+        for (i, receiver) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, receiver)?;
             edit(i, &mut copy);
             built.push(copy);
         }
@@ -177,15 +177,15 @@ impl Notification {
     /// Deep copy (see docs/cloning.md), written in one transaction.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork(&self, db: &mg::Database, receiver_id: Option<i64>) -> mg::Result<mg::Fork<Self>> {
-        mg::copy::fork(db, self, vec![mg::Supplied::new(&NOTIFICATION_META, 1, &receiver_id)?])
+    pub fn fork(&self, db: &mg::Database, receiver: Option<mg::Key<super::people::Person>>) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&NOTIFICATION_META, 1, &receiver)?])
     }
 
     /// What `fork` would write, without writing.
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn fork_plan(&self, db: &mg::Database, receiver_id: Option<i64>) -> mg::Result<mg::ForkPlan> {
-        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&NOTIFICATION_META, 1, &receiver_id)?])
+    pub fn fork_plan(&self, db: &mg::Database, receiver: Option<mg::Key<super::people::Person>>) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&NOTIFICATION_META, 1, &receiver)?])
     }
 
     /// The fresh value a copy gives column `index` (a `Default` copy policy).

@@ -220,7 +220,7 @@ impl Restaurant {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
     pub const SUPPLIERS_REL: mg::Rel<Self, Supplier> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "id", "restaurant_id", "supplier_id", "places_supplier", "place_ptr_id");
@@ -373,6 +373,9 @@ impl mg::Model for Restaurant {
     }
 }
 
+/// Every `Restaurant` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for Restaurant {}
+
 /// The columns of `places.Restaurant`'s table.
 static RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
@@ -420,7 +423,7 @@ impl Supplier {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const CUSTOMERS_REL: mg::Rel<Self, Restaurant> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "id", "supplier_id", "restaurant_id", "places_restaurant", "place_ptr_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -556,6 +559,9 @@ impl mg::Model for Supplier {
     }
 }
 
+/// Every `Supplier` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for Supplier {}
+
 /// The columns of `places.Supplier`'s table.
 static SUPPLIER_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
@@ -615,10 +621,10 @@ impl ItalianRestaurant {
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
-    pub const PLACE_PTR: mg::Column<Self, i64> = mg::Column::new("place_ptr_id");
+    pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
-    pub const RESTAURANT_PTR: mg::Column<Self, i64> = mg::Column::new("restaurant_ptr_id");
+    pub const RESTAURANT_PTR: mg::Column<Self, mg::Key<Restaurant>> = mg::Column::new("restaurant_ptr_id");
     pub const SERVES_GNOCCHI: mg::Column<Self, bool> = mg::Column::new("serves_gnocchi");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
@@ -769,6 +775,12 @@ impl mg::Model for ItalianRestaurant {
         Ok(inserted)
     }
 }
+
+/// Every `ItalianRestaurant` row is also a `Restaurant` row, with the same key.
+impl mg::Extends<Restaurant> for ItalianRestaurant {}
+
+/// Every `ItalianRestaurant` row is also a `Place` row, with the same key.
+impl mg::Extends<Place> for ItalianRestaurant {}
 
 /// The columns of `places.ItalianRestaurant`'s table.
 static ITALIAN_RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[

@@ -4,10 +4,10 @@ use ::modelgen_runtime as mg;
 
 /// The DDL of the `shop` app, in Django's SQLite layout, one statement per line.
 pub const DDL: &str = r#"CREATE TABLE "shop_product" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "slug" varchar(50) NOT NULL UNIQUE, "price" decimal NOT NULL, "number_sold" integer unsigned NOT NULL CHECK ("number_sold" >= 0), "in_stock" bool NOT NULL, "sku" char(32) NOT NULL UNIQUE, "attributes" text NOT NULL CHECK ((JSON_VALID("attributes") OR "attributes" IS NULL)), "created" datetime NOT NULL, "updated" datetime NOT NULL);
-CREATE TABLE "shop_sale" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "product_id" bigint NOT NULL REFERENCES "shop_product" ("id") DEFERRABLE INITIALLY DEFERRED, "quantity" smallint unsigned NOT NULL CHECK ("quantity" >= 0), "sold_at" datetime NOT NULL, "note" text NULL);
+CREATE TABLE "shop_sale" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "product_id" bigint NOT NULL REFERENCES "shop_product" ("id") DEFERRABLE INITIALLY DEFERRED, "quantity" smallint unsigned NOT NULL CHECK ("quantity" >= 0), "sold_at" datetime NOT NULL, "note" text NULL, "channel" varchar(5) NULL);
 CREATE TABLE "shop_coupon" ("code" varchar(50) NOT NULL PRIMARY KEY, "percent_off" smallint unsigned NOT NULL CHECK ("percent_off" >= 0), "product_id" bigint NULL REFERENCES "shop_product" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "shop_receipt" ("id" char(32) NOT NULL PRIMARY KEY, "sale_id" bigint NOT NULL REFERENCES "shop_sale" ("id") DEFERRABLE INITIALLY DEFERRED, "coupon_id" varchar(50) NULL REFERENCES "shop_coupon" ("code") DEFERRABLE INITIALLY DEFERRED, "total" decimal NOT NULL);
-CREATE TABLE "shop_category" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "parent_id" bigint NULL REFERENCES "shop_category" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE "shop_category" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "parent_id" bigint NULL REFERENCES "shop_category" ("id") DEFERRABLE INITIALLY DEFERRED, "extra" text NOT NULL CHECK ((JSON_VALID("extra") OR "extra" IS NULL)));
 CREATE INDEX "shop_sale_product_id_4625c23c" ON "shop_sale" ("product_id");
 CREATE INDEX "shop_coupon_product_id_93329781" ON "shop_coupon" ("product_id");
 CREATE INDEX "shop_receipt_sale_id_9d72151a" ON "shop_receipt" ("sale_id");
@@ -27,6 +27,40 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &CATEGORY_META,
     ],
 };
+
+/// The choices of `shop.Sale.channel` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SaleChannel {
+    /// Web (stored as `"web"`)
+    Web,
+    /// In store (stored as `"store"`)
+    InStore,
+    /// A stored value that is not one of the choices.
+    Other(String),
+}
+
+impl mg::Choices for SaleChannel {
+    type Value = String;
+    const CHOICES: &'static [Self] = &[Self::Web, Self::InStore];
+    const VALUES: &'static [&'static str] = &["web", "store"];
+    const LABELS: &'static [&'static str] = &["Web", "In store"];
+
+    fn other(value: String) -> Self {
+        Self::Other(value)
+    }
+
+    fn as_other(&self) -> Option<&String> {
+        if let Self::Other(value) = self { Some(value) } else { None }
+    }
+}
+
+impl std::fmt::Display for SaleChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        mg::fmt_choice(self, f)
+    }
+}
 
 /// product (`shop.Product`, table `shop_product`).
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +297,8 @@ pub struct Sale {
     pub sold_at: mg::DateTime<mg::Utc>,
     /// `note`
     pub note: Option<String>,
+    /// `channel`
+    pub channel: Option<SaleChannel>,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -271,23 +307,25 @@ impl Sale {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const PRODUCT: mg::Column<Self, i64> = mg::Column::new("product_id");
+    pub const PRODUCT: mg::Column<Self, mg::Key<Product>> = mg::Column::new("product_id");
     pub const QUANTITY: mg::Column<Self, i64> = mg::Column::new("quantity");
     pub const SOLD_AT: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("sold_at");
     pub const NOTE: mg::Column<Self, Option<String>> = mg::Column::new("note");
+    pub const CHANNEL: mg::Column<Self, Option<SaleChannel>> = mg::Column::new("channel");
     pub const PRODUCT_REL: mg::Rel<Self, Product> = mg::Rel::forward("product_id", "shop_product", "id", false);
     pub const RECEIPTS_REL: mg::Rel<Self, Receipt> = mg::Rel::reverse("id", "shop_receipt", "sale_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(product_id: i64, sold_at: mg::DateTime<mg::Utc>) -> Self {
+    pub fn new(product: mg::Key<Product>, sold_at: mg::DateTime<mg::Utc>) -> Self {
         Sale {
             id: None,
-            product_id,
+            product_id: product.get(),
             quantity: 1_i64,
             sold_at,
             note: None,
+            channel: None,
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -308,6 +346,11 @@ impl Sale {
     #[inline]
     pub fn receipts(&self) -> mg::ReverseRelated<Self, Receipt> {
         mg::ReverseRelated::new(self, Receipt::SALE)
+    }
+
+    /// The label of `channel`'s choice (the raw value when it is not a choice, `None` when it is null).
+    pub fn get_channel_display(&self) -> Option<std::borrow::Cow<'static, str>> {
+        self.channel.as_ref().map(mg::Choices::label)
     }
 
     /// The next row by `sold_at` (ties broken by primary key), optionally filtered.
@@ -347,6 +390,7 @@ impl mg::Model for Sale {
             2 => Some(&self.quantity),
             3 => Some(&self.sold_at),
             4 => Some(&self.note),
+            5 => Some(&self.channel),
             _ => None,
         }
     }
@@ -358,6 +402,7 @@ impl mg::Model for Sale {
             2 => Some(&mut self.quantity),
             3 => Some(&mut self.sold_at),
             4 => Some(&mut self.note),
+            5 => Some(&mut self.channel),
             _ => None,
         }
     }
@@ -369,6 +414,7 @@ impl mg::Model for Sale {
             quantity: row.next()?,
             sold_at: row.next()?,
             note: row.next()?,
+            channel: row.next()?,
             _state: mg::ModelState::loaded(),
         })
     }
@@ -389,6 +435,7 @@ static SALE_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("quantity", "quantity").min_value(0),
     mg::ColumnMeta::new("sold_at", "sold_at"),
     mg::ColumnMeta::new("note", "note").null(),
+    mg::ColumnMeta::new("channel", "channel").null().choices().blank(),
 ];
 
 /// The ForeignKeys and OneToOneFields of `shop.Sale`.
@@ -421,7 +468,7 @@ impl Coupon {
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
     pub const PERCENT_OFF: mg::Column<Self, i64> = mg::Column::new("percent_off");
-    pub const PRODUCT: mg::Column<Self, Option<i64>> = mg::Column::new("product_id");
+    pub const PRODUCT: mg::Column<Self, Option<mg::Key<Product>>> = mg::Column::new("product_id");
     pub const PRODUCT_REL: mg::Rel<Self, Product> = mg::Rel::forward("product_id", "shop_product", "id", true);
     pub const RECEIPTS_REL: mg::Rel<Self, Receipt> = mg::Rel::reverse("code", "shop_receipt", "coupon_id", false);
 
@@ -598,8 +645,8 @@ impl Receipt {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, mg::Uuid> = mg::Column::new("id");
-    pub const SALE: mg::Column<Self, i64> = mg::Column::new("sale_id");
-    pub const COUPON: mg::Column<Self, Option<String>> = mg::Column::new("coupon_id");
+    pub const SALE: mg::Column<Self, mg::Key<Sale>> = mg::Column::new("sale_id");
+    pub const COUPON: mg::Column<Self, Option<mg::Key<Coupon>>> = mg::Column::new("coupon_id");
     pub const TOTAL: mg::Column<Self, mg::Decimal> = mg::Column::new("total");
     pub const SALE_REL: mg::Rel<Self, Sale> = mg::Rel::forward("sale_id", "shop_sale", "id", false);
     pub const COUPON_REL: mg::Rel<Self, Coupon> = mg::Rel::forward("coupon_id", "shop_coupon", "code", true);
@@ -607,10 +654,10 @@ impl Receipt {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(sale_id: i64, total: mg::Decimal) -> Self {
+    pub fn new(sale: mg::Key<Sale>, total: mg::Decimal) -> Self {
         Receipt {
             id: mg::Uuid::new_v4(),
-            sale_id,
+            sale_id: sale.get(),
             coupon_id: None,
             total,
             _state: mg::ModelState::new_adding(),
@@ -741,6 +788,8 @@ pub struct Category {
     pub name: String,
     /// `parent`
     pub parent_id: Option<i64>,
+    /// `extra`
+    pub extra: mg::serde_json::Value,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -750,7 +799,8 @@ impl Category {
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
-    pub const PARENT: mg::Column<Self, Option<i64>> = mg::Column::new("parent_id");
+    pub const PARENT: mg::Column<Self, Option<mg::Key<Category>>> = mg::Column::new("parent_id");
+    pub const EXTRA: mg::Column<Self, mg::serde_json::Value> = mg::Column::new("extra");
     pub const PARENT_REL: mg::Rel<Self, Category> = mg::Rel::forward("parent_id", "shop_category", "id", true);
     pub const CHILDREN_REL: mg::Rel<Self, Category> = mg::Rel::reverse("id", "shop_category", "parent_id", false);
 
@@ -762,6 +812,7 @@ impl Category {
             id: None,
             name: String::new(),
             parent_id: None,
+            extra: mg::serde_json::json!({}),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -810,6 +861,7 @@ impl mg::Model for Category {
             0 => Some(&self.id),
             1 => Some(&self.name),
             2 => Some(&self.parent_id),
+            3 => Some(&self.extra),
             _ => None,
         }
     }
@@ -819,6 +871,7 @@ impl mg::Model for Category {
             0 => Some(&mut self.id),
             1 => Some(&mut self.name),
             2 => Some(&mut self.parent_id),
+            3 => Some(&mut self.extra),
             _ => None,
         }
     }
@@ -828,6 +881,7 @@ impl mg::Model for Category {
             id: row.next()?,
             name: row.next()?,
             parent_id: row.next()?,
+            extra: row.next()?,
             _state: mg::ModelState::loaded(),
         })
     }
@@ -846,6 +900,7 @@ static CATEGORY_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("id", "id").primary_key().auto(),
     mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
     mg::ColumnMeta::new("parent", "parent_id").null(),
+    mg::ColumnMeta::new("extra", "extra"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `shop.Category`.

@@ -80,7 +80,7 @@ impl Blog {
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const TAGLINE: mg::Column<Self, String> = mg::Column::new("tagline");
-    pub const FEATURED: mg::Column<Self, Option<i64>> = mg::Column::new("featured_id");
+    pub const FEATURED: mg::Column<Self, Option<mg::Key<Entry>>> = mg::Column::new("featured_id");
     pub const FEATURED_REL: mg::Rel<Self, Entry> = mg::Rel::forward("featured_id", "weblog_entry", "id", true);
     pub const ENTRIES_REL: mg::Rel<Self, Entry> = mg::Rel::reverse("id", "weblog_entry", "blog_id", false);
 
@@ -332,7 +332,7 @@ impl Entry {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const BLOG: mg::Column<Self, i64> = mg::Column::new("blog_id");
+    pub const BLOG: mg::Column<Self, mg::Key<Blog>> = mg::Column::new("blog_id");
     pub const HEADLINE: mg::Column<Self, String> = mg::Column::new("headline");
     pub const BODY_TEXT: mg::Column<Self, String> = mg::Column::new("body_text");
     pub const PUB_DATE: mg::Column<Self, mg::NaiveDate> = mg::Column::new("pub_date");
@@ -348,10 +348,10 @@ impl Entry {
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(blog_id: i64, pub_date: mg::NaiveDate) -> Self {
+    pub fn new(blog: mg::Key<Blog>, pub_date: mg::NaiveDate) -> Self {
         Entry {
             id: None,
-            blog_id,
+            blog_id: blog.get(),
             headline: String::new(),
             body_text: String::new(),
             pub_date,

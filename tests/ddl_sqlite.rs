@@ -249,6 +249,14 @@ fn check_database(conn: &Connection, project: &Project, files: &[SchemaFile]) ->
             for group in &model.unique_together {
                 want_idx.push(Index { columns: group.iter().map(|c| (c.clone(), false)).collect(), unique: true, origin: "c".into() });
             }
+            // A UniqueConstraint is a table constraint ("u"), or with a
+            // condition a CREATE UNIQUE INDEX ("c").
+            for constraint in &model.constraints {
+                if let modelgen::ir::Constraint::Unique { columns, condition, .. } = constraint {
+                    let origin = if condition.is_some() { "c" } else { "u" };
+                    want_idx.push(Index { columns: columns.iter().map(|c| (c.clone(), false)).collect(), unique: true, origin: origin.into() });
+                }
+            }
             let meta_indexes = own_and_abstract_defs(files, &model.label).into_iter().map(|d| &d.meta.indexes).find(|i| !i.is_empty());
             for index in meta_indexes.into_iter().flatten() {
                 let columns = index
@@ -395,7 +403,8 @@ fn generated_constraints_are_enforced() {
     let mut checked_unique = false;
     for model in models.values() {
         let pk = &model.fields[model.pk];
-        if pk.auto && pk.relation.is_none() {
+        // Zeros and placeholder text would fail a model's CHECK constraints.
+        if pk.auto && pk.relation.is_none() && model.constraints.is_empty() {
             let cols: Vec<&Field> = model.fields.iter().filter(|f| !f.primary_key).collect();
             // Foreign key to a row that does not exist: deferred to COMMIT.
             if let Some(fk) = cols.iter().find(|f| f.relation.as_ref().is_some_and(|r| r.db_constraint) && !f.unique) {

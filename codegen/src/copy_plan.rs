@@ -213,24 +213,23 @@ fn plan(
             Policy::NewKey if field.null || field.auto => Some("None".to_string()),
             Policy::NewKey if std::ptr::eq(field, root_table_pk) && !needs_pk_argument => Some(print::default_expr(&field.default)),
             Policy::NewKey => {
-                out.args.push(CopyArg {
-                    ident: "pk".into(),
-                    rust_type: field.rust_type.clone(),
-                    supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &pk)?"),
-                });
-                Some("pk".into())
+                // A relation as the key (Django's profile pattern): the
+                // caller names the copy's new target, as for a supplied
+                // one-to-one, so the argument is the field's.
+                let ident = if field.relation.is_some() { print::arg_ident(field) } else { "pk".to_string() };
+                let arg = supplied_arg(field, ident, &owner_meta, column);
+                let value = arg.value.clone();
+                out.args.push(arg);
+                Some(value)
             }
             Policy::Default if !field.default.is_required() => Some(print::default_expr(&field.default)),
             Policy::Clear if field.null => Some("None".into()),
             Policy::Clear => Some("::std::string::String::new()".into()),
             Policy::Supplied => {
-                let arg = field.ident.clone();
-                out.args.push(CopyArg {
-                    ident: arg.clone(),
-                    rust_type: field.rust_type.clone(),
-                    supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &{arg})?"),
-                });
-                Some(arg)
+                let arg = supplied_arg(field, print::arg_ident(field), &owner_meta, column);
+                let value = arg.value.clone();
+                out.args.push(arg);
+                Some(value)
             }
             Policy::Suffix if field.null => Some(format!(
                 "match &self.{target} {{ Some(value) => Some(suffixer.next(db, &{owner_meta}, {column}, value)?), None => None }}"
@@ -269,6 +268,19 @@ fn plan(
         }
     }
     out
+}
+
+/// The argument of the copy methods giving `field`'s value: a relation's
+/// is its target's typed key (`book: Key<Book>`), which `clone_unsaved`
+/// stores raw (`book_id = book.get()`) and `fork` binds as it is.
+fn supplied_arg(field: &Field, ident: String, owner_meta: &str, column: usize) -> CopyArg {
+    CopyArg {
+        supplied: format!("::modelgen_runtime::Supplied::new(&{owner_meta}, {column}, &{ident})?"),
+        target: field.ident.clone(),
+        value: print::arg_value(field, &ident),
+        rust_type: field.arg_type.clone(),
+        ident,
+    }
 }
 
 impl Model {
@@ -333,9 +345,24 @@ models:
         assert_eq!(policy(&thing, "target"), "Keep");
         assert_eq!(policy(&thing, "solo"), "Supplied", "a non-null one-to-one cannot be shared");
         assert_eq!(policy(&thing, "spare"), "Clear");
-        let args: Vec<&str> = thing.copy.args.iter().map(|a| a.ident.as_str()).collect();
-        assert_eq!(args, ["number", "solo_id"]);
-        assert_eq!(thing.copy.item_type, "(i64, i64)", "an IntegerField is an i64 (Django stores any i64 in it on SQLite)");
+        let args: Vec<(&str, &str, &str, &str)> = thing
+            .copy
+            .args
+            .iter()
+            .map(|a| (a.ident.as_str(), a.rust_type.as_str(), a.target.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            args,
+            [
+                ("number", "i64", "number", "number"),
+                ("solo", "::modelgen_runtime::Key<Target>", "solo_id", "solo.get()")
+            ],
+            "a relation is supplied as its target's typed key, stored raw"
+        );
+        assert_eq!(
+            thing.copy.item_type, "(i64, ::modelgen_runtime::Key<Target>)",
+            "an IntegerField is an i64 (Django stores any i64 in it on SQLite)"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use md5::{Digest, Md5};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-use crate::ir::{App, Field, Model};
+use crate::ir::{App, Constraint, Field, Model};
 
 /// An app in the template context: its fields, and `ddl` printed from its
 /// models here, when the context is built.
@@ -27,7 +27,7 @@ impl Serialize for App {
 }
 
 /// SQLite's identifier quoting, as Django's `quote_name`.
-fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -96,6 +96,9 @@ pub fn meta_index_sql(table: &str, name: Option<&str>, terms: &[(String, bool)])
 /// One column definition, as Django's `column_sql` + `table_sql` build it.
 fn column_definition(field: &Field) -> String {
     let mut parts = vec![quote(&field.column), field.sql_type.clone()];
+    if let Some(default) = &field.db_default {
+        parts.push(format!("DEFAULT {default}"));
+    }
     parts.push(if field.null { "NULL".into() } else { "NOT NULL".into() });
     if field.primary_key {
         parts.push("PRIMARY KEY".into());
@@ -112,6 +115,19 @@ fn column_definition(field: &Field) -> String {
         parts.push(format!("REFERENCES {} ({}) DEFERRABLE INITIALLY DEFERRED", quote(&rel.target_table), quote(&rel.target_column)));
     }
     parts.join(" ")
+}
+
+/// A constraint Django writes into CREATE TABLE (`constraint_sql`); a
+/// conditional UniqueConstraint is an index of its own instead.
+fn inline_constraint(constraint: &Constraint) -> Option<String> {
+    match constraint {
+        Constraint::Unique { name, columns, condition: None } => {
+            let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+            Some(format!("CONSTRAINT {} UNIQUE ({})", quote(name), cols.join(", ")))
+        }
+        Constraint::Unique { condition: Some(_), .. } => None,
+        Constraint::Check { name, condition } => Some(format!("CONSTRAINT {} CHECK ({condition})", quote(name))),
+    }
 }
 
 fn create_index(name: &str, table: &str, columns: &[String], unique: bool) -> String {
@@ -133,11 +149,25 @@ pub fn app_ddl(models: &[Model]) -> String {
     let mut tables = Vec::new();
     let mut deferred = Vec::new();
     for model in dependency_order(models) {
-        let columns: Vec<String> = model.fields.iter().map(column_definition).collect();
+        let mut columns: Vec<String> = model.fields.iter().map(column_definition).collect();
+        columns.extend(model.constraints.iter().filter_map(inline_constraint));
         tables.push(format!("CREATE TABLE {} ({});", quote(&model.table), columns.join(", ")));
         for group in &model_unique_together(model) {
             let refs: Vec<&str> = group.iter().map(String::as_str).collect();
             deferred.push(create_index(&create_index_name(&model.table, &refs, "_uniq"), &model.table, group, true));
+        }
+        // Django's `table_sql` defers a conditional UniqueConstraint after
+        // unique_together, before the field indexes of `create_model`.
+        for constraint in &model.constraints {
+            if let Constraint::Unique { name, columns, condition: Some(condition) } = constraint {
+                let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+                deferred.push(format!(
+                    "CREATE UNIQUE INDEX {} ON {} ({}) WHERE {condition};",
+                    quote(name),
+                    quote(&model.table),
+                    cols.join(", ")
+                ));
+            }
         }
         for field in model.fields.iter().filter(|f| f.db_index) {
             let name = create_index_name(&model.table, &[&field.column], "");

@@ -68,6 +68,13 @@ pub struct Model {
     /// Indexes into `all_fields` of the fields the constructor takes: not
     /// null, no default, and no empty value Django could give them.
     pub required: Vec<usize>,
+    /// The constructor's arguments, one per `required` field: a relation
+    /// is taken as its target's typed key (`blog: ::modelgen_runtime::Key<Blog>`).
+    pub new_args: Vec<MethodArg>,
+    /// The constructor's struct fields in struct order, each an
+    /// initializer: the argument (`pub_date`, `blog_id: blog.get()`) or
+    /// the default (`rating: 5_i64`).
+    pub new_fields: Vec<String>,
     /// Whether a field of the own table is auto_now / auto_now_add.
     pub has_pre_save: bool,
     /// The `str` template (inherited from concrete parents too), for `Display`; `null`: Django's `<Model> object (<pk>)`.
@@ -82,6 +89,10 @@ pub struct Model {
     pub unique_together: Vec<Vec<String>>,
     /// `meta.indexes`, as CREATE INDEX statements.
     pub indexes: Vec<String>,
+    /// `meta.constraints`, declaration order (printed by `crate::ddl` into
+    /// the context's `ddl`, so not a context key of their own).
+    #[serde(skip)]
+    pub constraints: Vec<Constraint>,
     /// The model's ManyToManyFields (which have no column), declaration order.
     pub many_to_many: Vec<ManyToMany>,
     /// Reverse sides of FKs / O2Os / M2Ms pointing at this model.
@@ -91,6 +102,10 @@ pub struct Model {
     pub next_previous: Vec<usize>,
     /// Multi-table inheritance: the parent this model extends.
     pub parent: Option<ParentLink>,
+    /// Multi-table inheritance: every concrete ancestor as a Rust path from
+    /// this app, parent first (`impl mg::Extends<_>`: the child's key is one
+    /// of each).
+    pub ancestors: Vec<String>,
     /// The `clone:` lines as written (the effective policies are in `copy` and each field's `copy_policy`).
     pub clone_policies: Vec<ClonePolicy>,
     /// Whether a fork can give copies new keys without an auto-increment: the key is `Generated` (see `pk_kind`).
@@ -105,13 +120,27 @@ pub struct Model {
     pub copy: CopyPlan,
 }
 
+/// One `meta.constraints` entry, resolved to columns and SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    /// A UniqueConstraint: inline `CONSTRAINT "name" UNIQUE (...)`, or with
+    /// a condition a `CREATE UNIQUE INDEX "name" ... WHERE <condition>`.
+    Unique { name: String, columns: Vec<String>, condition: Option<String> },
+    /// A CheckConstraint: inline `CONSTRAINT "name" CHECK (<condition>)`.
+    Check { name: String, condition: String },
+}
+
 /// The copy methods of one model, computed from the resolved policies.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CopyPlan {
     /// The arguments the copy methods take (a new pk that is not
     /// automatic, then the `supplied` fields), in order.
     pub args: Vec<CopyArg>,
-    /// What `clone_unsaved` sets after cloning the fields: `copy.<ident> = <expr>;`.
+    /// Every field a copy does not keep and the value it gets
+    /// (`copy.<ident> = <expr>`): keys cleared, suffixes, clears, defaults
+    /// and the arguments. The runtime applies the policies itself;
+    /// `clone_unsaved` prints only the arguments' own assignments (`args`'
+    /// `target` and `value`).
     pub assignments: Vec<CopyAssignment>,
     /// `copy_default` match arms: own column index -> fresh value expression.
     pub defaults: Vec<CopyAssignment>,
@@ -128,14 +157,27 @@ pub struct CopyPlan {
     pub item_pattern: String,
 }
 
+/// An argument of a generated method.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodArg {
+    /// The argument's name (the field's name, `r#type` for a keyword).
+    pub ident: String,
+    /// The argument's type (the field's `arg_type`).
+    pub rust_type: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyArg {
-    /// The argument's name (the field's ident).
+    /// The argument's name (`pk`, or the field's name as in `new`).
     pub ident: String,
-    /// The argument's type (the field's `rust_type`).
+    /// The argument's type (the field's `arg_type`: a relation's is `::modelgen_runtime::Key<Target>`).
     pub rust_type: String,
     /// `Supplied::new(&<meta>, <column>, &<ident>)` for `fork`.
     pub supplied: String,
+    /// The struct field `clone_unsaved` sets from the argument (`book_id`).
+    pub target: String,
+    /// The value it sets: `<ident>`, or the raw key (`book.get()`).
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +217,15 @@ pub struct Field {
     pub rust_type: String,
     /// The value type without `Option` (`String`, `EntryStatus`).
     pub value_type: String,
+    /// The type of the field's typed column constant (`mg::Column<Self,
+    /// _>`): the value type, a relation's as its target's key
+    /// (`::modelgen_runtime::Key<Blog>`), in `Option` when the field is `null`.
+    pub column_type: String,
+    /// The type of an argument giving the field's value (constructor,
+    /// copy methods, `get_by_`): `rust_type`, a relation's with its
+    /// target's key (`::modelgen_runtime::Key<Blog>`, `Option<::modelgen_runtime::Key<User>>`), so keys of
+    /// two models cannot be swapped.
+    pub arg_type: String,
     /// Whether the value type is `Copy` (so accessors copy instead of cloning).
     pub copy: bool,
     /// Whether NULL is allowed (`null: true`): the Rust type is an `Option`.
@@ -214,6 +265,10 @@ pub struct Field {
     pub verbose_name: String,
     /// The choice enum's name, when the field has choices.
     pub choices: Option<String>,
+    /// The return type of `get_<field>_display()`, when the field has
+    /// choices: the label as a `Cow`, in an `Option` when the field is
+    /// `null` (Django's `get_FOO_display()` gives `None` for a null value).
+    pub display_type: Option<String>,
     /// For a ForeignKey, OneToOneField or parent link: what it points at.
     pub relation: Option<Relation>,
     /// The `CopyPolicy` literal of the column (filled in by `copy_plan`).
@@ -232,6 +287,13 @@ pub struct Field {
     /// What `full_clean` checks on the field, in order (none when it is
     /// not editable).
     pub clean_checks: Vec<CleanCheck>,
+    /// `db_default`: the DEFAULT expression of the column, as Django writes
+    /// it on SQLite (`100`, `'draft'`, `(STRFTIME(...))` for `Now()`).
+    pub db_default: Option<String>,
+    /// The database fills the value (a `db_default` and no `default`): the
+    /// Rust type is an `Option`, `None` until saved, and the save reads
+    /// the stored value back, as Django's `DatabaseDefault`.
+    pub db_filled: bool,
 }
 
 /// One `full_clean` check of a field; `kind` names it in the context.
@@ -431,8 +493,13 @@ pub struct Relation {
     pub target_label: String,
     /// The target's table.
     pub target_table: String,
-    /// The target's primary key column.
+    /// The target's column the relation's column holds: its primary key, or
+    /// the field `to_field` names.
     pub target_column: String,
+    /// The column holds the target's primary key (no `to_field`), so its
+    /// argument and column constant are the target's typed `Key`; a
+    /// `to_field` relation holds that field's raw value.
+    pub to_key: bool,
     /// `Cascade` (a `modelgen_runtime::OnDelete` variant).
     pub on_delete: OnDelete,
     /// A OneToOneField (or parent link) rather than a ForeignKey.
@@ -494,8 +561,8 @@ pub struct ManyToMany {
     pub auto_created: bool,
     /// A many-to-many to `self` that Django keeps symmetrical (the default).
     pub symmetrical: bool,
-    /// A custom through model's other columns that have a static default:
-    /// `add()` writes them as Django creates the through row with its defaults.
+    /// A custom through model's other columns and their values: `add()`
+    /// writes them as Django creates the through row with its defaults.
     pub through_defaults: Vec<ThroughDefault>,
     /// The custom through model (`Membership`), when there is one.
     pub through_path: Option<String>,
@@ -544,20 +611,21 @@ pub struct Reverse {
     pub auto_created: bool,
     /// M2M: whether the relation is a symmetrical one to `self`.
     pub symmetrical: bool,
-    /// M2M: the custom through model's static defaults, as on the forward side.
+    /// M2M: the custom through model's other columns, as on the forward side.
     pub through_defaults: Vec<ThroughDefault>,
 }
 
-/// A column of a custom through model and its default, as a `DefaultValue`
-/// literal (`DefaultValue::Text("author")`).
+/// A column of a custom through model other than its two foreign keys,
+/// and the value `add()` writes into it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThroughDefault {
     /// The through model's column.
     pub column: String,
-    /// Its default; in the context a `DefaultValue` literal, printed by
-    /// `crate::print` (only defaults with such a literal are listed).
-    #[serde(serialize_with = "crate::print::serialize_static")]
-    pub value: FieldDefault,
+    /// A Rust expression of the stored `Value`, evaluated at each `add()`
+    /// as Django builds the through row: the field's default (callable
+    /// ones such as `now` and `uuid4` called), now for auto_now and
+    /// auto_now_add (printed by `crate::print::through_value_expr`).
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

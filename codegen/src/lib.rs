@@ -242,10 +242,14 @@ impl Config {
     }
 
     /// Compare a fresh generation with the files in the output directory.
+    /// A generated file no schema of the run produces is reported only when
+    /// the schema its header names is in the run or no longer exists: a
+    /// check of some schemas leaves the outputs of the others alone.
     pub fn check(&self) -> Result<CheckReport, Error> {
         let out_dir = self.resolved_out_dir();
         let outputs = self.render()?;
-        Ok(check_against(&out_dir, &outputs))
+        let sources: Vec<String> = self.schema_files()?.iter().map(|path| display_path(path)).collect();
+        Ok(check_against(&out_dir, &outputs, &sources))
     }
 }
 
@@ -297,7 +301,7 @@ pub fn compile(sources: &[(String, String)]) -> Result<ir::Project, SchemaErrors
     for (path, text) in sources {
         match yaml::parse(text) {
             Ok(root) => files.push(schema::parse_schema(path, &root, &mut diags)),
-            Err(e) => diags.error(path, e.pos, format!("invalid YAML: {}", e.message)),
+            Err(e) => diags.push(path, e.pos, format!("invalid YAML: {}", e.message), e.help),
         }
     }
     let project = resolve::resolve(&files, &mut diags);
@@ -355,7 +359,24 @@ impl std::fmt::Display for CheckReport {
     }
 }
 
-fn check_against(out_dir: &Path, outputs: &[OutputFile]) -> CheckReport {
+/// The schema a generated file's first line names (`schemas/people.yaml`).
+fn generated_from(first_line: &str) -> Option<&str> {
+    let (_, rest) = first_line.split_once(&format!("{GENERATED_MARKER} from "))?;
+    Some(rest.split_once(". Do not edit").map_or(rest.trim_end().trim_end_matches('.'), |(source, _)| source))
+}
+
+/// Whether a generated file that this run does not produce is stale: it
+/// came from a schema of the run (which produces other files now), or from
+/// a schema that is gone. The output of a schema outside the run is left
+/// to a check of that schema.
+fn is_stale_extra(first_line: &str, sources: &[String]) -> bool {
+    match generated_from(first_line) {
+        Some(source) => sources.iter().any(|s| s == source) || !Path::new(source).exists(),
+        None => true,
+    }
+}
+
+fn check_against(out_dir: &Path, outputs: &[OutputFile], sources: &[String]) -> CheckReport {
     let mut report = CheckReport::default();
     for output in outputs {
         let path = out_dir.join(&output.name);
@@ -379,9 +400,10 @@ fn check_against(out_dir: &Path, outputs: &[OutputFile]) -> CheckReport {
             .filter(|e| e.path().is_file())
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let is_ours = std::fs::read_to_string(e.path())
-                    .is_ok_and(|t| t.lines().next().is_some_and(|l| l.contains(GENERATED_MARKER)));
-                (is_ours && !outputs.iter().any(|o| o.name == name)).then_some(name)
+                let stale = std::fs::read_to_string(e.path()).is_ok_and(|text| {
+                    text.lines().next().is_some_and(|l| l.contains(GENERATED_MARKER) && is_stale_extra(l, sources))
+                });
+                (stale && !outputs.iter().any(|o| o.name == name)).then_some(name)
             })
             .collect();
         extra.sort();

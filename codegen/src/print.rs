@@ -1,12 +1,13 @@
 //! The one place typed IR defaults become text: the Rust expressions and
 //! runtime `DefaultValue` literals of the template context (`default_expr`,
 //! `default_static`, `now_expr`, a through default's `value`), printed when
-//! the context is serialized, and for `copy_plan`.
+//! the context is serialized, and for `copy_plan`; and the argument types
+//! and values of generated methods (relations as typed keys).
 
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
-use crate::ir::{ChoiceValue, DefaultValue, FieldDefault, JsonValue, SaveNow, Temporal};
+use crate::ir::{ChoiceValue, DefaultValue, Field, FieldDefault, JsonValue, SaveNow, Temporal};
 use crate::types::Scalar;
 
 /// The Rust expression the constructor uses; empty when it takes the value.
@@ -44,6 +45,54 @@ fn temporal_suffix(kind: Temporal) -> &'static str {
         Temporal::Date => ".date_naive()",
         Temporal::Time => ".time()",
         Temporal::DateTime => "",
+    }
+}
+
+/// The argument types of `field` (`arg_type`) and of its column constant
+/// (`column_type`): a relation's value is its target's typed key
+/// (`Key<Blog>`), so two keys of one Rust type cannot be swapped; a
+/// `to_field` relation's is the referenced field's raw value.
+pub fn signature_types(field: &Field) -> (String, String) {
+    let value = match keyed_relation(field) {
+        Some(relation) => format!("::modelgen_runtime::Key<{}>", relation.target_path),
+        None => field.value_type.clone(),
+    };
+    let optional = |v: &str| format!("Option<{v}>");
+    let column = if field.null { optional(&value) } else { value.clone() };
+    let arg = if field.null || field.auto { optional(&value) } else { value };
+    (column, arg)
+}
+
+/// The relation of `field` when its column holds the target's primary key.
+fn keyed_relation(field: &Field) -> Option<&crate::ir::Relation> {
+    field.relation.as_ref().filter(|relation| relation.to_key)
+}
+
+/// The name of the argument giving `field`'s value: the field's name (a
+/// relation's, not its `_id` attname), a raw identifier for a keyword.
+pub fn arg_ident(field: &Field) -> String {
+    match &field.relation {
+        Some(relation) => relation.accessor.clone(),
+        None => field.ident.clone(),
+    }
+}
+
+/// The field's value from the argument `arg` (of type `arg_type`): the
+/// argument, or the raw key of a relation's typed key.
+pub fn arg_value(field: &Field, arg: &str) -> String {
+    match (keyed_relation(field), field.null || field.auto) {
+        (None, _) => arg.to_string(),
+        (Some(_), false) => format!("{arg}.get()"),
+        (Some(_), true) => format!("{arg}.map(::modelgen_runtime::Key::get)"),
+    }
+}
+
+/// A struct literal's field initializer: `ident` (shorthand) or `ident: expr`.
+pub fn initializer(ident: &str, expr: &str) -> String {
+    if ident == expr {
+        ident.to_string()
+    } else {
+        format!("{ident}: {expr}")
     }
 }
 
@@ -126,9 +175,24 @@ pub fn serialize_now<S: Serializer>(now: &Option<SaveNow>, serializer: S) -> Res
     now.as_ref().map(now_expr).serialize(serializer)
 }
 
-/// A through default's `value` in the context: its `DefaultValue` literal.
-pub fn serialize_static<S: Serializer>(default: &FieldDefault, serializer: S) -> Result<S::Ok, S::Error> {
-    default_static(default).unwrap_or_default().serialize(serializer)
+/// The runtime `Value` a new row of a custom through model gets in one of
+/// its other columns, as a Rust expression evaluated at each `add()`:
+/// Django builds the through instance from the field defaults (callable
+/// ones called, `""` for text without one) and `bulk_create` runs
+/// `pre_save`, which sets auto_now and auto_now_add fields to now (`now`:
+/// the field's `SaveNow`). `None` for an automatic key.
+pub fn through_value_expr(default: &FieldDefault, now: Option<SaveNow>) -> Option<String> {
+    let value = |default: &FieldDefault| format!("::modelgen_runtime::to_value(&{})", default_expr(default));
+    match (now, default) {
+        (Some(now), _) => {
+            Some(value(&FieldDefault::Value { value: DefaultValue::Now(now.kind), optional: now.optional }))
+        }
+        (None, FieldDefault::Unsaved) => None,
+        (None, FieldDefault::Null | FieldDefault::Required) => {
+            Some("::modelgen_runtime::rusqlite::types::Value::Null".into())
+        }
+        (None, FieldDefault::Value { .. }) => Some(value(default)),
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +298,31 @@ mod tests {
             // The static form exists exactly for the values `is_computed` calls fixed.
             assert_eq!(default.is_computed(), matches!(default, FieldDefault::Value { .. }) && expected.1.is_none());
         }
+    }
+
+    #[test]
+    fn a_through_row_value_is_computed_at_each_add() {
+        let now = SaveNow { kind: Temporal::DateTime, optional: false };
+        let through = |default: FieldDefault, now| through_value_expr(&default, now);
+        assert_eq!(
+            through(FieldDefault::Value { value: DefaultValue::Now(Temporal::DateTime), optional: false }, Some(now)),
+            Some("::modelgen_runtime::to_value(&::modelgen_runtime::now())".into()),
+            "auto_now_add: now, as bulk_create's pre_save sets it"
+        );
+        assert_eq!(
+            through(FieldDefault::Null, Some(SaveNow { kind: Temporal::Date, optional: true })),
+            Some("::modelgen_runtime::to_value(&Some(::modelgen_runtime::now().date_naive()))".into()),
+            "a nullable auto_now date is set too"
+        );
+        assert_eq!(
+            through(FieldDefault::Value { value: DefaultValue::Uuid4, optional: false }, None),
+            Some("::modelgen_runtime::to_value(&::modelgen_runtime::uuid::Uuid::new_v4())".into())
+        );
+        assert_eq!(
+            through(FieldDefault::Required, None),
+            Some("::modelgen_runtime::rusqlite::types::Value::Null".into())
+        );
+        assert_eq!(through(FieldDefault::Unsaved, None), None);
     }
 
     #[test]

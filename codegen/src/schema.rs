@@ -57,6 +57,32 @@ pub struct MetaDef {
     pub verbose_name_plural: Option<Spanned<String>>,
     pub is_abstract: bool,
     pub default_auto_field: Option<Spanned<String>>,
+    pub constraints: Vec<ConstraintDef>,
+}
+
+/// One entry of `meta.constraints`: Django's `UniqueConstraint` or
+/// `CheckConstraint`.
+#[derive(Debug, Clone)]
+pub struct ConstraintDef {
+    /// `UniqueConstraint` or `CheckConstraint`, as written.
+    pub kind: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    /// UniqueConstraint: the fields that are unique together.
+    pub fields: Option<Vec<Spanned<String>>>,
+    /// UniqueConstraint: `condition` (a partial unique index); CheckConstraint:
+    /// `check` (or its Django 5.1 name `condition`).
+    pub condition: Option<ConditionDef>,
+    /// Where `check` was written, for a UniqueConstraint that has one.
+    pub check_pos: Option<Pos>,
+    pub pos: Pos,
+}
+
+/// A condition as a mapping of Django lookups (`status: published`,
+/// `price__gt: 0`), ANDed as `Q(**mapping)` is.
+#[derive(Debug, Clone)]
+pub struct ConditionDef {
+    pub terms: Vec<(Spanned<String>, Node)>,
+    pub pos: Pos,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +124,15 @@ pub struct FieldDef {
     pub through: Option<Spanned<String>>,
     pub symmetrical: Option<Spanned<bool>>,
     pub db_constraint: Option<Spanned<bool>>,
+    /// FileField / ImageField: Django's `upload_to` (kept as documentation).
+    pub upload_to: Option<Spanned<String>>,
+    /// ImageField: the fields Django fills with the image's size.
+    pub width_field: Option<Spanned<String>>,
+    pub height_field: Option<Spanned<String>>,
+    /// `db_default`: a literal, or `Now()`.
+    pub db_default: Option<Node>,
+    /// ForeignKey / OneToOneField: the target field the column stores.
+    pub to_field: Option<Spanned<String>>,
     /// Options written for this field, valid or not, plus the known option a
     /// misspelled one most likely meant: a missing required option that was
     /// written (`max_lenght: 10`) is reported once, as the misspelling.
@@ -122,6 +157,7 @@ pub const META_KEYS: &[&str] = &[
     "verbose_name_plural",
     "abstract",
     "default_auto_field",
+    "constraints",
 ];
 pub const FIELD_OPTIONS: &[&str] = &[
     "type",
@@ -147,6 +183,11 @@ pub const FIELD_OPTIONS: &[&str] = &[
     "through",
     "symmetrical",
     "db_constraint",
+    "upload_to",
+    "width_field",
+    "height_field",
+    "db_default",
+    "to_field",
 ];
 
 /// Parse one file's tree into a [`SchemaFile`], reporting shape errors.
@@ -382,6 +423,16 @@ impl<'n> Reader<'_> {
                     }
                     other => self.error(other.pos(), format!("expected a list of field-name lists, found {}", other.kind_name())),
                 },
+                "constraints" => match value {
+                    Node::Seq { items, .. } => {
+                        for item in items {
+                            if let Some(constraint) = self.constraint(item) {
+                                meta.constraints.push(constraint);
+                            }
+                        }
+                    }
+                    other => self.error(other.pos(), format!("expected a list of constraints, found {}", other.kind_name())),
+                },
                 "indexes" => match value {
                     Node::Seq { items, .. } => {
                         for item in items {
@@ -396,6 +447,57 @@ impl<'n> Reader<'_> {
             }
         }
         meta
+    }
+
+    fn constraint(&mut self, node: &Node) -> Option<ConstraintDef> {
+        let entries =
+            self.mapping(node, "a constraint (`{type: UniqueConstraint, fields: [...], name: ...}`)")?;
+        let mut kind = None;
+        let mut constraint = ConstraintDef {
+            kind: Spanned::new(String::new(), node.pos()),
+            name: None,
+            fields: None,
+            condition: None,
+            check_pos: None,
+            pos: node.pos(),
+        };
+        for (key, value) in self.known_keys(entries, &["type", "name", "fields", "condition", "check"], "constraint option") {
+            match key.value.as_str() {
+                "type" => kind = self.string(value),
+                "name" => constraint.name = self.string(value),
+                "fields" => constraint.fields = self.string_list(value),
+                "condition" | "check" => {
+                    if key.value == "check" {
+                        constraint.check_pos = Some(key.pos);
+                    }
+                    if constraint.condition.is_some() {
+                        self.diags.error_with_help(
+                            self.file,
+                            key.pos,
+                            "a constraint takes one of `check` and `condition`",
+                            "`condition` is Django 5.1's name for a CheckConstraint's `check`; keep one",
+                        );
+                    } else if let Some(terms) = self.mapping(value, "a condition (`{field__lookup: value}`)") {
+                        let terms = self.unique_keys(terms, "lookup").into_iter().map(|(k, v)| (k, v.clone())).collect();
+                        constraint.condition = Some(ConditionDef { terms, pos: value.pos() });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(kind) = kind else {
+            if !entries.iter().any(|(k, _)| k.as_str() == Some("type")) {
+                self.diags.error_with_help(
+                    self.file,
+                    node.pos(),
+                    "a constraint needs `type`",
+                    "write `type: UniqueConstraint` or `type: CheckConstraint`",
+                );
+            }
+            return None;
+        };
+        constraint.kind = kind;
+        Some(constraint)
     }
 
     fn index(&mut self, node: &Node) -> Option<IndexDef> {
@@ -459,6 +561,11 @@ impl<'n> Reader<'_> {
             through: None,
             symmetrical: None,
             db_constraint: None,
+            upload_to: None,
+            width_field: None,
+            height_field: None,
+            db_default: None,
+            to_field: None,
             written: Vec::new(),
         };
         for (key, _) in entries {
@@ -502,6 +609,11 @@ impl<'n> Reader<'_> {
                 "related_name" => field.related_name = self.string(value),
                 "through" => field.through = self.string(value),
                 "choices" => field.choices = self.choices(value),
+                "upload_to" => field.upload_to = self.string(value),
+                "width_field" => field.width_field = self.string(value),
+                "height_field" => field.height_field = self.string(value),
+                "db_default" => field.db_default = Some(value.clone()),
+                "to_field" => field.to_field = self.string(value),
                 _ => {}
             }
         }

@@ -115,10 +115,13 @@ pub struct FieldType {
     pub default_max_length: Option<u32>,
     /// Whether Django's empty value is "" (empty_strings_allowed) rather than None.
     pub empty_string: bool,
+    /// A FileField or ImageField: the column stores the file's path, and
+    /// Django validates no length on the model (only its form field does).
+    pub file: bool,
 }
 
 const fn t(name: &'static str, kind: Kind, sql: &'static str, rust: Option<Scalar>) -> FieldType {
-    FieldType { name, kind, sql, rust, check: None, rel_sql: None, default_max_length: None, empty_string: false }
+    FieldType { name, kind, sql, rust, check: None, rel_sql: None, default_max_length: None, empty_string: false, file: false }
 }
 
 const POSITIVE: Option<&str> = Some("\"{column}\" >= 0");
@@ -156,6 +159,18 @@ pub const FIELD_TYPES: &[FieldType] = &[
         check: Some("(JSON_VALID(\"{column}\") OR \"{column}\" IS NULL)"),
         ..t("JSONField", Kind::Json, "text", Some(Scalar::Json))
     },
+    FieldType {
+        empty_string: true,
+        default_max_length: Some(100),
+        file: true,
+        ..t("FileField", Kind::Text, "varchar({max_length})", Some(Scalar::String))
+    },
+    FieldType {
+        empty_string: true,
+        default_max_length: Some(100),
+        file: true,
+        ..t("ImageField", Kind::Text, "varchar({max_length})", Some(Scalar::String))
+    },
     FieldType { empty_string: true, ..t("BinaryField", Kind::Binary, "BLOB", Some(Scalar::Bytes)) },
     t("ForeignKey", Kind::ForeignKey, "", None),
     t("OneToOneField", Kind::OneToOne, "", None),
@@ -168,6 +183,54 @@ pub fn lookup(name: &str) -> Option<&'static FieldType> {
 
 pub fn names() -> impl Iterator<Item = &'static str> {
     FIELD_TYPES.iter().map(|t| t.name)
+}
+
+/// A real Django field type that modelgen does not generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsupported {
+    pub name: &'static str,
+    /// The Django release that removed it, for a type only historical
+    /// migrations still name.
+    pub removed_in: Option<&'static str>,
+    /// What to write instead, when there is a clear replacement.
+    pub instead: Option<&'static str>,
+}
+
+const fn unsupported(name: &'static str, instead: Option<&'static str>) -> Unsupported {
+    Unsupported { name, removed_in: None, instead }
+}
+
+const fn removed(name: &'static str, removed_in: &'static str, instead: &'static str) -> Unsupported {
+    Unsupported { name, removed_in: Some(removed_in), instead: Some(instead) }
+}
+
+/// Django's field types (`django.db.models`, `contrib.contenttypes`,
+/// `contrib.postgres`) that modelgen does not support, with the field
+/// that stores the same values on SQLite where there is one.
+#[rustfmt::skip]
+const UNSUPPORTED: &[Unsupported] = &[
+    unsupported("GenericIPAddressField", Some("`type: CharField, max_length: 39`: Django stores an IP address on SQLite as text of at most 39 characters")),
+    unsupported("FilePathField", Some("`type: CharField, max_length: 100`: Django stores the path on SQLite as varchar(100) unless `max_length` says otherwise")),
+    unsupported("GeneratedField", None),
+    unsupported("CompositePrimaryKey", Some("the automatic `id` key with `meta: {unique_together: [[...]]}` over the fields")),
+    unsupported("ForeignObject", Some("`type: ForeignKey`, to a model's primary key")),
+    unsupported("GenericForeignKey", None),
+    unsupported("GenericRelation", None),
+    unsupported("ArrayField", Some("`type: JSONField`, which holds a list on any database (ArrayField is PostgreSQL-only)")),
+    unsupported("HStoreField", Some("`type: JSONField`, which holds a mapping on any database (HStoreField is PostgreSQL-only)")),
+    unsupported("IntegerRangeField", None),
+    unsupported("BigIntegerRangeField", None),
+    unsupported("DecimalRangeField", None),
+    unsupported("DateRangeField", None),
+    unsupported("DateTimeRangeField", None),
+    removed("NullBooleanField", "Django 4.0", "`type: BooleanField, null: true`, as Django's release notes say"),
+    removed("IPAddressField", "Django 1.9", "`type: CharField, max_length: 39` (Django's replacement, GenericIPAddressField, stores its text on SQLite)"),
+    removed("CommaSeparatedIntegerField", "Django 2.0", "`type: CharField` with the `max_length` the list needs"),
+];
+
+/// The Django field type `name` when modelgen does not support it.
+pub fn unsupported_type(name: &str) -> Option<&'static Unsupported> {
+    UNSUPPORTED.iter().find(|t| t.name == name)
 }
 
 impl FieldType {
@@ -191,8 +254,10 @@ impl FieldType {
             "max_digits" | "decimal_places" => self.kind == Kind::Decimal,
             "auto_now" | "auto_now_add" => matches!(self.kind, Kind::Date | Kind::DateTime | Kind::Time),
             "to" | "related_name" | "db_constraint" => self.is_relation(),
-            "on_delete" => matches!(self.kind, Kind::ForeignKey | Kind::OneToOne),
+            "on_delete" | "to_field" => matches!(self.kind, Kind::ForeignKey | Kind::OneToOne),
             "through" | "symmetrical" => self.kind == Kind::ManyToMany,
+            "upload_to" => self.file,
+            "width_field" | "height_field" => self.name == "ImageField",
             _ => true,
         }
     }

@@ -70,6 +70,8 @@ impl Node {
 pub struct SyntaxError {
     pub pos: Pos,
     pub message: String,
+    /// What would be right, for the mistakes of hand-indented schemas.
+    pub help: Option<String>,
 }
 
 /// Parse one YAML document. An empty file is an empty mapping.
@@ -78,11 +80,96 @@ pub fn parse(source: &str) -> Result<Node, SyntaxError> {
     let mut parser = Parser::new_from_str(source);
     parser
         .load(&mut builder, true)
-        .map_err(|e| SyntaxError { pos: Pos::from_marker(e.marker()), message: e.info().to_string() })?;
+        .map_err(|e| {
+            let pos = Pos::from_marker(e.marker());
+            let message = e.info().to_string();
+            SyntaxError { help: syntax_help(&builder.lines, pos, &message), pos, message }
+        })?;
     if let Some(message) = builder.unsupported {
         return Err(message);
     }
     Ok(builder.root.unwrap_or(Node::Map { entries: Vec::new(), pos: Pos { line: 1, col: 1 } }))
+}
+
+/// A help line for the YAML errors a hand-written schema runs into: a tab
+/// in the indentation, a key indented out of line with the keys above it
+/// (yaml-rust2: "did not find expected key", "mapping values are not
+/// allowed in this context"), two `key:`s on one line, list items and
+/// keys mixed in one mapping, or an unclosed `{` / `[`.
+fn syntax_help(lines: &[&str], pos: Pos, message: &str) -> Option<String> {
+    let line = *lines.get(pos.line.checked_sub(1)?)?;
+    let text = line.trim_start_matches([' ', '\t']);
+    let indent = &line[..line.len() - text.len()];
+    if indent.contains('\t') || message.contains("tabs") {
+        return Some(format!("indent with spaces: line {} is indented with a tab, which YAML does not allow", pos.line));
+    }
+    if message.contains("flow mapping") || message.contains("flow sequence") {
+        let (open, close) = if message.contains("flow mapping") { ('{', '}') } else { ('[', ']') };
+        let unbalanced = |l: &&str| l.matches(open).count() > l.matches(close).count();
+        let opened = lines[..pos.line].iter().rposition(unbalanced).map_or(pos.line, |i| i + 1);
+        return Some(format!(
+            "the `{open}` on line {opened} is not closed: end it with `{close}` (items inside are separated by `,`)"
+        ));
+    }
+    let structural = ["did not find expected key", "mapping values are not allowed", "did not find expected '-'"];
+    if !structural.iter().any(|m| message.contains(m)) {
+        return None;
+    }
+    let key = key_of(text);
+    // The keys that enclose the line: going up, each line less indented
+    // than the last one kept. A key of the line's mapping lines up with one.
+    let mut levels: Vec<(usize, &str)> = Vec::new();
+    for above in lines[..pos.line - 1].iter().rev() {
+        let above_text = above.trim_start();
+        if above_text.is_empty() || above_text.starts_with('#') {
+            continue;
+        }
+        let above_indent = above.len() - above_text.len();
+        if levels.last().is_none_or(|(last, _)| above_indent < *last) {
+            levels.push((above_indent, key_of(above_text)));
+        }
+        if above_indent == 0 {
+            break;
+        }
+    }
+    let width = indent.len();
+    if let Some((_, item)) = levels.iter().find(|(i, k)| *i == width && k.starts_with('-')) {
+        return Some(format!(
+            "`{key}` follows the list item `{item}` at the same indentation: a schema's `models` and `fields` are mappings, so write `{}: ...` without the `- `",
+            item.trim_start_matches(['-', ' '])
+        ));
+    }
+    // The first key of a nested block may sit at any deeper indentation.
+    let opens_block = lines[..pos.line - 1]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .is_some_and(|above| above.trim_end().ends_with(':') && above.len() - above.trim_start().len() < width);
+    if opens_block || levels.iter().any(|(i, _)| *i == width) {
+        return Some(format!(
+            "a line holds one `key: value`: to nest, put `{}` on a line of its own below `{key}:`, indented further",
+            text.split_once(':').map_or(text, |(_, rest)| rest.trim())
+        ));
+    }
+    let deeper = levels.iter().rev().find(|(i, _)| *i > width);
+    let shallower = levels.iter().find(|(i, _)| *i < width);
+    let like = |(i, k): &(usize, &str)| format!("{i} like `{k}`");
+    let choices = match (shallower, deeper) {
+        (Some(a), Some(b)) => format!("{} or {}", like(b), like(a)),
+        (Some(a), None) | (None, Some(a)) => like(a),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "`{key}` is indented {width} spaces, which lines up with no key above it; keys of one mapping line up, so indent it {choices}"
+    ))
+}
+
+/// The key a line starts with (`name` of `name: {...}`), or the line.
+fn key_of(text: &str) -> &str {
+    match text.find(": ").or_else(|| text.strip_suffix(':').map(str::len)) {
+        Some(end) if !text.starts_with(['{', '[', '"', '\'']) => &text[..end],
+        _ => text,
+    }
 }
 
 /// Builds the tree from parser events with a stack of open collections.
@@ -149,6 +236,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     self.unsupported = Some(SyntaxError {
                         pos,
                         message: "a schema file holds one YAML document; remove this second one (or its `---`)".into(),
+                        help: None,
                     });
                 }
             }
@@ -174,6 +262,7 @@ impl MarkedEventReceiver for TreeBuilder<'_> {
                     self.unsupported = Some(SyntaxError {
                         pos,
                         message: "YAML aliases (`*name`) are not supported in schemas; write the value out".into(),
+                        help: None,
                     });
                 }
                 self.push_value(Node::Scalar { value: String::new(), plain: true, pos, text_start: None });
@@ -237,6 +326,31 @@ mod tests {
         let err = parse("app: a\n---\napp: b\n").unwrap_err();
         assert_eq!(err.pos.line, 2);
         assert!(parse("---\napp: a\n").is_ok());
+    }
+
+    fn help(source: &str) -> String {
+        parse(source).unwrap_err().help.unwrap_or_default()
+    }
+
+    #[test]
+    fn indentation_mistakes_get_a_help_line() {
+        let schema = "models:\n  Blog:\n    fields:\n      name: {type: TextField}\n";
+        assert_eq!(
+            help(&format!("{schema}     tagline: {{type: TextField}}\n")),
+            "`tagline` is indented 5 spaces, which lines up with no key above it; keys of one mapping line up, so indent it 6 like `name` or 4 like `fields`"
+        );
+        assert_eq!(
+            help(&format!("{schema}\tmeta: {{}}\n")),
+            "indent with spaces: line 5 is indented with a tab, which YAML does not allow"
+        );
+        assert_eq!(
+            help("models:\n  Blog:\n    fields: name: {type: TextField}\n"),
+            "a line holds one `key: value`: to nest, put `name: {type: TextField}` on a line of its own below `fields:`, indented further"
+        );
+        assert_eq!(
+            help("a: {x: 1\nb: {y: 2}\n"),
+            "the `{` on line 1 is not closed: end it with `}` (items inside are separated by `,`)"
+        );
     }
 
     #[test]

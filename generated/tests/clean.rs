@@ -7,7 +7,7 @@ mod common;
 use modelgen_examples::library;
 use modelgen_examples::notifications::{Notification, NotificationNotificationType};
 use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
-use modelgen_examples::shop::Product;
+use modelgen_examples::shop::{Category, Product};
 use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
@@ -18,7 +18,7 @@ fn errors(result: Result<(), ValidationErrors>) -> Vec<(String, Vec<String>)> {
 }
 
 fn valid_entry() -> Entry {
-    let mut e = Entry::new(1, common::date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(1), common::date(2024, 1, 1));
     e.headline = "Headline".into();
     e.body_text = "Body".into();
     e
@@ -40,7 +40,7 @@ fn a_valid_instance_passes_full_clean() {
 
 #[test]
 fn full_clean_reports_every_fields_errors_at_once() {
-    let mut e = Entry::new(1, common::date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(1), common::date(2024, 1, 1));
     e.headline = String::new();
     e.status = EntryStatus::Other("x".into());
     let result = e.full_clean();
@@ -177,6 +177,54 @@ fn a_json_null_in_a_field_that_is_not_null_cannot_be_null_as_django() {
     assert_eq!(errors(p.full_clean()), vec![("attributes".into(), vec!["This field cannot be null.".into()])]);
     p.attributes = modelgen_runtime::serde_json::json!(1);
     assert_eq!(p.full_clean(), Ok(()));
+}
+
+#[test]
+fn a_json_null_in_a_blank_json_field_passes_full_clean_as_django() {
+    // Django 5.2: JSONField(blank=True, default=dict) holding None passes
+    // full_clean (clean_fields skips an empty value of a blank field, and
+    // None is one); saving it then fails NOT NULL in Django, which writes
+    // SQL NULL for None.
+    let mut c = Category::new();
+    c.name = "Tools".into();
+    c.extra = modelgen_runtime::serde_json::Value::Null;
+    assert_eq!(c.full_clean(), Ok(()));
+    c.extra = modelgen_runtime::serde_json::json!({});
+    assert_eq!(c.full_clean(), Ok(()), "an empty object is blank too, and allowed");
+}
+
+#[test]
+fn a_positive_field_with_choices_still_gets_djangos_min_value_validator() {
+    // Django 5.2: PositiveSmallIntegerField(choices=[(1, ..), (2, ..), (-1, ..)])
+    // holding -1 fails full_clean with {'rating': ['Ensure this value is
+    // greater than or equal to 0.']}: MinValueValidator(0) runs whatever
+    // the choices. modelgen refuses a negative choice on a Positive* field
+    // in the schema, so the validator is there (the column's rule, fed the
+    // choice's stored integer) and a -1 that is not a choice gets only
+    // 'Value -1 is not a valid choice.', as Django's Field.clean stops at
+    // validate().
+    let column = &Notification::meta().fields()[2];
+    assert_eq!((column.field, column.clean.choices, column.clean.min_value), ("notification_type", true, Some(0)));
+    assert_eq!(modelgen_runtime::DbValue::as_integer(&NotificationNotificationType::Other(-1)), Some(-1));
+    let mut n = Notification::new();
+    n.title = "t".into();
+    n.receiver_id = Some(1);
+    n.notification_type = NotificationNotificationType::Other(-1);
+    assert_eq!(
+        errors(n.full_clean()),
+        vec![("notification_type".into(), vec!["Value -1 is not a valid choice.".into()])]
+    );
+}
+
+#[test]
+fn a_value_that_is_not_a_choice_gets_the_choice_error_alone_as_django() {
+    // Django 5.2: CharField(max_length=2, choices=[('aa', 'A')]) holding
+    // 'xyz' fails with {'code': ["Value 'xyz' is not a valid choice."]}
+    // and no max_length error: Field.clean runs the validators only after
+    // validate() passed.
+    let mut e = valid_entry();
+    e.status = EntryStatus::from_value("xyz".into());
+    assert_eq!(errors(e.full_clean()), vec![("status".into(), vec!["Value 'xyz' is not a valid choice.".into()])]);
 }
 
 #[test]

@@ -152,7 +152,7 @@ fn duplicate_keeps_forward_foreign_keys_does_not_copy_reverse_ones_and_relinks_m
     let mut b = WeblogAuthor::new();
     b.name = "B".into();
     b.save(&db).unwrap();
-    let mut entry = Entry::new(blog.id.unwrap(), date(2024, 1, 2));
+    let mut entry = Entry::new(blog.key().unwrap(), date(2024, 1, 2));
     entry.headline = "Brie".into();
     entry.save(&db).unwrap();
     entry.authors().add(&db, &[&a, &b]).unwrap();
@@ -182,16 +182,16 @@ fn a_non_null_one_to_one_takes_its_new_target_as_an_argument_and_a_cover_is_neve
     other.title = "Emma".into();
     other.isbn = "9780141439587".into();
     other.save(&db).unwrap();
-    let mut cover = Cover::new(book.id.unwrap());
+    let mut cover = Cover::new(book.key().unwrap());
     cover.image_url = "http://x/dune.png".into();
     cover.save(&db).unwrap();
 
     // `Cover::clone_unsaved(&db, book_id)`: forgetting the target does not compile.
-    let copy = cover.duplicate(&db, other.id.unwrap(), |_| {}).unwrap();
+    let copy = cover.duplicate(&db, other.key().unwrap(), |_| {}).unwrap();
     assert_eq!(copy.book_id, other.id.unwrap());
     assert_eq!(copy.image_url, "http://x/dune.png");
     // Supplying the source's own target is the unique error it would be.
-    let err = cover.duplicate(&db, book.id.unwrap(), |_| {}).unwrap_err();
+    let err = cover.duplicate(&db, book.key().unwrap(), |_| {}).unwrap_err();
     assert!(matches!(err, Error::Integrity(_)), "{err:?}");
     assert_eq!(count(&db, "library_cover"), 2, "the failed duplicate wrote nothing");
 }
@@ -209,10 +209,10 @@ fn custom_through_rows_are_copied_with_their_extra_columns() {
     book.title = "Dune".into();
     book.isbn = "9780441013593".into();
     book.save(&db).unwrap();
-    let mut link = Authorship::new(author.id.unwrap(), book.id.unwrap());
+    let mut link = Authorship::new(author.key().unwrap(), book.key().unwrap());
     link.position = 1;
     link.save(&db).unwrap();
-    let mut link2 = Authorship::new(editor.id.unwrap(), book.id.unwrap());
+    let mut link2 = Authorship::new(editor.key().unwrap(), book.key().unwrap());
     link2.role = AuthorshipRole::Editor;
     link2.position = 7;
     link2.save(&db).unwrap();
@@ -246,13 +246,10 @@ fn symmetrical_many_to_many_is_relinked_both_ways() {
     b.save(&db).unwrap();
     a.related().add(&db, &[&b]).unwrap();
     let copy = a.duplicate(&db, |_| {}).unwrap();
-    let related: Vec<i64> =
-        copy.related().pks(&db).unwrap().into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
-    assert_eq!(related, vec![b.id.unwrap()]);
-    let mut of_b: Vec<i64> =
-        b.related().pks(&db).unwrap().into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
+    assert_eq!(copy.related().pks(&db).unwrap(), vec![b.key().unwrap()]);
+    let mut of_b = b.related().pks(&db).unwrap();
     of_b.sort();
-    assert_eq!(of_b, vec![a.id.unwrap(), copy.id.unwrap()], "the mirror link of the copy exists");
+    assert_eq!(of_b, vec![a.key().unwrap(), copy.key().unwrap()], "the mirror link of the copy exists");
 }
 
 #[test]
@@ -319,9 +316,9 @@ fn a_text_primary_key_is_an_argument_and_a_uuid_primary_key_is_fresh() {
     let mut product = Product::new();
     product.slug = "p".into();
     product.save(&db).unwrap();
-    let mut sale = Sale::new(product.id.unwrap(), common::utc(2024, 1, 1, 0, 0, 0));
+    let mut sale = Sale::new(product.key().unwrap(), common::utc(2024, 1, 1, 0, 0, 0));
     sale.save(&db).unwrap();
-    let mut receipt = Receipt::new(sale.id.unwrap(), "9.99".parse().unwrap());
+    let mut receipt = Receipt::new(sale.key().unwrap(), "9.99".parse().unwrap());
     receipt.save(&db).unwrap();
     let copy = receipt.duplicate(&db, |_| {}).unwrap();
     assert_ne!(copy.id, receipt.id);
@@ -349,7 +346,7 @@ fn notification_per_receiver_each_an_independent_row() {
     original.sent_at = Some(common::utc(2024, 5, 1, 9, 0, 0));
     original.save(&db).unwrap();
 
-    let receivers: Vec<Option<i64>> = people.iter().map(|p| p.id).collect();
+    let receivers: Vec<Option<Key<Person>>> = people.iter().map(|p| p.key().ok()).collect();
     let copies = original
         .duplicate_many(&db, receivers.clone(), |i, n| {
             if i == 2 {
@@ -362,7 +359,7 @@ fn notification_per_receiver_each_an_independent_row() {
     assert_eq!(ids.len(), 3, "three distinct rows, not one row three times");
     for (copy, receiver) in copies.iter().zip(&receivers) {
         let stored = Notification::get(&db, copy.id.unwrap()).unwrap();
-        assert_eq!(stored.receiver_id, *receiver, "receiver supplied per copy");
+        assert_eq!(stored.receiver_id, receiver.map(Key::get), "receiver supplied per copy");
         assert_eq!(stored.sent_at, None, "sent_at: clear");
         assert!(!stored.read, "read: exclude (back to its default)");
         assert_eq!(stored.body, "Out now", "body kept");
@@ -434,7 +431,7 @@ fn copy_hooks_are_told_the_source_copy_and_relations_are_one_transaction_with_th
     book.save(&db).unwrap();
     let mut author = Author::new();
     author.save(&db).unwrap();
-    Authorship::new(author.id.unwrap(), book.id.unwrap()).save(&db).unwrap();
+    Authorship::new(author.key().unwrap(), book.key().unwrap()).save(&db).unwrap();
     db.execute_batch(
         "CREATE TRIGGER no_more BEFORE INSERT ON library_authorship WHEN (SELECT COUNT(*) FROM library_authorship) >= 1 \
          BEGIN SELECT RAISE(ABORT, 'no more authorships'); END;",

@@ -50,7 +50,7 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
     let db = setup();
     let result = db.transaction(|db| {
         blog(db, "kept only if committed");
-        let mut orphan = Entry::new(99, date(2024, 1, 1));
+        let mut orphan = Entry::new(Key::new(99), date(2024, 1, 1));
         orphan.headline = "orphan".into();
         orphan.save(db)
     });
@@ -135,4 +135,113 @@ fn into_connection_gives_back_a_working_connection() {
     };
     assert_eq!(names, vec!["a", "c"]);
     conn.close().map_err(|(_, e)| e).unwrap();
+}
+
+/// Every table and index of the database, as `type name`, sorted.
+fn schema_objects(db: &Database) -> Vec<String> {
+    let mut stmt = db
+        .connection()
+        .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' ORDER BY 1")
+        .unwrap();
+    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+    rows.map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn create_tables_run_twice_creates_nothing_and_keeps_the_rows() {
+    // Django's `migrate` run again on a migrated database: no error, no change.
+    let db = setup();
+    let b = blog(&db, "kept");
+    entry(&db, &b, "kept too", date(2024, 1, 1));
+    let before = schema_objects(&db);
+    // The same objects as the apps' DDL run as it is.
+    let direct = Database::open_in_memory().unwrap();
+    for app in APPS {
+        direct.execute_batch(app.ddl).unwrap();
+    }
+    assert_eq!(schema_objects(&direct), before);
+    db.create_tables(APPS).unwrap();
+    assert_eq!(schema_objects(&db), before);
+    assert_eq!((count(&db, "weblog_blog"), count(&db, "weblog_entry")), (1, 1));
+    // A second handle on the same database file (the usual second run) too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.sqlite3");
+    Database::open(&path).unwrap().create_tables(APPS).unwrap();
+    let again = Database::open(&path).unwrap();
+    again.create_tables(APPS).unwrap();
+    assert_eq!(schema_objects(&again), before);
+    assert!(std::ptr::eq(again.model_for_table("weblog_entry").unwrap(), &weblog::ENTRY_META));
+}
+
+#[test]
+fn create_tables_recreates_a_dropped_table_with_its_indexes() {
+    let db = setup();
+    let b = blog(&db, "kept");
+    let before = schema_objects(&db);
+    // Dropping a table drops its indexes; the many-to-many table goes too.
+    db.execute_batch(r#"DROP TABLE "weblog_entry_authors"; DROP TABLE "weblog_entry";"#).unwrap();
+    assert!(!schema_objects(&db).contains(&"index weblog_entry_blog_id_0cb658a4".to_owned()));
+    db.create_tables(APPS).unwrap();
+    assert_eq!(schema_objects(&db), before);
+    assert_eq!(count(&db, "weblog_blog"), 1);
+    let e = entry(&db, &b, "new", date(2024, 2, 2));
+    assert_eq!(Entry::objects().filter(Entry::BLOG.eq(b.key().unwrap())).all(&db).unwrap(), vec![e]);
+}
+
+#[test]
+fn create_tables_recreates_a_dropped_index() {
+    let db = setup();
+    let before = schema_objects(&db);
+    db.execute_batch(r#"DROP INDEX "weblog_entry_authors_entry_id_author_id_80715ffc_uniq";"#).unwrap();
+    db.create_tables(APPS).unwrap();
+    assert_eq!(schema_objects(&db), before);
+}
+
+#[test]
+fn create_tables_reports_tables_whose_columns_differ_and_creates_nothing() {
+    let db = setup();
+    blog(&db, "kept");
+    // An extra column, a missing column, a retyped column and a column
+    // whose nullability changed, in three tables; and a missing table
+    // that must not be created since the others differ.
+    db.execute_batch(
+        r#"
+        ALTER TABLE "weblog_author" ADD COLUMN "nickname" text NULL;
+        ALTER TABLE "weblog_entry" DROP COLUMN "n_pingbacks";
+        PRAGMA foreign_keys = OFF;
+        CREATE TABLE "new_blog" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(200) NOT NULL, "tagline" text NULL, "featured_id" bigint NULL);
+        INSERT INTO "new_blog" SELECT * FROM "weblog_blog";
+        DROP TABLE "weblog_blog";
+        ALTER TABLE "new_blog" RENAME TO "weblog_blog";
+        PRAGMA foreign_keys = ON;
+        DROP TABLE "weblog_entry_authors";
+        "#,
+    )
+    .unwrap();
+    let before = schema_objects(&db);
+    let err = db.create_tables(APPS).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table \"weblog_author\" differs from the schema: column \"nickname\" is not in the schema\n\
+         table \"weblog_blog\" differs from the schema: column \"name\" is declared `varchar(200)`, the schema says `varchar(100)`; \
+         column \"tagline\" allows NULL, the schema says NOT NULL\n\
+         table \"weblog_entry\" differs from the schema: column \"n_pingbacks\" is missing"
+    );
+    let Error::SchemaMismatch(tables) = &err else { panic!("{err:?}") };
+    assert_eq!(tables.iter().map(|t| t.table.as_str()).collect::<Vec<_>>(), ["weblog_author", "weblog_blog", "weblog_entry"]);
+    assert_eq!(schema_objects(&db), before, "nothing created");
+    assert!(!db.in_transaction());
+    assert_eq!(count(&db, "weblog_blog"), 1, "data kept");
+}
+
+#[test]
+fn create_tables_reports_a_not_null_column_the_schema_allows_null() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(r#"CREATE TABLE "weblog_blog" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "featured_id" bigint NOT NULL);"#).unwrap();
+    let err = db.create_tables(&[&weblog::APP]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table \"weblog_blog\" differs from the schema: column \"featured_id\" is NOT NULL, the schema allows NULL"
+    );
+    assert_eq!(schema_objects(&db), ["table weblog_blog"]);
 }

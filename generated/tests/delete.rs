@@ -75,7 +75,7 @@ fn product(db: &Database, slug: &str) -> Product {
 }
 
 fn sale(db: &Database, product: &Product) -> Sale {
-    let mut s = Sale::new(product.id.unwrap(), utc(2024, 1, 1, 12, 0, 0));
+    let mut s = Sale::new(product.key().unwrap(), utc(2024, 1, 1, 12, 0, 0));
     s.save(db).unwrap();
     s
 }
@@ -96,13 +96,13 @@ fn book(db: &Database, title: &str, isbn: &str) -> Book {
 }
 
 fn authorship(db: &Database, author: &Author, book: &Book) -> Authorship {
-    let mut a = Authorship::new(author.id.unwrap(), book.id.unwrap());
+    let mut a = Authorship::new(author.key().unwrap(), book.key().unwrap());
     a.save(db).unwrap();
     a
 }
 
 fn cover(db: &Database, book: &Book, artist: Option<&Author>) -> Cover {
-    let mut c = Cover::new(book.id.unwrap());
+    let mut c = Cover::new(book.key().unwrap());
     c.image_url = "https://example.com/cover.png".into();
     c.set_artist(artist).unwrap();
     c.save(db).unwrap();
@@ -360,10 +360,10 @@ fn protect_reached_through_a_cascade_names_the_cascading_field_as_django() {
     // to and reports it under the field it followed, `Loan.move`.
     let db = setup();
     let mut b = book(&db, "Dune", "9780441013593");
-    let mut loan = Loan::new(b.id.unwrap());
+    let mut loan = Loan::new(b.key().unwrap());
     loan.r#ref = "L1".into();
     loan.save(&db).unwrap();
-    let mut fine = Fine::new(loan.id.unwrap(), "2.50".parse().unwrap());
+    let mut fine = Fine::new(loan.key().unwrap(), "2.50".parse().unwrap());
     fine.save(&db).unwrap();
     let err = b.delete(&db).unwrap_err();
     assert_eq!(
@@ -437,14 +437,14 @@ fn record(db: &Database, name: &str) -> (Artist, Album) {
     let mut artist = Artist::new();
     artist.name = name.into();
     artist.save(db).unwrap();
-    let mut album = Album::new(artist.id.unwrap());
+    let mut album = Album::new(artist.key().unwrap());
     album.title = format!("{name}'s album");
     album.save(db).unwrap();
     (artist, album)
 }
 
 fn song(db: &Database, artist: &Artist, album: &Album) -> Song {
-    let mut s = Song::new(artist.id.unwrap(), album.id.unwrap());
+    let mut s = Song::new(artist.key().unwrap(), album.key().unwrap());
     s.title = "song".into();
     s.save(db).unwrap();
     s
@@ -671,7 +671,7 @@ fn set_default_points_the_referencing_rows_at_the_default() {
     let db = setup();
     let (_, mut a) = shelves(&db);
     let b = book(&db, "Dune", "9780441013593");
-    let mut copy = Copy::new(b.id.unwrap());
+    let mut copy = Copy::new(b.key().unwrap());
     copy.set_shelf(&a).unwrap();
     copy.save(&db).unwrap();
     let result = a.delete(&db).unwrap();
@@ -685,7 +685,7 @@ fn do_nothing_leaves_the_rows_to_the_database_which_refuses_and_the_whole_delete
     let db = setup();
     let (_, mut a) = shelves(&db);
     let b = book(&db, "Dune", "9780441013593");
-    let mut copy = Copy::new(b.id.unwrap());
+    let mut copy = Copy::new(b.key().unwrap());
     copy.set_shelf(&a).unwrap();
     copy.set_home(Some(&a)).unwrap();
     copy.save(&db).unwrap();

@@ -10,7 +10,7 @@ use common::*;
 use modelgen_examples::library::{Authorship, Book};
 use modelgen_examples::notifications::{Notification, NotificationNotificationType};
 use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
-use modelgen_examples::shop::{Product, Sale};
+use modelgen_examples::shop::{Product, Sale, SaleChannel};
 use modelgen_examples::weblog::{Entry, EntryStatus};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
@@ -45,7 +45,7 @@ fn display_renders_the_str_template() {
 #[test]
 fn display_without_str_is_djangos_default_model_object_pk() {
     let db = setup();
-    let mut a = Authorship::new(1, 1);
+    let mut a = Authorship::new(Key::new(1), Key::new(1));
     assert_eq!(a.to_string(), "Authorship object (None)", "Python's str(None) when unsaved");
     let mut author = modelgen_examples::library::Author::new();
     author.name = "ann".into();
@@ -81,7 +81,7 @@ fn get_absolute_url_fills_in_the_fields() {
 
 #[test]
 fn get_absolute_url_of_an_unsaved_instance_shows_none_as_python_does() {
-    let e = Entry::new(1, date(2024, 1, 1));
+    let e = Entry::new(Key::new(1), date(2024, 1, 1));
     assert_eq!(e.get_absolute_url(), "/weblog/entries/None/");
 }
 
@@ -103,7 +103,7 @@ fn get_absolute_url_percent_encodes_non_ascii_as_djangos_iri_to_uri() {
 
 #[test]
 fn get_field_display_returns_the_choice_label() {
-    let mut e = Entry::new(1, date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(1), date(2024, 1, 1));
     assert_eq!(e.get_status_display(), "Draft");
     e.status = EntryStatus::Published;
     assert_eq!(e.get_status_display(), "Published");
@@ -131,6 +131,20 @@ fn a_blank_choice_displays_as_the_empty_string() {
     let p = person("Ann", "Doe");
     assert_eq!(p.gender.value(), "", "blank CharField without default: ''");
     assert_eq!(p.get_gender_display(), "");
+}
+
+#[test]
+fn get_display_of_a_null_choice_is_none_as_django() {
+    // Django 5.2: get_FOO_display() of a null CharField(null=True,
+    // choices=...) returns None (force_str(..., strings_only=True) keeps
+    // None), a choice its label and an unknown value the value itself.
+    let mut s = Sale::new(Key::new(1), utc(2024, 1, 1, 0, 0, 0));
+    assert_eq!(s.channel, None);
+    assert_eq!(s.get_channel_display(), None);
+    s.channel = Some(SaleChannel::InStore);
+    assert_eq!(s.get_channel_display().as_deref(), Some("In store"));
+    s.channel = Some(SaleChannel::from_value("x".into()));
+    assert_eq!(s.get_channel_display().as_deref(), Some("x"));
 }
 
 #[test]
@@ -260,7 +274,7 @@ fn get_next_by_datetime_field_orders_by_instant() {
     let sales: Vec<Sale> = times
         .iter()
         .map(|t| {
-            let mut s = Sale::new(p.id.unwrap(), *t);
+            let mut s = Sale::new(p.key().unwrap(), *t);
             s.save(&db).unwrap();
             s
         })
@@ -292,7 +306,7 @@ fn get_next_by_auto_now_add_datetime_follows_creation_order() {
 fn get_next_by_on_an_unsaved_instance_is_an_error() {
     let db = setup();
     dated_entries(&db);
-    let e = Entry::new(1, NaiveDate::MIN);
+    let e = Entry::new(Key::new(1), NaiveDate::MIN);
     let err = e.get_next_by_pub_date(&db, None).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(err.to_string(), "get_next/get_previous cannot be used on unsaved objects.");

@@ -29,7 +29,7 @@ fn blog_with_entries(db: &Database, entries: usize) -> (Blog, Vec<Entry>, Vec<We
     }
     let mut out = Vec::new();
     for i in 0..entries {
-        let mut e = Entry::new(blog.id.unwrap(), date(2024, 1, 1 + i as u32));
+        let mut e = Entry::new(blog.key().unwrap(), date(2024, 1, 1 + i as u32));
         e.headline = format!("Entry {i}");
         e.rating = i as i64;
         e.save(db).unwrap();
@@ -41,8 +41,8 @@ fn blog_with_entries(db: &Database, entries: usize) -> (Blog, Vec<Entry>, Vec<We
     (blog, out, authors)
 }
 
-fn ids(values: Vec<modelgen_runtime::rusqlite::types::Value>) -> Vec<i64> {
-    values.into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect()
+fn ids<M: Model<Key = i64>>(keys: Vec<Key<M>>) -> Vec<i64> {
+    keys.into_iter().map(Key::get).collect()
 }
 
 #[test]
@@ -165,10 +165,10 @@ fn fork_of_a_book_copies_its_cover_and_its_through_rows_with_their_extra_data() 
     book.title = "Dune".into();
     book.isbn = "9780441013593".into();
     book.save(&db).unwrap();
-    let mut link = Authorship::new(author.id.unwrap(), book.id.unwrap());
+    let mut link = Authorship::new(author.key().unwrap(), book.key().unwrap());
     link.position = 3;
     link.save(&db).unwrap();
-    let mut cover = Cover::new(book.id.unwrap());
+    let mut cover = Cover::new(book.key().unwrap());
     cover.image_url = "http://x/dune.png".into();
     cover.artist_id = author.id;
     cover.save(&db).unwrap();
@@ -400,7 +400,7 @@ fn fork_of_a_multi_table_child_writes_every_table_once_and_maps_it_under_its_con
     // The supplier's set is re-linked when the supplier is forked; its
     // customers (restaurants) are linked, not copied.
     let supplier_fork = supplier.fork(&db).unwrap();
-    assert_eq!(ids(supplier_fork.root.customers().pks(&db).unwrap()), vec![nonna.id.unwrap()]);
+    assert_eq!(supplier_fork.root.customers().pks(&db).unwrap(), vec![nonna.key().unwrap().upcast()]);
     assert_eq!(count(&db, "places_restaurant"), 2);
 }
 
@@ -409,7 +409,7 @@ fn a_reverse_many_to_many_marked_copy_copies_the_declaring_rows_linked_to_the_co
     // weblog.Author: `entry_set: copy` (the reverse side of Entry.authors).
     let db = setup();
     let (blog, entries, authors) = blog_with_entries(&db, 2);
-    let mut solo = Entry::new(blog.id.unwrap(), date(2024, 2, 1));
+    let mut solo = Entry::new(blog.key().unwrap(), date(2024, 2, 1));
     solo.headline = "Bob alone".into();
     solo.save(&db).unwrap();
     solo.authors().add(&db, &[&authors[1]]).unwrap();
@@ -442,9 +442,9 @@ fn fork_of_a_text_key_takes_the_new_key_and_a_uuid_key_is_drawn_afresh() {
     let mut product = Product::new();
     product.slug = "p".into();
     product.save(&db).unwrap();
-    let mut sale = Sale::new(product.id.unwrap(), common::utc(2024, 1, 1, 0, 0, 0));
+    let mut sale = Sale::new(product.key().unwrap(), common::utc(2024, 1, 1, 0, 0, 0));
     sale.save(&db).unwrap();
-    let mut receipt = Receipt::new(sale.id.unwrap(), "9.99".parse().unwrap());
+    let mut receipt = Receipt::new(sale.key().unwrap(), "9.99".parse().unwrap());
     receipt.coupon_id = Some("SPRING".into());
     receipt.save(&db).unwrap();
     let fork = receipt.fork(&db).unwrap();
@@ -464,6 +464,6 @@ fn fork_of_a_notification_takes_its_supplied_receiver() {
     n.title = "Hello".into();
     n.read = true;
     n.save(&db).unwrap();
-    let fork = n.fork(&db, ann.id).unwrap();
+    let fork = n.fork(&db, ann.key().ok()).unwrap();
     assert_eq!((fork.root.receiver_id, fork.root.read, fork.root.title.as_str()), (ann.id, false, "Hello"));
 }

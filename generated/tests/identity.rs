@@ -169,10 +169,10 @@ fn refresh_from_db_with_fields_accepts_the_attname_of_a_foreign_key() {
     let db = setup();
     let (a, b) = (blog(&db, "a"), blog(&db, "b"));
     let mut e = entry(&db, &a, "h", date(2024, 1, 1));
-    Entry::objects().update(&db, &[Entry::BLOG.set(b.id.unwrap())]).unwrap();
+    Entry::objects().update(&db, &[Entry::BLOG.set(b.key().unwrap())]).unwrap();
     e.refresh_fields_from_db(&db, &["blog_id"]).unwrap();
     assert_eq!(e.blog_id, b.id.unwrap());
-    Entry::objects().update(&db, &[Entry::BLOG.set(a.id.unwrap())]).unwrap();
+    Entry::objects().update(&db, &[Entry::BLOG.set(a.key().unwrap())]).unwrap();
     e.refresh_fields_from_db(&db, &["blog"]).unwrap();
     assert_eq!(e.blog_id, a.id.unwrap());
 }
@@ -185,7 +185,7 @@ fn refresh_from_db_with_an_unknown_field_is_djangos_error() {
     assert_eq!(err.to_string(), "Entry has no field named 'nope'");
     let err = e.refresh_fields_from_db(&db, &["blog__name"]).unwrap_err();
     assert_eq!(err.to_string(), "Found \"__\" in fields argument. Relations and transforms are not allowed in fields.");
-    let err = Entry::new(1, date(2024, 1, 1)).refresh_fields_from_db(&db, &["headline"]).unwrap_err();
+    let err = Entry::new(Key::new(1), date(2024, 1, 1)).refresh_fields_from_db(&db, &["headline"]).unwrap_err();
     assert!(matches!(err, Error::DoesNotExist { .. }), "{err:?}");
 }
 
@@ -210,7 +210,7 @@ fn assigning_an_unsaved_object_is_allowed_and_save_is_prohibited_as_django() {
     // Django: e2.blog = Blog(name="u") succeeds (blog_id None); e2.save() raises
     // ValueError "save() prohibited to prevent data loss due to unsaved related object 'blog'."
     let db = setup();
-    let mut e = Entry::new(0, date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(0), date(2024, 1, 1));
     e.set_blog(&Blog::new()).unwrap();
     let err = e.save(&db).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
@@ -229,7 +229,7 @@ fn a_nullable_relation_to_an_unsaved_object_is_null_and_refuses_the_save() {
     let mut b = blog(&db, "b");
     let e = entry(&db, &b, "h", date(2024, 1, 1));
     b.set_featured(Some(&e)).unwrap();
-    b.set_featured(Some(&Entry::new(b.id.unwrap(), date(2024, 1, 1)))).unwrap();
+    b.set_featured(Some(&Entry::new(b.key().unwrap(), date(2024, 1, 1)))).unwrap();
     assert_eq!(b.featured_id, None, "Django sets blog_id to None");
     let err = b.save(&db).unwrap_err();
     assert_eq!(err.to_string(), "save() prohibited to prevent data loss due to unsaved related object 'featured'.");
@@ -263,6 +263,12 @@ fn filtering_a_foreign_key_by_an_instance_as_django() {
     author.save(&db).unwrap();
     let err = Entry::objects().filter(Entry::BLOG.eq_obj(&author)).count(&db).unwrap_err();
     assert_eq!(err.to_string(), "Cannot query \"Ann\": Must be \"Blog\" instance.");
+    // eq_obj() on a column that is no relation: modelgen's own misuse, in Rust terms.
+    let err = Entry::objects().filter(Entry::HEADLINE.eq_obj(&a)).count(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "eq_obj() compares a ForeignKey or OneToOneField with an instance, and `headline` is not one of Entry; compare its value with eq()"
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn keyword_named_fields_and_relations_use_raw_identifiers_and_keep_their_columns
     book.isbn = "9780441013593".into();
     book.save(&db).unwrap();
 
-    let mut loan = Loan::new(book.id.unwrap());
+    let mut loan = Loan::new(book.key().unwrap());
     loan.r#ref = "L-1".into();
     loan.r#type = LoanType::Long;
     loan.save(&db).unwrap();

@@ -46,7 +46,7 @@ fn weblog(db: &Database) {
         (1, "Lennon tribute", (2010, 1, 1), 3),
         (1, "Pop in 2008", (2008, 12, 24), 2),
     ] {
-        let mut e = Entry::new(blogs[blog].id.unwrap(), date(y, m, d));
+        let mut e = Entry::new(blogs[blog].key().unwrap(), date(y, m, d));
         e.headline = headline.into();
         e.rating = rating;
         e.save(db).unwrap();
@@ -316,7 +316,7 @@ fn date_parts_and_date_of_a_datetime_in_utc() {
     p.slug = "p".into();
     p.save(&db).unwrap();
     for t in [utc(2024, 1, 1, 23, 30, 0), utc(2024, 1, 2, 0, 15, 0)] {
-        Sale::new(p.id.unwrap(), t).save(&db).unwrap();
+        Sale::new(p.key().unwrap(), t).save(&db).unwrap();
     }
     let sold = |c: Condition<Sale>| -> Vec<i64> {
         Sale::objects()

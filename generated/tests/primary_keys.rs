@@ -31,7 +31,7 @@ fn sale(db: &Database) -> Sale {
     p.name = "Mug".into();
     p.slug = "mug".into();
     p.save(db).unwrap();
-    let mut s = Sale::new(p.id.unwrap(), Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap());
+    let mut s = Sale::new(p.key().unwrap(), Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap());
     s.save(db).unwrap();
     s
 }
@@ -95,7 +95,7 @@ fn foreign_key_to_a_text_pk_stores_the_key_and_follows_it() {
     let mut c = coupon("SPRING", 10);
     c.save(&db).unwrap();
     let s = sale(&db);
-    let mut r = Receipt::new(s.id.unwrap(), Decimal::new(995, 2));
+    let mut r = Receipt::new(s.key().unwrap(), Decimal::new(995, 2));
     r.set_coupon(Some(&c)).unwrap();
     r.save(&db).unwrap();
     let stored: String = db.connection().query_row("SELECT coupon_id FROM shop_receipt", [], |row| row.get(0)).unwrap();
@@ -113,7 +113,7 @@ fn foreign_key_to_a_text_pk_stores_the_key_and_follows_it() {
 fn uuid_pk_with_a_default_is_set_at_construction_and_stored_as_32_hex_characters() {
     let db = db();
     let s = sale(&db);
-    let mut r = Receipt::new(s.id.unwrap(), Decimal::new(1000, 2));
+    let mut r = Receipt::new(s.key().unwrap(), Decimal::new(1000, 2));
     let id = r.pk();
     r.save(&db).unwrap();
     assert_eq!(r.pk(), id, "the default key is kept");
@@ -130,10 +130,10 @@ fn uuid_pk_with_a_default_new_instance_inserts_without_trying_an_update() {
     // IntegrityError rather than an overwrite; a loaded instance updates.
     let db = db();
     let s = sale(&db);
-    let mut first = Receipt::new(s.id.unwrap(), Decimal::new(100, 2));
+    let mut first = Receipt::new(s.key().unwrap(), Decimal::new(100, 2));
     first.save(&db).unwrap();
 
-    let mut copy = Receipt::new(s.id.unwrap(), Decimal::new(999, 2));
+    let mut copy = Receipt::new(s.key().unwrap(), Decimal::new(999, 2));
     copy.set_pk(first.pk());
     let result = copy.save(&db);
     assert!(matches!(result, Err(Error::Integrity(_))), "{result:?}");

@@ -28,7 +28,7 @@ fn entries(db: &Database) -> Blog {
         ("lennon_fans 100%", 2, 1, EntryStatus::Draft),
         ("Ringo", 4, 5, EntryStatus::Draft),
     ] {
-        let mut e = Entry::new(b.id.unwrap(), date(2024, 1, day));
+        let mut e = Entry::new(b.key().unwrap(), date(2024, 1, day));
         e.headline = headline.into();
         e.body_text = "body".into();
         e.rating = rating;
@@ -298,7 +298,7 @@ fn filters_on_booleans_decimals_uuids_and_datetimes() {
 
     let product = Product::get_by_slug(&db, "a".into()).unwrap();
     for t in [utc(2024, 1, 1, 9, 0, 0), utc(2024, 1, 1, 18, 30, 0)] {
-        Sale::new(product.id.unwrap(), t).save(&db).unwrap();
+        Sale::new(product.key().unwrap(), t).save(&db).unwrap();
     }
     let afternoon = Sale::objects().filter(Sale::SOLD_AT.gt(utc(2024, 1, 1, 12, 0, 0))).all(&db).unwrap();
     assert_eq!(afternoon.iter().map(|s| s.sold_at).collect::<Vec<_>>(), vec![utc(2024, 1, 1, 18, 30, 0)]);
@@ -470,7 +470,8 @@ fn latest_without_get_latest_by_is_an_error() {
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta."
+        "earliest() and latest() need an ordering: Blog has no `get_latest_by`; pass the columns to earliest_by() / \
+         latest_by() (e.g. `&[Blog::ID.asc()]`), or add `meta: {get_latest_by: <field>}` to Blog in the schema of app `weblog`"
     );
     assert_eq!(Blog::objects().latest_by(&db, &[Blog::NAME.asc()]).unwrap().name, "b", "fields given: no Meta needed");
     let err = Entry::objects().limit(1).latest(&db).unwrap_err();
@@ -557,7 +558,7 @@ fn pks_lists_the_primary_keys_in_the_sets_order() {
     entries(&db);
     let pks = Entry::objects().pks(&db).unwrap();
     // meta.ordering -pub_date: days 5, 4, 3, 2, 1 are entries 3, 5, 1, 4, 2.
-    let ids: Vec<i64> = pks.into_iter().map(|v| modelgen_runtime::from_value(v).unwrap()).collect();
+    let ids: Vec<i64> = pks.into_iter().map(Key::get).collect();
     assert_eq!(ids, vec![3, 5, 1, 4, 2]);
 }
 

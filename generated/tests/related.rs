@@ -75,7 +75,7 @@ fn foreign_key_accessor_loads_the_target() {
     p.name = "Mug".into();
     p.slug = "mug".into();
     p.save(&db).unwrap();
-    let mut s = Sale::new(0, utc(2024, 1, 1, 0, 0, 0));
+    let mut s = Sale::new(Key::new(0), utc(2024, 1, 1, 0, 0, 0));
     s.set_product(&p).unwrap();
     s.save(&db).unwrap();
     assert_eq!(s.product(&db).unwrap().name, "Mug");
@@ -117,7 +117,7 @@ fn nullable_foreign_key_accessor_is_none_when_unset() {
 #[test]
 fn foreign_key_accessor_of_a_missing_target_is_does_not_exist() {
     let db = setup();
-    let e = Entry::new(404, date(2024, 1, 1));
+    let e = Entry::new(Key::new(404), date(2024, 1, 1));
     let err = e.blog(&db).unwrap_err();
     assert_eq!(err.to_string(), "Blog matching query does not exist.");
 }
@@ -125,7 +125,7 @@ fn foreign_key_accessor_of_a_missing_target_is_does_not_exist() {
 #[test]
 fn assigning_an_unsaved_object_to_a_foreign_key_is_allowed_until_save() {
     // Django allows `e.blog = Blog()`; the save refuses (generated/tests/identity.rs).
-    let mut e = Entry::new(1, date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(1), date(2024, 1, 1));
     e.set_blog(&Blog::new()).unwrap();
     assert_eq!(e.blog_id, 1, "a non-null key keeps its value");
 }
@@ -153,7 +153,7 @@ fn reverse_foreign_key_without_related_name_is_model_set() {
     let db = setup();
     let author = library_author(&db, "ann");
     let b = book(&db, "Dune", "1");
-    Authorship::new(author.id.unwrap(), b.id.unwrap()).save(&db).unwrap();
+    Authorship::new(author.key().unwrap(), b.key().unwrap()).save(&db).unwrap();
     assert_eq!(author.authorship_set().query().unwrap().count(&db).unwrap(), 1);
     assert_eq!(b.authorship_set().query().unwrap().count(&db).unwrap(), 1);
 }
@@ -242,7 +242,7 @@ fn many_to_many_query_can_be_filtered() {
 #[test]
 fn many_to_many_of_an_unsaved_instance_is_an_error() {
     let db = setup();
-    let e = Entry::new(1, date(2024, 1, 1));
+    let e = Entry::new(Key::new(1), date(2024, 1, 1));
     let err = e.authors().all(&db).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err:?}");
     assert_eq!(
@@ -267,12 +267,12 @@ fn many_to_many_through_a_custom_model_lists_both_sides() {
     let (ann, bob) = (library_author(&db, "ann"), library_author(&db, "bob"));
     let dune = book(&db, "Dune", "1");
     let emma = book(&db, "Emma", "2");
-    let mut a = Authorship::new(ann.id.unwrap(), dune.id.unwrap());
+    let mut a = Authorship::new(ann.key().unwrap(), dune.key().unwrap());
     a.role = AuthorshipRole::Editor;
     a.position = 2;
     a.save(&db).unwrap();
-    Authorship::new(bob.id.unwrap(), dune.id.unwrap()).save(&db).unwrap();
-    Authorship::new(ann.id.unwrap(), emma.id.unwrap()).save(&db).unwrap();
+    Authorship::new(bob.key().unwrap(), dune.key().unwrap()).save(&db).unwrap();
+    Authorship::new(ann.key().unwrap(), emma.key().unwrap()).save(&db).unwrap();
 
     let mut dune_authors: Vec<String> = dune.authors().all(&db).unwrap().into_iter().map(|a| a.name).collect();
     dune_authors.sort();
@@ -296,6 +296,30 @@ fn many_to_many_add_through_a_custom_model_fills_the_through_defaults() {
     dune.authors().add(&db, &[&ann]).unwrap();
     let link = Authorship::objects().get(&db).unwrap();
     assert_eq!((link.role, link.position), (AuthorshipRole::Author, 1));
+}
+
+#[test]
+fn many_to_many_add_sets_the_through_models_auto_now_add_as_djangos_bulk_create() {
+    // Django 5.2: book.authors.add(a) through a model with
+    // `added = DateTimeField(auto_now_add=True)` INSERTs the through row
+    // with "added" = now (bulk_create runs pre_save), e.g.
+    // '2026-11-30 09:59:51.934747', next to the other defaults.
+    let db = setup();
+    let ann = library_author(&db, "ann");
+    let dune = book(&db, "Dune", "1");
+    let before = modelgen_runtime::now();
+    dune.authors().add(&db, &[&ann]).unwrap();
+    let after = modelgen_runtime::now();
+    let link = Authorship::objects().get(&db).unwrap();
+    assert!(before <= link.added && link.added <= after, "{before} <= {} <= {after}", link.added);
+    let stored = raw(&db, "library_authorship", "added", link.id.unwrap());
+    assert_eq!(stored, link.added.format("'%Y-%m-%d %H:%M:%S%.6f'").to_string(), "stored as Django stores it");
+    // A through default given to add_with wins over the computed one.
+    let bob = library_author(&db, "bob");
+    let then = utc(2020, 1, 2, 3, 4, 5);
+    dune.authors().add_with(&db, &[&bob], &[("added", &then)]).unwrap();
+    let bob_link = Authorship::objects().filter(Authorship::AUTHOR.eq(bob.key().unwrap())).get(&db).unwrap();
+    assert_eq!(bob_link.added, then);
 }
 
 #[test]
@@ -330,24 +354,24 @@ fn one_to_one_is_reachable_from_both_sides() {
     let db = setup();
     let dune = book(&db, "Dune", "1");
     let bare = book(&db, "Bare", "2");
-    let mut cover = Cover::new(0);
+    let mut cover = Cover::new(Key::new(0));
     cover.set_book(&dune).unwrap();
     cover.image_url = "https://example.com/dune.png".into();
     cover.save(&db).unwrap();
     assert_eq!(cover.book(&db).unwrap(), dune);
     assert_eq!(dune.cover(&db).unwrap(), Some(cover.clone()));
     assert_eq!(bare.cover(&db).unwrap(), None, "no related object: None");
-    assert_eq!(Cover::get_by_book_id(&db, dune.id.unwrap()).unwrap(), cover);
+    assert_eq!(Cover::get_by_book_id(&db, dune.key().unwrap()).unwrap(), cover);
 }
 
 #[test]
 fn one_to_one_allows_one_row_per_target() {
     let db = setup();
     let dune = book(&db, "Dune", "1");
-    let mut first = Cover::new(dune.id.unwrap());
+    let mut first = Cover::new(dune.key().unwrap());
     first.image_url = "a".into();
     first.save(&db).unwrap();
-    let mut second = Cover::new(dune.id.unwrap());
+    let mut second = Cover::new(dune.key().unwrap());
     second.image_url = "b".into();
     let err = second.save(&db).unwrap_err();
     assert!(err.is_integrity(), "{err:?}");
@@ -359,7 +383,7 @@ fn nullable_foreign_key_with_related_name_lists_the_covers_of_an_artist() {
     let db = setup();
     let artist = library_author(&db, "ann");
     let dune = book(&db, "Dune", "1");
-    let mut c = Cover::new(dune.id.unwrap());
+    let mut c = Cover::new(dune.key().unwrap());
     c.image_url = "x".into();
     c.set_artist(Some(&artist)).unwrap();
     c.save(&db).unwrap();
@@ -376,9 +400,9 @@ fn many_to_many_add_with_through_defaults_overrides_the_field_defaults() {
     let dune = book(&db, "Dune", "1");
     dune.authors().add_with(&db, &[&ann], &[("role", &AuthorshipRole::Editor)]).unwrap();
     dune.authors().add(&db, &[&bob]).unwrap();
-    let ann_link = Authorship::objects().filter(Authorship::AUTHOR.eq(ann.id.unwrap())).get(&db).unwrap();
+    let ann_link = Authorship::objects().filter(Authorship::AUTHOR.eq(ann.key().unwrap())).get(&db).unwrap();
     assert_eq!((ann_link.role, ann_link.position), (AuthorshipRole::Editor, 1));
-    let bob_link = Authorship::objects().filter(Authorship::AUTHOR.eq(bob.id.unwrap())).get(&db).unwrap();
+    let bob_link = Authorship::objects().filter(Authorship::AUTHOR.eq(bob.key().unwrap())).get(&db).unwrap();
     assert_eq!(bob_link.role, AuthorshipRole::Author);
     let err = dune.authors().add_with(&db, &[&bob], &[("nope", &1_i64)]).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "{err}");

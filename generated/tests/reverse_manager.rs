@@ -43,23 +43,23 @@ fn add_points_saved_rows_at_the_source_in_the_database_and_in_memory() {
     assert_eq!(b.entries().count(&db).unwrap(), 1);
     assert_eq!(a.entries().count(&db).unwrap(), 0);
 
-    let mut unsaved = Entry::new(a.id.unwrap(), date(2024, 1, 2));
+    let mut unsaved = Entry::new(a.key().unwrap(), date(2024, 1, 2));
     unsaved.headline = "new".into();
     let err = b.entries().add(&db, &mut [&mut unsaved]).unwrap_err();
-    assert_eq!(err.to_string(), "<Entry: new> instance isn't saved. Use bulk=False or save the object first.");
+    assert_eq!(err.to_string(), "<Entry: new> instance isn't saved. Save it first (or use create(), which saves and links a new row).");
 }
 
 #[test]
 fn create_saves_a_row_pointing_at_the_source() {
     let db = setup();
     let b = blog(&db, "b");
-    let mut e = Entry::new(0, date(2024, 1, 1));
+    let mut e = Entry::new(Key::new(0), date(2024, 1, 1));
     e.headline = "created".into();
     let e = b.entries().create(&db, e).unwrap();
     assert!(e.id.is_some());
     assert_eq!(e.blog_id, b.id.unwrap());
     assert_eq!(b.entries().all(&db).unwrap().into_iter().map(|e| e.headline).collect::<Vec<_>>(), ["created"]);
-    let err = Blog::new().entries().create(&db, Entry::new(0, date(2024, 1, 1))).unwrap_err();
+    let err = Blog::new().entries().create(&db, Entry::new(Key::new(0), date(2024, 1, 1))).unwrap_err();
     assert!(matches!(err, Error::Misuse(_)), "an unsaved source: {err:?}");
 }
 
@@ -87,6 +87,10 @@ fn remove_and_clear_unlink_rows_of_a_nullable_foreign_key_only() {
     let mut e = entry(&db, &b, "e", date(2024, 1, 1));
     assert!(matches!(b.entries().clear(&db), Err(Error::Misuse(_))));
     assert!(matches!(b.entries().remove(&db, &mut [&mut e]), Err(Error::Misuse(_))));
+    assert_eq!(
+        b.entries().clear(&db).unwrap_err().to_string(),
+        "clear() needs the ForeignKey `Entry.blog` to be nullable (`null: true` in the schema): it sets the key to NULL"
+    );
 }
 
 #[test]

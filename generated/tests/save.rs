@@ -42,7 +42,7 @@ fn product(slug: &str) -> Product {
 #[test]
 fn building_an_instance_touches_no_database_and_takes_field_defaults() {
     // No database exists at all: `new` cannot have used one.
-    let entry = Entry::new(7, date(2024, 1, 1));
+    let entry = Entry::new(Key::new(7), date(2024, 1, 1));
     assert_eq!(entry.id, None);
     assert_eq!(entry.blog_id, 7);
     assert_eq!(entry.headline, "", "CharField without default: Django's empty value ''");
@@ -57,7 +57,7 @@ fn building_an_instance_touches_no_database_and_takes_field_defaults() {
     assert_eq!(product.attributes, modelgen_runtime::serde_json::json!({}));
     assert_ne!(product.sku, Product::new().sku, "default uuid4 is called per instance");
 
-    let sale = Sale::new(1, utc(2024, 1, 1, 0, 0, 0));
+    let sale = Sale::new(Key::new(1), utc(2024, 1, 1, 0, 0, 0));
     assert_eq!(sale.quantity, 1);
     assert_eq!(sale.note, None, "null TextField without default: None");
 }
@@ -338,7 +338,7 @@ fn a_failed_insert_is_an_integrity_error_and_leaves_the_database_unchanged() {
 #[test]
 fn a_foreign_key_to_a_missing_row_is_an_integrity_error() {
     let db = setup();
-    let mut entry = Entry::new(404, date(2024, 1, 1));
+    let mut entry = Entry::new(Key::new(404), date(2024, 1, 1));
     entry.headline = "orphan".into();
     let err = entry.save(&db).unwrap_err();
     assert!(err.is_integrity(), "{err:?}");
@@ -408,7 +408,7 @@ fn auto_now_add_keeps_the_instances_value_when_a_new_instance_updates_an_existin
 fn auto_now_date_field_is_set_to_today_on_every_save() {
     let db = setup();
     let b = blog(&db, "b");
-    let mut entry = Entry::new(b.id.unwrap(), date(2020, 1, 1));
+    let mut entry = Entry::new(b.key().unwrap(), date(2020, 1, 1));
     entry.mod_date = date(1999, 12, 31);
     entry.save(&db).unwrap();
     let today = Utc::now().date_naive();

@@ -97,6 +97,84 @@ fn signals_are_per_model() {
     assert!(log.take().is_empty(), "saving an Entry sends nothing to Blog's receivers");
 }
 
+/// Log every signal sent for any model as "<signal> <app.Model> <pk> created=<bool>".
+fn log_all(db: &Database, log: &Log, signals: &[Signal]) {
+    for signal in signals {
+        let l = log.clone();
+        db.connect_all(*signal, move |e| {
+            l.push(format!("all {:?} {} {:?} created={}", e.signal, e.meta.label(), e.pk(), e.created));
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn a_receiver_without_sender_is_called_for_every_model_in_connection_order() {
+    // Django 5.2: post_save.connect(on_blog, sender=Blog);
+    // post_save.connect(on_all); post_save.connect(blog_two, sender=Blog)
+    // then creating a Blog and an Entry logs ['blog-only 1',
+    // 'all m3.Blog 1 True', 'blog-two', 'all m3.Entry 1 True']; deleting
+    // the blog with receivers without sender logs ['pre m3.Entry 1',
+    // 'pre m3.Blog 1', 'post m3.Entry 1', 'post m3.Blog 1'].
+    let db = setup();
+    let log = Log::default();
+    let l = log.clone();
+    db.connect::<Blog>(Signal::PostSave, move |e| {
+        l.push(format!("blog-only {:?}", e.instance.id));
+        Ok(())
+    });
+    log_all(&db, &log, &[Signal::PostSave]);
+    let l = log.clone();
+    db.connect::<Blog>(Signal::PostSave, move |_| {
+        l.push("blog-two");
+        Ok(())
+    });
+    let mut b = blog(&db, "b");
+    entry(&db, &b, "e", date(2024, 1, 1));
+    assert_eq!(
+        log.take(),
+        vec![
+            "blog-only Some(1)",
+            "all PostSave weblog.Blog Integer(1) created=true",
+            "blog-two",
+            "all PostSave weblog.Entry Integer(1) created=true",
+        ]
+    );
+    log_all(&db, &log, &[Signal::PreDelete, Signal::PostDelete]);
+    b.delete(&db).unwrap();
+    assert_eq!(
+        log.take(),
+        vec![
+            "all PreDelete weblog.Entry Integer(1) created=false",
+            "all PreDelete weblog.Blog Integer(1) created=false",
+            "all PostDelete weblog.Entry Integer(1) created=false",
+            "all PostDelete weblog.Blog Integer(1) created=false",
+        ]
+    );
+}
+
+#[test]
+fn a_receiver_without_sender_downcasts_the_instance_to_its_model() {
+    let db = setup();
+    let seen = Log::default();
+    let l = seen.clone();
+    let id = db.connect_all(Signal::PreSave, move |e| {
+        if let Some(blog) = e.instance::<Blog>() {
+            l.push(format!("blog {} pk={:?}", blog.name, e.pk()));
+        } else if let Some(entry) = e.instance::<Entry>() {
+            l.push(format!("entry {} of blog {}", entry.headline, entry.blog_id));
+        }
+        assert!(e.instance::<Product>().is_none(), "another model's type does not downcast");
+        Ok(())
+    });
+    let b = blog(&db, "b");
+    entry(&db, &b, "e", date(2024, 1, 1));
+    assert_eq!(seen.take(), vec!["blog b pk=Null", "entry e of blog 1"], "an insert's pre_save comes before the key");
+    assert!(db.disconnect(id));
+    blog(&db, "c");
+    assert!(seen.take().is_empty(), "disconnected");
+}
+
 #[test]
 fn signals_are_per_database_handle() {
     let one = setup();
@@ -229,7 +307,7 @@ fn a_receiver_may_save_other_instances_through_the_handle_it_is_given() {
     let db = setup();
     db.connect::<Blog>(Signal::PostSave, |e| {
         if e.created {
-            let mut welcome = Entry::new(e.instance.id.unwrap_or_default(), date(2024, 1, 1));
+            let mut welcome = Entry::new(Key::new(e.instance.id.unwrap_or_default()), date(2024, 1, 1));
             welcome.headline = format!("Welcome to {}", e.instance.name);
             welcome.save(e.db)?;
         }
@@ -295,7 +373,7 @@ fn queryset_update_sends_no_signal() {
 fn a_save_inside_a_receiver_of_a_rolled_back_transaction_is_undone_too() {
     let db = setup();
     db.connect::<Blog>(Signal::PostSave, |e| {
-        let mut extra = Entry::new(e.instance.id.unwrap_or_default(), date(2024, 1, 1));
+        let mut extra = Entry::new(Key::new(e.instance.id.unwrap_or_default()), date(2024, 1, 1));
         extra.headline = "side effect".into();
         extra.save(e.db)
     });

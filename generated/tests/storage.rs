@@ -62,7 +62,7 @@ fn datetimes_are_stored_as_utc_text_with_microseconds_only_when_not_zero() {
     let db = setup();
     let p = product(&db, "p", "1");
     let at = |t: DateTime<Utc>| {
-        let mut s = Sale::new(p.id.unwrap(), t);
+        let mut s = Sale::new(p.key().unwrap(), t);
         s.save(&db).unwrap();
         raw(&db, "shop_sale", "sold_at", s.id.unwrap())
     };
@@ -212,7 +212,7 @@ fn booleans_are_stored_as_0_and_1() {
 fn none_is_stored_as_null_and_choices_as_their_values() {
     let db = setup();
     let p = product(&db, "p", "1");
-    let mut s = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
+    let mut s = Sale::new(p.key().unwrap(), utc(2024, 1, 1, 0, 0, 0));
     s.save(&db).unwrap();
     assert_eq!(raw(&db, "shop_sale", "note", s.id.unwrap()), "NULL");
     let mut person = Person::new();
@@ -448,7 +448,7 @@ fn entry_with_stored(db: &Database, column: &str, sql: &str) -> (i64, modelgen_r
 /// `sql`: the product and what loading the sale gives.
 fn sale_with_stored(db: &Database, sql: &str) -> (Product, modelgen_runtime::Result<Sale>) {
     let p = product(db, "p", "1");
-    let mut sale = Sale::new(p.id.unwrap(), utc(2024, 1, 1, 0, 0, 0));
+    let mut sale = Sale::new(p.key().unwrap(), utc(2024, 1, 1, 0, 0, 0));
     sale.save(db).unwrap();
     db.connection().execute(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), []).unwrap();
     let loaded = Sale::get(db, sale.id.unwrap());
@@ -487,7 +487,7 @@ fn a_database_file_written_by_modelgen_reads_as_django_stores_it_and_back() {
         p.attributes = json!({"color": "blue"});
         p.save(&db).unwrap();
         sku = p.sku;
-        let mut s = Sale::new(p.id.unwrap(), utc(2024, 5, 1, 12, 30, 0));
+        let mut s = Sale::new(p.key().unwrap(), utc(2024, 5, 1, 12, 30, 0));
         s.quantity = 2;
         s.save(&db).unwrap();
     }

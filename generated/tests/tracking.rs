@@ -23,7 +23,7 @@ fn entry(db: &Database) -> (Blog, Entry) {
     let mut blog = Blog::new();
     blog.name = "Cheese".into();
     blog.save(db).unwrap();
-    let mut e = Entry::new(blog.id.unwrap(), date(2024, 1, 2));
+    let mut e = Entry::new(blog.key().unwrap(), date(2024, 1, 2));
     e.headline = "Brie".into();
     e.save(db).unwrap();
     (blog, Entry::get(db, e.id.unwrap()).unwrap())
@@ -52,7 +52,7 @@ fn a_loaded_instance_is_clean_and_a_changed_field_is_dirty() {
 fn an_unsaved_instance_has_every_field_dirty_and_a_save_makes_it_clean() {
     let db = setup();
     let (blog, _) = entry(&db);
-    let mut e = Entry::new(blog.id.unwrap(), date(2024, 3, 1));
+    let mut e = Entry::new(blog.key().unwrap(), date(2024, 3, 1));
     assert_eq!(
         e.dirty_fields(),
         [
@@ -161,7 +161,7 @@ fn reset_puts_back_the_stored_values_and_an_unsaved_instance_cannot_reset() {
     e.reset().unwrap();
     assert_eq!((e.headline.as_str(), e.rating), ("Brie", 5));
     assert!(!e.is_dirty());
-    let mut unsaved = Entry::new(blog.id.unwrap(), date(2024, 1, 1));
+    let mut unsaved = Entry::new(blog.key().unwrap(), date(2024, 1, 1));
     assert!(matches!(unsaved.reset(), Err(Error::Misuse(_))));
 }
 
@@ -268,7 +268,7 @@ fn a_failed_push_writes_nothing_and_keeps_the_edits() {
 fn an_unsaved_object_cannot_be_staged() {
     let db = setup();
     let (blog, _) = entry(&db);
-    assert!(matches!(Entry::new(blog.id.unwrap(), date(2024, 1, 1)).stage(), Err(Error::Misuse(_))));
+    assert!(matches!(Entry::new(blog.key().unwrap(), date(2024, 1, 1)).stage(), Err(Error::Misuse(_))));
 }
 
 #[test]

@@ -151,6 +151,13 @@ impl<C: Choices> DbValue for C {
         let value = self.stored_value();
         Some(ChoiceState { empty: value.is_empty_value(), known: self.is_known(), repr: value.repr() })
     }
+
+    /// The stored integer of an integer choice, so a Positive* field with
+    /// choices gets `MinValueValidator(0)` too (Django runs the field's
+    /// validators whatever its choices).
+    fn as_integer(&self) -> Option<i64> {
+        self.stored_value().as_integer()
+    }
 }
 
 impl<C: Choices> PyStr for C {

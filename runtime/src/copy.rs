@@ -19,15 +19,15 @@ use std::any::Any;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::{CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
+use crate::model::{AutoNow, CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
 use crate::related::pk_of;
 use crate::save::load_by_pk;
 use crate::signals::{self, ReceiverId, Signal};
+use crate::tz::{Now, Tz};
 use crate::value::{DbValue, PkKey};
 
 use crate::rows::{self as sql, FastMap};
@@ -48,12 +48,25 @@ pub struct Supplied {
     pub table: &'static ModelMeta,
     /// Index into `table.columns`.
     pub column: usize,
+    /// The value as stored with datetimes in UTC.
     pub value: Value,
+    /// Whether the value is an instant (a DateTimeField), whose stored
+    /// text depends on the time zone settings.
+    pub instant: bool,
 }
 
 impl Supplied {
-    pub fn new<T: DbValue + ?Sized>(table: &'static ModelMeta, column: usize, value: &T) -> Result<Supplied> {
-        Ok(Supplied { table, column, value: crate::value::try_to_value(value)? })
+    pub fn new<T: DbValue>(table: &'static ModelMeta, column: usize, value: &T) -> Result<Supplied> {
+        Ok(Supplied { table, column, value: crate::value::try_to_value(value)?, instant: T::is_instant() })
+    }
+
+    /// The value as a database storing datetimes as wall-clock time in
+    /// `zone` (`None`: UTC) holds it.
+    fn stored_in(&self, zone: Option<Tz>) -> Value {
+        match zone {
+            Some(zone) if self.instant => crate::value::instant_text_in(&self.value, zone),
+            _ => self.value.clone(),
+        }
     }
 }
 
@@ -231,15 +244,15 @@ pub fn duplicate<M: Model>(db: &Database, source: &M, build: impl FnOnce(&Databa
 pub fn clone_unsaved<M: Model>(db: &Database, source: &M, suffixer: &mut Suffixer) -> Result<M> {
     let mut copy = source.clone();
     *copy.state_mut() = crate::ModelState::new_adding();
-    let now = crate::display::now();
+    let now = db.now();
     let mut index = 0;
     for table in M::meta().lineage().collect::<Vec<_>>().into_iter().rev() {
         for (ci, column) in table.columns.iter().enumerate() {
             let Some(field) = copy.field_mut(index + ci) else { continue };
             let value = match column.copy {
                 CopyPolicy::NewKey if field.nullable() => Some(Value::Null),
-                CopyPolicy::NewKey => (table.copy_default)(ci, now).map(|v| v.stored()),
-                policy => policy_value(db, table, ci, policy, field.nullable(), field.as_text(), now, suffixer)?,
+                CopyPolicy::NewKey => (table.copy_default)(ci, now.instant).map(|v| v.stored()),
+                policy => policy_value(db, table, ci, policy, field.nullable(), field.as_text(), &now, None, suffixer)?,
             };
             if let Some(value) = value {
                 field.set_stored(value)?;
@@ -262,11 +275,19 @@ fn policy_value(
     policy: CopyPolicy,
     nullable: bool,
     text: Option<&str>,
-    now: DateTime<Utc>,
+    now: &Now,
+    zone: Option<Tz>,
     suffixer: &mut Suffixer,
 ) -> Result<Option<Value>> {
     Ok(match policy {
-        CopyPolicy::Default => (table.copy_default)(ci, now).map(|v| v.stored()),
+        CopyPolicy::Default => (table.copy_default)(ci, now.instant).map(|mut fresh| {
+            // An auto_now date or time is that of TIME_ZONE, which the
+            // generated default (the UTC date) does not know.
+            if table.columns[ci].auto_now != AutoNow::Never {
+                fresh.set_now(now);
+            }
+            fresh.stored_in(zone)
+        }),
         CopyPolicy::Clear if nullable => Some(Value::Null),
         CopyPolicy::Clear => Some(Value::Text(String::new())),
         CopyPolicy::Suffix { .. } => match text {
@@ -369,7 +390,7 @@ pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn
     let mut instance = db.with_sql(&sql, |stmt| {
         let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
         let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
-        crate::model::read_row::<M>(row, 0)
+        crate::model::read_row::<M>(row, 0, db.storage_zone())
     })?;
     // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
@@ -407,10 +428,10 @@ pub fn duplicate_many<M: Model>(db: &Database, source: &M, mut copies: Vec<M>) -
 /// signals and pre_save processing a save of each would have.
 fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
     let meta = M::meta();
-    let now = crate::display::now();
+    let now = db.now();
     for copy in copies.iter_mut() {
         signals::send(db, Signal::PreSave, &*copy, false, None)?;
-        crate::model::pre_save(copy, true, None, now);
+        crate::model::pre_save(copy, true, None, &now);
     }
     let first = sql::allocate_keys(db, meta)?;
     let mut rows = Vec::with_capacity(copies.len());
@@ -418,7 +439,7 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
         crate::model::set_pk_value(copy, Some(Value::Integer(first + i as i64)))?;
         let mut row = Vec::with_capacity(meta.columns.len());
         for index in 0..meta.columns.len() {
-            row.push(crate::model::column_stored(copy, index));
+            row.push(crate::model::column(copy, index).map_or(Value::Null, |f| f.stored_in(db.storage_zone())));
         }
         rows.push(row);
     }
@@ -555,7 +576,7 @@ struct Copier<'a> {
     /// Objects to copy, with their row when it was read with the key (a
     /// single-table model reached by a reverse FK).
     pending: Vec<(&'static ModelMeta, Value, Option<Vec<Value>>)>,
-    now: DateTime<Utc>,
+    now: Now,
 }
 
 impl<'a> Copier<'a> {
@@ -570,7 +591,7 @@ impl<'a> Copier<'a> {
             presets: FastMap::default(),
             preset_objects: Vec::new(),
             pending: Vec::new(),
-            now: crate::display::now(),
+            now: db.now(),
         }
     }
 
@@ -827,8 +848,9 @@ impl<'a> Copier<'a> {
                 let supplied = self.supplied.iter().find(|s| std::ptr::eq(s.table, root) && s.column == root.pk);
                 // The caller's key for the root; else a fresh default (uuid4).
                 self.nodes[i].new_pk = match supplied {
-                    Some(s) if is_root => s.value.clone(),
-                    _ => (root.copy_default)(root.pk, self.now).map_or(Value::Null, |v| v.stored()),
+                    Some(s) if is_root => s.stored_in(self.db.storage_zone()),
+                    _ => (root.copy_default)(root.pk, self.now.instant)
+                        .map_or(Value::Null, |v| v.stored_in(self.db.storage_zone())),
                 };
                 if self.nodes[i].new_pk == Value::Null {
                     return Err(Error::Misuse(format!(
@@ -854,7 +876,10 @@ impl<'a> Copier<'a> {
         for (ci, column) in table.columns.iter().enumerate() {
             let old = std::mem::replace(&mut row[ci], Value::Null);
             let supplied = if is_root {
-                self.supplied.iter().find(|s| std::ptr::eq(s.table, table) && s.column == ci).map(|s| s.value.clone())
+                self.supplied
+                    .iter()
+                    .find(|s| std::ptr::eq(s.table, table) && s.column == ci)
+                    .map(|s| s.stored_in(self.db.storage_zone()))
             } else {
                 None
             };
@@ -883,7 +908,8 @@ impl<'a> Copier<'a> {
                     Value::Text(text) => Some(text.as_str()),
                     _ => None,
                 };
-                let fresh = policy_value(self.db, table, ci, column.copy, column.null, text, self.now, suffixer)?;
+                let zone = self.db.storage_zone();
+                let fresh = policy_value(self.db, table, ci, column.copy, column.null, text, &self.now, zone, suffixer)?;
                 fresh.unwrap_or(old)
             };
             row[ci] = value;

@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::model::{AppMeta, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
 use crate::sql::Sql;
+use crate::tz::{Now, TimeZoneSettings, Tz};
 
 /// A SQLite database as modelgen uses it.
 ///
@@ -39,6 +40,10 @@ pub struct Database {
     undo: RefCell<Vec<(u32, SnapshotCell, Option<Snapshot>)>>,
     /// Whether loads and saves keep a snapshot for dirty tracking.
     track_changes: Cell<bool>,
+    /// Django's USE_TZ and TIME_ZONE.
+    time_zone: TimeZoneSettings,
+    /// `time_zone.storage_zone()`, asked on every datetime bound or read.
+    storage_zone: Option<Tz>,
 }
 
 #[derive(Default)]
@@ -54,6 +59,7 @@ impl std::fmt::Debug for Database {
             .field("path", &self.conn.raw().path())
             .field("apps", &self.registry.borrow().apps)
             .field("transaction_depth", &self.depth.get())
+            .field("time_zone", &self.time_zone)
             .finish_non_exhaustive()
     }
 }
@@ -83,7 +89,44 @@ impl Database {
             depth: Cell::new(0),
             undo: RefCell::new(Vec::new()),
             track_changes: Cell::new(false),
+            time_zone: TimeZoneSettings::UTC,
+            storage_zone: None,
         })
+    }
+
+    /// The handle with Django's `USE_TZ` and `TIME_ZONE` settings of the
+    /// project whose database this is (default: `USE_TZ = True`,
+    /// `TIME_ZONE = 'UTC'`, see [`TimeZoneSettings`]):
+    ///
+    /// ```
+    /// use modelgen_runtime::{chrono_tz::Europe::Paris, Database, TimeZoneSettings};
+    /// // A Django project with USE_TZ = False and TIME_ZONE = "Europe/Paris".
+    /// let db = Database::open_in_memory()?.with_time_zone(TimeZoneSettings::naive(Paris));
+    /// assert_eq!(db.time_zone(), TimeZoneSettings { use_tz: false, time_zone: Paris });
+    /// # Ok::<(), modelgen_runtime::Error>(())
+    /// ```
+    pub fn with_time_zone(mut self, settings: TimeZoneSettings) -> Database {
+        self.time_zone = settings;
+        self.storage_zone = settings.storage_zone();
+        self
+    }
+
+    /// The handle's `USE_TZ` and `TIME_ZONE`.
+    pub fn time_zone(&self) -> TimeZoneSettings {
+        self.time_zone
+    }
+
+    /// The zone stored datetimes are wall-clock time in; `None` when they
+    /// are UTC (nothing to convert).
+    #[inline]
+    pub(crate) fn storage_zone(&self) -> Option<Tz> {
+        self.storage_zone
+    }
+
+    /// The time of a save now, for `auto_now`, at the microsecond
+    /// precision Django stores.
+    pub(crate) fn now(&self) -> Now {
+        self.time_zone.now_at(crate::display::now())
     }
 
     /// The underlying SQLite connection, for raw SQL (SQLite only: the
@@ -173,12 +216,36 @@ impl Database {
         self.conn.execute_batch(sql)
     }
 
-    /// Create the tables of `apps` (run their DDL, in the order given, in one
-    /// transaction) and register their models.
+    /// Create the tables of `apps` and register their models; safe to run
+    /// again on a database that has them (Django's `migrate` run twice).
+    ///
+    /// Every table, index and many-to-many table of the apps' DDL that the
+    /// database lacks is created, in the DDL's order; those it has are
+    /// left alone, with their rows. A table that exists with columns other
+    /// than the schema's (a column missing or not in the schema, another
+    /// declared type, NULL allowed or not) is an
+    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) naming every
+    /// such table and difference, and then nothing is created: the check
+    /// and the creation run in one transaction.
     pub fn create_tables(&self, apps: &[&AppMeta]) -> Result<()> {
+        let expected = ExpectedSchema::of(apps)?;
         self.transaction(|db| {
-            for app in apps {
-                db.execute_batch(app.ddl)?;
+            let mut mismatches = Vec::new();
+            for object in &expected.objects {
+                if object.kind == "table" && db.object_exists("table", &object.name)? {
+                    let differences = column_differences(&object.columns, &db.table_columns(&object.name)?);
+                    if !differences.is_empty() {
+                        mismatches.push(crate::error::TableMismatch { table: object.name.clone(), differences });
+                    }
+                }
+            }
+            if !mismatches.is_empty() {
+                return Err(crate::Error::SchemaMismatch(mismatches));
+            }
+            for object in &expected.objects {
+                if !db.object_exists(&object.kind, &object.name)? {
+                    db.execute_batch(&object.sql)?;
+                }
             }
             Ok(())
         })?;
@@ -186,6 +253,15 @@ impl Database {
             self.register(app);
         }
         Ok(())
+    }
+
+    fn object_exists(&self, kind: &str, name: &str) -> Result<bool> {
+        let mut stmt = self.conn.raw().prepare(crate::sql::OBJECT_EXISTS)?;
+        Ok(stmt.exists([kind, name])?)
+    }
+
+    fn table_columns(&self, table: &str) -> Result<Vec<TableColumn>> {
+        table_columns(self.conn.raw(), table)
     }
 
     /// Register the models of an app whose tables exist already. The delete
@@ -392,6 +468,95 @@ impl Database {
             self.conn.raw().query_row("SELECT wr FROM pragma_table_list(?)", [meta.table], |r| r.get(0)).unwrap_or(0);
         Ok(Some(without_rowid == 0))
     }
+}
+
+/// A column as `PRAGMA table_info` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TableColumn {
+    name: String,
+    declared_type: String,
+    not_null: bool,
+}
+
+fn table_columns(conn: &rusqlite::Connection, table: &str) -> Result<Vec<TableColumn>> {
+    let mut stmt = conn.prepare(crate::sql::TABLE_COLUMNS)?;
+    let rows = stmt.query_map([table], |row| {
+        Ok(TableColumn { name: row.get(0)?, declared_type: row.get(1)?, not_null: row.get::<_, i64>(2)? != 0 })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One table or index of the apps' DDL.
+struct SchemaObject {
+    /// `table` or `index`, as `sqlite_master` names it.
+    kind: String,
+    name: String,
+    /// Its `CREATE` statement.
+    sql: String,
+    /// A table's columns (none for an index).
+    columns: Vec<TableColumn>,
+}
+
+/// What the apps' DDL creates, read back from a private in-memory
+/// database the DDL ran in: SQLite itself splits the statements and
+/// describes the columns, the same way it describes the real database's.
+struct ExpectedSchema {
+    objects: Vec<SchemaObject>,
+}
+
+impl ExpectedSchema {
+    fn of(apps: &[&AppMeta]) -> Result<ExpectedSchema> {
+        let scratch = rusqlite::Connection::open_in_memory()?;
+        for app in apps {
+            scratch.execute_batch(app.ddl)?;
+        }
+        let mut objects = {
+            let mut stmt = scratch.prepare(crate::sql::SCHEMA_OBJECTS)?;
+            let rows = stmt.query_map([], |row| {
+                Ok(SchemaObject { kind: row.get(0)?, name: row.get(1)?, sql: row.get(2)?, columns: Vec::new() })
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        for object in objects.iter_mut().filter(|o| o.kind == "table") {
+            object.columns = table_columns(&scratch, &object.name)?;
+        }
+        Ok(ExpectedSchema { objects })
+    }
+}
+
+/// How the columns of an existing table differ from the schema's, one
+/// sentence each: schema columns in order (missing, retyped, NULL allowed
+/// or not), then the table's columns the schema does not have. Names and
+/// types compare as SQLite compares them, ignoring ASCII case.
+fn column_differences(expected: &[TableColumn], actual: &[TableColumn]) -> Vec<String> {
+    let find = |columns: &[TableColumn], name: &str| columns.iter().position(|c| c.name.eq_ignore_ascii_case(name));
+    let mut out = Vec::new();
+    for want in expected {
+        let Some(i) = find(actual, &want.name) else {
+            out.push(format!("column \"{}\" is missing", want.name));
+            continue;
+        };
+        let have = &actual[i];
+        if !have.declared_type.eq_ignore_ascii_case(&want.declared_type) {
+            out.push(format!(
+                "column \"{}\" is declared `{}`, the schema says `{}`",
+                want.name, have.declared_type, want.declared_type
+            ));
+        }
+        if have.not_null != want.not_null {
+            out.push(if want.not_null {
+                format!("column \"{}\" allows NULL, the schema says NOT NULL", want.name)
+            } else {
+                format!("column \"{}\" is NOT NULL, the schema allows NULL", want.name)
+            });
+        }
+    }
+    for have in actual {
+        if find(expected, &have.name).is_none() {
+            out.push(format!("column \"{}\" is not in the schema", have.name));
+        }
+    }
+    out
 }
 
 /// Rolls back when a transaction's closure panics.

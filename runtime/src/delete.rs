@@ -110,7 +110,7 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
             let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0)?);
+                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
             }
             Ok(out)
         })?;

@@ -69,6 +69,12 @@ pub enum Error {
     #[error("{0}")]
     Misuse(String),
 
+    /// [`crate::Database::create_tables`] found tables whose columns
+    /// differ from the schema (and created nothing): every such table with
+    /// its differences.
+    #[error("{}", schema_mismatch_text(.0))]
+    SchemaMismatch(Vec<TableMismatch>),
+
     /// An error returned by application code, e.g. by a signal receiver.
     #[error(transparent)]
     Other(Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -95,6 +101,26 @@ fn quoted_list(items: &[String]) -> String {
         out.push('\'');
         out.push_str(item);
         out.push('\'');
+    }
+    out
+}
+
+/// A table of the database whose columns differ from the schema's (see
+/// [`Error::SchemaMismatch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableMismatch {
+    pub table: String,
+    /// One sentence per difference, e.g. `column "rating" is missing`.
+    pub differences: Vec<String>,
+}
+
+fn schema_mismatch_text(tables: &[TableMismatch]) -> String {
+    let mut out = String::new();
+    for (i, table) in tables.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("table \"{}\" differs from the schema: {}", table.table, table.differences.join("; ")));
     }
     out
 }

@@ -4,11 +4,11 @@
 //! instance). Generated code names only these, never the database
 //! client's types.
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
 use crate::error::Result;
-use crate::value::{from_value, output_to_value, read, DbValue, DecimalColumn};
+use crate::tz::{Now, Tz};
+use crate::value::{from_value, output_to_value, read, read_in, DbValue, DecimalColumn};
 
 /// One field of a model instance, as the runtime sees it. Implemented for
 /// every [`DbValue`]; generated `Model::field` hands these out by index.
@@ -17,8 +17,19 @@ pub trait Field: Send + Sync {
     #[doc(hidden)]
     fn bind(&self) -> rusqlite::Result<ToSqlOutput<'_>>;
 
-    /// The stored value (NULL when it cannot be converted).
+    /// The value to bind when datetimes are stored as wall-clock time in
+    /// `zone` (see [`DbValue::to_sql_in`]).
+    #[doc(hidden)]
+    fn bind_in(&self, zone: Tz) -> rusqlite::Result<ToSqlOutput<'_>>;
+
+    /// The stored value (NULL when it cannot be converted), as a database
+    /// storing datetimes as UTC holds it: the form values take in memory
+    /// (snapshots, diffs, copies).
     fn stored(&self) -> Value;
+
+    /// The stored value as a database storing datetimes as wall-clock
+    /// time in `zone` (`None`: UTC) holds it.
+    fn stored_in(&self, zone: Option<Tz>) -> Value;
 
     /// Set the field from a stored value.
     fn set_stored(&mut self, value: Value) -> Result<()>;
@@ -30,7 +41,7 @@ pub trait Field: Send + Sync {
     fn nullable(&self) -> bool;
 
     /// `auto_now`: take the value of `now` (dates and times only).
-    fn set_now(&mut self, now: DateTime<Utc>);
+    fn set_now(&mut self, now: &Now);
 
     /// See [`DbValue::is_blank`].
     fn is_blank(&self) -> bool;
@@ -54,8 +65,17 @@ impl<T: DbValue + Send + Sync> Field for T {
         self.to_sql()
     }
 
+    #[inline]
+    fn bind_in(&self, zone: Tz) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.to_sql_in(zone)
+    }
+
     fn stored(&self) -> Value {
         self.to_sql().and_then(output_to_value).unwrap_or(Value::Null)
+    }
+
+    fn stored_in(&self, zone: Option<Tz>) -> Value {
+        crate::value::try_to_value_in(self, zone).unwrap_or(Value::Null)
     }
 
     fn set_stored(&mut self, value: Value) -> Result<()> {
@@ -72,7 +92,7 @@ impl<T: DbValue + Send + Sync> Field for T {
         T::nullable()
     }
 
-    fn set_now(&mut self, now: DateTime<Utc>) {
+    fn set_now(&mut self, now: &Now) {
         if let Some(value) = T::from_now(now) {
             *self = value;
         }
@@ -104,18 +124,23 @@ impl<T: DbValue + Send + Sync> Field for T {
 pub struct Row<'a, 'r> {
     row: &'a rusqlite::Row<'r>,
     index: usize,
+    /// The zone stored datetimes are wall-clock time in (`None`: UTC).
+    zone: Option<Tz>,
 }
 
 impl<'a, 'r> Row<'a, 'r> {
-    pub(crate) fn new(row: &'a rusqlite::Row<'r>, offset: usize) -> Self {
-        Row { row, index: offset }
+    pub(crate) fn new(row: &'a rusqlite::Row<'r>, offset: usize, zone: Option<Tz>) -> Self {
+        Row { row, index: offset, zone }
     }
 
     /// The next column as a `T`.
     #[inline]
     #[allow(clippy::should_implement_trait)]
     pub fn next<T: DbValue>(&mut self) -> Result<T> {
-        let value = read(self.row, self.index)?;
+        let value = match self.zone {
+            None => read(self.row, self.index)?,
+            Some(zone) => read_in(self.row, self.index, zone)?,
+        };
         self.index += 1;
         Ok(value)
     }

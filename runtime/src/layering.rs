@@ -17,11 +17,15 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     // The backend boundary (connection, dialect) and its SQLite implementation.
     &["backend", "backend/sqlite"],
+    // Django's USE_TZ / TIME_ZONE and the conversions they need.
+    &["tz"],
     // Every SQL text, through the dialect; knows no model.
     &["sql", "sql/model", "sql/query", "sql/statements"],
     &["value"],
     &["field", "choices"],
     CORE,
+    // A model's typed key.
+    &["key"],
     &["snapshot", "clean"],
     &["delete"],
     &["query"],
@@ -44,6 +48,7 @@ const UPCALLS: &[(&str, &str, &str)] = &[
     ("model", "save", "Model::save/save_with/refresh_from_db/update_relative"),
     ("model", "delete", "Model::delete; ModelMeta::model::<M>() points load_erased at delete::load_erased::<M>"),
     ("model", "clean", "Model::full_clean"),
+    ("model", "key", "Model::key, the typed key of a saved instance"),
     ("model", "copy", "ModelMeta::model::<M>() points build_erased at copy::build_erased::<M>"),
 ];
 

@@ -17,7 +17,8 @@
 //! # Layers and the backend boundary
 //!
 //! The modules form layers, lowest first (checked by a unit test,
-//! `layering.rs`): `display` and `error`; [`backend`]; `sql`; `value`,
+//! `layering.rs`): `display` and `error`; [`backend`]; [`tz`] (Django's
+//! `USE_TZ` / `TIME_ZONE`); `sql`; `value`,
 //! `field`, `choices`; the core (`model`, `db`, `signals`, which refer to
 //! each other); then the behaviour: `snapshot`, `clean`, `delete`,
 //! `query`, `save`, `related`, `rows` (batched reads and writes by table),
@@ -88,6 +89,7 @@ pub mod delete;
 pub mod display;
 pub mod error;
 pub mod field;
+pub mod key;
 #[cfg(test)]
 mod layering;
 pub mod model;
@@ -100,18 +102,20 @@ pub mod signals;
 mod snapshot;
 mod sql;
 pub mod tracking;
+pub mod tz;
 pub mod value;
 
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
 pub use db::Database;
 pub use field::{Field, Row};
+pub use key::{Extends, Key};
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
-pub use error::{Error, ObjectRef, Result, ValidationErrors, NON_FIELD_ERRORS};
+pub use error::{Error, ObjectRef, Result, TableMismatch, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
     no_copy_default, AppMeta, AutoNow, BuildErasedFn, CleanRule, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy,
-    DefaultValue, LoadErasedFn, ManyToManyMeta, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
+    DefaultValue, LoadErasedFn, ManyToManyMeta, PkErasedFn, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
 pub use path::{Path, PrefetchRelated, Rel, SelectRelated, Via};
@@ -119,13 +123,14 @@ pub use query::{
     Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, F, QuerySet, TextColumn,
     MAX_GET_RESULTS,
 };
-pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated};
+pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated, ThroughDefaults};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
-pub use signals::{ReceiverId, Signal, SignalEvent};
+pub use signals::{AnySignalEvent, ReceiverId, Signal, SignalEvent};
 pub use tracking::{Diff, FieldChange, RelationChange, Staged, Tracking};
+pub use tz::{Now, TimeZoneSettings, Tz};
 pub use value::{
-    from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, to_value,
-    try_to_value, Bind, DbValue, DecimalColumn,
+    from_value, output_to_value, python_json_dumps, quantize_decimal, read, read_column, read_decimal_column, read_in, to_value,
+    try_to_value, try_to_value_in, Bind, DbValue, DecimalColumn,
 };
 
 /// The value types of generated fields, at the crate root so generated
@@ -135,6 +140,7 @@ pub use rust_decimal::Decimal;
 pub use uuid::Uuid;
 
 pub use chrono;
+pub use chrono_tz;
 pub use percent_encoding;
 pub use rusqlite;
 pub use rust_decimal;
@@ -147,7 +153,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Model, ModelKey, Order, QuerySet, Rel,
-        SaveOptions, Signal, SignalEvent, Tracking, ValidationErrors,
+        Assignment, Choices, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet, Rel,
+        SaveOptions, Signal, SignalEvent, AnySignalEvent, TimeZoneSettings, Tracking, ValidationErrors,
     };
 }

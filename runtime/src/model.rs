@@ -43,6 +43,10 @@ pub struct ColumnMeta {
     pub auto_now: AutoNow,
     /// What `full_clean` checks.
     pub clean: CleanRule,
+    /// `db_default` of a field with no `default`: the SQL of the
+    /// database-side DEFAULT. An unset value (`None`) is filled by the
+    /// database on save and read back, as Django's `DatabaseDefault`.
+    pub db_default: Option<&'static str>,
 }
 
 /// When `pre_save` sets a date or time field to the save's `now`.
@@ -89,7 +93,14 @@ impl ColumnMeta {
             copy: CopyPolicy::Keep,
             auto_now: AutoNow::Never,
             clean: CleanRule::NONE,
+            db_default: None,
         }
+    }
+
+    /// The database fills the column with `sql` when the value is unset.
+    pub const fn db_default(mut self, sql: &'static str) -> Self {
+        self.db_default = Some(sql);
+        self
     }
 
     /// The primary key: unique, and a copy gets a new key.
@@ -417,6 +428,9 @@ pub struct ModelMeta {
     /// root table first, as `from_row` reads them), for the signals of rows
     /// a fork is about to insert: [`crate::build_erased`]`::<Model>`.
     pub build_erased: BuildErasedFn,
+    /// The stored primary key of a type-erased instance of this model
+    /// (`Null` for another type), for receivers connected to every model.
+    pub pk_erased: PkErasedFn,
     /// What the runtime derives from the above on first use (SQL, the
     /// field list of the inheritance chain).
     derived: OnceLock<Derived>,
@@ -465,6 +479,7 @@ impl ModelMeta {
             reverse_copies: &[],
             copy_default: no_copy_default,
             build_erased: no_build_erased,
+            pk_erased: no_pk_erased,
             derived: OnceLock::new(),
             query_shape: OnceLock::new(),
         }
@@ -539,6 +554,7 @@ impl ModelMeta {
     pub const fn model<M: Model>(mut self) -> Self {
         self.load_erased = crate::delete::load_erased::<M>;
         self.build_erased = crate::copy::build_erased::<M>;
+        self.pk_erased = pk_erased::<M>;
         self
     }
 
@@ -596,6 +612,7 @@ impl ModelMeta {
         crate::sql::TableShape {
             table: self.table,
             columns: self.columns.iter().map(|c| c.column).collect(),
+            db_defaults: self.columns.iter().map(|c| c.db_default).collect(),
             pk: self.pk,
             pk_auto: self.pk_column().auto,
             parent: self.parent.map(|parent| {
@@ -649,6 +666,18 @@ pub type CopyDefaultFn = fn(usize, chrono::DateTime<chrono::Utc>) -> Option<Box<
 
 /// The type of [`ModelMeta::build_erased`].
 pub type BuildErasedFn = fn(&crate::Database, &[Value]) -> crate::Result<Box<dyn std::any::Any>>;
+
+/// The type of [`ModelMeta::pk_erased`].
+pub type PkErasedFn = fn(&dyn std::any::Any) -> Value;
+
+/// [`ModelMeta::pk_erased`] of `M`.
+fn pk_erased<M: Model>(instance: &dyn std::any::Any) -> Value {
+    instance.downcast_ref::<M>().map_or(Value::Null, |instance| column_stored(instance, M::meta().pk))
+}
+
+fn no_pk_erased(_: &dyn std::any::Any) -> Value {
+    Value::Null
+}
 
 fn no_load_erased(_: &crate::Database, _: &[Value]) -> crate::Result<Vec<Box<dyn std::any::Any>>> {
     Err(crate::Error::Misuse("a model description without `.model::<M>()`".into()))
@@ -917,6 +946,14 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
         }
     }
 
+    /// The typed key of this saved instance, to give where a relation to
+    /// `Self` is expected (`Entry::new(blog.key()?, ...)`); an unsaved
+    /// instance has no key: an error, as Django refuses an unsaved related
+    /// object.
+    fn key(&self) -> crate::Result<crate::Key<Self>> {
+        crate::Key::of(self)
+    }
+
     /// All rows, in the default ordering (Django's `Model.objects`).
     fn objects() -> crate::QuerySet<Self> {
         crate::QuerySet::new()
@@ -1069,7 +1106,12 @@ pub(crate) fn field_values<M: Model>(instance: &M) -> Vec<Value> {
 /// Set every field from stored values in [`ModelMeta::fields`] order.
 pub(crate) fn set_field_values<M: Model>(instance: &mut M, values: &[Value]) -> crate::Result<()> {
     if values.len() != M::meta().fields().len() {
-        return Err(crate::Error::Misuse("stored values do not match the fields".into()));
+        return Err(crate::Error::Misuse(format!(
+            "{} stored values for the {} fields of {}",
+            values.len(),
+            M::meta().fields().len(),
+            M::meta().name
+        )));
     }
     for (i, value) in values.iter().enumerate() {
         if let Some(field) = instance.field_mut(i) {
@@ -1088,7 +1130,7 @@ pub(crate) fn pre_save<M: Model>(
     instance: &mut M,
     adding: bool,
     columns: Option<&ColumnSet>,
-    now: chrono::DateTime<chrono::Utc>,
+    now: &crate::tz::Now,
 ) {
     let meta = M::meta();
     let offset = meta.own_offset();
@@ -1107,8 +1149,9 @@ pub(crate) fn pre_save<M: Model>(
     }
 }
 
-/// Reads an instance from a rusqlite row whose columns start at `offset`.
+/// Reads an instance from a rusqlite row whose columns start at `offset`,
+/// datetimes stored as wall-clock time in `zone` (`None`: UTC).
 #[inline]
-pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize) -> crate::Result<M> {
-    M::from_row(&mut Row::new(row, offset))
+pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
+    M::from_row(&mut Row::new(row, offset, zone))
 }

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::model::KeyValue;
 use crate::query::{Column, Condition, DateColumn, DateTimeColumn, Order, Part, QuerySet, TextColumn};
 use crate::sql::query::OrderTerm;
-use crate::sql::query::{Join, Link, Node, Transform};
+use crate::sql::query::{Join, Link, Node, Params, Transform};
 use crate::sql::QueryShape;
 use crate::sql::Sql;
 use crate::value::DbValue;
@@ -369,13 +369,14 @@ impl<M, R> std::fmt::Debug for SelectRelated<M, R> {
 }
 
 impl<M: Model, R: Model> SelectRelated<M, R> {
-    /// The SELECT this runs and its bound values.
+    /// The SELECT this runs and its bound values, as a database handle
+    /// with the default time zone settings runs it.
     pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
-        let sql = self.sql()?;
+        let sql = self.sql(crate::query::params_in(crate::tz::TimeZoneSettings::UTC))?;
         Ok((sql.text, sql.params))
     }
 
-    fn sql(&self) -> Result<Sql> {
+    fn sql(&self, params: Params) -> Result<Sql> {
         self.query.check()?;
         if self.link.multi {
             // Django: "Invalid field name(s) given in select_related".
@@ -385,14 +386,14 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
             )));
         }
         let ordering = self.query.ordering_terms();
-        let mut parts = self.query.parts(&ordering);
+        let mut parts = self.query.parts(&ordering, params);
         parts.related = Some(&self.link);
         parts.select()
     }
 
     /// Every matching row with its related object, in order: one query.
     pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>)>> {
-        let sql = self.sql()?;
+        let sql = self.sql(crate::query::params(db))?;
         let offset = M::meta().fields().len();
         // A missing related row (LEFT OUTER JOIN) reads as NULL in its pk.
         let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
@@ -400,10 +401,10 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
             let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                let model = crate::model::read_row::<M>(row, 0)?;
+                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
                 let related = match row.get_ref(offset + related_pk)? {
                     rusqlite::types::ValueRef::Null => None,
-                    _ => Some(crate::model::read_row::<R>(row, offset)?),
+                    _ => Some(crate::model::read_row::<R>(row, offset, db.storage_zone())?),
                 };
                 out.push((model, related));
             }
@@ -462,13 +463,19 @@ impl<M: Model, R: Model> PrefetchRelated<M, R> {
         if !keys.is_empty() {
             let ordering: Vec<OrderTerm> =
                 R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
-            let sql = crate::sql::query::prefetch(R::meta().query_shape(), &self.link, &keys, &ordering)?;
+            let sql = crate::sql::query::prefetch(
+                R::meta().query_shape(),
+                &self.link,
+                &keys,
+                &ordering,
+                crate::query::params(db),
+            )?;
             let key_column = R::meta().fields().len();
             related = db.with_sql(&sql.text, |stmt| {
                 let mut result = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
                 let mut out = Vec::new();
                 while let Some(row) = result.next()? {
-                    let object = crate::model::read_row::<R>(row, 0)?;
+                    let object = crate::model::read_row::<R>(row, 0, db.storage_zone())?;
                     out.push((Value::from(row.get_ref(key_column)?), object));
                 }
                 Ok(out)

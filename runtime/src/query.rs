@@ -25,10 +25,12 @@ use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
+use crate::key::Key;
 use crate::model::Model;
 pub use crate::sql::query::Link;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Query, Transform};
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Params, Query, Transform};
 use crate::sql::Sql;
+use crate::tz::TimeZoneSettings;
 use crate::value::{try_to_value, DbValue};
 
 pub use crate::error::MAX_GET_RESULTS;
@@ -85,6 +87,21 @@ impl<M: Model, T: crate::Choices> Column<M, Option<T>> {
     }
 }
 
+impl<M: Model, R: Model> Column<M, Key<R>> {
+    /// `exact` with a raw key value (Django's `filter(blog_id=5)`), for a
+    /// key not held as a [`Key`]; `eq` takes the typed `Key<R>`.
+    pub fn eq_raw(self, value: impl Into<R::Key>) -> Condition<M> {
+        self.eq(Key::new(value.into()))
+    }
+}
+
+impl<M: Model, R: Model> Column<M, Option<Key<R>>> {
+    /// `exact` with a raw key value of a nullable relation.
+    pub fn eq_raw(self, value: impl Into<R::Key>) -> Condition<M> {
+        self.eq(Some(Key::new(value.into())))
+    }
+}
+
 impl<M: Model, T: DbValue> Column<M, T> {
     /// Django's `filter(blog=blog)`: the ForeignKey / OneToOneField column
     /// equals the pk of `target`. As Django: an unsaved `target` fails when
@@ -95,13 +112,16 @@ impl<M: Model, T: DbValue> Column<M, T> {
         let meta = M::meta();
         let relation = meta.column_index(self.name).and_then(|i| meta.relation_at(i));
         let node = match relation {
-            None => Node::Invalid(format!("'{}' is not a relation of {}", self.name, meta.name)),
+            None => Node::Invalid(format!(
+                "eq_obj() compares a ForeignKey or OneToOneField with an instance, and `{}` is not one of {}; compare its value with eq()",
+                self.name, meta.name
+            )),
             Some(r) if !R::meta().lineage().any(|m| std::ptr::eq(m, r.target)) => {
                 Node::Invalid(format!("Cannot query \"{}\": Must be \"{}\" instance.", target, r.target.name))
             }
             Some(_) => match crate::model::pk_value(target) {
                 None => Node::Invalid("Model instances passed to related filters must be saved.".into()),
-                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk },
+                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: false },
             },
         };
         Condition::from_node(node)
@@ -123,7 +143,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
         let node = match owned_value(&value) {
             Ok(Value::Null) if op == CmpOp::Exact => Node::IsNull { column: self.name, isnull: true },
             Ok(Value::Null) => Node::Invalid("Cannot use None as a query value".into()),
-            Ok(value) => Node::Cmp { column: self.name, op, value },
+            Ok(value) => Node::Cmp { column: self.name, op, value, instant: T::is_instant() },
             Err(e) => Node::Invalid(e),
         };
         Condition::from_node(node)
@@ -166,7 +186,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
     pub fn range(self, low: impl Into<T>, high: impl Into<T>) -> Condition<M> {
         let node = match (owned_value(&low.into()), owned_value(&high.into())) {
             (Ok(Value::Null), _) | (_, Ok(Value::Null)) => Node::Invalid("Cannot use None as a query value".into()),
-            (Ok(low), Ok(high)) => Node::Range { column: self.name, low, high },
+            (Ok(low), Ok(high)) => Node::Range { column: self.name, low, high, instant: T::is_instant() },
             (Err(e), _) | (_, Err(e)) => Node::Invalid(e),
         };
         Condition::from_node(node)
@@ -183,7 +203,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
                 Err(e) => return Condition::from_node(Node::Invalid(e)),
             }
         }
-        Condition::from_node(Node::In { column: self.name, values: list })
+        Condition::from_node(Node::In { column: self.name, values: list, instant: T::is_instant() })
     }
 
     /// `isnull`: `col IS NULL` (true) or `col IS NOT NULL` (false).
@@ -206,7 +226,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
         Assignment::new(
             self.name,
             match owned_value(&value.into()) {
-                Ok(v) => Expr::Value(v),
+                Ok(value) => Expr::Value { value, instant: T::is_instant() },
                 Err(e) => Expr::Invalid(e),
             },
         )
@@ -280,7 +300,7 @@ fn escape_like(s: &str) -> String {
 
 impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     fn like(self, pattern: String) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern) })
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern), instant: false })
     }
 
     /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
@@ -321,12 +341,12 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     /// syntax, where Django has Python's `re`: no look-around, no
     /// backreferences; an invalid pattern fails the query).
     pub fn regex(self, pattern: &str) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Regex, value: Value::Text(pattern.into()) })
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Regex, value: Value::Text(pattern.into()), instant: false })
     }
 
     /// `iregex`: `col REGEXP '(?i)' || pattern`.
     pub fn iregex(self, pattern: &str) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::IRegex, value: Value::Text(pattern.into()) })
+        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::IRegex, value: Value::Text(pattern.into()), instant: false })
     }
 }
 
@@ -408,26 +428,26 @@ impl<M: Model, T: DbValue + DateTimeColumn> Column<M, T> {
 
 /// Django's `YearLookup`: a year compared with the column itself, between
 /// the first and last instant of the year (an index serves it), rather
-/// than through `django_date_extract`.
+/// than through `django_date_extract`. A datetime's year is the one of the
+/// database's date-part zone: its bounds are made when the SQL is built.
 fn year_lookup(column: &'static str, op: CmpOp, year: i64, datetime: bool) -> Node {
-    let (first, last) = if datetime {
-        (format!("{year:04}-01-01 00:00:00"), format!("{year:04}-12-31 23:59:59.999999"))
-    } else {
-        (format!("{year:04}-01-01"), format!("{year:04}-12-31"))
-    };
-    let (first, last) = (Value::Text(first), Value::Text(last));
-    match op {
-        CmpOp::Exact => Node::Range { column, low: first, high: last },
-        CmpOp::Gt => Node::Cmp { column, op, value: last },
-        CmpOp::Gte => Node::Cmp { column, op, value: first },
-        CmpOp::Lt => Node::Cmp { column, op, value: first },
-        CmpOp::Lte => Node::Cmp { column, op, value: last },
-        _ => Node::Transformed {
+    let bounds_op = matches!(op, CmpOp::Exact | CmpOp::Gt | CmpOp::Gte | CmpOp::Lt | CmpOp::Lte);
+    if !bounds_op {
+        return Node::Transformed {
             transform: Transform::Extract { part: "year", datetime },
             column,
             op,
             value: Value::Integer(year),
-        },
+        };
+    }
+    if datetime {
+        return Node::DateTimeYear { column, op, year };
+    }
+    let (first, last) = (Value::Text(format!("{year:04}-01-01")), Value::Text(format!("{year:04}-12-31")));
+    match op {
+        CmpOp::Exact => Node::Range { column, low: first, high: last, instant: false },
+        CmpOp::Gt | CmpOp::Lte => Node::Cmp { column, op, value: last, instant: false },
+        _ => Node::Cmp { column, op, value: first, instant: false },
     }
 }
 
@@ -616,6 +636,21 @@ macro_rules! f_numbers {
 }
 f_numbers!(i32, i64, f64);
 
+/// How `db` wants bound values written (datetimes in its zone) and date
+/// parts taken.
+pub(crate) fn params(db: &Database) -> Params {
+    params_in(db.time_zone())
+}
+
+/// [`params`] of a database handle with `settings`.
+pub(crate) fn params_in(settings: TimeZoneSettings) -> Params {
+    Params {
+        zone: settings.storage_zone(),
+        convert: crate::value::instant_text_in,
+        date_part_zone: settings.use_tz.then_some(settings.time_zone),
+    }
+}
+
 /// Keys bound per statement by the key-list UPDATEs of a multi-table child
 /// (Django batches by its backend's parameter limit; SQLite's old default
 /// was 999).
@@ -707,24 +742,22 @@ impl<M: Model> Condition<M> {
         let column = M::meta().pk_column().column;
         Condition::from_node(match value {
             Value::Null => Node::IsNull { column, isnull: true },
-            value => Node::Cmp { column, op: CmpOp::Exact, value },
+            value => Node::Cmp { column, op: CmpOp::Exact, value, instant: false },
         })
     }
 
     /// `column = value` with a stored value (`IS NULL` for NULL).
     pub fn column_value(column: &'static str, value: Value) -> Self {
+        Condition::column_cmp(column, CmpOp::Exact, value, false)
+    }
+
+    /// `column <op> value` with a value as stored with datetimes in UTC
+    /// (`instant`: a DateTimeField's); `IS NULL` for `= NULL`.
+    pub(crate) fn column_cmp(column: &'static str, op: CmpOp, value: Value, instant: bool) -> Self {
         Condition::from_node(match value {
-            Value::Null => Node::IsNull { column, isnull: true },
-            value => Node::Cmp { column, op: CmpOp::Exact, value },
+            Value::Null if op == CmpOp::Exact => Node::IsNull { column, isnull: true },
+            value => Node::Cmp { column, op, value, instant },
         })
-    }
-
-    pub(crate) fn column_gt(column: &'static str, value: Value) -> Self {
-        Condition::from_node(Node::Cmp { column, op: CmpOp::Gt, value })
-    }
-
-    pub(crate) fn column_lt(column: &'static str, value: Value) -> Self {
-        Condition::from_node(Node::Cmp { column, op: CmpOp::Lt, value })
     }
 
     /// `pk IN (...)`.
@@ -732,6 +765,7 @@ impl<M: Model> Condition<M> {
         Condition::from_node(Node::In {
             column: M::meta().pk_column().column,
             values: values.into_iter().filter(|v| *v != Value::Null).collect(),
+            instant: false,
         })
     }
 }
@@ -847,7 +881,7 @@ impl<M> Assignment<M> {
 
     /// `SET <column> = <value>` for a column known by name.
     pub(crate) fn column_to(column: &'static str, value: Value) -> Self {
-        Assignment::new(column, Expr::Value(value))
+        Assignment::new(column, Expr::Value { value, instant: false })
     }
 }
 
@@ -1035,11 +1069,13 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    /// What the SQL of this query is built from (see [`crate::sql::query`]).
-    pub(crate) fn parts<'a>(&'a self, ordering: &'a [OrderTerm]) -> Query<'a> {
+    /// What the SQL of this query is built from (see [`crate::sql::query`]),
+    /// its values bound as `params` say.
+    pub(crate) fn parts<'a>(&'a self, ordering: &'a [OrderTerm], params: Params) -> Query<'a> {
         Query {
             meta: M::meta().query_shape(),
             conditions: &self.conditions,
+            params,
             ordering,
             standard_ordering: self.standard_ordering,
             low_mark: self.low_mark,
@@ -1051,19 +1087,19 @@ impl<M: Model> QuerySet<M> {
 
     /// ` WHERE ...` (nothing when unfiltered) for an UPDATE or DELETE of
     /// the model's table.
-    pub(crate) fn push_where(&self, out: &mut Sql) -> Result<()> {
-        self.parts(&[]).push_where(out)
+    pub(crate) fn push_where(&self, db: &Database, out: &mut Sql) -> Result<()> {
+        self.parts(&[], params(db)).push_where(out)
     }
 
     pub(crate) fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
         let ordering = self.ordering_terms();
-        let sql = self.parts(&ordering).select()?;
+        let sql = self.parts(&ordering, params(db)).select()?;
         let mut out = db.with_sql(&sql.text, |stmt| {
             let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0)?);
+                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
             }
             Ok(out)
         })?;
@@ -1074,11 +1110,12 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The SELECT this query runs and its bound values (Django's
-    /// `qs.query.sql_with_params()`), for reading and logging.
+    /// `qs.query.sql_with_params()`), for reading and logging, as a
+    /// database handle with the default time zone settings runs it.
     pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
         self.check()?;
         let ordering = self.ordering_terms();
-        let sql = self.parts(&ordering).select()?;
+        let sql = self.parts(&ordering, params_in(TimeZoneSettings::UTC)).select()?;
         Ok((sql.text, sql.params))
     }
 
@@ -1143,9 +1180,13 @@ impl<M: Model> QuerySet<M> {
                     vec![OrderTerm::plain(column, descending)]
                 }
                 None => {
-                    return Err(Error::Misuse(
-                        "earliest() and latest() require either fields as positional arguments or 'get_latest_by' in the model's Meta.".into(),
-                    ))
+                    let meta = M::meta();
+                    return Err(Error::Misuse(format!(
+                        "earliest() and latest() need an ordering: {} has no `get_latest_by`; pass the columns to \
+                         earliest_by() / latest_by() (e.g. `&[{}::ID.asc()]`), or add `meta: {{get_latest_by: <field>}}` \
+                         to {} in the schema of app `{}`",
+                        meta.name, meta.name, meta.name, meta.app
+                    )));
                 }
             },
         };
@@ -1194,7 +1235,7 @@ impl<M: Model> QuerySet<M> {
     pub fn count(&self, db: &Database) -> Result<usize> {
         self.check()?;
         let ordering = self.ordering_terms();
-        let sql = self.parts(&ordering).count(self.is_sliced())?;
+        let sql = self.parts(&ordering, params(db)).count(self.is_sliced())?;
         let count: i64 = db.with_sql(&sql.text, |stmt| {
             Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?)
         })?;
@@ -1205,16 +1246,21 @@ impl<M: Model> QuerySet<M> {
     pub fn exists(&self, db: &Database) -> Result<bool> {
         self.check()?;
         let ordering = self.ordering_terms();
-        let sql = self.parts(&ordering).exists(self.is_sliced())?;
+        let sql = self.parts(&ordering, params(db)).exists(self.is_sliced())?;
         db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
-    /// The primary keys of the matching rows, in order
-    /// (`values_list("pk", flat=True)`).
-    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+    /// The keys of the matching rows, in order (`values_list("pk",
+    /// flat=True)`), typed by the model.
+    pub fn pks(&self, db: &Database) -> Result<Vec<Key<M>>> {
+        self.pk_values(db)?.into_iter().map(|pk| crate::value::from_value(pk).map(Key::new)).collect()
+    }
+
+    /// [`QuerySet::pks`] as stored values.
+    fn pk_values(&self, db: &Database) -> Result<Vec<Value>> {
         self.check()?;
         let ordering = self.ordering_terms();
-        db.first_column(&self.parts(&ordering).select_pks()?)
+        db.first_column(&self.parts(&ordering, params(db)).select_pks()?)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
@@ -1232,8 +1278,8 @@ impl<M: Model> QuerySet<M> {
         if meta.parent.is_some() {
             return self.update_inherited(db, assignments);
         }
-        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)))?;
-        self.push_where(&mut sql)?;
+        let mut sql = update(meta.table, assignments.iter().map(|a| (a.column, &a.expr)), params(db))?;
+        self.push_where(db, &mut sql)?;
         db.execute_sql(&sql)
     }
 
@@ -1247,7 +1293,7 @@ impl<M: Model> QuerySet<M> {
     fn update_inherited(&self, db: &Database, assignments: &[Assignment<M>]) -> Result<usize> {
         let meta = M::meta();
         db.transaction(|db| {
-            let keys = self.pks(db)?;
+            let keys = self.pk_values(db)?;
             let mut matched = None;
             for table_meta in meta.lineage() {
                 let mine: Vec<&Assignment<M>> =
@@ -1257,7 +1303,7 @@ impl<M: Model> QuerySet<M> {
                 }
                 let mut count = 0;
                 for chunk in keys.chunks(UPDATE_KEYS_PER_STATEMENT) {
-                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)))?;
+                    let mut sql = update(table_meta.table, mine.iter().map(|a| (a.column, &a.expr)), params(db))?;
                     sql.push_where_in(table_meta.pk_column().column, chunk);
                     count += db.execute_sql(&sql)?;
                 }
@@ -1276,7 +1322,7 @@ impl<M: Model> QuerySet<M> {
             return Err(Error::Misuse("Cannot use 'limit' or 'offset' with delete().".into()));
         }
         let mut where_sql = Sql::default();
-        self.push_where(&mut where_sql)?;
+        self.push_where(db, &mut where_sql)?;
         crate::delete::delete_where(db, M::meta(), where_sql)
     }
 }

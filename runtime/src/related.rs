@@ -8,13 +8,40 @@ use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::{DefaultValue, Model};
+use crate::model::Model;
 use crate::query::{Assignment, Column, Condition, Order, QuerySet};
-use crate::value::{try_to_value, DbValue};
+use crate::key::Key;
+use crate::sql::query::CmpOp;
+use crate::value::{from_value, try_to_value, try_to_value_in, DbValue};
 
 /// The stored pk of `instance`, `Value::Null` when unset.
 pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
     Ok(crate::model::column_stored(instance, M::meta().pk))
+}
+
+/// The value a relation pointing at `target_column` of `T`'s table stores
+/// for `target`: its pk, or for a relation with `to_field` that field's
+/// value. An unsaved target gives `Value::Null`, as Django checks its pk.
+pub(crate) fn referenced_value<T: Model>(target: &T, target_column: &str) -> Result<Value> {
+    let pk = pk_of(target)?;
+    let meta = T::meta();
+    if pk == Value::Null || meta.pk_column().column == target_column {
+        return Ok(pk);
+    }
+    match meta.fields().iter().position(|c| c.column == target_column) {
+        Some(index) => Ok(target.field(index).map_or(Value::Null, |f| f.stored())),
+        None => Ok(pk),
+    }
+}
+
+/// The column referenced by the ForeignKey / OneToOneField of `S` (declared
+/// on `S` or an ancestor) whose column matches `is_relation`.
+fn referenced_column<S: Model>(is_relation: impl Fn(&crate::model::ColumnMeta) -> bool) -> Option<&'static str> {
+    S::meta()
+        .lineage()
+        .flat_map(|meta| meta.relations.iter().map(move |r| (meta, r)))
+        .find(|(meta, r)| meta.columns.get(r.column).is_some_and(&is_relation))
+        .map(|(_, r)| r.target_column)
 }
 
 /// The row of `M` whose `column` holds `value` (a ForeignKey's target):
@@ -37,8 +64,11 @@ pub fn assign_related<S: Model, T: Model>(source: &mut S, field: &'static str, t
         .position(|name| *name == field)
         .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
     source.state_mut().unsaved_related.retain(|(i, _, _)| *i != index);
-    let pk = target.map(pk_of).transpose()?;
-    let slot = source.field_mut(index).ok_or_else(|| Error::Misuse(format!("no field '{field}'")))?;
+    let referenced = referenced_column::<S>(|c| c.field == field).unwrap_or(T::meta().pk_column().column);
+    let pk = target.map(|t| referenced_value(t, referenced)).transpose()?;
+    let slot = source
+        .field_mut(index)
+        .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", S::meta().name)))?;
     match pk {
         Some(Value::Null) => {
             if slot.nullable() {
@@ -75,7 +105,10 @@ pub struct ReverseRelated<S, M> {
 
 impl<S: Model, M: Model> ReverseRelated<S, M> {
     pub fn new<T>(source: &S, column: Column<M, T>) -> Self {
-        ReverseRelated { source_pk: pk_of(source).unwrap_or(Value::Null), column: column.name(), _marker: PhantomData }
+        // With `to_field`, the rows hold the source's value of that field.
+        let referenced = referenced_column::<M>(|c| c.column == column.name()).unwrap_or(S::meta().pk_column().column);
+        let source_pk = referenced_value(source, referenced).unwrap_or(Value::Null);
+        ReverseRelated { source_pk, column: column.name(), _marker: PhantomData }
     }
 
     fn source_pk(&self) -> Result<Value> {
@@ -101,7 +134,7 @@ impl<S: Model, M: Model> ReverseRelated<S, M> {
         let index = self.field_index()?;
         if !M::meta().fields()[index].null {
             return Err(Error::Misuse(format!(
-                "{method}() is only available on the reverse of a ForeignKey with null=True (`{}.{}`)",
+                "{method}() needs the ForeignKey `{}.{}` to be nullable (`null: true` in the schema): it sets the key to NULL",
                 M::meta().name,
                 M::meta().fields()[index].field
             )));
@@ -207,7 +240,7 @@ fn saved_pks<M: Model + std::fmt::Display>(objs: &[&mut M]) -> Result<Vec<Value>
     objs.iter()
         .map(|obj| match pk_of(&**obj)? {
             Value::Null => Err(Error::Misuse(format!(
-                "<{}: {}> instance isn't saved. Use bulk=False or save the object first.",
+                "<{}: {}> instance isn't saved. Save it first (or use create(), which saves and links a new row).",
                 M::meta().name,
                 obj
             ))),
@@ -244,16 +277,14 @@ pub fn next_or_previous<M: Model, T: DbValue>(
     }
     let value = try_to_value(value)?;
     let pk_column = M::meta().pk_column().column;
-    let after = |column: &'static str, value: Value| {
-        if is_next {
-            Condition::column_gt(column, value)
-        } else {
-            Condition::column_lt(column, value)
-        }
+    let after = |column: &'static str, value: Value, instant: bool| {
+        Condition::column_cmp(column, if is_next { CmpOp::Gt } else { CmpOp::Lt }, value, instant)
     };
     let order = |o: Order<M>| if is_next { o } else { o.reversed() };
-    let q =
-        Condition::column_value(column.name(), value.clone()).and(after(pk_column, pk)).or(after(column.name(), value));
+    let instant = T::is_instant();
+    let q = Condition::column_cmp(column.name(), CmpOp::Exact, value.clone(), instant)
+        .and(after(pk_column, pk, false))
+        .or(after(column.name(), value, instant));
     let mut qs = QuerySet::<M>::new();
     if let Some(filter) = filter {
         qs = qs.filter(filter);
@@ -264,11 +295,14 @@ pub fn next_or_previous<M: Model, T: DbValue>(
         .ok_or(Error::DoesNotExist { model: M::meta().name })
 }
 
+/// The other columns of a new through row and their stored values, by
+/// column: what a generated accessor passes to
+/// [`ManyRelated::through_defaults`], called at each `add()`.
+pub type ThroughDefaults = fn() -> Vec<(&'static str, Value)>;
+
 /// A many-to-many set of `source` (`entry.authors`): the rows of `T` linked
 /// to `source` through the join table. It holds the source's pk as it was
 /// when the set was made.
-///
-/// Symmetrical self-relations are not mirrored: `add` inserts one row.
 pub struct ManyRelated<S, T> {
     /// The source's pk, read when the set was made (`Null` when unsaved).
     source_pk: Value,
@@ -278,9 +312,10 @@ pub struct ManyRelated<S, T> {
     /// A symmetrical many-to-many to `self` (Django's default for one):
     /// every link is stored in both directions.
     symmetrical: bool,
-    /// Extra columns of a custom through model and their defaults, written
-    /// by `add()` as Django creates the through row with its defaults.
-    through_defaults: &'static [(&'static str, DefaultValue)],
+    /// The other columns of a custom through model and their values,
+    /// computed at each `add()` as Django creates the through row (field
+    /// defaults, callable ones called; now for auto_now / auto_now_add).
+    through_defaults: Option<ThroughDefaults>,
     _marker: PhantomData<fn() -> (S, T)>,
 }
 
@@ -298,7 +333,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             source_column,
             target_column,
             symmetrical: false,
-            through_defaults: &[],
+            through_defaults: None,
             _marker: PhantomData,
         }
     }
@@ -311,9 +346,10 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         self
     }
 
-    /// The defaults `add()` writes into a custom through model's other columns.
-    pub fn through_defaults(mut self, defaults: &'static [(&'static str, DefaultValue)]) -> Self {
-        self.through_defaults = defaults;
+    /// The values `add()` writes into a custom through model's other
+    /// columns, computed for each `add()`.
+    pub fn through_defaults(mut self, defaults: ThroughDefaults) -> Self {
+        self.through_defaults = Some(defaults);
         self
     }
 
@@ -350,11 +386,16 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         Ok(out)
     }
 
-    /// The pks of the linked rows, one per through row: a target linked by
-    /// two through rows is listed twice, and a through row whose target is
-    /// NULL (possible with a custom through model) links nothing, as
+    /// The keys of the linked rows, one per through row: a target linked
+    /// by two through rows is listed twice, and a through row whose target
+    /// is NULL (possible with a custom through model) links nothing, as
     /// Django's join sees them.
-    pub fn pks(&self, db: &Database) -> Result<Vec<Value>> {
+    pub fn pks(&self, db: &Database) -> Result<Vec<Key<T>>> {
+        self.linked(db)?.into_iter().map(|pk| from_value(pk).map(Key::new)).collect()
+    }
+
+    /// [`ManyRelated::pks`] as stored values.
+    pub(crate) fn linked(&self, db: &Database) -> Result<Vec<Value>> {
         let pk = self.source_pk()?;
         db.with_sql(&crate::sql::linked(self.through_table, self.source_column, self.target_column), |stmt| {
             let mut rows = stmt.query([&pk])?;
@@ -372,7 +413,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// The linked rows, in `T`'s default ordering; a row linked by two
     /// through rows comes twice, as from Django's join.
     pub fn all(&self, db: &Database) -> Result<Vec<T>> {
-        let pks = self.pks(db)?;
+        let pks = self.linked(db)?;
         let rows = QuerySet::<T>::new().filter(Condition::pk_in(pks.clone())).all(db)?;
         if rows.len() == pks.len() {
             return Ok(rows);
@@ -390,17 +431,17 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
 
     /// A query on the linked rows (their pks are read now).
     pub fn query(&self, db: &Database) -> Result<QuerySet<T>> {
-        Ok(QuerySet::new().filter(Condition::pk_in(self.pks(db)?)))
+        Ok(QuerySet::new().filter(Condition::pk_in(self.linked(db)?)))
     }
 
     pub fn count(&self, db: &Database) -> Result<usize> {
-        Ok(self.pks(db)?.len())
+        Ok(self.linked(db)?.len())
     }
 
     /// Link `targets` (already linked ones are left as they are).
     pub fn add(&self, db: &Database, targets: &[&T]) -> Result<()> {
         let wanted = self.target_pks(targets)?;
-        self.add_pks(db, &wanted)
+        self.add_rows(db, &wanted, &[])
     }
 
     /// `add()` with Django's `through_defaults`: values for the extra
@@ -409,7 +450,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     pub fn add_with(&self, db: &Database, targets: &[&T], through_defaults: &[(&str, &dyn DbValue)]) -> Result<()> {
         let wanted = self.target_pks(targets)?;
         let overrides: Vec<(&str, Value)> =
-            through_defaults.iter().map(|(c, v)| Ok((*c, try_to_value(*v)?))).collect::<Result<_>>()?;
+            through_defaults.iter().map(|(c, v)| Ok((*c, try_to_value_in(*v, db.storage_zone())?))).collect::<Result<_>>()?;
         self.add_rows(db, &wanted, &overrides)
     }
 
@@ -430,33 +471,34 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         (self.through_table, self.source_column, self.target_column)
     }
 
-    /// Link the rows whose pks are `wanted`.
-    pub fn add_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
-        self.add_rows(db, wanted, &[])
+    /// Link the rows whose keys are `wanted` (already linked ones are left
+    /// as they are), without loading them.
+    pub fn add_pks(&self, db: &Database, wanted: &[Key<T>]) -> Result<()> {
+        self.add_rows(db, &key_values(wanted)?, &[])
     }
 
     /// Link the rows whose pks are `wanted`, the through rows' extra
     /// columns from `overrides` or else the field defaults.
     fn add_rows(&self, db: &Database, wanted: &[Value], overrides: &[(&str, Value)]) -> Result<()> {
         let source = self.source_pk()?;
-        if let Some((column, _)) = overrides.iter().find(|(c, _)| !self.through_defaults.iter().any(|(d, _)| d == c)) {
-            return Err(Error::Misuse(format!(
-                "`{column}` is not an extra column of the through table `{}`",
-                self.through_table
-            )));
+        let mut values = self.through_defaults.map(|defaults| defaults()).unwrap_or_default();
+        for (column, value) in overrides {
+            match values.iter_mut().find(|(c, _)| c == column) {
+                Some((_, default)) => *default = value.clone(),
+                None => {
+                    return Err(Error::Misuse(format!(
+                        "`{column}` is not a column of the through table `{}` other than its two foreign keys",
+                        self.through_table
+                    )))
+                }
+            }
         }
         db.transaction(|db| {
-            let extra: Vec<&str> = self.through_defaults.iter().map(|(column, _)| *column).collect();
+            let extra: Vec<&str> = values.iter().map(|(column, _)| *column).collect();
             let sql = crate::sql::insert_link(self.through_table, self.source_column, self.target_column, &extra);
-            let defaults: Vec<Value> = self
-                .through_defaults
-                .iter()
-                .map(|(column, d)| {
-                    overrides.iter().find(|(c, _)| c == column).map_or_else(|| d.to_value(), |(_, v)| v.clone())
-                })
-                .collect();
+            let defaults: Vec<Value> = values.iter().map(|(_, value)| value.clone()).collect();
             let row = |from: &Value, to: &Value| std::iter::once(from.clone()).chain(std::iter::once(to.clone())).chain(defaults.iter().cloned());
-            let existing = self.pks(db)?;
+            let existing = self.linked(db)?;
             db.with_sql(&sql, |insert| {
                 for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
                     insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
@@ -494,18 +536,24 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
     /// Make `targets` the linked rows: unlink the others, link the new ones.
     pub fn set(&self, db: &Database, targets: &[&T]) -> Result<()> {
         let wanted = self.target_pks(targets)?;
-        self.set_pks(db, &wanted)
+        self.set_values(db, &wanted)
     }
 
-    /// Make the rows whose pks are `wanted` the linked rows.
-    pub fn set_pks(&self, db: &Database, wanted: &[Value]) -> Result<()> {
+    /// Make the rows whose keys are `wanted` the linked rows, without
+    /// loading them.
+    pub fn set_pks(&self, db: &Database, wanted: &[Key<T>]) -> Result<()> {
+        self.set_values(db, &key_values(wanted)?)
+    }
+
+    /// [`ManyRelated::set_pks`] with stored values.
+    pub(crate) fn set_values(&self, db: &Database, wanted: &[Value]) -> Result<()> {
         let source = self.source_pk()?;
         db.transaction(|db| {
-            let stale: Vec<Value> = self.pks(db)?.into_iter().filter(|pk| !wanted.contains(pk)).collect();
+            let stale: Vec<Value> = self.linked(db)?.into_iter().filter(|pk| !wanted.contains(pk)).collect();
             if !stale.is_empty() {
                 self.delete_links(db, &source, Some(&stale))?;
             }
-            self.add_pks(db, wanted)
+            self.add_rows(db, wanted, &[])
         })
     }
 
@@ -523,4 +571,17 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         let sql = crate::sql::delete_links(self.through_table, directions, source, targets);
         db.execute_sql(&sql)
     }
+}
+
+/// The stored values of `keys`, each once (Django's related manager links
+/// a target once however often it is given).
+fn key_values<T: Model>(keys: &[Key<T>]) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let value = try_to_value(key)?;
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
 }

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, Value};
+
+use crate::tz::{Now, Tz};
 use rusqlite::ToSql;
 
 use crate::backend::StatementKey;
 use crate::db::Database;
-use crate::display::now;
 use crate::error::{Error, Result};
 use crate::model::{ColumnSet, Model, ModelMeta};
 use crate::query::{Assignment, Condition, QuerySet};
@@ -56,15 +57,17 @@ pub(crate) fn check_related_saved<M: Model>(instance: &M) -> Result<()> {
     Ok(())
 }
 
-/// Binds column `index` of a model instance through `Model::column_value`.
-struct ColumnBind<'a, M>(&'a M, usize);
+/// Binds column `index` of a model instance, datetimes as wall-clock time
+/// in the zone when there is one (`None`: UTC, the value as it is).
+struct ColumnBind<'a, M>(&'a M, usize, Option<Tz>);
 
 impl<M: Model> ToSql for ColumnBind<'_, M> {
     #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        match crate::model::column(self.0, self.1) {
-            Some(field) => field.bind(),
-            None => Err(rusqlite::Error::InvalidColumnIndex(self.1)),
+        match (crate::model::column(self.0, self.1), self.2) {
+            (Some(field), None) => field.bind(),
+            (Some(field), Some(zone)) => field.bind_in(zone),
+            (None, _) => Err(rusqlite::Error::InvalidColumnIndex(self.1)),
         }
     }
 }
@@ -144,7 +147,7 @@ fn save_table<M: Model>(
     if !pk_set && (force_update || has_update_fields) {
         return Err(Error::Misuse("Cannot force an update in save() with no primary key.".into()));
     }
-    let now = if meta.has_pre_save { now() } else { DateTime::<Utc>::UNIX_EPOCH };
+    let now = if meta.has_pre_save { db.now() } else { Now::utc(DateTime::<Utc>::UNIX_EPOCH) };
     if !force_insert && !force_update && instance.state().adding && meta.pk_has_default {
         force_insert = true;
     }
@@ -152,7 +155,7 @@ fn save_table<M: Model>(
     let mut updated = false;
     if pk_set && !force_insert {
         if meta.has_pre_save {
-            crate::model::pre_save(instance, false, columns, now);
+            crate::model::pre_save(instance, false, columns, &now);
         }
         updated = match columns {
             // `update_fields` named no column of this table (an ancestor's
@@ -174,11 +177,96 @@ fn save_table<M: Model>(
     }
     if !updated {
         if meta.has_pre_save {
-            crate::model::pre_save(instance, true, None, now);
+            crate::model::pre_save(instance, true, None, &now);
         }
-        do_insert(db, meta, instance, pk_set)?;
+        // Only an unset db_default value needs the database's (RETURNING
+        // costs SQLite more than the plain INSERT).
+        let unset_default = |instance: &M| {
+            meta.columns
+                .iter()
+                .enumerate()
+                .any(|(i, c)| c.db_default.is_some() && crate::model::column_stored(instance, i) == Value::Null)
+        };
+        match &meta.sql().insert_returning_defaults {
+            Some((without_pk, with_pk)) if unset_default(instance) => {
+                insert_returning_db_defaults(db, meta, instance, pk_set, without_pk, with_pk)?
+            }
+            Some(_) => do_insert(db, meta, instance, pk_set)?,
+            None => {
+                do_insert(db, meta, instance, pk_set)?;
+                read_back_db_defaults(db, meta, instance)?;
+            }
+        }
     }
     Ok(updated)
+}
+
+/// The INSERT of a table with `db_default` columns, Django's way: the
+/// statement returns those columns (`RETURNING`), and the instance takes
+/// the stored values; an unset auto pk comes back first.
+fn insert_returning_db_defaults<M: Model>(
+    db: &Database,
+    meta: &'static ModelMeta,
+    instance: &mut M,
+    pk_set: bool,
+    without_pk: &'static str,
+    with_pk: &'static str,
+) -> Result<()> {
+    let auto_pk = !pk_set && meta.columns.get(meta.pk).is_some_and(|c| c.auto);
+    let defaults: Vec<usize> = (0..meta.columns.len()).filter(|&i| meta.columns[i].db_default.is_some()).collect();
+    let returned = db.with_statement(if auto_pk { without_pk } else { with_pk }, |stmt| {
+        let mut param = 1;
+        for index in 0..meta.columns.len() {
+            if !(auto_pk && index == meta.pk) {
+                stmt.raw_bind_parameter(param, ColumnBind(&*instance, index, db.storage_zone()))?;
+                param += 1;
+            }
+        }
+        let mut rows = stmt.raw_query();
+        let mut values = Vec::new();
+        if let Some(row) = rows.next()? {
+            for i in 0..defaults.len() + usize::from(auto_pk) {
+                values.push(Value::from(row.get_ref(i)?));
+            }
+        }
+        // Run to completion: a deferred constraint fails only then.
+        while rows.next()?.is_some() {}
+        Ok(values)
+    })?;
+    let mut returned = returned.into_iter();
+    if auto_pk {
+        let pk = match returned.next() {
+            Some(Value::Null) | None => Value::Integer(db.last_insert_id()),
+            Some(pk) => pk,
+        };
+        crate::model::set_pk_value(instance, Some(pk))?;
+    }
+    let offset = meta.own_offset();
+    for (index, value) in defaults.into_iter().zip(returned) {
+        if let Some(field) = instance.field_mut(offset + index) {
+            field.set_stored(value)?;
+        }
+    }
+    Ok(())
+}
+
+/// Django reads the fields whose value the database filled
+/// (`DatabaseDefault`) back after the INSERT: without RETURNING, the unset
+/// columns with a `db_default` are loaded by pk. After an
+/// UPDATE (which writes the default, `SET "pages" = 100`) Django keeps the
+/// value unset, and so does this.
+fn read_back_db_defaults<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M) -> Result<()> {
+    let filled: Vec<&str> = meta
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.db_default.is_some() && crate::model::column_stored(&*instance, *i) == Value::Null)
+        .map(|(_, c)| c.field)
+        .collect();
+    if filled.is_empty() {
+        return Ok(());
+    }
+    refresh_fields_from_db(db, instance, &filled)
 }
 
 /// Save one ancestor of a multi-table-inheritance child (Django's
@@ -241,7 +329,7 @@ fn do_update<M: Model>(
         }
         let key = StatementKey::Built { what: "exists_by_pk", table: meta.table, columns: &[] };
         return db.with_built(key, || crate::sql::exists_by_pk(meta.table, meta.pk_column().column), |stmt| {
-            stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk))?;
+            stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk, db.storage_zone()))?;
             let mut rows = stmt.raw_query();
             Ok(rows.next()?.is_some())
         });
@@ -251,11 +339,11 @@ fn do_update<M: Model>(
             let mut param = 1;
             for index in 0..meta.columns.len() {
                 if index != meta.pk {
-                    stmt.raw_bind_parameter(param, ColumnBind(instance, index))?;
+                    stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
                     param += 1;
                 }
             }
-            stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk))?;
+            stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
             Ok(stmt.raw_execute()?)
         })?,
         Some(set) => {
@@ -268,11 +356,11 @@ fn do_update<M: Model>(
                 let mut param = 1;
                 for index in 0..meta.columns.len() {
                     if index != meta.pk && set.contains(index) {
-                        stmt.raw_bind_parameter(param, ColumnBind(instance, index))?;
+                        stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
                         param += 1;
                     }
                 }
-                stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk))?;
+                stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
                 Ok(stmt.raw_execute()?)
             })?
         }
@@ -296,7 +384,7 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
             let mut param = 1;
             for index in 0..meta.columns.len() {
                 if index != meta.pk {
-                    stmt.raw_bind_parameter(param, ColumnBind(&*instance, index))?;
+                    stmt.raw_bind_parameter(param, ColumnBind(&*instance, index, db.storage_zone()))?;
                     param += 1;
                 }
             }
@@ -327,7 +415,7 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
 fn bind_all_and_execute<M: Model>(db: &Database, sql: &'static str, meta: &ModelMeta, instance: &M) -> Result<usize> {
     db.with_statement(sql, |stmt| {
         for index in 0..meta.columns.len() {
-            stmt.raw_bind_parameter(index + 1, ColumnBind(instance, index))?;
+            stmt.raw_bind_parameter(index + 1, ColumnBind(instance, index, db.storage_zone()))?;
         }
         Ok(stmt.raw_execute()?)
     })
@@ -407,7 +495,7 @@ pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
         stmt.raw_bind_parameter(1, pk)?;
         let mut rows = stmt.raw_query();
         match rows.next()? {
-            Some(row) => Ok(Some(crate::model::read_row::<M>(row, 0)?)),
+            Some(row) => Ok(Some(crate::model::read_row::<M>(row, 0, db.storage_zone())?)),
             None => Ok(None),
         }
     })?;

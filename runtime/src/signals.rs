@@ -1,10 +1,15 @@
 //! Django's model signals: `pre_save`, `post_save`, `pre_delete`,
-//! `post_delete`, connected at run time to one [`Database`] handle, per model,
-//! and called in the order connected.
+//! `post_delete`, connected at run time to one [`Database`] handle, per model
+//! or for every model (Django's `connect` without `sender`), and called in
+//! the order connected.
 //!
 //! ```ignore
 //! db.connect::<Entry>(Signal::PostSave, |event: &SignalEvent<Entry>| {
 //!     if event.created { println!("new entry {}", event.instance.headline); }
+//!     Ok(())
+//! });
+//! db.connect_all(Signal::PostDelete, |event: &AnySignalEvent| {
+//!     println!("deleted {} {:?}", event.meta.label(), event.pk());
 //!     Ok(())
 //! });
 //! ```
@@ -13,6 +18,8 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::Result;
@@ -47,12 +54,44 @@ pub struct SignalEvent<'a, M> {
     pub update_fields: Option<&'a [&'a str]>,
 }
 
+/// What a receiver connected to every model ([`Database::connect_all`])
+/// is given: the model the signal was sent for (Django's `sender`) and the
+/// instance, type-erased.
+#[non_exhaustive]
+pub struct AnySignalEvent<'a> {
+    /// The handle the signal was sent on.
+    pub db: &'a Database,
+    pub signal: Signal,
+    /// The instance's model (Django's `sender`): `meta.app`, `meta.name`,
+    /// `meta.table`.
+    pub meta: &'static ModelMeta,
+    /// The instance, as `Any`: [`AnySignalEvent::instance`] downcasts it.
+    pub instance: &'a dyn Any,
+    /// `post_save` only: whether the save inserted a row.
+    pub created: bool,
+    /// The `update_fields` of the save (`pre_save`/`post_save`), as given.
+    pub update_fields: Option<&'a [&'a str]>,
+}
+
+impl<'a> AnySignalEvent<'a> {
+    /// The instance as a `M`, when the signal is about a `M`.
+    pub fn instance<M: Model>(&self) -> Option<&'a M> {
+        self.instance.downcast_ref::<M>()
+    }
+
+    /// The instance's primary key as stored (`Null` before an auto key
+    /// is assigned, e.g. in the `pre_save` of an insert).
+    pub fn pk(&self) -> Value {
+        (self.meta.pk_erased)(self.instance)
+    }
+}
+
 /// Identifies one connected receiver, for [`Database::disconnect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReceiverId(u64);
 
 pub(crate) type ErasedReceiver =
-    Arc<dyn Fn(&Database, Signal, &dyn Any, bool, Option<&[&str]>) -> Result<()> + Send + Sync>;
+    Arc<dyn Fn(&Database, Signal, &'static ModelMeta, &dyn Any, bool, Option<&[&str]>) -> Result<()> + Send + Sync>;
 
 type ReceiverList = Arc<Vec<(ReceiverId, ErasedReceiver)>>;
 
@@ -69,6 +108,8 @@ type ForkReceiverList = Arc<Vec<(ReceiverId, ErasedForkReceiver)>>;
 pub(crate) struct SignalRegistry {
     forked: RefCell<HashMap<&'static str, ForkReceiverList>>,
     receivers: RefCell<HashMap<(&'static str, Signal), ReceiverList>>,
+    /// The receivers of every model, by signal.
+    for_all: RefCell<HashMap<Signal, ReceiverList>>,
     next_id: Cell<u64>,
     /// Whether any receiver was ever connected: the common case of no
     /// receivers costs one load per signal.
@@ -76,11 +117,21 @@ pub(crate) struct SignalRegistry {
 }
 
 impl SignalRegistry {
-    pub(crate) fn connect(&self, meta: &'static ModelMeta, signal: Signal, receiver: ErasedReceiver) -> ReceiverId {
+    /// Connect `receiver` for the model of `meta`, or for every model.
+    /// Ids grow with each connection, so they order the receivers.
+    pub(crate) fn connect(
+        &self,
+        meta: Option<&'static ModelMeta>,
+        signal: Signal,
+        receiver: ErasedReceiver,
+    ) -> ReceiverId {
         let id = ReceiverId(self.next_id.get());
         self.next_id.set(id.0 + 1);
-        let mut map = self.receivers.borrow_mut();
-        let list = map.entry((meta.table, signal)).or_default();
+        let (mut by_model, mut for_all) = (self.receivers.borrow_mut(), self.for_all.borrow_mut());
+        let list = match meta {
+            Some(meta) => by_model.entry((meta.table, signal)).or_default(),
+            None => for_all.entry(signal).or_default(),
+        };
         // Copy on write: a send in progress keeps its snapshot.
         Arc::make_mut(list).push((id, receiver));
         self.any.set(true);
@@ -94,8 +145,8 @@ impl SignalRegistry {
                 return true;
             }
         }
-        let mut map = self.receivers.borrow_mut();
-        for list in map.values_mut() {
+        let (mut by_model, mut for_all) = (self.receivers.borrow_mut(), self.for_all.borrow_mut());
+        for list in by_model.values_mut().chain(for_all.values_mut()) {
             if let Some(pos) = list.iter().position(|(rid, _)| *rid == id) {
                 Arc::make_mut(list).remove(pos);
                 return true;
@@ -109,14 +160,27 @@ impl SignalRegistry {
             return false;
         }
         self.receivers.borrow().get(&(table, signal)).is_some_and(|l| !l.is_empty())
+            || self.for_all.borrow().get(&signal).is_some_and(|l| !l.is_empty())
     }
 
+    /// The receivers of `signal` for the model of `table` and for every
+    /// model, in connection order (Django calls its receivers in the order
+    /// connected, whatever their sender filter).
     fn snapshot(&self, table: &'static str, signal: Signal) -> Option<ReceiverList> {
         if !self.any.get() {
             return None;
         }
-        let map = self.receivers.borrow();
-        map.get(&(table, signal)).filter(|l| !l.is_empty()).cloned()
+        let own = self.receivers.borrow().get(&(table, signal)).filter(|l| !l.is_empty()).cloned();
+        let all = self.for_all.borrow().get(&signal).filter(|l| !l.is_empty()).cloned();
+        match (own, all) {
+            (None, None) => None,
+            (Some(list), None) | (None, Some(list)) => Some(list),
+            (Some(own), Some(all)) => {
+                let mut merged: Vec<(ReceiverId, ErasedReceiver)> = own.iter().chain(all.iter()).cloned().collect();
+                merged.sort_by_key(|(id, _)| id.0);
+                Some(Arc::new(merged))
+            }
+        }
     }
 }
 
@@ -131,14 +195,42 @@ impl Database {
         receiver: impl Fn(&SignalEvent<'_, M>) -> Result<()> + Send + Sync + 'static,
     ) -> ReceiverId {
         let erased: ErasedReceiver = Arc::new(
-            move |db: &Database, signal: Signal, instance: &dyn Any, created: bool, update_fields: Option<&[&str]>| {
+            move |db: &Database,
+                  signal: Signal,
+                  _: &'static ModelMeta,
+                  instance: &dyn Any,
+                  created: bool,
+                  update_fields: Option<&[&str]>| {
                 match instance.downcast_ref::<M>() {
                     Some(instance) => receiver(&SignalEvent { db, signal, instance, created, update_fields }),
                     None => Ok(()),
                 }
             },
         );
-        self.signals.connect(M::meta(), signal, erased)
+        self.signals.connect(Some(M::meta()), signal, erased)
+    }
+
+    /// Connect `receiver` to `signal` for every model, as Django's
+    /// `post_save.connect(receiver)` without a `sender`. It is called in
+    /// connection order among the per-model receivers; the event names the
+    /// model (`event.meta`) and gives the instance as `Any`
+    /// (`event.instance::<Entry>()`) and its pk (`event.pk()`).
+    pub fn connect_all(
+        &self,
+        signal: Signal,
+        receiver: impl Fn(&AnySignalEvent<'_>) -> Result<()> + Send + Sync + 'static,
+    ) -> ReceiverId {
+        let erased: ErasedReceiver = Arc::new(
+            move |db: &Database,
+                  signal: Signal,
+                  meta: &'static ModelMeta,
+                  instance: &dyn Any,
+                  created: bool,
+                  update_fields: Option<&[&str]>| {
+                receiver(&AnySignalEvent { db, signal, meta, instance, created, update_fields })
+            },
+        );
+        self.signals.connect(None, signal, erased)
     }
 
     /// Disconnect a receiver; whether it was connected.
@@ -156,7 +248,8 @@ impl Database {
         id
     }
 
-    /// Whether any receiver is connected to `signal` for the model of `meta`.
+    /// Whether any receiver is connected to `signal` for the model of
+    /// `meta`, or for every model.
     pub fn has_receivers(&self, meta: &ModelMeta, signal: Signal) -> bool {
         self.signals.has_receivers(meta.table, signal)
     }
@@ -192,7 +285,7 @@ pub(crate) fn send_erased(
         return Ok(());
     };
     for (_, receiver) in list.iter() {
-        receiver(db, signal, instance, created, update_fields)?;
+        receiver(db, signal, meta, instance, created, update_fields)?;
     }
     Ok(())
 }

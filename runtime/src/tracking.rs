@@ -236,10 +236,10 @@ trait LinkSet {
 
 impl<S: Model, T: Model> LinkSet for ManyRelated<S, T> {
     fn linked(&self, db: &Database) -> Result<Vec<Value>> {
-        self.pks(db)
+        ManyRelated::linked(self, db)
     }
     fn replace(&self, db: &Database, targets: &[Value]) -> Result<()> {
-        self.set_pks(db, targets)
+        self.set_values(db, targets)
     }
 }
 

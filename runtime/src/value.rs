@@ -4,6 +4,9 @@
 //! corresponding field (with `USE_TZ = True`), so a Django project and a
 //! modelgen program can share one database file, and reads back whatever
 //! Django reads back, including the looser forms SQLite may hand back.
+//! With `USE_TZ = False` a database handle binds and reads through
+//! [`DbValue::to_sql_in`] and [`DbValue::from_sql_in`] instead, which
+//! differ from the plain methods for `DateTime<Utc>` only (see [`crate::tz`]).
 //!
 //! | Rust type | Django field | stored as |
 //! | --- | --- | --- |
@@ -30,6 +33,8 @@ use rusqlite::ToSql;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::tz::{Now, Tz};
+
 /// A field value that can be stored in, and loaded from, a SQLite column the
 /// way Django stores it.
 ///
@@ -49,6 +54,33 @@ pub trait DbValue {
     where
         Self: Sized;
 
+    /// The value to bind when datetimes are stored as wall-clock time in
+    /// `zone` (Django's `USE_TZ = False`): a DateTimeField's instant
+    /// converted to that time; every other type binds as [`DbValue::to_sql`].
+    fn to_sql_in(&self, zone: Tz) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let _ = zone;
+        self.to_sql()
+    }
+
+    /// The value from a stored column value when datetimes are stored as
+    /// wall-clock time in `zone`: see [`DbValue::to_sql_in`].
+    fn from_sql_in(value: ValueRef<'_>, zone: Tz) -> FromSqlResult<Self>
+    where
+        Self: Sized,
+    {
+        let _ = zone;
+        Self::from_sql(value)
+    }
+
+    /// Whether the type is an instant (a DateTimeField's `DateTime<Utc>`),
+    /// whose stored text depends on the time zone settings.
+    fn is_instant() -> bool
+    where
+        Self: Sized,
+    {
+        false
+    }
+
     /// Whether the Rust type can hold NULL (`Option<T>`): an unset primary
     /// key, a cleared nullable column.
     fn nullable() -> bool
@@ -59,9 +91,10 @@ pub trait DbValue {
     }
 
     /// The value an `auto_now` / `auto_now_add` field takes at `now`, at
-    /// the precision the column stores; `None` for types that are not
-    /// dates or times.
-    fn from_now(now: DateTime<Utc>) -> Option<Self>
+    /// the precision the column stores (a date and a time are those of
+    /// `TIME_ZONE`, an instant is the instant); `None` for types that are
+    /// not dates or times.
+    fn from_now(now: &Now) -> Option<Self>
     where
         Self: Sized,
     {
@@ -97,7 +130,7 @@ pub trait DbValue {
     }
 
     /// The value of an integer field, for `MinValueValidator` (`None` for
-    /// other types, NULL and choice enums).
+    /// other types and NULL; an integer choice gives its stored value).
     fn as_integer(&self) -> Option<i64> {
         None
     }
@@ -119,6 +152,15 @@ pub fn try_to_value<T: DbValue + ?Sized>(value: &T) -> rusqlite::Result<Value> {
     output_to_value(value.to_sql()?)
 }
 
+/// The owned value of `value` as a database storing datetimes as
+/// wall-clock time in `zone` (`None`: UTC) holds it.
+pub fn try_to_value_in<T: DbValue + ?Sized>(value: &T, zone: Option<Tz>) -> rusqlite::Result<Value> {
+    match zone {
+        None => output_to_value(value.to_sql()?),
+        Some(zone) => output_to_value(value.to_sql_in(zone)?),
+    }
+}
+
 /// The owned stored value of `value`; `Value::Null` when it cannot be
 /// converted (what generated `pk_value` uses: a pk always converts).
 pub fn to_value<T: DbValue + ?Sized>(value: &T) -> Value {
@@ -138,8 +180,22 @@ pub fn output_to_value(output: ToSqlOutput<'_>) -> rusqlite::Result<Value> {
 /// Read column `index` of `row` as a `T`, with rusqlite's errors (as
 /// `Row::get` reports them). What generated `from_row` calls.
 pub fn read<T: DbValue>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T> {
+    read_with(row, index, T::from_sql)
+}
+
+/// [`read`] for datetimes stored as wall-clock time in `zone`.
+pub fn read_in<T: DbValue>(row: &rusqlite::Row<'_>, index: usize, zone: Tz) -> rusqlite::Result<T> {
+    read_with(row, index, |value| T::from_sql_in(value, zone))
+}
+
+#[inline]
+fn read_with<T>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+    convert: impl FnOnce(ValueRef<'_>) -> FromSqlResult<T>,
+) -> rusqlite::Result<T> {
     let value = row.get_ref(index)?;
-    T::from_sql(value).map_err(|err| match err {
+    convert(value).map_err(|err| match err {
         FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(
             index,
             row.as_ref().column_name(index).map(str::to_owned).unwrap_or_default(),
@@ -320,11 +376,29 @@ impl<T: DbValue> DbValue for Option<T> {
         }
     }
 
+    fn to_sql_in(&self, zone: Tz) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Some(v) => v.to_sql_in(zone),
+            None => Ok(ToSqlOutput::Borrowed(ValueRef::Null)),
+        }
+    }
+
+    fn from_sql_in(value: ValueRef<'_>, zone: Tz) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Null => Ok(None),
+            v => T::from_sql_in(v, zone).map(Some),
+        }
+    }
+
+    fn is_instant() -> bool {
+        T::is_instant()
+    }
+
     fn nullable() -> bool {
         true
     }
 
-    fn from_now(now: DateTime<Utc>) -> Option<Self> {
+    fn from_now(now: &Now) -> Option<Self> {
         T::from_now(now).map(Some)
     }
 
@@ -429,6 +503,21 @@ fn datetime_text(dt: NaiveDateTime) -> rusqlite::Result<ToSqlOutput<'static>> {
     out.push(' ');
     push_time(&mut out, dt.time());
     Ok(ToSqlOutput::Owned(Value::Text(out)))
+}
+
+/// A DateTimeField's stored value as UTC text (what [`DbValue::to_sql`]
+/// binds) turned into the wall-clock text of `zone` (what
+/// [`DbValue::to_sql_in`] binds): for values bound by queries, which hold
+/// the UTC text. Anything else (NULL, text that is no datetime) is
+/// returned unchanged.
+pub(crate) fn instant_text_in(value: &Value, zone: Tz) -> Value {
+    let Value::Text(s) = value else { return value.clone() };
+    let converted = parse_datetime(s).and_then(|(local, offset)| {
+        let utc = local.checked_sub_signed(TimeDelta::seconds(i64::from(offset.unwrap_or(0))))?;
+        let wall = crate::tz::wall_clock(utc, zone)?;
+        datetime_text(wall).ok().and_then(|out| output_to_value(out).ok())
+    });
+    converted.unwrap_or_else(|| value.clone())
 }
 
 /// A cursor over ASCII text for the date/time parsers.
@@ -587,8 +676,9 @@ impl DbValue for NaiveDate {
         parse_date(s).ok_or_else(|| conversion_error(format!("invalid date: {s:?}")))
     }
 
-    fn from_now(now: DateTime<Utc>) -> Option<Self> {
-        Some(now.date_naive())
+    /// Django's `date.today()`: the date in `TIME_ZONE`.
+    fn from_now(now: &Now) -> Option<Self> {
+        Some(now.local.date())
     }
 }
 
@@ -604,8 +694,9 @@ impl DbValue for NaiveTime {
         parse_time(s).ok_or_else(|| conversion_error(format!("invalid time: {s:?}")))
     }
 
-    fn from_now(now: DateTime<Utc>) -> Option<Self> {
-        Some(now.time())
+    /// Django's `datetime.now().time()`: the time in `TIME_ZONE`.
+    fn from_now(now: &Now) -> Option<Self> {
+        Some(now.local.time())
     }
 }
 
@@ -623,8 +714,34 @@ impl DbValue for DateTime<Utc> {
         Ok(utc.and_utc())
     }
 
-    fn from_now(now: DateTime<Utc>) -> Option<Self> {
-        Some(now)
+    /// Django with `USE_TZ = False` stores the wall-clock time in
+    /// `TIME_ZONE`, as `str(naive)`.
+    fn to_sql_in(&self, zone: Tz) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let local = crate::tz::wall_clock(self.naive_utc(), zone)
+            .ok_or_else(|| to_sql_error(format!("{self} has no wall-clock time in {zone}")))?;
+        datetime_text(local)
+    }
+
+    /// A naive stored value is wall-clock time in `zone`, read as Django's
+    /// `make_aware` reads it (see [`crate::tz`]); a stored offset is
+    /// honoured.
+    fn from_sql_in(value: ValueRef<'_>, zone: Tz) -> FromSqlResult<Self> {
+        let s = text(value)?;
+        let invalid = || conversion_error(format!("invalid datetime: {s:?}"));
+        let (local, offset) = parse_datetime(s).ok_or_else(invalid)?;
+        let utc = match offset {
+            Some(offset) => local.checked_sub_signed(TimeDelta::seconds(i64::from(offset))),
+            None => crate::tz::from_wall_clock(local, zone),
+        };
+        utc.map(|utc| utc.and_utc()).ok_or_else(invalid)
+    }
+
+    fn is_instant() -> bool {
+        true
+    }
+
+    fn from_now(now: &Now) -> Option<Self> {
+        Some(now.instant)
     }
 }
 
@@ -641,8 +758,10 @@ impl DbValue for NaiveDateTime {
         Ok(local - TimeDelta::seconds(i64::from(offset.unwrap_or(0))))
     }
 
-    fn from_now(now: DateTime<Utc>) -> Option<Self> {
-        Some(now.naive_utc())
+    /// Django's `timezone.now()` with `USE_TZ = False`: the naive
+    /// wall-clock time in `TIME_ZONE`.
+    fn from_now(now: &Now) -> Option<Self> {
+        Some(now.local)
     }
 }
 

@@ -9,7 +9,7 @@ For each app, the SQL Django's schema editor would run to create that app's
 tables is collected and written to tests/django/<app>.sql, one statement per
 line, exactly as Django emitted it (trailing whitespace stripped).
 
-    pip install django pyyaml && python tests/django/dump_ddl.py
+    pip install django pyyaml pillow && python tests/django/dump_ddl.py
 
 The Rust test tests/django_ddl.rs compares modelgen's DDL with these files, so
 CI needs no Django. Django 6.x needs Python >= 3.12.
@@ -154,6 +154,10 @@ PLAIN_OPTIONS = [
     "related_name",
     "symmetrical",
     "db_constraint",
+    "upload_to",
+    "width_field",
+    "height_field",
+    "to_field",
 ]
 
 
@@ -172,6 +176,19 @@ def convert_default(spec, value):
     return value
 
 
+def convert_db_default(spec, value):
+    """`Now()` as Django's expression; a literal as the field's Python value."""
+    from django.db.models.functions import Now
+
+    if value == "Now()":
+        return Now()
+    if spec["type"] == "DecimalField":
+        return decimal.Decimal(str(value))
+    if spec["type"] == "DateField" and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    return value
+
+
 def make_field(app, name, spec):
     kind = spec["type"]
     cls = getattr(models, kind)
@@ -182,6 +199,8 @@ def make_field(app, name, spec):
             kwargs[option] = spec[option]
     if "default" in spec:
         kwargs["default"] = convert_default(spec, spec["default"])
+    if "db_default" in spec:
+        kwargs["db_default"] = convert_db_default(spec, spec["db_default"])
     if "choices" in spec:
         kwargs["choices"] = [tuple(pair) for pair in spec["choices"]]
     if kind in ("ForeignKey", "OneToOneField", "ManyToManyField"):
@@ -195,6 +214,19 @@ def make_field(app, name, spec):
         for option in ("null", "db_index", "db_column", "unique", "primary_key"):
             kwargs.pop(option, None)
     return cls(*args, **kwargs)
+
+
+def make_constraint(spec):
+    """A `meta.constraints` entry: its condition mapping is `Q(**mapping)`."""
+    condition = spec.get("condition", spec.get("check"))
+    q = models.Q(**condition) if condition is not None else None
+    if spec["type"] == "UniqueConstraint":
+        kwargs = {"fields": spec["fields"], "name": spec["name"]}
+        if q is not None:
+            kwargs["condition"] = q
+        return models.UniqueConstraint(**kwargs)
+    # `condition` is CheckConstraint's name since Django 5.1 (`check` before).
+    return models.CheckConstraint(condition=q, name=spec["name"])
 
 
 # --------------------------------------------------------------------------
@@ -283,6 +315,8 @@ def build_models():
                 else models.Index(fields=index["fields"])
                 for index in meta["indexes"]
             ]
+        if "constraints" in meta:
+            meta_attrs["constraints"] = [make_constraint(c) for c in meta["constraints"]]
         meta_bases = ()
         if parent is not None and is_abstract(parent):
             meta_bases = (classes[parent].Meta,)

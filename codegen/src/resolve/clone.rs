@@ -161,6 +161,28 @@ impl<'a> Resolver<'a> {
                     .or_else(|| m2m.map(|m| m.target_label.clone()))
                     .or_else(|| reverse.map(|r| r.source_label.clone()));
                 let target_model = target.and_then(|label| models.values().find(|m| m.label == label));
+                // A relation with `to_field` holds a field's value, not a key
+                // the fork can remap to the copies' new keys.
+                let relation = field.and_then(|f| f.relation.as_ref()).or_else(|| {
+                    let reverse = reverse?;
+                    let source = models.values().find(|m| m.label == reverse.source_label)?;
+                    source.fields.iter().find(|f| f.column == reverse.source_column)?.relation.as_ref()
+                });
+                let follows_to_field = relation.is_some_and(|r| {
+                    models
+                        .values()
+                        .find(|m| m.label == r.target_label)
+                        .is_some_and(|t| t.fields[t.pk].column != r.target_column)
+                });
+                if follows_to_field {
+                    self.err_help(
+                        &file,
+                        policy.pos,
+                        format!("`copy` on `{}`: the relation follows `to_field`, which a fork does not remap", name.value),
+                        Some(if reverse.is_some() { "use `skip`" } else { "use `link`/`keep` or `skip`" }.into()),
+                    );
+                    continue;
+                }
                 if let Some(target) = target_model {
                     // The key of the chain's root, which every table shares.
                     let key = target.all_fields.iter().find(|f| f.primary_key);

@@ -8,7 +8,7 @@ impl<'a> Resolver<'a> {
         // A required option written under a misspelled key is reported as
         // the misspelling only.
         let written = |option: &str| field.written.iter().any(|w| w == option);
-        let options: [(&str, Option<Pos>); 10] = [
+        let options: [(&str, Option<Pos>); 14] = [
             ("max_length", field.max_length.as_ref().map(|s| s.pos)),
             ("max_digits", field.max_digits.as_ref().map(|s| s.pos)),
             ("decimal_places", field.decimal_places.as_ref().map(|s| s.pos)),
@@ -19,6 +19,10 @@ impl<'a> Resolver<'a> {
             ("related_name", field.related_name.as_ref().map(|s| s.pos)),
             ("through", field.through.as_ref().map(|s| s.pos)),
             ("symmetrical", field.symmetrical.as_ref().map(|s| s.pos)),
+            ("upload_to", field.upload_to.as_ref().map(|s| s.pos)),
+            ("width_field", field.width_field.as_ref().map(|s| s.pos)),
+            ("height_field", field.height_field.as_ref().map(|s| s.pos)),
+            ("to_field", field.to_field.as_ref().map(|s| s.pos)),
         ];
         for (option, pos) in options {
             if let Some(pos) = pos {
@@ -30,7 +34,12 @@ impl<'a> Resolver<'a> {
                         "max_length" if ty.kind == Kind::Text => {
                             format!("{} has no length limit; use CharField for one", ty.name)
                         }
-                        "max_length" => "only CharField, SlugField, EmailField and URLField take it".to_string(),
+                        "max_length" => {
+                            "only CharField, SlugField, EmailField, URLField, FileField and ImageField take it".to_string()
+                        }
+                        "upload_to" => "only FileField and ImageField take it".to_string(),
+                        "width_field" | "height_field" => "only ImageField takes it".to_string(),
+                        "to_field" => "only ForeignKey and OneToOneField take it".to_string(),
                         "max_digits" | "decimal_places" => "only DecimalField takes it".to_string(),
                         "on_delete" if ty.kind == Kind::ManyToMany => {
                             "rows of a many-to-many table are always deleted with either side; remove it".to_string()
@@ -135,16 +144,42 @@ impl<'a> Resolver<'a> {
                 Some("the value is set on save; remove `default`".into()),
             );
         }
+        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.file) {
+            // Django's check fields.E201.
+            self.err_help(
+                file,
+                primary_key.pos,
+                format!("`primary_key` is not a valid argument for a {}", ty.name),
+                Some("a file's path cannot be the key; remove `primary_key: true`".into()),
+            );
+        }
         if FieldDef::flag(&field.primary_key) && FieldDef::flag(&field.null) {
             let pos = field.null.as_ref().map_or(field.name.pos, |s| s.pos);
             self.err_help(file, pos, "a primary key cannot be `null: true`", Some("remove `null: true`".into()));
         }
-        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.is_relation()) {
+        let relation_key = FieldDef::flag(&field.primary_key) && matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne);
+        if let Some(to) = field.to.as_ref().filter(|to| relation_key && to.value == "self") {
+            self.err_help(
+                file,
+                to.pos,
+                format!("{} `{}` to `self` cannot be the primary key: each row's key would be its own key", ty.name, field.name.value),
+                Some("point the key at another model, or remove `primary_key: true`".into()),
+            );
+        }
+        if let Some(to_field) = field.to_field.as_ref().filter(|_| relation_key) {
+            self.err_help(
+                file,
+                to_field.pos,
+                format!("`to_field` on the primary key `{}` is not supported", field.name.value),
+                Some("a relation used as the key holds its target's key; remove `to_field`".into()),
+            );
+        }
+        if let Some(primary_key) = field.primary_key.as_ref().filter(|p| p.value && ty.kind == Kind::ManyToMany) {
             self.err_help(
                 file,
                 primary_key.pos,
-                format!("{} `{}` cannot be the primary key: modelgen does not support relations as primary keys", ty.name, field.name.value),
-                Some("remove `primary_key: true` (add `unique: true` to keep one row per target); the model gets an `id`".into()),
+                format!("a ManyToManyField (`{}`) cannot be the primary key", field.name.value),
+                Some("it has no column; make a OneToOneField or ForeignKey the key, or remove `primary_key`".into()),
             );
         }
         if ty.kind == Kind::Auto && !FieldDef::flag(&field.primary_key) {
@@ -230,6 +265,14 @@ impl<'a> Resolver<'a> {
                     Some("remove it".into()),
                 );
             }
+            if let Some(db_default) = &field.db_default {
+                self.err_help(
+                    file,
+                    db_default.pos(),
+                    "a ManyToManyField cannot have a `db_default`",
+                    Some("it has no column; remove it".into()),
+                );
+            }
         }
     }
 
@@ -267,8 +310,17 @@ impl<'a> Resolver<'a> {
                 self.abstract_target(&file, def, target.id);
                 return None;
             }
-            let (target_column, target_type) = self.target_pk(target.id)?;
-            related_sql = Some(self.rel_sql_type(target.id)?);
+            let (target_column, target_type) = match &def.to_field {
+                Some(to_field) => {
+                    let (column, ty, sql) = self.referenced_field(&file, def, to_field, target.id)?;
+                    related_sql = Some(sql);
+                    (column, ty)
+                }
+                None => {
+                    related_sql = Some(self.rel_sql_type(target.id)?);
+                    self.target_pk(target.id)?
+                }
+            };
             value = RustType::Scalar(target_type.rust?);
             let related_query_name =
                 def.related_name.as_ref().map_or_else(|| model_name.to_lowercase(), |rn| rn.value.clone());
@@ -287,6 +339,7 @@ impl<'a> Resolver<'a> {
                 target_label: self.label(target.id),
                 target_table: self.table_of(target.id),
                 target_column,
+                to_key: def.to_field.is_none(),
                 on_delete,
                 one_to_one: ty.kind == Kind::OneToOne,
                 parent_link: false,
@@ -342,6 +395,8 @@ impl<'a> Resolver<'a> {
             value,
             rust_type,
             value_type,
+            column_type: String::new(),
+            arg_type: String::new(),
             null,
             blank,
             primary_key,
@@ -354,25 +409,136 @@ impl<'a> Resolver<'a> {
             now: (auto_now || auto_now_add).then(|| ir::SaveNow { kind: temporal(ty.kind), optional: null }),
             decimal_places: def.decimal_places.as_ref().map(|d| d.value).filter(|_| ty.kind == Kind::Decimal),
             max_length,
-            doc: def.help_text.as_ref().map(|h| h.value.clone()),
+            doc: field_doc(def, ty),
             verbose_name: def.verbose_name.as_ref().map_or_else(|| name.replace('_', " "), |v| v.value.clone()),
             choices: choice_enum.as_ref().map(|e| e.name.clone()),
+            display_type: choice_enum.as_ref().map(|_| display_type(null)),
             relation,
             copy_policy: String::new(),
             is_text,
             is_date,
             clean_checks: Vec::new(),
+            db_default: None,
+            db_filled: false,
             name,
         };
-        let field = Field { clean_checks: clean_checks(&field), ..field };
+        let db_default = self.db_default_sql(&file, def, ty, &field);
+        if def.db_default.is_some() && db_default.is_none() {
+            return None; // reported
+        }
+        // With no `default`, the database fills the value: unset until saved.
+        let db_filled = db_default.is_some() && def.default.is_none();
+        let field = if db_filled {
+            Field {
+                rust_type: format!("Option<{}>", field.value_type),
+                default: ir::FieldDefault::Unsaved,
+                db_default,
+                db_filled,
+                ..field
+            }
+        } else {
+            Field { db_default, ..field }
+        };
+        let field = Field { clean_checks: clean_checks(&field, ty), ..field };
         Some((field, choice_enum))
     }
+}
+
+/// The return type of a choice field's `get_<field>_display()`: Django
+/// returns `None` for a null value (`force_str(..., strings_only=True)`
+/// keeps it), so a nullable field's label is an `Option`.
+fn display_type(null: bool) -> String {
+    let label = "std::borrow::Cow<'static, str>";
+    if null {
+        format!("Option<{label}>")
+    } else {
+        label.to_string()
+    }
+}
+
+impl<'a> Resolver<'a> {
+    /// The field `to_field` names on the relation's target: its column, its
+    /// type and the column type of a relation to it (Django's `rel_db_type`,
+    /// `varchar(12)` for a CharField). Django's check fields.E311: the field
+    /// must be unique.
+    fn referenced_field(
+        &mut self,
+        file: &str,
+        def: &FieldDef,
+        to_field: &Spanned<String>,
+        target: ModelId,
+    ) -> Option<(String, &'static FieldType, String)> {
+        let target_name = self.model(target).name.value.clone();
+        let fields = self.flat_fields.get(&target).cloned().unwrap_or_default();
+        let Some(named) = fields.iter().find(|f| f.name.value == to_field.value) else {
+            let help = did_you_mean(&to_field.value, fields.iter().map(|f| f.name.value.as_str()))
+                .unwrap_or_else(|| format!("name a unique field of `{target_name}`"));
+            self.err_help(
+                file,
+                to_field.pos,
+                format!("`to_field` of `{}` names unknown field `{}` of `{target_name}`", def.name.value, to_field.value),
+                Some(help),
+            );
+            return None;
+        };
+        let ty = types::lookup(&named.type_name.value)?;
+        if ty.is_relation() || ty.kind == Kind::Auto && !FieldDef::flag(&named.primary_key) {
+            self.err_help(
+                file,
+                to_field.pos,
+                format!("`to_field` of `{}` names the {} `{target_name}.{}`", def.name.value, ty.name, to_field.value),
+                Some("point `to_field` at a unique field that holds a value (not a relation)".into()),
+            );
+            return None;
+        }
+        let unique = FieldDef::flag(&named.unique) || FieldDef::flag(&named.primary_key);
+        if !unique {
+            self.err_help(
+                file,
+                to_field.pos,
+                format!(
+                    "`{target_name}.{}` must be unique because it is referenced by the {} `{}`",
+                    to_field.value,
+                    def.type_name.value,
+                    def.name.value
+                ),
+                Some(format!("add `unique: true` to `{}`, or point `to_field` at a unique field", to_field.value)),
+            );
+            return None;
+        }
+        let column = named.db_column.as_ref().map_or_else(|| named.name.value.clone(), |c| c.value.clone());
+        let sql = match ty.rel_sql {
+            Some(rel) => rel.to_string(),
+            None => {
+                let max_length = named.max_length.as_ref().map(|m| m.value).or(ty.default_max_length).unwrap_or(0);
+                ty.sql.replace("{max_length}", &max_length.to_string())
+            }
+        };
+        Some((column, ty, sql))
+    }
+}
+
+/// The struct field's doc comment: `help_text`, and for a file field what
+/// the column holds (Django's `upload_to` is kept as documentation only).
+fn field_doc(def: &FieldDef, ty: &FieldType) -> Option<String> {
+    let help = def.help_text.as_ref().map(|h| h.value.clone());
+    if !ty.file {
+        return help;
+    }
+    let stored = match &def.upload_to {
+        Some(upload_to) => format!(
+            "The file's path, as Django's storage names it (Django uploads to `{}`); modelgen stores the path and does not handle files.",
+            upload_to.value
+        ),
+        None => "The file's path, as Django's storage names it; modelgen stores the path and does not handle files.".into(),
+    };
+    Some(help.map_or_else(|| stored.clone(), |h| format!("{h} {stored}")))
 }
 
 /// What `full_clean` checks on a field: its choices, else Django's empty
 /// values when it may not be blank (`blank_checked`), then the length of
 /// text with a `max_length`; nothing when the field is not editable.
-pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
+pub(super) fn clean_checks(field: &Field, ty: &FieldType) -> Vec<CleanCheck> {
     let mut checks = Vec::new();
     if !field.editable {
         return checks;
@@ -382,7 +548,8 @@ pub(super) fn clean_checks(field: &Field) -> Vec<CleanCheck> {
     } else if field.blank_checked {
         checks.push(CleanCheck::Blank);
     }
-    if let Some(max_length) = field.max_length.filter(|_| field.is_text) {
+    // A FileField's length is checked by its form field only, not by the model.
+    if let Some(max_length) = field.max_length.filter(|_| field.is_text && !ty.file) {
         checks.push(CleanCheck::MaxLength { max_length, null: field.null });
     }
     if field.relation.is_none() && field.django_type.starts_with("Positive") {

@@ -17,6 +17,8 @@ use crate::yaml::{Node, Pos};
 
 mod choices;
 mod clone;
+mod constraints;
+mod db_default;
 mod defaults;
 mod fields;
 mod inheritance;
@@ -77,6 +79,7 @@ const GENERATED_METHODS: &[&str] = &[
     "diff",
     "stage",
     "copy_default",
+    "key",
 ];
 
 /// A model by position: (file index, model index in file).

@@ -38,6 +38,9 @@ impl<'a> Resolver<'a> {
                 );
             }
         }
+        if let Some(key) = declared_pks.first() {
+            self.check_relation_key_cycle(id, key);
+        }
         if let Some(&parent_id) = self.concrete_parent.get(&id) {
             let parent_def = self.model(parent_id);
             let lower = parent_def.name.value.to_lowercase();
@@ -62,6 +65,8 @@ impl<'a> Resolver<'a> {
                 copy: pk_type.is_copy(),
                 value_type: value.path(),
                 value,
+                column_type: String::new(),
+                arg_type: String::new(),
                 column_auto: false,
                 blank: false,
                 doc: Some(format!(
@@ -74,6 +79,7 @@ impl<'a> Resolver<'a> {
                     target_label: self.label(parent_id),
                     target_table: self.table_of(parent_id),
                     target_column,
+                    to_key: true,
                     on_delete: ir::OnDelete::Cascade,
                     one_to_one: true,
                     parent_link: true,
@@ -168,6 +174,11 @@ impl<'a> Resolver<'a> {
         }
 
         self.check_columns(&fields, &flat);
+        self.check_image_size_fields(&flat);
+        // Every field's argument types, once its relation is resolved.
+        for field in &mut fields {
+            (field.column_type, field.arg_type) = crate::print::signature_types(field);
+        }
         let mut field_names: Vec<String> = fields.iter().filter(|f| f.auto).map(|f| f.name.clone()).collect();
         field_names.extend(
             flat.iter()
@@ -188,13 +199,15 @@ impl<'a> Resolver<'a> {
             .into_iter()
             .chain(fields.iter().cloned())
             .collect();
-        let required = all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
+        let required: Vec<usize> =
+            all_fields.iter().enumerate().filter(|(_, f)| f.default.is_required()).map(|(i, _)| i).collect();
+        let (new_args, new_fields) = constructor(&all_fields, &required);
         let next_previous =
-            all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null).map(|(i, _)| i).collect();
+            all_fields.iter().enumerate().filter(|(_, f)| f.is_date && !f.null && !f.db_filled).map(|(i, _)| i).collect();
         let get_by = all_fields
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.unique && !f.primary_key && !f.null)
+            .filter(|(_, f)| f.unique && !f.primary_key && !f.null && !f.db_filled)
             .map(|(i, _)| i)
             .collect();
         let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
@@ -210,6 +223,7 @@ impl<'a> Resolver<'a> {
 
         let MetaOptions { ordering, get_latest_by, unique_together, indexes } =
             self.meta_options(id, &ctx, &table, &fields, &all_fields);
+        let constraints = self.constraints(id, &ctx, &fields);
 
         let verbose_name = def.meta.verbose_name.as_ref().map_or_else(|| camel_to_spaces(&name), |v| v.value.clone());
         let verbose_name_plural =
@@ -240,6 +254,8 @@ impl<'a> Resolver<'a> {
             all_fields,
             pk,
             required,
+            new_args,
+            new_fields,
             has_pre_save,
             display,
             absolute_url,
@@ -247,9 +263,16 @@ impl<'a> Resolver<'a> {
             get_latest_by,
             unique_together,
             indexes,
+            constraints,
             many_to_many,
             reverse: Vec::new(),
             next_previous,
+            ancestors: std::iter::successors(self.concrete_parent.get(&id).copied(), |m| {
+                self.concrete_parent.get(m).copied()
+            })
+            .take(64)
+            .map(|ancestor| self.rust_path(id, ancestor))
+            .collect(),
             parent,
             clone_policies,
             pk_has_default,
@@ -356,15 +379,56 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// An ImageField's `width_field` / `height_field` name integer fields of
+    /// the same model, which Django fills with the image's size.
+    pub(super) fn check_image_size_fields(&mut self, flat: &[&FieldDef]) {
+        for def in flat {
+            for (option, named) in [("width_field", &def.width_field), ("height_field", &def.height_field)] {
+                let Some(named) = named else { continue };
+                let target = flat.iter().find(|f| f.name.value == named.value);
+                let is_integer = target
+                    .and_then(|f| types::lookup(&f.type_name.value))
+                    .is_some_and(|t| t.kind == Kind::Integer);
+                if is_integer {
+                    continue;
+                }
+                let file = self.def_file(def);
+                let integers = flat
+                    .iter()
+                    .filter(|f| types::lookup(&f.type_name.value).is_some_and(|t| t.kind == Kind::Integer))
+                    .map(|f| f.name.value.as_str());
+                let (message, help) = match target {
+                    Some(_) => (
+                        format!("`{option}` of `{}` names `{}`, which is not an integer field", def.name.value, named.value),
+                        "point it at an IntegerField (or PositiveIntegerField) of this model".to_string(),
+                    ),
+                    None => (
+                        format!("`{option}` of `{}` names unknown field `{}`", def.name.value, named.value),
+                        did_you_mean(&named.value, integers).unwrap_or_else(|| {
+                            format!("add e.g. `{}: {{type: PositiveIntegerField, null: true}}` to the model", named.value)
+                        }),
+                    ),
+                };
+                self.err_help(&file, named.pos, message, Some(help));
+            }
+        }
+    }
+
     /// The primary key of `target`: its column and its field type (whose
     /// `rust` is the key's Rust type).
     pub(super) fn target_pk(&self, target: ModelId) -> Option<(String, &'static FieldType)> {
-        if self.broken.contains(&target) {
-            return None; // inheritance cycle, reported
+        self.target_pk_within(target, 0)
+    }
+
+    /// `target_pk`, `depth` relation keys deep: a key that is a ForeignKey
+    /// or OneToOneField (`primary_key: true`) has its own target's key type.
+    fn target_pk_within(&self, target: ModelId, depth: usize) -> Option<(String, &'static FieldType)> {
+        if self.broken.contains(&target) || depth > 64 {
+            return None; // inheritance cycle, or a cycle of relation keys (reported)
         }
         if let Some(parent) = self.concrete_parent.get(&target) {
             let parent_name = self.model(*parent).name.value.to_lowercase();
-            let (_, pk_type) = self.target_pk(*parent)?;
+            let (_, pk_type) = self.target_pk_within(*parent, depth + 1)?;
             return Some((format!("{parent_name}_ptr_id"), pk_type));
         }
         let fields = self.flat_fields.get(&target)?;
@@ -372,7 +436,10 @@ impl<'a> Resolver<'a> {
             if FieldDef::flag(&f.primary_key) {
                 let ty = types::lookup(&f.type_name.value)?;
                 if ty.is_relation() {
-                    return None;
+                    let key_target = self.relation_key_target(target, f)?;
+                    let (_, key_type) = self.target_pk_within(key_target, depth + 1)?;
+                    let column = f.db_column.as_ref().map_or_else(|| format!("{}_id", f.name.value), |c| c.value.clone());
+                    return Some((column, key_type));
                 }
                 let column = f.db_column.as_ref().map_or_else(|| f.name.value.clone(), |c| c.value.clone());
                 return Some((column, ty));
@@ -383,6 +450,46 @@ impl<'a> Resolver<'a> {
             .and_then(|name| types::lookup(&name).filter(|t| t.kind == Kind::Auto))
             .unwrap_or_else(|| types::lookup("BigAutoField").expect("BigAutoField is in the table"));
         Some(("id".into(), auto))
+    }
+
+    /// A relation used as the primary key must not lead back to its own
+    /// model through other relation keys (each key would be the other's).
+    fn check_relation_key_cycle(&mut self, id: ModelId, key: &FieldDef) {
+        let mut chain = vec![id];
+        let mut current = (id, key);
+        while types::lookup(&current.1.type_name.value).is_some_and(|t| t.is_relation()) {
+            let Some(next) = self.relation_key_target(current.0, current.1) else { return };
+            if next == id {
+                let names: Vec<String> =
+                    chain.iter().chain([&id]).map(|m| format!("`{}`", self.model(*m).name.value)).collect();
+                let file = self.def_file(key);
+                self.err_help(
+                    &file,
+                    key.primary_key.as_ref().map_or(key.name.pos, |p| p.pos),
+                    format!("the primary keys of {} point at each other in a cycle", names.join(" -> ")),
+                    Some("one of these models needs a key of its own (remove `primary_key: true` from one relation)".into()),
+                );
+                return;
+            }
+            if chain.contains(&next) || chain.len() > 64 {
+                return; // a cycle further on, reported from its own models
+            }
+            chain.push(next);
+            let Some(next_key) = self.flat_fields.get(&next).and_then(|f| f.iter().copied().find(|f| FieldDef::flag(&f.primary_key)))
+            else {
+                return;
+            };
+            current = (next, next_key);
+        }
+    }
+
+    /// The model a relation used as `model`'s primary key points at.
+    fn relation_key_target(&self, model: ModelId, key: &FieldDef) -> Option<ModelId> {
+        let to = key.to.as_ref()?;
+        if to.value == "self" {
+            return None; // a key pointing at its own row: refused where built
+        }
+        self.peek(model, &to.value)
     }
 
     /// The column type of a relation to `target` (a ForeignKey, one-to-one,
@@ -397,12 +504,23 @@ impl<'a> Resolver<'a> {
                 None => break,
             }
         }
+        let pk_def =
+            self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
+        // A relation as the key: the column type of a relation to its target.
+        if let Some(key) = pk_def.filter(|f| types::lookup(&f.type_name.value).is_some_and(|t| t.is_relation())) {
+            if key.to_field.is_some() {
+                return None; // refused where the key is built
+            }
+            let key_target = self.relation_key_target(root, key)?;
+            if key_target == target || self.target_pk(target).is_none() {
+                return None;
+            }
+            return self.rel_sql_type(key_target);
+        }
         let (_, ty) = self.target_pk(root)?;
         if let Some(rel) = ty.rel_sql {
             return Some(rel.to_string());
         }
-        let pk_def =
-            self.flat_fields.get(&root).and_then(|fields| fields.iter().find(|f| FieldDef::flag(&f.primary_key)));
         let max_length =
             pk_def.and_then(|f| f.max_length.as_ref().map(|m| m.value)).or(ty.default_max_length).unwrap_or(0);
         Some(ty.sql.replace("{max_length}", &max_length.to_string()))
@@ -420,6 +538,24 @@ pub(super) fn failed_fields(flat: &[&FieldDef], fields: &[Field], many_to_many: 
         .collect()
 }
 
+/// The constructor's arguments (the `required` fields, relations as
+/// typed keys) and its struct field initializers, in struct order.
+fn constructor(all_fields: &[Field], required: &[usize]) -> (Vec<ir::MethodArg>, Vec<String>) {
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for (index, field) in all_fields.iter().enumerate() {
+        let expr = if required.contains(&index) {
+            let ident = crate::print::arg_ident(field);
+            args.push(ir::MethodArg { ident: ident.clone(), rust_type: field.arg_type.clone() });
+            crate::print::arg_value(field, &ident)
+        } else {
+            crate::print::default_expr(&field.default)
+        };
+        inits.push(crate::print::initializer(&field.ident, &expr));
+    }
+    (args, inits)
+}
+
 pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
     let value = RustType::Scalar(ty.rust.unwrap_or(Scalar::I64));
     Field {
@@ -435,9 +571,13 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         db_index: false,
         rust_type: format!("Option<{}>", value.path()),
         value_type: value.path(),
+        column_type: String::new(),
+        arg_type: String::new(),
         value,
         column_auto: true,
         clean_checks: Vec::new(),
+        db_default: None,
+        db_filled: false,
         copy: true,
         null: false,
         blank: true,
@@ -454,6 +594,7 @@ pub(super) fn auto_field(name: &str, ty: &FieldType) -> Field {
         doc: None,
         verbose_name: "ID".into(),
         choices: None,
+        display_type: None,
         relation: None,
         copy_policy: String::new(),
         is_text: false,
@@ -510,6 +651,51 @@ mod tests {
         );
         assert!(has_error(&errors, "table `shared` is already used by model `t.A`"), "{errors:?}");
         assert!(has_error(&errors, "uses column `y`, which field `x` already uses"), "{errors:?}");
+    }
+
+    #[test]
+    fn relation_arguments_are_their_targets_typed_keys_and_the_fields_stay_raw() {
+        let project = project(
+            "  Blog:\n    fields: {}\n  Entry:\n    fields:\n      type: {type: ForeignKey, to: Blog, on_delete: CASCADE}\n      spare: {type: ForeignKey, to: Blog, on_delete: CASCADE, null: true, related_name: spares}\n      day: {type: DateField}\n  Child:\n    extends: Blog\n    fields: {}\n",
+        );
+        let entry = model(&project, "Entry");
+        let args: Vec<(&str, &str)> = entry.new_args.iter().map(|a| (a.ident.as_str(), a.rust_type.as_str())).collect();
+        assert_eq!(
+            args,
+            [("r#type", "::modelgen_runtime::Key<Blog>"), ("day", "::modelgen_runtime::chrono::NaiveDate")],
+            "named as the field, keyword raw"
+        );
+        assert_eq!(entry.new_fields, ["id: None", "type_id: r#type.get()", "spare_id: None", "day"]);
+        let types = |name: &str| {
+            let f = field(entry, name);
+            (f.rust_type.as_str(), f.column_type.as_str(), f.arg_type.as_str())
+        };
+        assert_eq!(
+            types("type"),
+            ("i64", "::modelgen_runtime::Key<Blog>", "::modelgen_runtime::Key<Blog>"),
+            "the struct keeps the raw key"
+        );
+        assert_eq!(
+            types("spare"),
+            ("Option<i64>", "Option<::modelgen_runtime::Key<Blog>>", "Option<::modelgen_runtime::Key<Blog>>")
+        );
+        assert_eq!(
+            types("day"),
+            (
+                "::modelgen_runtime::chrono::NaiveDate",
+                "::modelgen_runtime::chrono::NaiveDate",
+                "::modelgen_runtime::chrono::NaiveDate"
+            )
+        );
+        assert_eq!(types("id"), ("Option<i64>", "i64", "Option<i64>"));
+        let child = model(&project, "Child");
+        let link = field(child, "blog_ptr");
+        assert_eq!(
+            (link.column_type.as_str(), link.arg_type.as_str()),
+            ("::modelgen_runtime::Key<Blog>", "Option<::modelgen_runtime::Key<Blog>>")
+        );
+        assert_eq!(child.ancestors, ["Blog"]);
+        assert!(entry.ancestors.is_empty());
     }
 
     #[test]

@@ -377,6 +377,19 @@ impl<'a> Resolver<'a> {
     }
 
     pub(super) fn unknown_type(&mut self, file: &str, field: &FieldDef) {
+        let name = &field.type_name.value;
+        if let Some(unsupported) = types::unsupported_type(name) {
+            let message = match unsupported.removed_in {
+                Some(release) => format!("`{name}` is a Django field type that was removed in {release}"),
+                None => format!("`{name}` is a Django field type modelgen does not support (yet)"),
+            };
+            let help = match unsupported.instead {
+                Some(instead) => format!("use {instead}"),
+                None => "see docs/schema.md for the field types modelgen supports".into(),
+            };
+            self.err_help(file, field.type_name.pos, message, Some(help));
+            return;
+        }
         let help = did_you_mean(&field.type_name.value, types::names());
         self.err_help(
             file,

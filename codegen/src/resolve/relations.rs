@@ -58,6 +58,26 @@ impl<'a> Resolver<'a> {
                 let to_source = fk_to(id, self);
                 let to_target = fk_to(target, self);
                 let through_name = self.model(through).name.value.clone();
+                // The join reads and writes keys: a through ForeignKey that
+                // holds another field (`to_field`) would not match them.
+                let keyed_by_field = through_fields.iter().find(|f| {
+                    f.to_field.is_some()
+                        && f.to.as_ref().is_some_and(|to| {
+                            let points_at = self.peek(through, &to.value);
+                            points_at == Some(id) || points_at == Some(target)
+                        })
+                });
+                if let Some(fk) = keyed_by_field {
+                    let pos = fk.to_field.as_ref().map_or(fk.name.pos, |t| t.pos);
+                    let fk_file = self.def_file(fk);
+                    self.err_help(
+                        &fk_file,
+                        pos,
+                        format!("`to_field` on `{through_name}.{}`, the through model of `{name}`, is not supported", fk.name.value),
+                        Some("a many-to-many joins by primary keys; remove `to_field` here".into()),
+                    );
+                    return None;
+                }
                 if to_source.is_empty() || to_target.is_empty() || (target == id && to_source.len() < 2) {
                     let missing = if to_source.is_empty() {
                         self.model(id).name.value.clone()
@@ -321,8 +341,8 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The static defaults of each custom through model's extra columns, for
-/// `add()` on the many-to-many that uses it.
+/// The values of each custom through model's extra columns (every column
+/// but the key), for `add()` on the many-to-many that uses it.
 pub(super) fn fill_through_defaults(models: &mut BTreeMap<ModelId, Model>) {
     let by_table: BTreeMap<String, Vec<ir::ThroughDefault>> = models
         .values()
@@ -331,8 +351,10 @@ pub(super) fn fill_through_defaults(models: &mut BTreeMap<ModelId, Model>) {
                 .fields
                 .iter()
                 .filter(|f| !f.primary_key)
-                .filter(|f| crate::print::default_static(&f.default).is_some())
-                .map(|f| ir::ThroughDefault { column: f.column.clone(), value: f.default.clone() })
+                .filter_map(|f| {
+                    let value = crate::print::through_value_expr(&f.default, f.now)?;
+                    Some(ir::ThroughDefault { column: f.column.clone(), value })
+                })
                 .collect();
             (m.table.clone(), defaults)
         })
@@ -378,7 +400,7 @@ mod tests {
     #[test]
     fn custom_through_model_and_its_defaults() {
         let project = project(
-            "  Person:\n    fields: {}\n  Group:\n    fields:\n      members: {type: ManyToManyField, to: Person, through: Membership}\n  Membership:\n    fields:\n      person: {type: ForeignKey, to: Person, on_delete: CASCADE}\n      group: {type: ForeignKey, to: Group, on_delete: CASCADE}\n      role: {type: CharField, max_length: 10, default: member}\n",
+            "  Person:\n    fields: {}\n  Group:\n    fields:\n      members: {type: ManyToManyField, to: Person, through: Membership}\n  Membership:\n    fields:\n      person: {type: ForeignKey, to: Person, on_delete: CASCADE}\n      group: {type: ForeignKey, to: Group, on_delete: CASCADE}\n      role: {type: CharField, max_length: 10, default: member}\n      joined: {type: DateTimeField, auto_now_add: true}\n      badge: {type: UUIDField, default: uuid4}\n      note: {type: CharField, max_length: 10}\n      rank: {type: IntegerField, null: true}\n",
         );
         let m2m = &model(&project, "Group").many_to_many[0];
         assert!(!m2m.auto_created);
@@ -386,9 +408,20 @@ mod tests {
             (m2m.through_table.as_str(), m2m.source_column.as_str(), m2m.target_column.as_str()),
             ("t_membership", "group_id", "person_id")
         );
-        let defaults: Vec<(&str, Option<String>)> =
-            m2m.through_defaults.iter().map(|d| (d.column.as_str(), crate::print::default_static(&d.value))).collect();
-        assert_eq!(defaults, [("role", Some("DefaultValue::Text(\"member\")".to_string()))]);
+        let defaults: Vec<(&str, &str)> =
+            m2m.through_defaults.iter().map(|d| (d.column.as_str(), d.value.as_str())).collect();
+        // Every other column, computed defaults included (Django's
+        // bulk_create of the through rows runs pre_save and the callables).
+        assert_eq!(
+            defaults,
+            [
+                ("role", "::modelgen_runtime::to_value(&\"member\".to_string())"),
+                ("joined", "::modelgen_runtime::to_value(&::modelgen_runtime::now())"),
+                ("badge", "::modelgen_runtime::to_value(&::modelgen_runtime::uuid::Uuid::new_v4())"),
+                ("note", "::modelgen_runtime::to_value(&String::new())"),
+                ("rank", "::modelgen_runtime::rusqlite::types::Value::Null"),
+            ]
+        );
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn blog(db: &Database, name: &str) -> Blog {
 
 /// A saved entry of `blog`.
 pub fn entry(db: &Database, blog: &Blog, headline: &str, pub_date: NaiveDate) -> Entry {
-    let mut entry = Entry::new(blog.id.expect("a saved blog"), pub_date);
+    let mut entry = Entry::new(blog.key().expect("a saved blog"), pub_date);
     entry.headline = headline.into();
     entry.body_text = format!("{headline} body");
     entry.save(db).expect("save an entry");

@@ -493,25 +493,42 @@ fn date_part(lookup: &str, dt: chrono::NaiveDateTime) -> Option<i64> {
     })
 }
 
-/// Django's date functions of the date-part lookups. Datetimes are read
-/// in UTC, as they are stored (the zone arguments are Django's `tzname`
-/// and `conn_tzname`; the runtime passes `'UTC'`).
+/// A stored datetime as Django's `_sqlite_datetime_parse` reads it: in
+/// `conn_tzname` (the zone it is stored in), seen in `tzname` when that
+/// differs; as it is when either is NULL (`USE_TZ = False`).
+fn datetime_in_zone(ctx: &rusqlite::functions::Context<'_>, at: usize) -> Option<chrono::NaiveDateTime> {
+    use chrono::TimeZone;
+    let dt = parse_stored_datetime(ctx.get_raw(at))?;
+    let zone = |i: usize| -> Option<chrono_tz::Tz> { ctx.get_raw(i).as_str().ok()?.parse().ok() };
+    match (zone(at + 1), zone(at + 2)) {
+        (Some(tz), Some(conn)) if tz != conn => {
+            let stored = conn.from_local_datetime(&dt).earliest()?;
+            Some(stored.with_timezone(&tz).naive_local())
+        }
+        _ => Some(dt),
+    }
+}
+
+/// Django's date functions of the date-part lookups. A datetime's zone
+/// arguments are Django's `tzname` and `conn_tzname` (see
+/// [`datetime_in_zone`]).
 fn register_date_functions(
     conn: &rusqlite::Connection,
     flags: rusqlite::functions::FunctionFlags,
 ) -> rusqlite::Result<()> {
     use rusqlite::types::Value;
-    fn extract(ctx: &rusqlite::functions::Context<'_>) -> rusqlite::Result<Value> {
+    conn.create_scalar_function("django_date_extract", 2, flags, |ctx| {
         let lookup: String = ctx.get(0)?;
         Ok(parse_stored_datetime(ctx.get_raw(1))
             .and_then(|dt| date_part(&lookup, dt))
             .map_or(Value::Null, Value::Integer))
-    }
-    conn.create_scalar_function("django_date_extract", 2, flags, extract)?;
-    conn.create_scalar_function("django_datetime_extract", 4, flags, extract)?;
+    })?;
+    conn.create_scalar_function("django_datetime_extract", 4, flags, |ctx| {
+        let lookup: String = ctx.get(0)?;
+        Ok(datetime_in_zone(ctx, 1).and_then(|dt| date_part(&lookup, dt)).map_or(Value::Null, Value::Integer))
+    })?;
     conn.create_scalar_function("django_datetime_cast_date", 3, flags, |ctx| {
-        Ok(parse_stored_datetime(ctx.get_raw(0))
-            .map_or(Value::Null, |dt| Value::Text(dt.date().format("%Y-%m-%d").to_string())))
+        Ok(datetime_in_zone(ctx, 0).map_or(Value::Null, |dt| Value::Text(dt.date().format("%Y-%m-%d").to_string())))
     })
 }
 

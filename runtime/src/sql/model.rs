@@ -10,6 +10,9 @@ use crate::backend::Dialect;
 pub(crate) struct TableShape<'a> {
     pub(crate) table: &'a str,
     pub(crate) columns: Vec<&'a str>,
+    /// Per column, the SQL of its database default when an unset value
+    /// (NULL) is left to the database: bound as `COALESCE(?n, <default>)`.
+    pub(crate) db_defaults: Vec<Option<&'a str>>,
     /// Index of the pk in `columns`.
     pub(crate) pk: usize,
     /// Whether the pk is an auto pk (left out of the plain INSERT).
@@ -43,6 +46,10 @@ pub(crate) struct ModelSql {
     pub(crate) insert: String,
     /// INSERT of every column including the pk, in `columns` order.
     pub(crate) insert_with_pk: String,
+    /// For a table with `db_default` columns (and RETURNING): `insert` and
+    /// `insert_with_pk` that also return those columns, in column order
+    /// (after the pk for the first), as Django's INSERT returns them.
+    pub(crate) insert_returning_defaults: Option<(String, String)>,
     /// `UPDATE <table> SET <every non-pk column> = ? ... WHERE <pk> = ?`.
     pub(crate) update: String,
 }
@@ -57,25 +64,53 @@ impl ModelSql {
             all.iter().enumerate().filter(|&(i, _)| !(pk_auto && i == meta.pk)).map(|(_, c)| c).collect();
         // Without RETURNING the save reads the key back from the connection.
         let returning = if DIALECT.supports_returning() { format!(" RETURNING {pk}") } else { String::new() };
+        let has_db_defaults = meta.db_defaults.iter().any(Option::is_some);
+        // Parameter `number` bound to column `index`: a column the database
+        // may fill takes its default when the value is NULL (unset), as
+        // Django writes `DatabaseDefault`'s expression into the statement.
+        let value = |index: usize, number: usize| match meta.db_defaults.get(index).copied().flatten() {
+            Some(default) => format!("COALESCE({}, {default})", placeholder(number)),
+            None => placeholder(number),
+        };
+        let values = |indexes: &[usize]| -> String {
+            if has_db_defaults {
+                indexes.iter().enumerate().map(|(n, &i)| value(i, n + 1)).collect::<Vec<_>>().join(", ")
+            } else {
+                numbered_placeholders(indexes.len())
+            }
+        };
+        let insert_indexes: Vec<usize> = (0..all.len()).filter(|&i| !(pk_auto && i == meta.pk)).collect();
         let insert = if insert_columns.is_empty() {
             format!("INSERT INTO {table} DEFAULT VALUES{returning}")
         } else {
             let names: Vec<&str> = insert_columns.iter().map(|c| c.as_str()).collect();
-            format!(
-                "INSERT INTO {table} ({}) VALUES ({}){returning}",
-                names.join(", "),
-                numbered_placeholders(names.len())
-            )
+            format!("INSERT INTO {table} ({}) VALUES ({}){returning}", names.join(", "), values(&insert_indexes))
         };
-        let insert_with_pk =
-            format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), numbered_placeholders(all.len()));
+        let all_indexes: Vec<usize> = (0..all.len()).collect();
+        let insert_with_pk = format!("INSERT INTO {table} ({}) VALUES ({})", all.join(", "), values(&all_indexes));
         let sets: Vec<String> = all
             .iter()
             .enumerate()
             .filter(|&(i, _)| i != meta.pk)
             .enumerate()
-            .map(|(n, (_, column))| format!("{column} = {}", placeholder(n + 1)))
+            .map(|(n, (i, column))| format!("{column} = {}", value(i, n + 1)))
             .collect();
+        let defaults: Vec<&String> =
+            all.iter().enumerate().filter(|&(i, _)| meta.db_defaults.get(i).is_some_and(Option::is_some)).map(|(_, c)| c).collect();
+        let insert_returning_defaults = (!defaults.is_empty() && DIALECT.supports_returning()).then(|| {
+            let returned = defaults.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            let without_pk = if insert_columns.is_empty() {
+                format!("INSERT INTO {table} DEFAULT VALUES RETURNING {pk}, {returned}")
+            } else {
+                let names: Vec<&str> = insert_columns.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "INSERT INTO {table} ({}) VALUES ({}) RETURNING {pk}, {returned}",
+                    names.join(", "),
+                    values(&insert_indexes)
+                )
+            };
+            (without_pk, format!("{insert_with_pk} RETURNING {returned}"))
+        });
         let update = if sets.is_empty() {
             format!("UPDATE {table} SET {pk} = {pk} WHERE {pk} = {}", placeholder(1))
         } else {
@@ -102,7 +137,7 @@ impl ModelSql {
                 (format!("SELECT {} FROM {from}", columns.join(", ")), from)
             }
         };
-        ModelSql { select, from, insert, insert_with_pk, update }
+        ModelSql { select, from, insert, insert_with_pk, insert_returning_defaults, update }
     }
 }
 

@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 
 use super::{push_placeholders, push_quoted, Sql};
 use crate::error::{Error, Result};
+use crate::tz::Tz;
 use super::QueryShape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,15 +50,10 @@ pub(crate) enum Transform {
     Date,
 }
 
-/// The time zone date parts are taken in: Django's `tzname` and
-/// `conn_tzname` arguments of its SQLite functions. UTC until the database
-/// handle carries a zone (USE_TZ with TIME_ZONE): this is the one place
-/// that decides it.
-const DATE_PART_ZONE: &str = "'UTC', 'UTC'";
-
 impl Transform {
-    /// `<function>(<column> ...)` around the column written by `column`.
-    fn wrap(self, out: &mut Sql, column: impl FnOnce(&mut Sql)) {
+    /// `<function>(<column> ...)` around the column written by `column`;
+    /// a datetime's parts and date are taken in `params.date_part_zone`.
+    fn wrap(self, out: &mut Sql, params: Params, column: impl FnOnce(&mut Sql)) {
         match self {
             Transform::Extract { part, datetime } => {
                 out.text.push_str(if datetime { "django_datetime_extract('" } else { "django_date_extract('" });
@@ -66,7 +62,7 @@ impl Transform {
                 column(out);
                 if datetime {
                     out.text.push_str(", ");
-                    out.text.push_str(DATE_PART_ZONE);
+                    params.push_date_part_zones(out);
                 }
                 out.text.push(')');
             }
@@ -74,7 +70,7 @@ impl Transform {
                 out.text.push_str("django_datetime_cast_date(");
                 column(out);
                 out.text.push_str(", ");
-                out.text.push_str(DATE_PART_ZONE);
+                params.push_date_part_zones(out);
                 out.text.push(')');
             }
         }
@@ -133,12 +129,81 @@ impl std::fmt::Debug for Link {
     }
 }
 
+/// How bound values are written: a DateTimeField's (`instant`) as
+/// wall-clock time in `zone` when datetimes are stored so (Django's
+/// `USE_TZ = False`), converted by `convert` (the value layer's, above
+/// this one); every other value as it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    pub(crate) zone: Option<Tz>,
+    pub(crate) convert: fn(&Value, Tz) -> Value,
+    /// The zone a datetime's date parts and date are taken in: Django's
+    /// `tzname`, the current time zone (`TIME_ZONE`) with `USE_TZ = True`,
+    /// `None` (the stored wall-clock value as it is) with `USE_TZ = False`.
+    pub(crate) date_part_zone: Option<Tz>,
+}
+
+impl Params {
+    fn push(self, out: &mut Sql, value: &Value, instant: bool) {
+        out.params.push(match self.zone {
+            Some(zone) if instant => (self.convert)(value, zone),
+            _ => value.clone(),
+        });
+    }
+
+    /// The first and last instant of `year` as stored, Django's
+    /// `year_lookup_bounds_for_datetime_field`: midnight on January 1st and
+    /// the last microsecond of December 31st in the date-part zone, as UTC
+    /// with `USE_TZ = True`; wall-clock time as it is stored without.
+    fn year_bounds(self, year: i64) -> (Value, Value) {
+        let text = |month: u32, day: u32, time: (u32, u32, u32, u32)| {
+            let local = i32::try_from(year)
+                .ok()
+                .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, month, day))
+                .and_then(|d| d.and_hms_micro_opt(time.0, time.1, time.2, time.3));
+            let stored = match (local, self.date_part_zone) {
+                (Some(local), Some(zone)) if zone != Tz::UTC => crate::tz::from_wall_clock(local, zone),
+                (local, _) => local,
+            };
+            match stored {
+                Some(at) if at.and_utc().timestamp_subsec_micros() == 0 => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                Some(at) => at.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+                // Out of chrono's range: the text Django would compare with.
+                None if month == 1 => format!("{year:04}-01-01 00:00:00"),
+                None => format!("{year:04}-12-31 23:59:59.999999"),
+            }
+        };
+        (Value::Text(text(1, 1, (0, 0, 0, 0))), Value::Text(text(12, 31, (23, 59, 59, 999_999))))
+    }
+
+    /// The `tzname, conn_tzname` arguments of Django's SQLite date
+    /// functions, as its `_convert_tznames_to_sql` gives them: the current
+    /// zone and the connection's (`'UTC'`, how datetimes are stored) with
+    /// `USE_TZ = True`, `NULL, NULL` without. Zone names are written in
+    /// the SQL (they hold no quote), so that the statement text stays one
+    /// per query shape and zone.
+    fn push_date_part_zones(self, out: &mut Sql) {
+        match self.date_part_zone {
+            Some(zone) => {
+                out.text.push('\'');
+                out.text.push_str(zone.name());
+                out.text.push_str("', 'UTC'");
+            }
+            None => out.text.push_str("NULL, NULL"),
+        }
+    }
+}
+
+/// The values of a lookup are held as stored with datetimes in UTC;
+/// `instant` marks a DateTimeField's, converted to the database's zone
+/// when the SQL is built (see [`Params`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
     Cmp {
         column: &'static str,
         op: CmpOp,
         value: Value,
+        instant: bool,
     },
     /// `<transform>(column) <op> value` (`pub_date__month=3`).
     Transformed {
@@ -150,11 +215,21 @@ pub(crate) enum Node {
     In {
         column: &'static str,
         values: Vec<Value>,
+        instant: bool,
     },
     Range {
         column: &'static str,
         low: Value,
         high: Value,
+        instant: bool,
+    },
+    /// Django's `YearLookup` on a DateTimeField (`exact`, `gt`, `gte`,
+    /// `lt`, `lte`): the column compared with the first or last instant of
+    /// `year` in the date-part zone (see [`Params::year_bounds`]).
+    DateTimeYear {
+        column: &'static str,
+        op: CmpOp,
+        year: i64,
     },
     IsNull {
         column: &'static str,
@@ -247,6 +322,8 @@ pub(crate) struct Compiler<'n> {
     subquery_aliases: &'n Cell<usize>,
     /// Whether this compiles a subquery (aliases `U<n>`).
     subquery: bool,
+    /// How bound values are written (shared with nested compilers).
+    params: Params,
 }
 
 /// A column reference: `"t"."c"` or `"c"`.
@@ -267,7 +344,7 @@ fn quoted_name(name: &str) -> String {
 impl<'n> Compiler<'n> {
     /// A compiler for the base model `meta`; `qualify` when the columns
     /// must name their table (the query joins).
-    pub(crate) fn new(meta: &'static QueryShape, qualify: bool, aliases: &'n Cell<usize>) -> Self {
+    pub(crate) fn new(meta: &'static QueryShape, qualify: bool, aliases: &'n Cell<usize>, params: Params) -> Self {
         Compiler {
             tables: vec![Table {
                 alias: quoted_name(meta.table),
@@ -284,11 +361,17 @@ impl<'n> Compiler<'n> {
             call: 0,
             subquery_aliases: aliases,
             subquery: false,
+            params,
         }
     }
 
     /// A subquery's compiler: its base is `table`, aliased `U<n>`.
-    fn for_subquery(table: &'static str, meta: Option<&'static QueryShape>, aliases: &'n Cell<usize>) -> Self {
+    fn for_subquery(
+        table: &'static str,
+        meta: Option<&'static QueryShape>,
+        aliases: &'n Cell<usize>,
+        params: Params,
+    ) -> Self {
         let mut compiler = Compiler {
             tables: Vec::new(),
             taken: Vec::new(),
@@ -296,6 +379,7 @@ impl<'n> Compiler<'n> {
             call: 0,
             subquery_aliases: aliases,
             subquery: true,
+            params,
         };
         let alias = compiler.new_alias(table);
         compiler.tables.push(Table {
@@ -518,7 +602,7 @@ impl<'n> Compiler<'n> {
         let qualifier = self.qualifier(at, column);
         match transform {
             None => push_column(&mut out.text, qualifier.as_deref(), column),
-            Some(t) => t.wrap(out, |out| push_column(&mut out.text, qualifier.as_deref(), column)),
+            Some(t) => t.wrap(out, self.params, |out| push_column(&mut out.text, qualifier.as_deref(), column)),
         }
         rest(out);
         if guard {
@@ -531,34 +615,52 @@ impl<'n> Compiler<'n> {
     /// Render `node`, whose columns belong to table `at`.
     fn render(&mut self, node: &Node, ctx: Context, at: usize, out: &mut Sql) -> Result<()> {
         match node {
-            Node::Cmp { column, op, value } => self.lookup(out, at, column, ctx, None, |out| {
-                out.text.push_str(op.sql());
-                out.params.push(value.clone());
-            }),
+            Node::Cmp { column, op, value, instant } => {
+                let params = self.params;
+                self.lookup(out, at, column, ctx, None, |out| {
+                    out.text.push_str(op.sql());
+                    params.push(out, value, *instant);
+                })
+            }
             Node::Transformed { transform, column, op, value } => {
                 self.lookup(out, at, column, ctx, Some(*transform), |out| {
                     out.text.push_str(op.sql());
                     out.params.push(value.clone());
                 })
             }
-            Node::In { column, values } => {
+            Node::In { column, values, instant } => {
                 if values.is_empty() {
                     // Django's EmptyResultSet: nothing matches.
                     out.text.push_str("0 = 1");
                     return Ok(());
                 }
+                let params = self.params;
                 self.lookup(out, at, column, ctx, None, |out| {
                     out.text.push_str(" IN (");
                     push_placeholders(&mut out.text, values.len());
                     out.text.push(')');
-                    out.params.extend(values.iter().cloned());
+                    for value in values {
+                        params.push(out, value, *instant);
+                    }
                 })
             }
-            Node::Range { column, low, high } => self.lookup(out, at, column, ctx, None, |out| {
-                out.text.push_str(" BETWEEN ? AND ?");
-                out.params.push(low.clone());
-                out.params.push(high.clone());
-            }),
+            Node::Range { column, low, high, instant } => {
+                let params = self.params;
+                self.lookup(out, at, column, ctx, None, |out| {
+                    out.text.push_str(" BETWEEN ? AND ?");
+                    params.push(out, low, *instant);
+                    params.push(out, high, *instant);
+                })
+            }
+            Node::DateTimeYear { column, op, year } => {
+                let (first, last) = self.params.year_bounds(*year);
+                let node = match op {
+                    CmpOp::Exact => Node::Range { column, low: first, high: last, instant: false },
+                    CmpOp::Gt | CmpOp::Lte => Node::Cmp { column, op: *op, value: last, instant: false },
+                    _ => Node::Cmp { column, op: *op, value: first, instant: false },
+                };
+                return self.render(&node, ctx, at, out);
+            }
             Node::IsNull { column, isnull } => {
                 self.push_col(out, at, column);
                 out.text.push_str(if *isnull { " IS NULL" } else { " IS NOT NULL" });
@@ -646,7 +748,7 @@ impl<'n> Compiler<'n> {
         // correlates the subquery on that row's pk).
         let call = self.call;
         let reused = self.tables.iter().position(|t| t.join == Some((outer, link.first)) && t.multi && t.call == call);
-        let mut sub = Compiler::for_subquery(link.first.table, first_meta, self.subquery_aliases);
+        let mut sub = Compiler::for_subquery(link.first.table, first_meta, self.subquery_aliases, self.params);
         let mut condition = Sql::default();
         let mut target = 0;
         if let Some(second) = link.second {
@@ -690,7 +792,7 @@ impl<'n> Compiler<'n> {
         let Some(meta) = self.tables[outer].meta else {
             return Err(Error::Misuse("isnull through a join table".into()));
         };
-        let mut sub = Compiler::for_subquery(meta.table, Some(meta), self.subquery_aliases);
+        let mut sub = Compiler::for_subquery(meta.table, Some(meta), self.subquery_aliases, self.params);
         let mut condition = Sql::default();
         sub.render_related(&links[k..], leaf, Context { negated: false, required: true }, 0, &mut condition)?;
         let pk = meta.pk;
@@ -723,9 +825,15 @@ fn push_exists(out: &mut Sql, table: &str, sub: &Compiler<'_>, condition: &Sql, 
 /// related model `target`, then the key of the row each is related to
 /// (`link.first.to_column` of the join table or the related table), for
 /// the rows whose key is in `keys`, in `ordering`. One query per relation.
-pub(crate) fn prefetch(target: &'static QueryShape, link: &Link, keys: &[Value], ordering: &[OrderTerm]) -> Result<Sql> {
+pub(crate) fn prefetch(
+    target: &'static QueryShape,
+    link: &Link,
+    keys: &[Value],
+    ordering: &[OrderTerm],
+    params: Params,
+) -> Result<Sql> {
     let aliases = Cell::new(0);
-    let mut compiler = Compiler::new(target, true, &aliases);
+    let mut compiler = Compiler::new(target, true, &aliases, params);
     // The table holding the key: the join table of a many-to-many, joined
     // back from the target; the target itself for a reverse ForeignKey.
     let key_table = match link.second {
@@ -796,7 +904,11 @@ impl ArithOp {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
-    Value(Value),
+    /// A value (see [`Node`] for `instant`).
+    Value {
+        value: Value,
+        instant: bool,
+    },
     Relative {
         op: ArithOp,
         value: Value,
@@ -882,13 +994,13 @@ impl FNode {
 }
 
 /// `<column> = <expr>` of an UPDATE.
-fn render_assignment(column: &str, expr: &Expr, out: &mut Sql) -> Result<()> {
+fn render_assignment(column: &str, expr: &Expr, params: Params, out: &mut Sql) -> Result<()> {
     push_quoted(&mut out.text, column);
     out.text.push_str(" = ");
     match expr {
-        Expr::Value(v) => {
+        Expr::Value { value, instant } => {
             out.text.push('?');
-            out.params.push(v.clone());
+            params.push(out, value, *instant);
         }
         Expr::Relative { op, value } => {
             out.text.push('(');
@@ -904,13 +1016,17 @@ fn render_assignment(column: &str, expr: &Expr, out: &mut Sql) -> Result<()> {
 }
 
 /// `UPDATE <table> SET <column> = <expr>, ...`, for a WHERE clause to follow.
-pub(crate) fn update<'e>(table: &str, assignments: impl IntoIterator<Item = (&'e str, &'e Expr)>) -> Result<Sql> {
+pub(crate) fn update<'e>(
+    table: &str,
+    assignments: impl IntoIterator<Item = (&'e str, &'e Expr)>,
+    params: Params,
+) -> Result<Sql> {
     let mut sql = Sql::update(table);
     for (i, (column, expr)) in assignments.into_iter().enumerate() {
         if i > 0 {
             sql.text.push_str(", ");
         }
-        render_assignment(column, expr, &mut sql)?;
+        render_assignment(column, expr, params, &mut sql)?;
     }
     Ok(sql)
 }
@@ -920,6 +1036,8 @@ pub(crate) fn update<'e>(table: &str, assignments: impl IntoIterator<Item = (&'e
 pub(crate) struct Query<'a> {
     pub(crate) meta: &'static QueryShape,
     pub(crate) conditions: &'a [Node],
+    /// How bound values are written.
+    pub(crate) params: Params,
     pub(crate) ordering: &'a [OrderTerm],
     /// False after `reverse()`: every term flips.
     pub(crate) standard_ordering: bool,
@@ -973,7 +1091,7 @@ impl Query<'_> {
     fn build(&self, head: Head, ordered: bool) -> Result<Sql> {
         let aliases = Cell::new(0);
         let qualify = self.joins();
-        let mut compiler = Compiler::new(self.meta, qualify, &aliases);
+        let mut compiler = Compiler::new(self.meta, qualify, &aliases, self.params);
         let mut where_sql = Sql::default();
         compiler.push_where(self.conditions, &mut where_sql)?;
         let mut order_sql = Sql::default();
@@ -1049,7 +1167,7 @@ impl Query<'_> {
             return Ok(());
         }
         let aliases = Cell::new(0);
-        Compiler::new(self.meta, false, &aliases).push_where(self.conditions, out)
+        Compiler::new(self.meta, false, &aliases, self.params).push_where(self.conditions, out)
     }
 
     /// Every field of the matching rows, ordered and sliced.

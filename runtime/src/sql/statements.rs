@@ -212,3 +212,15 @@ pub(crate) fn select_values(n: usize) -> String {
     push_placeholders(&mut sql, n);
     sql
 }
+
+/// Every table and index of a database with its `CREATE` statement, in
+/// the order they were created (SQLite's own objects and the indexes it
+/// makes for UNIQUE constraints, which have no statement, left out).
+pub(crate) const SCHEMA_OBJECTS: &str = "SELECT type, name, sql FROM sqlite_master \
+     WHERE type IN ('table', 'index') AND sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
+
+/// The columns of a table (`?1`): name, declared type, NOT NULL.
+pub(crate) const TABLE_COLUMNS: &str = "SELECT name, type, \"notnull\" FROM pragma_table_info(?1) ORDER BY cid";
+
+/// Whether a table or index named `?1` exists.
+pub(crate) const OBJECT_EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2";

@@ -276,8 +276,8 @@ impl Use {
     // The columns, for typed filters and updates (`None` is NULL), and the
     // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
-    pub const CODE: mg::Column<Self, String> = mg::Column::new("code_id");
-    pub const TOKEN: mg::Column<Self, Option<mg::Uuid>> = mg::Column::new("token_id");
+    pub const CODE: mg::Column<Self, mg::Key<Code>> = mg::Column::new("code_id");
+    pub const TOKEN: mg::Column<Self, Option<mg::Key<Token>>> = mg::Column::new("token_id");
     pub const CODE_REL: mg::Rel<Self, Code> = mg::Rel::forward("code_id", "fkd_code", "code", false);
     pub const TOKEN_REL: mg::Rel<Self, Token> = mg::Rel::forward("token_id", "fkd_token", "id", true);
 
