@@ -411,7 +411,7 @@ date_parts!(DateColumn:
     quarter
 );
 date_parts!(DateTimeColumn:
-    /// `hour` (UTC).
+    /// `hour`, in the database's date-part zone (`TIME_ZONE` with `USE_TZ = True`).
     hour,
     /// `minute`.
     minute,
@@ -420,7 +420,7 @@ date_parts!(DateTimeColumn:
 );
 
 impl<M: Model, T: DbValue + DateTimeColumn> Column<M, T> {
-    /// `date`: the date of a datetime (UTC), Django's `sold_at__date=d`.
+    /// `date`: the date of a datetime in the database's date-part zone, Django's `sold_at__date=d`.
     pub fn date(self) -> Part<M, chrono::NaiveDate> {
         Part::new(Vec::new(), self.name, Transform::Date)
     }
@@ -1116,6 +1116,15 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params_in(TimeZoneSettings::UTC)).select()?;
+        Ok((sql.text, sql.params))
+    }
+
+    /// [`QuerySet::sql_with_params`] as `db` runs it: datetimes bound and
+    /// date parts taken as its time zone settings say.
+    pub fn sql_with_params_on(&self, db: &Database) -> Result<(String, Vec<Value>)> {
+        self.check()?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).select()?;
         Ok((sql.text, sql.params))
     }
 
