@@ -300,7 +300,12 @@ fn escape_like(s: &str) -> String {
 
 impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     fn like(self, pattern: String) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern), instant: false })
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::Like,
+            value: Value::Text(pattern),
+            instant: false,
+        })
     }
 
     /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
@@ -341,12 +346,22 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     /// syntax, where Django has Python's `re`: no look-around, no
     /// backreferences; an invalid pattern fails the query).
     pub fn regex(self, pattern: &str) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Regex, value: Value::Text(pattern.into()), instant: false })
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::Regex,
+            value: Value::Text(pattern.into()),
+            instant: false,
+        })
     }
 
     /// `iregex`: `col REGEXP '(?i)' || pattern`.
     pub fn iregex(self, pattern: &str) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::IRegex, value: Value::Text(pattern.into()), instant: false })
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::IRegex,
+            value: Value::Text(pattern.into()),
+            instant: false,
+        })
     }
 }
 

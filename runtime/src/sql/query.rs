@@ -6,10 +6,10 @@ use std::cell::Cell;
 
 use rusqlite::types::Value;
 
+use super::QueryShape;
 use super::{push_placeholders, push_quoted, Sql};
 use crate::error::{Error, Result};
 use crate::tz::Tz;
-use super::QueryShape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CmpOp {
