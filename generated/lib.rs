@@ -134,8 +134,8 @@ pub static APPS: &[&modelgen_runtime::AppMeta] =
 #[cfg(doctest)]
 pub struct ModelsGuide;
 
-/// The guide to get_or_create, update_or_create, bulk_create and
-/// bulk_update (docs/queries-bulk.md), its examples run as doc-tests.
-#[doc = include_str!("../docs/queries-bulk.md")]
+/// The query guide (docs/queries.md): its examples, and the lookups that
+/// must not compile, run as doc-tests.
+#[doc = include_str!("../docs/queries.md")]
 #[cfg(doctest)]
-pub struct BulkGuide;
+pub struct QueriesGuide;

@@ -142,10 +142,14 @@ pub struct Author {
 }
 
 impl Author {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const BORN: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new("born");
+    pub const BOOKS_REL: mg::Rel<Self, Book> = mg::Rel::many_to_many("id", "library_authorship", "id", "author_id", "book_id", "library_book", "id");
+    pub const AUTHORSHIP_REL: mg::Rel<Self, Authorship> = mg::Rel::reverse("id", "library_authorship", "author_id", false);
+    pub const COVERS_REL: mg::Rel<Self, Cover> = mg::Rel::reverse("id", "library_cover", "artist_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -255,9 +259,11 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
+    pub const BOOKS_REL: mg::Rel<Self, Book> = mg::Rel::reverse("id", "library_book", "publisher_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -362,12 +368,20 @@ pub struct Book {
 }
 
 impl Book {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const ISBN: mg::Column<Self, String> = mg::Column::new("isbn");
     pub const PUBLISHER: mg::Column<Self, Option<mg::Key<Publisher>>> = mg::Column::new("publisher_id");
     pub const PUBLISHED: mg::Column<Self, mg::NaiveDate> = mg::Column::new("published");
+    pub const PUBLISHER_REL: mg::Rel<Self, Publisher> = mg::Rel::forward("publisher_id", "library_publisher", "id", true);
+    pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "library_authorship", "id", "book_id", "author_id", "library_author", "id");
+    pub const RELATED_REL: mg::Rel<Self, Book> = mg::Rel::many_to_many("id", "library_book_related", "id", "from_book_id", "to_book_id", "library_book", "id");
+    pub const AUTHORSHIP_REL: mg::Rel<Self, Authorship> = mg::Rel::reverse("id", "library_authorship", "book_id", false);
+    pub const COVER_REL: mg::Rel<Self, Cover> = mg::Rel::reverse("id", "library_cover", "book_id", true);
+    pub const LOANS_REL: mg::Rel<Self, Loan> = mg::Rel::reverse("id", "library_loan", "move_id", false);
+    pub const COPIES_REL: mg::Rel<Self, Copy> = mg::Rel::reverse("id", "library_copy", "book_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -567,13 +581,16 @@ pub struct Authorship {
 }
 
 impl Authorship {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const AUTHOR: mg::Column<Self, mg::Key<Author>> = mg::Column::new("author_id");
     pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const ROLE: mg::Column<Self, AuthorshipRole> = mg::Column::new("role");
     pub const POSITION: mg::Column<Self, i64> = mg::Column::new("position");
     pub const ADDED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("added");
+    pub const AUTHOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("author_id", "library_author", "id", false);
+    pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "library_book", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -742,11 +759,14 @@ pub struct Cover {
 }
 
 impl Cover {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const IMAGE_URL: mg::Column<Self, String> = mg::Column::new("image_url");
     pub const ARTIST: mg::Column<Self, Option<mg::Key<Author>>> = mg::Column::new("artist_id");
+    pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "library_book", "id", false);
+    pub const ARTIST_REL: mg::Rel<Self, Author> = mg::Rel::forward("artist_id", "library_author", "id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -936,11 +956,14 @@ pub struct Loan {
 }
 
 impl Loan {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const REF: mg::Column<Self, String> = mg::Column::new("ref");
     pub const TYPE: mg::Column<Self, LoanType> = mg::Column::new("type");
     pub const MOVE: mg::Column<Self, mg::Key<Book>> = mg::Column::new("move_id");
+    pub const MOVE_REL: mg::Rel<Self, Book> = mg::Rel::forward("move_id", "library_book", "id", false);
+    pub const FINES_REL: mg::Rel<Self, Fine> = mg::Rel::reverse("id", "library_fine", "loan_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1074,10 +1097,12 @@ pub struct Fine {
 }
 
 impl Fine {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const LOAN: mg::Column<Self, mg::Key<Loan>> = mg::Column::new("loan_id");
     pub const AMOUNT: mg::Column<Self, mg::Decimal> = mg::Column::new("amount");
+    pub const LOAN_REL: mg::Rel<Self, Loan> = mg::Rel::forward("loan_id", "library_loan", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1187,9 +1212,12 @@ pub struct Shelf {
 }
 
 impl Shelf {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const LABEL: mg::Column<Self, String> = mg::Column::new("label");
+    pub const COPIES_REL: mg::Rel<Self, Copy> = mg::Rel::reverse("id", "library_copy", "shelf_id", false);
+    pub const HOME_COPIES_REL: mg::Rel<Self, Copy> = mg::Rel::reverse("id", "library_copy", "home_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1292,11 +1320,15 @@ pub struct Copy {
 }
 
 impl Copy {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const SHELF: mg::Column<Self, mg::Key<Shelf>> = mg::Column::new("shelf_id");
     pub const HOME: mg::Column<Self, Option<mg::Key<Shelf>>> = mg::Column::new("home_id");
+    pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "library_book", "id", false);
+    pub const SHELF_REL: mg::Rel<Self, Shelf> = mg::Rel::forward("shelf_id", "library_shelf", "id", false);
+    pub const HOME_REL: mg::Rel<Self, Shelf> = mg::Rel::forward("home_id", "library_shelf", "id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1440,9 +1472,12 @@ pub struct Artist {
 }
 
 impl Artist {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
+    pub const ALBUMS_REL: mg::Rel<Self, Album> = mg::Rel::reverse("id", "library_album", "artist_id", false);
+    pub const SONGS_REL: mg::Rel<Self, Song> = mg::Rel::reverse("id", "library_song", "artist_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1543,10 +1578,13 @@ pub struct Album {
 }
 
 impl Album {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const ARTIST: mg::Column<Self, mg::Key<Artist>> = mg::Column::new("artist_id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
+    pub const ARTIST_REL: mg::Rel<Self, Artist> = mg::Rel::forward("artist_id", "library_artist", "id", false);
+    pub const SONGS_REL: mg::Rel<Self, Song> = mg::Rel::reverse("id", "library_song", "album_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1666,11 +1704,14 @@ pub struct Song {
 }
 
 impl Song {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const ARTIST: mg::Column<Self, mg::Key<Artist>> = mg::Column::new("artist_id");
     pub const ALBUM: mg::Column<Self, mg::Key<Album>> = mg::Column::new("album_id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
+    pub const ARTIST_REL: mg::Rel<Self, Artist> = mg::Rel::forward("artist_id", "library_artist", "id", false);
+    pub const ALBUM_REL: mg::Rel<Self, Album> = mg::Rel::forward("album_id", "library_album", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

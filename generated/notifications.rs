@@ -80,7 +80,8 @@ pub struct Notification {
 }
 
 impl Notification {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const RECEIVER: mg::Column<Self, Option<mg::Key<super::people::Person>>> = mg::Column::new("receiver_id");
     pub const NOTIFICATION_TYPE: mg::Column<Self, NotificationNotificationType> = mg::Column::new("notification_type");
@@ -89,6 +90,7 @@ impl Notification {
     pub const SENT_AT: mg::Column<Self, Option<mg::DateTime<mg::Utc>>> = mg::Column::new("sent_at");
     pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
     pub const READ: mg::Column<Self, bool> = mg::Column::new("read");
+    pub const RECEIVER_REL: mg::Rel<Self, super::people::Person> = mg::Rel::forward("receiver_id", "people_person", "id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

@@ -113,7 +113,8 @@ pub struct Person {
 }
 
 impl Person {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const FIRST_NAME: mg::Column<Self, String> = mg::Column::new("first_name");
     pub const LAST_NAME: mg::Column<Self, String> = mg::Column::new("last_name");
@@ -121,6 +122,7 @@ impl Person {
     pub const BIRTH_DATE: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new("birth_date");
     pub const EMAIL: mg::Column<Self, String> = mg::Column::new("email");
     pub const SHIRT_SIZE: mg::Column<Self, PersonShirtSize> = mg::Column::new("shirt_size");
+    pub const NOTIFICATIONS_REL: mg::Rel<Self, super::notifications::Notification> = mg::Rel::reverse("id", "notifications_notification", "receiver_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

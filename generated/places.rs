@@ -47,12 +47,15 @@ pub struct Place {
 }
 
 impl Place {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
+    pub const RESTAURANT_REL: mg::Rel<Self, Restaurant> = mg::Rel::reverse("id", "places_restaurant", "place_ptr_id", true);
+    pub const SUPPLIER_REL: mg::Rel<Self, Supplier> = mg::Rel::reverse("id", "places_supplier", "place_ptr_id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -214,7 +217,8 @@ pub struct Restaurant {
 }
 
 impl Restaurant {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
@@ -223,6 +227,8 @@ impl Restaurant {
     pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
     pub const SERVES_HOT_DOGS: mg::Column<Self, bool> = mg::Column::new("serves_hot_dogs");
     pub const SERVES_PIZZA: mg::Column<Self, bool> = mg::Column::new("serves_pizza");
+    pub const SUPPLIERS_REL: mg::Rel<Self, Supplier> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "id", "restaurant_id", "supplier_id", "places_supplier", "place_ptr_id");
+    pub const ITALIANRESTAURANT_REL: mg::Rel<Self, ItalianRestaurant> = mg::Rel::reverse("place_ptr_id", "places_italianrestaurant", "restaurant_ptr_id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -414,13 +420,15 @@ pub struct Supplier {
 }
 
 impl Supplier {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const ADDRESS: mg::Column<Self, String> = mg::Column::new("address");
     pub const PLACE_PTR: mg::Column<Self, mg::Key<Place>> = mg::Column::new("place_ptr_id");
+    pub const CUSTOMERS_REL: mg::Rel<Self, Restaurant> = mg::Rel::many_to_many("place_ptr_id", "places_supplier_customers", "id", "supplier_id", "restaurant_id", "places_restaurant", "place_ptr_id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -610,7 +618,8 @@ pub struct ItalianRestaurant {
 }
 
 impl ItalianRestaurant {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
     pub const MODIFIED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("modified");

@@ -89,10 +89,15 @@ pub struct Author {
 }
 
 impl Author {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
+    pub const EDITED_BOOK_REL: mg::Rel<Self, Book> = mg::Rel::reverse("code", "publishing_book", "editor_id", true);
+    pub const ROYALTIES_REL: mg::Rel<Self, Royalty> = mg::Rel::reverse("code", "publishing_royalty", "author_id", false);
+    pub const PROFILE_REL: mg::Rel<Self, Profile> = mg::Rel::reverse("id", "publishing_profile", "author_id", true);
+    pub const STAMPS_REL: mg::Rel<Self, Stamp> = mg::Rel::reverse("id", "publishing_stamp", "author_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -226,7 +231,8 @@ pub struct Book {
 }
 
 impl Book {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");
     pub const COVER: mg::Column<Self, Option<String>> = mg::Column::new("cover");
@@ -235,6 +241,9 @@ impl Book {
     pub const MANUSCRIPT: mg::Column<Self, String> = mg::Column::new("manuscript");
     pub const SCAN: mg::Column<Self, String> = mg::Column::new("scan");
     pub const EDITOR: mg::Column<Self, Option<String>> = mg::Column::new("editor_id");
+    pub const EDITOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("editor_id", "publishing_author", "code", true);
+    pub const EDITIONS_REL: mg::Rel<Self, Edition> = mg::Rel::reverse("id", "publishing_edition", "book_id", false);
+    pub const REVIEWS_REL: mg::Rel<Self, Review> = mg::Rel::reverse("id", "publishing_review", "book_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -396,7 +405,8 @@ pub struct Edition {
 }
 
 impl Edition {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const NUMBER: mg::Column<Self, i64> = mg::Column::new("number");
@@ -405,6 +415,7 @@ impl Edition {
     pub const PRICE: mg::Column<Self, mg::Decimal> = mg::Column::new("price");
     pub const PAGES: mg::Column<Self, i64> = mg::Column::new("pages");
     pub const PRINTED: mg::Column<Self, Option<mg::NaiveDate>> = mg::Column::new("printed");
+    pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "publishing_book", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -560,7 +571,8 @@ pub struct Review {
 }
 
 impl Review {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const BOOK: mg::Column<Self, mg::Key<Book>> = mg::Column::new("book_id");
     pub const BODY: mg::Column<Self, String> = mg::Column::new("body");
@@ -571,6 +583,7 @@ impl Review {
     pub const WEIGHT: mg::Column<Self, f64> = mg::Column::new("weight");
     pub const FEE: mg::Column<Self, mg::Decimal> = mg::Column::new("fee");
     pub const VOTES: mg::Column<Self, i64> = mg::Column::new("votes");
+    pub const BOOK_REL: mg::Rel<Self, Book> = mg::Rel::forward("book_id", "publishing_book", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -717,10 +730,12 @@ pub struct Royalty {
 }
 
 impl Royalty {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const AUTHOR: mg::Column<Self, String> = mg::Column::new("author_id");
     pub const AMOUNT: mg::Column<Self, mg::Decimal> = mg::Column::new("amount");
+    pub const AUTHOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("author_id", "publishing_author", "code", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -830,9 +845,13 @@ pub struct Profile {
 }
 
 impl Profile {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const AUTHOR: mg::Column<Self, mg::Key<Author>> = mg::Column::new("author_id");
     pub const BIO: mg::Column<Self, String> = mg::Column::new("bio");
+    pub const AUTHOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("author_id", "publishing_author", "id", false);
+    pub const PENNAME_REL: mg::Rel<Self, PenName> = mg::Rel::reverse("author_id", "publishing_penname", "profile_ptr_id", true);
+    pub const NOTES_REL: mg::Rel<Self, Note> = mg::Rel::reverse("author_id", "publishing_note", "profile_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1002,11 +1021,13 @@ pub struct PenName {
 }
 
 impl PenName {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const AUTHOR: mg::Column<Self, mg::Key<Author>> = mg::Column::new("author_id");
     pub const BIO: mg::Column<Self, String> = mg::Column::new("bio");
     pub const PROFILE_PTR: mg::Column<Self, mg::Key<Profile>> = mg::Column::new("profile_ptr_id");
     pub const ALIAS: mg::Column<Self, String> = mg::Column::new("alias");
+    pub const AUTHOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("author_id", "publishing_author", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1189,10 +1210,12 @@ pub struct Note {
 }
 
 impl Note {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const PROFILE: mg::Column<Self, mg::Key<Profile>> = mg::Column::new("profile_id");
     pub const TEXT: mg::Column<Self, String> = mg::Column::new("text");
+    pub const PROFILE_REL: mg::Rel<Self, Profile> = mg::Rel::forward("profile_id", "publishing_profile", "author_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -1302,9 +1325,11 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const AUTHOR: mg::Column<Self, mg::Key<Author>> = mg::Column::new("author_id");
     pub const MARK: mg::Column<Self, String> = mg::Column::new("mark");
+    pub const AUTHOR_REL: mg::Rel<Self, Author> = mg::Rel::forward("author_id", "publishing_author", "id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

@@ -94,7 +94,8 @@ pub struct Product {
 }
 
 impl Product {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const SLUG: mg::Column<Self, String> = mg::Column::new("slug");
@@ -105,6 +106,8 @@ impl Product {
     pub const ATTRIBUTES: mg::Column<Self, mg::serde_json::Value> = mg::Column::new("attributes");
     pub const CREATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("created");
     pub const UPDATED: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("updated");
+    pub const SALES_REL: mg::Rel<Self, Sale> = mg::Rel::reverse("id", "shop_sale", "product_id", false);
+    pub const COUPONS_REL: mg::Rel<Self, Coupon> = mg::Rel::reverse("id", "shop_coupon", "product_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -305,13 +308,16 @@ pub struct Sale {
 }
 
 impl Sale {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const PRODUCT: mg::Column<Self, mg::Key<Product>> = mg::Column::new("product_id");
     pub const QUANTITY: mg::Column<Self, i64> = mg::Column::new("quantity");
     pub const SOLD_AT: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("sold_at");
     pub const NOTE: mg::Column<Self, Option<String>> = mg::Column::new("note");
     pub const CHANNEL: mg::Column<Self, Option<SaleChannel>> = mg::Column::new("channel");
+    pub const PRODUCT_REL: mg::Rel<Self, Product> = mg::Rel::forward("product_id", "shop_product", "id", false);
+    pub const RECEIPTS_REL: mg::Rel<Self, Receipt> = mg::Rel::reverse("id", "shop_receipt", "sale_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -462,10 +468,13 @@ pub struct Coupon {
 }
 
 impl Coupon {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
     pub const PERCENT_OFF: mg::Column<Self, i64> = mg::Column::new("percent_off");
     pub const PRODUCT: mg::Column<Self, Option<mg::Key<Product>>> = mg::Column::new("product_id");
+    pub const PRODUCT_REL: mg::Rel<Self, Product> = mg::Rel::forward("product_id", "shop_product", "id", true);
+    pub const RECEIPTS_REL: mg::Rel<Self, Receipt> = mg::Rel::reverse("code", "shop_receipt", "coupon_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -637,11 +646,14 @@ pub struct Receipt {
 }
 
 impl Receipt {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, mg::Uuid> = mg::Column::new("id");
     pub const SALE: mg::Column<Self, mg::Key<Sale>> = mg::Column::new("sale_id");
     pub const COUPON: mg::Column<Self, Option<mg::Key<Coupon>>> = mg::Column::new("coupon_id");
     pub const TOTAL: mg::Column<Self, mg::Decimal> = mg::Column::new("total");
+    pub const SALE_REL: mg::Rel<Self, Sale> = mg::Rel::forward("sale_id", "shop_sale", "id", false);
+    pub const COUPON_REL: mg::Rel<Self, Coupon> = mg::Rel::forward("coupon_id", "shop_coupon", "code", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -787,11 +799,14 @@ pub struct Category {
 }
 
 impl Category {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const PARENT: mg::Column<Self, Option<mg::Key<Category>>> = mg::Column::new("parent_id");
     pub const EXTRA: mg::Column<Self, mg::serde_json::Value> = mg::Column::new("extra");
+    pub const PARENT_REL: mg::Rel<Self, Category> = mg::Rel::forward("parent_id", "shop_category", "id", true);
+    pub const CHILDREN_REL: mg::Rel<Self, Category> = mg::Rel::reverse("id", "shop_category", "parent_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

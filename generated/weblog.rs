@@ -79,11 +79,14 @@ pub struct Blog {
 }
 
 impl Blog {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const TAGLINE: mg::Column<Self, String> = mg::Column::new("tagline");
     pub const FEATURED: mg::Column<Self, Option<mg::Key<Entry>>> = mg::Column::new("featured_id");
+    pub const FEATURED_REL: mg::Rel<Self, Entry> = mg::Rel::forward("featured_id", "weblog_entry", "id", true);
+    pub const ENTRIES_REL: mg::Rel<Self, Entry> = mg::Rel::reverse("id", "weblog_entry", "blog_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -210,10 +213,12 @@ pub struct Author {
 }
 
 impl Author {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const NAME: mg::Column<Self, String> = mg::Column::new("name");
     pub const EMAIL: mg::Column<Self, String> = mg::Column::new("email");
+    pub const ENTRY_REL: mg::Rel<Self, Entry> = mg::Rel::many_to_many("id", "weblog_entry_authors", "id", "author_id", "entry_id", "weblog_entry", "id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -328,7 +333,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const BLOG: mg::Column<Self, mg::Key<Blog>> = mg::Column::new("blog_id");
     pub const HEADLINE: mg::Column<Self, String> = mg::Column::new("headline");
@@ -339,6 +345,9 @@ impl Entry {
     pub const N_PINGBACKS: mg::Column<Self, i64> = mg::Column::new("n_pingbacks");
     pub const RATING: mg::Column<Self, i64> = mg::Column::new("rating");
     pub const STATUS: mg::Column<Self, EntryStatus> = mg::Column::new("status");
+    pub const BLOG_REL: mg::Rel<Self, Blog> = mg::Rel::forward("blog_id", "weblog_blog", "id", false);
+    pub const AUTHORS_REL: mg::Rel<Self, Author> = mg::Rel::many_to_many("id", "weblog_entry_authors", "id", "entry_id", "author_id", "weblog_author", "id");
+    pub const FEATURED_IN_REL: mg::Rel<Self, Blog> = mg::Rel::reverse("id", "weblog_blog", "featured_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

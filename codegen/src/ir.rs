@@ -551,6 +551,13 @@ pub struct Relation {
     pub db_constraint: bool,
     /// The method on the target that returns this relation's reverse side.
     pub related_accessor: String,
+    /// The name lookups from the target use for this relation (Django's
+    /// `related_query_name`: the `related_name`, else the model's name
+    /// in lower case).
+    pub related_query_name: String,
+    /// The `Rel` constant of the relation, for lookups across it
+    /// (`BLOG_REL`); empty for a parent link.
+    pub rel_const: String,
     /// The forward accessor method (`blog`, `r#type`).
     pub accessor: String,
     /// The method that points the relation at another object (`set_blog`).
@@ -563,6 +570,8 @@ pub struct Relation {
 pub struct ManyToMany {
     /// The field name (`tags`).
     pub name: String,
+    /// The `Rel` constant of the relation, for lookups across it (`TAGS_REL`).
+    pub rel_const: String,
     /// The accessor method (`tags`, `r#type`).
     pub accessor: String,
     /// The target as a Rust path from this app (`Tag`, `super::other::Tag`).
@@ -575,6 +584,8 @@ pub struct ManyToMany {
     pub source_column: String,
     /// The join table's column pointing at the target.
     pub target_column: String,
+    /// The join table's primary key column (`id` for Django's own).
+    pub through_pk_column: String,
     /// The target's table.
     pub target_table: String,
     /// Column types of the join table's two foreign keys.
@@ -614,6 +625,17 @@ pub struct ManyToMany {
 pub struct Reverse {
     /// `entries` (related_name) or `entry_set`.
     pub accessor: String,
+    /// The `Rel` constant of the reverse side, named after Django's query
+    /// name (`ENTRIES_REL` for `related_name: entries`, else `ENTRY_REL`).
+    pub rel_const: String,
+    /// The column of this model the relation points at (FK: its
+    /// `to_field`, the pk; M2M: the pk the join table references).
+    pub own_column: String,
+    /// M2M: the source model's pk column, which the join table references
+    /// (empty for an FK).
+    pub source_pk_column: String,
+    /// M2M: the join table's primary key column (empty for an FK).
+    pub through_pk_column: String,
     /// The accessor as a Rust identifier (`r#type` for a keyword).
     pub method: String,
     /// `Entry` or `super::weblog::Entry`.

@@ -377,3 +377,85 @@ fn db_default_on_update_writes_the_default_and_leaves_the_value_unset() {
     assert_eq!(again.stars, Some(3));
     assert_eq!(Review::objects().count(&db).unwrap(), 1);
 }
+
+/// Lookups across a `to_field` relation and a one-to-one primary key join
+/// on the referenced column, as Django's. Django 5.2 (oracle, same models
+/// and data: Ann and Bob, royalties 10.00 to Ann and 2.00 to Bob, Ann's
+/// Profile "writes", Bob's PenName "hides", a note on each) gave:
+/// `Royalty.objects.filter(author__name="Ann")` [1] with `INNER JOIN
+/// "publishing_author" ON ("publishing_royalty"."author_id" =
+/// "publishing_author"."code")`; `Author.objects.filter(royalties__amount__gt=5)`
+/// [1] joining `("publishing_author"."code" = "publishing_royalty"."author_id")`;
+/// `Author.objects.exclude(royalties__amount__gt=5)` [2] correlating
+/// `U1."author_id" = ("publishing_author"."code")`;
+/// `Profile.objects.filter(author__name="Bob")` [2] joining
+/// `("publishing_profile"."author_id" = "publishing_author"."id")`;
+/// `Author.objects.filter(profile__bio="writes")` [1];
+/// `Note.objects.filter(profile__author__name="Bob")` [2] joining
+/// `("publishing_note"."profile_id" = "publishing_profile"."author_id")` then
+/// `("publishing_profile"."author_id" = "publishing_author"."id")`;
+/// `Note.objects.filter(profile__bio="hides")` [2].
+#[test]
+fn lookups_across_to_field_and_one_to_one_primary_key_join_on_the_referenced_column() {
+    let db = setup();
+    let ann = author(&db, "ann", "Ann");
+    let bob = author(&db, "bob", "Bob");
+    for (who, amount) in [(&ann, 10), (&bob, 2)] {
+        let mut royalty = Royalty::new(String::new(), Decimal::from(amount));
+        royalty.set_author(who).unwrap();
+        royalty.save(&db).unwrap();
+    }
+    let mut profile = Profile::new(ann.key().unwrap());
+    profile.bio = "writes".into();
+    profile.save(&db).unwrap();
+    let mut pen_name = PenName::new(bob.key().unwrap());
+    pen_name.bio = "hides".into();
+    pen_name.alias = "B.".into();
+    pen_name.save(&db).unwrap();
+    for (on, text) in [(profile.author_id, "n1"), (pen_name.author_id, "n2")] {
+        let mut note = Note::new(Key::new(on));
+        note.text = text.into();
+        note.save(&db).unwrap();
+    }
+    let (ann_id, bob_id) = (ann.id.unwrap(), bob.id.unwrap());
+
+    let royalties = Royalty::objects().filter(Royalty::AUTHOR_REL.then(Author::NAME).eq("Ann"));
+    let sql = royalties.sql_with_params().unwrap().0;
+    assert!(
+        sql.contains(
+            r#"INNER JOIN "publishing_author" ON ("publishing_royalty"."author_id" = "publishing_author"."code")"#
+        ),
+        "{sql}"
+    );
+    assert_eq!(royalties.all(&db).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [Some(1)]);
+
+    let author_ids =
+        |qs: QuerySet<Author>| -> Vec<i64> { qs.all(&db).unwrap().into_iter().filter_map(|a| a.id).collect() };
+    let paid = Author::objects().filter(Author::ROYALTIES_REL.then(Royalty::AMOUNT).gt(Decimal::from(5)));
+    let sql = paid.sql_with_params().unwrap().0;
+    assert!(sql.contains(r#"ON ("publishing_author"."code" = "publishing_royalty"."author_id")"#), "{sql}");
+    assert_eq!(author_ids(paid), [ann_id]);
+    let unpaid = Author::objects().exclude(Author::ROYALTIES_REL.then(Royalty::AMOUNT).gt(Decimal::from(5)));
+    let sql = unpaid.sql_with_params().unwrap().0;
+    // (Django's subquery alias is U1, the runtime's U0: the correlation is the point here.)
+    assert!(sql.contains(r#"."author_id" = ("publishing_author"."code")) LIMIT 1)"#), "{sql}");
+    assert_eq!(author_ids(unpaid), [bob_id]);
+
+    let profiles = Profile::objects().filter(Profile::AUTHOR_REL.then(Author::NAME).eq("Bob"));
+    let sql = profiles.sql_with_params().unwrap().0;
+    assert!(sql.contains(r#"ON ("publishing_profile"."author_id" = "publishing_author"."id")"#), "{sql}");
+    assert_eq!(profiles.all(&db).unwrap().iter().map(|p| p.author_id).collect::<Vec<_>>(), [bob_id]);
+    assert_eq!(author_ids(Author::objects().filter(Author::PROFILE_REL.then(Profile::BIO).eq("writes"))), [ann_id]);
+
+    let note_texts = |qs: QuerySet<Note>| -> Vec<String> { qs.all(&db).unwrap().into_iter().map(|n| n.text).collect() };
+    let bobs = Note::objects().filter(Note::PROFILE_REL.join(Profile::AUTHOR_REL).then(Author::NAME).eq("Bob"));
+    let sql = bobs.sql_with_params().unwrap().0;
+    assert!(
+        sql.contains(
+            r#"INNER JOIN "publishing_profile" ON ("publishing_note"."profile_id" = "publishing_profile"."author_id") INNER JOIN "publishing_author" ON ("publishing_profile"."author_id" = "publishing_author"."id")"#
+        ),
+        "{sql}"
+    );
+    assert_eq!(note_texts(bobs), ["n2"]);
+    assert_eq!(note_texts(Note::objects().filter(Note::PROFILE_REL.then(Profile::BIO).eq("hides"))), ["n2"]);
+}

@@ -19,7 +19,7 @@ use modelgen_runtime::chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use modelgen_runtime::chrono_tz::{Etc, Europe, Pacific, Tz};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::{Database, DbValue, Now, TimeZoneSettings};
+use modelgen_runtime::{Condition, Database, DbValue, Now, QuerySet, TimeZoneSettings};
 
 fn micro(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> DateTime<Utc> {
     utc(y, mo, d, h, mi, s) + modelgen_runtime::TimeDelta::microseconds(i64::from(us))
@@ -339,4 +339,139 @@ fn use_tz_false_bulk_create_and_bulk_update_write_the_wall_clock_time() {
     for sale in &sales {
         assert_eq!(raw_sold_at(&db, sale), "2024-01-15 13:00:00");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Lookups in the database's zone: date parts, and values bound through paths
+// ---------------------------------------------------------------------------
+
+/// A bound text value.
+fn text(s: &str) -> modelgen_runtime::rusqlite::types::Value {
+    modelgen_runtime::rusqlite::types::Value::Text(s.into())
+}
+
+/// The ids of the sales matching `condition`, in id order.
+fn sale_ids(db: &Database, condition: Condition<Sale>) -> Vec<i64> {
+    Sale::objects()
+        .filter(condition)
+        .order_by([Sale::ID.asc()])
+        .all(db)
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| s.id)
+        .collect()
+}
+
+/// Two sales of one product at `instants`, saved in `db`'s settings.
+fn two_sales(db: &Database, instants: [DateTime<Utc>; 2]) -> Vec<Sale> {
+    let p = product(db);
+    instants
+        .into_iter()
+        .map(|t| {
+            let mut sale = Sale::new(p.key().unwrap(), t);
+            sale.save(db).unwrap();
+            sale
+        })
+        .collect()
+}
+
+#[test]
+fn date_parts_with_use_tz_true_are_taken_in_time_zone_as_djangos_tzname() {
+    let db = Database::open_in_memory().unwrap().with_time_zone(TimeZoneSettings::aware(Europe::Paris));
+    db.create_tables(APPS).unwrap();
+    two_sales(&db, [utc(2024, 1, 1, 23, 30, 0), utc(2023, 12, 31, 23, 30, 0)]);
+    // Django 5.2, USE_TZ = True, TIME_ZONE = 'Europe/Paris', the same two instants:
+    // at__day [2, 1], at__date [2024-01-02, 2024-01-01], at__hour [0, 0], at__year [2024, 2024];
+    // filter(at__year=2024) [1, 2], filter(at__year__lt=2024) [].
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.day().eq(2)), [1]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.day().eq(1)), [2]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.date().eq(date(2024, 1, 2))), [1]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.date().eq(date(2024, 1, 1))), [2]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.hour().eq(0)), [1, 2]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.year().eq(2024)), [1, 2]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.year().lt(2024)), Vec::<i64>::new());
+    // Through a path, the same zone.
+    let day_two = Product::objects().filter(Product::SALES_REL.then(Sale::SOLD_AT).day().eq(2));
+    assert_eq!(day_two.count(&db).unwrap(), 1);
+    // Django's SQL: django_datetime_extract(%s, "at", %s, %s) with ('day', 'Europe/Paris', 'UTC', 2),
+    // django_datetime_cast_date("at", %s, %s) with ('Europe/Paris', 'UTC', '2024-01-02'), and
+    // at__year=2024 as BETWEEN '2023-12-31 23:00:00' AND '2024-12-31 22:59:59.999999' (the
+    // year's bounds in Paris, as UTC).
+    let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.day().eq(2)).sql_with_params_on(&db).unwrap();
+    assert!(sql.contains(r#"django_datetime_extract('day', "sold_at", 'Europe/Paris', 'UTC') = ?"#), "{sql}");
+    let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.date().eq(date(2024, 1, 2))).sql_with_params_on(&db).unwrap();
+    assert!(sql.contains(r#"django_datetime_cast_date("sold_at", 'Europe/Paris', 'UTC') = ?"#), "{sql}");
+    let (sql, params) = Sale::objects().filter(Sale::SOLD_AT.year().eq(2024)).sql_with_params_on(&db).unwrap();
+    assert!(sql.ends_with(r#"WHERE "sold_at" BETWEEN ? AND ?"#), "{sql}");
+    assert_eq!(params, [text("2023-12-31 23:00:00"), text("2024-12-31 22:59:59.999999")]);
+    let (_, params) = Sale::objects().filter(Sale::SOLD_AT.year().gt(2023)).sql_with_params_on(&db).unwrap();
+    assert_eq!(params, [text("2023-12-31 22:59:59.999999")]);
+}
+
+#[test]
+fn date_parts_with_use_tz_false_read_the_stored_wall_clock_time_as_django() {
+    let db = paris_naive();
+    // Stored as Django stored the naive 2024-01-01 23:30 and 2023-12-31 23:30.
+    let sales = two_sales(&db, [utc(2024, 1, 1, 22, 30, 0), utc(2023, 12, 31, 22, 30, 0)]);
+    assert_eq!(raw_sold_at(&db, &sales[0]), "2024-01-01 23:30:00");
+    assert_eq!(raw_sold_at(&db, &sales[1]), "2023-12-31 23:30:00");
+    // Django 5.2, USE_TZ = False, TIME_ZONE = 'Europe/Paris': at__day [1, 31],
+    // at__date [2024-01-01, 2023-12-31], at__hour [23, 23], at__year [2024, 2023];
+    // filter(at__year=2024) [1], filter(at__year__lt=2024) [2], filter(at__day=2) [].
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.day().eq(1)), [1]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.day().eq(31)), [2]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.day().eq(2)), Vec::<i64>::new());
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.date().eq(date(2024, 1, 1))), [1]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.hour().eq(23)), [1, 2]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.year().eq(2024)), [1]);
+    assert_eq!(sale_ids(&db, Sale::SOLD_AT.year().lt(2024)), [2]);
+    // Django's SQL: the zone arguments are None (NULL), the year's bounds naive.
+    let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.day().eq(2)).sql_with_params_on(&db).unwrap();
+    assert!(sql.contains(r#"django_datetime_extract('day', "sold_at", NULL, NULL) = ?"#), "{sql}");
+    let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.date().eq(date(2024, 1, 1))).sql_with_params_on(&db).unwrap();
+    assert!(sql.contains(r#"django_datetime_cast_date("sold_at", NULL, NULL) = ?"#), "{sql}");
+    let (_, params) = Sale::objects().filter(Sale::SOLD_AT.year().eq(2024)).sql_with_params_on(&db).unwrap();
+    assert_eq!(params, [text("2024-01-01 00:00:00"), text("2024-12-31 23:59:59.999999")]);
+}
+
+#[test]
+fn use_tz_false_lookups_across_relations_bind_the_wall_clock_time() {
+    let db = paris_naive();
+    let (winter, summer) = (utc(2024, 1, 15, 12, 0, 0), utc(2024, 7, 1, 12, 0, 0));
+    let first = two_sales(&db, [winter, winter]);
+    let second = two_sales(&db, [summer, summer]);
+    let product_ids = |qs: QuerySet<Product>| -> Vec<i64> {
+        qs.order_by([Product::ID.asc()]).all(&db).unwrap().into_iter().filter_map(|p| p.id).collect()
+    };
+    let sold_at = || Product::SALES_REL.then(Sale::SOLD_AT);
+    let (p1, p2) = (first[0].product_id, second[0].product_id);
+    // filter(sales__sold_at=winter): the bound value is Paris time, as stored.
+    let (sql, params) = Product::objects().filter(sold_at().eq(winter)).sql_with_params_on(&db).unwrap();
+    assert!(sql.contains(r#"INNER JOIN "shop_sale""#), "{sql}");
+    assert_eq!(params, [text("2024-01-15 13:00:00")]);
+    assert_eq!(product_ids(Product::objects().filter(sold_at().eq(winter)).distinct()), [p1]);
+    assert_eq!(product_ids(Product::objects().filter(sold_at().in_([winter])).distinct()), [p1]);
+    let minute = modelgen_runtime::TimeDelta::minutes(1);
+    assert_eq!(
+        product_ids(Product::objects().filter(sold_at().range(winter - minute, winter + minute)).distinct()),
+        [p1]
+    );
+    assert_eq!(product_ids(Product::objects().filter(sold_at().gt(winter)).distinct()), [p2]);
+    // exclude(sales__sold_at=winter): a NOT EXISTS subquery binding the same text.
+    let excluded = Product::objects().exclude(sold_at().eq(winter));
+    let (sql, params) = excluded.sql_with_params_on(&db).unwrap();
+    assert!(sql.contains("NOT (EXISTS(SELECT 1"), "{sql}");
+    assert_eq!(params, [text("2024-01-15 13:00:00")]);
+    assert_eq!(product_ids(excluded), [p2]);
+    // Product.objects.filter(sales__sold_at=summer).update(name="summer"): the filter binds Paris time.
+    let n = Product::objects().filter(sold_at().eq(summer)).update(&db, &[Product::NAME.set("summer")]).unwrap();
+    assert_eq!(n, 1);
+    // Sale.objects.filter(product__name="summer").update(sold_at=winter): the value is stored in Paris time.
+    let moved = Sale::objects()
+        .filter(Sale::PRODUCT_REL.then(Product::NAME).eq("summer"))
+        .update(&db, &[Sale::SOLD_AT.set(winter)])
+        .unwrap();
+    assert_eq!(moved, 2);
+    assert_eq!(raw_sold_at(&db, &second[0]), "2024-01-15 13:00:00");
+    assert_eq!(product_ids(Product::objects().filter(sold_at().eq(winter)).distinct()), [p1, p2]);
 }

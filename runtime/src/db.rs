@@ -192,6 +192,25 @@ impl Database {
         self.conn.last_insert_id()
     }
 
+    /// How many statements the runtime has run on this handle (Django's
+    /// query log, as `assertNumQueries` counts it): every SELECT, INSERT,
+    /// UPDATE, DELETE and SAVEPOINT, and each [`Database::execute_batch`]
+    /// once; not BEGIN, COMMIT or ROLLBACK (Django runs those outside its
+    /// log), nor what raw SQL runs through [`Database::connection`].
+    #[inline]
+    pub fn query_count(&self) -> u64 {
+        self.conn.query_count()
+    }
+
+    /// Run `f` and count the statements it ran (Django's
+    /// `assertNumQueries`, `CaptureQueriesContext`):
+    /// `let (entries, n) = db.count_queries(|| Entry::objects().all(&db))`.
+    pub fn count_queries<R>(&self, f: impl FnOnce() -> R) -> (R, u64) {
+        let before = self.query_count();
+        let result = f();
+        (result, self.query_count() - before)
+    }
+
     /// Run SQL statements (DDL) separated by semicolons.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         self.conn.execute_batch(sql)

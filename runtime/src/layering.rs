@@ -29,6 +29,8 @@ const LAYERS: &[&[&str]] = &[
     &["snapshot", "clean"],
     &["delete"],
     &["query"],
+    // Lookups across relations, select_related and prefetch_related.
+    &["path"],
     &["save"],
     // get_or_create, update_or_create, bulk_create, bulk_update.
     &["bulk"],

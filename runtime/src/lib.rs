@@ -96,6 +96,7 @@ pub mod key;
 #[cfg(test)]
 mod layering;
 pub mod model;
+pub mod path;
 pub mod query;
 pub mod related;
 mod rows;
@@ -121,7 +122,11 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, PkErasedFn, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use query::{Assignment, Column, Condition, Filter, Order, F, QuerySet, TextColumn, MAX_GET_RESULTS};
+pub use path::{Path, PrefetchRelated, Rel, SelectRelated, Via};
+pub use query::{
+    Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, F, QuerySet, TextColumn,
+    MAX_GET_RESULTS,
+};
 pub use related::{assign_related, get_by_column, next_or_previous, reverse_set, ManyRelated, ReverseRelated, ThroughDefaults};
 pub use save::{load_by_pk, refresh_from_db, save, save_parent, update_relative, SaveOptions};
 pub use signals::{AnySignalEvent, ReceiverId, Signal, SignalEvent};
@@ -152,7 +157,7 @@ pub use uuid;
 /// their signatures name.
 pub mod prelude {
     pub use crate::{
-        Assignment, BulkCreate, Choices, FieldList, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet,
+        Assignment, BulkCreate, Choices, FieldList, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet, Rel,
         SaveOptions, Signal, SignalEvent, AnySignalEvent, TimeZoneSettings, Tracking, ValidationErrors,
     };
 }

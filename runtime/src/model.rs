@@ -434,6 +434,8 @@ pub struct ModelMeta {
     /// What the runtime derives from the above on first use (SQL, the
     /// field list of the inheritance chain).
     derived: OnceLock<Derived>,
+    /// What the query compiler knows of the model, built on first use.
+    query_shape: OnceLock<crate::sql::QueryShape>,
 }
 
 /// What [`ModelMeta`] derives once from the generated description.
@@ -479,6 +481,7 @@ impl ModelMeta {
             build_erased: no_build_erased,
             pk_erased: no_pk_erased,
             derived: OnceLock::new(),
+            query_shape: OnceLock::new(),
         }
     }
 
@@ -617,6 +620,22 @@ impl ModelMeta {
                 (Box::new(parent.shape()), link)
             }),
         }
+    }
+
+    /// What the query compiler knows of the model (`crate::sql` knows no model).
+    pub(crate) fn query_shape(&'static self) -> &'static crate::sql::QueryShape {
+        self.query_shape.get_or_init(|| crate::sql::QueryShape {
+            table: self.table,
+            columns: self.columns.iter().map(|c| (c.column, c.null)).collect(),
+            pk: self.pk_column().column,
+            parent: self.parent.map(|parent| {
+                let link = self.relations.iter().find(|r| r.parent_link).map_or(self.pk, |r| r.column);
+                (parent.query_shape(), self.columns[link].column)
+            }),
+            fields: self.fields().iter().map(|c| c.column).collect(),
+            from: self.from_sql(),
+            select: self.select_sql(),
+        })
     }
 
     pub(crate) fn sql(&'static self) -> &'static crate::sql::ModelSql {
@@ -1029,7 +1048,7 @@ impl ModelKey {
 
 /// A primary key's stored value, hashable (a real is kept by its bits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum KeyValue {
+pub(crate) enum KeyValue {
     Integer(i64),
     Real(u64),
     Text(String),
@@ -1037,7 +1056,7 @@ enum KeyValue {
 }
 
 impl KeyValue {
-    fn from_value(value: Value) -> Self {
+    pub(crate) fn from_value(value: Value) -> Self {
         match value {
             Value::Integer(i) => KeyValue::Integer(i),
             Value::Real(r) => KeyValue::Real(r.to_bits()),

@@ -24,11 +24,13 @@ use std::marker::PhantomData;
 use rusqlite::types::Value;
 
 use crate::db::Database;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, Params, Query};
-use crate::sql::Sql;
 use crate::error::{Error, Result};
 use crate::key::Key;
-use crate::model::{Model, ModelMeta};
+use crate::model::Model;
+pub use crate::sql::query::Link;
+use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Params, Query, Transform};
+use crate::sql::Sql;
+use crate::tz::TimeZoneSettings;
 use crate::value::{try_to_value, DbValue};
 
 pub use crate::error::MAX_GET_RESULTS;
@@ -298,7 +300,12 @@ fn escape_like(s: &str) -> String {
 
 impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     fn like(self, pattern: String) -> Condition<M> {
-        Condition::from_node(Node::Cmp { column: self.name, op: CmpOp::Like, value: Value::Text(pattern), instant: false })
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::Like,
+            value: Value::Text(pattern),
+            instant: false,
+        })
     }
 
     /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
@@ -333,6 +340,204 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     /// `iexact`: `LIKE 'value' ESCAPE '\'`.
     pub fn iexact(self, value: &str) -> Condition<M> {
         self.like(escape_like(value))
+    }
+
+    /// `regex`: `col REGEXP pattern`, case-sensitive (Rust's `regex`
+    /// syntax, where Django has Python's `re`: no look-around, no
+    /// backreferences; an invalid pattern fails the query).
+    pub fn regex(self, pattern: &str) -> Condition<M> {
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::Regex,
+            value: Value::Text(pattern.into()),
+            instant: false,
+        })
+    }
+
+    /// `iregex`: `col REGEXP '(?i)' || pattern`.
+    pub fn iregex(self, pattern: &str) -> Condition<M> {
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::IRegex,
+            value: Value::Text(pattern.into()),
+            instant: false,
+        })
+    }
+}
+
+/// Column types with date parts (`year`, `month`, ...): dates and datetimes.
+pub trait DateColumn {
+    /// A datetime (Django's `django_datetime_extract`, read in the
+    /// database's zone) rather than a date.
+    const DATETIME: bool;
+}
+impl DateColumn for chrono::NaiveDate {
+    const DATETIME: bool = false;
+}
+impl DateColumn for Option<chrono::NaiveDate> {
+    const DATETIME: bool = false;
+}
+impl DateColumn for chrono::DateTime<chrono::Utc> {
+    const DATETIME: bool = true;
+}
+impl DateColumn for Option<chrono::DateTime<chrono::Utc>> {
+    const DATETIME: bool = true;
+}
+impl DateColumn for chrono::NaiveDateTime {
+    const DATETIME: bool = true;
+}
+impl DateColumn for Option<chrono::NaiveDateTime> {
+    const DATETIME: bool = true;
+}
+
+/// Column types with a time of day (`hour`, `minute`, `second`, `date`).
+pub trait DateTimeColumn: DateColumn {}
+impl DateTimeColumn for chrono::DateTime<chrono::Utc> {}
+impl DateTimeColumn for Option<chrono::DateTime<chrono::Utc>> {}
+impl DateTimeColumn for chrono::NaiveDateTime {}
+impl DateTimeColumn for Option<chrono::NaiveDateTime> {}
+
+macro_rules! date_parts {
+    ($bound:ident: $($(#[$doc:meta])* $name:ident),*) => {
+        impl<M: Model, T: DbValue + $bound> Column<M, T> {$(
+            $(#[$doc])*
+            pub fn $name(self) -> Part<M, i64> {
+                Part::new(Vec::new(), self.name, Transform::Extract { part: stringify!($name), datetime: T::DATETIME })
+            }
+        )*}
+    };
+}
+date_parts!(DateColumn:
+    /// `year` (`pub_date__year=2008`).
+    year,
+    /// `month`, 1 to 12.
+    month,
+    /// `day` of the month.
+    day,
+    /// `week_day`: 1 = Sunday ... 7 = Saturday, as Django.
+    week_day,
+    /// `iso_week_day`: 1 = Monday ... 7 = Sunday.
+    iso_week_day,
+    /// `week`: the ISO-8601 week number.
+    week,
+    /// `iso_year`: the ISO-8601 week-numbering year.
+    iso_year,
+    /// `quarter`: 1 to 4.
+    quarter
+);
+date_parts!(DateTimeColumn:
+    /// `hour`, in the database's date-part zone (`TIME_ZONE` with `USE_TZ = True`).
+    hour,
+    /// `minute`.
+    minute,
+    /// `second`.
+    second
+);
+
+impl<M: Model, T: DbValue + DateTimeColumn> Column<M, T> {
+    /// `date`: the date of a datetime in the database's date-part zone, Django's `sold_at__date=d`.
+    pub fn date(self) -> Part<M, chrono::NaiveDate> {
+        Part::new(Vec::new(), self.name, Transform::Date)
+    }
+}
+
+/// Django's `YearLookup`: a year compared with the column itself, between
+/// the first and last instant of the year (an index serves it), rather
+/// than through `django_date_extract`. A datetime's year is the one of the
+/// database's date-part zone: its bounds are made when the SQL is built.
+fn year_lookup(column: &'static str, op: CmpOp, year: i64, datetime: bool) -> Node {
+    let bounds_op = matches!(op, CmpOp::Exact | CmpOp::Gt | CmpOp::Gte | CmpOp::Lt | CmpOp::Lte);
+    if !bounds_op {
+        return Node::Transformed {
+            transform: Transform::Extract { part: "year", datetime },
+            column,
+            op,
+            value: Value::Integer(year),
+        };
+    }
+    if datetime {
+        return Node::DateTimeYear { column, op, year };
+    }
+    let (first, last) = (Value::Text(format!("{year:04}-01-01")), Value::Text(format!("{year:04}-12-31")));
+    match op {
+        CmpOp::Exact => Node::Range { column, low: first, high: last, instant: false },
+        CmpOp::Gt | CmpOp::Lte => Node::Cmp { column, op, value: last, instant: false },
+        _ => Node::Cmp { column, op, value: first, instant: false },
+    }
+}
+
+/// A column seen through a function (a date part, the date of a datetime),
+/// compared with values of type `V`: Django's transforms (`__year`,
+/// `__date`). Reached from a column (`Entry::PUB_DATE.year()`) or a path.
+pub struct Part<M, V> {
+    links: Vec<Link>,
+    column: &'static str,
+    transform: Transform,
+    _marker: PhantomData<fn() -> (M, V)>,
+}
+
+impl<M, V> std::fmt::Debug for Part<M, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}{}__{:?}", self.links, self.column, self.transform)
+    }
+}
+
+#[allow(clippy::should_implement_trait)]
+impl<M, V: DbValue> Part<M, V> {
+    pub(crate) fn new(links: Vec<Link>, column: &'static str, transform: Transform) -> Self {
+        Part { links, column, transform, _marker: PhantomData }
+    }
+
+    fn node(self, leaf: Node) -> Condition<M> {
+        Condition::from_node(if self.links.is_empty() {
+            leaf
+        } else {
+            Node::Related { links: self.links, leaf: Box::new(leaf) }
+        })
+    }
+
+    fn compare(self, op: CmpOp, value: V) -> Condition<M> {
+        let leaf = match (owned_value(&value), self.transform) {
+            (Ok(Value::Null), _) => Node::Invalid("Cannot use None as a query value".into()),
+            (Ok(Value::Integer(year)), Transform::Extract { part: "year", datetime }) => {
+                year_lookup(self.column, op, year, datetime)
+            }
+            (Ok(value), transform) => Node::Transformed { transform, column: self.column, op, value },
+            (Err(e), _) => Node::Invalid(e),
+        };
+        self.node(leaf)
+    }
+
+    /// `exact` (`pub_date__year=2008`).
+    pub fn eq(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Exact, value.into())
+    }
+
+    pub fn lt(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Lt, value.into())
+    }
+
+    pub fn lte(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Lte, value.into())
+    }
+
+    pub fn gt(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Gt, value.into())
+    }
+
+    pub fn gte(self, value: impl Into<V>) -> Condition<M> {
+        self.compare(CmpOp::Gte, value.into())
+    }
+
+    /// `range`: both bounds included, one lookup (one related row).
+    pub fn range(self, low: impl Into<V>, high: impl Into<V>) -> Condition<M> {
+        let leaf = |op, value: V| match owned_value(&value) {
+            Ok(Value::Null) => Node::Invalid("Cannot use None as a query value".into()),
+            Ok(value) => Node::Transformed { transform: self.transform, column: self.column, op, value },
+            Err(e) => Node::Invalid(e),
+        };
+        let both = Node::And(vec![leaf(CmpOp::Gte, low.into()), leaf(CmpOp::Lte, high.into())]);
+        self.node(both)
     }
 }
 
@@ -446,9 +651,19 @@ macro_rules! f_numbers {
 }
 f_numbers!(i32, i64, f64);
 
-/// How `db` wants bound values written (datetimes in its zone).
-fn params(db: &Database) -> Params {
-    Params { zone: db.storage_zone(), convert: crate::value::instant_text_in }
+/// How `db` wants bound values written (datetimes in its zone) and date
+/// parts taken.
+pub(crate) fn params(db: &Database) -> Params {
+    params_in(db.time_zone())
+}
+
+/// [`params`] of a database handle with `settings`.
+pub(crate) fn params_in(settings: TimeZoneSettings) -> Params {
+    Params {
+        zone: settings.storage_zone(),
+        convert: crate::value::instant_text_in,
+        date_part_zone: settings.use_tz.then_some(settings.time_zone),
+    }
 }
 
 /// Keys bound per statement by the key-list UPDATEs of a multi-table child
@@ -482,8 +697,12 @@ impl<M> std::fmt::Debug for Condition<M> {
 
 #[allow(clippy::should_implement_trait)]
 impl<M> Condition<M> {
-    fn from_node(node: Node) -> Self {
+    pub(crate) fn from_node(node: Node) -> Self {
         Condition { node, _marker: PhantomData }
+    }
+
+    pub(crate) fn into_node(self) -> Node {
+        self.node
     }
 
     /// The empty condition (`Q()`): adds no condition, negated or not, and
@@ -587,17 +806,14 @@ impl<M> std::ops::Not for Condition<M> {
     }
 }
 
-
-fn column_nullable(meta: &ModelMeta, column: &str) -> bool {
-    meta.columns.iter().find(|c| c.column == column).is_some_and(|c| c.null)
-}
-
 // ---------------------------------------------------------------------------
 // Ordering and assignments
 // ---------------------------------------------------------------------------
 
 /// One ORDER BY term on model `M`.
 pub struct Order<M> {
+    /// The relation path to the column's model (empty for `M`'s own).
+    links: Vec<Link>,
     column: &'static str,
     descending: bool,
     _marker: PhantomData<fn() -> M>,
@@ -605,21 +821,33 @@ pub struct Order<M> {
 
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
-        *self
+        Order { links: self.links.clone(), column: self.column, descending: self.descending, _marker: PhantomData }
     }
 }
 
-impl<M> Copy for Order<M> {}
-
 impl<M> std::fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}{}", if self.descending { "-" } else { "" }, self.column)
+        write!(f, "{}", if self.descending { "-" } else { "" })?;
+        for link in &self.links {
+            write!(f, "{link:?}__")?;
+        }
+        write!(f, "{}", self.column)
     }
 }
 
 impl<M> Order<M> {
-    fn new(column: &'static str, descending: bool) -> Self {
-        Order { column, descending, _marker: PhantomData }
+    pub(crate) fn new(column: &'static str, descending: bool) -> Self {
+        Order { links: Vec::new(), column, descending, _marker: PhantomData }
+    }
+
+    /// The same term on a model with a path to `M` (`links` from there to `M`).
+    pub(crate) fn through<From>(self, mut links: Vec<Link>) -> Order<From> {
+        links.extend(self.links);
+        Order { links, column: self.column, descending: self.descending, _marker: PhantomData }
+    }
+
+    fn term(&self) -> OrderTerm {
+        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending }
     }
 
     pub fn column(&self) -> &'static str {
@@ -686,10 +914,12 @@ impl<M> Assignment<M> {
 pub struct QuerySet<M> {
     conditions: Vec<Node>,
     /// `None`: the model's default ordering; `Some([])`: unordered.
-    ordering: Option<Vec<(&'static str, bool)>>,
+    ordering: Option<Vec<OrderTerm>>,
     standard_ordering: bool,
     low_mark: usize,
     high_mark: Option<usize>,
+    /// `SELECT DISTINCT` (Django's `distinct()`).
+    distinct: bool,
     /// A misuse found while building, reported by the terminal method.
     error: Option<String>,
     _marker: PhantomData<fn() -> M>,
@@ -703,6 +933,7 @@ impl<M> Clone for QuerySet<M> {
             standard_ordering: self.standard_ordering,
             low_mark: self.low_mark,
             high_mark: self.high_mark,
+            distinct: self.distinct,
             error: self.error.clone(),
             _marker: PhantomData,
         }
@@ -717,6 +948,7 @@ impl<M> std::fmt::Debug for QuerySet<M> {
             .field("standard_ordering", &self.standard_ordering)
             .field("low_mark", &self.low_mark)
             .field("high_mark", &self.high_mark)
+            .field("distinct", &self.distinct)
             .finish()
     }
 }
@@ -736,6 +968,7 @@ impl<M: Model> QuerySet<M> {
             standard_ordering: true,
             low_mark: 0,
             high_mark: None,
+            distinct: false,
             error: None,
             _marker: PhantomData,
         }
@@ -765,7 +998,16 @@ impl<M: Model> QuerySet<M> {
     /// as Django's `order_by()`).
     pub fn order_by(mut self, terms: impl IntoIterator<Item = Order<M>>) -> Self {
         self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
-        self.ordering = Some(terms.into_iter().map(|o| (o.column, o.descending)).collect());
+        self.ordering = Some(terms.into_iter().map(|o| o.term()).collect());
+        self
+    }
+
+    /// Drop duplicate rows (`SELECT DISTINCT`, Django's `distinct()`): a
+    /// filter across a multi-valued relation gives a row once per related
+    /// row that matches, as in Django.
+    pub fn distinct(mut self) -> Self {
+        self.misuse_if_sliced("Cannot create distinct fields once a slice has been taken.");
+        self.distinct = true;
         self
     }
 
@@ -830,25 +1072,20 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         match &self.error {
             Some(message) => Err(Error::Misuse(message.clone())),
             None => Ok(()),
         }
     }
 
-    /// What the SQL of this query is built from (see [`crate::sql::query`]),
-    /// for `db`.
-    fn parts(&self, db: &Database) -> Query<'_> {
-        let meta = M::meta();
-        Query {
-            conditions: &self.conditions,
-            nullable: Box::new(move |column| column_nullable(meta, column)),
-            params: params(db),
-            ordering: self.ordering.as_deref().unwrap_or(meta.ordering),
-            standard_ordering: self.standard_ordering,
-            low_mark: self.low_mark,
-            high_mark: self.high_mark,
+    /// The ordering terms: the explicit ones, or the model's default.
+    pub(crate) fn ordering_terms(&self) -> std::borrow::Cow<'_, [OrderTerm]> {
+        match &self.ordering {
+            Some(terms) => std::borrow::Cow::Borrowed(terms),
+            None => {
+                M::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect()
+            }
         }
     }
 
@@ -858,14 +1095,32 @@ impl<M: Model> QuerySet<M> {
         &self.conditions
     }
 
-    /// ` WHERE ...` (nothing when unfiltered).
-    pub(crate) fn push_where(&self, db: &Database, out: &mut Sql) -> Result<()> {
-        self.parts(db).push_where(out)
+    /// What the SQL of this query is built from (see [`crate::sql::query`]),
+    /// its values bound as `params` say.
+    pub(crate) fn parts<'a>(&'a self, ordering: &'a [OrderTerm], params: Params) -> Query<'a> {
+        Query {
+            meta: M::meta().query_shape(),
+            conditions: &self.conditions,
+            params,
+            ordering,
+            standard_ordering: self.standard_ordering,
+            low_mark: self.low_mark,
+            high_mark: self.high_mark,
+            distinct: self.distinct,
+            related: None,
+        }
     }
 
-    fn fetch(&self, db: &Database) -> Result<Vec<M>> {
+    /// ` WHERE ...` (nothing when unfiltered) for an UPDATE or DELETE of
+    /// the model's table.
+    pub(crate) fn push_where(&self, db: &Database, out: &mut Sql) -> Result<()> {
+        self.parts(&[], params(db)).push_where(out)
+    }
+
+    pub(crate) fn fetch(&self, db: &Database) -> Result<Vec<M>> {
         self.check()?;
-        let sql = self.parts(db).select(M::meta().select_sql())?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).select()?;
         let mut out = db.with_sql(&sql.text, |stmt| {
             let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
@@ -878,6 +1133,25 @@ impl<M: Model> QuerySet<M> {
             crate::snapshot::mark_loaded(db, m);
         }
         Ok(out)
+    }
+
+    /// The SELECT this query runs and its bound values (Django's
+    /// `qs.query.sql_with_params()`), for reading and logging, as a
+    /// database handle with the default time zone settings runs it.
+    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
+        self.check()?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params_in(TimeZoneSettings::UTC)).select()?;
+        Ok((sql.text, sql.params))
+    }
+
+    /// [`QuerySet::sql_with_params`] as `db` runs it: datetimes bound and
+    /// date parts taken as its time zone settings say.
+    pub fn sql_with_params_on(&self, db: &Database) -> Result<(String, Vec<Value>)> {
+        self.check()?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).select()?;
+        Ok((sql.text, sql.params))
     }
 
     /// Every matching row, in order.
@@ -923,10 +1197,8 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn earliest_impl(&self, db: &Database, fields: Option<&[Order<M>]>) -> Result<M> {
-        let terms: Vec<(&'static str, bool)> = match fields {
-            Some(fields) if !fields.is_empty() => {
-                fields.iter().map(|o| (o.column, o.descending)).collect()
-            }
+        let terms: Vec<OrderTerm> = match fields {
+            Some(fields) if !fields.is_empty() => fields.iter().map(|o| o.term()).collect(),
             _ => match M::meta().get_latest_by {
                 Some(name) => {
                     let (name, descending) = match name.strip_prefix('-') {
@@ -940,7 +1212,7 @@ impl<M: Model> QuerySet<M> {
                         .find(|c| c.column == name)
                         .or_else(|| meta.columns.iter().find(|c| c.field == name))
                         .map_or(name, |c| c.column);
-                    vec![(column, descending)]
+                    vec![OrderTerm::plain(column, descending)]
                 }
                 None => {
                     let meta = M::meta();
@@ -997,18 +1269,19 @@ impl<M: Model> QuerySet<M> {
     /// The number of matching rows.
     pub fn count(&self, db: &Database) -> Result<usize> {
         self.check()?;
-        let meta = M::meta();
-        let sql = self.parts(db).count(meta.from_sql(), self.is_sliced())?;
-        let count: i64 =
-            db.with_sql(&sql.text, |stmt| Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?))?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).count(self.is_sliced())?;
+        let count: i64 = db.with_sql(&sql.text, |stmt| {
+            Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?)
+        })?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
     /// Whether any row matches.
     pub fn exists(&self, db: &Database) -> Result<bool> {
         self.check()?;
-        let meta = M::meta();
-        let sql = self.parts(db).exists(meta.from_sql(), self.is_sliced())?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).exists(self.is_sliced())?;
         db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
@@ -1021,9 +1294,8 @@ impl<M: Model> QuerySet<M> {
     /// [`QuerySet::pks`] as stored values.
     fn pk_values(&self, db: &Database) -> Result<Vec<Value>> {
         self.check()?;
-        let meta = M::meta();
-        let head = Sql::select_from_sql(meta.pk_column().column, meta.from_sql());
-        db.first_column(&self.parts(db).select(&head.text)?)
+        let ordering = self.ordering_terms();
+        db.first_column(&self.parts(&ordering, params(db)).select_pks()?)
     }
 
     /// `UPDATE` every matching row (`QuerySet.update()`), in one statement;
@@ -1093,6 +1365,6 @@ impl<M: Model> QuerySet<M> {
 impl<M> Order<M> {
     /// The same term, in the other direction.
     pub fn reversed(self) -> Self {
-        Order::new(self.column, !self.descending)
+        Order { descending: !self.descending, ..self }
     }
 }

@@ -322,6 +322,8 @@ impl<'a> Resolver<'a> {
                 }
             };
             value = RustType::Scalar(target_type.rust?);
+            let related_query_name =
+                def.related_name.as_ref().map_or_else(|| model_name.to_lowercase(), |rn| rn.value.clone());
             let related_accessor = match &def.related_name {
                 Some(rn) => rn.value.clone(),
                 None if ty.kind == Kind::OneToOne => model_name.to_lowercase(),
@@ -343,6 +345,8 @@ impl<'a> Resolver<'a> {
                 parent_link: false,
                 db_constraint: def.db_constraint.as_ref().is_none_or(|d| d.value),
                 related_accessor,
+                related_query_name,
+                rel_const: format!("{}_REL", name.to_shouty_snake_case()),
                 accessor: types::rust_ident(&name),
                 setter: format!("set_{name}"),
                 target_meta: String::new(),

@@ -86,6 +86,8 @@ impl<'a> Resolver<'a> {
                     parent_link: true,
                     db_constraint: true,
                     related_accessor: name.to_lowercase(),
+                    related_query_name: name.to_lowercase(),
+                    rel_const: String::new(),
                     accessor: field_name.clone(),
                     setter: format!("set_{field_name}"),
                     target_meta: String::new(),
@@ -210,7 +212,7 @@ impl<'a> Resolver<'a> {
             .map(|(i, _)| i)
             .collect();
         let has_pre_save = fields.iter().any(|f| f.auto_now || f.auto_now_add);
-        self.check_constant_names(&file, &all_fields, &flat);
+        self.check_constant_names(&file, &all_fields, &many_to_many, &flat);
 
         // Methods (`str`, `absolute_url`) and `ordering` / `get_latest_by`
         // come from concrete parents too, as in Django.

@@ -330,8 +330,34 @@ impl<'a> Resolver<'a> {
     }
 
     /// Two field names can give one typed-column constant (`fooBar` and
-    /// `foo_bar` are both `FOO_BAR`), which would not compile.
-    pub(super) fn check_constant_names(&mut self, file: &str, fields: &[Field], defs: &[&FieldDef]) {
+    /// `foo_bar` are both `FOO_BAR`), which would not compile; nor would a
+    /// column constant and a relation's `Rel` constant of one name (a
+    /// field `blog_rel` beside a ForeignKey `blog`: both `BLOG_REL`).
+    pub(super) fn check_constant_names(
+        &mut self,
+        file: &str,
+        fields: &[Field],
+        many_to_many: &[ir::ManyToMany],
+        defs: &[&FieldDef],
+    ) {
+        let relations = fields
+            .iter()
+            .filter_map(|f| f.relation.as_ref().filter(|r| !r.rel_const.is_empty()).map(|r| (&r.rel_const, &f.name)))
+            .chain(many_to_many.iter().map(|m| (&m.rel_const, &m.name)));
+        for (rel_const, relation) in relations {
+            if let Some(field) = fields.iter().find(|f| &f.const_name == rel_const) {
+                let pos = defs.iter().find(|d| d.name.value == field.name).map_or_else(Pos::default, |d| d.name.pos);
+                self.err_help(
+                    file,
+                    pos,
+                    format!(
+                        "field `{}` would generate the constant `{rel_const}`, which is the relation constant of `{relation}`",
+                        field.name
+                    ),
+                    Some("rename the field; keep its column with `db_column`".into()),
+                );
+            }
+        }
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
         for field in fields {
             // Same-named fields are reported as clashes of their own.

@@ -31,14 +31,16 @@ impl<'a> Resolver<'a> {
         };
         let (source_pk_column, source_sql_type) = rel_type(self, id)?;
         let (target_pk_column, target_sql_type) = rel_type(self, target)?;
-        let (source_column, target_column, through_table, through_path, auto_created) = match &def.through {
+        let (source_column, target_column, through_table, through_path, auto_created, through_pk_column) = match &def
+            .through
+        {
             None => {
                 let (s, t) = if target == id {
                     (format!("from_{model_lower}_id"), format!("to_{target_lower}_id"))
                 } else {
                     (format!("{model_lower}_id"), format!("{target_lower}_id"))
                 };
-                (s, t, format!("{table}_{name}"), None, true)
+                (s, t, format!("{table}_{name}"), None, true, "id".to_string())
             }
             Some(through_ref) => {
                 let through = self.lookup(&file, id, through_ref, &format!("`through` of `{name}`"))?;
@@ -112,10 +114,12 @@ impl<'a> Resolver<'a> {
                 } else {
                     (to_source[0].clone(), to_target[0].clone())
                 };
-                (s, t, self.table_of(through), Some(self.rust_path(id, through)), false)
+                let through_pk = self.target_pk(through).map_or_else(|| "id".to_string(), |(column, _)| column);
+                (s, t, self.table_of(through), Some(self.rust_path(id, through)), false, through_pk)
             }
         };
         Some(ir::ManyToMany {
+            rel_const: format!("{}_REL", name.to_shouty_snake_case()),
             accessor: types::rust_ident(&name),
             name,
             target_path: self.rust_path(id, target),
@@ -123,6 +127,7 @@ impl<'a> Resolver<'a> {
             through_table,
             source_column,
             target_column,
+            through_pk_column,
             target_table,
             source_sql_type: source_sql_type.sqlite,
             target_sql_type: target_sql_type.sqlite,
@@ -176,6 +181,10 @@ impl<'a> Resolver<'a> {
                     ir::Reverse {
                         method: types::rust_ident(&rel.related_accessor),
                         accessor: rel.related_accessor.clone(),
+                        rel_const: format!("{}_REL", rel.related_query_name.to_shouty_snake_case()),
+                        own_column: rel.target_column.clone(),
+                        source_pk_column: String::new(),
+                        through_pk_column: String::new(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
                         source_const: field.const_name.clone(),
@@ -206,11 +215,18 @@ impl<'a> Resolver<'a> {
                 let accessor = def
                     .and_then(|d| d.related_name.as_ref())
                     .map_or_else(|| format!("{}_set", model.name.to_lowercase()), |r| r.value.clone());
+                let query_name = def
+                    .and_then(|d| d.related_name.as_ref())
+                    .map_or_else(|| model.name.to_lowercase(), |r| r.value.clone());
                 additions.push((
                     target_id,
                     ir::Reverse {
                         method: types::rust_ident(&accessor),
                         accessor,
+                        rel_const: format!("{}_REL", query_name.to_shouty_snake_case()),
+                        own_column: m2m.target_pk_column.clone(),
+                        source_pk_column: m2m.source_pk_column.clone(),
+                        through_pk_column: m2m.through_pk_column.clone(),
                         source_path: self.rust_path(target_id, source_id),
                         source_label: model.label.clone(),
                         source_const: m2m.name.clone(),
@@ -246,6 +262,49 @@ impl<'a> Resolver<'a> {
             let clash_reverse =
                 target.reverse.iter().find(|r| r.accessor == reverse.accessor).map(|r| r.source_label.clone());
             let clash_method = GENERATED_METHODS.contains(&reverse.accessor.as_str());
+            // Django's fields.E303 / E305: the reverse query name (here its
+            // `Rel` constant) clashes with a field or another relation.
+            let clash_query_name = target
+                .fields
+                .iter()
+                .find(|f| f.const_name == reverse.rel_const || format!("{}_REL", f.const_name) == reverse.rel_const)
+                .map(|f| format!("field `{}`", f.name))
+                .or_else(|| {
+                    target
+                        .fields
+                        .iter()
+                        .filter_map(|f| f.relation.as_ref().map(|r| (r, &f.name)))
+                        .find(|(r, _)| r.rel_const == reverse.rel_const)
+                        .map(|(_, name)| format!("the relation constant of field `{name}`"))
+                })
+                .or_else(|| {
+                    target
+                        .many_to_many
+                        .iter()
+                        .find(|m| m.rel_const == reverse.rel_const)
+                        .map(|m| format!("the relation constant of field `{}`", m.name))
+                })
+                .or_else(|| {
+                    target
+                        .reverse
+                        .iter()
+                        .find(|r| r.rel_const == reverse.rel_const)
+                        .map(|r| format!("the reverse query name of a relation on `{}`", r.source_label))
+                });
+            if let (false, None, false, Some(with)) =
+                (clash_field, clash_reverse.as_ref(), clash_method, clash_query_name)
+            {
+                self.err_help(
+                    &source_file,
+                    pos,
+                    format!(
+                        "reverse query name for field `{field_name}` gives `{}.{}`, which clashes with {with}",
+                        target.name, reverse.rel_const
+                    ),
+                    Some("add or change `related_name` on this field".into()),
+                );
+                continue;
+            }
             if clash_field || clash_reverse.is_some() || clash_method {
                 let with = if let Some(other) = clash_reverse {
                     format!("the reverse accessor of a relation on `{other}`")

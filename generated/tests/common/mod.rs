@@ -8,9 +8,9 @@
 use std::sync::{Arc, Mutex};
 
 use modelgen_examples::{library, notifications, people, shop, weblog};
+use modelgen_runtime::chrono::{DateTime, NaiveDate, TimeZone, Utc};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use modelgen_runtime::Database;
 
 use weblog::{Blog, Entry};

@@ -124,6 +124,10 @@ pub struct SqliteConnection {
     map: RefCell<Statements>,
     /// How many entries of `map` are `Key::Text`.
     texts: Cell<usize>,
+    /// Statements run (Django's `assertNumQueries`): one increment per
+    /// statement, transaction control (BEGIN, COMMIT, ROLLBACK) left out
+    /// as Django leaves it out.
+    queries: Cell<u64>,
 }
 
 // SAFETY: it owns a `Connection`, which is `Send`, and statements that only
@@ -141,7 +145,14 @@ impl SqliteConnection {
             hot: RefCell::new(None),
             map: RefCell::new(Statements::default()),
             texts: Cell::new(0),
+            queries: Cell::new(0),
         }
+    }
+
+    /// How many statements ran on this connection through the runtime.
+    #[inline]
+    pub fn query_count(&self) -> u64 {
+        self.queries.get()
     }
 
     /// The rusqlite connection, for raw SQL.
@@ -204,6 +215,17 @@ impl SqliteConnection {
     /// key to build, the hot statement found by one comparison.
     #[inline]
     pub(crate) fn with_static<R>(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+    ) -> Result<R> {
+        self.queries.set(self.queries.get() + 1);
+        self.with_static_uncounted(sql, f)
+    }
+
+    /// [`SqliteConnection::with_static`] without counting the statement.
+    #[inline]
+    fn with_static_uncounted<R>(
         &self,
         sql: &'static str,
         f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
@@ -272,8 +294,9 @@ impl SqliteConnection {
         result
     }
 
+    /// Transaction control, which Django's query log does not count.
     fn exec_static(&self, sql: &'static str) -> Result<()> {
-        self.with_static(sql, |stmt| {
+        self.with_static_uncounted(sql, |stmt| {
             stmt.raw_execute()?;
             Ok(())
         })
@@ -309,6 +332,7 @@ impl Connection for SqliteConnection {
     }
 
     fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.queries.set(self.queries.get() + 1);
         self.raw().execute_batch(sql)?;
         Ok(())
     }
@@ -323,6 +347,7 @@ impl Connection for SqliteConnection {
         if let StatementKey::Static(sql) = key {
             return self.with_static(sql, f);
         }
+        self.queries.set(self.queries.get() + 1);
         let key = Key::of(key);
         let hot = self.take_hot(&key);
         self.run(key, hot, build, f)
@@ -365,11 +390,16 @@ impl Connection for SqliteConnection {
 /// The SQL functions Django's SQLite backend registers on every connection
 /// that generated queries use: `POWER` (Django's `**` on SQLite,
 /// `operator.pow` behind a NULL guard: integers stay exact, a negative
-/// exponent or a real operand gives a real).
+/// exponent or a real operand gives a real), `REGEXP` (the `regex` and
+/// `iregex` lookups), and the date functions of the date-part lookups
+/// (`django_date_extract`, `django_datetime_extract`,
+/// `django_datetime_cast_date`).
 pub(crate) fn register_django_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     use rusqlite::types::{Value, ValueRef};
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    register_regexp(conn, flags)?;
+    register_date_functions(conn, flags)?;
     conn.create_scalar_function("POWER", 2, flags, |ctx| {
         let number = |i: usize| -> rusqlite::Result<Option<f64>> {
             Ok(match ctx.get_raw(i) {
@@ -389,6 +419,116 @@ pub(crate) fn register_django_functions(conn: &rusqlite::Connection) -> rusqlite
                 _ => Value::Null,
             }),
         }
+    })
+}
+
+/// `x REGEXP p` is `regexp(p, x)`: Django's `_sqlite_regexp`, Python's
+/// `re.search(p, str(x))`, NULL when either is NULL. The compiled pattern
+/// is kept with the statement (SQLite's auxiliary data), as a loop over
+/// rows asks with the same pattern every time.
+fn register_regexp(conn: &rusqlite::Connection, flags: rusqlite::functions::FunctionFlags) -> rusqlite::Result<()> {
+    use rusqlite::types::{Value, ValueRef};
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        if matches!(ctx.get_raw(0), ValueRef::Null) || matches!(ctx.get_raw(1), ValueRef::Null) {
+            return Ok(Value::Null);
+        }
+        let pattern: std::sync::Arc<regex::Regex> = ctx.get_or_create_aux(0, |raw| {
+            let text = match raw {
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                other => python_str(other),
+            };
+            regex::Regex::new(&text).map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+        })?;
+        let subject = python_str(ctx.get_raw(1));
+        Ok(Value::Integer(i64::from(pattern.is_match(&subject))))
+    })
+}
+
+/// Python's `str()` of a value SQLite hands a function.
+fn python_str(value: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => "None".into(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(r) => crate::PyStr::py_str(&r),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+    }
+}
+
+/// A date or datetime as Django stores it on SQLite (`YYYY-MM-DD`,
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, an ISO `T` accepted), as Django's
+/// `typecast_timestamp` reads it; `None` when it is not one.
+fn parse_stored_datetime(value: rusqlite::types::ValueRef<'_>) -> Option<chrono::NaiveDateTime> {
+    use chrono::Timelike;
+    let text = value.as_str().ok()?.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return date.and_hms_opt(0, 0, 0);
+    }
+    let (head, rest) = (text.get(..19)?, &text[19..]);
+    let base = chrono::NaiveDateTime::parse_from_str(&head.replace('T', " "), "%Y-%m-%d %H:%M:%S").ok()?;
+    // Microseconds, if any; a zone offset after them is UTC's own.
+    let digits: String =
+        rest.strip_prefix('.').unwrap_or("").chars().take_while(char::is_ascii_digit).take(6).collect();
+    let micros: u32 = if digits.is_empty() { 0 } else { format!("{digits:0<6}").parse().ok()? };
+    base.with_nanosecond(micros * 1000)
+}
+
+/// The date part `lookup` of `dt`, as Django's `_sqlite_date_extract` and
+/// `_sqlite_datetime_extract` give it (`week_day` 1 = Sunday ... 7).
+fn date_part(lookup: &str, dt: chrono::NaiveDateTime) -> Option<i64> {
+    use chrono::{Datelike, Timelike};
+    Some(match lookup {
+        "year" => i64::from(dt.year()),
+        "month" => i64::from(dt.month()),
+        "day" => i64::from(dt.day()),
+        "week_day" => i64::from(dt.weekday().number_from_sunday()),
+        "iso_week_day" => i64::from(dt.weekday().number_from_monday()),
+        "week" => i64::from(dt.iso_week().week()),
+        "iso_year" => i64::from(dt.iso_week().year()),
+        "quarter" => i64::from(dt.month().div_ceil(3)),
+        "hour" => i64::from(dt.hour()),
+        "minute" => i64::from(dt.minute()),
+        "second" => i64::from(dt.second()),
+        _ => return None,
+    })
+}
+
+/// A stored datetime as Django's `_sqlite_datetime_parse` reads it: in
+/// `conn_tzname` (the zone it is stored in), seen in `tzname` when that
+/// differs; as it is when either is NULL (`USE_TZ = False`).
+fn datetime_in_zone(ctx: &rusqlite::functions::Context<'_>, at: usize) -> Option<chrono::NaiveDateTime> {
+    use chrono::TimeZone;
+    let dt = parse_stored_datetime(ctx.get_raw(at))?;
+    let zone = |i: usize| -> Option<chrono_tz::Tz> { ctx.get_raw(i).as_str().ok()?.parse().ok() };
+    match (zone(at + 1), zone(at + 2)) {
+        (Some(tz), Some(conn)) if tz != conn => {
+            let stored = conn.from_local_datetime(&dt).earliest()?;
+            Some(stored.with_timezone(&tz).naive_local())
+        }
+        _ => Some(dt),
+    }
+}
+
+/// Django's date functions of the date-part lookups. A datetime's zone
+/// arguments are Django's `tzname` and `conn_tzname` (see
+/// [`datetime_in_zone`]).
+fn register_date_functions(
+    conn: &rusqlite::Connection,
+    flags: rusqlite::functions::FunctionFlags,
+) -> rusqlite::Result<()> {
+    use rusqlite::types::Value;
+    conn.create_scalar_function("django_date_extract", 2, flags, |ctx| {
+        let lookup: String = ctx.get(0)?;
+        Ok(parse_stored_datetime(ctx.get_raw(1))
+            .and_then(|dt| date_part(&lookup, dt))
+            .map_or(Value::Null, Value::Integer))
+    })?;
+    conn.create_scalar_function("django_datetime_extract", 4, flags, |ctx| {
+        let lookup: String = ctx.get(0)?;
+        Ok(datetime_in_zone(ctx, 1).and_then(|dt| date_part(&lookup, dt)).map_or(Value::Null, Value::Integer))
+    })?;
+    conn.create_scalar_function("django_datetime_cast_date", 3, flags, |ctx| {
+        Ok(datetime_in_zone(ctx, 0).map_or(Value::Null, |dt| Value::Text(dt.date().format("%Y-%m-%d").to_string())))
     })
 }
 
@@ -473,4 +613,3 @@ mod tests {
         assert_eq!(conn.map.borrow().len(), TEXT_STATEMENT_CAPACITY);
     }
 }
-

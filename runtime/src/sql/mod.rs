@@ -19,6 +19,7 @@ use crate::backend::sqlite::Sqlite;
 use crate::backend::Dialect;
 
 pub(crate) use model::{ModelSql, TableShape};
+pub use model::QueryShape;
 pub(crate) use statements::*;
 
 /// The dialect every statement is spelled in (the one backend, SQLite).

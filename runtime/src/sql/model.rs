@@ -147,3 +147,38 @@ fn placeholder(number: usize) -> String {
     DIALECT.push_numbered_placeholder(&mut out, number);
     out
 }
+
+/// What the query compiler (`crate::sql::query`) knows of a model's table:
+/// built once by `ModelMeta::query_shape`, as `crate::sql` knows no model.
+#[derive(Debug)]
+pub struct QueryShape {
+    pub(crate) table: &'static str,
+    /// The own table's columns, each with whether it is nullable.
+    pub(crate) columns: Vec<(&'static str, bool)>,
+    pub(crate) pk: &'static str,
+    /// A multi-table-inheritance child's parent and the column linking to it.
+    pub(crate) parent: Option<(&'static QueryShape, &'static str)>,
+    /// Every field's column, in `from_row` order (the root table's first).
+    pub(crate) fields: Vec<&'static str>,
+    /// What the model's queries select from (the table, or joined to its ancestors).
+    pub(crate) from: &'static str,
+    /// `SELECT <every field> FROM <from>`.
+    pub(crate) select: &'static str,
+}
+
+impl QueryShape {
+    /// This table and its ancestors', child first.
+    pub(crate) fn lineage(&'static self) -> impl Iterator<Item = &'static QueryShape> {
+        std::iter::successors(Some(self), |shape| shape.parent.map(|(parent, _)| parent))
+    }
+
+    /// Whether the own table has `column`.
+    pub(crate) fn has_own(&self, column: &str) -> bool {
+        self.columns.iter().any(|(c, _)| *c == column)
+    }
+
+    /// Whether `column` (of this table or an ancestor's) is nullable.
+    pub(crate) fn nullable(&'static self, column: &str) -> bool {
+        self.lineage().flat_map(|s| s.columns.iter()).find(|(c, _)| *c == column).is_some_and(|(_, null)| *null)
+    }
+}

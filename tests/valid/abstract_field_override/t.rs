@@ -33,7 +33,8 @@ pub struct Post {
 }
 
 impl Post {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const BODY: mg::Column<Self, String> = mg::Column::new("body");
     pub const TITLE: mg::Column<Self, String> = mg::Column::new("title");

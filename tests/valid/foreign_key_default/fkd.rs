@@ -35,8 +35,10 @@ pub struct Code {
 }
 
 impl Code {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const CODE: mg::Column<Self, String> = mg::Column::new("code");
+    pub const USE_REL: mg::Rel<Self, Use> = mg::Rel::reverse("code", "fkd_use", "code_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -171,8 +173,10 @@ pub struct Token {
 }
 
 impl Token {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, mg::Uuid> = mg::Column::new("id");
+    pub const USE_REL: mg::Rel<Self, Use> = mg::Rel::reverse("id", "fkd_use", "token_id", false);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -273,10 +277,13 @@ pub struct Use {
 }
 
 impl Use {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const CODE: mg::Column<Self, mg::Key<Code>> = mg::Column::new("code_id");
     pub const TOKEN: mg::Column<Self, Option<mg::Key<Token>>> = mg::Column::new("token_id");
+    pub const CODE_REL: mg::Rel<Self, Code> = mg::Rel::forward("code_id", "fkd_code", "code", false);
+    pub const TOKEN_REL: mg::Rel<Self, Token> = mg::Rel::forward("token_id", "fkd_token", "id", true);
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.

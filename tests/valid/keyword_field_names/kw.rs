@@ -38,7 +38,8 @@ pub struct Token {
 }
 
 impl Token {
-    // The columns, for typed filters and updates (`None` is NULL).
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
     pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
     pub const TYPE: mg::Column<Self, String> = mg::Column::new("type");
     pub const MATCH: mg::Column<Self, i64> = mg::Column::new("match");
