@@ -200,18 +200,14 @@ mod tests {
             fs::write(dir.path().join(name), format!("old {name}\n")).unwrap();
             fs::File::options().write(true).open(dir.path().join(name)).unwrap().set_modified(hour_ago).unwrap();
         }
-        let changed: Vec<(PathBuf, &str)> = ["a.rs", "b.rs", "c.rs", "d.rs"]
-            .iter()
-            .map(|name| (dir.path().join(name), "new\n"))
-            .collect();
+        let changed: Vec<(PathBuf, &str)> =
+            ["a.rs", "b.rs", "c.rs", "d.rs"].iter().map(|name| (dir.path().join(name), "new\n")).collect();
         let mut staged = stage(changed).unwrap();
         back_up_all(&mut staged).unwrap();
         fs::create_dir(dir.path().join("d.rs")).unwrap();
         fs::write(dir.path().join("d.rs/inside"), "").unwrap();
-        let before: Vec<_> = entries(dir.path())
-            .into_iter()
-            .filter(|(name, _, _)| !name.contains(".modelgen-"))
-            .collect();
+        let before: Vec<_> =
+            entries(dir.path()).into_iter().filter(|(name, _, _)| !name.contains(".modelgen-")).collect();
 
         let error = install(&mut staged).unwrap_err();
         assert!(error.to_string().contains("d.rs"), "{error}");

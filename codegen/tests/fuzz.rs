@@ -270,7 +270,9 @@ fn scalar_ranges(text: &str) -> Vec<(usize, usize)> {
             i = end;
         } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c >= 0x80 {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || b"_-.".contains(&bytes[i]) || bytes[i] >= 0x80) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || b"_-.".contains(&bytes[i]) || bytes[i] >= 0x80)
+            {
                 i += 1;
             }
             ranges.push((start, i));
@@ -302,7 +304,11 @@ fn near_missed(word: &str, how: &NearMiss) -> String {
         }
         NearMiss::FlipCase if !chars.is_empty() => {
             let c = chars[0];
-            chars[0] = if c.is_uppercase() { c.to_lowercase().next().unwrap_or(c) } else { c.to_uppercase().next().unwrap_or(c) };
+            chars[0] = if c.is_uppercase() {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c.to_uppercase().next().unwrap_or(c)
+            };
         }
         NearMiss::AppendS => chars.push('s'),
         NearMiss::Underscore => chars.insert(n / 2, '_'),
@@ -529,10 +535,7 @@ const FIELD_TYPES: &[&str] = &[
 /// `app:` and `models:` with models of fields and other keys: random, but
 /// shaped enough to get past the first checks into resolution.
 fn schema_shaped() -> impl Strategy<Value = String> {
-    let model = (
-        prop::collection::vec((key(), field()), 0..5),
-        prop::collection::vec((key(), value()), 0..3),
-    )
+    let model = (prop::collection::vec((key(), field()), 0..5), prop::collection::vec((key(), value()), 0..3))
         .prop_map(|(fields, others)| {
             let mut entries = vec![("fields".to_string(), Yaml::Map(fields))];
             entries.extend(others);
@@ -576,8 +579,9 @@ fn check(sources: &[(String, String)]) -> Result<(), TestCaseError> {
                     }
                 } else {
                     let db = rusqlite::Connection::open_in_memory().unwrap();
-                    db.execute_batch(&file.contents)
-                        .map_err(|e| TestCaseError::fail(format!("SQLite rejects {}: {e}\n{}", file.name, file.contents)))?;
+                    db.execute_batch(&file.contents).map_err(|e| {
+                        TestCaseError::fail(format!("SQLite rejects {}: {e}\n{}", file.name, file.contents))
+                    })?;
                 }
             }
             Ok(())

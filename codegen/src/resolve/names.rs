@@ -300,6 +300,42 @@ impl<'a> Resolver<'a> {
 
     /// Django's fields.E306 (a related_name is an identifier, or ends with
     /// `+` to hide the reverse relation), and a name Rust can use.
+    /// A `db_column` or `db_table` that Django can share: not empty
+    /// (Django ignores an empty one and uses `default`, so this table would
+    /// not be Django's), and without `"` (Django's `quote_name` puts a name
+    /// in double quotes without escaping any inside, so every statement
+    /// Django writes on it fails: Django 5.2 on SQLite: `near "quoted":
+    /// syntax error`) or a NUL character (no SQL statement can hold one).
+    pub(super) fn check_sql_name(&mut self, file: &str, name: &Spanned<String>, option: &str, default: &str) {
+        let value = &name.value;
+        let thing = if option == "db_table" { "table" } else { "column" };
+        if value.is_empty() {
+            self.err_help(
+                file,
+                name.pos,
+                format!("`{option}` is empty"),
+                Some(format!("name the {thing}, or remove `{option}` to use Django's default `{default}` (Django ignores an empty one)")),
+            );
+        } else if value.contains(['"', '\0']) {
+            let cleaned: String = value.chars().filter(|c| !matches!(c, '"' | '\0')).collect();
+            let example = if cleaned.is_empty() { default.to_string() } else { cleaned };
+            let (what, why) = if value.contains('"') {
+                (
+                    "a double quote `\"`",
+                    format!("Django writes {thing} names inside double quotes without escaping, so its SQL on this {thing} would fail"),
+                )
+            } else {
+                ("a NUL character", "no SQL statement can hold a NUL character".to_string())
+            };
+            self.err_help(
+                file,
+                name.pos,
+                format!("`{option}` {value:?} contains {what}"),
+                Some(format!("{why}; remove it, e.g. `{option}: {example}`")),
+            );
+        }
+    }
+
     pub(super) fn check_related_name(&mut self, file: &str, related_name: &Spanned<String>) {
         let value = related_name.value.as_str();
         if value.ends_with('+') {
