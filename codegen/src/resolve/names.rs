@@ -316,24 +316,33 @@ impl<'a> Resolver<'a> {
                 format!("`{option}` is empty"),
                 Some(format!("name the {thing}, or remove `{option}` to use Django's default `{default}` (Django ignores an empty one)")),
             );
-        } else if value.contains(['"', '\0']) {
-            let cleaned: String = value.chars().filter(|c| !matches!(c, '"' | '\0')).collect();
-            let example = if cleaned.is_empty() { default.to_string() } else { cleaned };
-            let (what, why) = if value.contains('"') {
-                (
-                    "a double quote `\"`",
-                    format!("Django writes {thing} names inside double quotes without escaping, so its SQL on this {thing} would fail"),
-                )
-            } else {
-                ("a NUL character", "no SQL statement can hold a NUL character".to_string())
-            };
-            self.err_help(
-                file,
-                name.pos,
-                format!("`{option}` {value:?} contains {what}"),
-                Some(format!("{why}; remove it, e.g. `{option}: {example}`")),
-            );
+        } else {
+            self.check_quotable(file, name, option, thing);
         }
+    }
+
+    /// A name Django's SQL can carry: without `"` or NUL (see `check_sql_name`).
+    /// `thing` is what it names (`column`, `table`, `index`, `constraint`).
+    pub(super) fn check_quotable(&mut self, file: &str, name: &Spanned<String>, option: &str, thing: &str) {
+        let value = &name.value;
+        if !value.contains(['"', '\0']) {
+            return;
+        }
+        let cleaned: String = value.chars().filter(|c| !matches!(c, '"' | '\0')).collect();
+        let (what, why) = if value.contains('"') {
+            (
+                "a double quote `\"`",
+                format!("Django writes {thing} names inside double quotes without escaping, so its SQL on this {thing} would fail"),
+            )
+        } else {
+            ("a NUL character", "no SQL statement can hold a NUL character".to_string())
+        };
+        let help = if cleaned.is_empty() {
+            format!("{why}; remove it")
+        } else {
+            format!("{why}; remove it, e.g. `{option}: {cleaned}`")
+        };
+        self.err_help(file, name.pos, format!("`{option}` {value:?} contains {what}"), Some(help));
     }
 
     pub(super) fn check_related_name(&mut self, file: &str, related_name: &Spanned<String>) {
