@@ -18,6 +18,7 @@
 //! the smallest input proptest shrank it to.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use modelgen::render::Renderer;
@@ -490,18 +491,75 @@ fn value() -> impl Strategy<Value = Yaml> {
     })
 }
 
-/// A field: a known type (mostly), then options from the vocabulary.
+/// A field: a known type (mostly), then options, mostly known ones with
+/// plausible values (so that a good share of the schemas are valid and
+/// their output is checked), some from the vocabulary with any value.
 fn field() -> impl Strategy<Value = Yaml> {
     let field_type = prop_oneof![
-        4 => prop::sample::select(FIELD_TYPES).prop_map(str::to_string),
+        6 => prop::sample::select(FIELD_TYPES).prop_map(str::to_string),
         1 => scalar(),
     ];
-    (field_type, prop::collection::vec((key(), value()), 0..4)).prop_map(|(field_type, options)| {
+    let option = prop_oneof![
+        6 => (prop::sample::select(KNOWN_OPTIONS), any::<prop::sample::Index>())
+            .prop_map(|((name, values), i)| (name.to_string(), Yaml::Scalar(i.get(values).to_string()))),
+        1 => (key(), value()),
+    ];
+    let assembled = (field_type, prop::collection::vec(option, 0..4)).prop_map(|(field_type, options)| {
         let mut entries = vec![("type".to_string(), Yaml::Scalar(field_type))];
         entries.extend(options);
         Yaml::Map(entries)
-    })
+    });
+    prop_oneof![
+        4 => prop::sample::select(VALID_FIELDS).prop_map(|text| Yaml::Scalar(text.to_string())),
+        1 => assembled,
+    ]
 }
+
+/// Fields that are valid in any model of `schema_shaped` (names and
+/// values hostile where they may be).
+const VALID_FIELDS: &[&str] = &[
+    "{type: CharField, max_length: 20}",
+    "{type: CharField, max_length: 20, db_column: select, default: \"it's\"}",
+    "{type: CharField, max_length: 10, choices: [[x, \"it's\"], [y, \"é名🦀\"]], default: x}",
+    "{type: TextField, blank: true, help_text: \"a \\\"quoted\\\" {text} */\"}",
+    "{type: IntegerField, default: 1, choices: [[1, One], [2, Two]], verbose_name: \"naïve 'n'\"}",
+    "{type: BooleanField, default: false, db_column: \"naïve col\"}",
+    "{type: DecimalField, max_digits: 5, decimal_places: 2, null: true}",
+    "{type: ForeignKey, to: self, on_delete: CASCADE, null: true, related_name: \"+\"}",
+    "{type: ForeignKey, to: Order, on_delete: SET_NULL, null: true, related_name: \"+\"}",
+    "{type: OneToOneField, to: A, on_delete: CASCADE, related_name: \"+\"}",
+    "{type: ManyToManyField, to: Select, related_name: \"+\"}",
+    "{type: DateField, auto_now: true}",
+    "{type: DateTimeField, null: true, db_index: true}",
+    "{type: JSONField, null: true}",
+    "{type: FloatField, default: 1.5, db_column: \"it's\"}",
+    "{type: BinaryField, null: true}",
+    "{type: UUIDField, unique: true, null: true}",
+];
+
+/// Field options with values that fit some field types (not all: a
+/// `max_length` on an IntegerField is an error worth reporting too).
+const KNOWN_OPTIONS: &[(&str, &[&str])] = &[
+    ("max_length", &["1", "20", "255", "0", "100000"]),
+    ("max_length", &["20"]),
+    ("null", &["true", "false"]),
+    ("blank", &["true", "false"]),
+    ("unique", &["true", "false"]),
+    ("db_index", &["true"]),
+    ("editable", &["false"]),
+    ("primary_key", &["true"]),
+    ("default", &["0", "x", "''", "true", "1.5", "\"it's\"", "é"]),
+    ("help_text", &["Some help", "\"a \\\"quoted\\\" {text}\"", "'it''s'", "é名🦀", "*/ /*"]),
+    ("verbose_name", &["the name", "naïve", "'}{'"]),
+    ("db_column", &["col", "select", "\"naïve col\"", "\"it's\"", "order"]),
+    ("to", &["self", "Order", "Select", "A"]),
+    ("on_delete", &["CASCADE", "SET_NULL", "PROTECT", "DO_NOTHING", "SET_DEFAULT"]),
+    ("related_name", &["+", "items", "order", "group_set"]),
+    ("choices", &["[[a, A], [b, B]]", "[[1, One], [2, Two]]", "[[x, \"it's\"]]"]),
+    ("max_digits", &["5", "10"]),
+    ("decimal_places", &["2", "0"]),
+    ("auto_now", &["true"]),
+];
 
 const FIELD_TYPES: &[&str] = &[
     "AutoField",
@@ -533,22 +591,80 @@ const FIELD_TYPES: &[&str] = &[
 ];
 
 /// `app:` and `models:` with models of fields and other keys: random, but
-/// shaped enough to get past the first checks into resolution.
+/// shaped enough to get past the first checks into resolution, and often
+/// valid. Model names come from a small pool, so `to:` finds them.
 fn schema_shaped() -> impl Strategy<Value = String> {
-    let model = (prop::collection::vec((key(), field()), 0..5), prop::collection::vec((key(), value()), 0..3))
+    // At most one `str` and one `meta`, and now and then another key.
+    let model_keys = (
+        prop::option::of(prop::sample::select(&["{name}", "{id}", "it's {value}", "é"][..])),
+        prop::option::of(prop::sample::select(MODEL_META)),
+        prop::option::weighted(0.1, (key(), value())),
+    )
+        .prop_map(|(str_, meta, other)| {
+            let mut entries = Vec::new();
+            entries.extend(str_.map(|s| ("str".to_string(), Yaml::Scalar(format!("\"{s}\"")))));
+            entries.extend(meta.map(|m| ("meta".to_string(), Yaml::Scalar(m.to_string()))));
+            entries.extend(other);
+            entries
+        });
+    // Distinct names, mostly: a name twice is one error among many.
+    let fields = prop_oneof![
+        6 => prop::sample::subsequence(FIELD_NAMES, 0..=5).prop_map(|names| names.iter().map(|n| n.to_string()).collect()),
+        1 => prop::collection::vec(key(), 0..5),
+    ]
+    .prop_flat_map(|names: Vec<String>| {
+        let n = names.len();
+        (Just(names), prop::collection::vec(field(), n))
+    })
+    .prop_map(|(names, fields)| names.into_iter().zip(fields).collect::<Vec<_>>());
+    let model = (fields, model_keys)
         .prop_map(|(fields, others)| {
-            let mut entries = vec![("fields".to_string(), Yaml::Map(fields))];
+            let mut all: Vec<(String, Yaml)> =
+                ALWAYS.iter().map(|(name, field)| (name.to_string(), Yaml::Scalar(field.to_string()))).collect();
+            all.extend(fields);
+            let mut entries = vec![("fields".to_string(), Yaml::Map(all))];
             entries.extend(others);
             Yaml::Map(entries)
-        });
-    let model_name = prop_oneof!["[A-Z][a-z]{0,6}", key()];
-    (scalar(), prop::collection::vec((model_name, model), 0..4)).prop_map(|(app, models)| {
-        let mut text = format!("app: {app}\nmodels:");
+        })
+        .boxed();
+    let models = prop_oneof![
+        6 => prop::sample::subsequence(&["Order", "Select", "A"][..], 0..=3)
+            .prop_map(|names| names.iter().map(|n| n.to_string()).collect()),
+        1 => prop::collection::vec(key(), 0..4),
+    ]
+    .prop_flat_map(move |names: Vec<String>| {
+        let n = names.len();
+        (Just(names), prop::collection::vec(model.clone(), n))
+    })
+    .prop_map(|(names, models)| names.into_iter().zip(models).collect::<Vec<_>>());
+    let app = prop_oneof![
+        6 => prop::sample::select(&["group", "shop", "app"][..]).prop_map(str::to_string),
+        1 => scalar(),
+    ];
+    (app, models).prop_map(|(app, models)| {
+        let mut text = format!("app: {app}\nmodels: ");
         Yaml::Map(models).write(&mut text, 2, false);
         text.push('\n');
         text
     })
 }
+
+const MODEL_META: &[&str] = &[
+    "{ordering: [name]}",
+    "{ordering: [-id]}",
+    "{db_table: select}",
+    "{db_table: \"it's\"}",
+    "{unique_together: [[name, value]]}",
+    "{indexes: [{fields: [name], name: where}]}",
+    "{verbose_name: naïve}",
+];
+
+const FIELD_NAMES: &[&str] = &["order", "select", "type", "match", "group", "x1", "where"];
+
+/// The fields every model of `schema_shaped` starts with, so its `str` and
+/// `meta` can name them.
+const ALWAYS: &[(&str, &str)] =
+    &[("name", "{type: CharField, max_length: 20}"), ("value", "{type: IntegerField, default: 0}")];
 
 fn free_form() -> impl Strategy<Value = String> {
     prop::collection::vec((key(), value()), 0..6).prop_map(|entries| {
@@ -562,7 +678,7 @@ fn free_form() -> impl Strategy<Value = String> {
 
 /// The property: no panic (proptest reports one as a failure), and either
 /// output (Rust that parses, SQL that SQLite runs) or located errors.
-fn check(sources: &[(String, String)]) -> Result<(), TestCaseError> {
+fn check(sources: &[(String, String)], tally: &Tally) -> Result<(), TestCaseError> {
     match modelgen::generate_from_sources(sources, renderer()) {
         Ok(files) => {
             for file in &files {
@@ -584,6 +700,7 @@ fn check(sources: &[(String, String)]) -> Result<(), TestCaseError> {
                     })?;
                 }
             }
+            tally.rendered.fetch_add(1, Ordering::Relaxed);
             Ok(())
         }
         Err(Error::Schema(errors)) => {
@@ -600,9 +717,30 @@ fn check(sources: &[(String, String)]) -> Result<(), TestCaseError> {
                 let within = line >= 1 && line <= lines.len() + 1 && col >= 1 && col <= line_text.chars().count() + 1;
                 prop_assert!(within, "error outside its file ({} lines): {error}", lines.len());
             }
+            tally.rejected.fetch_add(1, Ordering::Relaxed);
             Ok(())
         }
         Err(other) => Err(TestCaseError::fail(format!("neither output nor schema errors: {other}"))),
+    }
+}
+
+/// How the cases ended, so a test can tell that it exercised both sides:
+/// rendering (and the syn and SQLite checks) and error reporting.
+#[derive(Default)]
+struct Tally {
+    rendered: AtomicUsize,
+    rejected: AtomicUsize,
+}
+
+impl Tally {
+    /// Both outcomes at least `min_percent` of the cases (shrinking runs
+    /// count too, which only happens after a failure).
+    fn assert_both_sides(&self, what: &str, min_percent: usize) {
+        let (rendered, rejected) = (self.rendered.load(Ordering::Relaxed), self.rejected.load(Ordering::Relaxed));
+        let total = (rendered + rejected).max(1);
+        eprintln!("{what}: {rendered} rendered, {rejected} rejected with located errors");
+        assert!(rendered * 100 >= total * min_percent, "{what}: too few cases render ({rendered} of {total})");
+        assert!(rejected * 100 >= total * min_percent, "{what}: too few cases are errors ({rejected} of {total})");
     }
 }
 
@@ -628,6 +766,7 @@ fn runner() -> TestRunner {
 #[test]
 fn mutated_real_schemas_never_panic_and_every_error_is_located() {
     let strategy = (0..seeds().len(), prop::collection::vec(mutation(), 1..5));
+    let tally = Tally::default();
     runner()
         .run(&strategy, |(index, mutations)| {
             let seed = &seeds()[index];
@@ -637,15 +776,18 @@ fn mutated_real_schemas_never_panic_and_every_error_is_located() {
             }
             let mut sources = vec![(seed.path.clone(), text)];
             sources.extend(seed.companions.iter().cloned());
-            check(&sources)
+            check(&sources, &tally)
         })
         .unwrap();
+    tally.assert_both_sides("mutated schemas", 10);
 }
 
 #[test]
 fn random_schemas_never_panic_and_every_error_is_located() {
     let strategy = prop_oneof![3 => schema_shaped(), 1 => free_form()];
-    runner().run(&strategy, |text| check(&[("random.yaml".to_string(), text)])).unwrap();
+    let tally = Tally::default();
+    runner().run(&strategy, |text| check(&[("random.yaml".to_string(), text)], &tally)).unwrap();
+    tally.assert_both_sides("random schemas", 10);
 }
 
 /// The seeds themselves pass the check: a mutation that changes nothing
@@ -655,6 +797,6 @@ fn the_unmutated_seeds_render_rust_that_parses() {
     for seed in seeds() {
         let mut sources = vec![(seed.path.clone(), seed.text.clone())];
         sources.extend(seed.companions.iter().cloned());
-        check(&sources).unwrap_or_else(|e| panic!("{}: {e}", seed.path));
+        check(&sources, &Tally::default()).unwrap_or_else(|e| panic!("{}: {e}", seed.path));
     }
 }
