@@ -352,8 +352,8 @@ fn foreign_key_defaults_are_the_target_keys() -> modelgen_runtime::Result<()> {
 
 /// `hostile_names`: an app, tables, columns and an index named like SQL
 /// keywords (`group`, `select`, `from`, `where`), columns with a single
-/// quote and with unicode, a 200-character table and a 150-character
-/// column. Its DDL is byte for byte the DDL Django 5.2 gives for the same
+/// quote and with unicode, a unicode field name (`café`) with unicode
+/// choices, a 200-character table and a 150-character column. Its DDL is byte for byte the DDL Django 5.2 gives for the same
 /// models (Django truncates no name on SQLite), and Django's checks report
 /// nothing. Values with quotes, semicolons and unicode save, load, filter,
 /// order, follow relations, go through the many-to-many table and delete.
@@ -362,7 +362,7 @@ fn foreign_key_defaults_are_the_target_keys() -> modelgen_runtime::Result<()> {
 /// for `a.orders`, and loaded `a` back unchanged.
 #[test]
 fn sql_keyword_quoted_unicode_and_long_names_are_quoted_and_round_trip_as_in_django() -> modelgen_runtime::Result<()> {
-    use valid::group::{self, LongName, Order};
+    use valid::group::{self, LongName, Order, OrderCafé};
     let db = modelgen_runtime::Database::open_in_memory()?;
     db.create_tables(&[&group::APP])?;
     let mut a = Order::new();
@@ -370,6 +370,7 @@ fn sql_keyword_quoted_unicode_and_long_names_are_quoted_and_round_trip_as_in_dja
     a.group = 1;
     a.r#where = "é\"".into();
     a.quote = "'; --".into();
+    a.café = OrderCafé::Name;
     a.save(&db)?;
     let mut b = Order::new();
     b.select = "b".into();
@@ -392,6 +393,11 @@ fn sql_keyword_quoted_unicode_and_long_names_are_quoted_and_round_trip_as_in_dja
     assert_eq!(Order::objects().filter(Order::WHERE.eq("é\"") & Order::QUOTE.contains("; --")).count(&db)?, 1);
     assert_eq!(LongName::objects().get(&db)?.order(&db)?.select, "b");
     assert_eq!(a.tagged().count(&db)?, 1);
+    // A unicode field name and choice values; Django gave "Name", 1, and
+    // `b.café == ""` (a blank choice field without a default).
+    assert_eq!(Order::get(&db, a.id.unwrap())?.get_café_display(), "Name");
+    assert_eq!(Order::objects().filter(Order::CAFÉ.eq(OrderCafé::Name)).count(&db)?, 1);
+    assert_eq!(Order::get(&db, b.id.unwrap())?.café, OrderCafé::Other(String::new()));
 
     // Deleting `a` cascades through `order` to `b`, to `long` and to the
     // through rows, as in Django, which gave (5, {'group.LongName_tags': 2,

@@ -207,7 +207,7 @@ impl<'a> Resolver<'a> {
     ) {
         let name = &field.name.value;
         let pos = field.name.pos;
-        if !is_python_identifier(name) {
+        if !is_unicode_identifier(name) {
             self.err_help(
                 file,
                 pos,
@@ -436,6 +436,16 @@ pub(super) fn article(type_name: &str) -> &'static str {
     }
 }
 
+/// An identifier of Python 3 and of Rust alike (`café`, `名前`): Django
+/// allows any Python identifier as a field name, and Rust (since 1.53)
+/// takes the same Unicode XID identifiers. (Python would also NFKC-normalize
+/// one such as `ﬁeld` to `field`; write it normalized.)
+pub(super) fn is_unicode_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if unicode_ident::is_xid_start(c) || c == '_')
+        && chars.all(unicode_ident::is_xid_continue)
+}
+
 pub(super) fn is_python_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -461,10 +471,12 @@ pub(super) fn camel_to_spaces(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::{camel_to_spaces, is_python_identifier};
+    use super::{camel_to_spaces, is_python_identifier, is_unicode_identifier};
 
     #[test]
     fn identifiers_and_verbose_names() {
+        assert!(is_unicode_identifier("café") && is_unicode_identifier("名前") && is_unicode_identifier("_x"));
+        assert!(!is_unicode_identifier("1st") && !is_unicode_identifier("a-b") && !is_unicode_identifier("a b"));
         assert!(is_python_identifier("pub_date"));
         assert!(is_python_identifier("_x"));
         assert!(!is_python_identifier("1st"));

@@ -3,7 +3,7 @@
 use ::modelgen_runtime as mg;
 
 /// The DDL of the `group` app, in Django's SQLite layout, one statement per line.
-pub const DDL: &str = r#"CREATE TABLE "select" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from" varchar(20) NOT NULL, "group" integer NOT NULL, "order_id" bigint NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED, "naïve col" varchar(10) NOT NULL, "it's" varchar(10) NOT NULL);
+pub const DDL: &str = r#"CREATE TABLE "select" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from" varchar(20) NOT NULL, "group" integer NOT NULL, "order_id" bigint NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED, "naïve col" varchar(10) NOT NULL, "it's" varchar(10) NOT NULL, "café" varchar(10) NOT NULL);
 CREATE TABLE "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" varchar(10) NOT NULL, "order_id" bigint NOT NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "longname_id" bigint NOT NULL REFERENCES "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt" ("id") DEFERRABLE INITIALLY DEFERRED, "order_id" bigint NOT NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE UNIQUE INDEX "select_from_group_d737d605_uniq" ON "select" ("from", "group");
@@ -25,6 +25,40 @@ pub static APP: mg::AppMeta = mg::AppMeta {
     ],
 };
 
+/// The choices of `group.Order.café` (`String`).
+/// A stored value outside them loads as `Other` and displays as its raw
+/// value, as Django does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OrderCafé {
+    /// Crème brûlée (stored as `"crème"`)
+    CrèmeBrûlée,
+    /// Name (stored as `"名前"`)
+    Name,
+    /// A stored value that is not one of the choices.
+    Other(String),
+}
+
+impl mg::Choices for OrderCafé {
+    type Value = String;
+    const CHOICES: &'static [Self] = &[Self::CrèmeBrûlée, Self::Name];
+    const VALUES: &'static [&'static str] = &["crème", "名前"];
+    const LABELS: &'static [&'static str] = &["Crème brûlée", "Name"];
+
+    fn other(value: String) -> Self {
+        Self::Other(value)
+    }
+
+    fn as_other(&self) -> Option<&String> {
+        if let Self::Other(value) = self { Some(value) } else { None }
+    }
+}
+
+impl std::fmt::Display for OrderCafé {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        mg::fmt_choice(self, f)
+    }
+}
+
 /// order (`group.Order`, table `select`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
@@ -40,6 +74,8 @@ pub struct Order {
     pub r#where: String,
     /// `quote`
     pub quote: String,
+    /// `café`
+    pub café: OrderCafé,
     #[doc(hidden)]
     pub _state: mg::ModelState,
 }
@@ -52,6 +88,7 @@ impl Order {
     pub const ORDER: mg::Column<Self, Option<mg::Key<Order>>> = mg::Column::new("order_id");
     pub const WHERE: mg::Column<Self, String> = mg::Column::new("naïve col");
     pub const QUOTE: mg::Column<Self, String> = mg::Column::new("it's");
+    pub const CAFÉ: mg::Column<Self, OrderCafé> = mg::Column::new("café");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -64,6 +101,7 @@ impl Order {
             order_id: None,
             r#where: "".to_string(),
             quote: "".to_string(),
+            café: <OrderCafé as mg::Choices>::from_value(String::new()),
             _state: mg::ModelState::new_adding(),
         }
     }
@@ -100,6 +138,11 @@ impl Order {
     pub fn tagged(&self) -> mg::ManyRelated<Self, LongName> {
         mg::ManyRelated::new(self, "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags", "order_id", "longname_id")
     }
+
+    /// The label of `café`'s choice (the raw value when it is not a choice).
+    pub fn get_café_display(&self) -> std::borrow::Cow<'static, str> {
+        mg::Choices::label(&self.café)
+    }
 }
 
 impl mg::Duplicate for Order {}
@@ -127,6 +170,7 @@ impl mg::Model for Order {
             3 => Some(&self.order_id),
             4 => Some(&self.r#where),
             5 => Some(&self.quote),
+            6 => Some(&self.café),
             _ => None,
         }
     }
@@ -139,6 +183,7 @@ impl mg::Model for Order {
             3 => Some(&mut self.order_id),
             4 => Some(&mut self.r#where),
             5 => Some(&mut self.quote),
+            6 => Some(&mut self.café),
             _ => None,
         }
     }
@@ -151,6 +196,7 @@ impl mg::Model for Order {
             order_id: row.next()?,
             r#where: row.next()?,
             quote: row.next()?,
+            café: row.next()?,
             _state: mg::ModelState::loaded(),
         })
     }
@@ -172,6 +218,7 @@ static ORDER_COLUMNS: &[mg::ColumnMeta] = &[
     mg::ColumnMeta::new("order", "order_id").null(),
     mg::ColumnMeta::new("where", "naïve col").max_length(10),
     mg::ColumnMeta::new("quote", "it's").max_length(10),
+    mg::ColumnMeta::new("café", "café").choices().blank(),
 ];
 
 /// The ForeignKeys and OneToOneFields of `group.Order`.
