@@ -815,3 +815,19 @@ fn found_a_parent_link_accessor_clash_is_located() {
     let text = text.replace("  Restaurant:\n", "  Key:\n");
     check(&[("schemas/places.yaml".to_string(), text)], &Tally::default()).unwrap();
 }
+
+/// Found by `mutated_real_schemas_...` (MODELGEN_FUZZ_CASES=6000, a random
+/// seed: schemas/library.yaml with the choice label `Editor` replaced by
+/// `self`): the choice variant became `Self`, which Rust does not take as
+/// a variant name, so the generated Rust did not parse. Likewise a label
+/// whose letters are not identifier characters (`x²`).
+#[test]
+fn found_choice_labels_that_are_no_rust_variant_still_render() {
+    let text = std::fs::read_to_string(workspace().join("schemas/library.yaml")).unwrap();
+    for label in ["self", "Self", "x²", "²", "match"] {
+        let mutated = text.replace("[editor, Editor]", &format!("[editor, \"{label}\"]"));
+        assert_ne!(mutated, text);
+        check(&[("schemas/library.yaml".to_string(), mutated)], &Tally::default())
+            .unwrap_or_else(|e| panic!("label {label:?}: {e}"));
+    }
+}
