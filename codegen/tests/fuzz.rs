@@ -15,7 +15,9 @@
 //! Bounded in time: a fixed number of cases from a fixed seed, a few
 //! seconds in a debug build. `MODELGEN_FUZZ_CASES=100000` runs longer from
 //! a random seed (`MODELGEN_FUZZ_SEED=<n>` to fix one); a failure prints
-//! the smallest input proptest shrank it to.
+//! the smallest input proptest shrank it to (for a mutated schema: the
+//! index of the seed and the mutations), which reproduces it; the
+//! `found_*` tests at the end pin what such runs found.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -749,7 +751,8 @@ fn runner() -> TestRunner {
     let seed = std::env::var("MODELGEN_FUZZ_SEED").ok().and_then(|n| n.parse().ok());
     let rng_seed = match (seed, cases) {
         (Some(seed), _) => RngSeed::Fixed(seed),
-        // A longer run explores: a new seed each time (printed on failure).
+        // A longer run explores: a new seed each time. A failure prints
+        // the shrunk input (seed index and mutations), which reproduces it.
         (None, Some(_)) => RngSeed::Random,
         // The suite's run is the same every time.
         (None, None) => RngSeed::Fixed(12),
