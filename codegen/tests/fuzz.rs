@@ -834,3 +834,18 @@ fn found_choice_labels_that_are_no_rust_variant_still_render() {
             .unwrap_or_else(|e| panic!("label {label:?}: {e}"));
     }
 }
+
+/// Found by `mutated_real_schemas_...` (MODELGEN_FUZZ_CASES=8000, a random
+/// seed: tests/valid/multi_line_text with `\n` turned into `\r` in a choice
+/// label): the label went into a doc comment with a bare carriage return,
+/// which Rust rejects, so the generated Rust did not parse.
+#[test]
+fn found_a_carriage_return_in_doc_text_still_renders() {
+    let path = "tests/valid/multi_line_text/notes.yaml";
+    let text = std::fs::read_to_string(workspace().join(path)).unwrap();
+    for (from, to) in [("\\nlabel", "\\rlabel"), ("first line\\n", "first line\\r"), ("first line\\n", "first line\\r\\n")] {
+        let mutated = text.replace(from, to);
+        assert_ne!(mutated, text, "{from}");
+        check(&[(path.to_string(), mutated)], &Tally::default()).unwrap_or_else(|e| panic!("{to}: {e}"));
+    }
+}
