@@ -849,3 +849,18 @@ fn found_a_carriage_return_in_doc_text_still_renders() {
         check(&[(path.to_string(), mutated)], &Tally::default()).unwrap_or_else(|e| panic!("{to}: {e}"));
     }
 }
+
+/// Found by `random_schemas_...` (MODELGEN_FUZZ_CASES=8000, a random seed):
+/// `app: ''` was accepted without an error, and the file's models lost
+/// their checks and their fields (`CREATE TABLE "_foo"` with only `id`);
+/// with a model named `__4YtM` the generated Rust did not parse.
+#[test]
+fn found_an_empty_app_label_is_an_error() {
+    let text = "app: ''\nmodels:\n  __4YtM:\n    fields: {name: {type: CharField, max_length: 20}}\n";
+    let sources = [("random.yaml".to_string(), text.to_string())];
+    check(&sources, &Tally::default()).unwrap();
+    let Err(Error::Schema(errors)) = modelgen::generate_from_sources(&sources, renderer()) else {
+        panic!("an empty app label rendered");
+    };
+    assert!(errors.0.iter().any(|e| e.message.contains("`app` is empty") && e.pos.line == 1), "{errors}");
+}
