@@ -28,7 +28,8 @@ use modelgen::Error;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
-/// Cases in a default test run; about 3 s in a debug build.
+/// Cases per property in a default test run: the whole file takes about
+/// 5 s in a debug build (4.7 s measured, load average 3 on 2 cores).
 const DEFAULT_CASES: u32 = 300;
 
 fn workspace() -> PathBuf {
