@@ -122,8 +122,8 @@ fn back_up(target: &Path) -> Result<Option<PathBuf>, Error> {
         )),
         Ok(_) => {
             let backup = sibling(target, BACKUP_SUFFIX);
-            // A backup left by a run that could not restore it would be
-            // overwritten only after that run's output was replaced again.
+            // A backup left behind by an interrupted run is stale: what it
+            // kept was generated output, which this run writes afresh.
             let _ = fs::remove_file(&backup);
             // A hard link costs nothing and keeps the mtime; a copy where
             // the filesystem has no hard links.
