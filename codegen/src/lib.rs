@@ -31,6 +31,7 @@ pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod types;
+pub mod write;
 pub mod yaml;
 
 use std::collections::BTreeMap;
@@ -231,20 +232,14 @@ impl Config {
         Ok(sql)
     }
 
-    /// Render and write every file whose content changed. Writes nothing when
-    /// any schema has an error. Returns the files written.
+    /// Render and write every file whose content changed, all or nothing:
+    /// nothing is written when any schema has an error or a template
+    /// fails, and a write that fails midway leaves every file as it was
+    /// (see [`write::write_outputs`]). Returns the files written.
     pub fn generate(&self) -> Result<Vec<PathBuf>, Error> {
         let out_dir = self.resolved_out_dir();
         let outputs = self.render()?;
-        std::fs::create_dir_all(&out_dir).map_err(|e| Error::Io { path: out_dir.clone(), source: e })?;
-        let mut written = Vec::new();
-        for output in &outputs {
-            let path = out_dir.join(&output.name);
-            if write_file_if_changed(&path, &output.contents)? {
-                written.push(path);
-            }
-        }
-        Ok(written)
+        write::write_outputs(&out_dir, &outputs)
     }
 
     /// Compare a fresh generation with the files in the output directory.
@@ -324,16 +319,11 @@ pub fn compile(sources: &[(String, String)]) -> Result<ir::Project, SchemaErrors
 /// Write `contents` to `path` unless it already holds exactly that, so
 /// unchanged output keeps its timestamp and does not trigger rebuilds.
 pub fn write_file_if_changed(path: &Path, contents: &str) -> Result<bool, Error> {
-    if std::fs::read(path).is_ok_and(|old| old == contents.as_bytes()) {
+    if write::holds(path, contents) {
         return Ok(false);
     }
-    // Write to a sibling and rename, so a reader never sees half a file.
-    // (`weblog.rs` -> `weblog.rs.modelgen-tmp`: never shared with `weblog.sql`.)
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".modelgen-tmp");
-    let tmp = path.with_file_name(tmp_name);
-    std::fs::write(&tmp, contents).map_err(|e| Error::Io { path: tmp.clone(), source: e })?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })?;
+    // Written beside it and renamed, so a reader never sees half a file.
+    write::replace_all(vec![(path.to_path_buf(), contents)])?;
     Ok(true)
 }
 

@@ -151,7 +151,13 @@ fn raw_str(value: &tera::Value, _: &std::collections::HashMap<String, tera::Valu
 /// text, so a multi-line `help_text` stays a comment.
 fn doc(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
     match value {
-        tera::Value::String(s) => Ok(tera::Value::String(s.lines().collect::<Vec<_>>().join("\n/// "))),
+        // Every line break starts a new `///` line; a `\r` left inside
+        // one (`lines()` only removes it before `\n`) is a bare CR, which
+        // Rust does not allow in a doc comment.
+        tera::Value::String(s) => {
+            let lines: Vec<&str> = s.lines().flat_map(|l| l.split('\r')).collect();
+            Ok(tera::Value::String(lines.join("\n/// ")))
+        }
         other => Err(tera::Error::msg(format!("doc expects a string, got {other}"))),
     }
 }

@@ -204,6 +204,17 @@ pub fn parse_schema(path: &str, root: &Node, diags: &mut Diagnostics) -> SchemaF
                 "app" => {
                     reader.app_written = true;
                     app = reader.string(value);
+                    if let Some(label) = app.as_ref().filter(|label| label.value.is_empty()) {
+                        // Resolution skips a file without a label (its
+                        // missing `app` is reported), so an empty one must
+                        // be an error here or the file's models go unchecked.
+                        reader.diags.error_with_help(
+                            path,
+                            label.pos,
+                            "`app` is empty",
+                            "write the app's label, e.g. `app: weblog`",
+                        );
+                    }
                 }
                 "models" => {
                     if let Some(model_entries) = reader.mapping(value, "`models` (model name -> definition)") {

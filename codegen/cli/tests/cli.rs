@@ -96,6 +96,16 @@ impl Project {
         files
     }
 
+    /// Move the mtime of every file and directory under `out/` (not
+    /// recursively) an hour back.
+    fn age_out_files_and_dirs(&self) {
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for entry in std::fs::read_dir(self.out()).unwrap() {
+            let file = std::fs::File::open(entry.unwrap().path()).unwrap();
+            file.set_times(std::fs::FileTimes::new().set_modified(old)).unwrap();
+        }
+    }
+
     /// Move every file's mtime an hour back, so "not rewritten" is visible
     /// even on filesystems with coarse timestamps.
     fn age_out_files(&self) {
@@ -586,6 +596,100 @@ fn a_broken_template_exits_2_and_writes_nothing() {
     assert_exit(&output, 2);
     assert!(stderr(&output).starts_with("error: template error: "), "{}", stderr(&output));
     assert!(!project.out().exists());
+}
+
+// ------------------------------------------------ all or nothing on failure
+
+/// Every entry under `out/`: name, bytes (`None` for a directory) and mtime.
+fn out_entries(project: &Project) -> Vec<(String, Option<Vec<u8>>, SystemTime)> {
+    let mut entries: Vec<_> = std::fs::read_dir(project.out())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = p.is_file().then(|| std::fs::read(&p).unwrap());
+            (name, bytes, std::fs::metadata(&p).unwrap().modified().unwrap())
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// people, shop and weblog generated into `out/`, then two files edited by
+/// hand (so a run would rewrite them, and leaves the rest alone), all aged.
+fn generated_then_edited() -> Project {
+    let project = Project::with_schemas(&["people", "shop", "weblog"]);
+    assert_exit(&project.run(&["generate", "-o", "out"]), 0);
+    project.write("out/people.rs", "// edited by hand\n");
+    project.write("out/weblog.rs", "// edited by hand\n");
+    project
+}
+
+#[track_caller]
+fn assert_generate_fails_and_changes_nothing(project: &Project, args: &[&str], expected_error: &str) {
+    let before = out_entries(project);
+    let output = project.run(args);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains(expected_error), "{}", stderr(&output));
+    assert_eq!(out_entries(project), before, "a failed generation changed the output folder");
+}
+
+/// `weblog.sql`, the last output, is a directory: it cannot be replaced,
+/// and the files before it (people.rs, which changed) stay as they were.
+#[test]
+fn an_output_that_is_a_directory_fails_the_run_and_leaves_every_file_as_it_was() {
+    let project = generated_then_edited();
+    std::fs::remove_file(project.out().join("weblog.sql")).unwrap();
+    project.write("out/weblog.sql/keep.txt", "a directory in the way\n");
+    project.age_out_files_and_dirs();
+    let args = ["generate", "-o", "out"];
+    assert_generate_fails_and_changes_nothing(&project, &args, "out/weblog.sql: is a directory");
+    assert_eq!(project.read("out/weblog.sql/keep.txt"), "a directory in the way\n");
+}
+
+/// A new file that cannot be written midway (its temporary name is taken
+/// by a directory) leaves the files written before it unreplaced and no
+/// temporary file behind.
+#[test]
+fn a_write_failing_midway_leaves_every_file_as_it_was() {
+    let project = generated_then_edited();
+    project.write("out/shop.sql", "-- edited by hand\n");
+    std::fs::create_dir(project.out().join("shop.sql.modelgen-tmp")).unwrap();
+    project.age_out_files_and_dirs();
+    assert_generate_fails_and_changes_nothing(&project, &["generate", "-o", "out"], "out/shop.sql.modelgen-tmp");
+}
+
+/// A read-only output folder: nothing can be created in it, so nothing is
+/// replaced. Root ignores permissions, so there the test has nothing to show.
+#[test]
+fn a_read_only_output_folder_fails_the_run_and_leaves_every_file_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = generated_then_edited();
+    project.age_out_files_and_dirs();
+    std::fs::set_permissions(project.out(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = project.out().join("probe");
+    if std::fs::write(&probe, "").is_ok() {
+        std::fs::remove_file(&probe).unwrap();
+        std::fs::set_permissions(project.out(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!("skipped: running as root, which may write into a read-only folder");
+        return;
+    }
+    assert_generate_fails_and_changes_nothing(&project, &["generate", "-o", "out"], "Permission denied");
+    std::fs::set_permissions(project.out(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A model template that fails on weblog's third model (Entry), after the
+/// other apps and models rendered: everything is rendered before anything
+/// is written, so nothing is.
+#[test]
+fn a_template_failing_on_the_third_model_leaves_every_file_as_it_was() {
+    let project = generated_then_edited();
+    let built_in = std::fs::read_to_string(workspace().join("templates/model.rs.tera")).unwrap();
+    let failing = format!("{{% if model.name == \"Entry\" %}}{{{{ no_such_value }}}}{{% endif %}}{built_in}");
+    project.write("my-templates/model.rs.tera", &failing);
+    project.age_out_files_and_dirs();
+    let args = ["generate", "--templates", "my-templates", "-o", "out"];
+    assert_generate_fails_and_changes_nothing(&project, &args, "no_such_value");
 }
 
 // ----------------------------------------------------- CLI == library bytes

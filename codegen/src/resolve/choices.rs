@@ -89,9 +89,16 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             seen_values.insert(literal.clone(), *pos);
+            // The label in CamelCase, else `V` and the value, else `V` and
+            // the position: whichever is a Rust variant name (`Self`, the
+            // only capitalized keyword, and `x²`, whose `²` is alphanumeric
+            // but no identifier character, are not).
             let mut ident = choice.label.value.to_upper_camel_case();
-            if ident.is_empty() || !ident.starts_with(|c: char| c.is_ascii_alphabetic()) || ident == "Other" {
+            if !is_variant_name(&ident) {
                 ident = format!("V{}", value.to_upper_camel_case());
+            }
+            if !is_variant_name(&ident) {
+                ident = format!("V{}", variants.len() + 1);
             }
             while variants.iter().any(|v| v.ident == ident) {
                 ident.push('_');
@@ -106,6 +113,17 @@ impl<'a> Resolver<'a> {
             variants,
         })
     }
+}
+
+/// A name the enum can give a variant: an identifier starting with an
+/// ASCII letter, not `Self`, and not `Other` (the variant for values
+/// outside the choices).
+fn is_variant_name(ident: &str) -> bool {
+    let mut chars = ident.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(unicode_ident::is_xid_continue)
+        && ident != "Self"
+        && ident != "Other"
 }
 
 #[cfg(test)]
@@ -131,6 +149,18 @@ mod tests {
         let m = model(&project, "Entry");
         assert_eq!(crate::print::default_expr(&field(m, "status").default), "EntryStatus::Draft");
         assert_eq!(field(m, "status").value_type, "EntryStatus");
+    }
+
+    /// A label that is no variant name falls back to the value, then to
+    /// the position (found by codegen/tests/fuzz.rs: `Self` did not parse).
+    #[test]
+    fn labels_that_are_no_variant_name_fall_back_to_value_then_position() {
+        let project = project(
+            "  Entry:\n    fields:\n      kind: {type: CharField, max_length: 5, choices: [[me, self], [you, Self], [x², x²], [², ²], [naïf, Naïf]]}\n",
+        );
+        let kind = project.apps[0].choice_enums.iter().find(|e| e.name == "EntryKind").unwrap();
+        let idents: Vec<&str> = kind.variants.iter().map(|v| v.ident.as_str()).collect();
+        assert_eq!(idents, ["VMe", "VYou", "V3", "V4", "Naïf"]);
     }
 
     #[test]

@@ -90,6 +90,7 @@ impl<'a> Resolver<'a> {
             );
             return None;
         }
+        self.check_quotable(file, written, "name", "constraint");
         let owner = self.label(id);
         if let Some(other) = self.index_names.insert(name.clone(), owner) {
             self.err_help(

@@ -292,6 +292,9 @@ impl<'a> Resolver<'a> {
         let is_fk = matches!(ty.kind, Kind::ForeignKey | Kind::OneToOne);
         let attname = if is_fk { format!("{name}_id") } else { name.clone() };
         let column = def.db_column.as_ref().map_or_else(|| attname.clone(), |c| c.value.clone());
+        if let Some(db_column) = &def.db_column {
+            self.check_sql_name(&file, db_column, "db_column", &attname);
+        }
         // Django: unique for O2O and pks; blank for auto_now fields.
         let unique = FieldDef::flag(&def.unique) || ty.kind == Kind::OneToOne || primary_key;
         let blank = FieldDef::flag(&def.blank) || auto_now || auto_now_add;

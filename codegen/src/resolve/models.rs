@@ -14,8 +14,11 @@ impl<'a> Resolver<'a> {
         let file = self.file(id).to_string();
         let app = self.app(id).to_string();
         let name = def.name.value.clone();
-        let table =
-            def.meta.db_table.as_ref().map_or_else(|| format!("{app}_{}", name.to_lowercase()), |t| t.value.clone());
+        let default_table = format!("{app}_{}", name.to_lowercase());
+        let table = def.meta.db_table.as_ref().map_or_else(|| default_table.clone(), |t| t.value.clone());
+        if let Some(db_table) = &def.meta.db_table {
+            self.check_sql_name(&file, db_table, "db_table", &default_table);
+        }
         let mut fields: Vec<Field> = Vec::new();
         let mut enums = Vec::new();
         let mut many_to_many = Vec::new();

@@ -207,7 +207,7 @@ impl<'a> Resolver<'a> {
     ) {
         let name = &field.name.value;
         let pos = field.name.pos;
-        if !is_python_identifier(name) {
+        if !is_unicode_identifier(name) {
             self.err_help(
                 file,
                 pos,
@@ -300,6 +300,51 @@ impl<'a> Resolver<'a> {
 
     /// Django's fields.E306 (a related_name is an identifier, or ends with
     /// `+` to hide the reverse relation), and a name Rust can use.
+    /// A `db_column` or `db_table` that Django can share: not empty
+    /// (Django ignores an empty one and uses `default`, so this table would
+    /// not be Django's), and without `"` (Django's `quote_name` puts a name
+    /// in double quotes without escaping any inside, so every statement
+    /// Django writes on it fails: Django 5.2 on SQLite: `near "quoted":
+    /// syntax error`) or a NUL character (no SQL statement can hold one).
+    pub(super) fn check_sql_name(&mut self, file: &str, name: &Spanned<String>, option: &str, default: &str) {
+        let value = &name.value;
+        let thing = if option == "db_table" { "table" } else { "column" };
+        if value.is_empty() {
+            self.err_help(
+                file,
+                name.pos,
+                format!("`{option}` is empty"),
+                Some(format!("name the {thing}, or remove `{option}` to use Django's default `{default}` (Django ignores an empty one)")),
+            );
+        } else {
+            self.check_quotable(file, name, option, thing);
+        }
+    }
+
+    /// A name Django's SQL can carry: without `"` or NUL (see `check_sql_name`).
+    /// `thing` is what it names (`column`, `table`, `index`, `constraint`).
+    pub(super) fn check_quotable(&mut self, file: &str, name: &Spanned<String>, option: &str, thing: &str) {
+        let value = &name.value;
+        if !value.contains(['"', '\0']) {
+            return;
+        }
+        let cleaned: String = value.chars().filter(|c| !matches!(c, '"' | '\0')).collect();
+        let (what, why) = if value.contains('"') {
+            (
+                "a double quote `\"`",
+                format!("Django writes {thing} names inside double quotes without escaping, so its SQL on this {thing} would fail"),
+            )
+        } else {
+            ("a NUL character", "no SQL statement can hold a NUL character".to_string())
+        };
+        let help = if cleaned.is_empty() {
+            format!("{why}; remove it")
+        } else {
+            format!("{why}; remove it, e.g. `{option}: {cleaned}`")
+        };
+        self.err_help(file, name.pos, format!("`{option}` {value:?} contains {what}"), Some(help));
+    }
+
     pub(super) fn check_related_name(&mut self, file: &str, related_name: &Spanned<String>) {
         let value = related_name.value.as_str();
         if value.ends_with('+') {
@@ -417,6 +462,16 @@ pub(super) fn article(type_name: &str) -> &'static str {
     }
 }
 
+/// An identifier of Python 3 and of Rust alike (`café`, `名前`): Django
+/// allows any Python identifier as a field name, and Rust (since 1.53)
+/// takes the same Unicode XID identifiers. (Python would also NFKC-normalize
+/// one such as `ﬁeld` to `field`; write it normalized.)
+pub(super) fn is_unicode_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if unicode_ident::is_xid_start(c) || c == '_')
+        && chars.all(unicode_ident::is_xid_continue)
+}
+
 pub(super) fn is_python_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -442,10 +497,12 @@ pub(super) fn camel_to_spaces(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::{camel_to_spaces, is_python_identifier};
+    use super::{camel_to_spaces, is_python_identifier, is_unicode_identifier};
 
     #[test]
     fn identifiers_and_verbose_names() {
+        assert!(is_unicode_identifier("café") && is_unicode_identifier("名前") && is_unicode_identifier("_x"));
+        assert!(!is_unicode_identifier("1st") && !is_unicode_identifier("a-b") && !is_unicode_identifier("a b"));
         assert!(is_python_identifier("pub_date"));
         assert!(is_python_identifier("_x"));
         assert!(!is_python_identifier("1st"));

@@ -80,6 +80,7 @@ impl<'a> Resolver<'a> {
                 );
             }
             if let Some(index_name) = &index.name {
+                self.check_quotable(&meta_file, index_name, "name", "index");
                 let owner = self.label(id);
                 if let Some(other) = self.index_names.insert(index_name.value.clone(), owner) {
                     self.err_help(

@@ -250,11 +250,27 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let source_file = self.file(source_id).to_string();
-            let pos = self
-                .flat_fields
-                .get(&source_id)
-                .and_then(|fs| fs.iter().find(|f| f.name.value == field_name))
-                .map_or_else(Pos::default, |f| f.related_name.as_ref().map_or(f.name.pos, |r| r.pos));
+            let declared = self.flat_fields.get(&source_id).and_then(|fs| fs.iter().find(|f| f.name.value == field_name));
+            // A field the schema does not declare is the parent link of a
+            // multi-table child, whose reverse accessor is the child's name
+            // lowercased: the error points at `extends:` and asks for
+            // another model name.
+            let (pos, help) = match declared {
+                Some(f) => (
+                    f.related_name.as_ref().map_or(f.name.pos, |r| r.pos),
+                    "add or change `related_name` on this field".to_string(),
+                ),
+                None => {
+                    let model = self.model(source_id);
+                    (
+                        model.extends.as_ref().map_or(model.name.pos, |e| e.pos),
+                        format!(
+                            "the parent link's reverse accessor is the model name lowercased (`{}`); rename the model",
+                            reverse.accessor
+                        ),
+                    )
+                }
+            };
             let Some(target) = models.get_mut(&target_id) else { continue };
             let clash_field =
                 target.fields.iter().any(|f| f.name == reverse.accessor || f.plain_ident == reverse.accessor)
@@ -320,7 +336,7 @@ impl<'a> Resolver<'a> {
                         "reverse accessor `{}.{}` for field `{field_name}` clashes with {with}",
                         target.name, reverse.accessor
                     ),
-                    Some("add or change `related_name` on this field".into()),
+                    Some(help),
                 );
                 continue;
             }
