@@ -775,6 +775,15 @@ impl<M: Model> Condition<M> {
         })
     }
 
+    /// `column IN (...)` with stored values (NULLs dropped).
+    pub(crate) fn column_in(column: &'static str, values: Vec<Value>) -> Self {
+        Condition::from_node(Node::In {
+            column,
+            values: values.into_iter().filter(|v| *v != Value::Null).collect(),
+            instant: false,
+        })
+    }
+
     /// `pk IN (...)`.
     pub fn pk_in(values: impl IntoIterator<Item = Value>) -> Self {
         Condition::from_node(Node::In {
@@ -1058,6 +1067,16 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
+    /// Whether `distinct()` was asked for.
+    pub(crate) fn is_distinct(&self) -> bool {
+        self.distinct
+    }
+
+    /// Whether `order_by()` replaced the model's default ordering.
+    pub(crate) fn has_explicit_ordering(&self) -> bool {
+        self.ordering.is_some()
+    }
+
     /// Whether a slice (limit or offset) was taken.
     pub fn is_sliced(&self) -> bool {
         self.low_mark != 0 || self.high_mark.is_some()
@@ -1108,6 +1127,7 @@ impl<M: Model> QuerySet<M> {
             high_mark: self.high_mark,
             distinct: self.distinct,
             related: None,
+            exprs: &[],
         }
     }
 
@@ -1133,6 +1153,28 @@ impl<M: Model> QuerySet<M> {
             crate::snapshot::mark_loaded(db, m);
         }
         Ok(out)
+    }
+
+    /// Django's `iterator()`: call `f` with each matching row, in order, as
+    /// the statement yields it: the rows are never all in memory. `f`
+    /// returning an error stops the iteration with it. A callback rather
+    /// than an `Iterator` because the statement lives in the handle's
+    /// statement cache only while it is borrowed: an iterator would have to
+    /// own both the statement and the rows borrowing it. `f` may run
+    /// queries of its own on `db`.
+    pub fn for_each(&self, db: &Database, mut f: impl FnMut(M) -> Result<()>) -> Result<()> {
+        self.check()?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).select()?;
+        db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            while let Some(row) = rows.next()? {
+                let mut m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                crate::snapshot::mark_loaded(db, &mut m);
+                f(m)?;
+            }
+            Ok(())
+        })
     }
 
     /// The SELECT this query runs and its bound values (Django's
