@@ -473,3 +473,27 @@ fn prefetch_related_batches_keys_under_sqlite_variable_limit() {
     let counts: Vec<usize> = got.iter().take(3).map(|(_, es)| es.len()).collect();
     assert_eq!(counts, [2, 2, 0]);
 }
+
+/// A multi-table-inheritance child selects and aggregates its ancestors'
+/// columns through the parent join, as Django (`Restaurant.objects
+/// .values_list("name", "serves_pizza")`, `aggregate(Count("id"))`).
+#[test]
+fn values_list_and_aggregate_of_inherited_columns() {
+    use modelgen_examples::places::{self, Restaurant};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&places::APP]).unwrap();
+    for (name, pizza) in [("Bob's", true), ("Ann's", false)] {
+        let mut r = Restaurant::new();
+        r.name = name.into();
+        r.address = "1 Main St".into();
+        r.serves_pizza = pizza;
+        r.save(&db).unwrap();
+    }
+    let got: Vec<(String, bool)> = Restaurant::objects()
+        .order_by([Restaurant::NAME.asc()])
+        .values_list(&db, (Restaurant::NAME, Restaurant::SERVES_PIZZA))
+        .unwrap();
+    assert_eq!(got, vec![("Ann's".into(), false), ("Bob's".into(), true)]);
+    let counts = Restaurant::objects().aggregate(&db, (Count(Restaurant::ID), Max(Restaurant::NAME))).unwrap();
+    assert_eq!(counts, (2, Some("Bob's".to_string())));
+}

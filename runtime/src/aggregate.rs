@@ -152,8 +152,12 @@ pub enum NoDistinct {}
 /// with [`Count`], [`Sum`], [`Avg`], [`Min`], [`Max`].
 pub struct Aggregate<M, Out, D = AllowsDistinct> {
     expr: SelectExpr,
-    _marker: PhantomData<fn() -> (M, Out, D)>,
+    _marker: AggregateMarker<M, Out, D>,
 }
+
+/// What an [`Aggregate`] is typed by: its model, its result and whether it
+/// takes `distinct()`.
+type AggregateMarker<M, Out, D> = PhantomData<fn() -> (M, Out, D)>;
 
 impl<M, Out, D> Clone for Aggregate<M, Out, D> {
     fn clone(&self) -> Self {
