@@ -497,3 +497,77 @@ fn values_list_and_aggregate_of_inherited_columns() {
     let counts = Restaurant::objects().aggregate(&db, (Count(Restaurant::ID), Max(Restaurant::NAME))).unwrap();
     assert_eq!(counts, (2, Some("Bob's".to_string())));
 }
+
+/// `Blog.objects.annotate(n=Count("entries")).filter(n__gt=0)
+/// .order_by("-n", "id")`: Django gave [('Beatles Blog', 2), ('Pop Music
+/// Blog', 2)] with `HAVING COUNT("entry"."id") > 0`;
+/// `annotate(s=Sum("entries__rating")).filter(s__gte=9)` gave
+/// [('Beatles Blog', 9)].
+#[test]
+fn annotate_then_filter_on_annotation_is_having_as_django() {
+    let db = setup_weblog();
+    let qs = Blog::objects()
+        .annotate(Count(Blog::ENTRIES_REL))
+        .filter(Count(Blog::ENTRIES_REL).gt(0))
+        .order_by([Count(Blog::ENTRIES_REL).desc(), Blog::ID.asc()]);
+    let got: Vec<(String, i64)> = qs.all(&db).unwrap().into_iter().map(|(b, n)| (b.name, n)).collect();
+    assert_eq!(got, vec![("Beatles Blog".into(), 2), ("Pop Music Blog".into(), 2)]);
+    let (sql, params) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(" HAVING COUNT(\"weblog_entry\".\"id\") > ? ORDER BY COUNT(\"weblog_entry\".\"id\") DESC"),
+        "{sql}"
+    );
+    assert_eq!(params, [0.into()]);
+    let rating = || Sum(Blog::ENTRIES_REL.then(Entry::RATING));
+    let got: Vec<(String, Option<i64>)> = Blog::objects()
+        .annotate(rating())
+        .filter(rating().gte(9))
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|(b, s)| (b.name, s))
+        .collect();
+    assert_eq!(got, vec![("Beatles Blog".into(), Some(9))]);
+}
+
+/// `annotate(n=Count("entries__authors", distinct=True)).order_by("n",
+/// "id")` gave [('Empty', 0), ('Pop Music Blog', 1), ('Beatles Blog', 2)].
+#[test]
+fn annotate_order_by_annotation_as_django() {
+    let db = setup_weblog();
+    let authors = || Count(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL)).distinct();
+    let got: Vec<(String, i64)> = Blog::objects()
+        .annotate(authors())
+        .order_by([authors().asc(), Blog::ID.asc()])
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|(b, n)| (b.name, n))
+        .collect();
+    assert_eq!(got, vec![("Empty".into(), 0), ("Pop Music Blog".into(), 1), ("Beatles Blog".into(), 2)]);
+    // Outside annotate() an aggregate ordering is a misuse.
+    let err = Blog::objects().order_by([authors().asc()]).all(&db).unwrap_err();
+    assert_eq!(err.to_string(), "order_by() of an aggregate orders an annotation: call it on annotate()");
+}
+
+/// `Entry.objects.annotate(a=Count("authors"))` (Meta.ordering
+/// -pub_date): Django's SQL has no ORDER BY (Meta.ordering does not apply
+/// to GROUP BY queries) and gave the rows in table order: [('Lennon
+/// speaks', 1), ('All about 2008', 2), ('Lennon tribute', 1), ('Pop in
+/// 2008', 0)].
+#[test]
+fn annotate_drops_default_ordering_as_django() {
+    let db = setup_weblog();
+    let qs = Entry::objects().annotate(Count(Entry::AUTHORS_REL));
+    assert!(!qs.sql_with_params().unwrap().0.contains("ORDER BY"));
+    let got: Vec<(String, i64)> = qs.all(&db).unwrap().into_iter().map(|(e, n)| (e.headline, n)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Lennon speaks".into(), 1),
+            ("All about 2008".into(), 2),
+            ("Lennon tribute".into(), 1),
+            ("Pop in 2008".into(), 0)
+        ]
+    );
+}

@@ -28,9 +28,9 @@ use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::model::{KeyValue, Model};
 use crate::path::{Path, Rel, Via};
-use crate::query::{params, Column, QuerySet};
+use crate::query::{params, Column, Order, QuerySet};
 pub use crate::sql::query::SelectExpr;
-use crate::sql::query::{AggFunc, Link};
+use crate::sql::query::{AggFunc, CmpOp, HavingTerm, Link};
 use crate::tz::Tz;
 use crate::value::DbValue;
 
@@ -187,6 +187,73 @@ impl<M, Out> Aggregate<M, Out, AllowsDistinct> {
             self.expr.aggregate = Some((func, true));
         }
         self
+    }
+}
+
+impl<M, Out: Scalar, D> Aggregate<M, Out, D> {
+    fn compare(&self, op: CmpOp, value: Out::Inner) -> Having<M> {
+        Having {
+            term: crate::value::try_to_value(&value)
+                .map(|value| HavingTerm { expr: self.expr.clone(), op, value })
+                .map_err(|e| e.to_string()),
+            _marker: PhantomData,
+        }
+    }
+
+    /// The annotation equals `value` (`filter(n=2)` after `annotate(n=...)`).
+    pub fn eq(&self, value: impl Into<Out::Inner>) -> Having<M> {
+        self.compare(CmpOp::Exact, value.into())
+    }
+
+    /// `filter(n__lt=value)` on the annotation.
+    pub fn lt(&self, value: impl Into<Out::Inner>) -> Having<M> {
+        self.compare(CmpOp::Lt, value.into())
+    }
+
+    /// `filter(n__lte=value)` on the annotation.
+    pub fn lte(&self, value: impl Into<Out::Inner>) -> Having<M> {
+        self.compare(CmpOp::Lte, value.into())
+    }
+
+    /// `filter(n__gt=value)` on the annotation.
+    pub fn gt(&self, value: impl Into<Out::Inner>) -> Having<M> {
+        self.compare(CmpOp::Gt, value.into())
+    }
+
+    /// `filter(n__gte=value)` on the annotation.
+    pub fn gte(&self, value: impl Into<Out::Inner>) -> Having<M> {
+        self.compare(CmpOp::Gte, value.into())
+    }
+}
+
+impl<M, Out, D> Aggregate<M, Out, D> {
+    fn order(&self, descending: bool) -> Order<M> {
+        let (func, distinct) = self.expr.aggregate.unwrap_or((AggFunc::Count, false));
+        Order::aggregated(self.expr.links.clone(), self.expr.column, (func, distinct), descending)
+    }
+
+    /// Ascending by the annotation (`order_by("n")`), for
+    /// [`Annotate::order_by`].
+    pub fn asc(&self) -> Order<M> {
+        self.order(false)
+    }
+
+    /// Descending by the annotation (`order_by("-n")`).
+    pub fn desc(&self) -> Order<M> {
+        self.order(true)
+    }
+}
+
+/// A condition on an aggregate (Django's filter on an annotation, which
+/// it compiles to `HAVING`); see [`Annotate::filter`].
+pub struct Having<M> {
+    term: std::result::Result<HavingTerm, String>,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> std::fmt::Debug for Having<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.term.fmt(f)
     }
 }
 
@@ -422,8 +489,10 @@ impl<M: Model> QuerySet<M> {
     /// .annotate(Count(Blog::ENTRIES_REL)).all(&db)` gives `(Blog, i64)`
     /// pairs). Aggregates over two multi-valued relations multiply, as in
     /// Django (both are joined in one query): use `distinct()` on a Count.
+    /// The model's default ordering is dropped (Django's rule for GROUP BY
+    /// queries); an explicit `order_by()` is kept.
     pub fn annotate<S: Selection<M>>(self, selection: S) -> Annotate<M, S> {
-        Annotate { query: self, selection, _marker: PhantomData }
+        Annotate { query: self, selection, having: Vec::new(), error: None, _marker: PhantomData }
     }
 
     /// Django's `in_bulk(ids)`: the rows whose primary key is in `ids`, by
@@ -492,6 +561,9 @@ impl<M: Model> QuerySet<M> {
 pub struct Annotate<M, S> {
     query: QuerySet<M>,
     selection: S,
+    having: Vec<HavingTerm>,
+    /// A value of a `having` condition that could not be bound.
+    error: Option<String>,
     _marker: PhantomData<fn() -> M>,
 }
 
@@ -502,15 +574,45 @@ impl<M, S> std::fmt::Debug for Annotate<M, S> {
 }
 
 impl<M: Model, S: Selection<M>> Annotate<M, S> {
+    /// Keep the rows whose aggregate matches (Django's
+    /// `annotate(n=Count("entries")).filter(n__gt=1)`, a `HAVING`):
+    /// `.filter(Count(Blog::ENTRIES_REL).gt(1))`. The aggregate reuses the
+    /// annotation's joins, so it is the annotated value.
+    pub fn filter(mut self, condition: Having<M>) -> Self {
+        match condition.term {
+            Ok(term) => self.having.push(term),
+            Err(message) => {
+                self.error.get_or_insert(message);
+            }
+        }
+        self
+    }
+
+    /// Replace the ordering; the terms may be aggregates
+    /// (`order_by("-n")` is `.order_by([Count(Blog::ENTRIES_REL).desc()])`).
+    pub fn order_by(mut self, terms: impl IntoIterator<Item = Order<M>>) -> Self {
+        self.query.set_ordering(terms.into_iter().map(|o| o.term()).collect());
+        self
+    }
+
     fn sql(&self, params: crate::sql::query::Params) -> Result<(crate::sql::Sql, Vec<SelectExpr>)> {
         self.query.check()?;
+        if let Some(message) = &self.error {
+            return Err(Error::Misuse(message.clone()));
+        }
         let exprs = self.selection.select_exprs();
         if let Some(bare) = exprs.iter().find(|e| e.aggregate.is_none()) {
             return Err(Error::Misuse(format!("annotate() takes aggregates; {} is a column", bare.column)));
         }
-        let ordering = self.query.ordering_terms();
+        // Django drops the model's default ordering from GROUP BY queries.
+        let ordering = if self.query.has_explicit_ordering() {
+            self.query.ordering_terms()
+        } else {
+            std::borrow::Cow::Borrowed(&[][..])
+        };
         let mut parts = self.query.parts(&ordering, params);
         parts.exprs = &exprs;
+        parts.having = &self.having;
         let sql = parts.select_annotated()?;
         Ok((sql, exprs))
     }

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::model::Model;
 pub use crate::sql::query::Link;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Params, Query, Transform};
+use crate::sql::query::{update, AggFunc, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Params, Query, Transform};
 use crate::sql::Sql;
 use crate::tz::TimeZoneSettings;
 use crate::value::{try_to_value, DbValue};
@@ -825,12 +825,20 @@ pub struct Order<M> {
     links: Vec<Link>,
     column: &'static str,
     descending: bool,
+    /// An annotation's aggregate of the column (see `Annotate::order_by`).
+    aggregate: Option<(AggFunc, bool)>,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
-        Order { links: self.links.clone(), column: self.column, descending: self.descending, _marker: PhantomData }
+        Order {
+            links: self.links.clone(),
+            column: self.column,
+            descending: self.descending,
+            aggregate: self.aggregate,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -846,17 +854,27 @@ impl<M> std::fmt::Debug for Order<M> {
 
 impl<M> Order<M> {
     pub(crate) fn new(column: &'static str, descending: bool) -> Self {
-        Order { links: Vec::new(), column, descending, _marker: PhantomData }
+        Order { links: Vec::new(), column, descending, aggregate: None, _marker: PhantomData }
     }
 
     /// The same term on a model with a path to `M` (`links` from there to `M`).
     pub(crate) fn through<From>(self, mut links: Vec<Link>) -> Order<From> {
         links.extend(self.links);
-        Order { links, column: self.column, descending: self.descending, _marker: PhantomData }
+        Order { links, column: self.column, descending: self.descending, aggregate: self.aggregate, _marker: PhantomData }
     }
 
-    fn term(&self) -> OrderTerm {
-        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending }
+    /// The term ordering by `aggregate` of `column` through `links`.
+    pub(crate) fn aggregated(links: Vec<Link>, column: &'static str, aggregate: (AggFunc, bool), descending: bool) -> Self {
+        Order { links, column, descending, aggregate: Some(aggregate), _marker: PhantomData }
+    }
+
+    /// Whether the term orders by an aggregate (an annotation's).
+    pub(crate) fn is_aggregate(&self) -> bool {
+        self.aggregate.is_some()
+    }
+
+    pub(crate) fn term(&self) -> OrderTerm {
+        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending, aggregate: self.aggregate }
     }
 
     pub fn column(&self) -> &'static str {
@@ -1007,7 +1025,11 @@ impl<M: Model> QuerySet<M> {
     /// as Django's `order_by()`).
     pub fn order_by(mut self, terms: impl IntoIterator<Item = Order<M>>) -> Self {
         self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
-        self.ordering = Some(terms.into_iter().map(|o| o.term()).collect());
+        let terms: Vec<Order<M>> = terms.into_iter().collect();
+        if terms.iter().any(Order::is_aggregate) && self.error.is_none() {
+            self.error = Some("order_by() of an aggregate orders an annotation: call it on annotate()".into());
+        }
+        self.ordering = Some(terms.iter().map(|o| o.term()).collect());
         self
     }
 
@@ -1065,6 +1087,13 @@ impl<M: Model> QuerySet<M> {
     pub fn offset(mut self, n: usize) -> Self {
         self.set_limits(Some(n), None);
         self
+    }
+
+    /// Replace the ordering with `terms`, aggregates allowed (an
+    /// annotation's `order_by`).
+    pub(crate) fn set_ordering(&mut self, terms: Vec<OrderTerm>) {
+        self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
+        self.ordering = Some(terms);
     }
 
     /// Whether `distinct()` was asked for.
@@ -1128,6 +1157,7 @@ impl<M: Model> QuerySet<M> {
             distinct: self.distinct,
             related: None,
             exprs: &[],
+            having: &[],
         }
     }
 

@@ -533,10 +533,39 @@ impl<'n> Compiler<'n> {
     pub(crate) fn push_order(&mut self, ordering: &[OrderTerm], standard: bool, out: &mut Sql) {
         for (i, term) in ordering.iter().enumerate() {
             out.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            let at = self.walk(0, &term.links, false, true);
-            self.push_col(out, at, term.column);
+            self.push_expr(out, &term.links, term.column, term.aggregate);
             let descending = if standard { term.descending } else { !term.descending };
             out.text.push_str(if descending { " DESC" } else { " ASC" });
+        }
+    }
+
+    /// `column` of the model `links` arrive at, inside `aggregate`
+    /// (`COUNT(DISTINCT ...)`) when there is one; joins as ORDER BY does.
+    pub(crate) fn push_expr(
+        &mut self,
+        out: &mut Sql,
+        links: &[Link],
+        column: &str,
+        aggregate: Option<(AggFunc, bool)>,
+    ) {
+        let at = self.walk(0, links, false, true);
+        if let Some((func, distinct)) = aggregate {
+            out.text.push_str(func.sql());
+            out.text.push_str(if distinct { "(DISTINCT " } else { "(" });
+            self.push_col(out, at, column);
+            out.text.push(')');
+        } else {
+            self.push_col(out, at, column);
+        }
+    }
+
+    /// ` HAVING ...` of `terms` (nothing when there are none).
+    pub(crate) fn push_having(&mut self, terms: &[HavingTerm], out: &mut Sql) {
+        for (i, term) in terms.iter().enumerate() {
+            out.text.push_str(if i == 0 { " HAVING " } else { " AND " });
+            self.push_expr(out, &term.expr.links, term.expr.column, term.expr.aggregate);
+            out.text.push_str(term.op.sql());
+            self.params.push(out, &term.value, false);
         }
     }
 
@@ -873,11 +902,13 @@ pub(crate) struct OrderTerm {
     pub(crate) links: Vec<Link>,
     pub(crate) column: &'static str,
     pub(crate) descending: bool,
+    /// Ordered by this aggregate of the column (an annotation's).
+    pub(crate) aggregate: Option<(AggFunc, bool)>,
 }
 
 impl OrderTerm {
     pub(crate) fn plain(column: &'static str, descending: bool) -> Self {
-        OrderTerm { links: Vec::new(), column, descending }
+        OrderTerm { links: Vec::new(), column, descending, aggregate: None }
     }
 }
 
@@ -1050,6 +1081,16 @@ pub(crate) struct Query<'a> {
     /// What [`Head::Exprs`] selects (`values_list()`, `aggregate()`) and
     /// what [`Head::Annotated`] selects after the model's fields.
     pub(crate) exprs: &'a [SelectExpr],
+    /// `HAVING` conditions on aggregates (a filter on an annotation).
+    pub(crate) having: &'a [HavingTerm],
+}
+
+/// One condition of `HAVING`: an aggregate compared with a value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HavingTerm {
+    pub(crate) expr: SelectExpr,
+    pub(crate) op: CmpOp,
+    pub(crate) value: Value,
 }
 
 /// An aggregate function (Django's `Count`, `Sum`, `Avg`, `Min`, `Max`).
@@ -1115,6 +1156,7 @@ impl Query<'_> {
     fn joins(&self) -> bool {
         self.related.is_some()
             || self.exprs.iter().any(|e| !e.links.is_empty())
+            || self.having.iter().any(|h| !h.expr.links.is_empty())
             || self.conditions.iter().any(Node::has_path)
             || self.ordering.iter().any(|t| !t.links.is_empty())
     }
@@ -1149,6 +1191,8 @@ impl Query<'_> {
         if ordered {
             compiler.push_order(self.ordering, self.standard_ordering, &mut order_sql);
         }
+        let mut having_sql = Sql::default();
+        compiler.push_having(self.having, &mut having_sql);
         // Django's select_related: INNER JOIN through a non-null key, LEFT
         // OUTER JOIN where the related row may be missing; after the
         // filters, so that it reuses their joins.
@@ -1224,22 +1268,11 @@ impl Query<'_> {
                     if i > 0 {
                         sql.text.push_str(", ");
                     }
-                    let at = compiler.walk(0, &expr.links, false, true);
                     let mut column = Sql::default();
-                    compiler.push_col(&mut column, at, expr.column);
-                    match expr.aggregate {
-                        Some((func, distinct)) => {
-                            sql.text.push_str(func.sql());
-                            sql.text.push_str(if distinct { "(DISTINCT " } else { "(" });
-                            sql.push_sql(&column);
-                            sql.text.push(')');
-                        }
-                        None => {
-                            sql.push_sql(&column);
-                            if grouped {
-                                group_by.push(column);
-                            }
-                        }
+                    compiler.push_expr(&mut column, &expr.links, expr.column, expr.aggregate);
+                    sql.push_sql(&column);
+                    if grouped && expr.aggregate.is_none() {
+                        group_by.push(column);
                     }
                 }
                 // Django selects the ordering's columns too under DISTINCT
@@ -1248,8 +1281,7 @@ impl Query<'_> {
                 if self.distinct && ordered && head == Head::Exprs {
                     for term in self.ordering {
                         sql.text.push_str(", ");
-                        let at = compiler.walk(0, &term.links, false, true);
-                        compiler.push_col(&mut sql, at, term.column);
+                        compiler.push_expr(&mut sql, &term.links, term.column, term.aggregate);
                     }
                 }
                 sql.text.push_str(" FROM ");
@@ -1262,6 +1294,7 @@ impl Query<'_> {
             sql.text.push_str(if i == 0 { " GROUP BY " } else { ", " });
             sql.push_sql(column);
         }
+        sql.push_sql(&having_sql);
         if ordered {
             sql.push_sql(&order_sql);
             self.push_limits(&mut sql);
