@@ -545,7 +545,7 @@ impl<M: Model> QuerySet<M> {
             return Err(Error::Misuse(format!("{} has no column {column}", M::meta().name)));
         };
         let mut out = BTreeMap::new();
-        for chunk in values.chunks(crate::MAX_QUERY_PARAMS) {
+        for chunk in values.chunks(crate::query::MAX_QUERY_PARAMS) {
             let qs = self.clone().filter(crate::query::Condition::column_in(column, chunk.to_vec()));
             for m in qs.fetch(db)? {
                 let key = m.field(index).map_or(Value::Null, crate::Field::stored);

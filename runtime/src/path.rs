@@ -476,7 +476,7 @@ impl<M: Model, R: Model> PrefetchRelated<M, R> {
         let ordering: Vec<OrderTerm> =
             R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
         let key_column = R::meta().fields().len();
-        for batch in keys.chunks(crate::MAX_QUERY_PARAMS) {
+        for batch in keys.chunks(crate::query::MAX_QUERY_PARAMS) {
             let sql =
                 crate::sql::query::prefetch(R::meta().query_shape(), &self.link, batch, &ordering, crate::query::params(db))?;
             db.with_sql(&sql.text, |stmt| {

@@ -35,6 +35,12 @@ use crate::value::{try_to_value, DbValue};
 
 pub use crate::error::MAX_GET_RESULTS;
 
+/// The bound parameters per statement Django's SQLite backend assumes
+/// (`DatabaseFeatures.max_query_params`, 999 in Django 5.2): what sizes
+/// the batches of `bulk_create`, `bulk_update`, `in_bulk` and
+/// `prefetch_related`.
+pub const MAX_QUERY_PARAMS: usize = 999;
+
 // ---------------------------------------------------------------------------
 // Columns
 // ---------------------------------------------------------------------------
