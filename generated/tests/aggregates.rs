@@ -441,6 +441,8 @@ fn iterator_streams_rows_in_order() {
         .for_each(&db, |e| {
             // A query of its own while the rows stream.
             let blog = Blog::objects().filter(Blog::ID.eq(e.blog_id)).get(&db)?;
+            // The same statement again, while the outer one is being read.
+            assert_eq!(entries().all(&db)?.len(), 4);
             seen.push(format!("{} ({})", e.headline, blog.name));
             Ok(())
         })
@@ -454,6 +456,15 @@ fn iterator_streams_rows_in_order() {
             "Pop in 2008 (Pop Music Blog)"
         ]
     );
+    // An error from the callback stops the rows there.
+    let mut read = 0;
+    let err = entries()
+        .for_each(&db, |_| {
+            read += 1;
+            Err(modelgen_runtime::Error::Misuse("stop".into()))
+        })
+        .unwrap_err();
+    assert_eq!((read, err.to_string()), (1, "stop".to_string()));
 }
 
 /// prefetch_related of 1,200 blogs sends its keys in batches of 999: one
