@@ -194,7 +194,12 @@ impl<M, Out: Scalar, D> Aggregate<M, Out, D> {
     fn compare(&self, op: CmpOp, value: Out::Inner) -> Having<M> {
         Having {
             term: crate::value::try_to_value(&value)
-                .map(|value| HavingTerm { expr: self.expr.clone(), op, value })
+                .map(|value| HavingTerm {
+                    expr: self.expr.clone(),
+                    op,
+                    value,
+                    instant: <Out::Inner as DbValue>::is_instant(),
+                })
                 .map_err(|e| e.to_string()),
             _marker: PhantomData,
         }

@@ -851,10 +851,17 @@ impl<M> Clone for Order<M> {
 impl<M> std::fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", if self.descending { "-" } else { "" })?;
+        if let Some((func, distinct)) = self.aggregate {
+            write!(f, "{func:?}({}", if distinct { "DISTINCT " } else { "" })?;
+        }
         for link in &self.links {
             write!(f, "{link:?}__")?;
         }
-        write!(f, "{}", self.column)
+        write!(f, "{}", self.column)?;
+        if self.aggregate.is_some() {
+            write!(f, ")")?;
+        }
+        Ok(())
     }
 }
 

@@ -565,7 +565,7 @@ impl<'n> Compiler<'n> {
             out.text.push_str(if i == 0 { " HAVING " } else { " AND " });
             self.push_expr(out, &term.expr.links, term.expr.column, term.expr.aggregate);
             out.text.push_str(term.op.sql());
-            self.params.push(out, &term.value, false);
+            self.params.push(out, &term.value, term.instant);
         }
     }
 
@@ -1091,6 +1091,8 @@ pub(crate) struct HavingTerm {
     pub(crate) expr: SelectExpr,
     pub(crate) op: CmpOp,
     pub(crate) value: Value,
+    /// The value is a DateTimeField's instant (bound in the storage zone).
+    pub(crate) instant: bool,
 }
 
 /// An aggregate function (Django's `Count`, `Sum`, `Avg`, `Min`, `Max`).
