@@ -25,10 +25,10 @@ use crate::save::SaveOptions;
 use crate::sql::bulk::OnConflict;
 use crate::sql::query::{CmpOp, Expr, Node};
 
-/// The bound parameters per statement Django's SQLite backend assumes
-/// (`DatabaseFeatures.max_query_params`, 999 in Django 5.2): what sizes
-/// the batches of [`QuerySet::bulk_create`] and [`QuerySet::bulk_update`].
-pub const MAX_QUERY_PARAMS: usize = 999;
+/// What sizes the batches of [`QuerySet::bulk_create`] and
+/// [`QuerySet::bulk_update`] (defined with the query builder, which batches
+/// `in_bulk` and `prefetch_related` by it too).
+pub use crate::query::MAX_QUERY_PARAMS;
 
 /// The rows of one INSERT when a single column is inserted (Django's
 /// `bulk_batch_size`: SQLite's `SQLITE_MAX_COMPOUND_SELECT`, 500).

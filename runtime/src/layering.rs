@@ -31,6 +31,8 @@ const LAYERS: &[&[&str]] = &[
     &["query"],
     // Lookups across relations, select_related and prefetch_related.
     &["path"],
+    // aggregate(), annotate(), values_list(), in_bulk().
+    &["aggregate"],
     &["save"],
     // get_or_create, update_or_create, bulk_create, bulk_update.
     &["bulk"],

@@ -82,6 +82,7 @@
 //! }
 //! ```
 
+pub mod aggregate;
 pub mod backend;
 pub mod bulk;
 pub mod choices;
@@ -108,6 +109,9 @@ pub mod tracking;
 pub mod tz;
 pub mod value;
 
+pub use aggregate::{
+    AllowsDistinct, Aggregate, Annotate, Avg, Count, Max, Min, Having, NoDistinct, Numeric, Optional, Scalar, Selectable, Selection, Sum, Target,
+};
 pub use bulk::{BulkCreate, FieldList, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
@@ -160,4 +164,5 @@ pub mod prelude {
         Assignment, BulkCreate, Choices, FieldList, Column, Duplicate, F, IntegerChoice, TextChoice, Condition, Database, DeleteCount, Error, Key, Model, ModelKey, Order, QuerySet, Rel,
         SaveOptions, Signal, SignalEvent, AnySignalEvent, TimeZoneSettings, Tracking, ValidationErrors,
     };
+    pub use crate::{Avg, Count, Max, Min, Sum};
 }

@@ -183,6 +183,10 @@ impl<From, To> std::fmt::Debug for Via<From, To> {
 }
 
 impl<From, To> Via<From, To> {
+    pub(crate) fn into_links(self) -> Vec<Link> {
+        self.links
+    }
+
     /// A column of the model the path arrives at.
     pub fn then<T>(self, column: Column<To, T>) -> Path<From, To, T> {
         Path { links: self.links, column, _marker: PhantomData }
@@ -221,6 +225,11 @@ impl<M, To, T> std::fmt::Debug for Path<M, To, T> {
 }
 
 impl<M, To, T> Path<M, To, T> {
+    /// The relations and the column at their end.
+    pub(crate) fn into_parts(self) -> (Vec<Link>, &'static str) {
+        (self.links, self.column.name())
+    }
+
     /// The lookup `leaf` (built on the column) through this path.
     fn wrap(self, leaf: Condition<To>) -> Condition<M> {
         Condition::from_node(Node::Related { links: self.links, leaf: Box::new(leaf.into_node()) })
@@ -437,7 +446,8 @@ impl<M, R> std::fmt::Debug for PrefetchRelated<M, R> {
 
 impl<M: Model, R: Model> PrefetchRelated<M, R> {
     /// Every matching row with its related objects: two queries (none more
-    /// when no row matches, as Django).
+    /// when no row matches, as Django), or one more per
+    /// [`crate::MAX_QUERY_PARAMS`] keys beyond the first batch.
     pub fn all(&self, db: &Database) -> Result<Vec<(M, Vec<R>)>> {
         let rows = self.query.fetch(db)?;
         // The column of `M` the relation starts from, as `M`'s fields index it.
@@ -459,26 +469,23 @@ impl<M: Model, R: Model> PrefetchRelated<M, R> {
             }
             entry.push(i);
         }
+        // One query per MAX_QUERY_PARAMS keys (SQLite's old variable limit);
+        // each key is in one batch, so each row's related objects keep the
+        // related model's ordering.
         let mut related: Vec<(Value, R)> = Vec::new();
-        if !keys.is_empty() {
-            let ordering: Vec<OrderTerm> =
-                R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
-            let sql = crate::sql::query::prefetch(
-                R::meta().query_shape(),
-                &self.link,
-                &keys,
-                &ordering,
-                crate::query::params(db),
-            )?;
-            let key_column = R::meta().fields().len();
-            related = db.with_sql(&sql.text, |stmt| {
+        let ordering: Vec<OrderTerm> =
+            R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
+        let key_column = R::meta().fields().len();
+        for batch in keys.chunks(crate::query::MAX_QUERY_PARAMS) {
+            let sql =
+                crate::sql::query::prefetch(R::meta().query_shape(), &self.link, batch, &ordering, crate::query::params(db))?;
+            db.with_sql(&sql.text, |stmt| {
                 let mut result = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-                let mut out = Vec::new();
                 while let Some(row) = result.next()? {
                     let object = crate::model::read_row::<R>(row, 0, db.storage_zone())?;
-                    out.push((Value::from(row.get_ref(key_column)?), object));
+                    related.push((Value::from(row.get_ref(key_column)?), object));
                 }
-                Ok(out)
+                Ok(())
             })?;
         }
         let mut out: Vec<(M, Vec<R>)> = rows.into_iter().map(|m| (m, Vec::new())).collect();

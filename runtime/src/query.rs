@@ -28,12 +28,18 @@ use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::model::Model;
 pub use crate::sql::query::Link;
-use crate::sql::query::{update, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Params, Query, Transform};
+use crate::sql::query::{update, AggFunc, ArithOp, CmpOp, Expr, FNode, FOp, Node, OrderTerm, Params, Query, Transform};
 use crate::sql::Sql;
 use crate::tz::TimeZoneSettings;
 use crate::value::{try_to_value, DbValue};
 
 pub use crate::error::MAX_GET_RESULTS;
+
+/// The bound parameters per statement Django's SQLite backend assumes
+/// (`DatabaseFeatures.max_query_params`, 999 in Django 5.2): what sizes
+/// the batches of `bulk_create`, `bulk_update`, `in_bulk` and
+/// `prefetch_related`.
+pub const MAX_QUERY_PARAMS: usize = 999;
 
 // ---------------------------------------------------------------------------
 // Columns
@@ -775,6 +781,15 @@ impl<M: Model> Condition<M> {
         })
     }
 
+    /// `column IN (...)` with stored values (NULLs dropped).
+    pub(crate) fn column_in(column: &'static str, values: Vec<Value>) -> Self {
+        Condition::from_node(Node::In {
+            column,
+            values: values.into_iter().filter(|v| *v != Value::Null).collect(),
+            instant: false,
+        })
+    }
+
     /// `pk IN (...)`.
     pub fn pk_in(values: impl IntoIterator<Item = Value>) -> Self {
         Condition::from_node(Node::In {
@@ -816,38 +831,63 @@ pub struct Order<M> {
     links: Vec<Link>,
     column: &'static str,
     descending: bool,
+    /// An annotation's aggregate of the column (see `Annotate::order_by`).
+    aggregate: Option<(AggFunc, bool)>,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
-        Order { links: self.links.clone(), column: self.column, descending: self.descending, _marker: PhantomData }
+        Order {
+            links: self.links.clone(),
+            column: self.column,
+            descending: self.descending,
+            aggregate: self.aggregate,
+            _marker: PhantomData,
+        }
     }
 }
 
 impl<M> std::fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", if self.descending { "-" } else { "" })?;
+        if let Some((func, distinct)) = self.aggregate {
+            write!(f, "{func:?}({}", if distinct { "DISTINCT " } else { "" })?;
+        }
         for link in &self.links {
             write!(f, "{link:?}__")?;
         }
-        write!(f, "{}", self.column)
+        write!(f, "{}", self.column)?;
+        if self.aggregate.is_some() {
+            write!(f, ")")?;
+        }
+        Ok(())
     }
 }
 
 impl<M> Order<M> {
     pub(crate) fn new(column: &'static str, descending: bool) -> Self {
-        Order { links: Vec::new(), column, descending, _marker: PhantomData }
+        Order { links: Vec::new(), column, descending, aggregate: None, _marker: PhantomData }
     }
 
     /// The same term on a model with a path to `M` (`links` from there to `M`).
     pub(crate) fn through<From>(self, mut links: Vec<Link>) -> Order<From> {
         links.extend(self.links);
-        Order { links, column: self.column, descending: self.descending, _marker: PhantomData }
+        Order { links, column: self.column, descending: self.descending, aggregate: self.aggregate, _marker: PhantomData }
     }
 
-    fn term(&self) -> OrderTerm {
-        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending }
+    /// The term ordering by `aggregate` of `column` through `links`.
+    pub(crate) fn aggregated(links: Vec<Link>, column: &'static str, aggregate: (AggFunc, bool), descending: bool) -> Self {
+        Order { links, column, descending, aggregate: Some(aggregate), _marker: PhantomData }
+    }
+
+    /// Whether the term orders by an aggregate (an annotation's).
+    pub(crate) fn is_aggregate(&self) -> bool {
+        self.aggregate.is_some()
+    }
+
+    pub(crate) fn term(&self) -> OrderTerm {
+        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending, aggregate: self.aggregate }
     }
 
     pub fn column(&self) -> &'static str {
@@ -998,7 +1038,11 @@ impl<M: Model> QuerySet<M> {
     /// as Django's `order_by()`).
     pub fn order_by(mut self, terms: impl IntoIterator<Item = Order<M>>) -> Self {
         self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
-        self.ordering = Some(terms.into_iter().map(|o| o.term()).collect());
+        let terms: Vec<Order<M>> = terms.into_iter().collect();
+        if terms.iter().any(Order::is_aggregate) && self.error.is_none() {
+            self.error = Some("order_by() of an aggregate orders an annotation: call it on annotate()".into());
+        }
+        self.ordering = Some(terms.iter().map(|o| o.term()).collect());
         self
     }
 
@@ -1058,6 +1102,23 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
+    /// Replace the ordering with `terms`, aggregates allowed (an
+    /// annotation's `order_by`).
+    pub(crate) fn set_ordering(&mut self, terms: Vec<OrderTerm>) {
+        self.misuse_if_sliced("Cannot reorder a query once a slice has been taken.");
+        self.ordering = Some(terms);
+    }
+
+    /// Whether `distinct()` was asked for.
+    pub(crate) fn is_distinct(&self) -> bool {
+        self.distinct
+    }
+
+    /// Whether `order_by()` replaced the model's default ordering.
+    pub(crate) fn has_explicit_ordering(&self) -> bool {
+        self.ordering.is_some()
+    }
+
     /// Whether a slice (limit or offset) was taken.
     pub fn is_sliced(&self) -> bool {
         self.low_mark != 0 || self.high_mark.is_some()
@@ -1108,6 +1169,8 @@ impl<M: Model> QuerySet<M> {
             high_mark: self.high_mark,
             distinct: self.distinct,
             related: None,
+            exprs: &[],
+            having: &[],
         }
     }
 
@@ -1133,6 +1196,28 @@ impl<M: Model> QuerySet<M> {
             crate::snapshot::mark_loaded(db, m);
         }
         Ok(out)
+    }
+
+    /// Django's `iterator()`: call `f` with each matching row, in order, as
+    /// the statement yields it: the rows are never all in memory. `f`
+    /// returning an error stops the iteration with it. A callback rather
+    /// than an `Iterator` because the statement lives in the handle's
+    /// statement cache only while it is borrowed: an iterator would have to
+    /// own both the statement and the rows borrowing it. `f` may run
+    /// queries of its own on `db`.
+    pub fn for_each(&self, db: &Database, mut f: impl FnMut(M) -> Result<()>) -> Result<()> {
+        self.check()?;
+        let ordering = self.ordering_terms();
+        let sql = self.parts(&ordering, params(db)).select()?;
+        db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            while let Some(row) = rows.next()? {
+                let mut m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                crate::snapshot::mark_loaded(db, &mut m);
+                f(m)?;
+            }
+            Ok(())
+        })
     }
 
     /// The SELECT this query runs and its bound values (Django's

@@ -533,10 +533,39 @@ impl<'n> Compiler<'n> {
     pub(crate) fn push_order(&mut self, ordering: &[OrderTerm], standard: bool, out: &mut Sql) {
         for (i, term) in ordering.iter().enumerate() {
             out.text.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            let at = self.walk(0, &term.links, false, true);
-            self.push_col(out, at, term.column);
+            self.push_expr(out, &term.links, term.column, term.aggregate);
             let descending = if standard { term.descending } else { !term.descending };
             out.text.push_str(if descending { " DESC" } else { " ASC" });
+        }
+    }
+
+    /// `column` of the model `links` arrive at, inside `aggregate`
+    /// (`COUNT(DISTINCT ...)`) when there is one; joins as ORDER BY does.
+    pub(crate) fn push_expr(
+        &mut self,
+        out: &mut Sql,
+        links: &[Link],
+        column: &str,
+        aggregate: Option<(AggFunc, bool)>,
+    ) {
+        let at = self.walk(0, links, false, true);
+        if let Some((func, distinct)) = aggregate {
+            out.text.push_str(func.sql());
+            out.text.push_str(if distinct { "(DISTINCT " } else { "(" });
+            self.push_col(out, at, column);
+            out.text.push(')');
+        } else {
+            self.push_col(out, at, column);
+        }
+    }
+
+    /// ` HAVING ...` of `terms` (nothing when there are none).
+    pub(crate) fn push_having(&mut self, terms: &[HavingTerm], out: &mut Sql) {
+        for (i, term) in terms.iter().enumerate() {
+            out.text.push_str(if i == 0 { " HAVING " } else { " AND " });
+            self.push_expr(out, &term.expr.links, term.expr.column, term.expr.aggregate);
+            out.text.push_str(term.op.sql());
+            self.params.push(out, &term.value, term.instant);
         }
     }
 
@@ -873,11 +902,13 @@ pub(crate) struct OrderTerm {
     pub(crate) links: Vec<Link>,
     pub(crate) column: &'static str,
     pub(crate) descending: bool,
+    /// Ordered by this aggregate of the column (an annotation's).
+    pub(crate) aggregate: Option<(AggFunc, bool)>,
 }
 
 impl OrderTerm {
     pub(crate) fn plain(column: &'static str, descending: bool) -> Self {
-        OrderTerm { links: Vec::new(), column, descending }
+        OrderTerm { links: Vec::new(), column, descending, aggregate: None }
     }
 }
 
@@ -1047,6 +1078,58 @@ pub(crate) struct Query<'a> {
     /// `select_related`: a single-valued relation whose row is selected
     /// too, after the model's fields.
     pub(crate) related: Option<&'a Link>,
+    /// What [`Head::Exprs`] selects (`values_list()`, `aggregate()`) and
+    /// what [`Head::Annotated`] selects after the model's fields.
+    pub(crate) exprs: &'a [SelectExpr],
+    /// `HAVING` conditions on aggregates (a filter on an annotation).
+    pub(crate) having: &'a [HavingTerm],
+}
+
+/// One condition of `HAVING`: an aggregate compared with a value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HavingTerm {
+    pub(crate) expr: SelectExpr,
+    pub(crate) op: CmpOp,
+    pub(crate) value: Value,
+    /// The value is a DateTimeField's instant (bound in the storage zone).
+    pub(crate) instant: bool,
+}
+
+/// An aggregate function (Django's `Count`, `Sum`, `Avg`, `Min`, `Max`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    fn sql(self) -> &'static str {
+        match self {
+            AggFunc::Count => "COUNT",
+            AggFunc::Sum => "SUM",
+            AggFunc::Avg => "AVG",
+            AggFunc::Min => "MIN",
+            AggFunc::Max => "MAX",
+        }
+    }
+}
+
+/// One selected expression: a column of the model a path arrives at,
+/// bare or inside an aggregate (`DISTINCT` when `distinct`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectExpr {
+    pub(crate) links: Vec<Link>,
+    pub(crate) column: &'static str,
+    pub(crate) aggregate: Option<(AggFunc, bool)>,
+}
+
+impl SelectExpr {
+    fn is_aggregate(&self) -> bool {
+        self.aggregate.is_some()
+    }
 }
 
 /// What goes between `SELECT` and `FROM`.
@@ -1058,12 +1141,24 @@ pub(crate) enum Head {
     Pk,
     /// `1` (a count or an existence test of the rows).
     One,
+    /// The query's [`SelectExpr`]s (`values_list()`, `aggregate()`);
+    /// grouped by the bare ones when some are aggregates.
+    Exprs,
+    /// The pk, then the columns the query's [`SelectExpr`]s aggregate,
+    /// bare, named `__col1`, ...: the inner query of an aggregate over a
+    /// sliced or distinct query.
+    AggregateSource,
+    /// Every field of the model, then the query's aggregates, grouped by
+    /// the model's fields (Django's `annotate()` on SQLite).
+    Annotated,
 }
 
 impl Query<'_> {
     /// Whether the query joins (a relation path in a filter or the ordering).
     fn joins(&self) -> bool {
         self.related.is_some()
+            || self.exprs.iter().any(|e| !e.links.is_empty())
+            || self.having.iter().any(|h| !h.expr.links.is_empty())
             || self.conditions.iter().any(Node::has_path)
             || self.ordering.iter().any(|t| !t.links.is_empty())
     }
@@ -1098,6 +1193,8 @@ impl Query<'_> {
         if ordered {
             compiler.push_order(self.ordering, self.standard_ordering, &mut order_sql);
         }
+        let mut having_sql = Sql::default();
+        compiler.push_having(self.having, &mut having_sql);
         // Django's select_related: INNER JOIN through a non-null key, LEFT
         // OUTER JOIN where the related row may be missing; after the
         // filters, so that it reuses their joins.
@@ -1108,6 +1205,7 @@ impl Query<'_> {
             _ => None,
         };
         let mut sql = Sql::default();
+        let mut group_by: Vec<Sql> = Vec::new();
         let select = if self.distinct { "SELECT DISTINCT " } else { "SELECT " };
         match head {
             // The model's own SELECT when it need not be qualified (or is
@@ -1144,9 +1242,61 @@ impl Query<'_> {
                 sql.text.push_str("SELECT 1 FROM ");
                 sql.text.push_str(self.meta.from);
             }
+            Head::AggregateSource => {
+                sql.text.push_str(select);
+                compiler.push_base_column(&mut sql, self.meta.pk);
+                for (i, expr) in self.exprs.iter().enumerate() {
+                    sql.text.push_str(", ");
+                    let at = compiler.walk(0, &expr.links, false, true);
+                    compiler.push_col(&mut sql, at, expr.column);
+                    sql.text.push_str(&format!(" AS \"__col{}\"", i + 1));
+                }
+                sql.text.push_str(" FROM ");
+                sql.text.push_str(self.meta.from);
+            }
+            Head::Exprs | Head::Annotated => {
+                sql.text.push_str(select);
+                if head == Head::Annotated {
+                    for column in &self.meta.fields {
+                        compiler.push_base_column(&mut sql, column);
+                        sql.text.push_str(", ");
+                        let mut group = Sql::default();
+                        compiler.push_base_column(&mut group, column);
+                        group_by.push(group);
+                    }
+                }
+                let grouped = head == Head::Annotated || self.exprs.iter().any(SelectExpr::is_aggregate);
+                for (i, expr) in self.exprs.iter().enumerate() {
+                    if i > 0 {
+                        sql.text.push_str(", ");
+                    }
+                    let mut column = Sql::default();
+                    compiler.push_expr(&mut column, &expr.links, expr.column, expr.aggregate);
+                    sql.push_sql(&column);
+                    if grouped && expr.aggregate.is_none() {
+                        group_by.push(column);
+                    }
+                }
+                // Django selects the ordering's columns too under DISTINCT
+                // (so rows differing only in them stay apart); they are
+                // read by no one.
+                if self.distinct && ordered && head == Head::Exprs {
+                    for term in self.ordering {
+                        sql.text.push_str(", ");
+                        compiler.push_expr(&mut sql, &term.links, term.column, term.aggregate);
+                    }
+                }
+                sql.text.push_str(" FROM ");
+                sql.text.push_str(self.meta.from);
+            }
         }
         sql.text.push_str(&compiler.joins());
         sql.push_sql(&where_sql);
+        for (i, column) in group_by.iter().enumerate() {
+            sql.text.push_str(if i == 0 { " GROUP BY " } else { ", " });
+            sql.push_sql(column);
+        }
+        sql.push_sql(&having_sql);
         if ordered {
             sql.push_sql(&order_sql);
             self.push_limits(&mut sql);
@@ -1173,6 +1323,40 @@ impl Query<'_> {
     /// Every field of the matching rows, ordered and sliced.
     pub(crate) fn select(&self) -> Result<Sql> {
         self.build(Head::Fields, true)
+    }
+
+    /// The query's expressions of the matching rows (`values_list()`,
+    /// `aggregate()`), ordered and sliced when `ordered`.
+    pub(crate) fn select_exprs(&self, ordered: bool) -> Result<Sql> {
+        self.build(Head::Exprs, ordered)
+    }
+
+    /// `exprs` (aggregates) over the rows of this sliced or distinct query:
+    /// `SELECT SUM("__col1") FROM (SELECT pk, col AS "__col1" ... LIMIT
+    /// ...) subquery`, as Django.
+    pub(crate) fn aggregate_over_subquery(&self, exprs: &[SelectExpr]) -> Result<Sql> {
+        let inner = Query { exprs, ..*self }.build(Head::AggregateSource, true)?;
+        let mut sql = Sql::default();
+        sql.text.push_str("SELECT ");
+        for (i, expr) in exprs.iter().enumerate() {
+            if i > 0 {
+                sql.text.push_str(", ");
+            }
+            let (func, distinct) = expr.aggregate.unwrap_or((AggFunc::Count, false));
+            sql.text.push_str(func.sql());
+            sql.text.push_str(if distinct { "(DISTINCT " } else { "(" });
+            sql.text.push_str(&format!("\"__col{}\")", i + 1));
+        }
+        sql.text.push_str(" FROM (");
+        sql.push_sql(&inner);
+        sql.text.push_str(") subquery");
+        Ok(sql)
+    }
+
+    /// Every field of the matching rows and the query's aggregates per row
+    /// (`annotate()`), ordered and sliced.
+    pub(crate) fn select_annotated(&self) -> Result<Sql> {
+        self.build(Head::Annotated, true)
     }
 
     /// The pks of the matching rows, ordered and sliced.
