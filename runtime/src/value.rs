@@ -625,7 +625,30 @@ fn parse_offset_at(c: &mut Cursor<'_>) -> Option<i32> {
     Some(sign * (hours as i32 * 3600 + minutes as i32 * 60))
 }
 
+/// `YYYY-MM-DD` exactly, as Django and this runtime write a date; `None`
+/// for any other text, which the general parser then reads.
+#[inline]
+fn parse_canonical_date(s: &[u8]) -> Option<NaiveDate> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = s else {
+        return None;
+    };
+    let mut n = [0u32; 8];
+    for (slot, b) in n.iter_mut().zip([y1, y2, y3, y4, m1, m2, d1, d2]) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        *slot = u32::from(b - b'0');
+    }
+    let year = n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3];
+    NaiveDate::from_ymd_opt(year as i32, n[4] * 10 + n[5], n[6] * 10 + n[7])
+}
+
 fn parse_date(s: &str) -> Option<NaiveDate> {
+    // The stored layout first: the general parser costs about 300 more
+    // instructions a date, which showed in every loaded row.
+    if let Some(date) = parse_canonical_date(s.as_bytes()) {
+        return Some(date);
+    }
     let mut c = Cursor::new(s.trim());
     let date = parse_date_at(&mut c)?;
     // Django's parser rejects a trailing time; accept it (it is what a
