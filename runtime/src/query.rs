@@ -1191,7 +1191,8 @@ impl<M: Model> QuerySet<M> {
             _ => return QuerySet::<M>::new().filter(Condition::column_value(column, value)).get(db),
         };
         let meta = M::meta();
-        let key = crate::backend::StatementKey::Built { what: "get_by_column", table: meta.table, columns: &[column_bit] };
+        let key =
+            crate::backend::StatementKey::Built { what: "get_by_column", table: meta.table, columns: &[column_bit] };
         let mut unbuilt = None;
         let build = || {
             let mut qs = QuerySet::<M>::new().filter(Condition::column_value(column, value.clone()));
@@ -1209,26 +1210,33 @@ impl<M: Model> QuerySet<M> {
                 }
             }
         };
+        // The one row, and how many rows there were (each read, as
+        // QuerySet::get reads them, so a row that does not convert is the
+        // error there too).
         let read = db.with_built(key, build, |stmt| {
             stmt.raw_bind_parameter(1, &value)?;
             let mut rows = stmt.raw_query();
-            let mut out = Vec::with_capacity(1);
+            let mut first = None;
+            let mut count = 0;
             while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
+                let m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                if first.is_none() {
+                    first = Some(m);
+                }
+                count += 1;
             }
-            Ok(out)
+            Ok((first, count))
         });
         if let Some(error) = unbuilt {
             return Err(error);
         }
-        let mut rows = read?;
-        for m in &mut rows {
-            crate::snapshot::mark_loaded(db, m);
-        }
-        match rows.len() {
-            1 => rows.pop().ok_or(Error::DoesNotExist { model: meta.name }),
-            0 => Err(Error::DoesNotExist { model: meta.name }),
-            count => Err(Error::MultipleObjectsReturned { model: meta.name, count }),
+        match read? {
+            (Some(mut m), 1) => {
+                crate::snapshot::mark_loaded(db, &mut m);
+                Ok(m)
+            }
+            (_, 0) | (None, _) => Err(Error::DoesNotExist { model: meta.name }),
+            (_, count) => Err(Error::MultipleObjectsReturned { model: meta.name, count }),
         }
     }
 

@@ -632,15 +632,9 @@ fn parse_canonical_date(s: &[u8]) -> Option<NaiveDate> {
     let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = s else {
         return None;
     };
-    let mut n = [0u32; 8];
-    for (slot, b) in n.iter_mut().zip([y1, y2, y3, y4, m1, m2, d1, d2]) {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        *slot = u32::from(b - b'0');
-    }
-    let year = n[0] * 1000 + n[1] * 100 + n[2] * 10 + n[3];
-    NaiveDate::from_ymd_opt(year as i32, n[4] * 10 + n[5], n[6] * 10 + n[7])
+    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
+    NaiveDate::from_ymd_opt(year as i32, digit(m1)? * 10 + digit(m2)?, digit(d1)? * 10 + digit(d2)?)
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -695,6 +689,12 @@ impl DbValue for NaiveDate {
     }
 
     fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        // The stored layout needs no UTF-8 check (it is ASCII digits).
+        if let ValueRef::Text(bytes) = value {
+            if let Some(date) = parse_canonical_date(bytes) {
+                return Ok(date);
+            }
+        }
         let s = text(value)?;
         parse_date(s).ok_or_else(|| conversion_error(format!("invalid date: {s:?}")))
     }
