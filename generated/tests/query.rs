@@ -76,6 +76,49 @@ fn get_by_pk_returns_the_row() {
     assert!(!e._state.adding, "a loaded instance is not adding");
 }
 
+/// Django's `limit_offset_sql` writes the numbers into the SQL. Django 5.2
+/// gave, for `Entry.objects.filter(rating__gte=0)[2:5]`, `... WHERE
+/// "weblog_entry"."rating" >= %s LIMIT 3 OFFSET 2` with params `(0,)`, for
+/// `[5:]` `... LIMIT -1 OFFSET 5` and for `[:21]` `... LIMIT 21`, both
+/// with no params.
+#[test]
+fn slicing_writes_limit_and_offset_into_the_sql_as_djangos_limit_offset_sql() {
+    let (sql, params) = Entry::objects().filter(Entry::RATING.gte(0)).slice(2, Some(5)).sql_with_params().unwrap();
+    assert!(sql.ends_with(r#"WHERE "rating" >= ? ORDER BY "pub_date" DESC LIMIT 3 OFFSET 2"#), "{sql}");
+    assert_eq!(params.len(), 1);
+    let (sql, params) = Entry::objects().order_by([]).offset(5).sql_with_params().unwrap();
+    assert!(sql.ends_with(r#"FROM "weblog_entry" LIMIT -1 OFFSET 5"#), "{sql}");
+    assert!(params.is_empty());
+    let (sql, params) = Entry::objects().order_by([]).limit(21).sql_with_params().unwrap();
+    assert!(sql.ends_with(r#"FROM "weblog_entry" LIMIT 21"#), "{sql}");
+    assert!(params.is_empty());
+    // The rows are those of the slice.
+    let db = setup();
+    entries(&db);
+    let sliced = Entry::objects().order_by([Entry::ID.asc()]).slice(1, Some(3)).all(&db).unwrap();
+    assert_eq!(sliced.iter().map(|e| e.id).collect::<Vec<_>>(), [Some(2), Some(3)]);
+}
+
+/// `Model::get` and a ForeignKey's accessor keep Django's `get()`: one
+/// query each, `DoesNotExist`, `MultipleObjectsReturned` (Django's
+/// `Entry.objects.get(rating=5)` over two such rows).
+#[test]
+fn get_by_column_runs_one_query_and_keeps_djangos_get_errors() {
+    let db = setup();
+    entries(&db);
+    let ((), queries) = db.count_queries(|| {
+        for pk in [1, 2, 3, 1] {
+            assert_eq!(Entry::get(&db, pk).unwrap().id, Some(pk));
+        }
+    });
+    assert_eq!(queries, 4, "one SELECT per get()");
+    assert!(matches!(Entry::get(&db, 99), Err(Error::DoesNotExist { .. })));
+    let twice = modelgen_runtime::get_by_column::<Entry, i64>(&db, "rating", 5);
+    assert!(matches!(twice, Err(Error::MultipleObjectsReturned { count: 2, .. })), "{twice:?}");
+    let once: Entry = modelgen_runtime::get_by_column(&db, "rating", 4i64).unwrap();
+    assert_eq!(once.headline, "Lennon speaks");
+}
+
 #[test]
 fn get_of_a_missing_pk_is_does_not_exist() {
     let db = setup();

@@ -962,7 +962,7 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
     /// The row with this primary key.
     fn get(db: &crate::Database, pk: Self::Key) -> crate::Result<Self> {
         let pk = crate::value::try_to_value(&pk)?;
-        Self::objects().filter(crate::Condition::pk_value(pk)).get(db)
+        crate::QuerySet::<Self>::get_by_stored(db, Self::meta().pk_column().column, pk)
     }
 
     /// Save with Django's rules: INSERT when the primary key is unset,

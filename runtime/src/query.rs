@@ -1262,6 +1262,69 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// `Model.objects.get(<column>=value)` (`Model::get`, a ForeignKey's
+    /// accessor): what [`QuerySet::get`] does for that filter, the same SQL
+    /// text, rows and errors, with the text built once per model and column
+    /// and its statement found by that key rather than by hashing the text
+    /// (the text built per call was half the instructions of a `get()`).
+    pub(crate) fn get_by_stored(db: &Database, column: &'static str, value: Value) -> Result<M> {
+        let field = M::meta().fields().iter().position(|c| c.column == column);
+        let column_bit = match field {
+            // NULL is `IS NULL`, a different statement; the bit set names
+            // one of the first 64 fields.
+            Some(index) if index < 64 && value != Value::Null => 1u64 << index,
+            _ => return QuerySet::<M>::new().filter(Condition::column_value(column, value)).get(db),
+        };
+        let meta = M::meta();
+        let key =
+            crate::backend::StatementKey::Built { what: "get_by_column", table: meta.table, columns: &[column_bit] };
+        let mut unbuilt = None;
+        let build = || {
+            let mut qs = QuerySet::<M>::new().filter(Condition::column_value(column, value.clone()));
+            qs.ordering = Some(Vec::new());
+            qs.set_limits(None, Some(MAX_GET_RESULTS));
+            match qs.parts(&[], params(db)).select() {
+                Ok(sql) if sql.params.len() == 1 => sql.text,
+                Ok(sql) => {
+                    unbuilt = Some(Error::Misuse(format!("get by {column}: expected one bound value in {}", sql.text)));
+                    String::new()
+                }
+                Err(error) => {
+                    unbuilt = Some(error);
+                    String::new()
+                }
+            }
+        };
+        // The one row, and how many rows there were (each read, as
+        // QuerySet::get reads them, so a row that does not convert is the
+        // error there too).
+        let read = db.with_built(key, build, |stmt| {
+            stmt.raw_bind_parameter(1, &value)?;
+            let mut rows = stmt.raw_query();
+            let mut first = None;
+            let mut count = 0;
+            while let Some(row) = rows.next()? {
+                let m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                if first.is_none() {
+                    first = Some(m);
+                }
+                count += 1;
+            }
+            Ok((first, count))
+        });
+        if let Some(error) = unbuilt {
+            return Err(error);
+        }
+        match read? {
+            (Some(mut m), 1) => {
+                crate::snapshot::mark_loaded(db, &mut m);
+                Ok(m)
+            }
+            (_, 0) | (None, _) => Err(Error::DoesNotExist { model: meta.name }),
+            (_, count) => Err(Error::MultipleObjectsReturned { model: meta.name, count }),
+        }
+    }
+
     /// The first row by the query's ordering, or by pk when unordered.
     pub fn first(&self, db: &Database) -> Result<Option<M>> {
         self.check()?;

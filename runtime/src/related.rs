@@ -48,7 +48,7 @@ fn referenced_column<S: Model>(is_relation: impl Fn(&crate::model::ColumnMeta) -
 /// [`Error::DoesNotExist`] when there is none.
 pub fn get_by_column<M: Model, V: DbValue>(db: &Database, column: &'static str, value: V) -> Result<M> {
     let value = try_to_value(&value)?;
-    QuerySet::<M>::new().filter(Condition::column_value(column, value)).get(db)
+    QuerySet::<M>::get_by_stored(db, column, value)
 }
 
 /// Point the ForeignKey / OneToOneField `field` of `source` at `target`

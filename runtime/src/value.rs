@@ -625,7 +625,24 @@ fn parse_offset_at(c: &mut Cursor<'_>) -> Option<i32> {
     Some(sign * (hours as i32 * 3600 + minutes as i32 * 60))
 }
 
+/// `YYYY-MM-DD` exactly, as Django and this runtime write a date; `None`
+/// for any other text, which the general parser then reads.
+#[inline]
+fn parse_canonical_date(s: &[u8]) -> Option<NaiveDate> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = s else {
+        return None;
+    };
+    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
+    NaiveDate::from_ymd_opt(year as i32, digit(m1)? * 10 + digit(m2)?, digit(d1)? * 10 + digit(d2)?)
+}
+
 fn parse_date(s: &str) -> Option<NaiveDate> {
+    // The stored layout first: the general parser costs about 300 more
+    // instructions a date, which showed in every loaded row.
+    if let Some(date) = parse_canonical_date(s.as_bytes()) {
+        return Some(date);
+    }
     let mut c = Cursor::new(s.trim());
     let date = parse_date_at(&mut c)?;
     // Django's parser rejects a trailing time; accept it (it is what a
@@ -672,6 +689,12 @@ impl DbValue for NaiveDate {
     }
 
     fn from_sql(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        // The stored layout needs no UTF-8 check (it is ASCII digits).
+        if let ValueRef::Text(bytes) = value {
+            if let Some(date) = parse_canonical_date(bytes) {
+                return Ok(date);
+            }
+        }
         let s = text(value)?;
         parse_date(s).ok_or_else(|| conversion_error(format!("invalid date: {s:?}")))
     }

@@ -75,6 +75,10 @@ enum Key {
     /// Address and length of `'static` SQL.
     Static(usize, usize),
     Built(&'static str, &'static str, Box<[u64]>),
+    /// [`Key::Built`] of a column set held in one word (every model of up
+    /// to 64 columns), kept without allocating: a `get()` looks one up per
+    /// call.
+    BuiltOneWord(&'static str, &'static str, u64),
     Text(Box<str>),
 }
 
@@ -83,6 +87,7 @@ impl Key {
     fn of(key: StatementKey<'_>) -> Key {
         match key {
             StatementKey::Static(sql) => Key::Static(sql.as_ptr() as usize, sql.len()),
+            StatementKey::Built { what, table, columns: &[word] } => Key::BuiltOneWord(what, table, word),
             StatementKey::Built { what, table, columns } => Key::Built(what, table, columns.into()),
             StatementKey::Text(sql) => Key::Text(sql.into()),
         }
@@ -274,7 +279,7 @@ impl SqliteConnection {
             Some(stmt) => stmt,
             None => {
                 let stmt = match &key {
-                    Key::Static(..) | Key::Built(..) => self.raw().prepare(&build())?,
+                    Key::Static(..) | Key::Built(..) | Key::BuiltOneWord(..) => self.raw().prepare(&build())?,
                     Key::Text(sql) => self.raw().prepare(sql)?,
                 };
                 // SAFETY: only the lifetime changes. The statement is kept
