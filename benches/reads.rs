@@ -9,11 +9,8 @@
 //!   over 1,000 entries (one query with a join), against the hand-written
 //!   join; and the N+1 loop (`entry.blog(&db)` per entry, what Django runs
 //!   without select_related), reported beside it;
-//! - `count_10k`: `count()` of a filter matching 10,000 rows.
-//!
-//! A SUM over the same rows is not measured: the runtime has no
-//! `aggregate()` yet (another branch adds it). When it lands, add the case
-//! here against `SELECT SUM("rating") FROM "weblog_entry" WHERE ...`.
+//! - `count_10k`: `count()` of a filter matching 10,000 rows;
+//! - `sum_10k`: `aggregate(Sum(Entry::RATING))` over the same rows.
 //!
 //! Before measuring, every case checks that the runtime runs exactly the
 //! SQL the hand-written side runs (`sql_with_params`) and that both sides
@@ -91,6 +88,9 @@ fn related_sql() -> String {
 }
 
 const COUNT_SQL: &str = r#"SELECT COUNT(*) FROM "weblog_entry" WHERE "rating" >= ?"#;
+/// The same SUM the runtime's aggregate() runs (its text is not compared:
+/// aggregate() has no `sql_with_params`; both read the same value).
+const SUM_SQL: &str = r#"SELECT SUM("weblog_entry"."rating") FROM "weblog_entry" WHERE "weblog_entry"."rating" >= ?"#;
 
 fn filter_query() -> QuerySet<Entry> {
     Entry::objects().filter(Entry::RATING.gte(0))
@@ -231,12 +231,16 @@ fn timed_rusqlite_count(db: &Database) -> usize {
     count as usize
 }
 
-// A SUM over the same 10,000 rows, hand-written, for when the runtime's
-// aggregate() exists (not measured until then):
-//
-//     let mut stmt = db.connection().prepare_cached(
-//         r#"SELECT SUM("weblog_entry"."rating") FROM "weblog_entry" WHERE "weblog_entry"."rating" >= ?"#)?;
-//     let sum: i64 = stmt.query_row([0], |row| row.get(0))?;
+#[inline(never)]
+fn timed_modelgen_sum(db: &Database) -> Option<i64> {
+    filter_query().aggregate(db, Sum(Entry::RATING)).expect("sum")
+}
+
+#[inline(never)]
+fn timed_rusqlite_sum(db: &Database) -> Option<i64> {
+    let mut stmt = db.connection().prepare_cached(SUM_SQL).expect("prepare");
+    stmt.query_row([0], |row| row.get(0)).expect("sum")
+}
 
 /// Both sides run the same SQL and read the same values.
 fn check_both_sides_read_the_same(db: &Database) {
@@ -265,6 +269,8 @@ fn check_both_sides_read_the_same(db: &Database) {
     assert_eq!(ours, timed_modelgen_n_plus_1(db));
     assert_eq!(timed_modelgen_count(db), ENTRIES);
     assert_eq!(timed_rusqlite_count(db), ENTRIES);
+    assert!(timed_modelgen_sum(db).is_some());
+    assert_eq!(timed_modelgen_sum(db), timed_rusqlite_sum(db));
 }
 
 type Timed<T> = fn(&Database) -> T;
@@ -294,6 +300,7 @@ fn reads(c: &mut Criterion) {
         ],
     );
     bench_pair(c, &db, "count_10k", &[("modelgen", timed_modelgen_count), ("rusqlite", timed_rusqlite_count)]);
+    bench_pair(c, &db, "sum_10k", &[("modelgen", timed_modelgen_sum), ("rusqlite", timed_rusqlite_sum)]);
 }
 
 /// A paired measurement, for a machine whose speed drifts (a shared VM):
@@ -335,6 +342,7 @@ fn paired(db: &Database, rounds: usize) {
     run(db, rounds, "select_related_1k", timed_modelgen_related, timed_rusqlite_related);
     run(db, rounds, "n_plus_1_vs_select_related_1k", timed_modelgen_n_plus_1, timed_modelgen_related);
     run(db, rounds, "count_10k", timed_modelgen_count, timed_rusqlite_count);
+    run(db, rounds, "sum_10k", timed_modelgen_sum, timed_rusqlite_sum);
 }
 
 criterion_group!(benches, reads);
