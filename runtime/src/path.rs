@@ -464,6 +464,10 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
     }
 }
 
+/// A row of [`SelectRelated2::all`]: the model and its two related
+/// objects (`None` where there is none).
+pub type WithTwoRelated<M, R, S> = (M, Option<R>, Option<S>);
+
 /// A query whose rows come with two related objects read by the same
 /// SELECT: a chain (`select_related("blog__featured")`, see
 /// [`SelectRelated::then_related`]) or two relations of the model
@@ -518,7 +522,7 @@ impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
     }
 
     /// Every matching row with its two related objects, in order: one query.
-    pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>, Option<S>)>> {
+    pub fn all(&self, db: &Database) -> Result<Vec<WithTwoRelated<M, R, S>>> {
         let sql = self.sql(crate::query::params(db))?;
         let own = M::meta().fields().len();
         let (first, second) = if self.second_first() {
