@@ -647,6 +647,144 @@ fn select_related_of_a_reverse_one_to_one_and_of_inherited_models() {
     assert_eq!(got, [("Park".to_string(), None), ("Pizza Place".to_string(), Some(("Pizza Place".to_string(), true)))]);
 }
 
+#[test]
+fn select_related_chain_blog_featured_joins_through_the_blog_in_one_query() {
+    let db = setup_weblog();
+    // Entry.objects.order_by("id").select_related("blog__featured"): Django 5.2 runs one query,
+    // INNER JOIN "weblog_blog" (non-null blog), LEFT OUTER JOIN "weblog_entry" T3 (nullable featured),
+    // and gives [("Lennon speaks", "Beatles Blog", "All about 2008"), ("All about 2008", "Beatles Blog",
+    // "All about 2008"), ("Lennon tribute", "Pop Music Blog", None), ("Pop in 2008", "Pop Music Blog", None)].
+    let qs = entries().select_related(Entry::BLOG_REL).then_related(Blog::FEATURED_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(
+            r#"FROM "weblog_entry" INNER JOIN "weblog_blog" ON ("weblog_entry"."blog_id" = "weblog_blog"."id") LEFT OUTER JOIN "weblog_entry" T3 ON ("weblog_blog"."featured_id" = T3."id")"#
+        ),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(String, Option<String>, Option<String>)> =
+        rows.into_iter().map(|(e, b, f)| (e.headline, b.map(|b| b.name), f.map(|f| f.headline))).collect();
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        got,
+        [
+            ("Lennon speaks".to_string(), some("Beatles Blog"), some("All about 2008")),
+            ("All about 2008".into(), some("Beatles Blog"), some("All about 2008")),
+            ("Lennon tribute".into(), some("Pop Music Blog"), None),
+            ("Pop in 2008".into(), some("Pop Music Blog"), None),
+        ]
+    );
+}
+
+#[test]
+fn select_related_chain_stays_left_outer_after_a_nullable_link() {
+    let db = setup_weblog();
+    // Blog.objects.order_by("id").select_related("featured__blog"): Django 5.2 makes both joins
+    // LEFT OUTER (a blog without a featured entry has no entry's blog either) and gives
+    // [("Beatles Blog", "All about 2008", "Beatles Blog"), ("Pop Music Blog", None, None), ("Empty", None, None)].
+    let qs = blogs().select_related(Blog::FEATURED_REL).then_related(Entry::BLOG_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(
+            r#"FROM "weblog_blog" LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."featured_id" = "weblog_entry"."id") LEFT OUTER JOIN "weblog_blog" T3 ON ("weblog_entry"."blog_id" = T3."id")"#
+        ),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(String, Option<String>, Option<String>)> =
+        rows.into_iter().map(|(b, e, eb)| (b.name, e.map(|e| e.headline), eb.map(|b| b.name))).collect();
+    assert_eq!(
+        got,
+        [
+            ("Beatles Blog".to_string(), Some("All about 2008".to_string()), Some("Beatles Blog".to_string())),
+            ("Pop Music Blog".into(), None, None),
+            ("Empty".into(), None, None),
+        ]
+    );
+    // Entry.objects.filter(blog__featured__headline__contains="2008").select_related("blog__featured"):
+    // the filter's joins are reused and required, so Django makes both INNER JOINs (no T4) and gives
+    // [("Lennon speaks", "All about 2008"), ("All about 2008", "All about 2008")].
+    let qs = entries()
+        .filter(Entry::BLOG_REL.join(Blog::FEATURED_REL).then(Entry::HEADLINE).contains("2008"))
+        .select_related(Entry::BLOG_REL)
+        .then_related(Blog::FEATURED_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(sql.contains(r#"INNER JOIN "weblog_entry" T3 ON ("weblog_blog"."featured_id" = T3."id")"#), "{sql}");
+    assert_eq!(sql.matches("JOIN").count(), 2, "{sql}");
+    let got: Vec<(String, Option<String>)> =
+        qs.all(&db).unwrap().into_iter().map(|(e, _, f)| (e.headline, f.map(|f| f.headline))).collect();
+    assert_eq!(
+        got,
+        [
+            ("Lennon speaks".to_string(), Some("All about 2008".to_string())),
+            ("All about 2008".into(), Some("All about 2008".into()))
+        ]
+    );
+    // A multi-valued link anywhere in the chain is prefetch_related's.
+    let err = entries().select_related(Entry::BLOG_REL).then_related(Blog::ENTRIES_REL).all(&db).unwrap_err();
+    assert!(matches!(err, modelgen_runtime::Error::Misuse(_)), "{err:?}");
+}
+
+#[test]
+fn select_related_of_two_relations_book_and_home_in_one_query() {
+    use modelgen_examples::library::{self, Book, Copy as BookCopy, Shelf};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&library::APP]).unwrap();
+    let mut shelves = Vec::new();
+    for label in ["Returns", "A1"] {
+        let mut s = Shelf::new();
+        s.label = label.into();
+        s.save(&db).unwrap();
+        shelves.push(s);
+    }
+    let mut books = Vec::new();
+    for (title, isbn) in [("Dune", "1"), ("Emma", "2")] {
+        let mut b = Book::new(date(2000, 1, 1));
+        b.title = title.into();
+        b.isbn = isbn.into();
+        b.save(&db).unwrap();
+        books.push(b);
+    }
+    let mut dune = BookCopy::new(books[0].key().unwrap());
+    dune.home_id = shelves[1].id;
+    dune.save(&db).unwrap();
+    BookCopy::new(books[1].key().unwrap()).save(&db).unwrap();
+    let copies = || BookCopy::objects().order_by([BookCopy::ID.asc()]);
+    // Copy.objects.order_by("id").select_related("book", "home"): Django 5.2 runs one query,
+    // INNER JOIN "library_book", LEFT OUTER JOIN "library_shelf" (nullable home), and gives
+    // [("Dune", "A1"), ("Emma", None)].
+    let qs = copies().select_related(BookCopy::BOOK_REL).and_related(BookCopy::HOME_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(
+            r#"INNER JOIN "library_book" ON ("library_copy"."book_id" = "library_book"."id") LEFT OUTER JOIN "library_shelf" ON ("library_copy"."home_id" = "library_shelf"."id")"#
+        ),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(Option<String>, Option<String>)> =
+        rows.into_iter().map(|(_, b, h)| (b.map(|b| b.title), h.map(|h| h.label))).collect();
+    assert_eq!(got, [(Some("Dune".to_string()), Some("A1".to_string())), (Some("Emma".into()), None)]);
+    // Copy.objects.order_by("id").select_related("home", "shelf"): Django joins in field order
+    // whatever the order named, INNER JOIN "library_shelf" (shelf) then LEFT OUTER JOIN
+    // "library_shelf" T3 (home), and gives [("A1", "Returns"), (None, "Returns")].
+    let qs = copies().select_related(BookCopy::HOME_REL).and_related(BookCopy::SHELF_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(
+            r#"INNER JOIN "library_shelf" ON ("library_copy"."shelf_id" = "library_shelf"."id") LEFT OUTER JOIN "library_shelf" T3 ON ("library_copy"."home_id" = T3."id")"#
+        ),
+        "{sql}"
+    );
+    let got: Vec<(Option<String>, Option<String>)> =
+        qs.all(&db).unwrap().into_iter().map(|(_, h, s)| (h.map(|h| h.label), s.map(|s| s.label))).collect();
+    assert_eq!(got, [(Some("A1".to_string()), Some("Returns".to_string())), (None, Some("Returns".into()))]);
+}
+
 // ---------------------------------------------------------------------------
 // prefetch_related
 // ---------------------------------------------------------------------------

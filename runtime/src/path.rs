@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::model::KeyValue;
 use crate::query::{Column, Condition, DateColumn, DateTimeColumn, Order, Part, QuerySet, TextColumn};
 use crate::sql::query::OrderTerm;
-use crate::sql::query::{Join, Link, Node, Params, Transform};
+use crate::sql::query::{Join, Link, Node, Params, RelatedStep, Transform};
 use crate::sql::QueryShape;
 use crate::sql::Sql;
 use crate::value::DbValue;
@@ -377,6 +377,39 @@ impl<M, R> std::fmt::Debug for SelectRelated<M, R> {
     }
 }
 
+/// The SELECT of `query`'s rows with the rows `steps` reach, each
+/// checked to be single-valued (`names`: the steps' target models).
+fn select_related_sql<M: Model>(
+    query: &QuerySet<M>,
+    steps: &[RelatedStep],
+    names: &[&str],
+    params: Params,
+) -> Result<Sql> {
+    query.check()?;
+    for (step, name) in steps.iter().zip(names) {
+        if step.link.multi {
+            // Django: "Invalid field name(s) given in select_related".
+            return Err(Error::Misuse(format!(
+                "select_related() follows ForeignKeys and OneToOneFields only, not the multi-valued relation to {name}: use prefetch_related"
+            )));
+        }
+    }
+    let ordering = query.ordering_terms();
+    let mut parts = query.parts(&ordering, params);
+    parts.related = steps;
+    parts.select()
+}
+
+/// The related object whose columns start at `offset`, `None` where the
+/// LEFT OUTER JOIN found no row (a NULL primary key).
+fn read_related<R: Model>(row: &rusqlite::Row<'_>, offset: usize, db: &Database) -> Result<Option<R>> {
+    let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
+    Ok(match row.get_ref(offset + related_pk)? {
+        rusqlite::types::ValueRef::Null => None,
+        _ => Some(crate::model::read_row::<R>(row, offset, db.storage_zone())?),
+    })
+}
+
 impl<M: Model, R: Model> SelectRelated<M, R> {
     /// The SELECT this runs and its bound values, as a database handle
     /// with the default time zone settings runs it.
@@ -386,36 +419,38 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
     }
 
     fn sql(&self, params: Params) -> Result<Sql> {
-        self.query.check()?;
-        if self.link.multi {
-            // Django: "Invalid field name(s) given in select_related".
-            return Err(Error::Misuse(format!(
-                "select_related() follows ForeignKeys and OneToOneFields only, not the multi-valued relation to {}: use prefetch_related",
-                R::meta().name
-            )));
-        }
-        let ordering = self.query.ordering_terms();
-        let mut parts = self.query.parts(&ordering, params);
-        parts.related = Some(&self.link);
-        parts.select()
+        let steps = [RelatedStep { parent: 0, link: self.link }];
+        select_related_sql(&self.query, &steps, &[R::meta().name], params)
+    }
+
+    /// Django's `select_related("blog__featured")`: the related object's
+    /// own related object too, read by the same query; `None` where a
+    /// link of the chain has no row (LEFT OUTER JOIN from the first
+    /// nullable link on, as Django). `Entry::objects()
+    /// .select_related(Entry::BLOG_REL).then_related(Blog::FEATURED_REL)`
+    /// gives `(Entry, Option<Blog>, Option<Entry>)`.
+    pub fn then_related<S: Model>(self, relation: Rel<R, S>) -> SelectRelated2<M, R, S> {
+        SelectRelated2 { query: self.query, first: self.link, second: (1, relation.link()), _marker: PhantomData }
+    }
+
+    /// Django's `select_related("book", "home")`: a second relation of the
+    /// model, read by the same query. `Copy::objects()
+    /// .select_related(Copy::BOOK_REL).and_related(Copy::HOME_REL)` gives
+    /// `(Copy, Option<Book>, Option<Shelf>)`.
+    pub fn and_related<S: Model>(self, relation: Rel<M, S>) -> SelectRelated2<M, R, S> {
+        SelectRelated2 { query: self.query, first: self.link, second: (0, relation.link()), _marker: PhantomData }
     }
 
     /// Every matching row with its related object, in order: one query.
     pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>)>> {
         let sql = self.sql(crate::query::params(db))?;
         let offset = M::meta().fields().len();
-        // A missing related row (LEFT OUTER JOIN) reads as NULL in its pk.
-        let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
         let mut out = db.with_sql(&sql.text, |stmt| {
             let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
-                let related = match row.get_ref(offset + related_pk)? {
-                    rusqlite::types::ValueRef::Null => None,
-                    _ => Some(crate::model::read_row::<R>(row, offset, db.storage_zone())?),
-                };
-                out.push((model, related));
+                out.push((model, read_related::<R>(row, offset, db)?));
             }
             Ok(out)
         })?;
@@ -423,6 +458,94 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
             crate::snapshot::mark_loaded(db, model);
             if let Some(related) = related {
                 crate::snapshot::mark_loaded(db, related);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A row of [`SelectRelated2::all`]: the model and its two related
+/// objects (`None` where there is none).
+pub type WithTwoRelated<M, R, S> = (M, Option<R>, Option<S>);
+
+/// A query whose rows come with two related objects read by the same
+/// SELECT: a chain (`select_related("blog__featured")`, see
+/// [`SelectRelated::then_related`]) or two relations of the model
+/// (`select_related("book", "home")`, see [`SelectRelated::and_related`]).
+pub struct SelectRelated2<M, R, S> {
+    query: QuerySet<M>,
+    first: Link,
+    /// The second relation and where it starts: 0 the model, 1 `R`.
+    second: (usize, Link),
+    _marker: PhantomData<fn() -> (R, S)>,
+}
+
+impl<M, R, S> std::fmt::Debug for SelectRelated2<M, R, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectRelated2")
+            .field("query", &self.query)
+            .field("first", &self.first)
+            .field("second", &self.second)
+            .finish()
+    }
+}
+
+impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
+    /// The SELECT this runs and its bound values, as a database handle
+    /// with the default time zone settings runs it.
+    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
+        let sql = self.sql(crate::query::params_in(crate::tz::TimeZoneSettings::UTC))?;
+        Ok((sql.text, sql.params))
+    }
+
+    /// Whether the second relation is joined and selected first: Django
+    /// walks the model's forward keys in field order whatever order
+    /// `select_related()` named them in (so `("home", "shelf")` joins
+    /// `shelf` first), then the reverse one-to-ones.
+    fn second_first(&self) -> bool {
+        let position = |link: &Link| {
+            let fields = M::meta().fields();
+            let own = fields.iter().position(|c| c.column == link.first.from_column);
+            own.filter(|_| link.forward).unwrap_or(usize::MAX)
+        };
+        self.second.0 == 0 && position(&self.second.1) < position(&self.first)
+    }
+
+    fn sql(&self, params: Params) -> Result<Sql> {
+        let first = RelatedStep { parent: 0, link: self.first };
+        let second = RelatedStep { parent: self.second.0, link: self.second.1 };
+        if self.second_first() {
+            select_related_sql(&self.query, &[second, first], &[S::meta().name, R::meta().name], params)
+        } else {
+            select_related_sql(&self.query, &[first, second], &[R::meta().name, S::meta().name], params)
+        }
+    }
+
+    /// Every matching row with its two related objects, in order: one query.
+    pub fn all(&self, db: &Database) -> Result<Vec<WithTwoRelated<M, R, S>>> {
+        let sql = self.sql(crate::query::params(db))?;
+        let own = M::meta().fields().len();
+        let (first, second) = if self.second_first() {
+            (own + S::meta().fields().len(), own)
+        } else {
+            (own, own + R::meta().fields().len())
+        };
+        let mut out = db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                out.push((model, read_related::<R>(row, first, db)?, read_related::<S>(row, second, db)?));
+            }
+            Ok(out)
+        })?;
+        for (model, r, s) in &mut out {
+            crate::snapshot::mark_loaded(db, model);
+            if let Some(r) = r {
+                crate::snapshot::mark_loaded(db, r);
+            }
+            if let Some(s) = s {
+                crate::snapshot::mark_loaded(db, s);
             }
         }
         Ok(out)

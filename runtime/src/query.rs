@@ -1168,7 +1168,7 @@ impl<M: Model> QuerySet<M> {
             low_mark: self.low_mark,
             high_mark: self.high_mark,
             distinct: self.distinct,
-            related: None,
+            related: &[],
             exprs: &[],
             having: &[],
         }

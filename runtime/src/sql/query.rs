@@ -1075,14 +1075,23 @@ pub(crate) struct Query<'a> {
     pub(crate) low_mark: usize,
     pub(crate) high_mark: Option<usize>,
     pub(crate) distinct: bool,
-    /// `select_related`: a single-valued relation whose row is selected
-    /// too, after the model's fields.
-    pub(crate) related: Option<&'a Link>,
+    /// `select_related`: single-valued relations whose rows are selected
+    /// too, after the model's fields, in this order.
+    pub(crate) related: &'a [RelatedStep],
     /// What [`Head::Exprs`] selects (`values_list()`, `aggregate()`) and
     /// what [`Head::Annotated`] selects after the model's fields.
     pub(crate) exprs: &'a [SelectExpr],
     /// `HAVING` conditions on aggregates (a filter on an annotation).
     pub(crate) having: &'a [HavingTerm],
+}
+
+/// One relation `select_related` follows: `link` from the model
+/// (`parent` 0) or from the target of the `parent`-th step (1-based), so
+/// that `blog__featured` is `[(0, blog), (1, featured)]`.
+#[derive(Debug, Clone)]
+pub(crate) struct RelatedStep {
+    pub(crate) parent: usize,
+    pub(crate) link: Link,
 }
 
 /// One condition of `HAVING`: an aggregate compared with a value.
@@ -1156,7 +1165,7 @@ pub(crate) enum Head {
 impl Query<'_> {
     /// Whether the query joins (a relation path in a filter or the ordering).
     fn joins(&self) -> bool {
-        self.related.is_some()
+        !self.related.is_empty()
             || self.exprs.iter().any(|e| !e.links.is_empty())
             || self.having.iter().any(|h| !h.expr.links.is_empty())
             || self.conditions.iter().any(Node::has_path)
@@ -1204,19 +1213,26 @@ impl Query<'_> {
         // Django's select_related: INNER JOIN through a non-null key, LEFT
         // OUTER JOIN where the related row may be missing; after the
         // filters, so that it reuses their joins.
-        let related = match (head, self.related) {
-            (Head::Fields, Some(link)) => {
-                Some((compiler.walk(0, std::slice::from_ref(link), !link.nullable, true), link))
+        // Each step joins from its parent's table (a chain reaches through
+        // its parent's join; a row missing there makes the rest missing, as
+        // Compiler::joins makes them LEFT OUTER).
+        let mut related: Vec<(usize, &Link)> = Vec::new();
+        if head == Head::Fields {
+            let mut tables = vec![0];
+            for step in self.related {
+                let from = tables.get(step.parent).copied().unwrap_or(0);
+                let at = compiler.walk(from, std::slice::from_ref(&step.link), !step.link.nullable, true);
+                tables.push(at);
+                related.push((at, &step.link));
             }
-            _ => None,
-        };
+        }
         let mut sql = Sql::default();
         let mut group_by: Vec<Sql> = Vec::new();
         let select = if self.distinct { "SELECT DISTINCT " } else { "SELECT " };
         match head {
             // The model's own SELECT when it need not be qualified (or is
             // already: a multi-table-inheritance child's).
-            Head::Fields if (!qualify || self.meta.parent.is_some()) && related.is_none() => {
+            Head::Fields if (!qualify || self.meta.parent.is_some()) && related.is_empty() => {
                 let own = self.meta.select;
                 sql.text.push_str(select);
                 sql.text.push_str(own.strip_prefix("SELECT ").unwrap_or(own));
@@ -1229,7 +1245,7 @@ impl Query<'_> {
                     }
                     compiler.push_base_column(&mut sql, column);
                 }
-                if let Some((at, link)) = related {
+                for &(at, link) in &related {
                     for column in &(link.target)().fields {
                         sql.text.push_str(", ");
                         compiler.push_col(&mut sql, at, column);
