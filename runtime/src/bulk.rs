@@ -139,17 +139,14 @@ impl<M> BulkCreate<M> {
     }
 }
 
-/// Binds one field of an instance, a DateTimeField's as wall-clock time in
-/// the database's storage zone when it has one (Django's `USE_TZ = False`).
+/// Binds one field of an instance in the database's storage zone (see
+/// [`crate::field::bind_in_zone`]).
 struct Bound<'a>(&'a dyn Field, Option<Tz>);
 
 impl ToSql for Bound<'_> {
     #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        match self.1 {
-            Some(zone) => self.0.bind_in(zone),
-            None => self.0.bind(),
-        }
+        crate::field::bind_in_zone(self.0, self.1)
     }
 }
 

@@ -12,6 +12,18 @@ use crate::value::{from_value, output_to_value, read, read_in, DbValue, DecimalC
 
 /// One field of a model instance, as the runtime sees it. Implemented for
 /// every [`DbValue`]; generated `Model::field` hands these out by index.
+/// The value `field` binds: a DateTimeField's as wall-clock time in `zone`
+/// when the database stores datetimes so (Django's `USE_TZ = False`), any
+/// other value (and every value with `None`, UTC storage) as it is. The one
+/// rule for every statement that binds a field (saves, bulk statements).
+#[inline]
+pub(crate) fn bind_in_zone(field: &dyn Field, zone: Option<Tz>) -> rusqlite::Result<ToSqlOutput<'_>> {
+    match zone {
+        Some(zone) => field.bind_in(zone),
+        None => field.bind(),
+    }
+}
+
 pub trait Field: Send + Sync {
     /// The value to bind as a statement parameter, borrowed where it can be.
     #[doc(hidden)]

@@ -64,10 +64,9 @@ struct ColumnBind<'a, M>(&'a M, usize, Option<Tz>);
 impl<M: Model> ToSql for ColumnBind<'_, M> {
     #[inline]
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        match (crate::model::column(self.0, self.1), self.2) {
-            (Some(field), None) => field.bind(),
-            (Some(field), Some(zone)) => field.bind_in(zone),
-            (None, _) => Err(rusqlite::Error::InvalidColumnIndex(self.1)),
+        match crate::model::column(self.0, self.1) {
+            Some(field) => crate::field::bind_in_zone(field, self.2),
+            None => Err(rusqlite::Error::InvalidColumnIndex(self.1)),
         }
     }
 }
