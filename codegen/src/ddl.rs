@@ -67,7 +67,7 @@ impl Dialect {
     fn max_name_length(self) -> usize {
         match self {
             Dialect::Sqlite => 200,
-            Dialect::Postgresql => 63,
+            Dialect::Postgresql => POSTGRESQL_MAX_NAME_LENGTH,
         }
     }
 }
@@ -85,6 +85,25 @@ fn names_digest(parts: &[&str], length: usize) -> String {
     }
     let hex: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     hex[..length].to_string()
+}
+
+/// PostgreSQL's identifier limit (`NAMEDATALEN - 1`), Django's
+/// `connection.ops.max_name_length()` there; SQLite has none.
+pub const POSTGRESQL_MAX_NAME_LENGTH: usize = 63;
+
+/// Django's `django.db.backends.utils.truncate_name(identifier, length)`:
+/// a name longer than `length` characters keeps its first `length - 4`
+/// and ends in the first 4 hex digits of the md5 of the whole name, so
+/// two long names with one prefix stay apart. Django applies it to the
+/// default table names (`Options.contribute_to_class`) and to the default
+/// many-to-many table names (`ManyToManyField._get_m2m_db_table`) with the
+/// backend's `max_name_length()`: 63 on PostgreSQL, none on SQLite.
+pub fn truncate_name(identifier: &str, length: usize) -> String {
+    const HASH_LEN: usize = 4;
+    if identifier.chars().count() <= length {
+        return identifier.to_string();
+    }
+    format!("{}{}", truncate(identifier, length - HASH_LEN), names_digest(&[identifier], HASH_LEN))
 }
 
 /// Django's `BaseDatabaseSchemaEditor._create_index_name` with SQLite's
@@ -508,5 +527,32 @@ mod tests {
         assert!([index, fk, unique].iter().all(|n| n.len() <= 63));
         // SQLite's limit is 200: the same index keeps more of both names.
         assert!(create_index_name(table, &[column], "").len() > 63);
+    }
+
+    /// Django 5.2's `_meta.db_table` and many-to-many tables on PostgreSQL
+    /// (`truncate_name(name, 63)`; on SQLite Django kept the full names).
+    #[test]
+    fn truncate_name_shortens_as_djangos_on_postgresql() {
+        let table = "long_anextremelylongmodelnamethatpushesthedefaulttablenamepastsixtythreechars";
+        assert_eq!(
+            truncate_name(table, POSTGRESQL_MAX_NAME_LENGTH),
+            "long_anextremelylongmodelnamethatpushesthedefaulttablenamepcec2"
+        );
+        // The join table's name is built from the already shortened table.
+        assert_eq!(
+            truncate_name(
+                "long_anextremelylongmodelnamethatpushesthedefaulttablenamepcec2_tags_attached_to_this_record",
+                POSTGRESQL_MAX_NAME_LENGTH
+            ),
+            "long_anextremelylongmodelnamethatpushesthedefaulttablenamep27b1"
+        );
+        assert_eq!(
+            truncate_name(
+                "long_short_friends_of_this_short_model_with_a_long_field_name_for_the_m2m_table",
+                POSTGRESQL_MAX_NAME_LENGTH
+            ),
+            "long_short_friends_of_this_short_model_with_a_long_field_na7381"
+        );
+        assert_eq!(truncate_name("long_short", POSTGRESQL_MAX_NAME_LENGTH), "long_short");
     }
 }

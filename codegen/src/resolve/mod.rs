@@ -21,6 +21,7 @@ mod constraints;
 mod db_default;
 mod defaults;
 mod fields;
+mod identifier_lengths;
 mod inheritance;
 mod models;
 mod names;
@@ -219,6 +220,7 @@ impl<'a> Resolver<'a> {
             }
         }
         self.check_many_to_many_tables(&models_by_id, &mut table_owners);
+        self.check_identifier_lengths(&models_by_id);
         self.check_choice_enum_names(&models_by_id);
         fill_through_defaults(&mut models_by_id);
         self.add_reverse_relations(&mut models_by_id);

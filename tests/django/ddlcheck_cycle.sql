@@ -1,0 +1,2 @@
+CREATE TABLE "ddlcheck_cycle_counterparty" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(50) NOT NULL, "latest_manifest_line_id" bigint NULL REFERENCES "ddlcheck_long_warehouseshipmentmanifestreconciliationentry" ("id") DEFERRABLE INITIALLY DEFERRED);
+CREATE INDEX "ddlcheck_cycle_counterparty_latest_manifest_line_id_49a62c82" ON "ddlcheck_cycle_counterparty" ("latest_manifest_line_id");
