@@ -443,3 +443,39 @@ fn generated_constraints_are_enforced() {
     }
     assert!(checked_fk && checked_unique, "the example schemas no longer have a foreign key and a unique column to try");
 }
+
+/// Two apps whose foreign keys point at each other (ddlcheck_long and
+/// ddlcheck_cycle): on SQLite each app's script applies as it is, in either
+/// app order, because a `REFERENCES` inside CREATE TABLE is not checked
+/// when the table is created, only when a row is written. Django 5.2 on
+/// SQLite: one schema editor per app, ddlcheck_long's first, created both
+/// apps' tables (on PostgreSQL the same failed; see django_ddl_postgresql.rs).
+#[test]
+fn sqlite_ddl_of_apps_in_a_foreign_key_cycle_applies_app_by_app_as_djangos() {
+    let (project, _) = load("tests/django/schemas");
+    let app = |label: &str| project.apps.iter().find(|a| a.label == label).unwrap_or_else(|| panic!("no app {label}"));
+    for order in [["ddlcheck_long", "ddlcheck_cycle"], ["ddlcheck_cycle", "ddlcheck_long"]] {
+        let conn = open();
+        // ddlcheck_long's tables point at ddlcheck_cycle's and at nothing else outside it.
+        for label in order {
+            conn.execute_batch(&app(label).ddl()).unwrap_or_else(|e| panic!("{order:?}: {label}: {e}"));
+        }
+        conn.execute_batch(
+            "BEGIN;
+             INSERT INTO ddlcheck_cycle_counterparty (id, name, latest_manifest_line_id) VALUES (1, 'c', 7);
+             INSERT INTO ddlcheck_long_warehouseshipmentmanifestreconciliationentry
+                 (id, identifier_assigned_by_the_upstream_logistics_provider_for_tracking,
+                  description_of_the_contents_as_declared_on_the_customs_paperwork_x,
+                  quantity_received_at_the_loading_dock_after_inspection, counterparty_id)
+                 VALUES (7, 't', 'd', 1, 1);
+             COMMIT;",
+        )
+        .unwrap_or_else(|e| panic!("{order:?}: rows pointing at each other across the apps: {e}"));
+        let dangling: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(dangling, 0);
+        let broken = conn.execute_batch(
+            "BEGIN; UPDATE ddlcheck_cycle_counterparty SET latest_manifest_line_id = 8; COMMIT;",
+        );
+        assert!(broken.is_err(), "{order:?}: a dangling cross-app foreign key was committed");
+    }
+}

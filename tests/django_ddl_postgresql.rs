@@ -347,3 +347,118 @@ fn generated_postgresql_ddl_constants_apply_and_defer_foreign_keys() {
     let code = negative.expect_err("-1 stored in a positive field").code().cloned();
     assert_eq!(code, Some(postgres::error::SqlState::CHECK_VIOLATION));
 }
+
+/// `modelgen ddl --dialect postgresql` of every schema (`Config::ddl_for`),
+/// whose apps ddlcheck_long and ddlcheck_cycle point at each other.
+fn every_schema_ddl(dialect: Dialect) -> String {
+    let mut config = modelgen::Config::new();
+    for (path, _) in schema_sources(&["schemas", "tests/django/schemas"]) {
+        config.schema(root().join(path));
+    }
+    config.ddl_for(dialect).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A foreign-key cycle across apps (ddlcheck_long <-> ddlcheck_cycle):
+/// `Config::ddl_for(Postgresql)` prints every app's CREATE TABLEs before
+/// any foreign key, as Django's one schema editor over all apps
+/// (`migrate --run-syncdb`) runs them, and the script applies on a server
+/// in the printed order. App by app it would not: Django 5.2 on PostgreSQL
+/// with one schema editor per app (ddlcheck_long's first) failed with
+/// `relation "ddlcheck_cycle_counterparty" does not exist`, and with one
+/// editor for both created all five tables, 5 CREATE TABLEs then 18
+/// statements none of which a CREATE TABLE. Without a cycle the apps'
+/// scripts stay as their files (the CLI's tests).
+#[test]
+fn postgresql_ddl_of_apps_in_a_foreign_key_cycle_creates_every_table_first_as_djangos_syncdb() {
+    let sql = every_schema_ddl(Dialect::Postgresql);
+    let all = statements(&sql);
+    let first_other = all.iter().position(|s| !s.starts_with("CREATE TABLE ")).expect("no foreign keys");
+    assert!(
+        all[first_other..].iter().all(|s| !s.starts_with("CREATE TABLE ")),
+        "a CREATE TABLE after a foreign key:\n{sql}"
+    );
+    // Nothing lost or added: the same statements as the apps' own scripts.
+    let project = every_schema();
+    let mut per_app: Vec<String> =
+        project.apps.iter().flat_map(|a| statements(&a.ddl_for(Dialect::Postgresql))).collect();
+    let mut printed = all.clone();
+    per_app.sort();
+    printed.sort();
+    assert_eq!(printed, per_app);
+    // The cycle is real: app by app, one app's foreign key finds no table.
+    let labels: Vec<&str> = project.apps.iter().map(|a| a.label.as_str()).collect();
+    let long = labels.iter().position(|l| *l == "ddlcheck_long").unwrap();
+    let cycle = labels.iter().position(|l| *l == "ddlcheck_cycle").unwrap();
+    assert!(project.apps[long.min(cycle)].depends_on.contains(&project.apps[long.max(cycle)].label));
+
+    let Some(server) = modelgen_testing_pg::server() else { return };
+    let db = server.database();
+    let mut client = db.connect();
+    client.batch_execute(&sql).unwrap_or_else(|e| panic!("the printed script does not apply: {e}"));
+    let mut tx = client.transaction().unwrap();
+    tx.batch_execute(
+        "INSERT INTO ddlcheck_cycle_counterparty (id, name, latest_manifest_line_id) VALUES (1, 'c', 7);
+         INSERT INTO ddlcheck_long_warehouseshipmentmanifestreconciliationentry
+             (id, identifier_assigned_by_the_upstream_logistics_provider_for_tracking,
+              description_of_the_contents_as_declared_on_the_customs_paperwork_x,
+              quantity_received_at_the_loading_dock_after_inspection, counterparty_id)
+             VALUES (7, 't', 'd', 1, 1);",
+    )
+    .unwrap();
+    tx.commit().expect("rows pointing at each other across the apps, checked at commit");
+
+    let app_by_app: String = project.apps.iter().map(|a| a.ddl_for(Dialect::Postgresql)).collect();
+    let db = server.database();
+    let mut client = db.connect();
+    let err = client.batch_execute(&app_by_app).expect_err("app by app, a foreign key before its table");
+    assert_eq!(err.code(), Some(&postgres::error::SqlState::UNDEFINED_TABLE), "{err}");
+}
+
+/// Names longer than PostgreSQL's 63 characters (tests/django/schemas/
+/// ddlcheck_long.yaml): Django keeps explicit long table and column names
+/// as written and PostgreSQL truncates them, alike for both scripts; the
+/// catalog then holds the 63-character prefixes, and Django's shortened
+/// index and constraint names. (The whole catalog is compared by
+/// `postgresql_catalog_after_modelgens_ddl_equals_the_catalog_after_djangos`.)
+#[test]
+fn postgresql_truncates_long_names_alike_for_modelgens_ddl_and_djangos() {
+    let Some(server) = modelgen_testing_pg::server() else { return };
+    let db = server.database();
+    let mut client = db.connect();
+    client.batch_execute(&every_schema_ddl(Dialect::Postgresql)).unwrap();
+    let tables: Vec<String> = client
+        .query("SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'ddlcheck_long_notes%'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    // Django 5.2 on PostgreSQL: the same name, in `connection.introspection.table_names()`.
+    assert_eq!(tables, ["ddlcheck_long_notes_written_by_the_supervisors_about_each_audit"]);
+    let column: String = client
+        .query_one(
+            "SELECT column_name::text FROM information_schema.columns
+             WHERE table_name = 'ddlcheck_long_warehouseshipmentmanifestreconciliationentry' AND column_name LIKE 'identifier%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(column, "identifier_assigned_by_the_upstream_logistics_provider_for_trac");
+    assert_eq!(column.len(), 63);
+    // A query naming the full column reaches it: PostgreSQL truncates every identifier it reads.
+    client
+        .batch_execute(
+            "SELECT identifier_assigned_by_the_upstream_logistics_provider_for_tracking
+             FROM ddlcheck_long_notes_written_by_the_supervisors_about_each_audit_of_a_manifest_line
+             JOIN ddlcheck_long_warehouseshipmentmanifestreconciliationentry ON true",
+        )
+        .unwrap();
+    let longest: i32 = client
+        .query_one(
+            "SELECT max(length(name))::int FROM (SELECT indexname::text AS name FROM pg_indexes WHERE tablename LIKE 'ddlcheck_long%'
+             UNION ALL SELECT conname::text FROM pg_constraint) names",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(longest <= 63);
+}

@@ -461,6 +461,33 @@ fn postgresql_app_ddl(models: &[Model]) -> String {
     out
 }
 
+/// Whether an app of `apps` (in the order their DDL is applied) has a
+/// relation to an app at or after it: a foreign-key cycle across apps,
+/// which no app order can satisfy statement by statement.
+pub fn apps_refer_to_each_other(apps: &[App]) -> bool {
+    apps.iter().enumerate().any(|(i, app)| apps[i..].iter().any(|later| app.depends_on.contains(&later.label)))
+}
+
+/// Apps' scripts (one statement per line, as the built-in templates write
+/// them) merged so that every app's `CREATE TABLE` lines (and its header
+/// comments) come first, in app order, then every app's other statements
+/// (foreign keys, constraints, indexes), in app order: the order of
+/// Django's one schema editor over every app (`migrate --run-syncdb`),
+/// whose deferred statements run after all tables exist.
+pub fn tables_first(scripts: &[String]) -> String {
+    let mut tables = String::new();
+    let mut deferred = String::new();
+    for script in scripts {
+        for line in script.lines() {
+            let target = if line.starts_with("CREATE TABLE ") || line.starts_with("--") { &mut tables } else { &mut deferred };
+            target.push_str(line);
+            target.push('\n');
+        }
+    }
+    tables.push_str("-- The foreign keys, constraints and indexes of every app above, after all their tables: these apps refer to each other.\n");
+    tables + &deferred
+}
+
 fn model_unique_together(model: &Model) -> Vec<Vec<String>> {
     model.unique_together.clone()
 }

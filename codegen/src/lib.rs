@@ -223,13 +223,23 @@ impl Config {
 
     /// [`Config::ddl`] in `dialect`: each app exactly as in its
     /// `<stem>.sql` (SQLite) or `<stem>.postgresql.sql` file.
+    ///
+    /// On PostgreSQL, when apps refer to each other (a foreign-key cycle
+    /// across apps, so no app order has each app after the apps it points
+    /// at), every app's `CREATE TABLE` lines come first and then every
+    /// app's other statements ([`ddl::tables_first`]), as Django's
+    /// `migrate --run-syncdb` runs one schema editor for every app: an
+    /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` must find its
+    /// target table. SQLite needs no reordering: its `REFERENCES` inside
+    /// `CREATE TABLE` is not checked when the table is created.
     pub fn ddl_for(&self, dialect: ddl::Dialect) -> Result<String, Error> {
         let (project, renderer) = self.load()?;
-        let mut sql = String::new();
-        for app in &project.apps {
-            sql.push_str(&renderer.app_sql_for(dialect, &project, app)?);
+        let scripts: Vec<String> =
+            project.apps.iter().map(|app| renderer.app_sql_for(dialect, &project, app)).collect::<Result<_, _>>()?;
+        if dialect == ddl::Dialect::Postgresql && ddl::apps_refer_to_each_other(&project.apps) {
+            return Ok(ddl::tables_first(&scripts));
         }
-        Ok(sql)
+        Ok(scripts.concat())
     }
 
     /// Render and write every file whose content changed, all or nothing:
