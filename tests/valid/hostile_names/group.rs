@@ -4,15 +4,15 @@ use ::modelgen_runtime as mg;
 
 /// The DDL of the `group` app, in Django's SQLite layout, one statement per line.
 pub const DDL: &str = r#"CREATE TABLE "select" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "from" varchar(20) NOT NULL, "group" integer NOT NULL, "order_id" bigint NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED, "naïve col" varchar(10) NOT NULL, "it's" varchar(10) NOT NULL, "café" varchar(10) NOT NULL);
+CREATE TABLE "select_tags" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "order_id" bigint NOT NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED, "longname_id" bigint NOT NULL REFERENCES "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" varchar(10) NOT NULL, "order_id" bigint NOT NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED);
-CREATE TABLE "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "longname_id" bigint NOT NULL REFERENCES "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt" ("id") DEFERRABLE INITIALLY DEFERRED, "order_id" bigint NOT NULL REFERENCES "select" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE UNIQUE INDEX "select_from_group_d737d605_uniq" ON "select" ("from", "group");
 CREATE INDEX "select_order_id_efdd14fc" ON "select" ("order_id");
 CREATE INDEX "where" ON "select" ("naïve col", "it's");
+CREATE UNIQUE INDEX "select_tags_order_id_longname_id_0f14cad9_uniq" ON "select_tags" ("order_id", "longname_id");
+CREATE INDEX "select_tags_order_id_42763c25" ON "select_tags" ("order_id");
+CREATE INDEX "select_tags_longname_id_ba499765" ON "select_tags" ("longname_id");
 CREATE INDEX "ttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_order_id_3c43ad6c" ON "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt" ("order_id");
-CREATE UNIQUE INDEX "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_longname_id_order_id_f193439f_uniq" ON "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags" ("longname_id", "order_id");
-CREATE INDEX "ttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_longname_id_bb6d3a48" ON "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags" ("longname_id");
-CREATE INDEX "ttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_order_id_15f74748" ON "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags" ("order_id");
 "#;
 
 /// The DDL of the `group` app as Django's PostgreSQL schema editor emits it
@@ -95,9 +95,9 @@ impl Order {
     pub const QUOTE: mg::Column<Self, String> = mg::Column::new("it's");
     pub const CAFÉ: mg::Column<Self, OrderCafé> = mg::Column::new("café");
     pub const ORDER_REL: mg::Rel<Self, Order> = mg::Rel::forward("order_id", "select", "id", true);
+    pub const TAGS_REL: mg::Rel<Self, LongName> = mg::Rel::many_to_many("id", "select_tags", "id", "order_id", "longname_id", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt", "id");
     pub const ORDERS_REL: mg::Rel<Self, Order> = mg::Rel::reverse("id", "select", "order_id", false);
     pub const LONGNAME_REL: mg::Rel<Self, LongName> = mg::Rel::reverse("id", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt", "order_id", false);
-    pub const TAGGED_REL: mg::Rel<Self, LongName> = mg::Rel::many_to_many("id", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags", "id", "order_id", "longname_id", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt", "id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -142,10 +142,10 @@ impl Order {
         mg::ReverseRelated::new(self, LongName::ORDER)
     }
 
-    /// `group.LongName` rows related here through `tags`.
+    /// The `tags` many-to-many set (`group.LongName`).
     #[inline]
-    pub fn tagged(&self) -> mg::ManyRelated<Self, LongName> {
-        mg::ManyRelated::new(self, "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags", "order_id", "longname_id")
+    pub fn tags(&self) -> mg::ManyRelated<Self, LongName> {
+        mg::ManyRelated::new(self, "select_tags", "order_id", "longname_id")
     }
 
     /// The label of `café`'s choice (the raw value when it is not a choice).
@@ -235,10 +235,16 @@ static ORDER_RELATIONS: &[mg::RelationMeta] = &[
     mg::RelationMeta::new(3, &ORDER_META, "select", "id", mg::OnDelete::Cascade).default(mg::DefaultValue::Null),
 ];
 
+/// The ManyToManyFields of `group.Order`.
+static ORDER_MANY_TO_MANY: &[mg::ManyToManyMeta] = &[
+    mg::ManyToManyMeta::new("tags", &LONG_NAME_META, "select_tags", "order_id", "longname_id", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt"),
+];
+
 /// What the runtime knows of `group.Order`.
 pub static ORDER_META: mg::ModelMeta = mg::ModelMeta::new("group", "Order", "select")
     .columns(ORDER_COLUMNS)
     .relations(ORDER_RELATIONS)
+    .many_to_many(ORDER_MANY_TO_MANY)
     .ordering(&[("group", true), ("from", false)])
     .model::<Order>();
 
@@ -262,7 +268,7 @@ impl LongName {
     pub const NAME: mg::Column<Self, String> = mg::Column::new("cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc");
     pub const ORDER: mg::Column<Self, mg::Key<Order>> = mg::Column::new("order_id");
     pub const ORDER_REL: mg::Rel<Self, Order> = mg::Rel::forward("order_id", "select", "id", false);
-    pub const TAGS_REL: mg::Rel<Self, Order> = mg::Rel::many_to_many("id", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags", "id", "longname_id", "order_id", "select", "id");
+    pub const TAGGED_REL: mg::Rel<Self, Order> = mg::Rel::many_to_many("id", "select_tags", "id", "longname_id", "order_id", "select", "id");
 
     /// A new, unsaved instance: every field takes its default (Django's empty
     /// value when it has none); the required fields are the arguments.
@@ -288,10 +294,10 @@ impl LongName {
         mg::assign_related(self, "order", Some(target))
     }
 
-    /// The `tags` many-to-many set (`group.Order`).
+    /// `group.Order` rows related here through `tags`.
     #[inline]
-    pub fn tags(&self) -> mg::ManyRelated<Self, Order> {
-        mg::ManyRelated::new(self, "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags", "longname_id", "order_id")
+    pub fn tagged(&self) -> mg::ManyRelated<Self, Order> {
+        mg::ManyRelated::new(self, "select_tags", "longname_id", "order_id")
     }
 }
 
@@ -360,14 +366,8 @@ static LONG_NAME_RELATIONS: &[mg::RelationMeta] = &[
     mg::RelationMeta::new(2, &ORDER_META, "select", "id", mg::OnDelete::Cascade),
 ];
 
-/// The ManyToManyFields of `group.LongName`.
-static LONG_NAME_MANY_TO_MANY: &[mg::ManyToManyMeta] = &[
-    mg::ManyToManyMeta::new("tags", &ORDER_META, "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt_tags", "longname_id", "order_id", "select"),
-];
-
 /// What the runtime knows of `group.LongName`.
 pub static LONG_NAME_META: mg::ModelMeta = mg::ModelMeta::new("group", "LongName", "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt")
     .columns(LONG_NAME_COLUMNS)
     .relations(LONG_NAME_RELATIONS)
-    .many_to_many(LONG_NAME_MANY_TO_MANY)
     .model::<LongName>();
