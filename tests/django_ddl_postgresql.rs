@@ -498,6 +498,11 @@ fn sqlite_and_postgresql_differ_as_docs_postgresql_md_says() {
     assert_eq!(pg_text(&mut pg, like), format!("f,f,{upper_e}"), "lc_ctype {ctype}");
     assert_eq!(lite_text("SELECT ('Abc' LIKE '%a%') || ',' || ('É' LIKE 'é') || ',' || upper('é')"), "1,0,é");
 
+    // String order: byte order on SQLite (BINARY) and on this server's
+    // C collation alike (`'a' < 'B'` false on both).
+    assert_eq!(pg_text(&mut pg, "SELECT ('a' < 'B')::text"), "false");
+    assert_eq!(lite_text("SELECT CAST('a' < 'B' AS TEXT)"), "0");
+
     // NULLs sort last ascending on PostgreSQL, first on SQLite.
     let pg_order: Vec<Option<i32>> = pg
         .query("SELECT v FROM (VALUES (1), (NULL), (2)) t(v) ORDER BY v", &[])
