@@ -122,11 +122,12 @@ pub mod people;
 pub mod places;
 pub mod publishing;
 pub mod shop;
+pub mod vault;
 pub mod weblog;
 
 /// Every app, in an order in which their tables can be created.
 pub static APPS: &[&modelgen_runtime::AppMeta] =
-    &[&library::APP, &people::APP, &notifications::APP, &places::APP, &shop::APP, &weblog::APP];
+    &[&library::APP, &people::APP, &notifications::APP, &places::APP, &shop::APP, &weblog::APP, &vault::APP];
 
 /// The guide to the generated API (docs/models.md): its examples run as
 /// doc-tests, so the guide cannot drift from the code.
