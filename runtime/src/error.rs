@@ -79,9 +79,60 @@ pub enum Error {
     #[error(transparent)]
     Other(Box<dyn std::error::Error + Send + Sync + 'static>),
 
+    /// The database stayed locked by another connection for longer than
+    /// the handle's busy timeout (Django's SQLite `timeout` option, 5 s by
+    /// default; see [`crate::Database::set_busy_timeout`]): SQLite's
+    /// `SQLITE_BUSY` / `SQLITE_LOCKED`, Django's `OperationalError:
+    /// database is locked`. Nothing of the statement was written; the
+    /// transaction it ran in (if any) was rolled back by
+    /// [`crate::Database::transaction`].
+    #[error("{message} (another connection held a lock for longer than the busy timeout: retry the transaction, keep write transactions short, or raise the timeout with Database::set_busy_timeout)")]
+    Busy { message: String },
+
+    /// A statement named a table the database does not have: the tables
+    /// were not created, or the schema is newer than the database.
+    #[error("no such table: {table} (create it with Database::create_tables, or apply the migration that adds it)")]
+    MissingTable { table: String },
+
+    /// A statement named a column the table does not have: the database
+    /// was created from an older schema.
+    #[error("no such column: {column} (the database is older than the schema: migrate it, or compare with Database::create_tables, which reports every difference)")]
+    MissingColumn { column: String },
+
+    /// A stored value could not be read as the type its field declares,
+    /// e.g. text in an IntegerField's column, an integer beyond the field's
+    /// range, a malformed date. `model` is the model read (`app.Model`),
+    /// `table` and `column` where the value is.
+    #[error("cannot read column \"{column}\" of table \"{table}\" as a field of {model}: {message} (the stored value does not have the type the schema declares: correct the row, or the schema)")]
+    Conversion { model: String, table: &'static str, column: &'static str, message: String },
+
+    /// The file is not a SQLite database, or is corrupt (`SQLITE_NOTADB`,
+    /// `SQLITE_CORRUPT`).
+    #[error("{message} (the file is not a SQLite database or is damaged: check the path, or restore it from a backup)")]
+    NotADatabase { message: String },
+
     /// Any other error of SQLite or of a value conversion.
     #[error(transparent)]
     Database(rusqlite::Error),
+}
+
+/// Which kind of constraint an [`Error::Integrity`] reports (see
+/// [`Error::constraint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// A UNIQUE constraint or a unique index, including a primary key
+    /// given twice.
+    Unique,
+    /// A NOT NULL column was given NULL.
+    NotNull,
+    /// A FOREIGN KEY points at no row (on SQLite checked at COMMIT, the
+    /// constraints being `DEFERRABLE INITIALLY DEFERRED` as Django's).
+    ForeignKey,
+    /// A CHECK constraint (a `CheckConstraint`, or a positive field's
+    /// `>= 0`) failed.
+    Check,
+    /// Any other constraint.
+    Other,
 }
 
 fn count_text(count: usize) -> String {
@@ -145,6 +196,42 @@ impl Error {
         matches!(self, Error::Integrity(_) | Error::Protected { .. } | Error::Restricted { .. })
     }
 
+    /// The kind of constraint an [`Error::Integrity`] reports, from the
+    /// database's message (`UNIQUE constraint failed: ...`); `None` for any
+    /// other error.
+    pub fn constraint(&self) -> Option<Constraint> {
+        let Error::Integrity(message) = self else { return None };
+        Some(if message.starts_with("UNIQUE constraint failed") {
+            Constraint::Unique
+        } else if message.starts_with("NOT NULL constraint failed") {
+            Constraint::NotNull
+        } else if message.starts_with("FOREIGN KEY constraint failed") {
+            Constraint::ForeignKey
+        } else if message.starts_with("CHECK constraint failed") {
+            Constraint::Check
+        } else {
+            Constraint::Other
+        })
+    }
+
+    /// Whether this is [`Error::Busy`]: worth retrying the transaction.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Busy { .. })
+    }
+
+    /// The message of a failed conversion of a stored value (to report
+    /// it as [`Error::Conversion`]); `None` for any other error.
+    pub(crate) fn conversion_message(&self) -> Option<String> {
+        match self {
+            Error::Database(
+                err @ (rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)),
+            ) => Some(err.to_string()),
+            _ => None,
+        }
+    }
+
     /// Wrap an application error (for signal receivers).
     pub fn other<E>(error: E) -> Self
     where
@@ -159,6 +246,25 @@ impl From<rusqlite::Error> for Error {
         match error {
             rusqlite::Error::SqliteFailure(code, message) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
                 Error::Integrity(message.unwrap_or_else(|| code.to_string()))
+            }
+            rusqlite::Error::SqliteFailure(code, message)
+                if matches!(code.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            {
+                Error::Busy { message: message.unwrap_or_else(|| code.to_string()) }
+            }
+            rusqlite::Error::SqliteFailure(code, message)
+                if matches!(code.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) =>
+            {
+                Error::NotADatabase { message: message.unwrap_or_else(|| code.to_string()) }
+            }
+            rusqlite::Error::SqliteFailure(code, Some(message)) if code.code == rusqlite::ErrorCode::Unknown => {
+                if let Some(table) = message.strip_prefix("no such table: ") {
+                    Error::MissingTable { table: table.to_owned() }
+                } else if let Some(column) = message.strip_prefix("no such column: ") {
+                    Error::MissingColumn { column: column.to_owned() }
+                } else {
+                    Error::Database(rusqlite::Error::SqliteFailure(code, Some(message)))
+                }
             }
             other => Error::Database(other),
         }
