@@ -94,6 +94,11 @@ impl Database {
     /// [`Database::set_busy_timeout`]).
     pub fn from_connection(conn: rusqlite::Connection) -> Result<Database> {
         conn.busy_timeout(DEFAULT_BUSY_TIMEOUT)?;
+        // A double-quoted name that is not a column is an error, not the
+        // string literal SQLite's legacy rule makes of it: a query against
+        // a table missing a column would otherwise read the column's name
+        // as its value.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
         crate::backend::sqlite::register_django_functions(&conn)?;
         Ok(Database {

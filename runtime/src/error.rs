@@ -257,17 +257,30 @@ impl From<rusqlite::Error> for Error {
             {
                 Error::NotADatabase { message: message.unwrap_or_else(|| code.to_string()) }
             }
-            rusqlite::Error::SqliteFailure(code, Some(message)) if code.code == rusqlite::ErrorCode::Unknown => {
-                if let Some(table) = message.strip_prefix("no such table: ") {
-                    Error::MissingTable { table: table.to_owned() }
-                } else if let Some(column) = message.strip_prefix("no such column: ") {
-                    Error::MissingColumn { column: column.to_owned() }
-                } else {
-                    Error::Database(rusqlite::Error::SqliteFailure(code, Some(message)))
-                }
-            }
-            other => Error::Database(other),
+            other => match missing_name(&other) {
+                Some(error) => error,
+                None => Error::Database(other),
+            },
         }
+    }
+}
+
+/// [`Error::MissingTable`] or [`Error::MissingColumn`] when SQLite's error
+/// (at prepare time: a `SqlInputError` with the offending token's offset,
+/// or a plain failure) names a table or a column it does not have.
+fn missing_name(error: &rusqlite::Error) -> Option<Error> {
+    let message = match error {
+        rusqlite::Error::SqliteFailure(code, Some(message)) if code.code == rusqlite::ErrorCode::Unknown => message,
+        rusqlite::Error::SqlInputError { error, msg, .. } if error.code == rusqlite::ErrorCode::Unknown => msg,
+        _ => return None,
+    };
+    // `no such column: "label" - should this be a string literal in
+    // single-quotes?`: the name alone.
+    let name = |rest: &str| rest.split(" - ").next().unwrap_or(rest).trim_matches('"').to_owned();
+    if let Some(rest) = message.strip_prefix("no such table: ") {
+        Some(Error::MissingTable { table: name(rest) })
+    } else {
+        message.strip_prefix("no such column: ").map(|rest| Error::MissingColumn { column: name(rest) })
     }
 }
 
