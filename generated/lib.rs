@@ -135,6 +135,12 @@ pub static APPS: &[&modelgen_runtime::AppMeta] =
 #[cfg(doctest)]
 pub struct ModelsGuide;
 
+/// The concurrency guide (docs/concurrency.md): its example of one handle
+/// per thread runs as a doc-test.
+#[doc = include_str!("../docs/concurrency.md")]
+#[cfg(doctest)]
+pub struct ConcurrencyGuide;
+
 /// The query guide (docs/queries.md): its examples, and the lookups that
 /// must not compile, run as doc-tests.
 #[doc = include_str!("../docs/queries.md")]

@@ -120,7 +120,7 @@ fn write_for_a_while(path: &Path, writer: &str, shared: &Shared) -> Committed {
             assert_eq!(rows, 1);
             done.increments += 1;
         }
-        if n % 4 == 0 {
+        if n % 4 == 1 {
             if let Some(fork) = committed(source.fork(&db), &mut done.busy) {
                 done.forks.push(fork.root.id.unwrap());
             }

@@ -372,3 +372,27 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod documented {
+    /// Every variant of [`super::Error`] has a row in docs/errors.md
+    /// (`Error::Variant`): the variants are read from this file's source.
+    #[test]
+    fn every_error_variant_is_documented_in_docs_errors_md() {
+        let source = include_str!("error.rs");
+        let docs = include_str!("../../docs/errors.md");
+        let start = source.find("pub enum Error {").expect("the enum");
+        let body = &source[start..];
+        let end = body.find("\n}").expect("the end of the enum");
+        let variants: Vec<&str> = body[..end]
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.strip_prefix("    "))
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|line| line.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or(line))
+            .collect();
+        assert!(variants.len() >= 15, "variants found: {variants:?}");
+        let missing: Vec<&&str> = variants.iter().filter(|v| !docs.contains(&format!("`Error::{v}`"))).collect();
+        assert!(missing.is_empty(), "docs/errors.md lacks a row for {missing:?}");
+    }
+}
