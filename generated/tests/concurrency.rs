@@ -49,7 +49,11 @@ fn prepare(path: &Path) -> Shared {
             s.data = vec![i as u8; 64];
             s.save(db)?;
         }
-        Ok(Shared { counter: counter.id.unwrap_or_default(), inserts: inserts.key()?, source: source.id.unwrap_or_default() })
+        Ok(Shared {
+            counter: counter.id.unwrap_or_default(),
+            inserts: inserts.key()?,
+            source: source.id.unwrap_or_default(),
+        })
     })
     .unwrap()
 }
@@ -76,7 +80,8 @@ impl Committed {
 
     fn from_text(text: &str) -> Committed {
         let lines: Vec<&str> = text.lines().collect();
-        let list = |line: &str| -> Vec<String> { line.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect() };
+        let list =
+            |line: &str| -> Vec<String> { line.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect() };
         Committed {
             inserted: list(lines[0]),
             increments: lines[1].parse().unwrap(),
@@ -137,7 +142,13 @@ fn assert_all_committed_writes_present(path: &Path, shared: &Shared, writers: &[
     let check: String = db.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     for w in writers {
-        eprintln!("writer: {} saves, {} increments, {} forks committed, {} refused as busy", w.inserted.len(), w.increments, w.forks.len(), w.busy);
+        eprintln!(
+            "writer: {} saves, {} increments, {} forks committed, {} refused as busy",
+            w.inserted.len(),
+            w.increments,
+            w.forks.len(),
+            w.busy
+        );
     }
 
     let inserted: Vec<String> = writers.iter().flat_map(|w| w.inserted.iter().cloned()).collect();
@@ -155,11 +166,11 @@ fn assert_all_committed_writes_present(path: &Path, shared: &Shared, writers: &[
     let forks: Vec<i64> = writers.iter().flat_map(|w| w.forks.iter().copied()).collect();
     for &root in &forks {
         let rows = Specimen::objects().filter(Specimen::LOCKER.eq(Key::<Locker>::new(root))).count(&db).unwrap();
-        assert_eq!(rows as usize, FORKED_ROWS, "fork {root} is complete");
+        assert_eq!(rows, FORKED_ROWS, "fork {root} is complete");
     }
-    assert_eq!(Locker::objects().count(&db).unwrap() as usize, 2 + forks.len(), "no locker of a failed fork is left");
+    assert_eq!(Locker::objects().count(&db).unwrap(), 2 + forks.len(), "no locker of a failed fork is left");
     assert_eq!(
-        Specimen::objects().count(&db).unwrap() as usize,
+        Specimen::objects().count(&db).unwrap(),
         1 + inserted.len() + FORKED_ROWS * (1 + forks.len()),
         "no specimen of a failed fork is left"
     );
@@ -172,10 +183,16 @@ fn two_threads_with_a_handle_each_lose_no_committed_write_and_leave_no_partial_f
     let path = dir.path().join("threads.sqlite3");
     let shared = prepare(&path);
     let writers: Vec<Committed> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            ["a", "b"].map(|name| scope.spawn({ let path = &path; let shared = &shared; move || write_for_a_while(path, name, shared) }))
-                .into_iter()
-                .collect();
+        let handles: Vec<_> = ["a", "b"]
+            .map(|name| {
+                scope.spawn({
+                    let path = &path;
+                    let shared = &shared;
+                    move || write_for_a_while(path, name, shared)
+                })
+            })
+            .into_iter()
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_all_committed_writes_present(&path, &shared, &writers);
@@ -241,7 +258,8 @@ fn two_processes_on_one_file_lose_no_committed_write_and_leave_no_partial_fork()
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a worker process failed");
     }
-    let writers: Vec<Committed> = outs.iter().map(|out| Committed::from_text(&std::fs::read_to_string(out).unwrap())).collect();
+    let writers: Vec<Committed> =
+        outs.iter().map(|out| Committed::from_text(&std::fs::read_to_string(out).unwrap())).collect();
     assert_all_committed_writes_present(&path, &shared, &writers);
 }
 
@@ -275,7 +293,7 @@ fn assert_all_committed_writes_present_without_writers(path: &Path, shared: &Sha
     let check: String = db.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     assert_eq!(Locker::objects().count(&db).unwrap(), 2, "no locker of the killed fork");
-    assert_eq!(Specimen::objects().count(&db).unwrap() as usize, 1 + FORKED_ROWS, "no specimen of the killed fork");
+    assert_eq!(Specimen::objects().count(&db).unwrap(), 1 + FORKED_ROWS, "no specimen of the killed fork");
     let source = Specimen::objects().filter(Specimen::LOCKER.eq(Key::<Locker>::new(shared.source))).count(&db).unwrap();
-    assert_eq!(source as usize, FORKED_ROWS);
+    assert_eq!(source, FORKED_ROWS);
 }

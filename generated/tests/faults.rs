@@ -187,7 +187,11 @@ fn text_stored_in_an_integer_column_is_a_conversion_error_naming_table_and_colum
         }
         other => panic!("expected a conversion error, got {other:?}"),
     }
-    assert!(err.to_string().starts_with(r#"cannot read column "hits" of table "vault_specimen" as a field of vault.Specimen"#), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(r#"cannot read column "hits" of table "vault_specimen" as a field of vault.Specimen"#),
+        "{err}"
+    );
     // The same through a query and through select_related-free listing.
     let err = Specimen::objects().all(&db).unwrap_err();
     assert!(matches!(err, Error::Conversion { column: "hits", .. }), "{err:?}");

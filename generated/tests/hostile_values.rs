@@ -39,8 +39,18 @@ fn specimen(locker: &Locker, value: &Hostile) -> Specimen {
 /// `s` holds exactly `value` (floats compared bit for bit).
 fn assert_holds(s: &Specimen, value: &Hostile, how: &str) {
     let name = value.name;
-    assert!(s.text == value.text, "{name} ({how}): text differs ({} bytes, expected {})", s.text.len(), value.text.len());
-    assert!(s.data == value.data, "{name} ({how}): blob differs ({} bytes, expected {})", s.data.len(), value.data.len());
+    assert!(
+        s.text == value.text,
+        "{name} ({how}): text differs ({} bytes, expected {})",
+        s.text.len(),
+        value.text.len()
+    );
+    assert!(
+        s.data == value.data,
+        "{name} ({how}): blob differs ({} bytes, expected {})",
+        s.data.len(),
+        value.data.len()
+    );
     assert_eq!(s.big, value.big, "{name} ({how})");
     assert_eq!(s.ratio.to_bits(), value.ratio.to_bits(), "{name} ({how}): {} != {}", s.ratio, value.ratio);
     assert_eq!(s.amount, value.amount, "{name} ({how})");
@@ -69,7 +79,9 @@ fn hostile_values_round_trip_exactly_through_save_load_and_filter() {
         // whole, NUL bytes included (Django: filter(text="a\x00b").count() == 1).
         let found = Specimen::objects()
             .filter(Specimen::TEXT.eq(value.text.as_str()) & Specimen::ID.eq(s.id.unwrap()))
-            .filter(Specimen::DATA.eq(value.data.clone()) & Specimen::BIG.eq(value.big) & Specimen::AMOUNT.eq(value.amount))
+            .filter(
+                Specimen::DATA.eq(value.data.clone()) & Specimen::BIG.eq(value.big) & Specimen::AMOUNT.eq(value.amount),
+            )
             .all(&db)
             .unwrap();
         assert_eq!(found.len(), 1, "{}: filter by every value", value.name);
@@ -133,7 +145,11 @@ fn hostile_values_survive_duplicate_and_fork_unchanged() {
     }
     let fork = l.fork(&db).unwrap();
     assert_eq!(fork.root.label, "it's; \0 😀");
-    let copies = Specimen::objects().filter(Specimen::LOCKER.eq(fork.root.key().unwrap())).order_by([Specimen::ID.asc()]).all(&db).unwrap();
+    let copies = Specimen::objects()
+        .filter(Specimen::LOCKER.eq(fork.root.key().unwrap()))
+        .order_by([Specimen::ID.asc()])
+        .all(&db)
+        .unwrap();
     assert_eq!(copies.len(), 2 * values.len(), "every specimen and every duplicate forked");
     for (pair, value) in copies.chunks(2).zip(&values) {
         assert_holds(&pair[0], value, "fork");
@@ -174,7 +190,9 @@ fn a_nan_float_is_refused_as_not_null_and_minus_zero_reads_back_as_zero_as_djang
 fn a_decimal_at_max_digits_round_trips_and_one_beyond_is_rounded_as_django_stores_it() {
     let db = setup();
     let l = locker(&db, "l");
-    for (given, stored) in [("99999999.9999", "99999999.9999"), ("-99999999.9999", "-99999999.9999"), ("12345678.12345", "12345678.1234")] {
+    for (given, stored) in
+        [("99999999.9999", "99999999.9999"), ("-99999999.9999", "-99999999.9999"), ("12345678.12345", "12345678.1234")]
+    {
         let mut s = Specimen::new(l.key().unwrap());
         s.amount = given.parse::<Decimal>().unwrap();
         s.save(&db).unwrap();

@@ -73,6 +73,13 @@ pub fn hostile_values() -> Vec<Hostile> {
         row("bidi and zero width", "\u{202e}abc\u{200b}\u{feff}", b"", 19, 3.0, "3"),
         row("newlines and tabs", "line1\r\nline2\n\tend\r", b"\r\n", 20, 4.0, "4"),
         row("scripts", "日本語 Ελληνικά العربية עברית", b"", 21, 5.0, "5"),
-        Hostile { name: "huge text and blob", text: huge_text(), data: all_bytes().repeat(12 * 1024), big: 22, ratio: 6.0, amount: decimal("6") },
+        Hostile {
+            name: "huge text and blob",
+            text: huge_text(),
+            data: all_bytes().repeat(12 * 1024),
+            big: 22,
+            ratio: 6.0,
+            amount: decimal("6"),
+        },
     ]
 }
