@@ -116,6 +116,12 @@
 //! let _ = Person::new().get_next_by_birth_date(&db, None);
 //! ```
 
+// Generated code never panics on data: clippy denies unwrap, expect and
+// panic in every generated module (the attribute is here, not in the
+// generated files, which users may `include!` inside a module, where an
+// inner attribute is not allowed).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod library;
 pub mod notifications;
 pub mod people;

@@ -82,6 +82,10 @@
 //! }
 //! ```
 
+// Nothing in the runtime panics on data: errors are returned, never
+// unwrapped (tests may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod aggregate;
 pub mod backend;
 pub mod bulk;
