@@ -201,3 +201,38 @@ fn a_decimal_at_max_digits_round_trips_and_one_beyond_is_rounded_as_django_store
     }
     integrity_check(&db);
 }
+
+/// `contains` escapes LIKE's wildcards and the escape character, so they
+/// match literally. Django 5.2 on SQLite, same rows: `%` ->
+/// ['100% _match_'], `_` -> ['100% _match_', 'under_score'], `\` ->
+/// ['back\\slash'], `%_` -> [], `'` -> []; and a NUL byte matches every
+/// row (SQLite's LIKE reads the pattern as a C string, cut at the NUL),
+/// which modelgen gives too.
+#[test]
+fn like_wildcards_in_contains_match_literally_and_a_nul_pattern_matches_all_as_django_on_sqlite() {
+    let db = setup();
+    let l = locker(&db, "l");
+    for text in ["100% _match_", "plain", "back\\slash", "under_score", "a\0b"] {
+        let mut s = Specimen::new(l.key().unwrap());
+        s.text = text.into();
+        s.save(&db).unwrap();
+    }
+    let matching = |needle: &str| -> Vec<String> {
+        let mut texts: Vec<String> = Specimen::objects()
+            .filter(Specimen::TEXT.contains(needle))
+            .all(&db)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
+        texts.sort();
+        texts
+    };
+    assert_eq!(matching("%"), ["100% _match_"]);
+    assert_eq!(matching("_"), ["100% _match_", "under_score"]);
+    assert_eq!(matching("\\"), ["back\\slash"]);
+    assert_eq!(matching("%_"), Vec::<String>::new());
+    assert_eq!(matching("'"), Vec::<String>::new());
+    assert_eq!(matching("\0"), ["100% _match_", "a\0b", "back\\slash", "plain", "under_score"]);
+    integrity_check(&db);
+}
