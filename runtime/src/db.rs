@@ -613,7 +613,6 @@ impl Drop for TxGuard<'_> {
     }
 }
 
-
 /// What the handles promise to threads (docs/concurrency.md), pinned at
 /// compile time: a `Database` moves to another thread but is not shared
 /// between threads (its connection and statement cache are not
