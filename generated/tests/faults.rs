@@ -236,3 +236,23 @@ fn a_database_file_with_damaged_pages_gives_typed_errors_not_panics() {
     let err = Specimen::objects().all(&db).map(|rows| rows.len()).unwrap_err();
     assert!(matches!(err, Error::NotADatabase { .. }), "{err:?}");
 }
+
+/// Text that is not UTF-8 (written by another program) cannot be a
+/// `String`: reading it is a conversion error naming the column, and the
+/// other rows still read.
+#[test]
+fn invalid_utf8_stored_in_a_text_column_is_a_conversion_error_naming_the_column() {
+    let db = setup();
+    let l = locker(&db);
+    let mut bad = Specimen::new(l.key().unwrap());
+    bad.save(&db).unwrap();
+    let mut good = Specimen::new(l.key().unwrap());
+    good.text = "fine".into();
+    good.save(&db).unwrap();
+    db.connection()
+        .execute(r#"UPDATE "vault_specimen" SET "text" = CAST(x'ff00fe' AS TEXT) WHERE "id" = ?1"#, [bad.id])
+        .unwrap();
+    let err = Specimen::get(&db, bad.id.unwrap()).unwrap_err();
+    assert!(matches!(err, Error::Conversion { table: "vault_specimen", column: "text", .. }), "{err:?}");
+    assert_eq!(Specimen::get(&db, good.id.unwrap()).unwrap().text, "fine");
+}
