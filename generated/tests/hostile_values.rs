@@ -236,3 +236,35 @@ fn like_wildcards_in_contains_match_literally_and_a_nul_pattern_matches_all_as_d
     assert_eq!(matching("\0"), ["100% _match_", "a\0b", "back\\slash", "plain", "under_score"]);
     integrity_check(&db);
 }
+
+/// `bulk_create` (multi-row INSERTs) and `bulk_update` (CASE WHEN
+/// statements) bind the same values as a save: every hostile value comes
+/// back exactly.
+#[test]
+fn hostile_values_round_trip_through_bulk_create_and_bulk_update() {
+    let db = setup();
+    let l = locker(&db, "l");
+    let values = hostile_values();
+    let mut created: Vec<Specimen> = values.iter().map(|v| specimen(&l, v)).collect();
+    Specimen::objects().bulk_create(&db, &mut created).unwrap();
+    for (s, value) in created.iter().zip(&values) {
+        assert_holds(&Specimen::get(&db, s.id.unwrap()).unwrap(), value, "bulk_create");
+    }
+    // Each row takes the next row's values, in one bulk_update.
+    let mut shifted = created.clone();
+    for (i, s) in shifted.iter_mut().enumerate() {
+        let value = &values[(i + 1) % values.len()];
+        s.text = value.text.clone();
+        s.data = value.data.clone();
+        s.big = value.big;
+        s.ratio = value.ratio;
+        s.amount = value.amount;
+    }
+    Specimen::objects()
+        .bulk_update(&db, &shifted, (Specimen::TEXT, Specimen::DATA, Specimen::BIG, Specimen::RATIO, Specimen::AMOUNT))
+        .unwrap();
+    for (i, s) in shifted.iter().enumerate() {
+        assert_holds(&Specimen::get(&db, s.id.unwrap()).unwrap(), &values[(i + 1) % values.len()], "bulk_update");
+    }
+    integrity_check(&db);
+}
