@@ -116,23 +116,36 @@
 //! let _ = Person::new().get_next_by_birth_date(&db, None);
 //! ```
 
+// Generated code never panics on data: clippy denies unwrap, expect and
+// panic in every generated module (the attribute is here, not in the
+// generated files, which users may `include!` inside a module, where an
+// inner attribute is not allowed).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod library;
 pub mod notifications;
 pub mod people;
 pub mod places;
 pub mod publishing;
 pub mod shop;
+pub mod vault;
 pub mod weblog;
 
 /// Every app, in an order in which their tables can be created.
 pub static APPS: &[&modelgen_runtime::AppMeta] =
-    &[&library::APP, &people::APP, &notifications::APP, &places::APP, &shop::APP, &weblog::APP];
+    &[&library::APP, &people::APP, &notifications::APP, &places::APP, &shop::APP, &weblog::APP, &vault::APP];
 
 /// The guide to the generated API (docs/models.md): its examples run as
 /// doc-tests, so the guide cannot drift from the code.
 #[doc = include_str!("../docs/models.md")]
 #[cfg(doctest)]
 pub struct ModelsGuide;
+
+/// The concurrency guide (docs/concurrency.md): its example of one handle
+/// per thread runs as a doc-test.
+#[doc = include_str!("../docs/concurrency.md")]
+#[cfg(doctest)]
+pub struct ConcurrencyGuide;
 
 /// The query guide (docs/queries.md): its examples, and the lookups that
 /// must not compile, run as doc-tests.

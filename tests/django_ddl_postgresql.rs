@@ -327,6 +327,7 @@ fn generated_postgresql_ddl_constants_apply_and_defer_foreign_keys() {
         ex::shop::DDL_POSTGRESQL,
         ex::weblog::DDL_POSTGRESQL,
         ex::publishing::DDL_POSTGRESQL,
+        ex::vault::DDL_POSTGRESQL,
     ]
     .iter()
     .map(|ddl| statements(ddl))

@@ -100,8 +100,10 @@ fn integrity_errors_are_mapped_from_every_constraint_kind() {
         insert_product_row(&db, "NULL, 'q', 'taken', 1, 0, 1, 'z', '{}', '2024-01-01', '2024-01-01'").unwrap_err();
     assert_eq!(unique.to_string(), "UNIQUE constraint failed: shop_product.slug");
     let other = conn.execute("SELECT nonsense FROM nowhere", []).map_err(Error::from).unwrap_err();
-    assert!(matches!(other, Error::Database(_)), "{other:?}");
+    assert!(matches!(other, Error::MissingTable { ref table } if table == "nowhere"), "{other:?}");
     assert!(!other.is_integrity());
+    let syntax = conn.execute("SELEC 1", []).map_err(Error::from).unwrap_err();
+    assert!(matches!(syntax, Error::Database(_)), "{syntax:?}");
 }
 
 #[test]

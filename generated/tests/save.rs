@@ -625,7 +625,7 @@ fn save_into_a_missing_table_is_an_error_and_works_once_the_table_exists() {
     let db = Database::open_in_memory().unwrap();
     let mut blog = new_blog("b");
     let err = blog.save(&db).unwrap_err();
-    assert!(matches!(err, Error::Database(_)), "{err:?}");
+    assert!(matches!(err, Error::MissingTable { ref table } if table == "weblog_blog"), "{err:?}");
     assert_eq!(blog.id, None);
     // Once the table exists, saving works on the same handle.
     db.execute_batch(modelgen_examples::weblog::APP.ddl).unwrap();

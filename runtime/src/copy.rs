@@ -467,7 +467,7 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
 pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<Fork<M>> {
     let meta = M::meta();
     let old = stored_pk(source)?;
-    let (new_pk, map) = db.transaction(|db| {
+    let (root, map) = db.transaction(|db| {
         let (copier, plan) = Copier::fork_of(db, meta, &old, supplied)?;
         copier.send_pre_save(&plan)?;
         copier.write(&plan)?;
@@ -475,9 +475,12 @@ pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Res
         let new_pk = copier.new_key(meta, &old).ok_or(Error::DoesNotExist { model: meta.name })?;
         // The rows are written: free them before the map is built.
         drop(plan);
-        Ok((new_pk, copier.into_map()))
+        // Read inside the transaction: a read after the COMMIT can fail
+        // (another connection's lock) and would report a committed fork
+        // as failed.
+        let root = load_by_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
+        Ok((root, copier.into_map()))
     })?;
-    let root = load_by_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
     signals::send_forked_erased(db, M::meta().table, source, &root, &map)?;
     Ok(Fork { root, map })
 }

@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::Duration;
 
 use rusqlite::types::Value;
 use rusqlite::Statement;
@@ -44,7 +45,13 @@ pub struct Database {
     time_zone: TimeZoneSettings,
     /// `time_zone.storage_zone()`, asked on every datetime bound or read.
     storage_zone: Option<Tz>,
+    /// The connection's busy timeout, as last set.
+    busy_timeout: Cell<Duration>,
 }
+
+/// Django's default SQLite `timeout` option: how long a statement waits for
+/// another connection's lock (see [`Database::set_busy_timeout`]).
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct Registry {
@@ -66,8 +73,14 @@ impl std::fmt::Debug for Database {
 
 impl Database {
     /// Open (or create) the database file at `path`.
+    ///
+    /// A file that is not a SQLite database is refused here
+    /// ([`crate::Error::NotADatabase`]), not at the first query.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Database::from_connection(rusqlite::Connection::open(path)?)
+        let db = Database::from_connection(rusqlite::Connection::open(path)?)?;
+        // Reads the file's header (SQLite opens files lazily).
+        db.conn.raw().query_row("PRAGMA schema_version", [], |_| Ok(()))?;
+        Ok(db)
     }
 
     /// A new private in-memory database.
@@ -76,8 +89,16 @@ impl Database {
     }
 
     /// Wrap an open connection. Turns on `PRAGMA foreign_keys`, as Django
-    /// does for every SQLite connection.
+    /// does for every SQLite connection, and sets the busy timeout to
+    /// Django's default of 5 seconds ([`DEFAULT_BUSY_TIMEOUT`], see
+    /// [`Database::set_busy_timeout`]).
     pub fn from_connection(conn: rusqlite::Connection) -> Result<Database> {
+        conn.busy_timeout(DEFAULT_BUSY_TIMEOUT)?;
+        // A double-quoted name that is not a column is an error, not the
+        // string literal SQLite's legacy rule makes of it: a query against
+        // a table missing a column would otherwise read the column's name
+        // as its value.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
         crate::backend::sqlite::register_django_functions(&conn)?;
         Ok(Database {
@@ -91,7 +112,23 @@ impl Database {
             track_changes: Cell::new(false),
             time_zone: TimeZoneSettings::UTC,
             storage_zone: None,
+            busy_timeout: Cell::new(DEFAULT_BUSY_TIMEOUT),
         })
+    }
+
+    /// How long a statement waits for another connection's lock before
+    /// failing with [`crate::Error::Busy`]: Django's SQLite `timeout`
+    /// option (`DATABASES[...]["OPTIONS"]["timeout"]`, seconds, 5 by
+    /// default). Zero fails at once.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        self.conn.raw().busy_timeout(timeout)?;
+        self.busy_timeout.set(timeout);
+        Ok(())
+    }
+
+    /// The busy timeout (see [`Database::set_busy_timeout`]).
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy_timeout.get()
     }
 
     /// The handle with Django's `USE_TZ` and `TIME_ZONE` settings of the
@@ -576,3 +613,28 @@ impl Drop for TxGuard<'_> {
     }
 }
 
+/// What the handles promise to threads (docs/concurrency.md), pinned at
+/// compile time: a `Database` moves to another thread but is not shared
+/// between threads (its connection and statement cache are not
+/// thread-safe); errors cross threads.
+#[cfg(test)]
+mod thread_safety {
+    fn assert_send<T: Send>() {}
+    fn assert_send_sync<T: Send + Sync>() {}
+    /// Compiles only when `T` is not `Sync` (two blanket impls would
+    /// conflict: the ambiguity makes the call fail to infer).
+    trait AmbiguousIfSync<A> {
+        fn some_item() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSync<()> for T {}
+    struct IsSync;
+    impl<T: ?Sized + Sync> AmbiguousIfSync<IsSync> for T {}
+
+    #[test]
+    fn database_is_send_and_not_sync_errors_are_send_and_sync() {
+        assert_send::<super::Database>();
+        let _ = <super::Database as AmbiguousIfSync<_>>::some_item;
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::TimeZoneSettings>();
+    }
+}

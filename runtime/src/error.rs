@@ -79,9 +79,60 @@ pub enum Error {
     #[error(transparent)]
     Other(Box<dyn std::error::Error + Send + Sync + 'static>),
 
+    /// The database stayed locked by another connection for longer than
+    /// the handle's busy timeout (Django's SQLite `timeout` option, 5 s by
+    /// default; see [`crate::Database::set_busy_timeout`]): SQLite's
+    /// `SQLITE_BUSY` / `SQLITE_LOCKED`, Django's `OperationalError:
+    /// database is locked`. Nothing of the statement was written; the
+    /// transaction it ran in (if any) was rolled back by
+    /// [`crate::Database::transaction`].
+    #[error("{message} (another connection held a lock for longer than the busy timeout: retry the transaction, keep write transactions short, or raise the timeout with Database::set_busy_timeout)")]
+    Busy { message: String },
+
+    /// A statement named a table the database does not have: the tables
+    /// were not created, or the schema is newer than the database.
+    #[error("no such table: {table} (create it with Database::create_tables, or apply the migration that adds it)")]
+    MissingTable { table: String },
+
+    /// A statement named a column the table does not have: the database
+    /// was created from an older schema.
+    #[error("no such column: {column} (the database is older than the schema: migrate it, or compare with Database::create_tables, which reports every difference)")]
+    MissingColumn { column: String },
+
+    /// A stored value could not be read as the type its field declares,
+    /// e.g. text in an IntegerField's column, an integer beyond the field's
+    /// range, a malformed date. `model` is the model read (`app.Model`),
+    /// `table` and `column` where the value is.
+    #[error("cannot read column \"{column}\" of table \"{table}\" as a field of {model}: {message} (the stored value does not have the type the schema declares: correct the row, or the schema)")]
+    Conversion { model: String, table: &'static str, column: &'static str, message: String },
+
+    /// The file is not a SQLite database, or is corrupt (`SQLITE_NOTADB`,
+    /// `SQLITE_CORRUPT`).
+    #[error("{message} (the file is not a SQLite database or is damaged: check the path, or restore it from a backup)")]
+    NotADatabase { message: String },
+
     /// Any other error of SQLite or of a value conversion.
     #[error(transparent)]
     Database(rusqlite::Error),
+}
+
+/// Which kind of constraint an [`Error::Integrity`] reports (see
+/// [`Error::constraint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// A UNIQUE constraint or a unique index, including a primary key
+    /// given twice.
+    Unique,
+    /// A NOT NULL column was given NULL.
+    NotNull,
+    /// A FOREIGN KEY points at no row (on SQLite checked at COMMIT, the
+    /// constraints being `DEFERRABLE INITIALLY DEFERRED` as Django's).
+    ForeignKey,
+    /// A CHECK constraint (a `CheckConstraint`, or a positive field's
+    /// `>= 0`) failed.
+    Check,
+    /// Any other constraint.
+    Other,
 }
 
 fn count_text(count: usize) -> String {
@@ -145,6 +196,42 @@ impl Error {
         matches!(self, Error::Integrity(_) | Error::Protected { .. } | Error::Restricted { .. })
     }
 
+    /// The kind of constraint an [`Error::Integrity`] reports, from the
+    /// database's message (`UNIQUE constraint failed: ...`); `None` for any
+    /// other error.
+    pub fn constraint(&self) -> Option<Constraint> {
+        let Error::Integrity(message) = self else { return None };
+        Some(if message.starts_with("UNIQUE constraint failed") {
+            Constraint::Unique
+        } else if message.starts_with("NOT NULL constraint failed") {
+            Constraint::NotNull
+        } else if message.starts_with("FOREIGN KEY constraint failed") {
+            Constraint::ForeignKey
+        } else if message.starts_with("CHECK constraint failed") {
+            Constraint::Check
+        } else {
+            Constraint::Other
+        })
+    }
+
+    /// Whether this is [`Error::Busy`]: worth retrying the transaction.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Busy { .. })
+    }
+
+    /// The message of a failed conversion of a stored value (to report
+    /// it as [`Error::Conversion`]); `None` for any other error.
+    pub(crate) fn conversion_message(&self) -> Option<String> {
+        match self {
+            Error::Database(
+                err @ (rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)),
+            ) => Some(err.to_string()),
+            _ => None,
+        }
+    }
+
     /// Wrap an application error (for signal receivers).
     pub fn other<E>(error: E) -> Self
     where
@@ -160,8 +247,40 @@ impl From<rusqlite::Error> for Error {
             rusqlite::Error::SqliteFailure(code, message) if code.code == rusqlite::ErrorCode::ConstraintViolation => {
                 Error::Integrity(message.unwrap_or_else(|| code.to_string()))
             }
-            other => Error::Database(other),
+            rusqlite::Error::SqliteFailure(code, message)
+                if matches!(code.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+            {
+                Error::Busy { message: message.unwrap_or_else(|| code.to_string()) }
+            }
+            rusqlite::Error::SqliteFailure(code, message)
+                if matches!(code.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) =>
+            {
+                Error::NotADatabase { message: message.unwrap_or_else(|| code.to_string()) }
+            }
+            other => match missing_name(&other) {
+                Some(error) => error,
+                None => Error::Database(other),
+            },
         }
+    }
+}
+
+/// [`Error::MissingTable`] or [`Error::MissingColumn`] when SQLite's error
+/// (at prepare time: a `SqlInputError` with the offending token's offset,
+/// or a plain failure) names a table or a column it does not have.
+fn missing_name(error: &rusqlite::Error) -> Option<Error> {
+    let message = match error {
+        rusqlite::Error::SqliteFailure(code, Some(message)) if code.code == rusqlite::ErrorCode::Unknown => message,
+        rusqlite::Error::SqlInputError { error, msg, .. } if error.code == rusqlite::ErrorCode::Unknown => msg,
+        _ => return None,
+    };
+    // `no such column: "label" - should this be a string literal in
+    // single-quotes?`: the name alone.
+    let name = |rest: &str| rest.split(" - ").next().unwrap_or(rest).trim_matches('"').to_owned();
+    if let Some(rest) = message.strip_prefix("no such table: ") {
+        Some(Error::MissingTable { table: name(rest) })
+    } else {
+        message.strip_prefix("no such column: ").map(|rest| Error::MissingColumn { column: name(rest) })
     }
 }
 
@@ -251,5 +370,29 @@ mod tests {
             "{'name': ['This field cannot be blank.', 'Ensure this value has at most 3 characters (it has 4).'], \
              'status': [\"Value 'x' is not a valid choice.\"]}"
         );
+    }
+}
+
+#[cfg(test)]
+mod documented {
+    /// Every variant of [`super::Error`] has a row in docs/errors.md
+    /// (`Error::Variant`): the variants are read from this file's source.
+    #[test]
+    fn every_error_variant_is_documented_in_docs_errors_md() {
+        let source = include_str!("error.rs");
+        let docs = include_str!("../../docs/errors.md");
+        let start = source.find("pub enum Error {").expect("the enum");
+        let body = &source[start..];
+        let end = body.find("\n}").expect("the end of the enum");
+        let variants: Vec<&str> = body[..end]
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.strip_prefix("    "))
+            .filter(|line| line.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(|line| line.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or(line))
+            .collect();
+        assert!(variants.len() >= 15, "variants found: {variants:?}");
+        let missing: Vec<&&str> = variants.iter().filter(|v| !docs.contains(&format!("`Error::{v}`"))).collect();
+        assert!(missing.is_empty(), "docs/errors.md lacks a row for {missing:?}");
     }
 }

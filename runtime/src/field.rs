@@ -145,6 +145,11 @@ impl<'a, 'r> Row<'a, 'r> {
         Row { row, index: offset, zone }
     }
 
+    /// How many fields were read (the field a failed read stopped at).
+    pub(crate) fn fields_read(&self, offset: usize) -> usize {
+        self.index - offset
+    }
+
     /// The next column as a `T`.
     #[inline]
     #[allow(clippy::should_implement_trait)]

@@ -82,6 +82,10 @@
 //! }
 //! ```
 
+// Nothing in the runtime panics on data: errors are returned, never
+// unwrapped (tests may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod aggregate;
 pub mod backend;
 pub mod bulk;
@@ -115,12 +119,12 @@ pub use aggregate::{
 pub use bulk::{BulkCreate, FieldList, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
 pub use choices::{fmt_choice, ChoiceValue, Choices, IntegerChoice, TextChoice};
-pub use db::Database;
+pub use db::{Database, DEFAULT_BUSY_TIMEOUT};
 pub use field::{Field, Row};
 pub use key::{Extends, Key};
 pub use delete::{delete, delete_keep_parents, load_erased, DeleteCount};
 pub use display::{iri_to_uri, now, PyStr};
-pub use error::{Error, ObjectRef, Result, TableMismatch, ValidationErrors, NON_FIELD_ERRORS};
+pub use error::{Constraint, Error, ObjectRef, Result, TableMismatch, ValidationErrors, NON_FIELD_ERRORS};
 pub use model::{
     no_copy_default, AppMeta, AutoNow, BuildErasedFn, CleanRule, ColumnMeta, ColumnSet, CopyDefaultFn, CopyPolicy,
     DefaultValue, LoadErasedFn, ManyToManyMeta, PkErasedFn, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,

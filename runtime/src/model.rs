@@ -1153,5 +1153,21 @@ pub(crate) fn pre_save<M: Model>(
 /// datetimes stored as wall-clock time in `zone` (`None`: UTC).
 #[inline]
 pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
-    M::from_row(&mut Row::new(row, offset, zone))
+    let mut reader = Row::new(row, offset, zone);
+    M::from_row(&mut reader).map_err(|err| conversion_at(M::meta(), reader.fields_read(offset), err))
+}
+
+/// `err`, when it is a stored value that could not be read, as
+/// [`crate::Error::Conversion`] naming the table and column of `meta`'s
+/// field number `field`; any other error as it is.
+fn conversion_at(meta: &'static ModelMeta, field: usize, err: crate::Error) -> crate::Error {
+    let Some(message) = err.conversion_message() else { return err };
+    let place = meta
+        .lineage()
+        .find(|m| field >= m.inherited_fields)
+        .and_then(|m| m.columns.get(field - m.inherited_fields).map(|column| (m.table, column.column)));
+    match place {
+        Some((table, column)) => crate::Error::Conversion { model: meta.label(), table, column, message },
+        None => err,
+    }
 }
