@@ -582,3 +582,37 @@ fn annotate_drops_default_ordering_as_django() {
         ]
     );
 }
+
+/// Count over a many-to-many relation stops at the join table, as Django:
+/// `Entry.objects.aggregate(n=Count("authors"))` ran `SELECT
+/// COUNT("weblog_entry_authors"."author_id") FROM "weblog_entry" LEFT OUTER
+/// JOIN "weblog_entry_authors" ON (...)` (no join to weblog_author) and gave
+/// 4; `Count("authors__name")` joined weblog_author too and gave 4;
+/// `Sum("authors__id")` stayed at the join table and gave 6;
+/// `Blog.objects.annotate(n=Count("entries__authors"))` gave Beatles 3,
+/// Pop 1, Empty 0 through weblog_entry and the join table only.
+#[test]
+fn count_over_many_to_many_joins_the_target_table_only_when_needed_as_django() {
+    let db = setup_weblog();
+    assert_eq!(Entry::objects().aggregate(&db, Count(Entry::AUTHORS_REL)).unwrap(), 4);
+    assert_eq!(Entry::objects().aggregate(&db, Count(Entry::AUTHORS_REL.then(Author::NAME))).unwrap(), 4);
+    assert_eq!(Entry::objects().aggregate(&db, Sum(Entry::AUTHORS_REL.then(Author::ID))).unwrap(), Some(6));
+    let (text, _) = Entry::objects().annotate(Count(Entry::AUTHORS_REL)).sql_with_params().unwrap();
+    assert!(text.contains(r#"COUNT("weblog_entry_authors"."author_id")"#), "{text}");
+    assert!(!text.contains(r#""weblog_author""#), "{text}");
+    let (text, _) = Entry::objects().annotate(Count(Entry::AUTHORS_REL.then(Author::NAME))).sql_with_params().unwrap();
+    assert!(
+        text.contains(r#"LEFT OUTER JOIN "weblog_author" ON ("weblog_entry_authors"."author_id" = "weblog_author"."id")"#),
+        "{text}"
+    );
+    let got: Vec<(String, i64)> = blogs()
+        .annotate(Count(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL)))
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|(b, n)| (b.name, n))
+        .collect();
+    assert_eq!(got, vec![("Beatles Blog".into(), 3), ("Pop Music Blog".into(), 1), ("Empty".into(), 0)]);
+    let (text, _) = blogs().annotate(Count(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL))).sql_with_params().unwrap();
+    assert!(!text.contains(r#""weblog_author""#), "{text}");
+}

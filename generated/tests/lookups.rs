@@ -252,6 +252,27 @@ fn exclude_across_a_nullable_foreign_key_keeps_rows_without_one() {
     assert_eq!(names(&db, qs), ["Pop Music Blog", "Empty"]);
 }
 
+/// exclude() of a comparison across the nullable `Blog.featured`: Django
+/// 5.2 wrote `LEFT OUTER JOIN "weblog_entry" ... WHERE NOT ("weblog_entry".
+/// "rating" = 5 AND "weblog_entry"."rating" IS NOT NULL)`, so a blog without
+/// a featured entry (NULL through the outer join) is kept, and gave:
+/// exclude(featured__rating=5) ['Pop Music Blog', 'Empty'];
+/// filter(~Q(featured__rating__gt=3)) ['Pop Music Blog', 'Empty'];
+/// exclude(featured__rating__lt=3) ['Beatles Blog', 'Pop Music Blog', 'Empty'].
+#[test]
+fn exclude_comparison_across_a_nullable_foreign_key_adds_is_not_null_as_django() {
+    let db = setup_weblog();
+    let rating = || Blog::FEATURED_REL.then(Entry::RATING);
+    assert_eq!(names(&db, blogs().exclude(rating().eq(5))), ["Pop Music Blog", "Empty"]);
+    assert_eq!(names(&db, blogs().filter(!rating().gt(3))), ["Pop Music Blog", "Empty"]);
+    assert_eq!(names(&db, blogs().exclude(rating().lt(3))), ["Beatles Blog", "Pop Music Blog", "Empty"]);
+    let (text, _) = blogs().exclude(rating().eq(5)).sql_with_params().unwrap();
+    assert!(
+        text.contains(r#"LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."featured_id" = "weblog_entry"."id") WHERE NOT (("weblog_entry"."rating" = ? AND "weblog_entry"."rating" IS NOT NULL))"#),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_negated_lookup_in_the_same_filter_call_refers_to_the_joined_row() {
     let db = setup_weblog();
