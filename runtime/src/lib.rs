@@ -110,7 +110,7 @@ pub mod tz;
 pub mod value;
 
 pub use aggregate::{
-    AllowsDistinct, Aggregate, Annotate, Avg, Count, Max, Min, Having, NoDistinct, Numeric, Optional, Scalar, Selectable, Selection, Sum, Target,
+    AllowsDistinct, Aggregate, Annotate, AnnotateFilter, Avg, Count, Max, Min, Having, NoDistinct, Numeric, Optional, Scalar, Selectable, Selection, Sum, Target,
 };
 pub use bulk::{BulkCreate, FieldList, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};

@@ -1171,6 +1171,7 @@ impl<M: Model> QuerySet<M> {
             related: &[],
             exprs: &[],
             having: &[],
+            conditions_after_annotate: &[],
         }
     }
 
