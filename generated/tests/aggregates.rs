@@ -616,3 +616,66 @@ fn count_over_many_to_many_joins_the_target_table_only_when_needed_as_django() {
     let (text, _) = blogs().annotate(Count(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL))).sql_with_params().unwrap();
     assert!(!text.contains(r#""weblog_author""#), "{text}");
 }
+
+fn named<T>(rows: Vec<(Blog, T)>) -> Vec<(String, T)> {
+    rows.into_iter().map(|(b, n)| (b.name, n)).collect()
+}
+
+/// A filter() on the rows after annotate() stays a WHERE, as Django:
+/// `Blog.objects.annotate(n=Count("entries")).filter(name__startswith="B")`
+/// gave [('Beatles Blog', 2)] with `WHERE "weblog_blog"."name" LIKE 'B%'`
+/// before the GROUP BY; with an aggregate condition beside it,
+/// `.filter(n__gte=2, name__contains="o")` gave [('Beatles Blog', 2),
+/// ('Pop Music Blog', 2)]: the name in WHERE, the count in HAVING.
+#[test]
+fn filter_on_a_field_after_annotate_stays_where_as_django() {
+    let db = setup_weblog();
+    let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(Blog::NAME.startswith("B"));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
+    let (text, _) = qs.sql_with_params().unwrap();
+    assert!(text.contains(r#" WHERE "weblog_blog"."name" LIKE ? ESCAPE '\' GROUP BY "#), "{text}");
+    let qs = blogs()
+        .annotate(Count(Blog::ENTRIES_REL))
+        .filter(Count(Blog::ENTRIES_REL).gte(2))
+        .filter(Blog::NAME.contains("o"));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2), ("Pop Music Blog".into(), 2)]);
+    let (text, _) = qs.sql_with_params().unwrap();
+    assert!(text.contains(r#"WHERE "weblog_blog"."name" LIKE ? ESCAPE '\' GROUP BY "#), "{text}");
+    assert!(text.contains(r#" HAVING COUNT("weblog_entry"."id") >= ?"#), "{text}");
+}
+
+/// A filter() across a multi-valued relation after annotate() joins anew,
+/// as Django: `Blog.objects.annotate(n=Count("entries"))
+/// .filter(entries__rating__gte=4)` ran `FROM "weblog_blog" LEFT OUTER JOIN
+/// "weblog_entry" ON (...) INNER JOIN "weblog_entry" T3 ON (...) WHERE
+/// T3."rating" >= 4` and gave [('Beatles Blog', 4)] (each of its two
+/// entries counted once per matching entry), where the filter before
+/// annotate() gave [('Beatles Blog', 2)];
+/// `annotate(n=Count("entries__authors")).filter(entries__authors__name=
+/// "Paul McCartney")` gave [('Beatles Blog', 3), ('Pop Music Blog', 1)];
+/// `annotate(n=Count("entries")).exclude(entries__rating__gte=4)` gave
+/// [('Pop Music Blog', 2), ('Empty', 0)]; `annotate(n=Count("entries"))
+/// .filter(featured__rating=5)` (single-valued) gave [('Beatles Blog', 2)].
+#[test]
+fn filter_across_multi_valued_relation_after_annotate_joins_anew_as_django() {
+    let db = setup_weblog();
+    let rating = || Blog::ENTRIES_REL.then(Entry::RATING);
+    let after = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(rating().gte(4));
+    assert_eq!(named(after.all(&db).unwrap()), vec![("Beatles Blog".into(), 4)]);
+    let (text, _) = after.sql_with_params().unwrap();
+    assert!(
+        text.contains(r#"FROM "weblog_blog" LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."id" = "weblog_entry"."blog_id") INNER JOIN "weblog_entry" T3 ON ("weblog_blog"."id" = T3."blog_id") WHERE T3."rating" >= ? GROUP BY "#),
+        "{text}"
+    );
+    let before = blogs().filter(rating().gte(4)).annotate(Count(Blog::ENTRIES_REL));
+    assert_eq!(named(before.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
+    let authors = Blog::ENTRIES_REL.join(Entry::AUTHORS_REL);
+    let qs = blogs()
+        .annotate(Count(authors))
+        .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 3), ("Pop Music Blog".into(), 1)]);
+    let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).exclude(rating().gte(4));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Pop Music Blog".into(), 2), ("Empty".into(), 0)]);
+    let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(Blog::FEATURED_REL.then(Entry::RATING).eq(5));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
+}
