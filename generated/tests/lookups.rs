@@ -892,3 +892,42 @@ fn a_negated_many_to_many_lookup_in_the_same_filter_call_refers_to_the_joined_li
     );
     assert_eq!(names(&db, qs), ["Beatles Blog"]);
 }
+
+/// distinct() with an ordering across a relation selects the ordering's
+/// columns too, as Django, so rows differing only in them stay apart:
+/// `Blog.objects.order_by("-entries__pub_date").distinct()` ran `SELECT
+/// DISTINCT "weblog_blog"."id", ..., "weblog_entry"."pub_date" FROM
+/// "weblog_blog" LEFT OUTER JOIN "weblog_entry" ... ORDER BY
+/// "weblog_entry"."pub_date" DESC` and gave blogs [2, 2, 1, 1, 3];
+/// `Entry.objects.order_by("blog__name", "id").distinct()` gave [1, 2, 3,
+/// 4]; `Blog.objects.filter(entries__authors__name__contains="o")
+/// .distinct().order_by("-entries__rating")` gave [1, 1].
+#[test]
+fn distinct_with_order_by_across_a_relation_selects_the_ordering_as_django() {
+    let db = setup_weblog();
+    let ids = |qs: QuerySet<Blog>| -> Vec<i64> { qs.all(&db).unwrap().into_iter().map(|b| b.id.unwrap()).collect() };
+    let qs = Blog::objects().order_by([Blog::ENTRIES_REL.then(Entry::PUB_DATE).desc()]).distinct();
+    assert_eq!(ids(qs.clone()), [2, 2, 1, 1, 3]);
+    let (text, _) = qs.sql_with_params().unwrap();
+    assert!(
+        text.starts_with(r#"SELECT DISTINCT "weblog_blog"."id", "weblog_blog"."name", "weblog_blog"."tagline", "weblog_blog"."featured_id", "weblog_entry"."pub_date" FROM "weblog_blog" LEFT OUTER JOIN "weblog_entry""#),
+        "{text}"
+    );
+    let entries: Vec<i64> = Entry::objects()
+        .order_by([Entry::BLOG_REL.then(Blog::NAME).asc(), Entry::ID.asc()])
+        .distinct()
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
+    assert_eq!(entries, [1, 2, 3, 4]);
+    let qs = Blog::objects()
+        .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).contains("o"))
+        .distinct()
+        .order_by([Blog::ENTRIES_REL.then(Entry::RATING).desc()]);
+    assert_eq!(ids(qs), [1, 1]);
+    // Ordered by the model's own columns, nothing is added.
+    let (text, _) = blogs().distinct().sql_with_params().unwrap();
+    assert!(text.starts_with(r#"SELECT DISTINCT "id", "name", "tagline", "featured_id" FROM "weblog_blog""#), "{text}");
+}

@@ -1279,10 +1279,26 @@ impl Query<'_> {
         let mut sql = Sql::default();
         let mut group_by: Vec<Sql> = Vec::new();
         let select = if self.distinct { "SELECT DISTINCT " } else { "SELECT " };
+        // Under DISTINCT, Django selects the columns of related models the
+        // rows are ordered by too (after the model's, read by no one), so
+        // rows that differ only in them stay apart: a blog ordered by its
+        // entries' dates comes once per entry.
+        let ordered_by_related: Vec<(usize, &str)> = if head == Head::Fields && self.distinct && ordered {
+            self.ordering
+                .iter()
+                .filter(|term| !term.links.is_empty() && term.aggregate.is_none())
+                .map(|term| compiler.walk_expr(&term.links, term.column))
+                .filter(|&(at, _)| at != 0)
+                .collect()
+        } else {
+            Vec::new()
+        };
         match head {
             // The model's own SELECT when it need not be qualified (or is
             // already: a multi-table-inheritance child's).
-            Head::Fields if (!qualify || self.meta.parent.is_some()) && related.is_empty() => {
+            Head::Fields
+                if (!qualify || self.meta.parent.is_some()) && related.is_empty() && ordered_by_related.is_empty() =>
+            {
                 let own = self.meta.select;
                 sql.text.push_str(select);
                 sql.text.push_str(own.strip_prefix("SELECT ").unwrap_or(own));
@@ -1300,6 +1316,10 @@ impl Query<'_> {
                         sql.text.push_str(", ");
                         compiler.push_col(&mut sql, at, column);
                     }
+                }
+                for &(at, column) in &ordered_by_related {
+                    sql.text.push_str(", ");
+                    compiler.push_col(&mut sql, at, column);
                 }
                 sql.text.push_str(" FROM ");
                 sql.text.push_str(self.meta.from);
