@@ -679,3 +679,34 @@ fn filter_across_multi_valued_relation_after_annotate_joins_anew_as_django() {
     let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(Blog::FEATURED_REL.then(Entry::RATING).eq(5));
     assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
 }
+
+/// prefetch_related of two relations in one call, as Django:
+/// `Entry.objects.order_by("id").prefetch_related("authors",
+/// "featured_in")` ran 3 queries (the entries, then the authors through the
+/// join table, then the blogs featuring them, in the order named) and gave
+/// [(1, [1], []), (2, [1, 2], [1]), (3, [2], []), (4, [], [])] (entry,
+/// author ids, featuring blog ids).
+#[test]
+fn prefetch_related_of_two_relations_runs_one_query_each_as_django() {
+    let db = setup_weblog();
+    let (rows, queries) =
+        db.count_queries(|| entries().prefetch_related(Entry::AUTHORS_REL).and_prefetch(Entry::FEATURED_IN_REL).all(&db));
+    assert_eq!(queries, 3);
+    let got: Vec<(i64, Vec<i64>, Vec<i64>)> = rows
+        .unwrap()
+        .into_iter()
+        .map(|(e, authors, blogs)| {
+            (e.id.unwrap(), authors.iter().map(|a| a.id.unwrap()).collect(), blogs.iter().map(|b| b.id.unwrap()).collect())
+        })
+        .collect();
+    assert_eq!(got, vec![(1, vec![1], vec![]), (2, vec![1, 2], vec![1]), (3, vec![2], vec![]), (4, vec![], vec![])]);
+    // No row, no prefetch query.
+    let (rows, queries) = db.count_queries(|| {
+        entries()
+            .filter(Entry::ID.gt(100))
+            .prefetch_related(Entry::AUTHORS_REL)
+            .and_prefetch(Entry::FEATURED_IN_REL)
+            .all(&db)
+    });
+    assert_eq!((rows.unwrap().len(), queries), (0, 1));
+}
