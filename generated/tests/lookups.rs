@@ -931,3 +931,83 @@ fn distinct_with_order_by_across_a_relation_selects_the_ordering_as_django() {
     let (text, _) = blogs().distinct().sql_with_params().unwrap();
     assert!(text.starts_with(r#"SELECT DISTINCT "id", "name", "tagline", "featured_id" FROM "weblog_blog""#), "{text}");
 }
+
+/// select_related chains of three, as Django's `a__b__c`:
+/// `Entry.objects.order_by("id").select_related("blog__featured__blog")`
+/// ran one query, `INNER JOIN "weblog_blog" ... LEFT OUTER JOIN
+/// "weblog_entry" T3 ON ("weblog_blog"."featured_id" = T3."id") LEFT OUTER
+/// JOIN "weblog_blog" T4 ON (T3."blog_id" = T4."id")`, and gave (entry,
+/// blog, featured, featured's blog) [(1, 1, 2, 1), (2, 1, 2, 1), (3, 2,
+/// None, None), (4, 2, None, None)].
+#[test]
+fn select_related_chain_of_three_in_one_query_as_django() {
+    let db = setup_weblog();
+    let qs = entries().select_related(Entry::BLOG_REL).then_related(Blog::FEATURED_REL).then_related(Entry::BLOG_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(r#", T3."status", T4."id", T4."name", T4."tagline", T4."featured_id" FROM "weblog_entry" INNER JOIN "weblog_blog" ON ("weblog_entry"."blog_id" = "weblog_blog"."id") LEFT OUTER JOIN "weblog_entry" T3 ON ("weblog_blog"."featured_id" = T3."id") LEFT OUTER JOIN "weblog_blog" T4 ON (T3."blog_id" = T4."id")"#),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(i64, Option<i64>, Option<i64>, Option<i64>)> = rows
+        .into_iter()
+        .map(|(e, b, f, fb)| (e.id.unwrap(), b.and_then(|b| b.id), f.and_then(|f| f.id), fb.and_then(|b| b.id)))
+        .collect();
+    assert_eq!(got, [(1, Some(1), Some(2), Some(1)), (2, Some(1), Some(2), Some(1)), (3, Some(2), None, None), (4, Some(2), None, None)]);
+}
+
+/// A chain under the second of two relations joins depth first, as
+/// Django: `Copy.objects.order_by("id").select_related("home",
+/// "book__publisher")` joined `"library_book"`, then `LEFT OUTER JOIN
+/// "library_publisher"`, then `LEFT OUTER JOIN "library_shelf"` (home), in
+/// one query, and gave [('A1', 'Dune', 'Ace'), (None, 'Emma', None)].
+#[test]
+fn select_related_two_relations_and_a_chain_join_depth_first_as_django() {
+    use modelgen_examples::library::{self, Book, Copy as BookCopy, Publisher, Shelf};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&library::APP]).unwrap();
+    let mut shelves = Vec::new();
+    for label in ["Returns", "A1"] {
+        let mut s = Shelf::new();
+        s.label = label.into();
+        s.save(&db).unwrap();
+        shelves.push(s);
+    }
+    let mut ace = Publisher::new();
+    ace.name = "Ace".into();
+    ace.save(&db).unwrap();
+    let mut books = Vec::new();
+    for (title, isbn) in [("Dune", "1"), ("Emma", "2")] {
+        let mut b = Book::new(date(2000, 1, 1));
+        b.title = title.into();
+        b.isbn = isbn.into();
+        if title == "Dune" {
+            b.publisher_id = ace.id;
+        }
+        b.save(&db).unwrap();
+        books.push(b);
+    }
+    let mut dune = BookCopy::new(books[0].key().unwrap());
+    dune.home_id = shelves[1].id;
+    dune.save(&db).unwrap();
+    BookCopy::new(books[1].key().unwrap()).save(&db).unwrap();
+    let qs = BookCopy::objects()
+        .order_by([BookCopy::ID.asc()])
+        .select_related(BookCopy::HOME_REL)
+        .and_related(BookCopy::BOOK_REL)
+        .then_related(Book::PUBLISHER_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(r#""library_copy"."home_id", "library_book"."id", "library_book"."title", "library_book"."isbn", "library_book"."publisher_id", "library_book"."published", "library_publisher"."id", "library_publisher"."name", "library_shelf"."id", "library_shelf"."label" FROM "library_copy" INNER JOIN "library_book" ON ("library_copy"."book_id" = "library_book"."id") LEFT OUTER JOIN "library_publisher" ON ("library_book"."publisher_id" = "library_publisher"."id") LEFT OUTER JOIN "library_shelf" ON ("library_copy"."home_id" = "library_shelf"."id")"#),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(Option<String>, Option<String>, Option<String>)> =
+        rows.into_iter().map(|(_, h, b, p)| (h.map(|h| h.label), b.map(|b| b.title), p.map(|p| p.name))).collect();
+    assert_eq!(
+        got,
+        [(Some("A1".to_string()), Some("Dune".to_string()), Some("Ace".to_string())), (None, Some("Emma".into()), None)]
+    );
+}

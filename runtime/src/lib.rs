@@ -126,7 +126,7 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, PkErasedFn, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use path::{Path, PrefetchRelated, PrefetchRelated2, Rel, SelectRelated, SelectRelated2, Via, WithTwoPrefetched, WithTwoRelated};
+pub use path::{Path, PrefetchRelated, PrefetchRelated2, Rel, SelectRelated, SelectRelated2, SelectRelated3, Via, WithThreeRelated, WithTwoPrefetched, WithTwoRelated};
 pub use query::{
     Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, F, QuerySet, TextColumn,
     MAX_GET_RESULTS,

@@ -552,6 +552,102 @@ impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
     }
 }
 
+impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
+    /// One relation further from `S` (Django's `select_related(
+    /// "blog__featured__blog")` after `blog__featured`, or
+    /// `("book__x", "home")`'s `x` after `and_related`), read by the same
+    /// query: `(M, Option<R>, Option<S>, Option<T>)`.
+    pub fn then_related<T: Model>(self, relation: Rel<S, T>) -> SelectRelated3<M, R, S, T> {
+        SelectRelated3 { two: self, third: relation.link(), _marker: PhantomData }
+    }
+}
+
+/// A query whose rows come with three related objects read by the same
+/// SELECT; see [`SelectRelated2::then_related`].
+pub struct SelectRelated3<M, R, S, T> {
+    two: SelectRelated2<M, R, S>,
+    /// The relation from `S`.
+    third: Link,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<M, R, S, T> std::fmt::Debug for SelectRelated3<M, R, S, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectRelated3").field("two", &self.two).field("third", &self.third).finish()
+    }
+}
+
+/// A row with three related objects.
+pub type WithThreeRelated<M, R, S, T> = (M, Option<R>, Option<S>, Option<T>);
+
+impl<M: Model, R: Model, S: Model, T: Model> SelectRelated3<M, R, S, T> {
+    /// The SELECT this runs and its bound values, as a database handle
+    /// with the default time zone settings runs it.
+    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
+        let sql = self.sql(crate::query::params_in(crate::tz::TimeZoneSettings::UTC))?;
+        Ok((sql.text, sql.params))
+    }
+
+    /// The steps in the order Django joins and selects them (depth first:
+    /// a relation's own relations right after it) and the column offset of
+    /// `R`, `S` and `T` in the row.
+    fn layout(&self) -> ([RelatedStep; 3], [&'static str; 3], [usize; 3]) {
+        let own = M::meta().fields().len();
+        let (r, s, t) = (R::meta().fields().len(), S::meta().fields().len(), T::meta().fields().len());
+        let first = |parent| RelatedStep { parent, link: self.two.first };
+        let second = |parent| RelatedStep { parent, link: self.two.second.1 };
+        let third = |parent| RelatedStep { parent, link: self.third };
+        let (rn, sn, tn) = (R::meta().name, S::meta().name, T::meta().name);
+        if self.two.second.0 == 1 {
+            // A chain M -> R -> S -> T.
+            ([first(0), second(1), third(2)], [rn, sn, tn], [own, own + r, own + r + s])
+        } else if self.two.second_first() {
+            // S (and T under it) before R.
+            ([second(0), third(1), first(0)], [sn, tn, rn], [own + s + t, own, own + s])
+        } else {
+            ([first(0), second(0), third(2)], [rn, sn, tn], [own, own + r, own + r + s])
+        }
+    }
+
+    fn sql(&self, params: Params) -> Result<Sql> {
+        let (steps, names, _) = self.layout();
+        select_related_sql(&self.two.query, &steps, &names, params)
+    }
+
+    /// Every matching row with its three related objects, in order: one query.
+    pub fn all(&self, db: &Database) -> Result<Vec<WithThreeRelated<M, R, S, T>>> {
+        let sql = self.sql(crate::query::params(db))?;
+        let (_, _, [r, s, t]) = self.layout();
+        let mut out = db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                out.push((
+                    model,
+                    read_related::<R>(row, r, db)?,
+                    read_related::<S>(row, s, db)?,
+                    read_related::<T>(row, t, db)?,
+                ));
+            }
+            Ok(out)
+        })?;
+        for (model, r, s, t) in &mut out {
+            crate::snapshot::mark_loaded(db, model);
+            if let Some(r) = r {
+                crate::snapshot::mark_loaded(db, r);
+            }
+            if let Some(s) = s {
+                crate::snapshot::mark_loaded(db, s);
+            }
+            if let Some(t) = t {
+                crate::snapshot::mark_loaded(db, t);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A query whose rows come with their related objects through a
 /// multi-valued relation, read by one more query (Django's
 /// `prefetch_related`); see [`QuerySet::prefetch_related`].
