@@ -950,7 +950,9 @@ fn select_related_chain_of_three_in_one_query_as_django() {
     );
     let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
     assert_eq!(n, 1);
-    let got: Vec<(i64, Option<i64>, Option<i64>, Option<i64>)> = rows
+    // (entry, blog, featured, featured's blog) ids.
+    type Ids = (i64, Option<i64>, Option<i64>, Option<i64>);
+    let got: Vec<Ids> = rows
         .into_iter()
         .map(|(e, b, f, fb)| (e.id.unwrap(), b.and_then(|b| b.id), f.and_then(|f| f.id), fb.and_then(|b| b.id)))
         .collect();
