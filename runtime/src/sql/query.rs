@@ -1252,7 +1252,12 @@ impl Query<'_> {
                 compiler.walk_expr(&expr.links, expr.column);
             }
             let where_written = !where_sql.text.is_empty();
-            compiler.push_where_calls(self.conditions_after_annotate, self.conditions.len(), where_written, &mut where_sql)?;
+            compiler.push_where_calls(
+                self.conditions_after_annotate,
+                self.conditions.len(),
+                where_written,
+                &mut where_sql,
+            )?;
         }
         let mut order_sql = Sql::default();
         if ordered {
