@@ -582,3 +582,131 @@ fn annotate_drops_default_ordering_as_django() {
         ]
     );
 }
+
+/// Count over a many-to-many relation stops at the join table, as Django:
+/// `Entry.objects.aggregate(n=Count("authors"))` ran `SELECT
+/// COUNT("weblog_entry_authors"."author_id") FROM "weblog_entry" LEFT OUTER
+/// JOIN "weblog_entry_authors" ON (...)` (no join to weblog_author) and gave
+/// 4; `Count("authors__name")` joined weblog_author too and gave 4;
+/// `Sum("authors__id")` stayed at the join table and gave 6;
+/// `Blog.objects.annotate(n=Count("entries__authors"))` gave Beatles 3,
+/// Pop 1, Empty 0 through weblog_entry and the join table only.
+#[test]
+fn count_over_many_to_many_joins_the_target_table_only_when_needed_as_django() {
+    let db = setup_weblog();
+    assert_eq!(Entry::objects().aggregate(&db, Count(Entry::AUTHORS_REL)).unwrap(), 4);
+    assert_eq!(Entry::objects().aggregate(&db, Count(Entry::AUTHORS_REL.then(Author::NAME))).unwrap(), 4);
+    assert_eq!(Entry::objects().aggregate(&db, Sum(Entry::AUTHORS_REL.then(Author::ID))).unwrap(), Some(6));
+    let (text, _) = Entry::objects().annotate(Count(Entry::AUTHORS_REL)).sql_with_params().unwrap();
+    assert!(text.contains(r#"COUNT("weblog_entry_authors"."author_id")"#), "{text}");
+    assert!(!text.contains(r#""weblog_author""#), "{text}");
+    let (text, _) = Entry::objects().annotate(Count(Entry::AUTHORS_REL.then(Author::NAME))).sql_with_params().unwrap();
+    assert!(
+        text.contains(r#"LEFT OUTER JOIN "weblog_author" ON ("weblog_entry_authors"."author_id" = "weblog_author"."id")"#),
+        "{text}"
+    );
+    let got: Vec<(String, i64)> = blogs()
+        .annotate(Count(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL)))
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|(b, n)| (b.name, n))
+        .collect();
+    assert_eq!(got, vec![("Beatles Blog".into(), 3), ("Pop Music Blog".into(), 1), ("Empty".into(), 0)]);
+    let (text, _) = blogs().annotate(Count(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL))).sql_with_params().unwrap();
+    assert!(!text.contains(r#""weblog_author""#), "{text}");
+}
+
+fn named<T>(rows: Vec<(Blog, T)>) -> Vec<(String, T)> {
+    rows.into_iter().map(|(b, n)| (b.name, n)).collect()
+}
+
+/// A filter() on the rows after annotate() stays a WHERE, as Django:
+/// `Blog.objects.annotate(n=Count("entries")).filter(name__startswith="B")`
+/// gave [('Beatles Blog', 2)] with `WHERE "weblog_blog"."name" LIKE 'B%'`
+/// before the GROUP BY; with an aggregate condition beside it,
+/// `.filter(n__gte=2, name__contains="o")` gave [('Beatles Blog', 2),
+/// ('Pop Music Blog', 2)]: the name in WHERE, the count in HAVING.
+#[test]
+fn filter_on_a_field_after_annotate_stays_where_as_django() {
+    let db = setup_weblog();
+    let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(Blog::NAME.startswith("B"));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
+    let (text, _) = qs.sql_with_params().unwrap();
+    assert!(text.contains(r#" WHERE "weblog_blog"."name" LIKE ? ESCAPE '\' GROUP BY "#), "{text}");
+    let qs = blogs()
+        .annotate(Count(Blog::ENTRIES_REL))
+        .filter(Count(Blog::ENTRIES_REL).gte(2))
+        .filter(Blog::NAME.contains("o"));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2), ("Pop Music Blog".into(), 2)]);
+    let (text, _) = qs.sql_with_params().unwrap();
+    assert!(text.contains(r#"WHERE "weblog_blog"."name" LIKE ? ESCAPE '\' GROUP BY "#), "{text}");
+    assert!(text.contains(r#" HAVING COUNT("weblog_entry"."id") >= ?"#), "{text}");
+}
+
+/// A filter() across a multi-valued relation after annotate() joins anew,
+/// as Django: `Blog.objects.annotate(n=Count("entries"))
+/// .filter(entries__rating__gte=4)` ran `FROM "weblog_blog" LEFT OUTER JOIN
+/// "weblog_entry" ON (...) INNER JOIN "weblog_entry" T3 ON (...) WHERE
+/// T3."rating" >= 4` and gave [('Beatles Blog', 4)] (each of its two
+/// entries counted once per matching entry), where the filter before
+/// annotate() gave [('Beatles Blog', 2)];
+/// `annotate(n=Count("entries__authors")).filter(entries__authors__name=
+/// "Paul McCartney")` gave [('Beatles Blog', 3), ('Pop Music Blog', 1)];
+/// `annotate(n=Count("entries")).exclude(entries__rating__gte=4)` gave
+/// [('Pop Music Blog', 2), ('Empty', 0)]; `annotate(n=Count("entries"))
+/// .filter(featured__rating=5)` (single-valued) gave [('Beatles Blog', 2)].
+#[test]
+fn filter_across_multi_valued_relation_after_annotate_joins_anew_as_django() {
+    let db = setup_weblog();
+    let rating = || Blog::ENTRIES_REL.then(Entry::RATING);
+    let after = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(rating().gte(4));
+    assert_eq!(named(after.all(&db).unwrap()), vec![("Beatles Blog".into(), 4)]);
+    let (text, _) = after.sql_with_params().unwrap();
+    assert!(
+        text.contains(r#"FROM "weblog_blog" LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."id" = "weblog_entry"."blog_id") INNER JOIN "weblog_entry" T3 ON ("weblog_blog"."id" = T3."blog_id") WHERE T3."rating" >= ? GROUP BY "#),
+        "{text}"
+    );
+    let before = blogs().filter(rating().gte(4)).annotate(Count(Blog::ENTRIES_REL));
+    assert_eq!(named(before.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
+    let authors = Blog::ENTRIES_REL.join(Entry::AUTHORS_REL);
+    let qs = blogs()
+        .annotate(Count(authors))
+        .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).eq("Paul McCartney"));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 3), ("Pop Music Blog".into(), 1)]);
+    let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).exclude(rating().gte(4));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Pop Music Blog".into(), 2), ("Empty".into(), 0)]);
+    let qs = blogs().annotate(Count(Blog::ENTRIES_REL)).filter(Blog::FEATURED_REL.then(Entry::RATING).eq(5));
+    assert_eq!(named(qs.all(&db).unwrap()), vec![("Beatles Blog".into(), 2)]);
+}
+
+/// prefetch_related of two relations in one call, as Django:
+/// `Entry.objects.order_by("id").prefetch_related("authors",
+/// "featured_in")` ran 3 queries (the entries, then the authors through the
+/// join table, then the blogs featuring them, in the order named) and gave
+/// [(1, [1], []), (2, [1, 2], [1]), (3, [2], []), (4, [], [])] (entry,
+/// author ids, featuring blog ids).
+#[test]
+fn prefetch_related_of_two_relations_runs_one_query_each_as_django() {
+    let db = setup_weblog();
+    let (rows, queries) =
+        db.count_queries(|| entries().prefetch_related(Entry::AUTHORS_REL).and_prefetch(Entry::FEATURED_IN_REL).all(&db));
+    assert_eq!(queries, 3);
+    let got: Vec<(i64, Vec<i64>, Vec<i64>)> = rows
+        .unwrap()
+        .into_iter()
+        .map(|(e, authors, blogs)| {
+            (e.id.unwrap(), authors.iter().map(|a| a.id.unwrap()).collect(), blogs.iter().map(|b| b.id.unwrap()).collect())
+        })
+        .collect();
+    assert_eq!(got, vec![(1, vec![1], vec![]), (2, vec![1, 2], vec![1]), (3, vec![2], vec![]), (4, vec![], vec![])]);
+    // No row, no prefetch query.
+    let (rows, queries) = db.count_queries(|| {
+        entries()
+            .filter(Entry::ID.gt(100))
+            .prefetch_related(Entry::AUTHORS_REL)
+            .and_prefetch(Entry::FEATURED_IN_REL)
+            .all(&db)
+    });
+    assert_eq!((rows.unwrap().len(), queries), (0, 1));
+}

@@ -252,6 +252,27 @@ fn exclude_across_a_nullable_foreign_key_keeps_rows_without_one() {
     assert_eq!(names(&db, qs), ["Pop Music Blog", "Empty"]);
 }
 
+/// exclude() of a comparison across the nullable `Blog.featured`: Django
+/// 5.2 wrote `LEFT OUTER JOIN "weblog_entry" ... WHERE NOT ("weblog_entry".
+/// "rating" = 5 AND "weblog_entry"."rating" IS NOT NULL)`, so a blog without
+/// a featured entry (NULL through the outer join) is kept, and gave:
+/// exclude(featured__rating=5) ['Pop Music Blog', 'Empty'];
+/// filter(~Q(featured__rating__gt=3)) ['Pop Music Blog', 'Empty'];
+/// exclude(featured__rating__lt=3) ['Beatles Blog', 'Pop Music Blog', 'Empty'].
+#[test]
+fn exclude_comparison_across_a_nullable_foreign_key_adds_is_not_null_as_django() {
+    let db = setup_weblog();
+    let rating = || Blog::FEATURED_REL.then(Entry::RATING);
+    assert_eq!(names(&db, blogs().exclude(rating().eq(5))), ["Pop Music Blog", "Empty"]);
+    assert_eq!(names(&db, blogs().filter(!rating().gt(3))), ["Pop Music Blog", "Empty"]);
+    assert_eq!(names(&db, blogs().exclude(rating().lt(3))), ["Beatles Blog", "Pop Music Blog", "Empty"]);
+    let (text, _) = blogs().exclude(rating().eq(5)).sql_with_params().unwrap();
+    assert!(
+        text.contains(r#"LEFT OUTER JOIN "weblog_entry" ON ("weblog_blog"."featured_id" = "weblog_entry"."id") WHERE NOT (("weblog_entry"."rating" = ? AND "weblog_entry"."rating" IS NOT NULL))"#),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_negated_lookup_in_the_same_filter_call_refers_to_the_joined_row() {
     let db = setup_weblog();
@@ -870,4 +891,125 @@ fn a_negated_many_to_many_lookup_in_the_same_filter_call_refers_to_the_joined_li
             & !Blog::ENTRIES_REL.then(Entry::RATING).eq(5),
     );
     assert_eq!(names(&db, qs), ["Beatles Blog"]);
+}
+
+/// distinct() with an ordering across a relation selects the ordering's
+/// columns too, as Django, so rows differing only in them stay apart:
+/// `Blog.objects.order_by("-entries__pub_date").distinct()` ran `SELECT
+/// DISTINCT "weblog_blog"."id", ..., "weblog_entry"."pub_date" FROM
+/// "weblog_blog" LEFT OUTER JOIN "weblog_entry" ... ORDER BY
+/// "weblog_entry"."pub_date" DESC` and gave blogs [2, 2, 1, 1, 3];
+/// `Entry.objects.order_by("blog__name", "id").distinct()` gave [1, 2, 3,
+/// 4]; `Blog.objects.filter(entries__authors__name__contains="o")
+/// .distinct().order_by("-entries__rating")` gave [1, 1].
+#[test]
+fn distinct_with_order_by_across_a_relation_selects_the_ordering_as_django() {
+    let db = setup_weblog();
+    let ids = |qs: QuerySet<Blog>| -> Vec<i64> { qs.all(&db).unwrap().into_iter().map(|b| b.id.unwrap()).collect() };
+    let qs = Blog::objects().order_by([Blog::ENTRIES_REL.then(Entry::PUB_DATE).desc()]).distinct();
+    assert_eq!(ids(qs.clone()), [2, 2, 1, 1, 3]);
+    let (text, _) = qs.sql_with_params().unwrap();
+    assert!(
+        text.starts_with(r#"SELECT DISTINCT "weblog_blog"."id", "weblog_blog"."name", "weblog_blog"."tagline", "weblog_blog"."featured_id", "weblog_entry"."pub_date" FROM "weblog_blog" LEFT OUTER JOIN "weblog_entry""#),
+        "{text}"
+    );
+    let entries: Vec<i64> = Entry::objects()
+        .order_by([Entry::BLOG_REL.then(Blog::NAME).asc(), Entry::ID.asc()])
+        .distinct()
+        .all(&db)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id.unwrap())
+        .collect();
+    assert_eq!(entries, [1, 2, 3, 4]);
+    let qs = Blog::objects()
+        .filter(Blog::ENTRIES_REL.join(Entry::AUTHORS_REL).then(Author::NAME).contains("o"))
+        .distinct()
+        .order_by([Blog::ENTRIES_REL.then(Entry::RATING).desc()]);
+    assert_eq!(ids(qs), [1, 1]);
+    // Ordered by the model's own columns, nothing is added.
+    let (text, _) = blogs().distinct().sql_with_params().unwrap();
+    assert!(text.starts_with(r#"SELECT DISTINCT "id", "name", "tagline", "featured_id" FROM "weblog_blog""#), "{text}");
+}
+
+/// select_related chains of three, as Django's `a__b__c`:
+/// `Entry.objects.order_by("id").select_related("blog__featured__blog")`
+/// ran one query, `INNER JOIN "weblog_blog" ... LEFT OUTER JOIN
+/// "weblog_entry" T3 ON ("weblog_blog"."featured_id" = T3."id") LEFT OUTER
+/// JOIN "weblog_blog" T4 ON (T3."blog_id" = T4."id")`, and gave (entry,
+/// blog, featured, featured's blog) [(1, 1, 2, 1), (2, 1, 2, 1), (3, 2,
+/// None, None), (4, 2, None, None)].
+#[test]
+fn select_related_chain_of_three_in_one_query_as_django() {
+    let db = setup_weblog();
+    let qs = entries().select_related(Entry::BLOG_REL).then_related(Blog::FEATURED_REL).then_related(Entry::BLOG_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(r#", T3."status", T4."id", T4."name", T4."tagline", T4."featured_id" FROM "weblog_entry" INNER JOIN "weblog_blog" ON ("weblog_entry"."blog_id" = "weblog_blog"."id") LEFT OUTER JOIN "weblog_entry" T3 ON ("weblog_blog"."featured_id" = T3."id") LEFT OUTER JOIN "weblog_blog" T4 ON (T3."blog_id" = T4."id")"#),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    // (entry, blog, featured, featured's blog) ids.
+    type Ids = (i64, Option<i64>, Option<i64>, Option<i64>);
+    let got: Vec<Ids> = rows
+        .into_iter()
+        .map(|(e, b, f, fb)| (e.id.unwrap(), b.and_then(|b| b.id), f.and_then(|f| f.id), fb.and_then(|b| b.id)))
+        .collect();
+    assert_eq!(got, [(1, Some(1), Some(2), Some(1)), (2, Some(1), Some(2), Some(1)), (3, Some(2), None, None), (4, Some(2), None, None)]);
+}
+
+/// A chain under the second of two relations joins depth first, as
+/// Django: `Copy.objects.order_by("id").select_related("home",
+/// "book__publisher")` joined `"library_book"`, then `LEFT OUTER JOIN
+/// "library_publisher"`, then `LEFT OUTER JOIN "library_shelf"` (home), in
+/// one query, and gave [('A1', 'Dune', 'Ace'), (None, 'Emma', None)].
+#[test]
+fn select_related_two_relations_and_a_chain_join_depth_first_as_django() {
+    use modelgen_examples::library::{self, Book, Copy as BookCopy, Publisher, Shelf};
+    let db = Database::open_in_memory().unwrap();
+    db.create_tables(&[&library::APP]).unwrap();
+    let mut shelves = Vec::new();
+    for label in ["Returns", "A1"] {
+        let mut s = Shelf::new();
+        s.label = label.into();
+        s.save(&db).unwrap();
+        shelves.push(s);
+    }
+    let mut ace = Publisher::new();
+    ace.name = "Ace".into();
+    ace.save(&db).unwrap();
+    let mut books = Vec::new();
+    for (title, isbn) in [("Dune", "1"), ("Emma", "2")] {
+        let mut b = Book::new(date(2000, 1, 1));
+        b.title = title.into();
+        b.isbn = isbn.into();
+        if title == "Dune" {
+            b.publisher_id = ace.id;
+        }
+        b.save(&db).unwrap();
+        books.push(b);
+    }
+    let mut dune = BookCopy::new(books[0].key().unwrap());
+    dune.home_id = shelves[1].id;
+    dune.save(&db).unwrap();
+    BookCopy::new(books[1].key().unwrap()).save(&db).unwrap();
+    let qs = BookCopy::objects()
+        .order_by([BookCopy::ID.asc()])
+        .select_related(BookCopy::HOME_REL)
+        .and_related(BookCopy::BOOK_REL)
+        .then_related(Book::PUBLISHER_REL);
+    let (sql, _) = qs.sql_with_params().unwrap();
+    assert!(
+        sql.contains(r#""library_copy"."home_id", "library_book"."id", "library_book"."title", "library_book"."isbn", "library_book"."publisher_id", "library_book"."published", "library_publisher"."id", "library_publisher"."name", "library_shelf"."id", "library_shelf"."label" FROM "library_copy" INNER JOIN "library_book" ON ("library_copy"."book_id" = "library_book"."id") LEFT OUTER JOIN "library_publisher" ON ("library_book"."publisher_id" = "library_publisher"."id") LEFT OUTER JOIN "library_shelf" ON ("library_copy"."home_id" = "library_shelf"."id")"#),
+        "{sql}"
+    );
+    let (rows, n) = db.count_queries(|| qs.all(&db).unwrap());
+    assert_eq!(n, 1);
+    let got: Vec<(Option<String>, Option<String>, Option<String>)> =
+        rows.into_iter().map(|(_, h, b, p)| (h.map(|h| h.label), b.map(|b| b.title), p.map(|p| p.name))).collect();
+    assert_eq!(
+        got,
+        [(Some("A1".to_string()), Some("Dune".to_string()), Some("Ace".to_string())), (None, Some("Emma".into()), None)]
+    );
 }

@@ -28,9 +28,9 @@ use crate::error::{Error, Result};
 use crate::key::Key;
 use crate::model::{KeyValue, Model};
 use crate::path::{Path, Rel, Via};
-use crate::query::{params, Column, Order, QuerySet};
+use crate::query::{params, Column, Condition, Order, QuerySet};
 pub use crate::sql::query::SelectExpr;
-use crate::sql::query::{AggFunc, CmpOp, HavingTerm, Link};
+use crate::sql::query::{AggFunc, CmpOp, HavingTerm, Link, Node};
 use crate::tz::Tz;
 use crate::value::DbValue;
 
@@ -497,7 +497,7 @@ impl<M: Model> QuerySet<M> {
     /// The model's default ordering is dropped (Django's rule for GROUP BY
     /// queries); an explicit `order_by()` is kept.
     pub fn annotate<S: Selection<M>>(self, selection: S) -> Annotate<M, S> {
-        Annotate { query: self, selection, having: Vec::new(), error: None, _marker: PhantomData }
+        Annotate { query: self, selection, having: Vec::new(), after: Vec::new(), error: None, _marker: PhantomData }
     }
 
     /// Django's `in_bulk(ids)`: the rows whose primary key is in `ids`, by
@@ -561,12 +561,34 @@ impl<M: Model> QuerySet<M> {
     }
 }
 
+/// What [`Annotate::filter`] takes: a condition on an aggregate (a
+/// `HAVING`) or on the rows (a `WHERE`).
+pub enum AnnotateFilter<M> {
+    Aggregate(Having<M>),
+    Rows(Condition<M>),
+}
+
+impl<M> From<Having<M>> for AnnotateFilter<M> {
+    fn from(having: Having<M>) -> Self {
+        AnnotateFilter::Aggregate(having)
+    }
+}
+
+impl<M> From<Condition<M>> for AnnotateFilter<M> {
+    fn from(condition: Condition<M>) -> Self {
+        AnnotateFilter::Rows(condition)
+    }
+}
+
 /// A query whose rows come with aggregates over their related rows
 /// (Django's `annotate()`); see [`QuerySet::annotate`].
 pub struct Annotate<M, S> {
     query: QuerySet<M>,
     selection: S,
     having: Vec<HavingTerm>,
+    /// The `filter()` / `exclude()` calls on the rows made after
+    /// `annotate()`, one node per call.
+    after: Vec<Node>,
     /// A value of a `having` condition that could not be bound.
     error: Option<String>,
     _marker: PhantomData<fn() -> M>,
@@ -583,13 +605,27 @@ impl<M: Model, S: Selection<M>> Annotate<M, S> {
     /// `annotate(n=Count("entries")).filter(n__gt=1)`, a `HAVING`):
     /// `.filter(Count(Blog::ENTRIES_REL).gt(1))`. The aggregate reuses the
     /// annotation's joins, so it is the annotated value.
-    pub fn filter(mut self, condition: Having<M>) -> Self {
-        match condition.term {
-            Ok(term) => self.having.push(term),
-            Err(message) => {
+    ///
+    /// A [`Condition`] on the rows (Django's `annotate(...).filter(
+    /// name__startswith="B")`) is a `WHERE`, as a `filter()` before
+    /// `annotate()`; across a multi-valued relation it joins anew rather
+    /// than reusing the annotation's join, as Django: the aggregate still
+    /// counts every related row of the rows kept.
+    pub fn filter(mut self, condition: impl Into<AnnotateFilter<M>>) -> Self {
+        match condition.into() {
+            AnnotateFilter::Aggregate(Having { term: Ok(term), .. }) => self.having.push(term),
+            AnnotateFilter::Aggregate(Having { term: Err(message), .. }) => {
                 self.error.get_or_insert(message);
             }
+            AnnotateFilter::Rows(condition) => self.after.push(condition.into_node()),
         }
+        self
+    }
+
+    /// Drop the rows matching `condition` (Django's `annotate(...)
+    /// .exclude(...)` of a condition on the rows): `filter(!condition)`.
+    pub fn exclude(mut self, condition: Condition<M>) -> Self {
+        self.after.push(Node::Not(Box::new(condition.into_node())));
         self
     }
 
@@ -618,6 +654,7 @@ impl<M: Model, S: Selection<M>> Annotate<M, S> {
         let mut parts = self.query.parts(&ordering, params);
         parts.exprs = &exprs;
         parts.having = &self.having;
+        parts.conditions_after_annotate = &self.after;
         let sql = parts.select_annotated()?;
         Ok((sql, exprs))
     }

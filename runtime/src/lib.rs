@@ -114,7 +114,7 @@ pub mod tz;
 pub mod value;
 
 pub use aggregate::{
-    AllowsDistinct, Aggregate, Annotate, Avg, Count, Max, Min, Having, NoDistinct, Numeric, Optional, Scalar, Selectable, Selection, Sum, Target,
+    AllowsDistinct, Aggregate, Annotate, AnnotateFilter, Avg, Count, Max, Min, Having, NoDistinct, Numeric, Optional, Scalar, Selectable, Selection, Sum, Target,
 };
 pub use bulk::{BulkCreate, FieldList, MAX_QUERY_PARAMS};
 pub use copy::{build_erased, Duplicate, Fork, ForkEvent, ForkMap, ForkPlan, Supplied, TablePlan};
@@ -130,7 +130,7 @@ pub use model::{
     DefaultValue, LoadErasedFn, ManyToManyMeta, PkErasedFn, Model, ModelKey, ModelMeta, ModelState, OnDelete, RelationCopy, RelationMeta,
     ReverseCopy, ReverseCopyKind, Snapshot,
 };
-pub use path::{Path, PrefetchRelated, Rel, SelectRelated, SelectRelated2, Via, WithTwoRelated};
+pub use path::{Path, PrefetchRelated, PrefetchRelated2, Rel, SelectRelated, SelectRelated2, SelectRelated3, Via, WithThreeRelated, WithTwoPrefetched, WithTwoRelated};
 pub use query::{
     Assignment, Column, Condition, DateColumn, DateTimeColumn, Filter, Link, Order, Part, F, QuerySet, TextColumn,
     MAX_GET_RESULTS,

@@ -962,7 +962,12 @@ pub trait Model: Sized + Clone + Send + Sync + 'static {
     /// The row with this primary key.
     fn get(db: &crate::Database, pk: Self::Key) -> crate::Result<Self> {
         let pk = crate::value::try_to_value(&pk)?;
-        crate::QuerySet::<Self>::get_by_stored(db, Self::meta().pk_column().column, pk)
+        let meta = Self::meta();
+        let pk_column = meta.pk_column();
+        // The pk's place among the struct's fields, by identity: the
+        // fields are the metadata's own column entries.
+        let field = meta.fields().iter().position(|c| std::ptr::eq(*c, pk_column));
+        crate::QuerySet::<Self>::get_by_field(db, field, pk_column.column, pk)
     }
 
     /// Save with Django's rules: INSERT when the primary key is unset,

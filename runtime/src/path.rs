@@ -552,6 +552,102 @@ impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
     }
 }
 
+impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
+    /// One relation further from `S` (Django's `select_related(
+    /// "blog__featured__blog")` after `blog__featured`, or
+    /// `("book__x", "home")`'s `x` after `and_related`), read by the same
+    /// query: `(M, Option<R>, Option<S>, Option<T>)`.
+    pub fn then_related<T: Model>(self, relation: Rel<S, T>) -> SelectRelated3<M, R, S, T> {
+        SelectRelated3 { two: self, third: relation.link(), _marker: PhantomData }
+    }
+}
+
+/// A query whose rows come with three related objects read by the same
+/// SELECT; see [`SelectRelated2::then_related`].
+pub struct SelectRelated3<M, R, S, T> {
+    two: SelectRelated2<M, R, S>,
+    /// The relation from `S`.
+    third: Link,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<M, R, S, T> std::fmt::Debug for SelectRelated3<M, R, S, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SelectRelated3").field("two", &self.two).field("third", &self.third).finish()
+    }
+}
+
+/// A row with three related objects.
+pub type WithThreeRelated<M, R, S, T> = (M, Option<R>, Option<S>, Option<T>);
+
+impl<M: Model, R: Model, S: Model, T: Model> SelectRelated3<M, R, S, T> {
+    /// The SELECT this runs and its bound values, as a database handle
+    /// with the default time zone settings runs it.
+    pub fn sql_with_params(&self) -> Result<(String, Vec<Value>)> {
+        let sql = self.sql(crate::query::params_in(crate::tz::TimeZoneSettings::UTC))?;
+        Ok((sql.text, sql.params))
+    }
+
+    /// The steps in the order Django joins and selects them (depth first:
+    /// a relation's own relations right after it) and the column offset of
+    /// `R`, `S` and `T` in the row.
+    fn layout(&self) -> ([RelatedStep; 3], [&'static str; 3], [usize; 3]) {
+        let own = M::meta().fields().len();
+        let (r, s, t) = (R::meta().fields().len(), S::meta().fields().len(), T::meta().fields().len());
+        let first = |parent| RelatedStep { parent, link: self.two.first };
+        let second = |parent| RelatedStep { parent, link: self.two.second.1 };
+        let third = |parent| RelatedStep { parent, link: self.third };
+        let (rn, sn, tn) = (R::meta().name, S::meta().name, T::meta().name);
+        if self.two.second.0 == 1 {
+            // A chain M -> R -> S -> T.
+            ([first(0), second(1), third(2)], [rn, sn, tn], [own, own + r, own + r + s])
+        } else if self.two.second_first() {
+            // S (and T under it) before R.
+            ([second(0), third(1), first(0)], [sn, tn, rn], [own + s + t, own, own + s])
+        } else {
+            ([first(0), second(0), third(2)], [rn, sn, tn], [own, own + r, own + r + s])
+        }
+    }
+
+    fn sql(&self, params: Params) -> Result<Sql> {
+        let (steps, names, _) = self.layout();
+        select_related_sql(&self.two.query, &steps, &names, params)
+    }
+
+    /// Every matching row with its three related objects, in order: one query.
+    pub fn all(&self, db: &Database) -> Result<Vec<WithThreeRelated<M, R, S, T>>> {
+        let sql = self.sql(crate::query::params(db))?;
+        let (_, _, [r, s, t]) = self.layout();
+        let mut out = db.with_sql(&sql.text, |stmt| {
+            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+                out.push((
+                    model,
+                    read_related::<R>(row, r, db)?,
+                    read_related::<S>(row, s, db)?,
+                    read_related::<T>(row, t, db)?,
+                ));
+            }
+            Ok(out)
+        })?;
+        for (model, r, s, t) in &mut out {
+            crate::snapshot::mark_loaded(db, model);
+            if let Some(r) = r {
+                crate::snapshot::mark_loaded(db, r);
+            }
+            if let Some(s) = s {
+                crate::snapshot::mark_loaded(db, s);
+            }
+            if let Some(t) = t {
+                crate::snapshot::mark_loaded(db, t);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A query whose rows come with their related objects through a
 /// multi-valued relation, read by one more query (Django's
 /// `prefetch_related`); see [`QuerySet::prefetch_related`].
@@ -573,52 +669,94 @@ impl<M: Model, R: Model> PrefetchRelated<M, R> {
     /// [`crate::MAX_QUERY_PARAMS`] keys beyond the first batch.
     pub fn all(&self, db: &Database) -> Result<Vec<(M, Vec<R>)>> {
         let rows = self.query.fetch(db)?;
-        // The column of `M` the relation starts from, as `M`'s fields index it.
-        let Some(key_field) = M::meta().fields().iter().position(|c| c.column == self.link.first.from_column) else {
-            return Err(Error::Misuse(format!("{} has no column {}", M::meta().name, self.link.first.from_column)));
-        };
-        let key_of = |m: &M| m.field(key_field).map_or(Value::Null, crate::Field::stored);
-        // Each row's key, and the rows holding it (a NULL key relates to nothing).
-        let mut owners: BTreeMap<KeyValue, Vec<usize>> = BTreeMap::new();
-        let mut keys: Vec<Value> = Vec::new();
-        for (i, m) in rows.iter().enumerate() {
-            let key = key_of(m);
-            if key == Value::Null {
-                continue;
-            }
-            let entry = owners.entry(KeyValue::from_value(key.clone())).or_default();
-            if entry.is_empty() {
-                keys.push(key);
-            }
-            entry.push(i);
-        }
-        // One query per MAX_QUERY_PARAMS keys (SQLite's old variable limit);
-        // each key is in one batch, so each row's related objects keep the
-        // related model's ordering.
-        let mut related: Vec<(Value, R)> = Vec::new();
-        let ordering: Vec<OrderTerm> =
-            R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
-        let key_column = R::meta().fields().len();
-        for batch in keys.chunks(crate::query::MAX_QUERY_PARAMS) {
-            let sql =
-                crate::sql::query::prefetch(R::meta().query_shape(), &self.link, batch, &ordering, crate::query::params(db))?;
-            db.with_sql(&sql.text, |stmt| {
-                let mut result = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
-                while let Some(row) = result.next()? {
-                    let object = crate::model::read_row::<R>(row, 0, db.storage_zone())?;
-                    related.push((Value::from(row.get_ref(key_column)?), object));
-                }
-                Ok(())
-            })?;
-        }
-        let mut out: Vec<(M, Vec<R>)> = rows.into_iter().map(|m| (m, Vec::new())).collect();
-        for (key, mut object) in related {
-            crate::snapshot::mark_loaded(db, &mut object);
-            let Some(holders) = owners.get(&KeyValue::from_value(key)) else { continue };
-            for &i in holders {
-                out[i].1.push(object.clone());
-            }
-        }
-        Ok(out)
+        let related = prefetch_for::<M, R>(db, &rows, &self.link)?;
+        Ok(rows.into_iter().zip(related).collect())
     }
+
+    /// A second relation prefetched beside the first (Django's
+    /// `prefetch_related("entries", "featured_in")`): one more query, run
+    /// after the first relation's, as Django runs them in the order named.
+    pub fn and_prefetch<R2: Model>(self, relation: Rel<M, R2>) -> PrefetchRelated2<M, R, R2> {
+        PrefetchRelated2 { first: self, link: relation.link(), _marker: PhantomData }
+    }
+}
+
+/// A query whose rows come with the objects of two relations, each read by
+/// a query of its own; see [`PrefetchRelated::and_prefetch`].
+pub struct PrefetchRelated2<M, R, R2> {
+    first: PrefetchRelated<M, R>,
+    link: Link,
+    _marker: PhantomData<fn() -> R2>,
+}
+
+impl<M, R, R2> std::fmt::Debug for PrefetchRelated2<M, R, R2> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrefetchRelated2").field("first", &self.first).field("link", &self.link).finish()
+    }
+}
+
+/// A row with the related objects of two prefetched relations.
+pub type WithTwoPrefetched<M, R, R2> = (M, Vec<R>, Vec<R2>);
+
+impl<M: Model, R: Model, R2: Model> PrefetchRelated2<M, R, R2> {
+    /// Every matching row with the objects of both relations: three queries
+    /// (the rows, then each relation's, as Django), none more when no row
+    /// matches.
+    pub fn all(&self, db: &Database) -> Result<Vec<WithTwoPrefetched<M, R, R2>>> {
+        let rows = self.first.query.fetch(db)?;
+        let first = prefetch_for::<M, R>(db, &rows, &self.first.link)?;
+        let second = prefetch_for::<M, R2>(db, &rows, &self.link)?;
+        Ok(rows.into_iter().zip(first).zip(second).map(|((m, a), b)| (m, a, b)).collect())
+    }
+}
+
+/// The objects `link` relates to each of `rows`, in the rows' order: one
+/// query per [`crate::MAX_QUERY_PARAMS`] distinct keys (none for no keys).
+fn prefetch_for<M: Model, R: Model>(db: &Database, rows: &[M], link: &Link) -> Result<Vec<Vec<R>>> {
+    // The column of `M` the relation starts from, as `M`'s fields index it.
+    let Some(key_field) = M::meta().fields().iter().position(|c| c.column == link.first.from_column) else {
+        return Err(Error::Misuse(format!("{} has no column {}", M::meta().name, link.first.from_column)));
+    };
+    let key_of = |m: &M| m.field(key_field).map_or(Value::Null, crate::Field::stored);
+    // Each row's key, and the rows holding it (a NULL key relates to nothing).
+    let mut owners: BTreeMap<KeyValue, Vec<usize>> = BTreeMap::new();
+    let mut keys: Vec<Value> = Vec::new();
+    for (i, m) in rows.iter().enumerate() {
+        let key = key_of(m);
+        if key == Value::Null {
+            continue;
+        }
+        let entry = owners.entry(KeyValue::from_value(key.clone())).or_default();
+        if entry.is_empty() {
+            keys.push(key);
+        }
+        entry.push(i);
+    }
+    // One query per MAX_QUERY_PARAMS keys (SQLite's old variable limit);
+    // each key is in one batch, so each row's related objects keep the
+    // related model's ordering.
+    let mut related: Vec<(Value, R)> = Vec::new();
+    let ordering: Vec<OrderTerm> =
+        R::meta().ordering.iter().map(|&(column, descending)| OrderTerm::plain(column, descending)).collect();
+    let key_column = R::meta().fields().len();
+    for batch in keys.chunks(crate::query::MAX_QUERY_PARAMS) {
+        let sql = crate::sql::query::prefetch(R::meta().query_shape(), link, batch, &ordering, crate::query::params(db))?;
+        db.with_sql(&sql.text, |stmt| {
+            let mut result = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            while let Some(row) = result.next()? {
+                let object = crate::model::read_row::<R>(row, 0, db.storage_zone())?;
+                related.push((Value::from(row.get_ref(key_column)?), object));
+            }
+            Ok(())
+        })?;
+    }
+    let mut out: Vec<Vec<R>> = (0..rows.len()).map(|_| Vec::new()).collect();
+    for (key, mut object) in related {
+        crate::snapshot::mark_loaded(db, &mut object);
+        let Some(holders) = owners.get(&KeyValue::from_value(key)) else { continue };
+        for &i in holders {
+            out[i].push(object.clone());
+        }
+    }
+    Ok(out)
 }

@@ -520,10 +520,23 @@ impl<'n> Compiler<'n> {
     /// ` WHERE ...` of `conditions`, one per `filter()` call (nothing when
     /// unfiltered).
     pub(crate) fn push_where(&mut self, conditions: &[Node], out: &mut Sql) -> Result<()> {
+        self.push_where_calls(conditions, 0, false, out)
+    }
+
+    /// [`Compiler::push_where`] of `filter()` calls numbered from
+    /// `first_call + 1` (the calls after an `annotate()` follow the ones
+    /// before it), after a `WHERE` already written when `where_written`.
+    fn push_where_calls(
+        &mut self,
+        conditions: &[Node],
+        first_call: usize,
+        where_written: bool,
+        out: &mut Sql,
+    ) -> Result<()> {
         let conditions = conditions.iter().filter(|c| !c.is_empty());
         for (i, node) in conditions.enumerate() {
-            self.call = i + 1;
-            out.text.push_str(if i == 0 { " WHERE " } else { " AND " });
+            self.call = first_call + i + 1;
+            out.text.push_str(if i == 0 && !where_written { " WHERE " } else { " AND " });
             self.render(node, Context { negated: false, required: true }, 0, out)?;
         }
         Ok(())
@@ -548,7 +561,7 @@ impl<'n> Compiler<'n> {
         column: &str,
         aggregate: Option<(AggFunc, bool)>,
     ) {
-        let at = self.walk(0, links, false, true);
+        let (at, column) = self.walk_expr(links, column);
         if let Some((func, distinct)) = aggregate {
             out.text.push_str(func.sql());
             out.text.push_str(if distinct { "(DISTINCT " } else { "(" });
@@ -557,6 +570,27 @@ impl<'n> Compiler<'n> {
         } else {
             self.push_col(out, at, column);
         }
+    }
+
+    /// The table and column of `column` at the end of `links` from the
+    /// base, joining as ORDER BY does, without the last join when the
+    /// column is the one that join arrives on (Django's `trim_joins`):
+    /// `Count("authors")` counts the join table's `author_id` and does not
+    /// join the authors' table, `Count("blog")` counts `blog_id`.
+    pub(crate) fn walk_expr<'c>(&mut self, links: &[Link], column: &'c str) -> (usize, &'c str) {
+        if let Some((last, init)) = links.split_last() {
+            match last.second {
+                None if last.first.to_column == column => {
+                    return (self.walk(0, init, false, true), last.first.from_column);
+                }
+                Some(second) if second.to_column == column => {
+                    let from = self.walk(0, init, false, true);
+                    return (self.join(from, last.first, last, None, false, true), second.from_column);
+                }
+                _ => {}
+            }
+        }
+        (self.walk(0, links, false, true), column)
     }
 
     /// ` HAVING ...` of `terms` (nothing when there are none).
@@ -1083,6 +1117,12 @@ pub(crate) struct Query<'a> {
     pub(crate) exprs: &'a [SelectExpr],
     /// `HAVING` conditions on aggregates (a filter on an annotation).
     pub(crate) having: &'a [HavingTerm],
+    /// The `filter()` calls made after `annotate()` on the rows (not on an
+    /// aggregate): a `WHERE`, whose multi-valued joins are new ones, not
+    /// the annotation's (Django's `annotate(n=Count("entries"))
+    /// .filter(entries__rating__gte=4)` counts every entry of a blog with
+    /// such an entry).
+    pub(crate) conditions_after_annotate: &'a [Node],
 }
 
 /// One relation `select_related` follows: `link` from the model
@@ -1169,6 +1209,7 @@ impl Query<'_> {
             || self.exprs.iter().any(|e| !e.links.is_empty())
             || self.having.iter().any(|h| !h.expr.links.is_empty())
             || self.conditions.iter().any(Node::has_path)
+            || self.conditions_after_annotate.iter().any(Node::has_path)
             || self.ordering.iter().any(|t| !t.links.is_empty())
     }
 
@@ -1204,6 +1245,20 @@ impl Query<'_> {
         let mut compiler = Compiler::new(self.meta, qualify, &aliases, self.params);
         let mut where_sql = Sql::default();
         compiler.push_where(self.conditions, &mut where_sql)?;
+        if !self.conditions_after_annotate.is_empty() {
+            // The annotation's joins first (they reuse the joins of the
+            // calls before annotate()), then the later calls' own.
+            for expr in self.exprs {
+                compiler.walk_expr(&expr.links, expr.column);
+            }
+            let where_written = !where_sql.text.is_empty();
+            compiler.push_where_calls(
+                self.conditions_after_annotate,
+                self.conditions.len(),
+                where_written,
+                &mut where_sql,
+            )?;
+        }
         let mut order_sql = Sql::default();
         if ordered {
             compiler.push_order(self.ordering, self.standard_ordering, &mut order_sql);
@@ -1229,10 +1284,26 @@ impl Query<'_> {
         let mut sql = Sql::default();
         let mut group_by: Vec<Sql> = Vec::new();
         let select = if self.distinct { "SELECT DISTINCT " } else { "SELECT " };
+        // Under DISTINCT, Django selects the columns of related models the
+        // rows are ordered by too (after the model's, read by no one), so
+        // rows that differ only in them stay apart: a blog ordered by its
+        // entries' dates comes once per entry.
+        let ordered_by_related: Vec<(usize, &str)> = if head == Head::Fields && self.distinct && ordered {
+            self.ordering
+                .iter()
+                .filter(|term| !term.links.is_empty() && term.aggregate.is_none())
+                .map(|term| compiler.walk_expr(&term.links, term.column))
+                .filter(|&(at, _)| at != 0)
+                .collect()
+        } else {
+            Vec::new()
+        };
         match head {
             // The model's own SELECT when it need not be qualified (or is
             // already: a multi-table-inheritance child's).
-            Head::Fields if (!qualify || self.meta.parent.is_some()) && related.is_empty() => {
+            Head::Fields
+                if (!qualify || self.meta.parent.is_some()) && related.is_empty() && ordered_by_related.is_empty() =>
+            {
                 let own = self.meta.select;
                 sql.text.push_str(select);
                 sql.text.push_str(own.strip_prefix("SELECT ").unwrap_or(own));
@@ -1250,6 +1321,10 @@ impl Query<'_> {
                         sql.text.push_str(", ");
                         compiler.push_col(&mut sql, at, column);
                     }
+                }
+                for &(at, column) in &ordered_by_related {
+                    sql.text.push_str(", ");
+                    compiler.push_col(&mut sql, at, column);
                 }
                 sql.text.push_str(" FROM ");
                 sql.text.push_str(self.meta.from);
@@ -1269,8 +1344,8 @@ impl Query<'_> {
                 compiler.push_base_column(&mut sql, self.meta.pk);
                 for (i, expr) in self.exprs.iter().enumerate() {
                     sql.text.push_str(", ");
-                    let at = compiler.walk(0, &expr.links, false, true);
-                    compiler.push_col(&mut sql, at, expr.column);
+                    let (at, column) = compiler.walk_expr(&expr.links, expr.column);
+                    compiler.push_col(&mut sql, at, column);
                     sql.text.push_str(&format!(" AS \"__col{}\"", i + 1));
                 }
                 sql.text.push_str(" FROM ");
