@@ -48,11 +48,11 @@ fn statements<T>(db: &Database, f: impl FnOnce() -> T) -> (Vec<String>, T) {
     // hook (removed below before `db` can be dropped); the callback only
     // reads the text SQLite hands it.
     unsafe {
-        ffi::sqlite3_trace_v2(db.connection().handle(), ffi::SQLITE_TRACE_STMT as c_uint, Some(record_statement), std::ptr::null_mut());
+        ffi::sqlite3_trace_v2(db.sqlite_connection().expect("an SQLite database").handle(), ffi::SQLITE_TRACE_STMT as c_uint, Some(record_statement), std::ptr::null_mut());
     }
     let result = f();
     unsafe {
-        ffi::sqlite3_trace_v2(db.connection().handle(), 0, None, std::ptr::null_mut());
+        ffi::sqlite3_trace_v2(db.sqlite_connection().expect("an SQLite database").handle(), 0, None, std::ptr::null_mut());
     }
     // Left out: the runtime's one-time look at a table's shape per handle
     // (`pragma_table_info`, whether the pk is a rowid alias) and SQLite's
@@ -477,7 +477,7 @@ fn get_or_create_reraises_the_integrity_error_when_the_second_get_finds_nothing_
     db.connect::<Publisher>(Signal::PreSave, |event| {
         event
             .db
-            .connection()
+            .sqlite_connection().expect("an SQLite database")
             .execute(r#"INSERT INTO "library_publisher" ("name") VALUES (?1)"#, [&event.instance.name])
             .unwrap();
         Ok(())

@@ -24,14 +24,14 @@ fn places_db() -> Database {
 /// Every stored column of a row, as SQLite's `quote()` prints it.
 fn row(db: &Database, table: &str, pk_column: &str, id: i64) -> Vec<String> {
     let columns: Vec<String> = {
-        let mut stmt = db.connection().prepare(&format!("PRAGMA table_info(\"{table}\")")).unwrap();
+        let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare(&format!("PRAGMA table_info(\"{table}\")")).unwrap();
         let names = stmt.query_map([], |r| r.get::<_, String>(1)).unwrap();
         names.map(|n| n.unwrap()).collect()
     };
     columns
         .iter()
         .map(|c| {
-            db.connection()
+            db.sqlite_connection().expect("an SQLite database")
                 .query_row(&format!("SELECT quote(\"{c}\") FROM \"{table}\" WHERE \"{pk_column}\" = ?1"), [id], |r| {
                     r.get(0)
                 })
@@ -220,7 +220,7 @@ fn custom_through_rows_are_copied_with_their_extra_columns() {
     let copy = book.duplicate(&db, |_| {}).unwrap();
     let rows: Vec<(i64, String, i64)> = {
         let mut stmt = db
-            .connection()
+            .sqlite_connection().expect("an SQLite database")
             .prepare("SELECT author_id, role, position FROM library_authorship WHERE book_id = ?1 ORDER BY position")
             .unwrap();
         let r = stmt.query_map([copy.id.unwrap()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();

@@ -65,7 +65,7 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
 #[test]
 fn transaction_begun_with_raw_sql_is_an_outer_block() {
     let db = setup();
-    db.connection().execute_batch("BEGIN").unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute_batch("BEGIN").unwrap();
     let inner: modelgen_runtime::Result<()> = db.transaction(|db| {
         blog(db, "undone");
         Err(Error::Misuse("x".into()))
@@ -73,7 +73,7 @@ fn transaction_begun_with_raw_sql_is_an_outer_block() {
     assert!(inner.is_err());
     assert!(db.in_transaction(), "only the savepoint is rolled back");
     blog(&db, "kept");
-    db.connection().execute_batch("COMMIT").unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute_batch("COMMIT").unwrap();
     let names: Vec<String> = Blog::objects().all(&db).unwrap().into_iter().map(|b| b.name).collect();
     assert_eq!(names, vec!["kept"]);
 }
@@ -81,7 +81,7 @@ fn transaction_begun_with_raw_sql_is_an_outer_block() {
 #[test]
 fn integrity_errors_are_mapped_from_every_constraint_kind() {
     let db = setup();
-    let conn = db.connection();
+    let conn = db.sqlite_connection().expect("an SQLite database");
     let not_null = conn
         .execute(r#"INSERT INTO "weblog_blog" ("name", "tagline") VALUES (NULL, '')"#, [])
         .map_err(Error::from)
@@ -127,7 +127,7 @@ fn into_connection_gives_back_a_working_connection() {
     let mut b = blog(&db, "b");
     b.name = "c".into();
     b.save(&db).unwrap();
-    let conn = db.into_connection();
+    let conn = db.into_sqlite_connection().expect("an SQLite database");
     let names: Vec<String> = {
         let mut stmt = conn.prepare(r#"SELECT "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
         let rows = stmt.query_map([], |r| r.get(0)).unwrap();
@@ -140,7 +140,7 @@ fn into_connection_gives_back_a_working_connection() {
 /// Every table and index of the database, as `type name`, sorted.
 fn schema_objects(db: &Database) -> Vec<String> {
     let mut stmt = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' ORDER BY 1")
         .unwrap();
     let rows = stmt.query_map([], |r| r.get(0)).unwrap();

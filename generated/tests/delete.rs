@@ -205,7 +205,7 @@ fn deleting_an_instance_whose_pk_cannot_be_none_keeps_its_pk_and_saving_it_again
 }
 
 fn raw_text_pk(db: &Database) -> Vec<String> {
-    let mut stmt = db.connection().prepare(r#"SELECT "code" FROM "shop_coupon""#).unwrap();
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare(r#"SELECT "code" FROM "shop_coupon""#).unwrap();
     let rows = stmt.query_map([], |r| r.get(0)).unwrap();
     rows.map(|r| r.unwrap()).collect()
 }

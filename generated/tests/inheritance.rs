@@ -17,11 +17,11 @@ fn db() -> Database {
 }
 
 fn count(db: &Database, table: &str) -> i64 {
-    db.connection().query_row(&format!("SELECT COUNT(*) FROM \"{table}\""), [], |r| r.get(0)).expect("count")
+    db.sqlite_connection().expect("an SQLite database").query_row(&format!("SELECT COUNT(*) FROM \"{table}\""), [], |r| r.get(0)).expect("count")
 }
 
 fn text(db: &Database, sql: &str, id: i64) -> String {
-    db.connection().query_row(sql, [id], |r| r.get(0)).expect("query")
+    db.sqlite_connection().expect("an SQLite database").query_row(sql, [id], |r| r.get(0)).expect("query")
 }
 
 fn restaurant(name: &str) -> Restaurant {
@@ -35,12 +35,12 @@ fn restaurant(name: &str) -> Restaurant {
 fn abstract_model_has_no_table_and_its_fields_are_copied_into_children() {
     let db = db();
     let tables: i64 = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE '%timestamped%'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(tables, 0, "an abstract model has no table");
     let columns: Vec<String> = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare("SELECT name FROM pragma_table_info('places_place')")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -54,7 +54,7 @@ fn abstract_model_has_no_table_and_its_fields_are_copied_into_children() {
 fn child_table_is_keyed_by_the_parent_link() {
     let db = db();
     let columns: Vec<(String, i64)> = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare("SELECT name, pk FROM pragma_table_info('places_restaurant')")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -63,7 +63,7 @@ fn child_table_is_keyed_by_the_parent_link() {
         .unwrap();
     assert_eq!(columns[0], ("place_ptr_id".to_string(), 1));
     let target: String = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row("SELECT \"table\" FROM pragma_foreign_key_list('places_restaurant')", [], |r| r.get(0))
         .unwrap();
     assert_eq!(target, "places_place");
@@ -82,7 +82,7 @@ fn saving_a_two_level_child_creates_a_row_in_every_table() {
     assert_eq!(count(&db, "places_restaurant"), 1);
     assert_eq!(text(&db, "SELECT name FROM places_place WHERE id = ?1", id), "Bob's");
     let pizza: bool =
-        db.connection().query_row("SELECT serves_pizza FROM places_restaurant WHERE place_ptr_id = ?1", [id], |r| r.get(0)).unwrap();
+        db.sqlite_connection().expect("an SQLite database").query_row("SELECT serves_pizza FROM places_restaurant WHERE place_ptr_id = ?1", [id], |r| r.get(0)).unwrap();
     assert!(pizza);
 }
 
@@ -100,7 +100,7 @@ fn saving_a_three_level_child_creates_a_row_in_every_table() {
         assert_eq!(count(&db, table), 1, "{table}");
     }
     let link: i64 = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row("SELECT restaurant_ptr_id FROM places_italianrestaurant", [], |r| r.get(0))
         .unwrap();
     assert_eq!(link, id);
@@ -119,7 +119,7 @@ fn updating_an_inherited_field_updates_the_ancestor_row_and_inserts_nothing() {
     italian.save(&db).unwrap();
     assert_eq!(text(&db, "SELECT name FROM places_place WHERE id = ?1", id), "Mario's");
     let hot_dogs: bool = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row("SELECT serves_hot_dogs FROM places_restaurant WHERE place_ptr_id = ?1", [id], |r| r.get(0))
         .unwrap();
     assert!(hot_dogs);

@@ -23,7 +23,7 @@ fn keyword_named_fields_and_relations_use_raw_identifiers_and_keep_their_columns
     loan.save(&db).unwrap();
 
     let (r, t, m): (String, String, i64) = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row("SELECT \"ref\", \"type\", \"move_id\" FROM library_loan", [], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .unwrap();
     assert_eq!((r.as_str(), t.as_str(), m), ("L-1", "long", book.id.unwrap()));

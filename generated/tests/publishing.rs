@@ -220,7 +220,7 @@ fn foreign_key_to_field_stores_and_follows_the_target_field() {
     assert_eq!(royalty.author_id, "ursula");
     royalty.save(&db).unwrap();
     let stored: String = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row("SELECT author_id FROM publishing_royalty WHERE id = ?1", [royalty.id.unwrap()], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, "ursula");

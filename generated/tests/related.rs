@@ -54,7 +54,7 @@ fn titles(list: Vec<Book>) -> Vec<String> {
 /// The (entry_id, author_id) rows of the auto-created join table.
 fn links(db: &Database) -> Vec<(i64, i64)> {
     let mut stmt = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare(r#"SELECT "entry_id", "author_id" FROM "weblog_entry_authors" ORDER BY "entry_id", "author_id""#)
         .unwrap();
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
@@ -437,7 +437,7 @@ fn many_to_many_set_follows_the_join_duplicates_twice_and_null_targets_never() {
     )
     .unwrap();
     let (a, b, d) = (ann.id.unwrap(), bob.id.unwrap(), dune.id.unwrap());
-    db.connection()
+    db.sqlite_connection().expect("an SQLite database")
         .execute_batch(&format!(
             r#"INSERT INTO "library_authorship" ("author_id", "book_id", "role", "position") VALUES
                ({a}, {d}, 'author', 1), ({a}, {d}, 'editor', 2), ({b}, {d}, 'author', 3), (NULL, {d}, 'author', 4);"#

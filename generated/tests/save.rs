@@ -16,7 +16,7 @@ use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error, SaveOptions, Signal};
 
 fn blogs(db: &Database) -> Vec<(i64, String)> {
-    let mut stmt = db.connection().prepare(r#"SELECT "id", "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare(r#"SELECT "id", "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     rows.map(|r| r.unwrap()).collect()
 }
@@ -416,7 +416,7 @@ fn auto_now_date_field_is_set_to_today_on_every_save() {
     let id = entry.id.unwrap();
     assert_eq!(raw(&db, "weblog_entry", "mod_date", id), format!("'{}'", today.format("%Y-%m-%d")));
 
-    db.connection().execute(r#"UPDATE "weblog_entry" SET "mod_date" = '2000-01-01'"#, []).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "weblog_entry" SET "mod_date" = '2000-01-01'"#, []).unwrap();
     entry.mod_date = date(1999, 12, 31);
     entry.save(&db).unwrap();
     assert_eq!(raw(&db, "weblog_entry", "mod_date", id), format!("'{}'", today.format("%Y-%m-%d")));
@@ -473,7 +473,7 @@ fn relative_update_of_one_instance_is_computed_by_the_database() {
     let mut other = product("pen");
     other.save(&db).unwrap();
     // Another writer changes the row: the F expression adds to the stored value.
-    db.connection().execute(r#"UPDATE "shop_product" SET "number_sold" = 10 WHERE "id" = ?1"#, [p.id]).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "shop_product" SET "number_sold" = 10 WHERE "id" = ?1"#, [p.id]).unwrap();
 
     let updated = p.update_relative(&db, &[Product::NUMBER_SOLD.f_add(1_i64)]).unwrap();
     assert_eq!(updated, 1);
@@ -539,7 +539,7 @@ fn refresh_from_db_reloads_every_field() {
     let db = setup();
     let b = blog(&db, "b");
     let mut e = entry(&db, &b, "original", date(2024, 1, 1));
-    db.connection()
+    db.sqlite_connection().expect("an SQLite database")
         .execute(r#"UPDATE "weblog_entry" SET "headline" = 'changed', "status" = 'p', "rating" = 1"#, [])
         .unwrap();
     e.refresh_from_db(&db).unwrap();
@@ -563,7 +563,7 @@ fn refresh_from_db_of_a_new_instance_with_a_pk_leaves_it_adding_as_django() {
 fn refresh_from_db_of_a_deleted_row_or_an_unsaved_instance_is_does_not_exist() {
     let db = setup();
     let mut b = blog(&db, "b");
-    db.connection().execute(r#"DELETE FROM "weblog_blog""#, []).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(r#"DELETE FROM "weblog_blog""#, []).unwrap();
     let err = b.refresh_from_db(&db).unwrap_err();
     assert!(err.is_does_not_exist(), "{err:?}");
     assert_eq!(err.to_string(), "Blog matching query does not exist.");
@@ -616,7 +616,7 @@ fn auto_pk_that_is_not_a_rowid_alias_is_read_back_with_returning() {
     .unwrap();
     let mut blog = new_blog("b");
     blog.save(&db).unwrap();
-    let stored: i64 = db.connection().query_row(r#"SELECT "id" FROM "weblog_blog""#, [], |r| r.get(0)).unwrap();
+    let stored: i64 = db.sqlite_connection().expect("an SQLite database").query_row(r#"SELECT "id" FROM "weblog_blog""#, [], |r| r.get(0)).unwrap();
     assert_eq!(blog.id, Some(stored));
 }
 

@@ -233,7 +233,7 @@ fn table_and_column_names_are_djangos() {
     let db = setup();
     let tables: Vec<String> = {
         let mut stmt = db
-            .connection()
+            .sqlite_connection().expect("an SQLite database")
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .unwrap();
         let rows = stmt.query_map([], |r| r.get(0)).unwrap();
@@ -259,7 +259,7 @@ fn table_and_column_names_are_djangos() {
         assert!(tables.iter().any(|t| t == expected), "missing {expected} in {tables:?}");
     }
     let columns: Vec<String> = {
-        let mut stmt = db.connection().prepare("SELECT name FROM pragma_table_info('weblog_entry_authors')").unwrap();
+        let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare("SELECT name FROM pragma_table_info('weblog_entry_authors')").unwrap();
         let rows = stmt.query_map([], |r| r.get(0)).unwrap();
         rows.map(|r| r.unwrap()).collect()
     };
@@ -303,7 +303,7 @@ fn a_decimal_stored_as_a_real_reads_back_with_15_significant_digits_as_django() 
     // digits: 0.1 comes back as Decimal('0.10'), not 0.1000000000000000055...
     let db = setup();
     let p = product(&db, "p", "1");
-    db.connection().execute(r#"UPDATE "shop_product" SET "price" = 0.1"#, []).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "shop_product" SET "price" = 0.1"#, []).unwrap();
     assert_eq!(storage_class(&db, "shop_product", "price", p.id.unwrap()), "real");
     assert_eq!(Product::get(&db, p.id.unwrap()).unwrap().price.to_string(), "0.10");
 }
@@ -311,7 +311,7 @@ fn a_decimal_stored_as_a_real_reads_back_with_15_significant_digits_as_django() 
 #[test]
 fn values_written_by_other_programs_are_read_as_django_reads_them() {
     let db = setup();
-    let conn = db.connection();
+    let conn = db.sqlite_connection().expect("an SQLite database");
     insert_product_row(
         &db,
         "1, 'Mug', 'mug', '1.50', 0, 2, '12345678-1234-5678-1234-567812345678', '{}', '2024-01-02T03:04:05+02:00', '2024-01-02'",
@@ -345,7 +345,7 @@ fn values_written_by_other_programs_are_read_as_django_reads_them() {
 #[test]
 fn entry_person_and_notification_rows_written_by_django_load() {
     let db = setup();
-    let conn = db.connection();
+    let conn = db.sqlite_connection().expect("an SQLite database");
     conn.execute(r#"INSERT INTO "weblog_blog" ("id", "name", "tagline") VALUES (1, 'b', 't')"#, []).unwrap();
     conn.execute(
         r#"INSERT INTO "weblog_entry" ("id", "blog_id", "headline", "body_text", "pub_date", "mod_date", "n_comments", "n_pingbacks", "rating", "status")
@@ -425,7 +425,7 @@ fn a_negative_integer_in_a_positive_column_loads_and_full_clean_reports_it() {
     // Django 5.2); a row written with the check off (another program, an
     // older table) still loads, and full_clean says what Django's would.
     let db = setup();
-    db.connection().execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
     let (_, sale) = sale_with_stored(&db, "-5");
     let sale = sale.unwrap();
     assert_eq!(sale.quantity, -5);
@@ -440,7 +440,7 @@ fn a_negative_integer_in_a_positive_column_loads_and_full_clean_reports_it() {
 fn entry_with_stored(db: &Database, column: &str, sql: &str) -> (i64, modelgen_runtime::Result<Entry>) {
     let b = blog(db, "b");
     let id = entry(db, &b, "e", date(2024, 1, 1)).id.unwrap();
-    db.connection().execute(&format!(r#"UPDATE "weblog_entry" SET "{column}" = {sql}"#), []).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(&format!(r#"UPDATE "weblog_entry" SET "{column}" = {sql}"#), []).unwrap();
     (id, Entry::get(db, id))
 }
 
@@ -450,7 +450,7 @@ fn sale_with_stored(db: &Database, sql: &str) -> (Product, modelgen_runtime::Res
     let p = product(db, "p", "1");
     let mut sale = Sale::new(p.key().unwrap(), utc(2024, 1, 1, 0, 0, 0));
     sale.save(db).unwrap();
-    db.connection().execute(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), []).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), []).unwrap();
     let loaded = Sale::get(db, sale.id.unwrap());
     (p, loaded)
 }
@@ -463,7 +463,7 @@ fn a_bad_stored_value_is_an_error_not_a_panic() {
     let (p, sale) = sale_with_stored(&db, "'many'");
     let err = sale.unwrap_err();
     assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField holding text: {err:?}");
-    db.connection().execute(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, []).unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, []).unwrap();
     let err = Product::get(&db, p.id.unwrap()).unwrap_err();
     assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a UUID that is not one: {err:?}");
 }
@@ -523,7 +523,7 @@ fn a_database_file_written_by_modelgen_reads_as_django_stores_it_and_back() {
 fn json_written_by_django_keeps_its_key_order_when_saved_back() {
     // Django's json.dumps keeps a dict's insertion order; so must a round trip.
     let db = setup();
-    let conn = db.connection();
+    let conn = db.sqlite_connection().expect("an SQLite database");
     insert_product_row(
         &db,
         r#"9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "aardvark": true}',

@@ -21,7 +21,7 @@ fn titles(db: &Database, b: &Book) -> Vec<String> {
 }
 
 fn rows(db: &Database) -> i64 {
-    db.connection().query_row("SELECT COUNT(*) FROM library_book_related", [], |r| r.get(0)).unwrap()
+    db.sqlite_connection().expect("an SQLite database").query_row("SELECT COUNT(*) FROM library_book_related", [], |r| r.get(0)).unwrap()
 }
 
 #[test]

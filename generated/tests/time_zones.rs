@@ -60,20 +60,20 @@ fn product(db: &Database) -> Product {
 }
 
 fn raw_sold_at(db: &Database, sale: &Sale) -> String {
-    db.connection()
+    db.sqlite_connection().expect("an SQLite database")
         .query_row(r#"SELECT "sold_at" FROM "shop_sale" WHERE "id" = ?1"#, [sale.id.unwrap()], |r| r.get(0))
         .unwrap()
 }
 
 /// Insert a sale whose `sold_at` is the raw text Django stored.
 fn insert_raw_sale(db: &Database, product: &Product, text: &str) -> i64 {
-    db.connection()
+    db.sqlite_connection().expect("an SQLite database")
         .execute(
             r#"INSERT INTO "shop_sale" ("product_id", "quantity", "sold_at") VALUES (?1, 1, ?2)"#,
             (product.id.unwrap(), text),
         )
         .unwrap();
-    db.connection().last_insert_rowid()
+    db.sqlite_connection().expect("an SQLite database").last_insert_rowid()
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn use_tz_false_auto_now_stores_the_wall_clock_time_of_the_save() {
     let after = modelgen_runtime::now();
     assert!(before <= p.created && p.created <= after && p.updated == p.created);
     let (created, updated): (String, String) = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row(r#"SELECT "created", "updated" FROM "shop_product" WHERE "id" = ?1"#, [p.id.unwrap()], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
@@ -254,7 +254,7 @@ fn use_tz_false_copies_keep_the_instant_and_take_fresh_auto_now_values() {
     n.sent_at = Some(utc(2024, 7, 1, 12, 0, 0));
     n.save(&db).unwrap();
     let stored = |id: i64| -> (Option<String>, String) {
-        db.connection()
+        db.sqlite_connection().expect("an SQLite database")
             .query_row(r#"SELECT "sent_at", "created" FROM "notifications_notification" WHERE "id" = ?1"#, [id], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
@@ -282,7 +282,7 @@ fn use_tz_false_copies_keep_the_instant_and_take_fresh_auto_now_values() {
     let loaded = Product::get(&db, fork.root.id.unwrap()).unwrap();
     assert_eq!(loaded.created, fork.root.created);
     let raw_created: String = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .query_row(r#"SELECT "created" FROM "shop_product" WHERE "id" = ?1"#, [fork.root.id.unwrap()], |r| r.get(0))
         .unwrap();
     let wall = fork.root.created.with_timezone(&Europe::Paris).naive_local().format("%Y-%m-%d %H:%M:%S").to_string();

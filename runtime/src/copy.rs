@@ -388,7 +388,7 @@ fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<(
 pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
     let sql = crate::sql::select_values(values.len());
     let mut instance = db.with_sql(&sql, |stmt| {
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+        let mut rows = stmt.query(crate::backend::params_from_iter(values.iter()))?;
         let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
         crate::model::read_row::<M>(row, 0, db.storage_zone())
     })?;

@@ -79,6 +79,11 @@ pub enum Error {
     #[error(transparent)]
     Other(Box<dyn std::error::Error + Send + Sync + 'static>),
 
+    /// Any other error of PostgreSQL (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    Postgres(postgres::Error),
+
     /// Any other error of SQLite or of a value conversion.
     #[error(transparent)]
     Database(rusqlite::Error),

@@ -1185,7 +1185,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
         let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
@@ -1210,7 +1210,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
         db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             while let Some(row) = rows.next()? {
                 let mut m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
                 crate::snapshot::mark_loaded(db, &mut m);
@@ -1420,7 +1420,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).count(self.is_sliced())?;
         let count: i64 = db.with_sql(&sql.text, |stmt| {
-            Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?)
+            Ok(stmt.query_row(crate::backend::params_from_iter(sql.params.iter()), |r| r.get(0))?)
         })?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
@@ -1430,7 +1430,7 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).exists(self.is_sliced())?;
-        db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
+        db.with_sql(&sql.text, |stmt| Ok(stmt.query(crate::backend::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
     /// The keys of the matching rows, in order (`values_list("pk",

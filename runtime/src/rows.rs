@@ -113,12 +113,12 @@ fn for_each_where(
     filter: &str,
     keys: &[Value],
     in_rowid_order: bool,
-    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+    mut f: impl FnMut(crate::backend::DbRow<'_>) -> Result<()>,
 ) -> Result<()> {
     for chunk in keys.chunks(KEYS_PER_SELECT) {
         let sql = crate::sql::select_where_in(table, columns, filter, chunk.len(), in_rowid_order);
         db.with_sql(&sql, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(chunk.iter()))?;
             while let Some(row) = rows.next()? {
                 f(row)?;
             }
@@ -140,8 +140,8 @@ pub(crate) fn value_exists(db: &Database, table: &str, column: &str, value: &str
 /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
 pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta) -> Result<i64> {
     let sql = crate::sql::max_pk(meta.table, meta.pk_column().column);
-    let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row([], |r| r.get(0))?))?;
-    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| Ok(stmt.exists([])?))?;
+    let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row(crate::backend::NO_PARAMS, |r| r.get(0))?))?;
+    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| Ok(stmt.exists(crate::backend::NO_PARAMS)?))?;
     let seq: i64 = if has_sequence {
         db.with_statement(crate::sql::SEQUENCE_OF, |stmt| Ok(stmt.query_row([meta.table], |r| r.get(0))?))?
     } else {

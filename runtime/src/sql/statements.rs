@@ -224,3 +224,10 @@ pub(crate) const TABLE_COLUMNS: &str = "SELECT name, type, \"notnull\" FROM prag
 
 /// Whether a table or index named `?1` exists.
 pub(crate) const OBJECT_EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2";
+
+/// Whether a PostgreSQL table, index or sequence named `?1` exists (in the
+/// search path).
+pub(crate) const PG_RELATION_EXISTS: &str = "SELECT 1 WHERE to_regclass(quote_ident(?1)) IS NOT NULL";
+
+/// Whether a PostgreSQL constraint named `?1` exists.
+pub(crate) const PG_CONSTRAINT_EXISTS: &str = "SELECT 1 FROM pg_constraint WHERE conname = ?1";
