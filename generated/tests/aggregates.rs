@@ -168,7 +168,7 @@ fn aggregate_over_sliced_or_distinct_query_uses_subquery_as_django() {
 /// on no rows Sum and Avg None. A DecimalField's Sum and Avg are decimals.
 #[test]
 fn aggregate_of_decimal_field_is_decimal_as_django() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&modelgen_examples::publishing::APP]).unwrap();
     for (number, price) in [(1, "10.10"), (2, "0.25"), (3, "3")] {
         // One book each: the schema makes an edition's book unique.
@@ -491,7 +491,7 @@ fn prefetch_related_batches_keys_under_sqlite_variable_limit() {
 #[test]
 fn values_list_and_aggregate_of_inherited_columns() {
     use modelgen_examples::places::{self, Restaurant};
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&places::APP]).unwrap();
     for (name, pizza) in [("Bob's", true), ("Ann's", false)] {
         let mut r = Restaurant::new();

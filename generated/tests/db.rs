@@ -64,6 +64,9 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
 
 #[test]
 fn transaction_begun_with_raw_sql_is_an_outer_block() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     db.sqlite_connection().expect("an SQLite database").execute_batch("BEGIN").unwrap();
     let inner: modelgen_runtime::Result<()> = db.transaction(|db| {
@@ -80,6 +83,9 @@ fn transaction_begun_with_raw_sql_is_an_outer_block() {
 
 #[test]
 fn integrity_errors_are_mapped_from_every_constraint_kind() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     let conn = db.sqlite_connection().expect("an SQLite database");
     let not_null = conn
@@ -122,6 +128,9 @@ fn error_is_send_and_sync() {
 
 #[test]
 fn into_connection_gives_back_a_working_connection() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     blog(&db, "a");
     let mut b = blog(&db, "b");
@@ -149,13 +158,16 @@ fn schema_objects(db: &Database) -> Vec<String> {
 
 #[test]
 fn create_tables_run_twice_creates_nothing_and_keeps_the_rows() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     // Django's `migrate` run again on a migrated database: no error, no change.
     let db = setup();
     let b = blog(&db, "kept");
     entry(&db, &b, "kept too", date(2024, 1, 1));
     let before = schema_objects(&db);
     // The same objects as the apps' DDL run as it is.
-    let direct = Database::open_in_memory().unwrap();
+    let direct = common::empty_database();
     for app in APPS {
         direct.execute_batch(app.ddl).unwrap();
     }
@@ -175,6 +187,9 @@ fn create_tables_run_twice_creates_nothing_and_keeps_the_rows() {
 
 #[test]
 fn create_tables_recreates_a_dropped_table_with_its_indexes() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     let b = blog(&db, "kept");
     let before = schema_objects(&db);
@@ -190,6 +205,9 @@ fn create_tables_recreates_a_dropped_table_with_its_indexes() {
 
 #[test]
 fn create_tables_recreates_a_dropped_index() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     let before = schema_objects(&db);
     db.execute_batch(r#"DROP INDEX "weblog_entry_authors_entry_id_author_id_80715ffc_uniq";"#).unwrap();
@@ -199,6 +217,9 @@ fn create_tables_recreates_a_dropped_index() {
 
 #[test]
 fn create_tables_reports_tables_whose_columns_differ_and_creates_nothing() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     blog(&db, "kept");
     // An extra column, a missing column, a retyped column and a column
@@ -236,7 +257,10 @@ fn create_tables_reports_tables_whose_columns_differ_and_creates_nothing() {
 
 #[test]
 fn create_tables_reports_a_not_null_column_the_schema_allows_null() {
-    let db = Database::open_in_memory().unwrap();
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
+    let db = common::empty_database();
     db.execute_batch(r#"CREATE TABLE "weblog_blog" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "featured_id" bigint NOT NULL);"#).unwrap();
     let err = db.create_tables(&[&weblog::APP]).unwrap_err();
     assert_eq!(

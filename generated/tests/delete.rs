@@ -205,9 +205,10 @@ fn deleting_an_instance_whose_pk_cannot_be_none_keeps_its_pk_and_saving_it_again
 }
 
 fn raw_text_pk(db: &Database) -> Vec<String> {
-    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare(r#"SELECT "code" FROM "shop_coupon""#).unwrap();
-    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
-    rows.map(|r| r.unwrap()).collect()
+    common::query(db, r#"SELECT "code" FROM "shop_coupon""#, &[])
+        .into_iter()
+        .map(|r| common::scalar_text_of(&r))
+        .collect()
 }
 
 #[test]
@@ -608,7 +609,7 @@ fn queryset_delete_of_a_sliced_set_is_an_error() {
 fn unregistered_models_are_registered_on_delete() {
     // A handle whose tables were made by raw SQL: deleting registers the
     // deleted model, so that later deletes see its relations.
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.execute_batch(weblog::APP.ddl).unwrap();
     let mut b = blog(&db, "b");
     assert!(db.model_for_table("weblog_blog").is_none());

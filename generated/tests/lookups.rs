@@ -530,7 +530,7 @@ fn isnull_and_exclude_through_deeper_paths_as_django() {
 #[test]
 fn lookups_across_relations_of_multi_table_inheritance_models() {
     use modelgen_examples::places::{self, Place, Restaurant, Supplier};
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&places::APP]).unwrap();
     let mut park = Place::new();
     park.name = "Park".into();
@@ -628,7 +628,7 @@ fn select_related_reads_the_related_object_in_the_same_query() {
 #[test]
 fn select_related_of_a_reverse_one_to_one_and_of_inherited_models() {
     use modelgen_examples::places::{self, Place, Restaurant};
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&places::APP]).unwrap();
     let mut park = Place::new();
     park.name = "Park".into();
@@ -731,7 +731,7 @@ fn select_related_chain_stays_left_outer_after_a_nullable_link() {
 #[test]
 fn select_related_of_two_relations_book_and_home_in_one_query() {
     use modelgen_examples::library::{self, Book, Copy as BookCopy, Shelf};
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&library::APP]).unwrap();
     let mut shelves = Vec::new();
     for label in ["Returns", "A1"] {

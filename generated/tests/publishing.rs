@@ -3,6 +3,8 @@
 //! and a one-to-one primary key. Values are what Django 5.2 gave for the
 //! same models (run through the django-oracle).
 
+mod common;
+
 use modelgen_examples::publishing::{
     self, Author, Book, Edition, EditionStatus, Note, PenName, Profile, Review, Royalty, Stamp,
 };
@@ -13,7 +15,7 @@ use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error};
 
 fn setup() -> Database {
-    let db = Database::open_in_memory().expect("open an in-memory database");
+    let db = common::empty_database();
     db.create_tables(&[&publishing::APP]).expect("create the tables");
     db
 }
@@ -219,10 +221,7 @@ fn foreign_key_to_field_stores_and_follows_the_target_field() {
     royalty.set_author(&ursula).unwrap();
     assert_eq!(royalty.author_id, "ursula");
     royalty.save(&db).unwrap();
-    let stored: String = db
-        .sqlite_connection().expect("an SQLite database")
-        .query_row("SELECT author_id FROM publishing_royalty WHERE id = ?1", [royalty.id.unwrap()], |r| r.get(0))
-        .unwrap();
+    let stored = common::scalar_text(&db, "SELECT author_id FROM publishing_royalty WHERE id = ?1", &[royalty.id.unwrap().into()]);
     assert_eq!(stored, "ursula");
     assert_eq!(Royalty::get(&db, royalty.id.unwrap()).unwrap().author(&db).unwrap().name, "Ursula");
     let ids = |a: &Author| -> Vec<Option<i64>> {

@@ -529,7 +529,7 @@ fn latest_without_get_latest_by_is_an_error() {
 fn update_on_a_filtered_set_writes_every_matching_row_and_returns_the_count() {
     let db = setup();
     entries(&db);
-    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "weblog_entry" SET "mod_date" = '2000-01-01'"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "weblog_entry" SET "mod_date" = '2000-01-01'"#, &[]).unwrap();
     let n = Entry::objects()
         .filter(Entry::STATUS.eq(EntryStatus::Draft))
         .update(&db, &[Entry::STATUS.set(EntryStatus::Published), Entry::HEADLINE.set("was a draft")])

@@ -13,12 +13,17 @@ use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{TimeDelta, Utc};
 use modelgen_runtime::rust_decimal::Decimal;
+use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, Error, SaveOptions, Signal};
 
 fn blogs(db: &Database) -> Vec<(i64, String)> {
-    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare(r#"SELECT "id", "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
-    rows.map(|r| r.unwrap()).collect()
+    common::query(db, r#"SELECT "id", "name" FROM "weblog_blog" ORDER BY "id""#, &[])
+        .into_iter()
+        .map(|r| match r.as_slice() {
+            [Value::Integer(id), Value::Text(name)] => (*id, name.clone()),
+            other => panic!("a blog row: {other:?}"),
+        })
+        .collect()
 }
 
 fn new_blog(name: &str) -> Blog {
@@ -216,7 +221,7 @@ fn force_update_when_no_row_matched_is_a_not_updated_error() {
 #[test]
 fn force_insert_and_force_update_together_is_an_error_before_any_sql() {
     // A database without tables: any SQL would fail with "no such table".
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     let mut blog = new_blog("Both");
     blog.id = Some(1);
     let both = SaveOptions { force_insert: true, force_update: true, ..SaveOptions::default() };
@@ -258,7 +263,7 @@ fn update_fields_accepts_a_foreign_keys_name_and_its_attname() {
 #[test]
 fn update_fields_empty_list_runs_no_sql_and_sends_no_signal() {
     // No tables: any SQL would fail.
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     let log = Log::default();
     let l = log.clone();
     db.connect::<Blog>(modelgen_runtime::Signal::PreSave, move |_| {
@@ -312,7 +317,7 @@ fn update_fields_with_unset_pk_is_an_error() {
 
 #[test]
 fn force_insert_with_update_fields_is_an_error_before_any_sql() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     let mut blog = new_blog("x");
     let options = SaveOptions { force_insert: true, update_fields: Some(&["name"]), ..SaveOptions::default() };
     let err = blog.save_with(&db, options).unwrap_err();
@@ -416,7 +421,7 @@ fn auto_now_date_field_is_set_to_today_on_every_save() {
     let id = entry.id.unwrap();
     assert_eq!(raw(&db, "weblog_entry", "mod_date", id), format!("'{}'", today.format("%Y-%m-%d")));
 
-    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "weblog_entry" SET "mod_date" = '2000-01-01'"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "weblog_entry" SET "mod_date" = '2000-01-01'"#, &[]).unwrap();
     entry.mod_date = date(1999, 12, 31);
     entry.save(&db).unwrap();
     assert_eq!(raw(&db, "weblog_entry", "mod_date", id), format!("'{}'", today.format("%Y-%m-%d")));
@@ -473,7 +478,7 @@ fn relative_update_of_one_instance_is_computed_by_the_database() {
     let mut other = product("pen");
     other.save(&db).unwrap();
     // Another writer changes the row: the F expression adds to the stored value.
-    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "shop_product" SET "number_sold" = 10 WHERE "id" = ?1"#, [p.id]).unwrap();
+    db.execute_raw(r#"UPDATE "shop_product" SET "number_sold" = 10 WHERE "id" = ?1"#, &[p.id.into()]).unwrap();
 
     let updated = p.update_relative(&db, &[Product::NUMBER_SOLD.f_add(1_i64)]).unwrap();
     assert_eq!(updated, 1);
@@ -539,9 +544,7 @@ fn refresh_from_db_reloads_every_field() {
     let db = setup();
     let b = blog(&db, "b");
     let mut e = entry(&db, &b, "original", date(2024, 1, 1));
-    db.sqlite_connection().expect("an SQLite database")
-        .execute(r#"UPDATE "weblog_entry" SET "headline" = 'changed', "status" = 'p', "rating" = 1"#, [])
-        .unwrap();
+    db.execute_raw(r#"UPDATE "weblog_entry" SET "headline" = 'changed', "status" = 'p', "rating" = 1"#, &[]).unwrap();
     e.refresh_from_db(&db).unwrap();
     assert_eq!((e.headline.as_str(), e.status.clone(), e.rating), ("changed", EntryStatus::Published, 1));
     assert_eq!(e, Entry::get(&db, e.id.unwrap()).unwrap());
@@ -563,7 +566,7 @@ fn refresh_from_db_of_a_new_instance_with_a_pk_leaves_it_adding_as_django() {
 fn refresh_from_db_of_a_deleted_row_or_an_unsaved_instance_is_does_not_exist() {
     let db = setup();
     let mut b = blog(&db, "b");
-    db.sqlite_connection().expect("an SQLite database").execute(r#"DELETE FROM "weblog_blog""#, []).unwrap();
+    db.execute_raw(r#"DELETE FROM "weblog_blog""#, &[]).unwrap();
     let err = b.refresh_from_db(&db).unwrap_err();
     assert!(err.is_does_not_exist(), "{err:?}");
     assert_eq!(err.to_string(), "Blog matching query does not exist.");
@@ -609,20 +612,20 @@ fn decimal_price_is_saved_and_loaded() {
 fn auto_pk_that_is_not_a_rowid_alias_is_read_back_with_returning() {
     // Not Django's DDL: an auto pk filled by a column default. The INSERT's
     // RETURNING clause gives the pk the database chose.
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.execute_batch(
         r#"CREATE TABLE "weblog_blog" ("id" bigint NOT NULL PRIMARY KEY DEFAULT (abs(random() % 1000000) + 1), "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "featured_id" bigint NULL);"#,
     )
     .unwrap();
     let mut blog = new_blog("b");
     blog.save(&db).unwrap();
-    let stored: i64 = db.sqlite_connection().expect("an SQLite database").query_row(r#"SELECT "id" FROM "weblog_blog""#, [], |r| r.get(0)).unwrap();
+    let stored = common::scalar_i64(&db, r#"SELECT "id" FROM "weblog_blog""#, &[]);
     assert_eq!(blog.id, Some(stored));
 }
 
 #[test]
 fn save_into_a_missing_table_is_an_error_and_works_once_the_table_exists() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     let mut blog = new_blog("b");
     let err = blog.save(&db).unwrap_err();
     assert!(matches!(err, Error::Database(_)), "{err:?}");

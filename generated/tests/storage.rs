@@ -230,6 +230,9 @@ fn none_is_stored_as_null_and_choices_as_their_values() {
 
 #[test]
 fn table_and_column_names_are_djangos() {
+    if common::sqlite_only("reads SQLite's catalog or sets a SQLite PRAGMA") {
+        return;
+    }
     let db = setup();
     let tables: Vec<String> = {
         let mut stmt = db
@@ -303,7 +306,7 @@ fn a_decimal_stored_as_a_real_reads_back_with_15_significant_digits_as_django() 
     // digits: 0.1 comes back as Decimal('0.10'), not 0.1000000000000000055...
     let db = setup();
     let p = product(&db, "p", "1");
-    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "shop_product" SET "price" = 0.1"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "shop_product" SET "price" = 0.1"#, &[]).unwrap();
     assert_eq!(storage_class(&db, "shop_product", "price", p.id.unwrap()), "real");
     assert_eq!(Product::get(&db, p.id.unwrap()).unwrap().price.to_string(), "0.10");
 }
@@ -311,7 +314,6 @@ fn a_decimal_stored_as_a_real_reads_back_with_15_significant_digits_as_django() 
 #[test]
 fn values_written_by_other_programs_are_read_as_django_reads_them() {
     let db = setup();
-    let conn = db.sqlite_connection().expect("an SQLite database");
     insert_product_row(
         &db,
         "1, 'Mug', 'mug', '1.50', 0, 2, '12345678-1234-5678-1234-567812345678', '{}', '2024-01-02T03:04:05+02:00', '2024-01-02'",
@@ -323,9 +325,9 @@ fn values_written_by_other_programs_are_read_as_django_reads_them() {
     assert_eq!(p.sku.simple().to_string(), "12345678123456781234567812345678", "a UUID with dashes");
     assert!(!p.in_stock, "Django reads a stored 2 as False");
     assert_eq!(p.price, dec("1.50"));
-    conn.execute(
+    db.execute_raw(
         r#"INSERT INTO "shop_sale" ("id", "product_id", "quantity", "sold_at") VALUES (1, 1, 1, '2024-01-02 03:04:05.1234567Z')"#,
-        [],
+        &[],
     )
     .unwrap();
     assert_eq!(
@@ -333,10 +335,10 @@ fn values_written_by_other_programs_are_read_as_django_reads_them() {
         utc(2024, 1, 2, 3, 4, 5) + TimeDelta::microseconds(123_456),
         "digits beyond microseconds are cut, a Z is UTC"
     );
-    conn.execute(
+    db.execute_raw(
         r#"INSERT INTO "people_person" ("id", "first_name", "last_name", "gender", "birth_date", "email", "shirt_size")
            VALUES (1, 'Ann', 'Doe', '', '2024-1-2', 'ann@example.com', 1)"#,
-        [],
+        &[],
     )
     .unwrap();
     assert_eq!(Person::get(&db, 1).unwrap().birth_date, Some(date(2024, 1, 2)), "a date without zero padding");
@@ -345,12 +347,11 @@ fn values_written_by_other_programs_are_read_as_django_reads_them() {
 #[test]
 fn entry_person_and_notification_rows_written_by_django_load() {
     let db = setup();
-    let conn = db.sqlite_connection().expect("an SQLite database");
-    conn.execute(r#"INSERT INTO "weblog_blog" ("id", "name", "tagline") VALUES (1, 'b', 't')"#, []).unwrap();
-    conn.execute(
+    db.execute_raw(r#"INSERT INTO "weblog_blog" ("id", "name", "tagline") VALUES (1, 'b', 't')"#, &[]).unwrap();
+    db.execute_raw(
         r#"INSERT INTO "weblog_entry" ("id", "blog_id", "headline", "body_text", "pub_date", "mod_date", "n_comments", "n_pingbacks", "rating", "status")
            VALUES (1, 1, 'h', 'b', '2024-02-29', '2024-03-01', 2, 0, 4, 'p')"#,
-        [],
+        &[],
     )
     .unwrap();
     let e = Entry::get(&db, 1).unwrap();
@@ -359,10 +360,10 @@ fn entry_person_and_notification_rows_written_by_django_load() {
         (date(2024, 2, 29), date(2024, 3, 1), EntryStatus::Published, 4)
     );
 
-    conn.execute(
+    db.execute_raw(
         r#"INSERT INTO "people_person" ("id", "first_name", "last_name", "gender", "birth_date", "email", "shirt_size")
            VALUES (1, 'José', 'Müller', '', '1990-05-17', 'jose@example.com', 1)"#,
-        [],
+        &[],
     )
     .unwrap();
     let p = Person::get(&db, 1).unwrap();
@@ -371,10 +372,10 @@ fn entry_person_and_notification_rows_written_by_django_load() {
         (Some(date(1990, 5, 17)), PersonShirtSize::Small, "".into())
     );
 
-    conn.execute(
+    db.execute_raw(
         r#"INSERT INTO "notifications_notification" ("id", "receiver_id", "notification_type", "title", "body", "sent_at", "created", "read")
            VALUES (1, 1, 2, 'hi', '', NULL, '2024-01-02 03:04:05.000001', 0)"#,
-        [],
+        &[],
     )
     .unwrap();
     let n = Notification::get(&db, 1).unwrap();
@@ -421,6 +422,9 @@ fn integers_django_stores_beyond_the_field_types_portable_range_load_and_save() 
 
 #[test]
 fn a_negative_integer_in_a_positive_column_loads_and_full_clean_reports_it() {
+    if common::sqlite_only("reads SQLite's catalog or sets a SQLite PRAGMA") {
+        return;
+    }
     // Django's CHECK ("quantity" >= 0) refuses -5 (IntegrityError, as in
     // Django 5.2); a row written with the check off (another program, an
     // older table) still loads, and full_clean says what Django's would.
@@ -440,7 +444,7 @@ fn a_negative_integer_in_a_positive_column_loads_and_full_clean_reports_it() {
 fn entry_with_stored(db: &Database, column: &str, sql: &str) -> (i64, modelgen_runtime::Result<Entry>) {
     let b = blog(db, "b");
     let id = entry(db, &b, "e", date(2024, 1, 1)).id.unwrap();
-    db.sqlite_connection().expect("an SQLite database").execute(&format!(r#"UPDATE "weblog_entry" SET "{column}" = {sql}"#), []).unwrap();
+    db.execute_raw(&format!(r#"UPDATE "weblog_entry" SET "{column}" = {sql}"#), &[]).unwrap();
     (id, Entry::get(db, id))
 }
 
@@ -450,7 +454,7 @@ fn sale_with_stored(db: &Database, sql: &str) -> (Product, modelgen_runtime::Res
     let p = product(db, "p", "1");
     let mut sale = Sale::new(p.key().unwrap(), utc(2024, 1, 1, 0, 0, 0));
     sale.save(db).unwrap();
-    db.sqlite_connection().expect("an SQLite database").execute(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), []).unwrap();
+    db.execute_raw(&format!(r#"UPDATE "shop_sale" SET "quantity" = {sql}"#), &[]).unwrap();
     let loaded = Sale::get(db, sale.id.unwrap());
     (p, loaded)
 }
@@ -463,7 +467,7 @@ fn a_bad_stored_value_is_an_error_not_a_panic() {
     let (p, sale) = sale_with_stored(&db, "'many'");
     let err = sale.unwrap_err();
     assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a PositiveSmallIntegerField holding text: {err:?}");
-    db.sqlite_connection().expect("an SQLite database").execute(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "shop_product" SET "sku" = 'xyz'"#, &[]).unwrap();
     let err = Product::get(&db, p.id.unwrap()).unwrap_err();
     assert!(matches!(err, modelgen_runtime::Error::Database(_)), "a UUID that is not one: {err:?}");
 }
@@ -523,7 +527,6 @@ fn a_database_file_written_by_modelgen_reads_as_django_stores_it_and_back() {
 fn json_written_by_django_keeps_its_key_order_when_saved_back() {
     // Django's json.dumps keeps a dict's insertion order; so must a round trip.
     let db = setup();
-    let conn = db.sqlite_connection().expect("an SQLite database");
     insert_product_row(
         &db,
         r#"9, 'Mug', 'mug', '1.00', 0, 1, '0f8fad5bd9cb469fa16570867728950e', '{"size": 2, "color": "red", "aardvark": true}',
@@ -532,6 +535,6 @@ fn json_written_by_django_keeps_its_key_order_when_saved_back() {
     .unwrap();
     let mut p = Product::get(&db, 9).unwrap();
     p.save(&db).unwrap();
-    let stored: String = conn.query_row("SELECT attributes FROM shop_product WHERE id = 9", [], |r| r.get(0)).unwrap();
+    let stored = common::scalar_text(&db, "SELECT attributes FROM shop_product WHERE id = 9", &[]);
     assert_eq!(stored, r#"{"size": 2, "color": "red", "aardvark": true}"#);
 }

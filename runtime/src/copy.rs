@@ -433,7 +433,7 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
         signals::send(db, Signal::PreSave, &*copy, false, None)?;
         crate::model::pre_save(copy, true, None, &now);
     }
-    let first = sql::allocate_keys(db, meta)?;
+    let first = sql::allocate_keys(db, meta, copies.len())?;
     let mut rows = Vec::with_capacity(copies.len());
     for (i, copy) in copies.iter_mut().enumerate() {
         crate::model::set_pk_value(copy, Some(Value::Integer(first + i as i64)))?;
@@ -837,7 +837,7 @@ impl<'a> Copier<'a> {
         for (root, indexes) in by_root {
             let pk = root.pk_column();
             if pk.auto {
-                let first = sql::allocate_keys(self.db, root)?;
+                let first = sql::allocate_keys(self.db, root, indexes.len())?;
                 for (offset, &i) in indexes.iter().enumerate() {
                     self.nodes[i].new_pk = Value::Integer(first + offset as i64);
                 }

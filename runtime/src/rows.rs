@@ -138,7 +138,12 @@ pub(crate) fn value_exists(db: &Database, table: &str, column: &str, value: &str
 /// be written explicitly in this transaction: past the largest key in the
 /// table and past every key SQLite's AUTOINCREMENT ever handed out
 /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
-pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta) -> Result<i64> {
+pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta, count: usize) -> Result<i64> {
+    if db.backend() == crate::backend::Backend::PostgreSql {
+        let sql = crate::sql::pg_allocate_keys(meta.table, meta.pk_column().column);
+        let count = i64::try_from(count.max(1)).unwrap_or(i64::MAX);
+        return db.with_sql(&sql, |stmt| stmt.query_row([count], |r| r.get(0)));
+    }
     let sql = crate::sql::max_pk(meta.table, meta.pk_column().column);
     let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row(crate::backend::NO_PARAMS, |r| r.get(0))?))?;
     let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| Ok(stmt.exists(crate::backend::NO_PARAMS)?))?;

@@ -285,6 +285,13 @@ impl DbValue for f64 {
         match value {
             ValueRef::Real(f) => Ok(f),
             ValueRef::Integer(i) => Ok(i as f64),
+            // PostgreSQL's numeric (AVG of integers, a Sum of decimals read
+            // as a float) arrives as decimal text; Django's float() of it.
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .ok()
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'))
+                .and_then(|t| t.parse().ok())
+                .ok_or(FromSqlError::InvalidType),
             _ => Err(FromSqlError::InvalidType),
         }
     }

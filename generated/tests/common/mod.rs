@@ -71,8 +71,45 @@ pub fn query(db: &Database, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
     db.query_raw(sql, params).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// The first value of the first row of a raw query, on either backend.
+pub fn scalar(db: &Database, sql: &str, params: &[Value]) -> Value {
+    query(db, sql, params).into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null)
+}
+
+/// [`scalar`] as an integer.
+pub fn scalar_i64(db: &Database, sql: &str, params: &[Value]) -> i64 {
+    match scalar(db, sql, params) {
+        Value::Integer(n) => n,
+        other => panic!("{sql}: not an integer: {other:?}"),
+    }
+}
+
+/// [`scalar`] as text.
+pub fn scalar_text(db: &Database, sql: &str, params: &[Value]) -> String {
+    match scalar(db, sql, params) {
+        Value::Text(t) => t,
+        other => panic!("{sql}: not text: {other:?}"),
+    }
+}
+
+/// The text of the first value of `row`.
+pub fn scalar_text_of(row: &[Value]) -> String {
+    match row.first() {
+        Some(Value::Text(t)) => t.clone(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+/// An integer value.
+pub fn i64_of(value: &Value) -> i64 {
+    match value {
+        Value::Integer(n) => *n,
+        other => panic!("not an integer: {other:?}"),
+    }
+}
+
 /// A value as SQLite's `quote()` shows it.
-fn quote(value: &Value) -> String {
+pub fn quote(value: &Value) -> String {
     match value {
         Value::Null => "NULL".into(),
         Value::Integer(n) => n.to_string(),

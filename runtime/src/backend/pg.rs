@@ -147,7 +147,7 @@ impl PgConnection {
             StatementKey::Built { .. } => build(),
             StatementKey::Text(sql) => sql.to_owned(),
         };
-        let statement = self.client()?.prepare(&translate_placeholders(&sql)).map_err(pg_error)?;
+        let statement = self.client()?.prepare(&translate(&sql)).map_err(pg_error)?;
         let mut statements = self.statements.borrow_mut();
         if matches!(cache_key, Key::Text(_)) {
             if self.texts.get() >= TEXT_STATEMENT_CAPACITY {
@@ -268,6 +268,115 @@ impl PgStatement<'_> {
             Ok(rows) => Rows::Values { rows: rows.into_iter(), current: Vec::new(), error: None },
             Err(error) => Rows::Values { rows: Vec::new().into_iter(), current: Vec::new(), error: Some(error) },
         }
+    }
+}
+
+/// SQL built in SQLite's spelling, as PostgreSQL spells it (Django's
+/// PostgreSQL backend, `operations.py` and `base.py`): placeholders
+/// ([`translate_placeholders`]), `REGEXP` as `~` and `~*`, `LIMIT -1` as
+/// `LIMIT ALL`, `rowid` order as `ctid` (insertion order of rows not
+/// updated since), and the date functions Django registers on SQLite as
+/// `EXTRACT` and `AT TIME ZONE`.
+///
+/// Why here rather than in the SQL builders through the `Dialect`: the
+/// builders (`sql/query.rs`) are shared with work in progress on query
+/// semantics; rewriting at prepare time (once per cached statement) keeps
+/// them untouched. Moving each spelling into the `Dialect` is the next step.
+pub fn translate(sql: &str) -> String {
+    let mut out = translate_placeholders(sql);
+    for (sqlite, postgresql) in [
+        (" REGEXP '(?i)' || ", " ~* "),
+        (" REGEXP ", " ~ "),
+        (" LIMIT -1 OFFSET ", " LIMIT ALL OFFSET "),
+        (" ORDER BY rowid", " ORDER BY ctid"),
+    ] {
+        if out.contains(sqlite) {
+            out = out.replace(sqlite, postgresql);
+        }
+    }
+    if out.contains("django_") {
+        out = rewrite_date_functions(&out);
+    }
+    out
+}
+
+/// The arguments of the call whose `(` ends `head` in `sql[start..]`:
+/// (arguments split at top-level commas, the index after the `)`).
+fn call_arguments(sql: &str, start: usize) -> Option<(Vec<&str>, usize)> {
+    let bytes = sql.as_bytes();
+    let (mut depth, mut quote, mut from) = (0usize, None::<u8>, start);
+    let mut args = Vec::new();
+    let mut i = start;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' => depth += 1,
+                b',' if depth == 0 => {
+                    args.push(sql[from..i].trim());
+                    from = i + 1;
+                }
+                b')' if depth == 0 => {
+                    args.push(sql[from..i].trim());
+                    return Some((args, i + 1));
+                }
+                b')' => depth -= 1,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `EXTRACT` of Django's lookup name.
+fn extract(part: &str, value: &str) -> String {
+    match part {
+        "week_day" => format!("(EXTRACT(DOW FROM {value}) + 1)"),
+        "iso_week_day" => format!("EXTRACT(ISODOW FROM {value})"),
+        "iso_year" => format!("EXTRACT(ISOYEAR FROM {value})"),
+        other => format!("EXTRACT({} FROM {value})", other.to_ascii_uppercase()),
+    }
+}
+
+/// A datetime seen in Django's `tzname` (else the connection's zone).
+fn in_zone(value: &str, tzname: &str, conn_tzname: &str) -> String {
+    format!("({value} AT TIME ZONE COALESCE(CAST({tzname} AS text), CAST({conn_tzname} AS text), current_setting('TimeZone')))")
+}
+
+/// `django_date_extract('part', x)`, `django_datetime_extract('part', x,
+/// tz, conn_tz)` and `django_datetime_cast_date(x, tz, conn_tz)` as
+/// PostgreSQL expressions.
+fn rewrite_date_functions(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    loop {
+        let found = ["django_date_extract(", "django_datetime_extract(", "django_datetime_cast_date("]
+            .iter()
+            .filter_map(|name| rest.find(name).map(|at| (at, *name)))
+            .min();
+        let Some((at, name)) = found else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        let Some((args, end)) = call_arguments(rest, at + name.len()) else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let part = |arg: &str| arg.trim_matches('\'').to_owned();
+        let written = match (name, args.as_slice()) {
+            ("django_date_extract(", [p, value]) => extract(&part(p), value),
+            ("django_datetime_extract(", [p, value, tz, conn]) => extract(&part(p), &in_zone(value, tz, conn)),
+            ("django_datetime_cast_date(", [value, tz, conn]) => format!("CAST({} AS date)", in_zone(value, tz, conn)),
+            _ => rest[at..end].to_owned(),
+        };
+        let written = rewrite_date_functions(&written);
+        out.push_str(&written);
+        rest = &rest[end..];
     }
 }
 
@@ -503,7 +612,17 @@ fn decode_numeric(raw: &[u8]) -> Result<Value> {
         fraction.truncate(dscale);
         text.push('.');
         text.push_str(&fraction);
-    } else if let Ok(n) = text.parse::<i64>() {
+    }
+    // An integral value (trailing zeros only) as an integer, as SQLite's
+    // NUMERIC affinity stores it: `EXTRACT`, `SUM` of integers, `12.00`.
+    let integral = text.split_once('.').map_or(text.as_str(), |(whole, fraction)| {
+        if fraction.bytes().all(|b| b == b'0') {
+            whole
+        } else {
+            ""
+        }
+    });
+    if let Ok(n) = integral.parse::<i64>() {
         return Ok(Value::Integer(n));
     }
     Ok(Value::Text(text))
@@ -517,6 +636,19 @@ mod tests {
     fn placeholders_are_numbered_outside_literals_and_names() {
         assert_eq!(translate_placeholders("SELECT ?1, ?, '?' FROM \"a?\" WHERE x = ?"), "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3");
         assert_eq!(translate_placeholders("? ?3 ?"), "$1 $3 $4");
+    }
+
+    #[test]
+    fn date_functions_are_spelled_as_django_spells_them_on_postgresql() {
+        assert_eq!(
+            translate(r#"SELECT 1 WHERE django_date_extract('week_day', "t"."d") = ?"#),
+            r#"SELECT 1 WHERE (EXTRACT(DOW FROM "t"."d") + 1) = $1"#
+        );
+        assert_eq!(
+            translate(r#"SELECT django_datetime_cast_date("t"."at", ?, ?)"#),
+            r#"SELECT CAST(("t"."at" AT TIME ZONE COALESCE(CAST($1 AS text), CAST($2 AS text), current_setting('TimeZone'))) AS date)"#
+        );
+        assert_eq!(translate("SELECT x LIMIT -1 OFFSET 2"), "SELECT x LIMIT ALL OFFSET 2");
     }
 
     #[test]
