@@ -510,7 +510,11 @@ fn get_or_create_reraises_the_integrity_error_when_the_second_get_finds_nothing_
     });
     let err = Publisher::objects().filter(Publisher::NAME.eq("C")).get_or_create(&db, Publisher::new).unwrap_err();
     assert!(matches!(err, Error::Integrity(_)), "{err:?}");
-    assert_eq!(err.to_string(), "UNIQUE constraint failed: library_publisher.name");
+    common::assert_integrity_text(
+        &err.to_string(),
+        "UNIQUE constraint failed: library_publisher.name",
+        r#"duplicate key value violates unique constraint "library_publisher_name_key""#,
+    );
     assert_eq!(count(&db, "library_publisher"), 0);
 }
 

@@ -414,6 +414,9 @@ fn a_failed_bulk_copy_writes_nothing() {
 
 #[test]
 fn copy_hooks_are_told_the_source_copy_and_relations_are_one_transaction_with_the_row() {
+    if common::sqlite_only("uses SQLite-only SQL") {
+        return;
+    }
     // django-clone's hooks are not told the source (#876): here `edit`
     // closes over the source, and a failure in the relations rolls back the
     // copy's row too.

@@ -55,7 +55,11 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
         orphan.save(db)
     });
     match result {
-        Err(Error::Integrity(m)) => assert_eq!(m, "FOREIGN KEY constraint failed"),
+        Err(Error::Integrity(m)) => assert_integrity_text(
+            &m,
+            "FOREIGN KEY constraint failed",
+            r#"insert or update on table "weblog_entry" violates foreign key constraint "weblog_entry_blog_id_0cb658a4_fk_weblog_blog_id""#,
+        ),
         other => panic!("expected an integrity error at the commit, got {other:?}"),
     }
     assert!(!db.in_transaction());

@@ -607,6 +607,9 @@ fn queryset_delete_of_a_sliced_set_is_an_error() {
 
 #[test]
 fn unregistered_models_are_registered_on_delete() {
+    if common::sqlite_only("creates its tables with SQLite DDL (AUTOINCREMENT)") {
+        return;
+    }
     // A handle whose tables were made by raw SQL: deleting registers the
     // deleted model, so that later deletes see its relations.
     let db = common::empty_database();
@@ -692,7 +695,11 @@ fn do_nothing_leaves_the_rows_to_the_database_which_refuses_and_the_whole_delete
     copy.save(&db).unwrap();
     let err = a.delete(&db).unwrap_err();
     match &err {
-        Error::Integrity(m) => assert_eq!(m, "FOREIGN KEY constraint failed"),
+        Error::Integrity(m) => assert_integrity_text(
+            m,
+            "FOREIGN KEY constraint failed",
+            r#"update or delete on table "library_shelf" violates foreign key constraint "library_copy_home_id_225a5507_fk_library_shelf_id" on table "library_copy""#,
+        ),
         other => panic!("expected an integrity error, got {other:?}"),
     }
     assert!(!db.in_transaction());

@@ -109,10 +109,12 @@ fn save_with_a_set_pk_that_has_no_row_inserts_a_row_with_that_pk() {
     blog.id = Some(42);
     blog.save(&db).unwrap();
     assert_eq!(blogs(&db), vec![(42, "Fixed".into())]);
-    // The next auto pk continues after it, as SQLite's AUTOINCREMENT does for Django.
+    // The next auto pk continues after it, as SQLite's AUTOINCREMENT does for
+    // Django; PostgreSQL's identity sequence is not advanced by an explicit
+    // key (Django neither), so it hands out 1.
     let mut next = new_blog("Next");
     next.save(&db).unwrap();
-    assert_eq!(next.id, Some(43));
+    assert_eq!(next.id, Some(if common::on_postgresql() { 1 } else { 43 }));
 }
 
 #[test]
@@ -175,7 +177,11 @@ fn force_insert_with_an_existing_pk_is_an_integrity_error_and_changes_nothing() 
     let err = blog.save_with(&db, SaveOptions::force_insert()).unwrap_err();
     assert!(matches!(err, Error::Integrity(_)), "{err:?}");
     assert!(err.is_integrity());
-    assert_eq!(err.to_string(), "UNIQUE constraint failed: weblog_blog.id");
+    common::assert_integrity_text(
+        &err.to_string(),
+        "UNIQUE constraint failed: weblog_blog.id",
+        r#"duplicate key value violates unique constraint "weblog_blog_pkey""#,
+    );
     assert_eq!(blogs(&db), vec![(1, "Kept".into())]);
 }
 
@@ -335,7 +341,11 @@ fn a_failed_insert_is_an_integrity_error_and_leaves_the_database_unchanged() {
     let mut twin = product("mug");
     let err = twin.save(&db).unwrap_err();
     assert!(matches!(err, Error::Integrity(_)), "{err:?}");
-    assert_eq!(err.to_string(), "UNIQUE constraint failed: shop_product.slug");
+    common::assert_integrity_text(
+        &err.to_string(),
+        "UNIQUE constraint failed: shop_product.slug",
+        r#"duplicate key value violates unique constraint "shop_product_slug_key""#,
+    );
     assert_eq!(twin.id, None, "no pk filled in");
     assert_eq!(count(&db, "shop_product"), 1);
 }
@@ -610,6 +620,9 @@ fn decimal_price_is_saved_and_loaded() {
 
 #[test]
 fn auto_pk_that_is_not_a_rowid_alias_is_read_back_with_returning() {
+    if common::sqlite_only("creates its table with SQLite DDL (a random() default)") {
+        return;
+    }
     // Not Django's DDL: an auto pk filled by a column default. The INSERT's
     // RETURNING clause gives the pk the database chose.
     let db = common::empty_database();
@@ -628,10 +641,11 @@ fn save_into_a_missing_table_is_an_error_and_works_once_the_table_exists() {
     let db = common::empty_database();
     let mut blog = new_blog("b");
     let err = blog.save(&db).unwrap_err();
-    assert!(matches!(err, Error::Database(_)), "{err:?}");
+    assert!(!err.is_integrity() && !err.is_does_not_exist(), "{err:?}");
     assert_eq!(blog.id, None);
     // Once the table exists, saving works on the same handle.
-    db.execute_batch(modelgen_examples::weblog::APP.ddl).unwrap();
+    let app = &modelgen_examples::weblog::APP;
+    db.execute_batch(if common::on_postgresql() { app.ddl_postgresql } else { app.ddl }).unwrap();
     blog.save(&db).unwrap();
     assert_eq!(blog.id, Some(1));
 }

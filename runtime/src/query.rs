@@ -314,6 +314,17 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
         })
     }
 
+    /// `like`, case-insensitive (`ILIKE` on PostgreSQL, as Django's
+    /// `UPPER(...) LIKE UPPER(...)`).
+    fn ilike(self, pattern: String) -> Condition<M> {
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::ILike,
+            value: Value::Text(pattern),
+            instant: false,
+        })
+    }
+
     /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
     /// on SQLite, as in Django).
     pub fn contains(self, value: &str) -> Condition<M> {
@@ -322,7 +333,7 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
 
     /// `icontains`: the same SQL as `contains` on SQLite.
     pub fn icontains(self, value: &str) -> Condition<M> {
-        self.contains(value)
+        self.ilike(format!("%{}%", escape_like(value)))
     }
 
     /// `startswith`: `LIKE 'value%' ESCAPE '\'`.
@@ -331,7 +342,7 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     }
 
     pub fn istartswith(self, value: &str) -> Condition<M> {
-        self.startswith(value)
+        self.ilike(format!("{}%", escape_like(value)))
     }
 
     /// `endswith`: `LIKE '%value' ESCAPE '\'`.
@@ -340,12 +351,12 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     }
 
     pub fn iendswith(self, value: &str) -> Condition<M> {
-        self.endswith(value)
+        self.ilike(format!("%{}", escape_like(value)))
     }
 
     /// `iexact`: `LIKE 'value' ESCAPE '\'`.
     pub fn iexact(self, value: &str) -> Condition<M> {
-        self.like(escape_like(value))
+        self.ilike(escape_like(value))
     }
 
     /// `regex`: `col REGEXP pattern`, case-sensitive (Rust's `regex`
@@ -660,7 +671,7 @@ f_numbers!(i32, i64, f64);
 /// How `db` wants bound values written (datetimes in its zone) and date
 /// parts taken.
 pub(crate) fn params(db: &Database) -> Params {
-    params_in(db.time_zone())
+    Params { backend: db.backend(), ..params_in(db.time_zone()) }
 }
 
 /// [`params`] of a database handle with `settings`.
@@ -669,6 +680,7 @@ pub(crate) fn params_in(settings: TimeZoneSettings) -> Params {
         zone: settings.storage_zone(),
         convert: crate::value::instant_text_in,
         date_part_zone: settings.use_tz.then_some(settings.time_zone),
+        backend: crate::backend::Backend::Sqlite,
     }
 }
 

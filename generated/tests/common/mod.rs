@@ -66,6 +66,28 @@ pub fn setup() -> Database {
     db
 }
 
+/// An integrity error's text as each backend's Django shows it: SQLite's
+/// message, or the first line of PostgreSQL's (psycopg's text, the
+/// DETAIL line after it naming the values).
+#[track_caller]
+pub fn assert_integrity_text(text: &str, sqlite: &str, postgresql: &str) {
+    if on_postgresql() {
+        assert_eq!(text.lines().next().unwrap_or_default(), postgresql, "{text}");
+    } else {
+        assert_eq!(text, sqlite);
+    }
+}
+
+/// `rows` sorted on PostgreSQL, as they are on SQLite otherwise: a query
+/// without ORDER BY gives SQLite's table order, PostgreSQL's order is its
+/// plan's (a hash aggregate, ...), as Django's is on each.
+pub fn unordered_on_postgresql<T: Ord>(mut rows: Vec<T>) -> Vec<T> {
+    if on_postgresql() {
+        rows.sort();
+    }
+    rows
+}
+
 /// The rows of a raw query, on either backend.
 pub fn query(db: &Database, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
     db.query_raw(sql, params).unwrap_or_else(|e| panic!("{sql}: {e}"))

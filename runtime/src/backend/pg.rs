@@ -74,7 +74,11 @@ pub(crate) fn check_not_async() -> Result<()> {
 /// Django's `IntegrityError`, anything else [`Error::Postgres`].
 pub(crate) fn pg_error(error: postgres::Error) -> Error {
     match error.as_db_error() {
-        Some(db) if db.code().code().starts_with("23") => Error::Integrity(db.message().to_owned()),
+        // psycopg's text of the error, as Django's IntegrityError shows it.
+        Some(db) if db.code().code().starts_with("23") => Error::Integrity(match db.detail() {
+            Some(detail) => format!("{}\nDETAIL:  {detail}", db.message()),
+            None => db.message().to_owned(),
+        }),
         _ => Error::Postgres(error),
     }
 }
@@ -289,6 +293,8 @@ pub fn translate(sql: &str) -> String {
         (" REGEXP ", " ~ "),
         (" LIMIT -1 OFFSET ", " LIMIT ALL OFFSET "),
         (" ORDER BY rowid", " ORDER BY ctid"),
+        // db_default=Now(): Django's SQLite and PostgreSQL spellings.
+        ("(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))", "STATEMENT_TIMESTAMP()"),
     ] {
         if out.contains(sqlite) {
             out = out.replace(sqlite, postgresql);
