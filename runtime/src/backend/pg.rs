@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use bytes::BytesMut;
-use postgres::types::{FromSql, Format, IsNull, ToSql, Type};
+use postgres::types::{Format, FromSql, IsNull, ToSql, Type};
 use rusqlite::types::{ToSqlOutput, Value};
 
 use super::sqlite::Key;
@@ -621,13 +621,17 @@ fn decode_numeric(raw: &[u8]) -> Result<Value> {
     }
     // An integral value (trailing zeros only) as an integer, as SQLite's
     // NUMERIC affinity stores it: `EXTRACT`, `SUM` of integers, `12.00`.
-    let integral = text.split_once('.').map_or(text.as_str(), |(whole, fraction)| {
-        if fraction.bytes().all(|b| b == b'0') {
-            whole
-        } else {
-            ""
-        }
-    });
+    let integral =
+        text.split_once('.').map_or(
+            text.as_str(),
+            |(whole, fraction)| {
+                if fraction.bytes().all(|b| b == b'0') {
+                    whole
+                } else {
+                    ""
+                }
+            },
+        );
     if let Ok(n) = integral.parse::<i64>() {
         return Ok(Value::Integer(n));
     }
@@ -640,7 +644,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_outside_literals_and_names() {
-        assert_eq!(translate_placeholders("SELECT ?1, ?, '?' FROM \"a?\" WHERE x = ?"), "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3");
+        assert_eq!(
+            translate_placeholders("SELECT ?1, ?, '?' FROM \"a?\" WHERE x = ?"),
+            "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3"
+        );
         assert_eq!(translate_placeholders("? ?3 ?"), "$1 $3 $4");
     }
 
