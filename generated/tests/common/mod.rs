@@ -68,7 +68,9 @@ pub fn setup() -> Database {
 
 /// An integrity error's text as each backend's Django shows it: SQLite's
 /// message, or the first line of PostgreSQL's (psycopg's text, the
-/// DETAIL line after it naming the values).
+/// DETAIL line after it naming the values: Django 5.2 on PostgreSQL gave
+/// `duplicate key value violates unique constraint "..."\nDETAIL:  Key
+/// (slug)=(mug) already exists.`, the runtime's text exactly).
 #[track_caller]
 pub fn assert_integrity_text(text: &str, sqlite: &str, postgresql: &str) {
     if on_postgresql() {

@@ -74,7 +74,10 @@ pub(crate) fn check_not_async() -> Result<()> {
 /// Django's `IntegrityError`, anything else [`Error::Postgres`].
 pub(crate) fn pg_error(error: postgres::Error) -> Error {
     match error.as_db_error() {
-        // psycopg's text of the error, as Django's IntegrityError shows it.
+        // psycopg's text of the error, as Django's IntegrityError shows it:
+        // the PostgreSQL oracle (Django 5.2) gave 'duplicate key value
+        // violates unique constraint "<name>"\nDETAIL:  Key (slug)=(mug)
+        // already exists.' for a duplicate slug.
         Some(db) if db.code().code().starts_with("23") => Error::Integrity(match db.detail() {
             Some(detail) => format!("{}\nDETAIL:  {detail}", db.message()),
             None => db.message().to_owned(),
