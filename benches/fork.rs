@@ -70,7 +70,7 @@ fn tree_database(nodes: usize) -> (Database, Category) {
     db.create_tables(&[&shop::APP]).expect("tables");
     db.transaction(|db| {
         let mut stmt =
-            db.connection().prepare(r#"INSERT INTO "shop_category" ("id", "name", "parent_id") VALUES (?, ?, ?)"#)?;
+            db.sqlite_connection().expect("an SQLite database").prepare(r#"INSERT INTO "shop_category" ("id", "name", "parent_id") VALUES (?, ?, ?)"#)?;
         for i in 1..=nodes as i64 {
             let parent = (i > 1).then(|| (i - 2) / BRANCHING as i64 + 1);
             stmt.execute(rusqlite::params![i, format!("category {i}"), parent])?;
@@ -374,7 +374,7 @@ fn timed_modelgen_tree(db: &Database, root: &Category) -> Fork<Category> {
 
 #[inline(never)]
 fn timed_rusqlite_tree(db: &Database, root: &Category) -> HandFork {
-    rusqlite_fork_tree(db.connection(), root.id.expect("saved root")).expect("hand-written fork")
+    rusqlite_fork_tree(db.sqlite_connection().expect("an SQLite database"), root.id.expect("saved root")).expect("hand-written fork")
 }
 
 #[inline(never)]
@@ -384,7 +384,7 @@ fn timed_modelgen_blog(db: &Database, blog: &Blog) -> Fork<Blog> {
 
 #[inline(never)]
 fn timed_rusqlite_blog(db: &Database, blog: &Blog) -> HandFork {
-    rusqlite_fork_blog(db.connection(), blog.id.expect("saved blog"), &today()).expect("hand-written fork")
+    rusqlite_fork_blog(db.sqlite_connection().expect("an SQLite database"), blog.id.expect("saved blog"), &today()).expect("hand-written fork")
 }
 
 /// Time `f` inside a transaction that is rolled back afterwards (neither
@@ -509,7 +509,7 @@ fn check_same_rows(
     ) -> (Snapshot, Vec<Value>) {
         db.execute_batch("BEGIN").expect("begin");
         let (maps, root) = f(db);
-        let snapshot = written_rows(db.connection(), checks, before, &maps);
+        let snapshot = written_rows(db.sqlite_connection().expect("an SQLite database"), checks, before, &maps);
         db.execute_batch("ROLLBACK").expect("rollback");
         let new_root = match root[0] {
             Value::Integer(k) => k,
@@ -531,7 +531,7 @@ fn check_same_rows(
             .collect();
         (snapshot, root)
     }
-    let before = max_ids(db.connection(), checks);
+    let before = max_ids(db.sqlite_connection().expect("an SQLite database"), checks);
     let sides = [side(name, db, checks, &before, ours), side(name, db, checks, &before, theirs)];
     let [(ours, our_root), (theirs, their_root)] = sides;
     assert_eq!(ours.0, theirs.0, "{name}: both sides must leave the same row counts");
@@ -558,7 +558,7 @@ fn check_tree() {
     );
     // The copies, keys translated back, are exactly the source rows.
     let mut source: Vec<Vec<Value>> = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare(r#"SELECT * FROM "shop_category""#)
         .and_then(|mut s| s.query_map([], |r| (0..3).map(|i| r.get::<_, Value>(i)).collect())?.collect())
         .expect("source");
@@ -598,7 +598,7 @@ fn check_blog() {
     // The copied entries, keys translated back, are the source entries
     // but for mod_date.
     let mut source: Vec<Vec<Value>> = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare(r#"SELECT * FROM "weblog_entry" WHERE "blog_id" = ?"#)
         .and_then(|mut s| {
             s.query_map([blog.id], |r| {
@@ -736,7 +736,7 @@ fn memory(side: &str, nodes: usize) {
     let elapsed = start.elapsed();
     let (rss_after, hwm) = rss_kib();
     let count: i64 =
-        db.connection().query_row(r#"SELECT COUNT(*) FROM "shop_category""#, [], |r| r.get(0)).expect("count");
+        db.sqlite_connection().expect("an SQLite database").query_row(r#"SELECT COUNT(*) FROM "shop_category""#, [], |r| r.get(0)).expect("count");
     assert_eq!(count as usize, nodes + copies);
     println!(
         "memory {side} tree of {nodes}: {copies} copies in {:.0} ms; RSS before {} KiB (setup peak {} KiB), \

@@ -162,7 +162,7 @@ fn timed_modelgen_get(db: &Database) -> i64 {
 
 #[inline(never)]
 fn timed_rusqlite_get(db: &Database) -> i64 {
-    let mut stmt = db.connection().prepare_cached(&get_sql()).expect("prepare");
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare_cached(&get_sql()).expect("prepare");
     let mut sum = 0;
     for pk in 1..=ENTRIES as i64 {
         let mut rows = stmt.query([pk]).expect("query");
@@ -180,7 +180,7 @@ fn timed_modelgen_filter(db: &Database) -> Vec<Entry> {
 
 #[inline(never)]
 fn timed_rusqlite_filter(db: &Database) -> Vec<Entry> {
-    let mut stmt = db.connection().prepare_cached(&filter_sql()).expect("prepare");
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare_cached(&filter_sql()).expect("prepare");
     let mut rows = stmt.query([0]).expect("query");
     let mut out = Vec::new();
     while let Some(row) = rows.next().expect("row") {
@@ -196,7 +196,7 @@ fn timed_modelgen_related(db: &Database) -> Vec<(Entry, Option<Blog>)> {
 
 #[inline(never)]
 fn timed_rusqlite_related(db: &Database) -> Vec<(Entry, Option<Blog>)> {
-    let mut stmt = db.connection().prepare_cached(&related_sql()).expect("prepare");
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare_cached(&related_sql()).expect("prepare");
     let mut rows = stmt.query([RELATED_ROWS as i64]).expect("query");
     let mut out = Vec::new();
     while let Some(row) = rows.next().expect("row") {
@@ -226,7 +226,7 @@ fn timed_modelgen_count(db: &Database) -> usize {
 
 #[inline(never)]
 fn timed_rusqlite_count(db: &Database) -> usize {
-    let mut stmt = db.connection().prepare_cached(COUNT_SQL).expect("prepare");
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare_cached(COUNT_SQL).expect("prepare");
     let count: i64 = stmt.query_row([0], |row| row.get(0)).expect("count");
     count as usize
 }
@@ -238,7 +238,7 @@ fn timed_modelgen_sum(db: &Database) -> Option<i64> {
 
 #[inline(never)]
 fn timed_rusqlite_sum(db: &Database) -> Option<i64> {
-    let mut stmt = db.connection().prepare_cached(SUM_SQL).expect("prepare");
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare_cached(SUM_SQL).expect("prepare");
     stmt.query_row([0], |row| row.get(0)).expect("sum")
 }
 

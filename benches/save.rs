@@ -121,7 +121,7 @@ fn rusqlite_update(conn: &rusqlite::Connection, entries: &mut [Entry]) {
 
 /// Every stored row of `weblog_entry`, as text.
 fn stored_rows(db: &Database) -> Vec<String> {
-    let mut stmt = db.connection().prepare(r#"SELECT * FROM "weblog_entry" ORDER BY "id""#).expect("prepare");
+    let mut stmt = db.sqlite_connection().expect("an SQLite database").prepare(r#"SELECT * FROM "weblog_entry" ORDER BY "id""#).expect("prepare");
     let columns = stmt.column_count();
     let rows = stmt
         .query_map([], |row| {
@@ -150,7 +150,7 @@ fn check_both_sides_store_the_same_rows() {
     .expect("modelgen saves");
     let (hand_db, hand_blog) = database();
     let mut theirs = entries(hand_blog);
-    let tx = hand_db.connection().unchecked_transaction().expect("begin");
+    let tx = hand_db.sqlite_connection().expect("an SQLite database").unchecked_transaction().expect("begin");
     rusqlite_insert(&tx, &mut theirs);
     rusqlite_update(&tx, &mut theirs);
     tx.commit().expect("commit");
@@ -174,7 +174,7 @@ fn timed_modelgen_insert(db: &Database, entries: &mut [Entry]) {
 
 #[inline(never)]
 fn timed_rusqlite_insert(db: &Database, entries: &mut [Entry]) {
-    let tx = db.connection().unchecked_transaction().expect("begin");
+    let tx = db.sqlite_connection().expect("an SQLite database").unchecked_transaction().expect("begin");
     rusqlite_insert(&tx, entries);
     tx.commit().expect("commit");
 }
@@ -193,7 +193,7 @@ fn timed_modelgen_update(db: &Database, entries: &mut [Entry]) {
 
 #[inline(never)]
 fn timed_rusqlite_update(db: &Database, entries: &mut [Entry]) {
-    let tx = db.connection().unchecked_transaction().expect("begin");
+    let tx = db.sqlite_connection().expect("an SQLite database").unchecked_transaction().expect("begin");
     rusqlite_update(&tx, entries);
     tx.commit().expect("commit");
 }

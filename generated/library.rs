@@ -42,6 +42,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("library.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "library",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &AUTHOR_META,
         &PUBLISHER_META,

@@ -15,6 +15,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("notifications.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "notifications",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &NOTIFICATION_META,
     ],

@@ -14,6 +14,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("people.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "people",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &PERSON_META,
     ],

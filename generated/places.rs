@@ -21,6 +21,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("places.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "places",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &PLACE_META,
         &RESTAURANT_META,

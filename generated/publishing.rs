@@ -28,6 +28,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("publishing.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "publishing",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &AUTHOR_META,
         &BOOK_META,

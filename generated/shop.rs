@@ -23,6 +23,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("shop.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "shop",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &PRODUCT_META,
         &SALE_META,

@@ -16,6 +16,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("vault.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "vault",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &LOCKER_META,
         &SPECIMEN_META,

@@ -22,6 +22,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("weblog.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "weblog",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &BLOG_META,
         &AUTHOR_META,

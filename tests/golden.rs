@@ -432,7 +432,7 @@ fn sql_keyword_quoted_unicode_and_long_names_are_quoted_and_round_trip_as_in_dja
     let per_model: Vec<(&str, usize)> = per_model.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(per_model, [("group.LongName", 1), ("group.Order", 2), ("group.Order_tags", 2)]);
     assert_eq!(Order::objects().count(&db)? + LongName::objects().count(&db)?, 0);
-    let check: String = db.connection().query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+    let check: String = db.sqlite_connection().expect("an SQLite database").query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
     assert_eq!(check, "ok");
     Ok(())
 }

@@ -153,7 +153,7 @@ fn write_for_a_while(
 /// rows and no other locker exists.
 fn assert_all_committed_writes_present(path: &Path, shared: &Shared, writers: &[Committed]) {
     let db = Database::open(path).unwrap();
-    let check: String = db.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     for w in writers {
         eprintln!(
@@ -323,7 +323,7 @@ fn a_process_killed_in_the_middle_of_a_fork_leaves_none_of_its_rows() {
 
 fn assert_all_committed_writes_present_without_writers(path: &Path, shared: &Shared) {
     let db = Database::open(path).unwrap();
-    let check: String = db.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     assert_eq!(Locker::objects().count(&db).unwrap(), 2, "no locker of the killed fork");
     assert_eq!(Specimen::objects().count(&db).unwrap(), 1 + FORKED_ROWS, "no specimen of the killed fork");

@@ -16,27 +16,19 @@ use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error, Model, Signal};
 
 fn places_db() -> Database {
-    let db = Database::open_in_memory().expect("database");
+    let db = common::empty_database();
     db.create_tables(&[&places::APP]).expect("tables");
     db
 }
 
 /// Every stored column of a row, as SQLite's `quote()` prints it.
 fn row(db: &Database, table: &str, pk_column: &str, id: i64) -> Vec<String> {
-    let columns: Vec<String> = {
-        let mut stmt = db.connection().prepare(&format!("PRAGMA table_info(\"{table}\")")).unwrap();
-        let names = stmt.query_map([], |r| r.get::<_, String>(1)).unwrap();
-        names.map(|n| n.unwrap()).collect()
-    };
-    columns
+    let rows = common::query(db, &format!("SELECT * FROM \"{table}\" WHERE \"{pk_column}\" = ?1"), &[id.into()]);
+    rows.into_iter()
+        .next()
+        .unwrap_or_default()
         .iter()
-        .map(|c| {
-            db.connection()
-                .query_row(&format!("SELECT quote(\"{c}\") FROM \"{table}\" WHERE \"{pk_column}\" = ?1"), [id], |r| {
-                    r.get(0)
-                })
-                .unwrap()
-        })
+        .map(common::quote)
         .collect()
 }
 
@@ -218,14 +210,14 @@ fn custom_through_rows_are_copied_with_their_extra_columns() {
     link2.save(&db).unwrap();
 
     let copy = book.duplicate(&db, |_| {}).unwrap();
-    let rows: Vec<(i64, String, i64)> = {
-        let mut stmt = db
-            .connection()
-            .prepare("SELECT author_id, role, position FROM library_authorship WHERE book_id = ?1 ORDER BY position")
-            .unwrap();
-        let r = stmt.query_map([copy.id.unwrap()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
-        r.map(|x| x.unwrap()).collect()
-    };
+    let rows: Vec<(i64, String, i64)> = common::query(
+        &db,
+        "SELECT author_id, role, position FROM library_authorship WHERE book_id = ?1 ORDER BY position",
+        &[copy.id.into()],
+    )
+    .into_iter()
+    .map(|r| (common::i64_of(&r[0]), common::scalar_text_of(&r[1..2]), common::i64_of(&r[2])))
+    .collect();
     assert_eq!(
         rows,
         vec![(author.id.unwrap(), "author".to_string(), 1), (editor.id.unwrap(), "editor".to_string(), 7)],
@@ -422,6 +414,9 @@ fn a_failed_bulk_copy_writes_nothing() {
 
 #[test]
 fn copy_hooks_are_told_the_source_copy_and_relations_are_one_transaction_with_the_row() {
+    if common::sqlite_only("uses SQLite-only SQL") {
+        return;
+    }
     // django-clone's hooks are not told the source (#876): here `edit`
     // closes over the source, and a failure in the relations rolls back the
     // copy's row too.

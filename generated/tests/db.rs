@@ -55,7 +55,11 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
         orphan.save(db)
     });
     match result {
-        Err(Error::Integrity(m)) => assert_eq!(m, "FOREIGN KEY constraint failed"),
+        Err(Error::Integrity(m)) => assert_integrity_text(
+            &m,
+            "FOREIGN KEY constraint failed",
+            r#"insert or update on table "weblog_entry" violates foreign key constraint "weblog_entry_blog_id_0cb658a4_fk_weblog_blog_id""#,
+        ),
         other => panic!("expected an integrity error at the commit, got {other:?}"),
     }
     assert!(!db.in_transaction());
@@ -64,8 +68,11 @@ fn deferred_foreign_key_violation_fails_the_commit_and_rolls_back() {
 
 #[test]
 fn transaction_begun_with_raw_sql_is_an_outer_block() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
-    db.connection().execute_batch("BEGIN").unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute_batch("BEGIN").unwrap();
     let inner: modelgen_runtime::Result<()> = db.transaction(|db| {
         blog(db, "undone");
         Err(Error::Misuse("x".into()))
@@ -73,15 +80,18 @@ fn transaction_begun_with_raw_sql_is_an_outer_block() {
     assert!(inner.is_err());
     assert!(db.in_transaction(), "only the savepoint is rolled back");
     blog(&db, "kept");
-    db.connection().execute_batch("COMMIT").unwrap();
+    db.sqlite_connection().expect("an SQLite database").execute_batch("COMMIT").unwrap();
     let names: Vec<String> = Blog::objects().all(&db).unwrap().into_iter().map(|b| b.name).collect();
     assert_eq!(names, vec!["kept"]);
 }
 
 #[test]
 fn integrity_errors_are_mapped_from_every_constraint_kind() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
-    let conn = db.connection();
+    let conn = db.sqlite_connection().expect("an SQLite database");
     let not_null = conn
         .execute(r#"INSERT INTO "weblog_blog" ("name", "tagline") VALUES (NULL, '')"#, [])
         .map_err(Error::from)
@@ -124,12 +134,15 @@ fn error_is_send_and_sync() {
 
 #[test]
 fn into_connection_gives_back_a_working_connection() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     blog(&db, "a");
     let mut b = blog(&db, "b");
     b.name = "c".into();
     b.save(&db).unwrap();
-    let conn = db.into_connection();
+    let conn = db.into_sqlite_connection().expect("an SQLite database");
     let names: Vec<String> = {
         let mut stmt = conn.prepare(r#"SELECT "name" FROM "weblog_blog" ORDER BY "id""#).unwrap();
         let rows = stmt.query_map([], |r| r.get(0)).unwrap();
@@ -142,7 +155,7 @@ fn into_connection_gives_back_a_working_connection() {
 /// Every table and index of the database, as `type name`, sorted.
 fn schema_objects(db: &Database) -> Vec<String> {
     let mut stmt = db
-        .connection()
+        .sqlite_connection().expect("an SQLite database")
         .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' ORDER BY 1")
         .unwrap();
     let rows = stmt.query_map([], |r| r.get(0)).unwrap();
@@ -151,13 +164,16 @@ fn schema_objects(db: &Database) -> Vec<String> {
 
 #[test]
 fn create_tables_run_twice_creates_nothing_and_keeps_the_rows() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     // Django's `migrate` run again on a migrated database: no error, no change.
     let db = setup();
     let b = blog(&db, "kept");
     entry(&db, &b, "kept too", date(2024, 1, 1));
     let before = schema_objects(&db);
     // The same objects as the apps' DDL run as it is.
-    let direct = Database::open_in_memory().unwrap();
+    let direct = common::empty_database();
     for app in APPS {
         direct.execute_batch(app.ddl).unwrap();
     }
@@ -177,6 +193,9 @@ fn create_tables_run_twice_creates_nothing_and_keeps_the_rows() {
 
 #[test]
 fn create_tables_recreates_a_dropped_table_with_its_indexes() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     let b = blog(&db, "kept");
     let before = schema_objects(&db);
@@ -192,6 +211,9 @@ fn create_tables_recreates_a_dropped_table_with_its_indexes() {
 
 #[test]
 fn create_tables_recreates_a_dropped_index() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     let before = schema_objects(&db);
     db.execute_batch(r#"DROP INDEX "weblog_entry_authors_entry_id_author_id_80715ffc_uniq";"#).unwrap();
@@ -201,6 +223,9 @@ fn create_tables_recreates_a_dropped_index() {
 
 #[test]
 fn create_tables_reports_tables_whose_columns_differ_and_creates_nothing() {
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
     let db = setup();
     blog(&db, "kept");
     // An extra column, a missing column, a retyped column and a column
@@ -238,7 +263,10 @@ fn create_tables_reports_tables_whose_columns_differ_and_creates_nothing() {
 
 #[test]
 fn create_tables_reports_a_not_null_column_the_schema_allows_null() {
-    let db = Database::open_in_memory().unwrap();
+    if common::sqlite_only("uses the rusqlite connection (raw BEGIN, SQLite's error codes, sqlite_master)") {
+        return;
+    }
+    let db = common::empty_database();
     db.execute_batch(r#"CREATE TABLE "weblog_blog" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "featured_id" bigint NOT NULL);"#).unwrap();
     let err = db.create_tables(&[&weblog::APP]).unwrap_err();
     assert_eq!(

@@ -152,7 +152,7 @@ fn an_unknown_stored_text_choice_still_loads_and_displays_raw() {
     let db = setup();
     let b = blog(&db, "b");
     let e = entry(&db, &b, "e", date(2024, 1, 1));
-    db.connection().execute(r#"UPDATE "weblog_entry" SET "status" = 'x'"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "weblog_entry" SET "status" = 'x'"#, &[]).unwrap();
     let mut loaded = Entry::get(&db, e.id.unwrap()).unwrap();
     assert_eq!(loaded.status, EntryStatus::Other("x".into()));
     assert!(!loaded.status.is_known());
@@ -168,7 +168,7 @@ fn an_unknown_stored_integer_choice_still_loads_and_displays_raw() {
     let db = setup();
     let mut p = person("Ann", "Doe");
     p.save(&db).unwrap();
-    db.connection().execute(r#"UPDATE "people_person" SET "shirt_size" = 7"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "people_person" SET "shirt_size" = 7"#, &[]).unwrap();
     let loaded = Person::get(&db, p.id.unwrap()).unwrap();
     assert_eq!(loaded.shirt_size, PersonShirtSize::Other(7));
     assert_eq!(loaded.get_shirt_size_display(), "7");
@@ -176,7 +176,7 @@ fn an_unknown_stored_integer_choice_still_loads_and_displays_raw() {
     let mut n = Notification::new();
     n.title = "t".into();
     n.save(&db).unwrap();
-    db.connection().execute(r#"UPDATE "notifications_notification" SET "notification_type" = 9"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "notifications_notification" SET "notification_type" = 9"#, &[]).unwrap();
     assert_eq!(Notification::get(&db, n.id.unwrap()).unwrap().get_notification_type_display(), "9");
 }
 
@@ -236,7 +236,7 @@ fn get_previous_by_date_is_strictly_before_on_value_then_pk() {
 fn get_next_by_date_applies_extra_filters() {
     let db = setup();
     let e = dated_entries(&db);
-    db.connection().execute(r#"UPDATE "weblog_entry" SET "status" = 'p' WHERE "id" = 3"#, []).unwrap();
+    db.execute_raw(r#"UPDATE "weblog_entry" SET "status" = 'p' WHERE "id" = 3"#, &[]).unwrap();
     let published = Some(Entry::STATUS.eq(EntryStatus::Published));
     assert_eq!(pk(e[1].get_next_by_pub_date(&db, published.clone())), Some(3));
     assert_eq!(pk(e[2].get_previous_by_pub_date(&db, published)), None);

@@ -87,11 +87,11 @@ fn a_dangling_foreign_key_fails_at_commit_as_an_integrity_error_of_kind_foreign_
 fn every_connection_gets_djangos_default_busy_timeout_of_5_seconds_and_it_is_configurable() {
     let db = Database::open_in_memory().unwrap();
     assert_eq!(db.busy_timeout(), DEFAULT_BUSY_TIMEOUT);
-    let ms: i64 = db.connection().query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
+    let ms: i64 = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
     assert_eq!(ms, 5_000);
     db.set_busy_timeout(Duration::from_millis(250)).unwrap();
     assert_eq!(db.busy_timeout(), Duration::from_millis(250));
-    let ms: i64 = db.connection().query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
+    let ms: i64 = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
     assert_eq!(ms, 250);
 }
 
@@ -179,7 +179,7 @@ fn text_stored_in_an_integer_column_is_a_conversion_error_naming_table_and_colum
     let l = locker(&db);
     let mut s = Specimen::new(l.key().unwrap());
     s.save(&db).unwrap();
-    db.connection().execute(r#"UPDATE "vault_specimen" SET "hits" = 'many'"#, []).unwrap();
+    db.sqlite_connection().expect("a SQLite database").execute(r#"UPDATE "vault_specimen" SET "hits" = 'many'"#, []).unwrap();
     let err = Specimen::get(&db, s.id.unwrap()).unwrap_err();
     match &err {
         Error::Conversion { model, table, column, .. } => {
@@ -249,7 +249,7 @@ fn invalid_utf8_stored_in_a_text_column_is_a_conversion_error_naming_the_column(
     let mut good = Specimen::new(l.key().unwrap());
     good.text = "fine".into();
     good.save(&db).unwrap();
-    db.connection()
+    db.sqlite_connection().expect("a SQLite database")
         .execute(r#"UPDATE "vault_specimen" SET "text" = CAST(x'ff00fe' AS TEXT) WHERE "id" = ?1"#, [bad.id])
         .unwrap();
     let err = Specimen::get(&db, bad.id.unwrap()).unwrap_err();

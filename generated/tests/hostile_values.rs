@@ -57,10 +57,11 @@ fn assert_holds(s: &Specimen, value: &Hostile, how: &str) {
 }
 
 fn integrity_check(db: &Database) {
-    let result: String = db.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let result: String = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(result, "ok");
     let tables: i64 = db
-        .connection()
+        .sqlite_connection()
+        .expect("a SQLite database")
         .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'vault_%'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(tables, 2, "no table was dropped");

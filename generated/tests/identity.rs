@@ -28,7 +28,7 @@ fn product(db: &Database, slug: &str) -> Product {
 /// A database with the places tables and a saved restaurant (a
 /// multi-table child of Place).
 fn saved_restaurant() -> (Database, Restaurant) {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&places::APP]).unwrap();
     let mut r = Restaurant::new();
     r.name = "r".into();

@@ -171,7 +171,7 @@ fn copy_methods_take_a_supplied_relation_as_its_targets_key() {
 #[test]
 fn a_multi_table_childs_key_upcasts_to_each_ancestor_as_djangos_child_row_is_a_parent_row() {
     use modelgen_examples::places::{self, ItalianRestaurant, Place, Restaurant, Supplier};
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&places::APP]).unwrap();
     let mut nonna = ItalianRestaurant::new();
     nonna.name = "Nonna".into();

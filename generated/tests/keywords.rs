@@ -2,15 +2,17 @@
 //! library.Loan has fields `ref`, `type` (with choices) and a ForeignKey
 //! `move`; the struct uses raw identifiers and the columns keep the names.
 
+mod common;
+
 use modelgen_examples::library::{self, Book, Loan, LoanType};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
-use modelgen_runtime::Database;
+use modelgen_runtime::rusqlite::types::Value;
 
 #[test]
 fn keyword_named_fields_and_relations_use_raw_identifiers_and_keep_their_columns() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&library::APP]).unwrap();
     let mut book = Book::new(NaiveDate::from_ymd_opt(2001, 1, 1).unwrap());
     book.title = "Dune".into();
@@ -22,11 +24,8 @@ fn keyword_named_fields_and_relations_use_raw_identifiers_and_keep_their_columns
     loan.r#type = LoanType::Long;
     loan.save(&db).unwrap();
 
-    let (r, t, m): (String, String, i64) = db
-        .connection()
-        .query_row("SELECT \"ref\", \"type\", \"move_id\" FROM library_loan", [], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .unwrap();
-    assert_eq!((r.as_str(), t.as_str(), m), ("L-1", "long", book.id.unwrap()));
+    let row = common::query(&db, "SELECT \"ref\", \"type\", \"move_id\" FROM library_loan", &[]);
+    assert_eq!(row, [[Value::Text("L-1".into()), Value::Text("long".into()), Value::Integer(book.id.unwrap())]]);
 
     assert_eq!(loan.r#move(&db).unwrap().title, "Dune");
     assert_eq!(book.loans().query().unwrap().count(&db).unwrap(), 1);

@@ -2,6 +2,8 @@
 //! shop.Coupon has a text pk (`code`, a SlugField) that a ForeignKey points
 //! at; shop.Receipt has a UUID pk with `default: uuid4`.
 
+mod common;
+
 use modelgen_examples::shop::{self, Coupon, Product, Receipt, Sale};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
@@ -10,7 +12,7 @@ use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::{Database, Error, SaveOptions};
 
 fn db() -> Database {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&shop::APP]).unwrap();
     db
 }
@@ -23,7 +25,7 @@ fn coupon(code: &str, percent: i64) -> Coupon {
 }
 
 fn rows(db: &Database, table: &str) -> i64 {
-    db.connection().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    common::count(db, table)
 }
 
 fn sale(db: &Database) -> Sale {
@@ -98,7 +100,7 @@ fn foreign_key_to_a_text_pk_stores_the_key_and_follows_it() {
     let mut r = Receipt::new(s.key().unwrap(), Decimal::new(995, 2));
     r.set_coupon(Some(&c)).unwrap();
     r.save(&db).unwrap();
-    let stored: String = db.connection().query_row("SELECT coupon_id FROM shop_receipt", [], |row| row.get(0)).unwrap();
+    let stored = common::scalar_text(&db, "SELECT coupon_id FROM shop_receipt", &[]);
     assert_eq!(stored, "SPRING");
     assert_eq!(r.coupon(&db).unwrap().map(|c| c.code), Some("SPRING".to_string()));
     assert_eq!(c.receipts().query().unwrap().count(&db).unwrap(), 1);
@@ -117,7 +119,7 @@ fn uuid_pk_with_a_default_is_set_at_construction_and_stored_as_32_hex_characters
     let id = r.pk();
     r.save(&db).unwrap();
     assert_eq!(r.pk(), id, "the default key is kept");
-    let stored: String = db.connection().query_row("SELECT id FROM shop_receipt", [], |row| row.get(0)).unwrap();
+    let stored = common::scalar_text(&db, "SELECT id FROM shop_receipt", &[]);
     assert_eq!(stored, id.simple().to_string());
     assert_eq!(stored.len(), 32);
     assert_eq!(Receipt::get(&db, id).unwrap().total.to_string(), "10.00");

@@ -212,7 +212,7 @@ fn save_steps_run_in_djangos_order_pre_save_signal_then_pre_processing_then_writ
     db.connect::<Product>(Signal::PreSave, move |e: &SignalEvent<'_, Product>| {
         // Before pre-processing: auto_now/auto_now_add not applied yet, and
         // nothing written.
-        let rows: i64 = e.db.connection().query_row(r#"SELECT COUNT(*) FROM "shop_product""#, [], |r| r.get(0))?;
+        let rows = count(e.db, "shop_product");
         l.push(format!(
             "pre_save created_given={} updated_given={} rows={rows}",
             e.instance.created == given,
@@ -223,11 +223,7 @@ fn save_steps_run_in_djangos_order_pre_save_signal_then_pre_processing_then_writ
     let l = log.clone();
     db.connect::<Product>(Signal::PostSave, move |e| {
         // After the write: the row holds the pre-processed, converted values.
-        let stored: String = e.db.connection().query_row(
-            r#"SELECT "created" FROM "shop_product" WHERE "id" = ?1"#,
-            [e.instance.id],
-            |r| r.get(0),
-        )?;
+        let stored = common::scalar_text(e.db, r#"SELECT "created" FROM "shop_product" WHERE "id" = ?1"#, &[e.instance.id.into()]);
         let converted = modelgen_runtime::try_to_value(&e.instance.created)?;
         l.push(format!(
             "post_save created={} pk_set={} stored_matches={} created_overridden={}",

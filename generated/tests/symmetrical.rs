@@ -2,6 +2,8 @@
 //! `symmetrical` defaults to true): a link is visible from both ends, and
 //! removing or clearing it from either end removes both directions.
 
+mod common;
+
 use modelgen_examples::library::{self, Book};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
@@ -21,12 +23,12 @@ fn titles(db: &Database, b: &Book) -> Vec<String> {
 }
 
 fn rows(db: &Database) -> i64 {
-    db.connection().query_row("SELECT COUNT(*) FROM library_book_related", [], |r| r.get(0)).unwrap()
+    common::count(db, "library_book_related")
 }
 
 #[test]
 fn symmetrical_add_links_both_directions() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&library::APP]).unwrap();
     let (a, b, c) = (book(&db, "a"), book(&db, "b"), book(&db, "c"));
     a.related().add(&db, &[&b, &c]).unwrap();
@@ -41,7 +43,7 @@ fn symmetrical_add_links_both_directions() {
 
 #[test]
 fn symmetrical_remove_and_clear_unlink_both_directions() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&library::APP]).unwrap();
     let (a, b, c) = (book(&db, "a"), book(&db, "b"), book(&db, "c"));
     a.related().add(&db, &[&b, &c]).unwrap();
@@ -55,7 +57,7 @@ fn symmetrical_remove_and_clear_unlink_both_directions() {
 
 #[test]
 fn symmetrical_link_to_itself_is_stored_once() {
-    let db = Database::open_in_memory().unwrap();
+    let db = common::empty_database();
     db.create_tables(&[&library::APP]).unwrap();
     let a = book(&db, "a");
     a.related().add(&db, &[&a]).unwrap();

@@ -46,7 +46,7 @@ fn django_texts() -> Vec<(DateTime<Utc>, &'static str, &'static str)> {
 }
 
 fn paris_naive() -> Database {
-    let db = Database::open_in_memory().unwrap().with_time_zone(TimeZoneSettings::naive(Europe::Paris));
+    let db = common::empty_database().with_time_zone(TimeZoneSettings::naive(Europe::Paris));
     db.create_tables(APPS).unwrap();
     db
 }
@@ -60,20 +60,16 @@ fn product(db: &Database) -> Product {
 }
 
 fn raw_sold_at(db: &Database, sale: &Sale) -> String {
-    db.connection()
-        .query_row(r#"SELECT "sold_at" FROM "shop_sale" WHERE "id" = ?1"#, [sale.id.unwrap()], |r| r.get(0))
-        .unwrap()
+    common::scalar_text(db, r#"SELECT "sold_at" FROM "shop_sale" WHERE "id" = ?1"#, &[sale.id.into()])
 }
 
 /// Insert a sale whose `sold_at` is the raw text Django stored.
 fn insert_raw_sale(db: &Database, product: &Product, text: &str) -> i64 {
-    db.connection()
-        .execute(
-            r#"INSERT INTO "shop_sale" ("product_id", "quantity", "sold_at") VALUES (?1, 1, ?2)"#,
-            (product.id.unwrap(), text),
-        )
-        .unwrap();
-    db.connection().last_insert_rowid()
+    common::scalar_i64(
+        db,
+        r#"INSERT INTO "shop_sale" ("product_id", "quantity", "sold_at") VALUES (?1, 1, ?2) RETURNING "id""#,
+        &[product.id.into(), text.to_owned().into()],
+    )
 }
 
 #[test]
@@ -82,7 +78,7 @@ fn use_tz_true_is_the_default_and_writes_utc_text_as_django() {
     assert_eq!(db.time_zone(), TimeZoneSettings { use_tz: true, time_zone: Tz::UTC });
     assert_eq!(TimeZoneSettings::default(), TimeZoneSettings::UTC);
     // USE_TZ = True stores UTC whatever TIME_ZONE is.
-    let paris_aware = Database::open_in_memory().unwrap().with_time_zone(TimeZoneSettings::aware(Europe::Paris));
+    let paris_aware = common::empty_database().with_time_zone(TimeZoneSettings::aware(Europe::Paris));
     paris_aware.create_tables(APPS).unwrap();
     for db in [&db, &paris_aware] {
         let p = product(db);
@@ -188,12 +184,8 @@ fn use_tz_false_auto_now_stores_the_wall_clock_time_of_the_save() {
     let p = product(&db);
     let after = modelgen_runtime::now();
     assert!(before <= p.created && p.created <= after && p.updated == p.created);
-    let (created, updated): (String, String) = db
-        .connection()
-        .query_row(r#"SELECT "created", "updated" FROM "shop_product" WHERE "id" = ?1"#, [p.id.unwrap()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
+    let row = common::query(&db, r#"SELECT "created", "updated" FROM "shop_product" WHERE "id" = ?1"#, &[p.id.into()]);
+    let (created, updated) = (common::scalar_text_of(&row[0][0..1]), common::scalar_text_of(&row[0][1..2]));
     let wall = p.created.with_timezone(&Europe::Paris).naive_local();
     let text = |dt: modelgen_runtime::NaiveDateTime| dt.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     assert_eq!(created.trim_end_matches(".000000"), text(wall).trim_end_matches(".000000"));
@@ -204,7 +196,7 @@ fn use_tz_false_auto_now_stores_the_wall_clock_time_of_the_save() {
 /// The date `auto_now` gives a DateField saved now in `zone`, with the
 /// dates of `zone` just before and after the save.
 fn auto_now_date_in(zone: Tz, use_tz: bool) -> (NaiveDate, NaiveDate, NaiveDate) {
-    let db = Database::open_in_memory().unwrap().with_time_zone(TimeZoneSettings { use_tz, time_zone: zone });
+    let db = common::empty_database().with_time_zone(TimeZoneSettings { use_tz, time_zone: zone });
     db.create_tables(APPS).unwrap();
     let before = Utc::now().with_timezone(&zone).date_naive();
     let b = blog(&db, "b");
@@ -254,11 +246,12 @@ fn use_tz_false_copies_keep_the_instant_and_take_fresh_auto_now_values() {
     n.sent_at = Some(utc(2024, 7, 1, 12, 0, 0));
     n.save(&db).unwrap();
     let stored = |id: i64| -> (Option<String>, String) {
-        db.connection()
-            .query_row(r#"SELECT "sent_at", "created" FROM "notifications_notification" WHERE "id" = ?1"#, [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap()
+        let row = common::query(&db, r#"SELECT "sent_at", "created" FROM "notifications_notification" WHERE "id" = ?1"#, &[id.into()]);
+        let sent_at = match &row[0][0] {
+            modelgen_runtime::rusqlite::types::Value::Null => None,
+            _ => Some(common::scalar_text_of(&row[0][0..1])),
+        };
+        (sent_at, common::scalar_text_of(&row[0][1..2]))
     };
     assert_eq!(stored(n.id.unwrap()).0.as_deref(), Some("2024-07-01 14:00:00"));
     let copy = n.duplicate(&db, None, |_| {}).unwrap();
@@ -281,10 +274,7 @@ fn use_tz_false_copies_keep_the_instant_and_take_fresh_auto_now_values() {
     assert_eq!(*seen.lock().unwrap(), [fork.root.created]);
     let loaded = Product::get(&db, fork.root.id.unwrap()).unwrap();
     assert_eq!(loaded.created, fork.root.created);
-    let raw_created: String = db
-        .connection()
-        .query_row(r#"SELECT "created" FROM "shop_product" WHERE "id" = ?1"#, [fork.root.id.unwrap()], |r| r.get(0))
-        .unwrap();
+    let raw_created = common::scalar_text(&db, r#"SELECT "created" FROM "shop_product" WHERE "id" = ?1"#, &[fork.root.id.into()]);
     let wall = fork.root.created.with_timezone(&Europe::Paris).naive_local().format("%Y-%m-%d %H:%M:%S").to_string();
     assert!(raw_created.starts_with(&wall), "{raw_created} vs {wall}");
 }
@@ -295,7 +285,7 @@ fn use_tz_false_in_utc_stores_as_use_tz_true_does() {
     assert_eq!(TimeZoneSettings::naive(Tz::UTC).storage_zone(), None);
     assert_eq!(TimeZoneSettings::aware(Europe::Paris).storage_zone(), None);
     assert_eq!(TimeZoneSettings::naive(Europe::Paris).storage_zone(), Some(Europe::Paris));
-    let db = Database::open_in_memory().unwrap().with_time_zone(TimeZoneSettings::naive(Tz::UTC));
+    let db = common::empty_database().with_time_zone(TimeZoneSettings::naive(Tz::UTC));
     db.create_tables(APPS).unwrap();
     let p = product(&db);
     let mut sale = Sale::new(Key::new(p.id.unwrap()), utc(2024, 7, 1, 12, 0, 0));
@@ -305,6 +295,9 @@ fn use_tz_false_in_utc_stores_as_use_tz_true_does() {
 
 #[test]
 fn a_stored_offset_is_honoured_in_any_zone() {
+    if common::sqlite_only("stores text (not a date) that PostgreSQL's timestamptz refuses") {
+        return;
+    }
     let db = paris_naive();
     let p = product(&db);
     let id = insert_raw_sale(&db, &p, "2024-07-01 14:00:00+02:00");
@@ -377,7 +370,7 @@ fn two_sales(db: &Database, instants: [DateTime<Utc>; 2]) -> Vec<Sale> {
 
 #[test]
 fn date_parts_with_use_tz_true_are_taken_in_time_zone_as_djangos_tzname() {
-    let db = Database::open_in_memory().unwrap().with_time_zone(TimeZoneSettings::aware(Europe::Paris));
+    let db = common::empty_database().with_time_zone(TimeZoneSettings::aware(Europe::Paris));
     db.create_tables(APPS).unwrap();
     two_sales(&db, [utc(2024, 1, 1, 23, 30, 0), utc(2023, 12, 31, 23, 30, 0)]);
     // Django 5.2, USE_TZ = True, TIME_ZONE = 'Europe/Paris', the same two instants:

@@ -297,7 +297,7 @@ pub fn Max<M, T: Scalar>(target: impl Into<Target<M, T>>) -> Aggregate<M, Option
 // Selections
 // ---------------------------------------------------------------------------
 
-fn read_value<T: DbValue>(row: &rusqlite::Row<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<T> {
+fn read_value<T: DbValue>(row: crate::backend::DbRow<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<T> {
     match zone {
         Some(zone) => crate::value::read_in(row, index, zone),
         None => crate::value::read(row, index),
@@ -311,7 +311,7 @@ pub trait Selectable<M> {
     #[doc(hidden)]
     fn select_expr(&self) -> SelectExpr;
     #[doc(hidden)]
-    fn read(row: &rusqlite::Row<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output>;
+    fn read(row: crate::backend::DbRow<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output>;
 }
 
 impl<M, T: DbValue> Selectable<M> for Column<M, T> {
@@ -319,7 +319,7 @@ impl<M, T: DbValue> Selectable<M> for Column<M, T> {
     fn select_expr(&self) -> SelectExpr {
         SelectExpr { links: Vec::new(), column: self.name(), aggregate: None }
     }
-    fn read(row: &rusqlite::Row<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<T> {
+    fn read(row: crate::backend::DbRow<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<T> {
         read_value(row, index, zone)
     }
 }
@@ -333,7 +333,7 @@ impl<M, To, T: DbValue> Selectable<M> for Path<M, To, T> {
         let (links, column) = self.clone().into_parts();
         SelectExpr { links, column, aggregate: None }
     }
-    fn read(row: &rusqlite::Row<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<T> {
+    fn read(row: crate::backend::DbRow<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<T> {
         read_value(row, index, zone)
     }
 }
@@ -356,7 +356,7 @@ impl<M, To, T: DbValue> Selectable<M> for Optional<Path<M, To, T>> {
     fn select_expr(&self) -> SelectExpr {
         self.0.select_expr()
     }
-    fn read(row: &rusqlite::Row<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<Option<T>> {
+    fn read(row: crate::backend::DbRow<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<Option<T>> {
         read_value(row, index, zone)
     }
 }
@@ -366,7 +366,7 @@ impl<M, Out: DbValue, D> Selectable<M> for Aggregate<M, Out, D> {
     fn select_expr(&self) -> SelectExpr {
         self.expr.clone()
     }
-    fn read(row: &rusqlite::Row<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<Out> {
+    fn read(row: crate::backend::DbRow<'_>, index: usize, zone: Option<Tz>) -> rusqlite::Result<Out> {
         read_value(row, index, zone)
     }
 }
@@ -379,7 +379,7 @@ pub trait Selection<M> {
     #[doc(hidden)]
     fn select_exprs(&self) -> Vec<SelectExpr>;
     #[doc(hidden)]
-    fn read(row: &rusqlite::Row<'_>, offset: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output>;
+    fn read(row: crate::backend::DbRow<'_>, offset: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output>;
 }
 
 macro_rules! single_selection {
@@ -392,7 +392,7 @@ macro_rules! single_selection {
             fn select_exprs(&self) -> Vec<SelectExpr> {
                 vec![self.select_expr()]
             }
-            fn read(row: &rusqlite::Row<'_>, offset: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output> {
+            fn read(row: crate::backend::DbRow<'_>, offset: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output> {
                 <Self as Selectable<M>>::read(row, offset, zone)
             }
         }
@@ -407,7 +407,7 @@ macro_rules! tuple_selection {
             fn select_exprs(&self) -> Vec<SelectExpr> {
                 vec![$(self.$index.select_expr()),+]
             }
-            fn read(row: &rusqlite::Row<'_>, offset: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output> {
+            fn read(row: crate::backend::DbRow<'_>, offset: usize, zone: Option<Tz>) -> rusqlite::Result<Self::Output> {
                 Ok(($($name::read(row, offset + $index, zone)?,)+))
             }
         }
@@ -451,7 +451,7 @@ impl<M: Model> QuerySet<M> {
         };
         let zone = db.storage_zone();
         db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             match rows.next()? {
                 Some(row) => Ok(S::read(row, 0, zone)?),
                 None => Err(Error::Misuse("an aggregate query returned no row".into())),
@@ -480,7 +480,7 @@ impl<M: Model> QuerySet<M> {
         let sql = parts.select_exprs(true)?;
         let zone = db.storage_zone();
         db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 out.push(S::read(row, 0, zone)?);
@@ -672,7 +672,7 @@ impl<M: Model, S: Selection<M>> Annotate<M, S> {
         let offset = M::meta().fields().len();
         let zone = db.storage_zone();
         let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let model = crate::model::read_row::<M>(row, 0, zone)?;

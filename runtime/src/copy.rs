@@ -387,11 +387,16 @@ fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<(
 /// of a load.
 pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
     let sql = crate::sql::select_values(values.len());
-    let mut instance = db.with_sql(&sql, |stmt| {
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+    // PostgreSQL would type every parameter of `SELECT ?, ...` as text: the
+    // values, already in the storage form rows are decoded into, are read
+    // as a row is.
+    let built = (db.backend() == crate::backend::Backend::PostgreSql)
+        .then(|| crate::model::read_row::<M>(crate::backend::DbRow::Values(values), 0, db.storage_zone()));
+    let mut instance = if let Some(built) = built { built? } else { db.with_sql(&sql, |stmt| {
+        let mut rows = stmt.query(crate::backend::params_from_iter(values.iter()))?;
         let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
         crate::model::read_row::<M>(row, 0, db.storage_zone())
-    })?;
+    })? };
     // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
     Ok(Box::new(instance))
@@ -433,7 +438,7 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
         signals::send(db, Signal::PreSave, &*copy, false, None)?;
         crate::model::pre_save(copy, true, None, &now);
     }
-    let first = sql::allocate_keys(db, meta)?;
+    let first = sql::allocate_keys(db, meta, copies.len())?;
     let mut rows = Vec::with_capacity(copies.len());
     for (i, copy) in copies.iter_mut().enumerate() {
         crate::model::set_pk_value(copy, Some(Value::Integer(first + i as i64)))?;
@@ -840,7 +845,7 @@ impl<'a> Copier<'a> {
         for (root, indexes) in by_root {
             let pk = root.pk_column();
             if pk.auto {
-                let first = sql::allocate_keys(self.db, root)?;
+                let first = sql::allocate_keys(self.db, root, indexes.len())?;
                 for (offset, &i) in indexes.iter().enumerate() {
                     self.nodes[i].new_pk = Value::Integer(first + offset as i64);
                 }

@@ -8,24 +8,33 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::Statement;
 
+#[cfg(feature = "postgres")]
+use crate::backend::pg::PgConnection;
 use crate::backend::sqlite::SqliteConnection;
-use crate::backend::{Connection as _, StatementKey};
+use crate::backend::{Backend, Connection as _, StatementKey, Stmt};
 use crate::error::Result;
 use crate::model::{AppMeta, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
 use crate::sql::Sql;
 use crate::tz::{Now, TimeZoneSettings, Tz};
 
-/// A SQLite database as modelgen uses it.
+/// The connection of a [`Database`], of one backend.
+enum Conn {
+    Sqlite(SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(PgConnection),
+}
+
+/// A SQLite (or, with the `postgres` feature, PostgreSQL) database as
+/// modelgen uses it.
 ///
 /// `Database` is `Send` (it can move to another thread) but not `Sync`,
 /// like the `rusqlite::Connection` it wraps.
 pub struct Database {
     /// The connection and its prepared statements (the one statement
     /// cache of the runtime).
-    conn: SqliteConnection,
+    conn: Conn,
     registry: RefCell<Registry>,
     pub(crate) signals: SignalRegistry,
     /// Per table: whether its auto pk is a rowid alias.
@@ -53,6 +62,41 @@ pub struct Database {
 /// another connection's lock (see [`Database::set_busy_timeout`]).
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Transaction control, dispatched to the backend.
+macro_rules! dispatch {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres($c) => $body,
+        }
+    };
+}
+
+impl Conn {
+    fn in_transaction(&self) -> bool {
+        dispatch!(self, c => c.in_transaction())
+    }
+    fn begin(&self) -> Result<()> {
+        dispatch!(self, c => c.begin())
+    }
+    fn commit(&self) -> Result<()> {
+        dispatch!(self, c => c.commit())
+    }
+    fn rollback(&self) -> Result<()> {
+        dispatch!(self, c => c.rollback())
+    }
+    fn savepoint(&self, depth: u32) -> Result<()> {
+        dispatch!(self, c => c.savepoint(depth))
+    }
+    fn release(&self, depth: u32) -> Result<()> {
+        dispatch!(self, c => c.release(depth))
+    }
+    fn rollback_to(&self, depth: u32) -> Result<()> {
+        dispatch!(self, c => c.rollback_to(depth))
+    }
+}
+
 #[derive(Default)]
 struct Registry {
     apps: Vec<&'static str>,
@@ -63,7 +107,7 @@ struct Registry {
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
-            .field("path", &self.conn.raw().path())
+            .field("backend", &self.backend())
             .field("apps", &self.registry.borrow().apps)
             .field("transaction_depth", &self.depth.get())
             .field("time_zone", &self.time_zone)
@@ -77,10 +121,10 @@ impl Database {
     /// A file that is not a SQLite database is refused here
     /// ([`crate::Error::NotADatabase`]), not at the first query.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        let db = Database::from_connection(rusqlite::Connection::open(path)?)?;
+        let conn = rusqlite::Connection::open(path)?;
         // Reads the file's header (SQLite opens files lazily).
-        db.conn.raw().query_row("PRAGMA schema_version", [], |_| Ok(()))?;
-        Ok(db)
+        conn.query_row("PRAGMA schema_version", [], |_| Ok(()))?;
+        Database::from_connection(conn)
     }
 
     /// A new private in-memory database.
@@ -101,8 +145,38 @@ impl Database {
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")?;
         crate::backend::sqlite::register_django_functions(&conn)?;
-        Ok(Database {
-            conn: SqliteConnection::new(conn),
+        Ok(Database::with_conn(Conn::Sqlite(SqliteConnection::new(conn))))
+    }
+
+    /// Connect to a PostgreSQL server (feature `postgres`): `params` is a
+    /// URL (`postgresql://user@host/db`) or a key=value string
+    /// (`host=/run/postgresql dbname=shop`). The session's `TimeZone` is
+    /// set to UTC (Django's `USE_TZ = True`; [`Database::with_time_zone`]
+    /// changes it). The client is synchronous: called inside an async
+    /// (tokio) runtime it returns [`Error::Misuse`](crate::Error::Misuse)
+    /// rather than blocking the runtime; use `spawn_blocking` there.
+    #[cfg(feature = "postgres")]
+    pub fn connect_postgres(params: &str) -> Result<Database> {
+        crate::backend::pg::check_not_async()?;
+        let client = postgres::Client::connect(params, postgres::NoTls).map_err(crate::backend::pg::pg_error)?;
+        Database::from_postgres_client(client)
+    }
+
+    /// Wrap a connected PostgreSQL client (see [`Database::connect_postgres`]).
+    #[cfg(feature = "postgres")]
+    pub fn from_postgres_client(client: postgres::Client) -> Result<Database> {
+        Ok(Database::with_conn(Conn::Postgres(PgConnection::new(client)?)))
+    }
+
+    fn with_conn(conn: Conn) -> Database {
+        let busy_timeout = match conn {
+            Conn::Sqlite(_) => DEFAULT_BUSY_TIMEOUT,
+            // PostgreSQL's default lock_timeout, 0: wait as long as it takes.
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => Duration::MAX,
+        };
+        Database {
+            conn,
             registry: RefCell::new(Registry::default()),
             signals: SignalRegistry::default(),
             rowid_alias: RefCell::new(HashMap::new()),
@@ -112,16 +186,36 @@ impl Database {
             track_changes: Cell::new(false),
             time_zone: TimeZoneSettings::UTC,
             storage_zone: None,
-            busy_timeout: Cell::new(DEFAULT_BUSY_TIMEOUT),
-        })
+            busy_timeout: Cell::new(busy_timeout),
+        }
+    }
+
+    /// Which database this handle talks to.
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => Backend::PostgreSql,
+        }
     }
 
     /// How long a statement waits for another connection's lock before
     /// failing with [`crate::Error::Busy`]: Django's SQLite `timeout`
     /// option (`DATABASES[...]["OPTIONS"]["timeout"]`, seconds, 5 by
-    /// default). Zero fails at once.
+    /// default). Zero fails at once. On PostgreSQL this is the session's
+    /// `lock_timeout` (by default unset: a statement waits as long as the
+    /// lock is held, which [`Database::busy_timeout`] reports as
+    /// `Duration::MAX`, as Django leaves it).
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
-        self.conn.raw().busy_timeout(timeout)?;
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.raw().busy_timeout(timeout)?,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => {
+                // lock_timeout = 0 disables it: the nearest is 1 ms.
+                let millis = timeout.as_millis().clamp(1, i32::MAX as u128);
+                conn.execute_batch(&format!("SET lock_timeout = {millis}"))?
+            }
+        }
         self.busy_timeout.set(timeout);
         Ok(())
     }
@@ -145,6 +239,13 @@ impl Database {
     pub fn with_time_zone(mut self, settings: TimeZoneSettings) -> Database {
         self.time_zone = settings;
         self.storage_zone = settings.storage_zone();
+        // PostgreSQL converts timestamptz text in the session's zone, which
+        // Django sets to TIME_ZONE when USE_TZ is false. A failure shows
+        // again on the first statement.
+        #[cfg(feature = "postgres")]
+        if let Conn::Postgres(conn) = &self.conn {
+            let _ = conn.set_zone(self.storage_zone);
+        }
         self
     }
 
@@ -166,32 +267,77 @@ impl Database {
         self.time_zone.now_at(crate::display::now())
     }
 
-    /// The underlying SQLite connection, for raw SQL (SQLite only: the
-    /// runtime itself goes through [`crate::backend::Connection`]).
+    /// The underlying SQLite connection, for raw SQL; `None` on another
+    /// backend (use [`Database::execute_raw`] and [`Database::query_raw`],
+    /// which run on every backend).
     #[inline]
-    pub fn connection(&self) -> &rusqlite::Connection {
-        self.conn.raw()
+    pub fn sqlite_connection(&self) -> Option<&rusqlite::Connection> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Some(conn.raw()),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => None,
+        }
     }
 
-    /// Give back the underlying connection (every statement the runtime
-    /// prepared on it is finalized first).
-    pub fn into_connection(self) -> rusqlite::Connection {
-        self.conn.into_inner()
+    /// Give back the underlying SQLite connection (every statement the
+    /// runtime prepared on it is finalized first); `None` on another
+    /// backend.
+    pub fn into_sqlite_connection(self) -> Option<rusqlite::Connection> {
+        match self.conn {
+            Conn::Sqlite(conn) => Some(conn.into_inner()),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => None,
+        }
+    }
+
+    /// Run raw SQL with `?`/`?N` placeholders on any backend (translated
+    /// for PostgreSQL); the number of rows changed. Not counted by
+    /// [`Database::query_count`], like raw SQL on the connection.
+    pub fn execute_raw(&self, sql: &str, params: &[Value]) -> Result<usize> {
+        match &self.conn {
+            Conn::Sqlite(conn) => Ok(conn.raw().execute(sql, rusqlite::params_from_iter(params.iter()))?),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.execute_raw(sql, params),
+        }
+    }
+
+    /// Run a raw query with `?`/`?N` placeholders on any backend: every
+    /// row, its values in SQLite's storage form (on PostgreSQL too:
+    /// datetimes as text, booleans 0/1, uuids as 32 hex digits).
+    pub fn query_raw(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        match &self.conn {
+            Conn::Sqlite(conn) => {
+                let mut stmt = conn.raw().prepare(sql)?;
+                let columns = stmt.column_count();
+                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push((0..columns).map(|i| row.get_ref(i).map(Value::from)).collect::<rusqlite::Result<_>>()?);
+                }
+                Ok(out)
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.query_raw(sql, params),
+        }
     }
 
     /// Run `f` with the prepared statement for `sql`, a `&'static str`
     /// (the SQL of a `ModelMeta`): prepared the first time, then kept for
     /// the life of the handle.
     #[inline]
-    pub fn with_statement<R>(&self, sql: &'static str, f: impl FnOnce(&mut Statement<'_>) -> Result<R>) -> Result<R> {
-        self.conn.with_static(sql, f)
+    pub fn with_statement<R>(&self, sql: &'static str, f: impl FnOnce(&mut Stmt<'_, '_>) -> Result<R>) -> Result<R> {
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.with_static(sql, |stmt| f(&mut Stmt::Sqlite(stmt))),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.with_statement(StatementKey::Static(sql), String::new, f),
+        }
     }
 
     /// Run `f` with the prepared statement for SQL built at run time,
     /// kept in the same cache (found by its text).
     #[inline]
-    pub(crate) fn with_sql<R>(&self, sql: &str, f: impl FnOnce(&mut Statement<'_>) -> Result<R>) -> Result<R> {
-        self.conn.with_statement(StatementKey::Text(sql), String::new, f)
+    pub(crate) fn with_sql<R>(&self, sql: &str, f: impl FnOnce(&mut Stmt<'_, '_>) -> Result<R>) -> Result<R> {
+        self.with_built(StatementKey::Text(sql), String::new, f)
     }
 
     /// Run `f` with the prepared statement for `key`, SQL built from a
@@ -201,20 +347,24 @@ impl Database {
         &self,
         key: StatementKey<'_>,
         build: impl FnOnce() -> String,
-        f: impl FnOnce(&mut Statement<'_>) -> Result<R>,
+        f: impl FnOnce(&mut Stmt<'_, '_>) -> Result<R>,
     ) -> Result<R> {
-        self.conn.with_statement(key, build, f)
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.with_statement(key, build, |stmt| f(&mut Stmt::Sqlite(stmt))),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.with_statement(key, build, f),
+        }
     }
 
     /// Run `sql` (text and parameters); the number of rows changed.
     pub(crate) fn execute_sql(&self, sql: &Sql) -> Result<usize> {
-        self.with_sql(&sql.text, |stmt| Ok(stmt.execute(rusqlite::params_from_iter(sql.params.iter()))?))
+        self.with_sql(&sql.text, |stmt| stmt.execute(sql.params.iter()))
     }
 
     /// Run the query `sql`; the first column of every row.
     pub(crate) fn first_column(&self, sql: &Sql) -> Result<Vec<Value>> {
         self.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(sql.params.iter())?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 out.push(Value::from(row.get_ref(0)?));
@@ -223,10 +373,15 @@ impl Database {
         })
     }
 
-    /// The rowid of the last row inserted.
+    /// The rowid of the last row inserted (SQLite; 0 on PostgreSQL, where
+    /// inserted keys come back by `RETURNING`).
     #[inline]
     pub(crate) fn last_insert_id(&self) -> i64 {
-        self.conn.last_insert_id()
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.last_insert_id(),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => 0,
+        }
     }
 
     /// How many statements the runtime has run on this handle (Django's
@@ -236,7 +391,11 @@ impl Database {
     /// log), nor what raw SQL runs through [`Database::connection`].
     #[inline]
     pub fn query_count(&self) -> u64 {
-        self.conn.query_count()
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.query_count(),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.query_count(),
+        }
     }
 
     /// Run `f` and count the statements it ran (Django's
@@ -250,7 +409,11 @@ impl Database {
 
     /// Run SQL statements (DDL) separated by semicolons.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        self.conn.execute_batch(sql)
+        match &self.conn {
+            Conn::Sqlite(conn) => conn.execute_batch(sql),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.execute_batch(sql),
+        }
     }
 
     /// Create the tables of `apps` and register their models; safe to run
@@ -265,6 +428,18 @@ impl Database {
     /// such table and difference, and then nothing is created: the check
     /// and the creation run in one transaction.
     pub fn create_tables(&self, apps: &[&AppMeta]) -> Result<()> {
+        if self.backend() == Backend::PostgreSql {
+            self.transaction(|db| {
+                for app in apps {
+                    db.create_postgresql_objects(app.ddl_postgresql)?;
+                }
+                Ok(())
+            })?;
+            for app in apps {
+                self.register(app);
+            }
+            return Ok(());
+        }
         let expected = ExpectedSchema::of(apps)?;
         self.transaction(|db| {
             let mut mismatches = Vec::new();
@@ -292,13 +467,41 @@ impl Database {
         Ok(())
     }
 
+    /// Run each statement of an app's PostgreSQL DDL (one a line) whose
+    /// table, index or constraint the database lacks.
+    fn create_postgresql_objects(&self, ddl: &str) -> Result<()> {
+        for statement in ddl.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("--")) {
+            let quoted_after = |marker: &str| -> Option<String> {
+                let rest = &statement[statement.find(marker)? + marker.len()..];
+                let rest = rest.strip_prefix('"')?;
+                Some(rest[..rest.find('"')?].to_owned())
+            };
+            let exists = if let Some(name) = quoted_after("ADD CONSTRAINT ") {
+                !self.query_raw(crate::sql::PG_CONSTRAINT_EXISTS, &[Value::Text(name)])?.is_empty()
+            } else if let Some(name) =
+                quoted_after("CREATE TABLE ").or_else(|| quoted_after("INDEX ")).or_else(|| quoted_after("SEQUENCE "))
+            {
+                !self.query_raw(crate::sql::PG_RELATION_EXISTS, &[Value::Text(name)])?.is_empty()
+            } else {
+                false
+            };
+            if !exists {
+                self.execute_batch(statement)?;
+            }
+        }
+        Ok(())
+    }
+
     fn object_exists(&self, kind: &str, name: &str) -> Result<bool> {
-        let mut stmt = self.conn.raw().prepare(crate::sql::OBJECT_EXISTS)?;
-        Ok(stmt.exists([kind, name])?)
+        let rows = self.query_raw(crate::sql::OBJECT_EXISTS, &[Value::Text(kind.into()), Value::Text(name.into())])?;
+        Ok(!rows.is_empty())
     }
 
     fn table_columns(&self, table: &str) -> Result<Vec<TableColumn>> {
-        table_columns(self.conn.raw(), table)
+        match self.sqlite_connection() {
+            Some(conn) => table_columns(conn, table),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Register the models of an app whose tables exist already. The delete
@@ -478,10 +681,14 @@ impl Database {
         let Some(pk) = meta.columns.get(meta.pk) else {
             return Ok(Some(false));
         };
+        // Only SQLite has rowids: PostgreSQL returns inserted keys.
+        let Some(conn) = self.sqlite_connection() else {
+            return Ok(Some(false));
+        };
         let mut pk_columns = Vec::new();
         let mut any_column = false;
         {
-            let mut stmt = self.conn.raw().prepare("SELECT name, type, pk FROM pragma_table_info(?)")?;
+            let mut stmt = conn.prepare("SELECT name, type, pk FROM pragma_table_info(?)")?;
             let mut rows = stmt.query([meta.table])?;
             while let Some(row) = rows.next()? {
                 any_column = true;
@@ -502,7 +709,7 @@ impl Database {
             return Ok(Some(false));
         }
         let without_rowid: i64 =
-            self.conn.raw().query_row("SELECT wr FROM pragma_table_list(?)", [meta.table], |r| r.get(0)).unwrap_or(0);
+            conn.query_row("SELECT wr FROM pragma_table_list(?)", [meta.table], |r| r.get(0)).unwrap_or(0);
         Ok(Some(without_rowid == 0))
     }
 }
@@ -636,5 +843,22 @@ mod thread_safety {
         let _ = <super::Database as AmbiguousIfSync<_>>::some_item;
         assert_send_sync::<crate::Error>();
         assert_send_sync::<crate::TimeZoneSettings>();
+    }
+}
+
+/// The PostgreSQL client blocks on a tokio runtime of its own: called from
+/// inside another one it would panic, so the handle refuses first.
+#[cfg(all(test, feature = "postgres"))]
+mod inside_async {
+    use crate::Error;
+
+    #[test]
+    fn calling_the_postgresql_backend_inside_an_async_runtime_is_an_error_not_a_panic() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime");
+        let result = runtime.block_on(async { super::Database::connect_postgres("host=/nonexistent dbname=x") });
+        match result {
+            Err(Error::Misuse(message)) => assert!(message.contains("spawn_blocking"), "{message}"),
+            other => panic!("expected a misuse error, got {other:?}"),
+        }
     }
 }

@@ -107,7 +107,7 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
     for chunk in pks.chunks(BATCH) {
         let sql = crate::sql::select_by_pks(meta.select_sql(), meta.pk_column().column, chunk.len());
         let rows: Vec<M> = db.with_sql(&sql, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(chunk.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);

@@ -111,6 +111,11 @@ pub enum Error {
     #[error("{message} (the file is not a SQLite database or is damaged: check the path, or restore it from a backup)")]
     NotADatabase { message: String },
 
+    /// Any other error of PostgreSQL (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    Postgres(postgres::Error),
+
     /// Any other error of SQLite or of a value conversion.
     #[error(transparent)]
     Database(rusqlite::Error),

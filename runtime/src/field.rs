@@ -134,15 +134,18 @@ impl<T: DbValue + Send + Sync> Field for T {
 /// A result row being read into a new instance, field by field in struct
 /// order: generated `from_row` calls [`Row::next`] once per field.
 pub struct Row<'a, 'r> {
-    row: &'a rusqlite::Row<'r>,
+    row: crate::backend::DbRow<'a>,
+    /// The second lifetime generated code names (`Row<'_, '_>`), kept
+    /// when the row became backend-neutral.
+    _rows: std::marker::PhantomData<&'a rusqlite::Row<'r>>,
     index: usize,
     /// The zone stored datetimes are wall-clock time in (`None`: UTC).
     zone: Option<Tz>,
 }
 
 impl<'a, 'r> Row<'a, 'r> {
-    pub(crate) fn new(row: &'a rusqlite::Row<'r>, offset: usize, zone: Option<Tz>) -> Self {
-        Row { row, index: offset, zone }
+    pub(crate) fn new(row: crate::backend::DbRow<'a>, offset: usize, zone: Option<Tz>) -> Self {
+        Row { row, _rows: std::marker::PhantomData, index: offset, zone }
     }
 
     /// How many fields were read (the field a failed read stopped at).

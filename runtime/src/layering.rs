@@ -15,8 +15,8 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["display"],
     &["error"],
-    // The backend boundary (connection, dialect) and its SQLite implementation.
-    &["backend", "backend/sqlite"],
+    // The backend boundary (connection, dialect), SQLite and PostgreSQL.
+    &["backend", "backend/sqlite", "backend/pg"],
     // Django's USE_TZ / TIME_ZONE and the conversions they need.
     &["tz"],
     // Every SQL text, through the dialect; knows no model.

@@ -751,6 +751,9 @@ pub struct AppMeta {
     /// `CREATE TABLE ...; CREATE INDEX ...;` for every model of the app, in
     /// dependency order.
     pub ddl: &'static str,
+    /// The same for PostgreSQL, as Django's PostgreSQL schema editor
+    /// writes it: one statement a line.
+    pub ddl_postgresql: &'static str,
     pub models: &'static [&'static ModelMeta],
 }
 
@@ -1157,7 +1160,7 @@ pub(crate) fn pre_save<M: Model>(
 /// Reads an instance from a rusqlite row whose columns start at `offset`,
 /// datetimes stored as wall-clock time in `zone` (`None`: UTC).
 #[inline]
-pub(crate) fn read_row<M: Model>(row: &rusqlite::Row<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
+pub(crate) fn read_row<M: Model>(row: crate::backend::DbRow<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
     let mut reader = Row::new(row, offset, zone);
     M::from_row(&mut reader).map_err(|err| conversion_at(M::meta(), reader.fields_read(offset), err))
 }

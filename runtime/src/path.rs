@@ -402,7 +402,7 @@ fn select_related_sql<M: Model>(
 
 /// The related object whose columns start at `offset`, `None` where the
 /// LEFT OUTER JOIN found no row (a NULL primary key).
-fn read_related<R: Model>(row: &rusqlite::Row<'_>, offset: usize, db: &Database) -> Result<Option<R>> {
+fn read_related<R: Model>(row: crate::backend::DbRow<'_>, offset: usize, db: &Database) -> Result<Option<R>> {
     let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
     Ok(match row.get_ref(offset + related_pk)? {
         rusqlite::types::ValueRef::Null => None,
@@ -446,7 +446,7 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
         let sql = self.sql(crate::query::params(db))?;
         let offset = M::meta().fields().len();
         let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
@@ -531,7 +531,7 @@ impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
             (own, own + R::meta().fields().len())
         };
         let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
@@ -619,7 +619,7 @@ impl<M: Model, R: Model, S: Model, T: Model> SelectRelated3<M, R, S, T> {
         let sql = self.sql(crate::query::params(db))?;
         let (_, _, [r, s, t]) = self.layout();
         let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
@@ -742,7 +742,7 @@ fn prefetch_for<M: Model, R: Model>(db: &Database, rows: &[M], link: &Link) -> R
     for batch in keys.chunks(crate::query::MAX_QUERY_PARAMS) {
         let sql = crate::sql::query::prefetch(R::meta().query_shape(), link, batch, &ordering, crate::query::params(db))?;
         db.with_sql(&sql.text, |stmt| {
-            let mut result = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut result = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             while let Some(row) = result.next()? {
                 let object = crate::model::read_row::<R>(row, 0, db.storage_zone())?;
                 related.push((Value::from(row.get_ref(key_column)?), object));

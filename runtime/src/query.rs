@@ -314,6 +314,17 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
         })
     }
 
+    /// `like`, case-insensitive (`ILIKE` on PostgreSQL, as Django's
+    /// `UPPER(...) LIKE UPPER(...)`).
+    fn ilike(self, pattern: String) -> Condition<M> {
+        Condition::from_node(Node::Cmp {
+            column: self.name,
+            op: CmpOp::ILike,
+            value: Value::Text(pattern),
+            instant: false,
+        })
+    }
+
     /// `contains`: `LIKE '%value%' ESCAPE '\'` (case-insensitive for ASCII
     /// on SQLite, as in Django).
     pub fn contains(self, value: &str) -> Condition<M> {
@@ -322,7 +333,7 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
 
     /// `icontains`: the same SQL as `contains` on SQLite.
     pub fn icontains(self, value: &str) -> Condition<M> {
-        self.contains(value)
+        self.ilike(format!("%{}%", escape_like(value)))
     }
 
     /// `startswith`: `LIKE 'value%' ESCAPE '\'`.
@@ -331,7 +342,7 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     }
 
     pub fn istartswith(self, value: &str) -> Condition<M> {
-        self.startswith(value)
+        self.ilike(format!("{}%", escape_like(value)))
     }
 
     /// `endswith`: `LIKE '%value' ESCAPE '\'`.
@@ -340,12 +351,12 @@ impl<M: Model, T: DbValue + TextColumn> Column<M, T> {
     }
 
     pub fn iendswith(self, value: &str) -> Condition<M> {
-        self.endswith(value)
+        self.ilike(format!("%{}", escape_like(value)))
     }
 
     /// `iexact`: `LIKE 'value' ESCAPE '\'`.
     pub fn iexact(self, value: &str) -> Condition<M> {
-        self.like(escape_like(value))
+        self.ilike(escape_like(value))
     }
 
     /// `regex`: `col REGEXP pattern`, case-sensitive (Rust's `regex`
@@ -660,7 +671,7 @@ f_numbers!(i32, i64, f64);
 /// How `db` wants bound values written (datetimes in its zone) and date
 /// parts taken.
 pub(crate) fn params(db: &Database) -> Params {
-    params_in(db.time_zone())
+    Params { backend: db.backend(), ..params_in(db.time_zone()) }
 }
 
 /// [`params`] of a database handle with `settings`.
@@ -669,6 +680,7 @@ pub(crate) fn params_in(settings: TimeZoneSettings) -> Params {
         zone: settings.storage_zone(),
         convert: crate::value::instant_text_in,
         date_part_zone: settings.use_tz.then_some(settings.time_zone),
+        backend: crate::backend::Backend::Sqlite,
     }
 }
 
@@ -1186,7 +1198,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
         let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
                 out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
@@ -1211,7 +1223,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
         db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(sql.params.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             while let Some(row) = rows.next()? {
                 let mut m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
                 crate::snapshot::mark_loaded(db, &mut m);
@@ -1441,7 +1453,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).count(self.is_sliced())?;
         let count: i64 = db.with_sql(&sql.text, |stmt| {
-            Ok(stmt.query_row(rusqlite::params_from_iter(sql.params.iter()), |r| r.get(0))?)
+            stmt.query_row(crate::backend::params_from_iter(sql.params.iter()), |r| r.get(0))
         })?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
@@ -1451,7 +1463,7 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).exists(self.is_sliced())?;
-        db.with_sql(&sql.text, |stmt| Ok(stmt.query(rusqlite::params_from_iter(sql.params.iter()))?.next()?.is_some()))
+        db.with_sql(&sql.text, |stmt| Ok(stmt.query(crate::backend::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
     /// The keys of the matching rows, in order (`values_list("pk",

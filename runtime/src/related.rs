@@ -501,7 +501,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             let existing = self.linked(db)?;
             db.with_sql(&sql, |insert| {
                 for pk in wanted.iter().filter(|pk| !existing.contains(pk)) {
-                    insert.execute(rusqlite::params_from_iter(row(&source, pk)))?;
+                    insert.execute(crate::backend::params_from_iter(row(&source, pk)))?;
                 }
                 if self.symmetrical {
                     // The mirror rows, (target, source), each unless present.
@@ -509,7 +509,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
                     db.with_sql(&linked, |exists| {
                         for pk in wanted {
                             if !exists.exists([pk, &source])? {
-                                insert.execute(rusqlite::params_from_iter(row(pk, &source)))?;
+                                insert.execute(crate::backend::params_from_iter(row(pk, &source)))?;
                             }
                         }
                         Ok(())

@@ -113,12 +113,12 @@ fn for_each_where(
     filter: &str,
     keys: &[Value],
     in_rowid_order: bool,
-    mut f: impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+    mut f: impl FnMut(crate::backend::DbRow<'_>) -> Result<()>,
 ) -> Result<()> {
     for chunk in keys.chunks(KEYS_PER_SELECT) {
         let sql = crate::sql::select_where_in(table, columns, filter, chunk.len(), in_rowid_order);
         db.with_sql(&sql, |stmt| {
-            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            let mut rows = stmt.query(crate::backend::params_from_iter(chunk.iter()))?;
             while let Some(row) = rows.next()? {
                 f(row)?;
             }
@@ -131,19 +131,24 @@ fn for_each_where(
 /// Whether some row of `table` holds `value` in `column`.
 pub(crate) fn value_exists(db: &Database, table: &str, column: &str, value: &str) -> Result<bool> {
     let sql = crate::sql::value_exists(table, column);
-    db.with_sql(&sql, |stmt| Ok(stmt.exists([value])?))
+    db.with_sql(&sql, |stmt| stmt.exists([value]))
 }
 
 /// The first new key of `meta`'s auto pk (the next ones follow it), to
 /// be written explicitly in this transaction: past the largest key in the
 /// table and past every key SQLite's AUTOINCREMENT ever handed out
 /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
-pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta) -> Result<i64> {
+pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta, count: usize) -> Result<i64> {
+    if db.backend() == crate::backend::Backend::PostgreSql {
+        let sql = crate::sql::pg_allocate_keys(meta.table, meta.pk_column().column);
+        let count = i64::try_from(count.max(1)).unwrap_or(i64::MAX);
+        return db.with_sql(&sql, |stmt| stmt.query_row([count], |r| r.get(0)));
+    }
     let sql = crate::sql::max_pk(meta.table, meta.pk_column().column);
-    let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row([], |r| r.get(0))?))?;
-    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| Ok(stmt.exists([])?))?;
+    let max: i64 = db.with_sql(&sql, |stmt| stmt.query_row(crate::backend::NO_PARAMS, |r| r.get(0)))?;
+    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| stmt.exists(crate::backend::NO_PARAMS))?;
     let seq: i64 = if has_sequence {
-        db.with_statement(crate::sql::SEQUENCE_OF, |stmt| Ok(stmt.query_row([meta.table], |r| r.get(0))?))?
+        db.with_statement(crate::sql::SEQUENCE_OF, |stmt| stmt.query_row([meta.table], |r| r.get(0)))?
     } else {
         0
     };

@@ -179,18 +179,18 @@ pub fn output_to_value(output: ToSqlOutput<'_>) -> rusqlite::Result<Value> {
 
 /// Read column `index` of `row` as a `T`, with rusqlite's errors (as
 /// `Row::get` reports them). What generated `from_row` calls.
-pub fn read<T: DbValue>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T> {
+pub fn read<T: DbValue>(row: crate::backend::DbRow<'_>, index: usize) -> rusqlite::Result<T> {
     read_with(row, index, T::from_sql)
 }
 
 /// [`read`] for datetimes stored as wall-clock time in `zone`.
-pub fn read_in<T: DbValue>(row: &rusqlite::Row<'_>, index: usize, zone: Tz) -> rusqlite::Result<T> {
+pub fn read_in<T: DbValue>(row: crate::backend::DbRow<'_>, index: usize, zone: Tz) -> rusqlite::Result<T> {
     read_with(row, index, |value| T::from_sql_in(value, zone))
 }
 
 #[inline]
 fn read_with<T>(
-    row: &rusqlite::Row<'_>,
+    row: crate::backend::DbRow<'_>,
     index: usize,
     convert: impl FnOnce(ValueRef<'_>) -> FromSqlResult<T>,
 ) -> rusqlite::Result<T> {
@@ -198,7 +198,7 @@ fn read_with<T>(
     convert(value).map_err(|err| match err {
         FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(
             index,
-            row.as_ref().column_name(index).map(str::to_owned).unwrap_or_default(),
+            row.column_name(index),
             value.data_type(),
         ),
         FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
@@ -223,7 +223,7 @@ pub fn from_value<T: DbValue>(value: Value) -> crate::Result<T> {
 
 /// Same as [`read`] (the name generated code uses).
 #[inline]
-pub fn read_column<T: DbValue>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T> {
+pub fn read_column<T: DbValue>(row: crate::backend::DbRow<'_>, index: usize) -> rusqlite::Result<T> {
     read(row, index)
 }
 
@@ -285,6 +285,13 @@ impl DbValue for f64 {
         match value {
             ValueRef::Real(f) => Ok(f),
             ValueRef::Integer(i) => Ok(i as f64),
+            // PostgreSQL's numeric (AVG of integers, a Sum of decimals read
+            // as a float) arrives as decimal text; Django's float() of it.
+            ValueRef::Text(t) => std::str::from_utf8(t)
+                .ok()
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-'))
+                .and_then(|t| t.parse().ok())
+                .ok_or(FromSqlError::InvalidType),
             _ => Err(FromSqlError::InvalidType),
         }
     }
@@ -875,7 +882,7 @@ impl DecimalColumn for Option<Decimal> {
 /// Read a DecimalField column as Django's SQLite converter does: the
 /// stored number (which NUMERIC affinity may have turned into 12.5)
 /// quantized to the field's `decimal_places` (12.50).
-pub fn read_decimal_column<T: DecimalColumn>(row: &rusqlite::Row<'_>, index: usize, decimal_places: u32) -> rusqlite::Result<T> {
+pub fn read_decimal_column<T: DecimalColumn>(row: crate::backend::DbRow<'_>, index: usize, decimal_places: u32) -> rusqlite::Result<T> {
     read::<T>(row, index).map(|value| value.quantized(decimal_places))
 }
 

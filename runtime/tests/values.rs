@@ -37,7 +37,7 @@ fn stored(conn: &Connection, column: &str, value: &dyn DbValue) -> String {
 
 /// `column` of row `id` read back through the runtime's conversion.
 fn load<T: DbValue>(conn: &Connection, column: &str, id: i64) -> rusqlite::Result<T> {
-    conn.query_row(&format!(r#"SELECT "{column}" FROM "sample" WHERE "id" = ?1"#), [id], |r| read::<T>(r, 0))
+    conn.query_row(&format!(r#"SELECT "{column}" FROM "sample" WHERE "id" = ?1"#), [id], |r| read::<T>(modelgen_runtime::backend::DbRow::Sqlite(r), 0))
 }
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> DateTime<Utc> {

@@ -11,6 +11,7 @@ use modelgen_examples::{library, notifications, people, shop, weblog};
 use modelgen_runtime::chrono::{DateTime, NaiveDate, TimeZone, Utc};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
+use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::Database;
 
 use weblog::{Blog, Entry};
@@ -20,38 +21,176 @@ use weblog::{Blog, Entry};
 pub const APPS: &[&modelgen_runtime::AppMeta] =
     &[&library::APP, &people::APP, &notifications::APP, &shop::APP, &weblog::APP];
 
-/// A fresh in-memory database with every example app's tables.
+/// The environment variable choosing the backend the behaviour tests run
+/// on: unset or `sqlite` (an in-memory database per test), `postgresql`
+/// (a fresh database per test on `modelgen_testing_pg::server()`).
+pub const BACKEND_ENV: &str = "MODELGEN_TEST_BACKEND";
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgresql() -> bool {
+    std::env::var(BACKEND_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("postgresql"))
+}
+
+/// `true` (after which the test returns early) when the tests run on
+/// PostgreSQL and the test is about SQLite alone: `why` says what it needs
+/// (PRAGMAs, `quote()`/`typeof()`, SQLite's storage, a file database).
+pub fn sqlite_only(why: &str) -> bool {
+    let _ = why;
+    on_postgresql()
+}
+
+thread_local! {
+    /// The test databases of this thread's test, dropped (WITH (FORCE))
+    /// when the test's thread ends.
+    static PG_DATABASES: std::cell::RefCell<Vec<modelgen_testing_pg::TestDatabase<'static>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A fresh empty database of the backend the tests run on.
+pub fn empty_database() -> Database {
+    if !on_postgresql() {
+        return Database::open_in_memory().expect("open an in-memory database");
+    }
+    let server = modelgen_testing_pg::server()
+        .unwrap_or_else(|| panic!("{BACKEND_ENV}=postgresql but no PostgreSQL server (see testing/pg)"));
+    let test_db = server.database();
+    let db = Database::from_postgres_client(test_db.connect()).expect("connect to the test database");
+    PG_DATABASES.with(|dbs| dbs.borrow_mut().push(test_db));
+    db
+}
+
+/// A fresh database with every example app's tables.
 pub fn setup() -> Database {
-    let db = Database::open_in_memory().expect("open an in-memory database");
+    let db = empty_database();
     db.create_tables(APPS).expect("create the tables");
     db
 }
 
+/// An integrity error's text as each backend's Django shows it: SQLite's
+/// message, or the first line of PostgreSQL's (psycopg's text, the
+/// DETAIL line after it naming the values: Django 5.2 on PostgreSQL gave
+/// `duplicate key value violates unique constraint "..."\nDETAIL:  Key
+/// (slug)=(mug) already exists.`, the runtime's text exactly).
+#[track_caller]
+pub fn assert_integrity_text(text: &str, sqlite: &str, postgresql: &str) {
+    if on_postgresql() {
+        assert_eq!(text.lines().next().unwrap_or_default(), postgresql, "{text}");
+    } else {
+        assert_eq!(text, sqlite);
+    }
+}
+
+/// `rows` sorted on PostgreSQL, as they are on SQLite otherwise: a query
+/// without ORDER BY gives SQLite's table order, PostgreSQL's order is its
+/// plan's (a hash aggregate, ...), as Django's is on each.
+pub fn unordered_on_postgresql<T: Ord>(mut rows: Vec<T>) -> Vec<T> {
+    if on_postgresql() {
+        rows.sort();
+    }
+    rows
+}
+
+/// The rows of a raw query, on either backend.
+pub fn query(db: &Database, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
+    db.query_raw(sql, params).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The first value of the first row of a raw query, on either backend.
+pub fn scalar(db: &Database, sql: &str, params: &[Value]) -> Value {
+    query(db, sql, params).into_iter().next().and_then(|row| row.into_iter().next()).unwrap_or(Value::Null)
+}
+
+/// [`scalar`] as an integer.
+pub fn scalar_i64(db: &Database, sql: &str, params: &[Value]) -> i64 {
+    match scalar(db, sql, params) {
+        Value::Integer(n) => n,
+        other => panic!("{sql}: not an integer: {other:?}"),
+    }
+}
+
+/// [`scalar`] as text.
+pub fn scalar_text(db: &Database, sql: &str, params: &[Value]) -> String {
+    match scalar(db, sql, params) {
+        Value::Text(t) => t,
+        other => panic!("{sql}: not text: {other:?}"),
+    }
+}
+
+/// The text of the first value of `row`.
+pub fn scalar_text_of(row: &[Value]) -> String {
+    match row.first() {
+        Some(Value::Text(t)) => t.clone(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+/// An integer value.
+pub fn i64_of(value: &Value) -> i64 {
+    match value {
+        Value::Integer(n) => *n,
+        other => panic!("not an integer: {other:?}"),
+    }
+}
+
+/// A value as SQLite's `quote()` shows it.
+pub fn quote(value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".into(),
+        Value::Integer(n) => n.to_string(),
+        Value::Real(r) => format!("{r:?}"),
+        Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        Value::Blob(b) => format!("X'{}'", b.iter().map(|b| format!("{b:02X}")).collect::<String>()),
+    }
+}
+
 /// The stored value of one column, as SQLite's `quote()` shows it: text in
-/// single quotes, numbers bare, `NULL`, blobs as `X'..'`.
+/// single quotes, numbers bare, `NULL`, blobs as `X'..'` (on PostgreSQL,
+/// the value read back in SQLite's storage form, shown the same way).
 pub fn raw(db: &Database, table: &str, column: &str, id: i64) -> String {
-    db.connection()
-        .query_row(&format!(r#"SELECT quote("{column}") FROM "{table}" WHERE "id" = ?1"#), [id], |r| r.get(0))
-        .expect("read a stored value")
+    if let Some(conn) = db.sqlite_connection() {
+        return conn
+            .query_row(&format!(r#"SELECT quote("{column}") FROM "{table}" WHERE "id" = ?1"#), [id], |r| r.get(0))
+            .expect("read a stored value");
+    }
+    let rows = query(db, &format!(r#"SELECT "{column}" FROM "{table}" WHERE "id" = ?1"#), &[Value::Integer(id)]);
+    rows.first().and_then(|r| r.first()).map(quote).expect("read a stored value")
 }
 
 /// SQLite's storage class of one stored value (`integer`, `real`, `text`, `null`, `blob`).
 pub fn storage_class(db: &Database, table: &str, column: &str, id: i64) -> String {
-    db.connection()
-        .query_row(&format!(r#"SELECT typeof("{column}") FROM "{table}" WHERE "id" = ?1"#), [id], |r| r.get(0))
-        .expect("read a storage class")
+    if let Some(conn) = db.sqlite_connection() {
+        return conn
+            .query_row(&format!(r#"SELECT typeof("{column}") FROM "{table}" WHERE "id" = ?1"#), [id], |r| r.get(0))
+            .expect("read a storage class");
+    }
+    let rows = query(db, &format!(r#"SELECT "{column}" FROM "{table}" WHERE "id" = ?1"#), &[Value::Integer(id)]);
+    match rows.first().and_then(|r| r.first()).expect("read a storage class") {
+        Value::Null => "null",
+        Value::Integer(_) => "integer",
+        Value::Real(_) => "real",
+        Value::Text(_) => "text",
+        Value::Blob(_) => "blob",
+    }
+    .into()
 }
 
 /// The number of rows of a table.
 pub fn count(db: &Database, table: &str) -> i64 {
-    db.connection().query_row(&format!(r#"SELECT COUNT(*) FROM "{table}""#), [], |r| r.get(0)).expect("count rows")
+    match query(db, &format!(r#"SELECT COUNT(*) FROM "{table}""#), &[]).first().and_then(|r| r.first()) {
+        Some(Value::Integer(n)) => *n,
+        other => panic!("count rows: {other:?}"),
+    }
 }
 
 /// The ids of a table, ascending.
 pub fn ids(db: &Database, table: &str) -> Vec<i64> {
-    let mut stmt = db.connection().prepare(&format!(r#"SELECT "id" FROM "{table}" ORDER BY "id""#)).expect("prepare");
-    let rows = stmt.query_map([], |r| r.get(0)).expect("query");
-    rows.map(|r| r.expect("id")).collect()
+    query(db, &format!(r#"SELECT "id" FROM "{table}" ORDER BY "id""#), &[])
+        .into_iter()
+        .map(|row| match row.first() {
+            Some(Value::Integer(n)) => *n,
+            other => panic!("id: {other:?}"),
+        })
+        .collect()
 }
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -87,7 +226,7 @@ pub fn insert_product_row(db: &Database, values: &str) -> modelgen_runtime::Resu
     let columns =
         r#""id", "name", "slug", "price", "number_sold", "in_stock", "sku", "attributes", "created", "updated""#;
     let sql = format!(r#"INSERT INTO "shop_product" ({columns}) VALUES ({values})"#);
-    db.connection().execute(&sql, []).map_err(modelgen_runtime::Error::from)
+    db.execute_raw(&sql, &[])
 }
 
 /// A log that signal receivers write to.

@@ -108,3 +108,201 @@ pub enum StatementKey<'a> {
     /// Any other SQL, found by its text.
     Text(&'a str),
 }
+
+#[cfg(feature = "postgres")]
+pub mod pg;
+
+use rusqlite::types::{FromSql, ToSql, Value, ValueRef};
+
+/// Which database a [`crate::Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    PostgreSql,
+}
+
+/// The parameters of [`Stmt::query`] and friends: any sequence of values
+/// (`sql.params.iter()`, `[&pk]`), bound in order from parameter 1. The
+/// identity, kept so call sites read as rusqlite's `params_from_iter` did.
+#[inline]
+pub(crate) fn params_from_iter<I>(params: I) -> I
+where
+    I: IntoIterator,
+    I::Item: ToSql,
+{
+    params
+}
+
+/// No parameters.
+pub(crate) const NO_PARAMS: [&Value; 0] = [];
+
+/// One result row, of either backend: a SQLite row read in place, or the
+/// values a PostgreSQL row was decoded into (in SQLite's storage form, the
+/// runtime's one value currency: see `pg`). `Copy`, so it is passed
+/// by value like the reference it wraps.
+#[derive(Clone, Copy)]
+pub enum DbRow<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Values(&'a [Value]),
+}
+
+impl<'a> DbRow<'a> {
+    /// Column `index`, borrowed.
+    #[inline]
+    pub fn get_ref(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
+        match *self {
+            DbRow::Sqlite(row) => row.get_ref(index),
+            DbRow::Values(values) => match values.get(index) {
+                Some(value) => Ok(ValueRef::from(value)),
+                None => Err(rusqlite::Error::InvalidColumnIndex(index)),
+            },
+        }
+    }
+
+    /// Column `index` converted as rusqlite's `Row::get` converts it.
+    pub fn get<T: FromSql>(&self, index: usize) -> rusqlite::Result<T> {
+        let value = self.get_ref(index)?;
+        T::column_result(value).map_err(|err| match err {
+            rusqlite::types::FromSqlError::InvalidType => {
+                rusqlite::Error::InvalidColumnType(index, self.column_name(index), value.data_type())
+            }
+            rusqlite::types::FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
+            other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
+        })
+    }
+
+    /// The name of column `index` (empty when unknown), for error messages.
+    pub fn column_name(&self, index: usize) -> String {
+        match *self {
+            DbRow::Sqlite(row) => row.as_ref().column_name(index).map(str::to_owned).unwrap_or_default(),
+            DbRow::Values(_) => String::new(),
+        }
+    }
+}
+
+/// The rows of a query, of either backend.
+pub enum Rows<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    /// Every row of a PostgreSQL result, decoded (the client returns the
+    /// whole result at once).
+    Values { rows: std::vec::IntoIter<Vec<Value>>, current: Vec<Value>, error: Option<crate::Error> },
+}
+
+impl Rows<'_> {
+    /// The next row, `None` after the last.
+    #[inline]
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<DbRow<'_>>> {
+        match self {
+            Rows::Sqlite(rows) => Ok(rows.next()?.map(DbRow::Sqlite)),
+            Rows::Values { rows, current, error } => {
+                if let Some(error) = error.take() {
+                    return Err(error);
+                }
+                match rows.next() {
+                    Some(row) => {
+                        *current = row;
+                        Ok(Some(DbRow::Values(current)))
+                    }
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+}
+
+/// A prepared statement taken out of the connection's cache, of either
+/// backend: what the runtime binds, runs and reads rows from. Its methods
+/// are named after rusqlite's `Statement` ones they stand for.
+pub enum Stmt<'s, 'c> {
+    Sqlite(&'s mut rusqlite::Statement<'c>),
+    #[cfg(feature = "postgres")]
+    Postgres(pg::PgStatement<'s>),
+}
+
+impl<'c> Stmt<'_, 'c> {
+    /// Bind parameter `index` (1-based).
+    #[inline]
+    pub fn raw_bind_parameter<T: ToSql>(&mut self, index: usize, value: T) -> Result<()> {
+        match self {
+            Stmt::Sqlite(stmt) => Ok(stmt.raw_bind_parameter(index, value)?),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.bind(index, &value),
+        }
+    }
+
+    /// Run the statement with the bound parameters; the number of rows
+    /// changed.
+    #[inline]
+    pub fn raw_execute(&mut self) -> Result<usize> {
+        match self {
+            Stmt::Sqlite(stmt) => Ok(stmt.raw_execute()?),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.execute(),
+        }
+    }
+
+    /// Run the query with the bound parameters.
+    #[inline]
+    pub fn raw_query(&mut self) -> Rows<'_> {
+        match self {
+            Stmt::Sqlite(stmt) => Rows::Sqlite(stmt.raw_query()),
+            #[cfg(feature = "postgres")]
+            Stmt::Postgres(stmt) => stmt.query(),
+        }
+    }
+
+    fn bind_all<I>(&mut self, params: I) -> Result<()>
+    where
+        I: IntoIterator,
+        I::Item: ToSql,
+    {
+        for (i, value) in params.into_iter().enumerate() {
+            self.raw_bind_parameter(i + 1, value)?;
+        }
+        Ok(())
+    }
+
+    /// Bind `params` and run the query.
+    pub fn query<I>(&mut self, params: I) -> Result<Rows<'_>>
+    where
+        I: IntoIterator,
+        I::Item: ToSql,
+    {
+        self.bind_all(params)?;
+        Ok(self.raw_query())
+    }
+
+    /// Bind `params` and run the statement; the number of rows changed.
+    pub fn execute<I>(&mut self, params: I) -> Result<usize>
+    where
+        I: IntoIterator,
+        I::Item: ToSql,
+    {
+        self.bind_all(params)?;
+        self.raw_execute()
+    }
+
+    /// Bind `params`: whether the query returns a row.
+    pub fn exists<I>(&mut self, params: I) -> Result<bool>
+    where
+        I: IntoIterator,
+        I::Item: ToSql,
+    {
+        let mut rows = self.query(params)?;
+        Ok(rows.next()?.is_some())
+    }
+
+    /// Bind `params`: `f` of the first row ([`rusqlite::Error::QueryReturnedNoRows`] without one).
+    pub fn query_row<I, T>(&mut self, params: I, f: impl FnOnce(DbRow<'_>) -> rusqlite::Result<T>) -> Result<T>
+    where
+        I: IntoIterator,
+        I::Item: ToSql,
+    {
+        let mut rows = self.query(params)?;
+        match rows.next()? {
+            Some(row) => Ok(f(row)?),
+            None => Err(rusqlite::Error::QueryReturnedNoRows.into()),
+        }
+    }
+}

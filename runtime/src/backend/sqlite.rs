@@ -71,7 +71,7 @@ const TEXT_STATEMENT_CAPACITY: usize = 256;
 
 /// A cache key, owned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub(crate) enum Key {
     /// Address and length of `'static` SQL.
     Static(usize, usize),
     Built(&'static str, &'static str, Box<[u64]>),
@@ -84,7 +84,7 @@ enum Key {
 
 impl Key {
     #[inline]
-    fn of(key: StatementKey<'_>) -> Key {
+    pub(crate) fn of(key: StatementKey<'_>) -> Key {
         match key {
             StatementKey::Static(sql) => Key::Static(sql.as_ptr() as usize, sql.len()),
             StatementKey::Built { what, table, columns: &[word] } => Key::BuiltOneWord(what, table, word),

@@ -19,6 +19,9 @@ pub(crate) enum CmpOp {
     Gt,
     Gte,
     Like,
+    /// The case-insensitive lookups (`iexact`, `icontains`, ...): `LIKE`
+    /// on SQLite (case-insensitive for ASCII there), `ILIKE` on PostgreSQL.
+    ILike,
     /// `regex`: Django's `REGEXP`, a function the runtime registers.
     Regex,
     /// `iregex`: `REGEXP '(?i)' || pattern`, as Django writes it.
@@ -33,9 +36,17 @@ impl CmpOp {
             CmpOp::Lte => " <= ?",
             CmpOp::Gt => " > ?",
             CmpOp::Gte => " >= ?",
-            CmpOp::Like => " LIKE ? ESCAPE '\\'",
+            CmpOp::Like | CmpOp::ILike => " LIKE ? ESCAPE '\\'",
             CmpOp::Regex => " REGEXP ?",
             CmpOp::IRegex => " REGEXP '(?i)' || ?",
+        }
+    }
+
+    /// [`CmpOp::sql`] as `backend` spells it.
+    pub(crate) fn sql_in(self, backend: crate::backend::Backend) -> &'static str {
+        match (self, backend) {
+            (CmpOp::ILike, crate::backend::Backend::PostgreSql) => " ILIKE ? ESCAPE '\\'",
+            _ => self.sql(),
         }
     }
 }
@@ -141,6 +152,9 @@ pub(crate) struct Params {
     /// `tzname`, the current time zone (`TIME_ZONE`) with `USE_TZ = True`,
     /// `None` (the stored wall-clock value as it is) with `USE_TZ = False`.
     pub(crate) date_part_zone: Option<Tz>,
+    /// The backend the SQL is for (spellings that differ beyond what is
+    /// translated when a statement is prepared).
+    pub(crate) backend: crate::backend::Backend,
 }
 
 impl Params {
@@ -681,13 +695,14 @@ impl<'n> Compiler<'n> {
             Node::Cmp { column, op, value, instant } => {
                 let params = self.params;
                 self.lookup(out, at, column, ctx, None, |out| {
-                    out.text.push_str(op.sql());
+                    out.text.push_str(op.sql_in(params.backend));
                     params.push(out, value, *instant);
                 })
             }
             Node::Transformed { transform, column, op, value } => {
+                let backend = self.params.backend;
                 self.lookup(out, at, column, ctx, Some(*transform), |out| {
-                    out.text.push_str(op.sql());
+                    out.text.push_str(op.sql_in(backend));
                     out.params.push(value.clone());
                 })
             }

@@ -3,7 +3,7 @@
 
 use rusqlite::types::Value;
 
-use super::{push_placeholders, push_quoted, Sql};
+use super::{push_placeholders, push_quoted, quoted, Sql};
 
 /// `"a", "b", "c"`.
 pub(crate) fn push_names<'a>(out: &mut String, names: impl IntoIterator<Item = &'a str>) {
@@ -224,3 +224,22 @@ pub(crate) const TABLE_COLUMNS: &str = "SELECT name, type, \"notnull\" FROM prag
 
 /// Whether a table or index named `?1` exists.
 pub(crate) const OBJECT_EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2";
+
+/// Whether a PostgreSQL table, index or sequence named `?1` exists (in the
+/// search path).
+pub(crate) const PG_RELATION_EXISTS: &str = "SELECT 1 WHERE to_regclass(quote_ident(?1)) IS NOT NULL";
+
+/// Whether a PostgreSQL constraint named `?1` exists.
+pub(crate) const PG_CONSTRAINT_EXISTS: &str = "SELECT 1 FROM pg_constraint WHERE conname = ?1";
+
+/// PostgreSQL: reserve `?1` new keys of `table`'s identity pk past both the
+/// largest key and every key its sequence handed out, advancing the
+/// sequence past them (so later INSERTs do not collide); the first key.
+pub(crate) fn pg_allocate_keys(table: &str, pk: &str) -> String {
+    let sequence = format!("pg_get_serial_sequence('{}', '{}')", quoted(table).replace('\'', "''"), pk.replace('\'', "''"));
+    format!(
+        "SELECT setval({sequence}, GREATEST((SELECT COALESCE(MAX({pk}), 0) FROM {table}), nextval({sequence}) - 1) + CAST(?1 AS bigint)) - CAST(?1 AS bigint) + 1",
+        pk = quoted(pk),
+        table = quoted(table),
+    )
+}

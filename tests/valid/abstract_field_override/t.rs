@@ -14,6 +14,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("t.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "t",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &POST_META,
     ],

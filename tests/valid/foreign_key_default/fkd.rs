@@ -18,6 +18,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("fkd.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "fkd",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &CODE_META,
         &TOKEN_META,

@@ -23,6 +23,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("group.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "group",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &ORDER_META,
         &LONG_NAME_META,

@@ -15,6 +15,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("kw.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "kw",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &TOKEN_META,
     ],

@@ -14,6 +14,7 @@ pub const DDL_POSTGRESQL: &str = include_str!("notes.postgresql.sql");
 pub static APP: mg::AppMeta = mg::AppMeta {
     label: "notes",
     ddl: DDL,
+    ddl_postgresql: DDL_POSTGRESQL,
     models: &[
         &NOTE_META,
     ],
