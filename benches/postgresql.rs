@@ -33,6 +33,8 @@
 //! Modes besides criterion's:
 //! `MODELGEN_BENCH_PAIRED=<rounds> cargo bench --bench postgresql`: the
 //! paired rounds; median per-round ratios go to docs/performance.md.
+//! `MODELGEN_BENCH_ONLY=<case>` (e.g. `pg_get_pk_10k`) limits them to one
+//! case, for a profiler.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -725,6 +727,10 @@ fn load_average() -> String {
 /// `fresh_each_round`: a new setup per round (the saves change their
 /// databases), else one setup for every round.
 fn paired_case<S>(case: &Case<S>, rounds: usize, fresh_each_round: bool) {
+    // MODELGEN_BENCH_ONLY=<case name>: that case alone (for a profiler).
+    if std::env::var("MODELGEN_BENCH_ONLY").is_ok_and(|only| only != case.name) {
+        return;
+    }
     let mut shared = (!fresh_each_round).then(|| (case.setup)());
     let (mut a, mut b, mut ratios, mut cpu_a, mut cpu_b, mut cpu_ratios) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
