@@ -489,7 +489,7 @@ impl<M: Model> QuerySet<M> {
                         for instance in chunk {
                             bind(instance, pk)?;
                         }
-                        Ok(stmt.raw_execute()?)
+                        stmt.raw_execute()
                     })?;
                     matched.get_or_insert(count);
                 }

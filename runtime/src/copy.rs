@@ -387,11 +387,16 @@ fn copy_relations<M: Model>(db: &Database, old: &Value, new: &Value) -> Result<(
 /// of a load.
 pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn Any>> {
     let sql = crate::sql::select_values(values.len());
-    let mut instance = db.with_sql(&sql, |stmt| {
+    // PostgreSQL would type every parameter of `SELECT ?, ...` as text: the
+    // values, already in the storage form rows are decoded into, are read
+    // as a row is.
+    let built = (db.backend() == crate::backend::Backend::PostgreSql)
+        .then(|| crate::model::read_row::<M>(crate::backend::DbRow::Values(values), 0, db.storage_zone()));
+    let mut instance = if let Some(built) = built { built? } else { db.with_sql(&sql, |stmt| {
         let mut rows = stmt.query(crate::backend::params_from_iter(values.iter()))?;
         let row = rows.next()?.ok_or(Error::DoesNotExist { model: M::meta().name })?;
         crate::model::read_row::<M>(row, 0, db.storage_zone())
-    })?;
+    })? };
     // Built for a signal, not loaded: no snapshot for dirty tracking.
     instance.state_mut().adding = false;
     Ok(Box::new(instance))

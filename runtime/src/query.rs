@@ -1432,7 +1432,7 @@ impl<M: Model> QuerySet<M> {
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).count(self.is_sliced())?;
         let count: i64 = db.with_sql(&sql.text, |stmt| {
-            Ok(stmt.query_row(crate::backend::params_from_iter(sql.params.iter()), |r| r.get(0))?)
+            stmt.query_row(crate::backend::params_from_iter(sql.params.iter()), |r| r.get(0))
         })?;
         Ok(usize::try_from(count).unwrap_or(0))
     }

@@ -131,7 +131,7 @@ fn for_each_where(
 /// Whether some row of `table` holds `value` in `column`.
 pub(crate) fn value_exists(db: &Database, table: &str, column: &str, value: &str) -> Result<bool> {
     let sql = crate::sql::value_exists(table, column);
-    db.with_sql(&sql, |stmt| Ok(stmt.exists([value])?))
+    db.with_sql(&sql, |stmt| stmt.exists([value]))
 }
 
 /// The first new key of `meta`'s auto pk (the next ones follow it), to
@@ -145,10 +145,10 @@ pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta, count: usize) -> Re
         return db.with_sql(&sql, |stmt| stmt.query_row([count], |r| r.get(0)));
     }
     let sql = crate::sql::max_pk(meta.table, meta.pk_column().column);
-    let max: i64 = db.with_sql(&sql, |stmt| Ok(stmt.query_row(crate::backend::NO_PARAMS, |r| r.get(0))?))?;
-    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| Ok(stmt.exists(crate::backend::NO_PARAMS)?))?;
+    let max: i64 = db.with_sql(&sql, |stmt| stmt.query_row(crate::backend::NO_PARAMS, |r| r.get(0)))?;
+    let has_sequence: bool = db.with_statement(crate::sql::HAS_SEQUENCE, |stmt| stmt.exists(crate::backend::NO_PARAMS))?;
     let seq: i64 = if has_sequence {
-        db.with_statement(crate::sql::SEQUENCE_OF, |stmt| Ok(stmt.query_row([meta.table], |r| r.get(0))?))?
+        db.with_statement(crate::sql::SEQUENCE_OF, |stmt| stmt.query_row([meta.table], |r| r.get(0)))?
     } else {
         0
     };

@@ -343,7 +343,7 @@ fn do_update<M: Model>(
                 }
             }
             stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
-            Ok(stmt.raw_execute()?)
+            stmt.raw_execute()
         })?,
         Some(set) => {
             let words = set.words();
@@ -360,7 +360,7 @@ fn do_update<M: Model>(
                     }
                 }
                 stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
-                Ok(stmt.raw_execute()?)
+                stmt.raw_execute()
             })?
         }
     };
@@ -416,7 +416,7 @@ fn bind_all_and_execute<M: Model>(db: &Database, sql: &'static str, meta: &Model
         for index in 0..meta.columns.len() {
             stmt.raw_bind_parameter(index + 1, ColumnBind(instance, index, db.storage_zone()))?;
         }
-        Ok(stmt.raw_execute()?)
+        stmt.raw_execute()
     })
 }
 

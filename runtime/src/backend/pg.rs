@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use bytes::BytesMut;
-use postgres::types::{FromSql, Format, IsNull, ToSql, Type};
+use postgres::types::{Format, FromSql, IsNull, ToSql, Type};
 use rusqlite::types::{ToSqlOutput, Value};
 
 use super::sqlite::Key;
@@ -662,13 +662,17 @@ fn decode_numeric(raw: &[u8]) -> Result<Value> {
     }
     // An integral value (trailing zeros only) as an integer, as SQLite's
     // NUMERIC affinity stores it: `EXTRACT`, `SUM` of integers, `12.00`.
-    let integral = text.split_once('.').map_or(text.as_str(), |(whole, fraction)| {
-        if fraction.bytes().all(|b| b == b'0') {
-            whole
-        } else {
-            ""
-        }
-    });
+    let integral =
+        text.split_once('.').map_or(
+            text.as_str(),
+            |(whole, fraction)| {
+                if fraction.bytes().all(|b| b == b'0') {
+                    whole
+                } else {
+                    ""
+                }
+            },
+        );
     if let Ok(n) = integral.parse::<i64>() {
         return Ok(Value::Integer(n));
     }
@@ -681,7 +685,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_outside_literals_and_names() {
-        assert_eq!(translate_placeholders("SELECT ?1, ?, '?' FROM \"a?\" WHERE x = ?"), "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3");
+        assert_eq!(
+            translate_placeholders("SELECT ?1, ?, '?' FROM \"a?\" WHERE x = ?"),
+            "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3"
+        );
         assert_eq!(translate_placeholders("? ?3 ?"), "$1 $3 $4");
     }
 
@@ -711,6 +718,16 @@ mod tests {
         assert_eq!(date, Value::Text("2024-01-05".into()));
         let time = decode(&Type::TIME, Some(&(3_600_000_000i64 + 500).to_be_bytes()), None).unwrap();
         assert_eq!(time, Value::Text("01:00:00.000500".into()));
+    }
+
+    #[test]
+    fn calling_the_postgresql_backend_inside_an_async_runtime_is_an_error_not_a_panic() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime");
+        let result = runtime.block_on(async { crate::Database::connect_postgres("host=/nonexistent dbname=x") });
+        match result {
+            Err(Error::Misuse(message)) => assert!(message.contains("spawn_blocking"), "{message}"),
+            other => panic!("expected a misuse error, got {other:?}"),
+        }
     }
 
     #[test]
