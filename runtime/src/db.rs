@@ -766,3 +766,20 @@ impl Drop for TxGuard<'_> {
     }
 }
 
+// Here rather than in backend/pg.rs: `Database` is a layer above the
+// backends (layering.rs).
+#[cfg(all(test, feature = "postgres"))]
+mod postgres_tests {
+    use super::Database;
+    use crate::error::Error;
+
+    #[test]
+    fn calling_the_postgresql_backend_inside_an_async_runtime_is_an_error_not_a_panic() {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime");
+        let result = runtime.block_on(async { Database::connect_postgres("host=/nonexistent dbname=x") });
+        match result {
+            Err(Error::Misuse(message)) => assert!(message.contains("spawn_blocking"), "{message}"),
+            other => panic!("expected a misuse error, got {other:?}"),
+        }
+    }
+}

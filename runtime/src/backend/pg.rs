@@ -721,16 +721,6 @@ mod tests {
     }
 
     #[test]
-    fn calling_the_postgresql_backend_inside_an_async_runtime_is_an_error_not_a_panic() {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime");
-        let result = runtime.block_on(async { crate::Database::connect_postgres("host=/nonexistent dbname=x") });
-        match result {
-            Err(Error::Misuse(message)) => assert!(message.contains("spawn_blocking"), "{message}"),
-            other => panic!("expected a misuse error, got {other:?}"),
-        }
-    }
-
-    #[test]
     fn binary_numerics_decode_to_decimal_text() {
         // 12.50: ndigits 2, weight 0, sign +, dscale 2, digits [12, 5000].
         let raw = [0, 2, 0, 0, 0, 0, 0, 2, 0, 12, 0x13, 0x88];
