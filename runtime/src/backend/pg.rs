@@ -428,6 +428,9 @@ pub fn translate_placeholders(sql: &str) -> String {
     out
 }
 
+/// Microseconds in a day, a Python timedelta's `days` unit.
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
 /// A parameter in PostgreSQL's text input format for the type the server
 /// inferred for it.
 #[derive(Debug)]
@@ -443,7 +446,12 @@ impl ToSql for PgParam<'_> {
             Value::Null => return Ok(IsNull::Yes),
             Value::Integer(n) => match *ty {
                 Type::BOOL => (if *n != 0 { "t" } else { "f" }).into(),
-                Type::INTERVAL => format!("{n} microseconds").into(),
+                // Days and the rest, as Django sends str(timedelta): the
+                // interval keeps a days part ('40 days', not '960:00:00').
+                Type::INTERVAL => {
+                    format!("{} days {} microseconds", n.div_euclid(MICROS_PER_DAY), n.rem_euclid(MICROS_PER_DAY))
+                        .into()
+                }
                 _ => {
                     // Straight into the message: no String per bound key.
                     std::fmt::Write::write_fmt(out, format_args!("{n}"))?;
@@ -609,7 +617,7 @@ pub(crate) fn decode(ty: &Type, raw: Option<&[u8]>, zone: Option<Tz>) -> Result<
             let micros = i64::from_be_bytes(be(raw, 0)?);
             let days = i64::from(i32::from_be_bytes(be(raw, 8)?));
             let months = i64::from(i32::from_be_bytes(be(raw, 12)?));
-            Value::Integer(micros + (days + months * 30) * 86_400_000_000)
+            Value::Integer(micros + (days + months * 30) * MICROS_PER_DAY)
         }
         Type::NUMERIC => decode_numeric(raw)?,
         _ => match std::str::from_utf8(raw) {
