@@ -17,7 +17,7 @@ use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::{Person, PersonGender, PersonShirtSize};
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::vault::{Locker, Specimen};
-use modelgen_examples::{library, notifications, people, shop, vault, weblog};
+use modelgen_examples::{library, notifications, people, publishing, shop, vault, weblog};
 use modelgen_runtime::chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use modelgen_runtime::chrono_tz::Europe;
 #[allow(unused_imports)]
@@ -41,7 +41,7 @@ fn shared(time_zone: TimeZoneSettings) -> Option<Shared> {
     let server = modelgen_testing_pg::server()?;
     let test_db = server.database();
     let db = Database::from_postgres_client(test_db.connect()).expect("connect").with_time_zone(time_zone);
-    db.create_tables(&[&library::APP, &people::APP, &notifications::APP, &shop::APP, &weblog::APP, &vault::APP])
+    db.create_tables(&[&library::APP, &people::APP, &notifications::APP, &shop::APP, &weblog::APP, &vault::APP, &publishing::APP])
         .expect("create the tables");
     Some(Shared { db, _test_db: test_db })
 }
@@ -200,6 +200,13 @@ fn dates_choices_text_and_null_are_stored_as_django_stores_them_on_postgresql() 
     n.read = true;
     n.save(db).unwrap();
     assert_eq!(text(db, "notifications_notification", "read", n.id.unwrap()), "true");
+    // A FileField stores the file's name as given: Django 5.2 stored
+    // FileField "photos/a b.png" as 'photos/a b.png' in its varchar(100).
+    let mut book = modelgen_examples::publishing::Book::new();
+    book.title = "t".into();
+    book.manuscript = "photos/a b.png".into();
+    book.save(db).unwrap();
+    assert_eq!(text(db, "publishing_book", "manuscript", book.id.unwrap()), "photos/a b.png");
 }
 
 #[test]
