@@ -617,7 +617,10 @@ pub(crate) fn decode(ty: &Type, raw: Option<&[u8]>, zone: Option<Tz>) -> Result<
             let micros = i64::from_be_bytes(be(raw, 0)?);
             let days = i64::from(i32::from_be_bytes(be(raw, 8)?));
             let months = i64::from(i32::from_be_bytes(be(raw, 12)?));
-            Value::Integer(micros + (days + months * 30) * MICROS_PER_DAY)
+            // psycopg's reading, which Django's is: a year is 365 days, a
+            // month 30 ('1 year 2 mons' is timedelta(days=425)).
+            let month_days = months.signum() * (months.abs() / 12 * 365 + months.abs() % 12 * 30);
+            Value::Integer(micros + (days + month_days) * MICROS_PER_DAY)
         }
         Type::NUMERIC => decode_numeric(raw)?,
         _ => match std::str::from_utf8(raw) {
