@@ -420,3 +420,23 @@ fn times_and_durations_written_by_django_load_as_django_reads_them() {
     assert_eq!(load_sample::<TimeDelta>(db, "took", 2), TimeDelta::microseconds(-1));
     assert_eq!(load_sample::<TimeDelta>(db, "took", 3), TimeDelta::days(40));
 }
+
+#[test]
+fn intervals_with_years_and_months_load_as_psycopg_gives_them_to_django() {
+    let Some(s) = shared(TimeZoneSettings::UTC) else { return };
+    let db = &s.db;
+    db.execute_raw(TIME_AND_DURATION, &[]).unwrap();
+    // Django 5.2 (psycopg 3.3) read '1 year 2 mons 3 days' as
+    // timedelta(days=428), '-1 year' as days=-365, '-14 mons' as
+    // days=-425 and '1 mon -1 days 01:00:00' as days=29, seconds=3600:
+    // a year is 365 days, a month 30.
+    db.execute_raw(
+        r#"INSERT INTO "sample" ("id", "took") VALUES (1, '1 year 2 mons 3 days'), (2, '-1 year'), (3, '-14 mons'), (4, '1 mon -1 days 01:00:00')"#,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(load_sample::<TimeDelta>(db, "took", 1), TimeDelta::days(428));
+    assert_eq!(load_sample::<TimeDelta>(db, "took", 2), TimeDelta::days(-365));
+    assert_eq!(load_sample::<TimeDelta>(db, "took", 3), TimeDelta::days(-425));
+    assert_eq!(load_sample::<TimeDelta>(db, "took", 4), TimeDelta::days(29) + TimeDelta::hours(1));
+}
