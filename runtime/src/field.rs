@@ -154,7 +154,10 @@ impl<'a, 'r> Row<'a, 'r> {
     }
 
     /// The next column as a `T`.
-    #[inline]
+    // Always inlined into the generated `from_row`: a call per column was
+    // the largest part of what get() adds to hand-written code (callgrind,
+    // docs/performance.md, reads round 3).
+    #[inline(always)]
     #[allow(clippy::should_implement_trait)]
     pub fn next<T: DbValue>(&mut self) -> Result<T> {
         let value = match self.zone {
