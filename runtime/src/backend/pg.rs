@@ -710,6 +710,24 @@ fn decode_numeric(raw: &[u8]) -> Result<Value> {
 mod tests {
     use super::*;
 
+    /// PostgreSQL's messages for SQLSTATE 42P01 and 42703, as the server
+    /// words them in an INSERT and in a SELECT.
+    #[test]
+    fn undefined_table_and_column_name_what_is_missing() {
+        use postgres::error::SqlState;
+        let table = missing_name(&SqlState::UNDEFINED_TABLE, r#"relation "weblog_blog" does not exist"#);
+        assert!(matches!(table, Some(Error::MissingTable { ref table }) if table == "weblog_blog"), "{table:?}");
+        for message in [
+            r#"column "tagline" of relation "weblog_blog" does not exist"#,
+            r#"column "tagline" does not exist"#,
+            "column weblog_blog.tagline does not exist",
+        ] {
+            let column = missing_name(&SqlState::UNDEFINED_COLUMN, message);
+            assert!(matches!(column, Some(Error::MissingColumn { ref column }) if column == "tagline"), "{message}: {column:?}");
+        }
+        assert!(missing_name(&SqlState::SYNTAX_ERROR, "syntax error at or near \"x\"").is_none());
+    }
+
     #[test]
     fn placeholders_are_numbered_outside_literals_and_names() {
         assert_eq!(
