@@ -238,9 +238,9 @@ impl mg::Model for Author {
 
 /// The columns of `library.Author`'s table.
 static AUTHOR_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(200),
-    mg::ColumnMeta::new("born", "born").null().not_blank(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(200).postgresql_type("varchar(200)"),
+    mg::ColumnMeta::new("born", "born").null().not_blank().postgresql_type("date"),
 ];
 
 /// What the runtime knows of `library.Author`.
@@ -342,8 +342,8 @@ impl mg::Model for Publisher {
 
 /// The columns of `library.Publisher`'s table.
 static PUBLISHER_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(200) }).not_blank().max_length(200),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(200) }).not_blank().max_length(200).postgresql_type("varchar(200)"),
 ];
 
 /// What the runtime knows of `library.Publisher`.
@@ -534,11 +534,11 @@ impl mg::Model for Book {
 
 /// The columns of `library.Book`'s table.
 static BOOK_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("title", "title").not_blank().max_length(300),
-    mg::ColumnMeta::new("isbn", "isbn").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(13) }).not_blank().max_length(13),
-    mg::ColumnMeta::new("publisher", "publisher_id").null().not_blank(),
-    mg::ColumnMeta::new("published", "published"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(300).postgresql_type("varchar(300)"),
+    mg::ColumnMeta::new("isbn", "isbn").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(13) }).not_blank().max_length(13).postgresql_type("varchar(13)"),
+    mg::ColumnMeta::new("publisher", "publisher_id").null().not_blank().postgresql_type("bigint"),
+    mg::ColumnMeta::new("published", "published").postgresql_type("date"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Book`.
@@ -723,12 +723,12 @@ impl mg::Model for Authorship {
 
 /// The columns of `library.Authorship`'s table.
 static AUTHORSHIP_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("author", "author_id"),
-    mg::ColumnMeta::new("book", "book_id"),
-    mg::ColumnMeta::new("role", "role").choices(),
-    mg::ColumnMeta::new("position", "position").min_value(0),
-    mg::ColumnMeta::new("added", "added").auto_now_add(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("author", "author_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("book", "book_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("role", "role").choices().postgresql_type("varchar(20)"),
+    mg::ColumnMeta::new("position", "position").min_value(0).postgresql_type("smallint"),
+    mg::ColumnMeta::new("added", "added").auto_now_add().postgresql_type("timestamp with time zone"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Authorship`.
@@ -923,10 +923,10 @@ impl mg::Model for Cover {
 
 /// The columns of `library.Cover`'s table.
 static COVER_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("book", "book_id").unique().copy(mg::CopyPolicy::Supplied),
-    mg::ColumnMeta::new("image_url", "image_url").not_blank().max_length(200),
-    mg::ColumnMeta::new("artist", "artist_id").null(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("book", "book_id").unique().copy(mg::CopyPolicy::Supplied).postgresql_type("bigint"),
+    mg::ColumnMeta::new("image_url", "image_url").not_blank().max_length(200).postgresql_type("varchar(200)"),
+    mg::ColumnMeta::new("artist", "artist_id").null().postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Cover`.
@@ -1067,10 +1067,10 @@ impl mg::Model for Loan {
 
 /// The columns of `library.Loan`'s table.
 static LOAN_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("ref", "ref").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(20) }).not_blank().max_length(20),
-    mg::ColumnMeta::new("type", "type").choices(),
-    mg::ColumnMeta::new("move", "move_id"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("ref", "ref").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(20) }).not_blank().max_length(20).postgresql_type("varchar(20)"),
+    mg::ColumnMeta::new("type", "type").choices().postgresql_type("varchar(10)"),
+    mg::ColumnMeta::new("move", "move_id").postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Loan`.
@@ -1185,9 +1185,9 @@ impl mg::Model for Fine {
 
 /// The columns of `library.Fine`'s table.
 static FINE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("loan", "loan_id"),
-    mg::ColumnMeta::new("amount", "amount"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("loan", "loan_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("amount", "amount").postgresql_type("numeric(6, 2)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Fine`.
@@ -1296,8 +1296,8 @@ impl mg::Model for Shelf {
 
 /// The columns of `library.Shelf`'s table.
 static SHELF_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("label", "label").not_blank().max_length(20),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("label", "label").not_blank().max_length(20).postgresql_type("varchar(20)"),
 ];
 
 /// What the runtime knows of `library.Shelf`.
@@ -1442,10 +1442,10 @@ impl mg::Model for Copy {
 
 /// The columns of `library.Copy`'s table.
 static COPY_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("book", "book_id"),
-    mg::ColumnMeta::new("shelf", "shelf_id"),
-    mg::ColumnMeta::new("home", "home_id").null(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("book", "book_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("shelf", "shelf_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("home", "home_id").null().postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Copy`.
@@ -1556,8 +1556,8 @@ impl mg::Model for Artist {
 
 /// The columns of `library.Artist`'s table.
 static ARTIST_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100).postgresql_type("varchar(100)"),
 ];
 
 /// What the runtime knows of `library.Artist`.
@@ -1673,9 +1673,9 @@ impl mg::Model for Album {
 
 /// The columns of `library.Album`'s table.
 static ALBUM_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("artist", "artist_id"),
-    mg::ColumnMeta::new("title", "title").not_blank().max_length(100),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("artist", "artist_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(100).postgresql_type("varchar(100)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Album`.
@@ -1810,10 +1810,10 @@ impl mg::Model for Song {
 
 /// The columns of `library.Song`'s table.
 static SONG_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("artist", "artist_id"),
-    mg::ColumnMeta::new("album", "album_id"),
-    mg::ColumnMeta::new("title", "title").not_blank().max_length(100),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("artist", "artist_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("album", "album_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(100).postgresql_type("varchar(100)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `library.Song`.

@@ -272,14 +272,14 @@ impl mg::Model for Notification {
 
 /// The columns of `notifications.Notification`'s table.
 static NOTIFICATION_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("receiver", "receiver_id").null().copy(mg::CopyPolicy::Supplied).not_blank(),
-    mg::ColumnMeta::new("notification_type", "notification_type").choices().min_value(0),
-    mg::ColumnMeta::new("title", "title").not_blank().max_length(120),
-    mg::ColumnMeta::new("body", "body"),
-    mg::ColumnMeta::new("sent_at", "sent_at").null().copy(mg::CopyPolicy::Clear),
-    mg::ColumnMeta::new("created", "created").auto_now_add(),
-    mg::ColumnMeta::new("read", "read").copy(mg::CopyPolicy::Default),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("receiver", "receiver_id").null().copy(mg::CopyPolicy::Supplied).not_blank().postgresql_type("bigint"),
+    mg::ColumnMeta::new("notification_type", "notification_type").choices().min_value(0).postgresql_type("smallint"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(120).postgresql_type("varchar(120)"),
+    mg::ColumnMeta::new("body", "body").postgresql_type("text"),
+    mg::ColumnMeta::new("sent_at", "sent_at").null().copy(mg::CopyPolicy::Clear).postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("created", "created").auto_now_add().postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("read", "read").copy(mg::CopyPolicy::Default).postgresql_type("boolean"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `notifications.Notification`.

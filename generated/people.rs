@@ -236,13 +236,13 @@ impl mg::Model for Person {
 
 /// The columns of `people.Person`'s table.
 static PERSON_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("first_name", "first_name").not_blank().max_length(50),
-    mg::ColumnMeta::new("last_name", "last_name").not_blank().max_length(50),
-    mg::ColumnMeta::new("gender", "gender").choices().blank(),
-    mg::ColumnMeta::new("birth_date", "birth_date").null(),
-    mg::ColumnMeta::new("email", "email").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(254) }).not_blank().max_length(254),
-    mg::ColumnMeta::new("shirt_size", "shirt_size").choices(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("first_name", "first_name").not_blank().max_length(50).postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("last_name", "last_name").not_blank().max_length(50).postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("gender", "gender").choices().blank().postgresql_type("varchar(1)"),
+    mg::ColumnMeta::new("birth_date", "birth_date").null().postgresql_type("date"),
+    mg::ColumnMeta::new("email", "email").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(254) }).not_blank().max_length(254).postgresql_type("varchar(254)"),
+    mg::ColumnMeta::new("shirt_size", "shirt_size").choices().postgresql_type("smallint"),
 ];
 
 /// What the runtime knows of `people.Person`.

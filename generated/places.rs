@@ -180,11 +180,11 @@ impl mg::Model for Place {
 
 /// The columns of `places.Place`'s table.
 static PLACE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("created", "created").auto_now_add(),
-    mg::ColumnMeta::new("modified", "modified").auto_now(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(50),
-    mg::ColumnMeta::new("address", "address").not_blank().max_length(80),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("created", "created").auto_now_add().postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("modified", "modified").auto_now().postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(50).postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("address", "address").not_blank().max_length(80).postgresql_type("varchar(80)"),
 ];
 
 /// What the runtime knows of `places.Place`.
@@ -383,9 +383,9 @@ impl mg::Extends<Place> for Restaurant {}
 
 /// The columns of `places.Restaurant`'s table.
 static RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
-    mg::ColumnMeta::new("serves_hot_dogs", "serves_hot_dogs"),
-    mg::ColumnMeta::new("serves_pizza", "serves_pizza"),
+    mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key().postgresql_type("bigint"),
+    mg::ColumnMeta::new("serves_hot_dogs", "serves_hot_dogs").postgresql_type("boolean"),
+    mg::ColumnMeta::new("serves_pizza", "serves_pizza").postgresql_type("boolean"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `places.Restaurant`.
@@ -569,7 +569,7 @@ impl mg::Extends<Place> for Supplier {}
 
 /// The columns of `places.Supplier`'s table.
 static SUPPLIER_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key(),
+    mg::ColumnMeta::new("place_ptr", "place_ptr_id").primary_key().postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `places.Supplier`.
@@ -789,8 +789,8 @@ impl mg::Extends<Place> for ItalianRestaurant {}
 
 /// The columns of `places.ItalianRestaurant`'s table.
 static ITALIAN_RESTAURANT_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("restaurant_ptr", "restaurant_ptr_id").primary_key(),
-    mg::ColumnMeta::new("serves_gnocchi", "serves_gnocchi"),
+    mg::ColumnMeta::new("restaurant_ptr", "restaurant_ptr_id").primary_key().postgresql_type("bigint"),
+    mg::ColumnMeta::new("serves_gnocchi", "serves_gnocchi").postgresql_type("boolean"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `places.ItalianRestaurant`.

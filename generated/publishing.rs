@@ -198,9 +198,9 @@ impl mg::Model for Author {
 
 /// The columns of `publishing.Author`'s table.
 static AUTHOR_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("code", "code").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(12) }).not_blank().max_length(12),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(50),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("code", "code").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(12) }).not_blank().max_length(12).postgresql_type("varchar(12)"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(50).postgresql_type("varchar(50)"),
 ];
 
 /// What the runtime knows of `publishing.Author`.
@@ -361,14 +361,14 @@ impl mg::Model for Book {
 
 /// The columns of `publishing.Book`'s table.
 static BOOK_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("title", "title").not_blank().max_length(100),
-    mg::ColumnMeta::new("cover", "cover").null(),
-    mg::ColumnMeta::new("cover_width", "cover_width").null().min_value(0),
-    mg::ColumnMeta::new("cover_height", "cover_height").null().min_value(0),
-    mg::ColumnMeta::new("manuscript", "manuscript").not_blank(),
-    mg::ColumnMeta::new("scan", "scan"),
-    mg::ColumnMeta::new("editor", "editor_id").unique().null().copy(mg::CopyPolicy::Clear),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("title", "title").not_blank().max_length(100).postgresql_type("varchar(100)"),
+    mg::ColumnMeta::new("cover", "cover").null().postgresql_type("varchar(100)"),
+    mg::ColumnMeta::new("cover_width", "cover_width").null().min_value(0).postgresql_type("integer"),
+    mg::ColumnMeta::new("cover_height", "cover_height").null().min_value(0).postgresql_type("integer"),
+    mg::ColumnMeta::new("manuscript", "manuscript").not_blank().postgresql_type("varchar(100)"),
+    mg::ColumnMeta::new("scan", "scan").postgresql_type("varchar(200)"),
+    mg::ColumnMeta::new("editor", "editor_id").unique().null().copy(mg::CopyPolicy::Clear).postgresql_type("varchar(12)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Book`.
@@ -523,14 +523,14 @@ impl mg::Model for Edition {
 
 /// The columns of `publishing.Edition`'s table.
 static EDITION_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("book", "book_id"),
-    mg::ColumnMeta::new("number", "number").min_value(0),
-    mg::ColumnMeta::new("status", "status").choices(),
-    mg::ColumnMeta::new("isbn", "isbn").max_length(13),
-    mg::ColumnMeta::new("price", "price"),
-    mg::ColumnMeta::new("pages", "pages"),
-    mg::ColumnMeta::new("printed", "printed").null(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("book", "book_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("number", "number").min_value(0).postgresql_type("integer"),
+    mg::ColumnMeta::new("status", "status").choices().postgresql_type("varchar(10)"),
+    mg::ColumnMeta::new("isbn", "isbn").max_length(13).postgresql_type("varchar(13)"),
+    mg::ColumnMeta::new("price", "price").postgresql_type("numeric(8, 2)"),
+    mg::ColumnMeta::new("pages", "pages").postgresql_type("integer"),
+    mg::ColumnMeta::new("printed", "printed").null().postgresql_type("date"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Edition`.
@@ -694,16 +694,16 @@ impl mg::Model for Review {
 
 /// The columns of `publishing.Review`'s table.
 static REVIEW_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("book", "book_id"),
-    mg::ColumnMeta::new("body", "body"),
-    mg::ColumnMeta::new("created", "created").db_default("(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))"),
-    mg::ColumnMeta::new("stars", "stars").min_value(0).db_default("3"),
-    mg::ColumnMeta::new("state", "state").not_blank().max_length(10).db_default("'it''s new'"),
-    mg::ColumnMeta::new("featured", "featured").db_default("0"),
-    mg::ColumnMeta::new("weight", "weight").db_default("1.0"),
-    mg::ColumnMeta::new("fee", "fee").db_default("(CAST('0.50' AS NUMERIC))"),
-    mg::ColumnMeta::new("votes", "votes"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("book", "book_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("body", "body").postgresql_type("text"),
+    mg::ColumnMeta::new("created", "created").postgresql_type("timestamp with time zone").db_default("(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))", "(STATEMENT_TIMESTAMP())"),
+    mg::ColumnMeta::new("stars", "stars").min_value(0).postgresql_type("smallint").db_default("3", "3"),
+    mg::ColumnMeta::new("state", "state").not_blank().max_length(10).postgresql_type("varchar(10)").db_default("'it''s new'", "'it''s new'"),
+    mg::ColumnMeta::new("featured", "featured").postgresql_type("boolean").db_default("0", "false"),
+    mg::ColumnMeta::new("weight", "weight").postgresql_type("double precision").db_default("1.0", "1.0"),
+    mg::ColumnMeta::new("fee", "fee").postgresql_type("numeric(6, 2)").db_default("(CAST('0.50' AS NUMERIC))", "0.50"),
+    mg::ColumnMeta::new("votes", "votes").postgresql_type("integer"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Review`.
@@ -818,9 +818,9 @@ impl mg::Model for Royalty {
 
 /// The columns of `publishing.Royalty`'s table.
 static ROYALTY_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("author", "author_id"),
-    mg::ColumnMeta::new("amount", "amount"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("author", "author_id").postgresql_type("varchar(12)"),
+    mg::ColumnMeta::new("amount", "amount").postgresql_type("numeric(8, 2)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Royalty`.
@@ -991,8 +991,8 @@ impl mg::Model for Profile {
 
 /// The columns of `publishing.Profile`'s table.
 static PROFILE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("author", "author_id").primary_key(),
-    mg::ColumnMeta::new("bio", "bio"),
+    mg::ColumnMeta::new("author", "author_id").primary_key().postgresql_type("bigint"),
+    mg::ColumnMeta::new("bio", "bio").postgresql_type("text"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Profile`.
@@ -1181,8 +1181,8 @@ impl mg::Extends<Profile> for PenName {}
 
 /// The columns of `publishing.PenName`'s table.
 static PEN_NAME_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("profile_ptr", "profile_ptr_id").primary_key(),
-    mg::ColumnMeta::new("alias", "alias").not_blank().max_length(50),
+    mg::ColumnMeta::new("profile_ptr", "profile_ptr_id").primary_key().postgresql_type("bigint"),
+    mg::ColumnMeta::new("alias", "alias").not_blank().max_length(50).postgresql_type("varchar(50)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.PenName`.
@@ -1298,9 +1298,9 @@ impl mg::Model for Note {
 
 /// The columns of `publishing.Note`'s table.
 static NOTE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("profile", "profile_id"),
-    mg::ColumnMeta::new("text", "text").not_blank(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("profile", "profile_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("text", "text").not_blank().postgresql_type("text"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Note`.
@@ -1457,8 +1457,8 @@ impl mg::Model for Stamp {
 
 /// The columns of `publishing.Stamp`'s table.
 static STAMP_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("author", "author_id").primary_key(),
-    mg::ColumnMeta::new("mark", "mark").not_blank().max_length(10),
+    mg::ColumnMeta::new("author", "author_id").primary_key().postgresql_type("bigint"),
+    mg::ColumnMeta::new("mark", "mark").not_blank().max_length(10).postgresql_type("varchar(10)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `publishing.Stamp`.

@@ -270,16 +270,16 @@ impl mg::Model for Product {
 
 /// The columns of `shop.Product`'s table.
 static PRODUCT_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
-    mg::ColumnMeta::new("slug", "slug").unique().copy(mg::CopyPolicy::Suffix { separator: "-", max_length: Some(50) }).not_blank().max_length(50),
-    mg::ColumnMeta::new("price", "price"),
-    mg::ColumnMeta::new("number_sold", "number_sold").min_value(0),
-    mg::ColumnMeta::new("in_stock", "in_stock"),
-    mg::ColumnMeta::new("sku", "sku").unique().copy(mg::CopyPolicy::Default),
-    mg::ColumnMeta::new("attributes", "attributes").not_blank(),
-    mg::ColumnMeta::new("created", "created").auto_now_add(),
-    mg::ColumnMeta::new("updated", "updated").auto_now(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100).postgresql_type("varchar(100)"),
+    mg::ColumnMeta::new("slug", "slug").unique().copy(mg::CopyPolicy::Suffix { separator: "-", max_length: Some(50) }).not_blank().max_length(50).postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("price", "price").postgresql_type("numeric(10, 2)"),
+    mg::ColumnMeta::new("number_sold", "number_sold").min_value(0).postgresql_type("integer"),
+    mg::ColumnMeta::new("in_stock", "in_stock").postgresql_type("boolean"),
+    mg::ColumnMeta::new("sku", "sku").unique().copy(mg::CopyPolicy::Default).postgresql_type("uuid"),
+    mg::ColumnMeta::new("attributes", "attributes").not_blank().postgresql_type("jsonb"),
+    mg::ColumnMeta::new("created", "created").auto_now_add().postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("updated", "updated").auto_now().postgresql_type("timestamp with time zone"),
 ];
 
 /// What the runtime knows of `shop.Product`.
@@ -435,12 +435,12 @@ impl mg::Model for Sale {
 
 /// The columns of `shop.Sale`'s table.
 static SALE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("product", "product_id"),
-    mg::ColumnMeta::new("quantity", "quantity").min_value(0),
-    mg::ColumnMeta::new("sold_at", "sold_at"),
-    mg::ColumnMeta::new("note", "note").null(),
-    mg::ColumnMeta::new("channel", "channel").null().choices().blank(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("product", "product_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("quantity", "quantity").min_value(0).postgresql_type("smallint"),
+    mg::ColumnMeta::new("sold_at", "sold_at").postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("note", "note").null().postgresql_type("text"),
+    mg::ColumnMeta::new("channel", "channel").null().choices().blank().postgresql_type("varchar(5)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `shop.Sale`.
@@ -615,9 +615,9 @@ impl mg::Model for Coupon {
 
 /// The columns of `shop.Coupon`'s table.
 static COUPON_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("code", "code").primary_key().not_blank().max_length(50),
-    mg::ColumnMeta::new("percent_off", "percent_off").min_value(0),
-    mg::ColumnMeta::new("product", "product_id").null().not_blank(),
+    mg::ColumnMeta::new("code", "code").primary_key().not_blank().max_length(50).postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("percent_off", "percent_off").min_value(0).postgresql_type("smallint"),
+    mg::ColumnMeta::new("product", "product_id").null().not_blank().postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `shop.Coupon`.
@@ -764,10 +764,10 @@ impl mg::Model for Receipt {
 
 /// The columns of `shop.Receipt`'s table.
 static RECEIPT_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key(),
-    mg::ColumnMeta::new("sale", "sale_id"),
-    mg::ColumnMeta::new("coupon", "coupon_id").null().not_blank(),
-    mg::ColumnMeta::new("total", "total"),
+    mg::ColumnMeta::new("id", "id").primary_key().postgresql_type("uuid"),
+    mg::ColumnMeta::new("sale", "sale_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("coupon", "coupon_id").null().not_blank().postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("total", "total").postgresql_type("numeric(10, 2)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `shop.Receipt`.
@@ -902,10 +902,10 @@ impl mg::Model for Category {
 
 /// The columns of `shop.Category`'s table.
 static CATEGORY_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
-    mg::ColumnMeta::new("parent", "parent_id").null(),
-    mg::ColumnMeta::new("extra", "extra"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100).postgresql_type("varchar(100)"),
+    mg::ColumnMeta::new("parent", "parent_id").null().postgresql_type("bigint"),
+    mg::ColumnMeta::new("extra", "extra").postgresql_type("jsonb"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `shop.Category`.

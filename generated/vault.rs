@@ -111,8 +111,8 @@ impl mg::Model for Locker {
 
 /// The columns of `vault.Locker`'s table.
 static LOCKER_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("label", "label").not_blank().max_length(100),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("label", "label").not_blank().max_length(100).postgresql_type("varchar(100)"),
 ];
 
 /// What the runtime knows of `vault.Locker`.
@@ -257,14 +257,14 @@ impl mg::Model for Specimen {
 
 /// The columns of `vault.Specimen`'s table.
 static SPECIMEN_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("locker", "locker_id"),
-    mg::ColumnMeta::new("text", "text"),
-    mg::ColumnMeta::new("data", "data"),
-    mg::ColumnMeta::new("big", "big"),
-    mg::ColumnMeta::new("ratio", "ratio"),
-    mg::ColumnMeta::new("amount", "amount"),
-    mg::ColumnMeta::new("hits", "hits"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("locker", "locker_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("text", "text").postgresql_type("text"),
+    mg::ColumnMeta::new("data", "data").postgresql_type("bytea"),
+    mg::ColumnMeta::new("big", "big").postgresql_type("bigint"),
+    mg::ColumnMeta::new("ratio", "ratio").postgresql_type("double precision"),
+    mg::ColumnMeta::new("amount", "amount").postgresql_type("numeric(12, 4)"),
+    mg::ColumnMeta::new("hits", "hits").postgresql_type("integer"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `vault.Specimen`.

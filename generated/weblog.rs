@@ -182,10 +182,10 @@ impl mg::Model for Blog {
 
 /// The columns of `weblog.Blog`'s table.
 static BLOG_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(100),
-    mg::ColumnMeta::new("tagline", "tagline").not_blank(),
-    mg::ColumnMeta::new("featured", "featured_id").null().copy(mg::CopyPolicy::Copy),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(100).postgresql_type("varchar(100)"),
+    mg::ColumnMeta::new("tagline", "tagline").not_blank().postgresql_type("text"),
+    mg::ColumnMeta::new("featured", "featured_id").null().copy(mg::CopyPolicy::Copy).postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `weblog.Blog`.
@@ -295,9 +295,9 @@ impl mg::Model for Author {
 
 /// The columns of `weblog.Author`'s table.
 static AUTHOR_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "name").not_blank().max_length(200),
-    mg::ColumnMeta::new("email", "email").not_blank().max_length(254),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "name").not_blank().max_length(200).postgresql_type("varchar(200)"),
+    mg::ColumnMeta::new("email", "email").not_blank().max_length(254).postgresql_type("varchar(254)"),
 ];
 
 /// What the runtime knows of `weblog.Author`.
@@ -513,16 +513,16 @@ impl mg::Model for Entry {
 
 /// The columns of `weblog.Entry`'s table.
 static ENTRY_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("blog", "blog_id"),
-    mg::ColumnMeta::new("headline", "headline").not_blank().max_length(255),
-    mg::ColumnMeta::new("body_text", "body_text").not_blank(),
-    mg::ColumnMeta::new("pub_date", "pub_date"),
-    mg::ColumnMeta::new("mod_date", "mod_date").auto_now(),
-    mg::ColumnMeta::new("n_comments", "n_comments"),
-    mg::ColumnMeta::new("n_pingbacks", "n_pingbacks"),
-    mg::ColumnMeta::new("rating", "rating"),
-    mg::ColumnMeta::new("status", "status").choices(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("blog", "blog_id").postgresql_type("bigint"),
+    mg::ColumnMeta::new("headline", "headline").not_blank().max_length(255).postgresql_type("varchar(255)"),
+    mg::ColumnMeta::new("body_text", "body_text").not_blank().postgresql_type("text"),
+    mg::ColumnMeta::new("pub_date", "pub_date").postgresql_type("date"),
+    mg::ColumnMeta::new("mod_date", "mod_date").auto_now().postgresql_type("date"),
+    mg::ColumnMeta::new("n_comments", "n_comments").postgresql_type("integer"),
+    mg::ColumnMeta::new("n_pingbacks", "n_pingbacks").postgresql_type("integer"),
+    mg::ColumnMeta::new("rating", "rating").postgresql_type("integer"),
+    mg::ColumnMeta::new("status", "status").choices().postgresql_type("varchar(1)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `weblog.Entry`.

@@ -155,7 +155,7 @@ impl DialectSql {
 }
 
 /// A column as Django's PostgreSQL schema editor declares it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct PostgresqlColumn {
     /// `varchar(12)`, `timestamp with time zone`, `numeric(10, 2)`, `jsonb`.
     pub sql_type: String,
@@ -245,9 +245,8 @@ pub struct Field {
     /// A CHECK constraint Django adds (positive integers, JSON).
     pub check: Option<String>,
     /// The column as Django's PostgreSQL backend declares it (printed by
-    /// `crate::ddl` into the context's `ddl_postgresql`, so not a context
-    /// key of its own).
-    #[serde(skip)]
+    /// `crate::ddl` into the context's `ddl_postgresql`; the model template
+    /// prints its type and default into `ColumnMeta`).
     pub postgresql: PostgresqlColumn,
     /// Whether Django creates an index for the column (ForeignKey, SlugField, db_index).
     pub db_index: bool,

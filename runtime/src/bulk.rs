@@ -471,7 +471,15 @@ impl<M: Model> QuerySet<M> {
                     let pk = table.own_offset() + table.pk;
                     let fields = meta.fields();
                     let columns: Vec<&str> = mine.iter().map(|&i| fields[i].column).collect();
-                    let sql = crate::sql::bulk::bulk_update(table.table, table.pk_column().column, &columns, chunk.len());
+                    // Django's `requires_casted_case_in_updates` (PostgreSQL):
+                    // the CASE of untyped parameters is text there, so each
+                    // is cast to its column's type.
+                    let casts: Vec<&str> = match db.backend() {
+                        crate::backend::Backend::PostgreSql => mine.iter().map(|&i| fields[i].postgresql_type).collect(),
+                        crate::backend::Backend::Sqlite => Vec::new(),
+                    };
+                    let sql =
+                        crate::sql::bulk::bulk_update(table.table, table.pk_column().column, &columns, &casts, chunk.len());
                     let count = db.with_sql(&sql, |stmt| {
                         let mut param = 1;
                         let mut bind = |instance: &M, index: usize| -> Result<()> {
@@ -564,7 +572,7 @@ fn insert_batches<M: Model>(
         let unset_default = |row: usize, column: usize| {
             let index = columns[column];
             meta.columns[index]
-                .db_default
+                .db_default_on(db.backend())
                 .filter(|_| crate::model::column_stored(&objs[chunk[row]], index) == Value::Null)
         };
         let sql = crate::sql::bulk::bulk_insert(meta.table, &names, chunk.len(), unset_default, on_conflict, &returning);

@@ -47,6 +47,13 @@ pub struct ColumnMeta {
     /// database-side DEFAULT. An unset value (`None`) is filled by the
     /// database on save and read back, as Django's `DatabaseDefault`.
     pub db_default: Option<&'static str>,
+    /// The same default as Django's PostgreSQL schema editor writes it
+    /// (`true` where SQLite has `1`).
+    pub db_default_postgresql: Option<&'static str>,
+    /// The column type on PostgreSQL (`timestamp with time zone`,
+    /// `varchar(100)`): what Django's `Cast(value, output_field=field)`
+    /// casts to, as its `bulk_update` does there.
+    pub postgresql_type: &'static str,
 }
 
 /// When `pre_save` sets a date or time field to the save's `now`.
@@ -94,13 +101,31 @@ impl ColumnMeta {
             auto_now: AutoNow::Never,
             clean: CleanRule::NONE,
             db_default: None,
+            db_default_postgresql: None,
+            postgresql_type: "",
         }
     }
 
-    /// The database fills the column with `sql` when the value is unset.
-    pub const fn db_default(mut self, sql: &'static str) -> Self {
-        self.db_default = Some(sql);
+    /// The database fills the column with `sqlite` (on PostgreSQL:
+    /// `postgresql`) when the value is unset.
+    pub const fn db_default(mut self, sqlite: &'static str, postgresql: &'static str) -> Self {
+        self.db_default = Some(sqlite);
+        self.db_default_postgresql = Some(postgresql);
         self
+    }
+
+    /// The column's type on PostgreSQL.
+    pub const fn postgresql_type(mut self, sql_type: &'static str) -> Self {
+        self.postgresql_type = sql_type;
+        self
+    }
+
+    /// The SQL of the database default on `backend`.
+    pub fn db_default_on(&self, backend: crate::backend::Backend) -> Option<&'static str> {
+        match backend {
+            crate::backend::Backend::Sqlite => self.db_default,
+            crate::backend::Backend::PostgreSql => self.db_default_postgresql,
+        }
     }
 
     /// The primary key: unique, and a copy gets a new key.
@@ -442,6 +467,8 @@ pub struct ModelMeta {
 #[derive(Debug)]
 pub(crate) struct Derived {
     pub(crate) sql: crate::sql::ModelSql,
+    /// The same statements with PostgreSQL's spelling of the db_defaults.
+    sql_postgresql: OnceLock<crate::sql::ModelSql>,
     /// Every field of the struct, in struct order: the root table's
     /// columns first, down the inheritance chain, then this model's own.
     pub(crate) fields: Vec<&'static ColumnMeta>,
@@ -574,7 +601,8 @@ impl ModelMeta {
             let own_offset = fields.len() - self.columns.len();
             debug_assert_eq!(own_offset, self.inherited_fields, "generated inherited_fields of {}", self.name);
             Derived {
-                sql: crate::sql::ModelSql::new(&self.shape()),
+                sql: crate::sql::ModelSql::new(&self.shape(crate::backend::Backend::Sqlite)),
+                sql_postgresql: OnceLock::new(),
                 field_names: fields.iter().map(|c| c.field).collect(),
                 auto_now_fields: (0..fields.len()).filter(|&i| fields[i].auto_now == AutoNow::Always).collect(),
                 fields,
@@ -608,16 +636,16 @@ impl ModelMeta {
     }
 
     /// What the model's SQL is built from (`crate::sql` knows no model).
-    fn shape(&self) -> crate::sql::TableShape<'static> {
+    fn shape(&self, backend: crate::backend::Backend) -> crate::sql::TableShape<'static> {
         crate::sql::TableShape {
             table: self.table,
             columns: self.columns.iter().map(|c| c.column).collect(),
-            db_defaults: self.columns.iter().map(|c| c.db_default).collect(),
+            db_defaults: self.columns.iter().map(|c| c.db_default_on(backend)).collect(),
             pk: self.pk,
             pk_auto: self.pk_column().auto,
             parent: self.parent.map(|parent| {
                 let link = self.relations.iter().find(|r| r.parent_link).map_or(self.pk, |r| r.column);
-                (Box::new(parent.shape()), link)
+                (Box::new(parent.shape(backend)), link)
             }),
         }
     }
@@ -640,6 +668,17 @@ impl ModelMeta {
 
     pub(crate) fn sql(&'static self) -> &'static crate::sql::ModelSql {
         &self.derived().sql
+    }
+
+    /// The model's statements as `backend` needs them (the db_defaults
+    /// differ).
+    pub(crate) fn sql_on(&'static self, backend: crate::backend::Backend) -> &'static crate::sql::ModelSql {
+        match backend {
+            crate::backend::Backend::Sqlite => self.sql(),
+            crate::backend::Backend::PostgreSql => {
+                self.derived().sql_postgresql.get_or_init(|| crate::sql::ModelSql::new(&self.shape(backend)))
+            }
+        }
     }
 
     /// `SELECT <every field> FROM ...` of the model.

@@ -186,7 +186,7 @@ fn save_table<M: Model>(
                 .enumerate()
                 .any(|(i, c)| c.db_default.is_some() && crate::model::column_stored(instance, i) == Value::Null)
         };
-        match &meta.sql().insert_returning_defaults {
+        match &meta.sql_on(db.backend()).insert_returning_defaults {
             Some((without_pk, with_pk)) if unset_default(instance) => {
                 insert_returning_db_defaults(db, meta, instance, pk_set, without_pk, with_pk)?
             }
@@ -334,7 +334,7 @@ fn do_update<M: Model>(
         });
     }
     let changed = match columns {
-        None => db.with_statement(meta.sql().update.as_str(), |stmt| {
+        None => db.with_statement(meta.sql_on(db.backend()).update.as_str(), |stmt| {
             let mut param = 1;
             for index in 0..meta.columns.len() {
                 if index != meta.pk {
@@ -375,11 +375,11 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
         // with the column left out: the same statement as an explicit pk,
         // and no RETURNING (which costs SQLite several times a plain
         // INSERT).
-        bind_all_and_execute(db, meta.sql().insert_with_pk.as_str(), meta, instance)?;
+        bind_all_and_execute(db, meta.sql_on(db.backend()).insert_with_pk.as_str(), meta, instance)?;
         let id = db.last_insert_id();
         crate::model::set_pk_value(instance, Some(Value::Integer(id)))?;
     } else if !pk_set && auto_pk {
-        let pk = db.with_statement(meta.sql().insert.as_str(), |stmt| {
+        let pk = db.with_statement(meta.sql_on(db.backend()).insert.as_str(), |stmt| {
             let mut param = 1;
             for index in 0..meta.columns.len() {
                 if index != meta.pk {
@@ -404,7 +404,7 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
         };
         crate::model::set_pk_value(instance, Some(pk))?;
     } else {
-        bind_all_and_execute(db, meta.sql().insert_with_pk.as_str(), meta, instance)?;
+        bind_all_and_execute(db, meta.sql_on(db.backend()).insert_with_pk.as_str(), meta, instance)?;
     }
     Ok(())
 }

@@ -83,7 +83,31 @@ pub(crate) fn pg_error(error: postgres::Error) -> Error {
             Some(detail) => format!("{}\nDETAIL:  {detail}", db.message()),
             None => db.message().to_owned(),
         }),
+        Some(db) => missing_name(db.code(), db.message()).unwrap_or(Error::Postgres(error)),
         _ => Error::Postgres(error),
+    }
+}
+
+/// [`Error::MissingTable`] for SQLSTATE 42P01 (undefined_table) and
+/// [`Error::MissingColumn`] for 42703 (undefined_column), with the name
+/// PostgreSQL's message quotes: `relation "weblog_blog" does not exist`,
+/// `column "label" of relation "weblog_blog" does not exist` or, in a
+/// query, `column weblog_blog.label does not exist`.
+fn missing_name(code: &postgres::error::SqlState, message: &str) -> Option<Error> {
+    let subject = |prefix: &str| {
+        let rest = message.strip_prefix(prefix)?;
+        let name = match rest.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next()?,
+            None => rest.split(' ').next()?.rsplit('.').next()?,
+        };
+        Some(name.to_owned())
+    };
+    if *code == postgres::error::SqlState::UNDEFINED_TABLE {
+        subject("relation ").map(|table| Error::MissingTable { table })
+    } else if *code == postgres::error::SqlState::UNDEFINED_COLUMN {
+        subject("column ").map(|column| Error::MissingColumn { column })
+    } else {
+        None
     }
 }
 
@@ -696,6 +720,24 @@ fn decode_numeric(raw: &[u8]) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// PostgreSQL's messages for SQLSTATE 42P01 and 42703, as the server
+    /// words them in an INSERT and in a SELECT.
+    #[test]
+    fn undefined_table_and_column_name_what_is_missing() {
+        use postgres::error::SqlState;
+        let table = missing_name(&SqlState::UNDEFINED_TABLE, r#"relation "weblog_blog" does not exist"#);
+        assert!(matches!(table, Some(Error::MissingTable { ref table }) if table == "weblog_blog"), "{table:?}");
+        for message in [
+            r#"column "tagline" of relation "weblog_blog" does not exist"#,
+            r#"column "tagline" does not exist"#,
+            "column weblog_blog.tagline does not exist",
+        ] {
+            let column = missing_name(&SqlState::UNDEFINED_COLUMN, message);
+            assert!(matches!(column, Some(Error::MissingColumn { ref column }) if column == "tagline"), "{message}: {column:?}");
+        }
+        assert!(missing_name(&SqlState::SYNTAX_ERROR, "syntax error at or near \"x\"").is_none());
+    }
 
     #[test]
     fn placeholders_are_numbered_outside_literals_and_names() {

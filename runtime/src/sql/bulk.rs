@@ -81,8 +81,10 @@ pub(crate) fn bulk_insert(
 
 /// `UPDATE t SET c = CASE WHEN (pk = ?) THEN ? ... ELSE NULL END, ...
 /// WHERE pk IN (?, ...)` for `rows` rows: per column, a (pk, value) pair
-/// of parameters per row, then the `rows` pks of the IN list.
-pub(crate) fn bulk_update(table: &str, pk: &str, columns: &[&str], rows: usize) -> String {
+/// of parameters per row, then the `rows` pks of the IN list. With
+/// `casts` (one type per column; empty for none) each CASE is written
+/// `(CASE ... END)::type`, as Django's `Cast` spells it on PostgreSQL.
+pub(crate) fn bulk_update(table: &str, pk: &str, columns: &[&str], casts: &[&str], rows: usize) -> String {
     let mut sql = String::from("UPDATE ");
     push_quoted(&mut sql, table);
     sql.push_str(" SET ");
@@ -91,7 +93,8 @@ pub(crate) fn bulk_update(table: &str, pk: &str, columns: &[&str], rows: usize) 
             sql.push_str(", ");
         }
         push_quoted(&mut sql, column);
-        sql.push_str(" = CASE");
+        let cast = casts.get(i).filter(|cast| !cast.is_empty());
+        sql.push_str(if cast.is_some() { " = (CASE" } else { " = CASE" });
         for _ in 0..rows {
             sql.push_str(" WHEN (");
             push_quoted(&mut sql, pk);
@@ -101,6 +104,10 @@ pub(crate) fn bulk_update(table: &str, pk: &str, columns: &[&str], rows: usize) 
             DIALECT.push_placeholder(&mut sql);
         }
         sql.push_str(" ELSE NULL END");
+        if let Some(cast) = cast {
+            sql.push_str(")::");
+            sql.push_str(cast);
+        }
     }
     sql.push_str(" WHERE ");
     push_quoted(&mut sql, pk);
@@ -134,8 +141,13 @@ mod tests {
     #[test]
     fn bulk_update_is_a_case_per_column() {
         assert_eq!(
-            bulk_update("b", "id", &["name"], 2),
+            bulk_update("b", "id", &["name"], &[], 2),
             r#"UPDATE "b" SET "name" = CASE WHEN ("id" = ?) THEN ? WHEN ("id" = ?) THEN ? ELSE NULL END WHERE "id" IN (?, ?)"#
+        );
+        // Django's bulk_update on PostgreSQL casts each CASE to the column's type.
+        assert_eq!(
+            bulk_update("b", "id", &["at", "n"], &["timestamp with time zone", "integer"], 1),
+            r#"UPDATE "b" SET "at" = (CASE WHEN ("id" = ?) THEN ? ELSE NULL END)::timestamp with time zone, "n" = (CASE WHEN ("id" = ?) THEN ? ELSE NULL END)::integer WHERE "id" IN (?)"#
         );
     }
 }

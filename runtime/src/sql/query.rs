@@ -1447,7 +1447,12 @@ impl Query<'_> {
     /// `SELECT SUM("__col1") FROM (SELECT pk, col AS "__col1" ... LIMIT
     /// ...) subquery`, as Django.
     pub(crate) fn aggregate_over_subquery(&self, exprs: &[SelectExpr]) -> Result<Sql> {
-        let inner = Query { exprs, ..*self }.build(Head::AggregateSource, true)?;
+        // Django's `get_aggregation` clears the inner query's ordering
+        // unless it is sliced (`clear_ordering(force=False)`): an order
+        // the aggregate cannot see, and one PostgreSQL refuses under
+        // DISTINCT when it is not selected.
+        let sliced = self.high_mark.is_some() || self.low_mark > 0;
+        let inner = Query { exprs, ..*self }.build(Head::AggregateSource, sliced)?;
         let mut sql = Sql::default();
         sql.text.push_str("SELECT ");
         for (i, expr) in exprs.iter().enumerate() {

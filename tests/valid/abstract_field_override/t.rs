@@ -114,9 +114,9 @@ impl mg::Model for Post {
 
 /// The columns of `t.Post`'s table.
 static POST_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("body", "body").not_blank(),
-    mg::ColumnMeta::new("title", "title").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(200) }).not_blank().max_length(200),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("body", "body").not_blank().postgresql_type("text"),
+    mg::ColumnMeta::new("title", "title").unique().copy(mg::CopyPolicy::Suffix { separator: " ", max_length: Some(200) }).not_blank().max_length(200).postgresql_type("varchar(200)"),
 ];
 
 /// What the runtime knows of `t.Post`.

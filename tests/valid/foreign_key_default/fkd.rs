@@ -156,7 +156,7 @@ impl mg::Model for Code {
 
 /// The columns of `fkd.Code`'s table.
 static CODE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("code", "code").primary_key().not_blank().max_length(50),
+    mg::ColumnMeta::new("code", "code").primary_key().not_blank().max_length(50).postgresql_type("varchar(50)"),
 ];
 
 /// What the runtime knows of `fkd.Code`.
@@ -254,7 +254,7 @@ impl mg::Model for Token {
 
 /// The columns of `fkd.Token`'s table.
 static TOKEN_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key(),
+    mg::ColumnMeta::new("id", "id").primary_key().postgresql_type("uuid"),
 ];
 
 /// What the runtime knows of `fkd.Token`.
@@ -381,9 +381,9 @@ impl mg::Model for Use {
 
 /// The columns of `fkd.Use`'s table.
 static USE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("code", "code_id"),
-    mg::ColumnMeta::new("token", "token_id").null().not_blank(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("code", "code_id").postgresql_type("varchar(50)"),
+    mg::ColumnMeta::new("token", "token_id").null().not_blank().postgresql_type("uuid"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `fkd.Use`.

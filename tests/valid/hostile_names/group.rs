@@ -222,13 +222,13 @@ impl mg::Model for Order {
 
 /// The columns of `group.Order`'s table.
 static ORDER_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("select", "from").not_blank().max_length(20),
-    mg::ColumnMeta::new("group", "group"),
-    mg::ColumnMeta::new("order", "order_id").null(),
-    mg::ColumnMeta::new("where", "naïve col").max_length(10),
-    mg::ColumnMeta::new("quote", "it's").max_length(10),
-    mg::ColumnMeta::new("café", "café").choices().blank(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("select", "from").not_blank().max_length(20).postgresql_type("varchar(20)"),
+    mg::ColumnMeta::new("group", "group").postgresql_type("integer"),
+    mg::ColumnMeta::new("order", "order_id").null().postgresql_type("bigint"),
+    mg::ColumnMeta::new("where", "naïve col").max_length(10).postgresql_type("varchar(10)"),
+    mg::ColumnMeta::new("quote", "it's").max_length(10).postgresql_type("varchar(10)"),
+    mg::ColumnMeta::new("café", "café").choices().blank().postgresql_type("varchar(10)"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `group.Order`.
@@ -357,9 +357,9 @@ impl mg::Model for LongName {
 
 /// The columns of `group.LongName`'s table.
 static LONG_NAME_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("name", "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc").not_blank().max_length(10),
-    mg::ColumnMeta::new("order", "order_id"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("name", "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc").not_blank().max_length(10).postgresql_type("varchar(10)"),
+    mg::ColumnMeta::new("order", "order_id").postgresql_type("bigint"),
 ];
 
 /// The ForeignKeys and OneToOneFields of `group.LongName`.

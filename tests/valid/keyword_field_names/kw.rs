@@ -128,11 +128,11 @@ impl mg::Model for Token {
 
 /// The columns of `kw.Token`'s table.
 static TOKEN_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("type", "type").not_blank().max_length(20),
-    mg::ColumnMeta::new("match", "match"),
-    mg::ColumnMeta::new("ref", "ref"),
-    mg::ColumnMeta::new("loop", "loop"),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("type", "type").not_blank().max_length(20).postgresql_type("varchar(20)"),
+    mg::ColumnMeta::new("match", "match").postgresql_type("integer"),
+    mg::ColumnMeta::new("ref", "ref").postgresql_type("text"),
+    mg::ColumnMeta::new("loop", "loop").postgresql_type("boolean"),
 ];
 
 /// What the runtime knows of `kw.Token`.

@@ -148,9 +148,9 @@ impl mg::Model for Note {
 
 /// The columns of `notes.Note`'s table.
 static NOTE_COLUMNS: &[mg::ColumnMeta] = &[
-    mg::ColumnMeta::new("id", "id").primary_key().auto(),
-    mg::ColumnMeta::new("body", "body").not_blank(),
-    mg::ColumnMeta::new("kind", "kind").choices(),
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("body", "body").not_blank().postgresql_type("text"),
+    mg::ColumnMeta::new("kind", "kind").choices().postgresql_type("varchar(1)"),
 ];
 
 /// What the runtime knows of `notes.Note`.
