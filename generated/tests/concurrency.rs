@@ -120,7 +120,13 @@ fn write_for_a_while(
 }
 
 /// [`write_for_a_while`] on an open handle (of either backend).
-fn write_with(db: Database, writer: &str, shared: &Shared, busy_timeout: Duration, start: Option<&Barrier>) -> Committed {
+fn write_with(
+    db: Database,
+    writer: &str,
+    shared: &Shared,
+    busy_timeout: Duration,
+    start: Option<&Barrier>,
+) -> Committed {
     let source = Locker::get(&db, shared.source).unwrap();
     // Set after the set-up read: with a zero timeout a read refused as busy
     // is as expected as a write.
@@ -160,7 +166,11 @@ fn write_with(db: Database, writer: &str, shared: &Shared, busy_timeout: Duratio
 /// rows and no other locker exists.
 fn assert_all_committed_writes_present(path: &Path, shared: &Shared, writers: &[Committed]) {
     let db = Database::open(path).unwrap();
-    let check: String = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = db
+        .sqlite_connection()
+        .expect("a SQLite database")
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
     assert_all_committed_writes_in(&db, shared, writers);
 }
@@ -387,7 +397,11 @@ fn a_process_killed_in_the_middle_of_a_fork_leaves_none_of_its_rows() {
 
 fn assert_all_committed_writes_present_without_writers(path: &Path, shared: &Shared) {
     let db = Database::open(path).unwrap();
-    let check: String = db.sqlite_connection().expect("a SQLite database").query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = db
+        .sqlite_connection()
+        .expect("a SQLite database")
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
     assert_eq!(Locker::objects().count(&db).unwrap(), 2, "no locker of the killed fork");
     assert_eq!(Specimen::objects().count(&db).unwrap(), 1 + FORKED_ROWS, "no specimen of the killed fork");

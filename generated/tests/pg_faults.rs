@@ -95,7 +95,8 @@ fn a_row_lock_held_past_lock_timeout_is_a_busy_error() {
 
     db.set_busy_timeout(Duration::from_millis(200)).unwrap();
     let started = Instant::now();
-    let err = Locker::objects().filter(Locker::ID.eq(l.id.unwrap())).update(&db, &[Locker::LABEL.set("mine")]).unwrap_err();
+    let err =
+        Locker::objects().filter(Locker::ID.eq(l.id.unwrap())).update(&db, &[Locker::LABEL.set("mine")]).unwrap_err();
     let waited = started.elapsed();
     assert!(err.is_busy(), "{err:?}");
     assert!(err.to_string().contains("55P03"), "{err}");
@@ -136,7 +137,8 @@ fn a_deadlock_is_a_busy_error_and_its_transaction_is_rolled_back() {
         assert!(err.to_string().contains("40P01"), "{err}");
         other.join().unwrap();
     });
-    let labels: Vec<String> = Locker::objects().order_by([Locker::ID.asc()]).all(&db).unwrap().into_iter().map(|l| l.label).collect();
+    let labels: Vec<String> =
+        Locker::objects().order_by([Locker::ID.asc()]).all(&db).unwrap().into_iter().map(|l| l.label).collect();
     assert_eq!(labels, ["o", "o"], "the other session committed; nothing of the refused transaction is left");
 }
 

@@ -476,6 +476,10 @@ impl ToSql for PgParam<'_> {
                 Type::INTERVAL => format!("{r} microseconds").into(),
                 _ if r.is_nan() => "NaN".into(),
                 _ if r.is_infinite() => (if *r > 0.0 { "Infinity" } else { "-Infinity" }).into(),
+                // -0.0 is stored as 0, as Django's: psycopg sends it as
+                // the numeric literal -0.0, which has no sign (the
+                // PostgreSQL oracle read `ratio=-0.0` back as 0.0).
+                _ if *r == 0.0 => "0".into(),
                 _ => format!("{r:?}").into(),
             },
             Value::Text(s) => match *ty {
