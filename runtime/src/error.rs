@@ -111,6 +111,21 @@ pub enum Error {
     #[error("{message} (the file is not a SQLite database or is damaged: check the path, or restore it from a backup)")]
     NotADatabase { message: String },
 
+    /// The database server closed the connection (PostgreSQL: an
+    /// administrator's shutdown or `pg_terminate_backend`, SQLSTATE 57P01,
+    /// or a broken socket). The open transaction, if any, was rolled back
+    /// by the server; the handle reports this error on every later call:
+    /// open a new one.
+    #[error("{message} (the database server closed the connection: nothing of the open transaction was committed; open a new connection)")]
+    ConnectionLost { message: String },
+
+    /// The database refused a value it cannot store or parse (PostgreSQL's
+    /// SQLSTATE class 22, Django's `DataError`): a NUL character in text
+    /// (22021), text that is not a number or a date of the column's type
+    /// (22P02), a number beyond the column's range (22003).
+    #[error("{message} (the database cannot store this value: correct the value, e.g. remove NUL characters from text)")]
+    InvalidValue { message: String },
+
     /// Any other error of PostgreSQL (feature `postgres`).
     #[cfg(feature = "postgres")]
     #[error(transparent)]
@@ -206,13 +221,20 @@ impl Error {
     /// other error.
     pub fn constraint(&self) -> Option<Constraint> {
         let Error::Integrity(message) = self else { return None };
-        Some(if message.starts_with("UNIQUE constraint failed") {
+        // SQLite's messages, then PostgreSQL's (SQLSTATE 23505, 23502,
+        // 23503, 23514), whose first lines are e.g. `duplicate key value
+        // violates unique constraint "..."`, `null value in column "x" of
+        // relation "t" violates not-null constraint`.
+        let first_line = message.lines().next().unwrap_or_default();
+        Some(if message.starts_with("UNIQUE constraint failed") || first_line.contains("violates unique constraint") {
             Constraint::Unique
-        } else if message.starts_with("NOT NULL constraint failed") {
+        } else if message.starts_with("NOT NULL constraint failed") || first_line.contains("violates not-null constraint") {
             Constraint::NotNull
-        } else if message.starts_with("FOREIGN KEY constraint failed") {
+        } else if message.starts_with("FOREIGN KEY constraint failed")
+            || first_line.contains("violates foreign key constraint")
+        {
             Constraint::ForeignKey
-        } else if message.starts_with("CHECK constraint failed") {
+        } else if message.starts_with("CHECK constraint failed") || first_line.contains("violates check constraint") {
             Constraint::Check
         } else {
             Constraint::Other

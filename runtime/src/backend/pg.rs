@@ -71,20 +71,41 @@ pub(crate) fn check_not_async() -> Result<()> {
     Ok(())
 }
 
-/// A PostgreSQL error: a constraint failure (SQLSTATE class 23) is
-/// Django's `IntegrityError`, anything else [`Error::Postgres`].
+/// A PostgreSQL error as the runtime's typed errors, by SQLSTATE: a
+/// constraint failure (class 23) is Django's `IntegrityError`; a lock not
+/// granted within `lock_timeout` (55P03), a deadlock (40P01) or a
+/// serialization failure (40001) is [`Error::Busy`] (retry the
+/// transaction); a value the server cannot take (class 22: 22P02 invalid
+/// text, 22003 out of range, 22021 a NUL byte in text) is
+/// [`Error::InvalidValue`]; a connection the server closed (57P01 admin
+/// shutdown, 57P02, 57P03, or a broken socket) is
+/// [`Error::ConnectionLost`]; anything else [`Error::Postgres`].
 pub(crate) fn pg_error(error: postgres::Error) -> Error {
-    match error.as_db_error() {
+    if error.is_closed() {
+        return Error::ConnectionLost { message: error.to_string() };
+    }
+    let Some(db) = error.as_db_error() else {
+        // An I/O error of the socket (the server went away while a
+        // statement was in flight) closes the client too.
+        if std::error::Error::source(&error).is_some_and(|source| source.is::<std::io::Error>()) {
+            return Error::ConnectionLost { message: error.to_string() };
+        }
+        return Error::Postgres(error);
+    };
+    let code = db.code().code();
+    match code {
         // psycopg's text of the error, as Django's IntegrityError shows it:
         // the PostgreSQL oracle (Django 5.2) gave 'duplicate key value
         // violates unique constraint "<name>"\nDETAIL:  Key (slug)=(mug)
         // already exists.' for a duplicate slug.
-        Some(db) if db.code().code().starts_with("23") => Error::Integrity(match db.detail() {
+        _ if code.starts_with("23") => Error::Integrity(match db.detail() {
             Some(detail) => format!("{}\nDETAIL:  {detail}", db.message()),
             None => db.message().to_owned(),
         }),
-        Some(db) => missing_name(db.code(), db.message()).unwrap_or(Error::Postgres(error)),
-        _ => Error::Postgres(error),
+        "55P03" | "40P01" | "40001" => Error::Busy { message: format!("{} (SQLSTATE {code})", db.message()) },
+        "57P01" | "57P02" | "57P03" => Error::ConnectionLost { message: format!("{} (SQLSTATE {code})", db.message()) },
+        _ if code.starts_with("22") => Error::InvalidValue { message: format!("{} (SQLSTATE {code})", db.message()) },
+        _ => missing_name(db.code(), db.message()).unwrap_or(Error::Postgres(error)),
     }
 }
 
@@ -486,6 +507,10 @@ impl ToSql for PgParam<'_> {
                 Type::INTERVAL => format!("{r} microseconds").into(),
                 _ if r.is_nan() => "NaN".into(),
                 _ if r.is_infinite() => (if *r > 0.0 { "Infinity" } else { "-Infinity" }).into(),
+                // -0.0 is stored as 0, as Django's: psycopg sends it as
+                // the numeric literal -0.0, which has no sign (the
+                // PostgreSQL oracle read `ratio=-0.0` back as 0.0).
+                _ if *r == 0.0 => "0".into(),
                 _ => format!("{r:?}").into(),
             },
             Value::Text(s) => match *ty {
