@@ -12,6 +12,7 @@ use modelgen_examples::shop;
 use modelgen_examples::weblog::{self, Blog, Entry};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
+use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, Error};
 
 #[test]
@@ -259,6 +260,52 @@ fn create_tables_reports_tables_whose_columns_differ_and_creates_nothing() {
     assert_eq!(schema_objects(&db), before, "nothing created");
     assert!(!db.in_transaction());
     assert_eq!(count(&db, "weblog_blog"), 1, "data kept");
+}
+
+/// The same check on PostgreSQL (the test above is SQLite's): the schema's
+/// tables are built in a scratch schema that is rolled back, and types
+/// compare as the server spells them.
+#[test]
+fn create_tables_reports_tables_whose_columns_differ_on_postgresql_and_creates_nothing() {
+    if !common::on_postgresql() {
+        return;
+    }
+    let db = setup();
+    blog(&db, "kept");
+    db.execute_batch(
+        r#"
+        ALTER TABLE "weblog_author" ADD COLUMN "nickname" text NULL;
+        ALTER TABLE "weblog_entry" DROP COLUMN "n_pingbacks";
+        ALTER TABLE "weblog_blog" ALTER COLUMN "name" TYPE varchar(200);
+        ALTER TABLE "weblog_blog" ALTER COLUMN "tagline" DROP NOT NULL;
+        DROP TABLE "weblog_entry_authors";
+        "#,
+    )
+    .unwrap();
+    let err = db.create_tables(APPS).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table \"weblog_author\" differs from the schema: column \"nickname\" is not in the schema\n\
+         table \"weblog_blog\" differs from the schema: column \"name\" is declared `character varying(200)`, the schema says `character varying(100)`; \
+         column \"tagline\" allows NULL, the schema says NOT NULL\n\
+         table \"weblog_entry\" differs from the schema: column \"n_pingbacks\" is missing"
+    );
+    assert!(!db.in_transaction());
+    let missing = db.query_raw("SELECT to_regclass('weblog_entry_authors')::text, to_regnamespace('modelgen_expected')::text", &[]).unwrap();
+    assert_eq!(missing, vec![vec![Value::Null, Value::Null]], "nothing created, no scratch schema left");
+    assert_eq!(count(&db, "weblog_blog"), 1, "data kept");
+    // Once the table is as the schema says, the missing join table is created.
+    db.execute_batch(
+        r#"
+        ALTER TABLE "weblog_author" DROP COLUMN "nickname";
+        ALTER TABLE "weblog_entry" ADD COLUMN "n_pingbacks" integer NOT NULL DEFAULT 0;
+        ALTER TABLE "weblog_blog" ALTER COLUMN "name" TYPE varchar(100);
+        ALTER TABLE "weblog_blog" ALTER COLUMN "tagline" SET NOT NULL;
+        "#,
+    )
+    .unwrap();
+    db.create_tables(APPS).unwrap();
+    assert_eq!(count(&db, "weblog_entry_authors"), 0);
 }
 
 #[test]

@@ -430,6 +430,10 @@ impl Database {
     pub fn create_tables(&self, apps: &[&AppMeta]) -> Result<()> {
         if self.backend() == Backend::PostgreSql {
             self.transaction(|db| {
+                let mismatches = db.postgresql_mismatches(apps)?;
+                if !mismatches.is_empty() {
+                    return Err(crate::Error::SchemaMismatch(mismatches));
+                }
                 for app in apps {
                     db.create_postgresql_objects(app.ddl_postgresql)?;
                 }
@@ -490,6 +494,73 @@ impl Database {
             }
         }
         Ok(())
+    }
+
+    /// PostgreSQL: how the existing tables of `apps` differ from the
+    /// schema. The schema's tables are created from the apps' DDL in a
+    /// scratch schema first in the search path (so references to tables
+    /// outside `apps` still resolve), their columns read as the server
+    /// spells them (`format_type`), and the scratch schema rolled back with
+    /// its savepoint: PostgreSQL compares types it parsed itself, as the
+    /// SQLite path compares a scratch in-memory database's.
+    fn postgresql_mismatches(&self, apps: &[&AppMeta]) -> Result<Vec<crate::error::TableMismatch>> {
+        let tables: Vec<&str> = apps.iter().flat_map(|app| postgresql_tables(app.ddl_postgresql)).collect();
+        let mut existing = Vec::new();
+        for table in tables {
+            if !self.query_raw(crate::sql::PG_RELATION_EXISTS, &[Value::Text(table.into())])?.is_empty() {
+                existing.push(table);
+            }
+        }
+        if existing.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.execute_batch(crate::sql::PG_EXPECTED_SCHEMA_BEGIN)?;
+        let expected = self.expected_postgresql_columns(apps, &existing);
+        // Rolled back on success and failure alike (an aborted transaction
+        // too): nothing of the scratch schema is left.
+        self.execute_batch(crate::sql::PG_EXPECTED_SCHEMA_END)?;
+        let mut mismatches = Vec::new();
+        for (table, expected) in existing.iter().zip(expected?) {
+            let differences = column_differences(&expected, &self.postgresql_columns(&quote_identifier(table))?);
+            if !differences.is_empty() {
+                mismatches.push(crate::error::TableMismatch { table: (*table).to_owned(), differences });
+            }
+        }
+        Ok(mismatches)
+    }
+
+    /// Inside the scratch savepoint: the schema's columns of `tables`.
+    fn expected_postgresql_columns(&self, apps: &[&AppMeta], tables: &[&str]) -> Result<Vec<Vec<TableColumn>>> {
+        let rows = self.query_raw("SELECT current_setting('search_path')", &[])?;
+        let search_path = match rows.first().and_then(|row| row.first()) {
+            Some(Value::Text(path)) => path.clone(),
+            _ => "public".to_owned(),
+        };
+        self.execute_batch(&format!("SET LOCAL search_path TO modelgen_expected, {search_path}"))?;
+        for app in apps {
+            self.execute_batch(app.ddl_postgresql)?;
+        }
+        tables
+            .iter()
+            .map(|table| self.postgresql_columns(&format!("\"modelgen_expected\".{}", quote_identifier(table))))
+            .collect()
+    }
+
+    /// The columns of the PostgreSQL table `qualified` (a quoted, possibly
+    /// schema-qualified name) as the server spells their types.
+    fn postgresql_columns(&self, qualified: &str) -> Result<Vec<TableColumn>> {
+        let rows = self.query_raw(crate::sql::PG_TABLE_COLUMNS, &[Value::Text(qualified.into())])?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match row.as_slice() {
+                [Value::Text(name), Value::Text(declared_type), not_null] => Some(TableColumn {
+                    name: name.clone(),
+                    declared_type: declared_type.clone(),
+                    not_null: matches!(not_null, Value::Integer(1)),
+                }),
+                _ => None,
+            })
+            .collect())
     }
 
     fn object_exists(&self, kind: &str, name: &str) -> Result<bool> {
@@ -766,6 +837,19 @@ impl ExpectedSchema {
         }
         Ok(ExpectedSchema { objects })
     }
+}
+
+/// The tables a PostgreSQL DDL creates (`CREATE TABLE "name"`), in order.
+fn postgresql_tables(ddl: &str) -> impl Iterator<Item = &str> {
+    ddl.lines().filter_map(|line| {
+        let rest = line.trim_start().strip_prefix("CREATE TABLE \"")?;
+        rest.split('"').next()
+    })
+}
+
+/// `name` as a quoted SQL identifier.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// How the columns of an existing table differ from the schema's, one

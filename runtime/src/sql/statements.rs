@@ -229,6 +229,17 @@ pub(crate) const OBJECT_EXISTS: &str = "SELECT 1 FROM sqlite_master WHERE type =
 /// search path).
 pub(crate) const PG_RELATION_EXISTS: &str = "SELECT 1 WHERE to_regclass(quote_ident(?1)) IS NOT NULL";
 
+/// The columns of the PostgreSQL table `?1` (a quoted, possibly qualified
+/// name): name, type as the server spells it, NOT NULL.
+pub(crate) const PG_TABLE_COLUMNS: &str = "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull \
+     FROM pg_attribute a WHERE a.attrelid = to_regclass(?1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+
+/// The scratch schema `create_tables` builds the expected tables in on
+/// PostgreSQL, inside a savepoint that is always rolled back.
+pub(crate) const PG_EXPECTED_SCHEMA_BEGIN: &str = "SAVEPOINT modelgen_expected; CREATE SCHEMA modelgen_expected";
+pub(crate) const PG_EXPECTED_SCHEMA_END: &str =
+    "ROLLBACK TO SAVEPOINT modelgen_expected; RELEASE SAVEPOINT modelgen_expected";
+
 /// Whether a PostgreSQL constraint named `?1` exists.
 pub(crate) const PG_CONSTRAINT_EXISTS: &str = "SELECT 1 FROM pg_constraint WHERE conname = ?1";
 
