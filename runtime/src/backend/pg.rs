@@ -342,8 +342,6 @@ pub fn translate(sql: &str) -> String {
         (" REGEXP ", " ~ "),
         (" LIMIT -1 OFFSET ", " LIMIT ALL OFFSET "),
         (" ORDER BY rowid", " ORDER BY ctid"),
-        // db_default=Now(): Django's SQLite and PostgreSQL spellings.
-        ("(STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))", "STATEMENT_TIMESTAMP()"),
     ] {
         if out.contains(sqlite) {
             out = out.replace(sqlite, postgresql);
