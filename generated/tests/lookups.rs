@@ -12,52 +12,6 @@ use modelgen_examples::weblog::{Author, Blog, Entry};
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Condition, Database, Order, QuerySet};
 
-/// Django's data: blogs "Beatles Blog" (featuring "All about 2008"), "Pop
-/// Music Blog" and "Empty"; authors John Lennon and Paul McCartney;
-/// entries (blog, headline, pub_date, rating, authors):
-/// 1 Beatles "Lennon speaks" 2008-03-01 4 [Lennon];
-/// 2 Beatles "All about 2008" 2008-06-01 5 [Lennon, Paul];
-/// 3 Pop "Lennon tribute" 2010-01-01 3 [Paul];
-/// 4 Pop "Pop in 2008" 2008-12-24 2 [].
-fn weblog(db: &Database) {
-    let mut blogs = Vec::new();
-    for (name, tagline) in
-        [("Beatles Blog", "All the latest Beatles news."), ("Pop Music Blog", "pop"), ("Empty", "nothing")]
-    {
-        let mut b = Blog::new();
-        b.name = name.into();
-        b.tagline = tagline.into();
-        b.save(db).unwrap();
-        blogs.push(b);
-    }
-    let mut authors = Vec::new();
-    for name in ["John Lennon", "Paul McCartney"] {
-        let mut a = Author::new();
-        a.name = name.into();
-        a.email = "x@example.com".into();
-        a.save(db).unwrap();
-        authors.push(a);
-    }
-    let (lennon, paul) = (&authors[0], &authors[1]);
-    let mut entries = Vec::new();
-    for (blog, headline, (y, m, d), rating) in [
-        (0, "Lennon speaks", (2008, 3, 1), 4),
-        (0, "All about 2008", (2008, 6, 1), 5),
-        (1, "Lennon tribute", (2010, 1, 1), 3),
-        (1, "Pop in 2008", (2008, 12, 24), 2),
-    ] {
-        let mut e = Entry::new(blogs[blog].key().unwrap(), date(y, m, d));
-        e.headline = headline.into();
-        e.rating = rating;
-        e.save(db).unwrap();
-        entries.push(e);
-    }
-    entries[0].authors().add(db, &[lennon]).unwrap();
-    entries[1].authors().add(db, &[lennon, paul]).unwrap();
-    entries[2].authors().add(db, &[paul]).unwrap();
-    blogs[0].featured_id = entries[1].id;
-    blogs[0].save(db).unwrap();
-}
 
 fn names(db: &Database, qs: QuerySet<Blog>) -> Vec<String> {
     qs.all(db).unwrap().into_iter().map(|b| b.name).collect()
@@ -73,12 +27,6 @@ fn blogs() -> QuerySet<Blog> {
 
 fn entries() -> QuerySet<Entry> {
     Entry::objects().order_by([Entry::ID.asc()])
-}
-
-fn setup_weblog() -> Database {
-    let db = setup();
-    weblog(&db);
-    db
 }
 
 // ---------------------------------------------------------------------------
