@@ -140,6 +140,11 @@ pub(crate) fn value_exists(db: &Database, table: &str, column: &str, value: &str
 /// (`sqlite_sequence`), so no key is reused, as Django's tables promise.
 pub(crate) fn allocate_keys(db: &Database, meta: &ModelMeta, count: usize) -> Result<i64> {
     if db.backend() == crate::backend::Backend::PostgreSql {
+        // Until this transaction ends, no other one inserts into the table
+        // or allocates keys of it: otherwise two connections read the same
+        // sequence position and MAX, and reserve overlapping keys (found
+        // by concurrency.rs's two PostgreSQL connections forking at once).
+        db.execute_batch(&crate::sql::pg_lock_for_key_allocation(meta.table))?;
         let sql = crate::sql::pg_allocate_keys(meta.table, meta.pk_column().column);
         let count = i64::try_from(count.max(1)).unwrap_or(i64::MAX);
         return db.with_sql(&sql, |stmt| stmt.query_row([count], |r| r.get(0)));

@@ -243,6 +243,13 @@ pub(crate) const PG_EXPECTED_SCHEMA_END: &str =
 /// Whether a PostgreSQL constraint named `?1` exists.
 pub(crate) const PG_CONSTRAINT_EXISTS: &str = "SELECT 1 FROM pg_constraint WHERE conname = ?1";
 
+/// PostgreSQL: the lock [`pg_allocate_keys`] runs under, held to the end of
+/// the transaction: it conflicts with INSERTs (ROW EXCLUSIVE) and with
+/// itself, not with reads.
+pub(crate) fn pg_lock_for_key_allocation(table: &str) -> String {
+    format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", quoted(table))
+}
+
 /// PostgreSQL: reserve `?1` new keys of `table`'s identity pk past both the
 /// largest key and every key its sequence handed out, advancing the
 /// sequence past them (so later INSERTs do not collide); the first key.
