@@ -594,7 +594,7 @@ fn insert_batches<M: Model>(
             while let Some(row) = rows.next()? {
                 let mut values = Vec::with_capacity(returning.len());
                 for i in 0..returning.len() {
-                    values.push(Value::from(row.get_ref(i)?));
+                    values.push(row.get_value(i)?);
                 }
                 returned.push(values);
             }

@@ -367,7 +367,7 @@ impl Database {
             let mut rows = stmt.query(sql.params.iter())?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                out.push(Value::from(row.get_ref(0)?));
+                out.push(row.get_value(0)?);
             }
             Ok(out)
         })

@@ -14,6 +14,8 @@ use std::path::Path;
 /// `src/sql/model.rs`; a folder's `mod.rs` is the folder's name).
 const LAYERS: &[&[&str]] = &[
     &["display"],
+    // The text dates and times are stored as, shared by the backends.
+    &["stored_text"],
     &["error"],
     // The backend boundary (connection, dialect), SQLite and PostgreSQL.
     &["backend", "backend/sqlite", "backend/pg"],

@@ -109,6 +109,7 @@ pub mod save;
 pub mod signals;
 mod snapshot;
 mod sql;
+mod stored_text;
 pub mod tracking;
 pub mod tz;
 pub mod value;

@@ -404,10 +404,8 @@ fn select_related_sql<M: Model>(
 /// LEFT OUTER JOIN found no row (a NULL primary key).
 fn read_related<R: Model>(row: crate::backend::DbRow<'_>, offset: usize, db: &Database) -> Result<Option<R>> {
     let related_pk = R::meta().fields().iter().position(|c| c.primary_key).unwrap_or(0);
-    Ok(match row.get_ref(offset + related_pk)? {
-        rusqlite::types::ValueRef::Null => None,
-        _ => Some(crate::model::read_row::<R>(row, offset, db.storage_zone())?),
-    })
+    let missing = row.with_ref(offset + related_pk, |pk| pk == rusqlite::types::ValueRef::Null)?;
+    Ok(if missing { None } else { Some(crate::model::read_row::<R>(row, offset, db.storage_zone())?) })
 }
 
 impl<M: Model, R: Model> SelectRelated<M, R> {
@@ -745,7 +743,7 @@ fn prefetch_for<M: Model, R: Model>(db: &Database, rows: &[M], link: &Link) -> R
             let mut result = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
             while let Some(row) = result.next()? {
                 let object = crate::model::read_row::<R>(row, 0, db.storage_zone())?;
-                related.push((Value::from(row.get_ref(key_column)?), object));
+                related.push((row.get_value(key_column)?, object));
             }
             Ok(())
         })?;

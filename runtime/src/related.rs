@@ -401,7 +401,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
             let mut rows = stmt.query([&pk])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                match Value::from(row.get_ref(0)?) {
+                match row.get_value(0)? {
                     Value::Null => {}
                     target => out.push(target),
                 }

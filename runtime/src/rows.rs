@@ -57,7 +57,7 @@ fn for_rows_where(
     for_each_where(db, table.table, &columns, table.columns[filter].column, keys, false, |row| {
         let mut values = Vec::with_capacity(columns.len());
         for i in 0..columns.len() {
-            values.push(Value::from(row.get_ref(i)?));
+            values.push(row.get_value(i)?);
         }
         f(values);
         Ok(())
@@ -74,7 +74,7 @@ pub(crate) fn select_column(
 ) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for_each_where(db, table, &[column], filter, keys, false, |row| {
-        let value = Value::from(row.get_ref(0)?);
+        let value = row.get_value(0)?;
         if value != Value::Null {
             out.push(value);
         }
@@ -95,7 +95,7 @@ pub(crate) fn select_pairs(
 ) -> Result<Vec<(Value, Value)>> {
     let mut out = Vec::new();
     for_each_where(db, table, &[source, target], source, keys, true, |row| {
-        let pair = (Value::from(row.get_ref(0)?), Value::from(row.get_ref(1)?));
+        let pair = (row.get_value(0)?, row.get_value(1)?);
         if pair.0 != Value::Null && pair.1 != Value::Null {
             out.push(pair);
         }

@@ -225,7 +225,7 @@ fn insert_returning_db_defaults<M: Model>(
         let mut values = Vec::new();
         if let Some(row) = rows.next()? {
             for i in 0..defaults.len() + usize::from(auto_pk) {
-                values.push(Value::from(row.get_ref(i)?));
+                values.push(row.get_value(i)?);
             }
         }
         // Run to completion: a deferred constraint fails only then.
@@ -389,7 +389,7 @@ fn do_insert<M: Model>(db: &Database, meta: &'static ModelMeta, instance: &mut M
             }
             let mut rows = stmt.raw_query();
             let pk = match rows.next()? {
-                Some(row) => Value::from(row.get_ref(0)?),
+                Some(row) => row.get_value(0)?,
                 None => Value::Null,
             };
             // Run the statement to completion: in autocommit mode a deferred

@@ -27,7 +27,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 use rusqlite::ToSql;
 use rust_decimal::Decimal;
@@ -194,17 +194,16 @@ fn read_with<T>(
     index: usize,
     convert: impl FnOnce(ValueRef<'_>) -> FromSqlResult<T>,
 ) -> rusqlite::Result<T> {
-    let value = row.get_ref(index)?;
-    convert(value).map_err(|err| match err {
-        FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(
-            index,
-            row.column_name(index),
-            value.data_type(),
-        ),
-        FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
-        FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), err),
-        other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
-    })
+    row.with_ref(index, |value| {
+        convert(value).map_err(|err| match err {
+            FromSqlError::InvalidType => {
+                rusqlite::Error::InvalidColumnType(index, row.column_name(index), value.data_type())
+            }
+            FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
+            FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), err),
+            other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
+        })
+    })?
 }
 
 /// A value read back from a stored [`Value`] (e.g. a pk returned by an
@@ -445,12 +444,6 @@ impl DbValue for Value {
 // Dates and times
 // ---------------------------------------------------------------------------
 
-/// The two ASCII digits of `n % 100`.
-#[inline]
-fn two_digits(n: u32) -> [u8; 2] {
-    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
-}
-
 /// Append ASCII text built in a byte buffer (ASCII digits and separators
 /// only: each byte is its own character). Pushing the bytes one by one
 /// costs less than validating the buffer as UTF-8.
@@ -462,40 +455,22 @@ fn push_ascii(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// `YYYY-MM-DD`, as Python's `date.isoformat()`. Built in a stack buffer
-/// and appended at once: the save path formats every date it binds.
+/// `YYYY-MM-DD`, built in a stack buffer and appended at once: the save
+/// path formats every date it binds.
 #[inline]
 fn push_date(out: &mut String, date: NaiveDate) -> rusqlite::Result<()> {
-    let year = date.year();
-    if !(1..=9999).contains(&year) {
-        return Err(to_sql_error(format!("year {year} is out of the range Django can store (1..=9999)")));
-    }
-    let year = year as u32;
-    let [y1, y2] = two_digits(year / 100);
-    let [y3, y4] = two_digits(year);
-    let [m1, m2] = two_digits(date.month());
-    let [d1, d2] = two_digits(date.day());
-    push_ascii(out, &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2]);
+    let ascii = crate::stored_text::date_ascii(date).ok_or_else(|| {
+        to_sql_error(format!("year {} is out of the range Django can store (1..=9999)", date.year()))
+    })?;
+    push_ascii(out, &ascii);
     Ok(())
 }
 
-/// Python's `str(time)`: `HH:MM:SS`, plus `.ffffff` when the microseconds
-/// are not zero. Sub-microsecond precision is dropped, as Python has none.
+/// `HH:MM:SS[.ffffff]`, as [`push_date`].
 #[inline]
 fn push_time(out: &mut String, time: NaiveTime) {
-    let [h1, h2] = two_digits(time.hour());
-    let [m1, m2] = two_digits(time.minute());
-    let [s1, s2] = two_digits(time.second());
-    // A leap second's nanoseconds are >= 1e9.
-    let micros = (time.nanosecond() % 1_000_000_000) / 1_000;
-    if micros == 0 {
-        push_ascii(out, &[h1, h2, b':', m1, m2, b':', s1, s2]);
-    } else {
-        let [f1, f2] = two_digits(micros / 10_000);
-        let [f3, f4] = two_digits(micros / 100);
-        let [f5, f6] = two_digits(micros);
-        push_ascii(out, &[h1, h2, b':', m1, m2, b':', s1, s2, b'.', f1, f2, f3, f4, f5, f6]);
-    }
+    let (ascii, len) = crate::stored_text::time_ascii(time);
+    push_ascii(out, ascii.get(..len).unwrap_or_default());
 }
 
 fn date_text(date: NaiveDate) -> rusqlite::Result<ToSqlOutput<'static>> {

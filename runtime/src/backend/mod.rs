@@ -136,45 +136,62 @@ where
 /// No parameters.
 pub(crate) const NO_PARAMS: [&Value; 0] = [];
 
-/// One result row, of either backend: a SQLite row read in place, or the
-/// values a PostgreSQL row was decoded into (in SQLite's storage form, the
-/// runtime's one value currency: see `pg`). `Copy`, so it is passed
-/// by value like the reference it wraps.
+/// One result row, of either backend: a SQLite row read in place, a
+/// PostgreSQL row whose binary columns are read in place (each seen in
+/// SQLite's storage form, the runtime's one value currency: see `pg`), or
+/// stored values (an instance built from values already read). `Copy`, so
+/// it is passed by value like the reference it wraps.
 #[derive(Clone, Copy)]
 pub enum DbRow<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
+    #[cfg(feature = "postgres")]
+    Postgres(pg::PgRow<'a>),
     Values(&'a [Value]),
 }
 
-impl<'a> DbRow<'a> {
-    /// Column `index`, borrowed.
+impl DbRow<'_> {
+    /// `f` of column `index`, borrowed in its storage form. A closure
+    /// rather than a returned reference: a PostgreSQL date or uuid is
+    /// seen as text written into a buffer on the stack, which lives only
+    /// for the call.
     #[inline]
-    pub fn get_ref(&self, index: usize) -> rusqlite::Result<ValueRef<'a>> {
+    pub fn with_ref<R>(&self, index: usize, f: impl FnOnce(ValueRef<'_>) -> R) -> rusqlite::Result<R> {
         match *self {
-            DbRow::Sqlite(row) => row.get_ref(index),
+            DbRow::Sqlite(row) => Ok(f(row.get_ref(index)?)),
+            #[cfg(feature = "postgres")]
+            DbRow::Postgres(row) => row.with_ref(index, f),
             DbRow::Values(values) => match values.get(index) {
-                Some(value) => Ok(ValueRef::from(value)),
+                Some(value) => Ok(f(ValueRef::from(value))),
                 None => Err(rusqlite::Error::InvalidColumnIndex(index)),
             },
         }
     }
 
+    /// Column `index`, owned, in its storage form.
+    #[inline]
+    pub fn get_value(&self, index: usize) -> rusqlite::Result<Value> {
+        self.with_ref(index, |value| Value::from(value))
+    }
+
     /// Column `index` converted as rusqlite's `Row::get` converts it.
     pub fn get<T: FromSql>(&self, index: usize) -> rusqlite::Result<T> {
-        let value = self.get_ref(index)?;
-        T::column_result(value).map_err(|err| match err {
-            rusqlite::types::FromSqlError::InvalidType => {
-                rusqlite::Error::InvalidColumnType(index, self.column_name(index), value.data_type())
-            }
-            rusqlite::types::FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
-            other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
-        })
+        self.with_ref(index, |value| {
+            T::column_result(value).map_err(|err| match err {
+                rusqlite::types::FromSqlError::InvalidType => {
+                    rusqlite::Error::InvalidColumnType(index, self.column_name(index), value.data_type())
+                }
+                rusqlite::types::FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
+                other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
+            })
+        })?
     }
 
     /// The name of column `index` (empty when unknown), for error messages.
     pub fn column_name(&self, index: usize) -> String {
         match *self {
             DbRow::Sqlite(row) => row.as_ref().column_name(index).map(str::to_owned).unwrap_or_default(),
+            #[cfg(feature = "postgres")]
+            DbRow::Postgres(row) => row.column_name(index),
             DbRow::Values(_) => String::new(),
         }
     }
@@ -183,9 +200,10 @@ impl<'a> DbRow<'a> {
 /// The rows of a query, of either backend.
 pub enum Rows<'s> {
     Sqlite(rusqlite::Rows<'s>),
-    /// Every row of a PostgreSQL result, decoded (the client returns the
-    /// whole result at once).
-    Values { rows: std::vec::IntoIter<Vec<Value>>, current: Vec<Value>, error: Option<crate::Error> },
+    /// Every row of a PostgreSQL result (the client returns the whole
+    /// result at once), read in place one by one.
+    #[cfg(feature = "postgres")]
+    Postgres(pg::PgRows),
 }
 
 impl Rows<'_> {
@@ -195,18 +213,8 @@ impl Rows<'_> {
     pub fn next(&mut self) -> Result<Option<DbRow<'_>>> {
         match self {
             Rows::Sqlite(rows) => Ok(rows.next()?.map(DbRow::Sqlite)),
-            Rows::Values { rows, current, error } => {
-                if let Some(error) = error.take() {
-                    return Err(error);
-                }
-                match rows.next() {
-                    Some(row) => {
-                        *current = row;
-                        Ok(Some(DbRow::Values(current)))
-                    }
-                    None => Ok(None),
-                }
-            }
+            #[cfg(feature = "postgres")]
+            Rows::Postgres(rows) => rows.next().map(|row| row.map(DbRow::Postgres)),
         }
     }
 }

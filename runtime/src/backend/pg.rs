@@ -27,7 +27,7 @@ use std::fmt::Write as _;
 
 use bytes::BytesMut;
 use postgres::types::{Format, FromSql, IsNull, ToSql, Type};
-use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 
 use super::sqlite::Key;
 use super::{Rows, StatementKey, Stmt};
@@ -186,8 +186,7 @@ impl PgConnection {
     ) -> Result<R> {
         self.queries.set(self.queries.get() + 1);
         let statement = self.prepare(key, build)?;
-        let params = Vec::with_capacity(statement.params().len());
-        f(&mut Stmt::Postgres(PgStatement { conn: self, statement, params }))
+        f(&mut Stmt::Postgres(PgStatement::new(self, statement)))
     }
 
     fn prepare(&self, key: StatementKey<'_>, build: impl FnOnce() -> String) -> Result<postgres::Statement> {
@@ -217,13 +216,22 @@ impl PgConnection {
     /// [`PgConnection::query_count`], as raw SQL on SQLite is not.
     pub(crate) fn query_raw(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
         let statement = self.prepare(StatementKey::Text(sql), String::new)?;
-        PgStatement { conn: self, statement, params: params.to_vec() }.fetch()
+        let mut statement = PgStatement::new(self, statement);
+        statement.bind_all(params)?;
+        let mut rows = statement.fetch()?;
+        let mut out = Vec::with_capacity(rows.rows.len());
+        while let Some(row) = rows.next()? {
+            out.push((0..row.row.len()).map(|i| row.with_ref(i, |value| Value::from(value))).collect::<rusqlite::Result<_>>()?);
+        }
+        Ok(out)
     }
 
     /// Raw SQL with parameters: the number of rows changed (not counted).
     pub(crate) fn execute_raw(&self, sql: &str, params: &[Value]) -> Result<usize> {
         let statement = self.prepare(StatementKey::Text(sql), String::new)?;
-        PgStatement { conn: self, statement, params: params.to_vec() }.execute()
+        let mut statement = PgStatement::new(self, statement);
+        statement.bind_all(params)?;
+        statement.execute()
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -265,62 +273,128 @@ impl PgConnection {
     }
 }
 
-/// A prepared statement and the parameters bound so far.
+/// A prepared statement and the parameters bound so far, already in
+/// PostgreSQL's text format: encoded when bound, so a borrowed value
+/// (a text column, a blob) is copied once, into the message's buffer,
+/// rather than first into an owned value.
 pub struct PgStatement<'s> {
     conn: &'s PgConnection,
     statement: postgres::Statement,
-    params: Vec<Value>,
+    /// Parameter `i + 1`: its text in `text`, `None` for NULL (or not
+    /// bound).
+    bound: Vec<Option<std::ops::Range<usize>>>,
+    text: Vec<u8>,
 }
 
-impl PgStatement<'_> {
+impl<'s> PgStatement<'s> {
+    fn new(conn: &'s PgConnection, statement: postgres::Statement) -> Self {
+        let bound = Vec::with_capacity(statement.params().len());
+        PgStatement { conn, statement, bound, text: Vec::new() }
+    }
+
     pub(crate) fn bind(&mut self, index: usize, value: &dyn rusqlite::ToSql) -> Result<()> {
-        let value = match value.to_sql()? {
-            ToSqlOutput::Borrowed(v) => Value::from(v),
-            ToSqlOutput::Owned(v) => v,
+        let output = value.to_sql()?;
+        let value = match &output {
+            ToSqlOutput::Borrowed(value) => *value,
+            ToSqlOutput::Owned(value) => ValueRef::from(value),
             _ => return Err(rusqlite::Error::ToSqlConversionFailure("unsupported parameter".into()).into()),
         };
-        let slot = index.checked_sub(1).ok_or(rusqlite::Error::InvalidParameterCount(0, self.params.len()))?;
-        if self.params.len() <= slot {
-            self.params.resize(slot + 1, Value::Null);
+        let count = self.statement.params().len();
+        let ty = index
+            .checked_sub(1)
+            .and_then(|slot| self.statement.params().get(slot))
+            .ok_or(rusqlite::Error::InvalidParameterCount(index, count))?;
+        let start = self.text.len();
+        let span = encode_text(value, ty, &mut self.text).then_some(start..self.text.len());
+        let slot = index - 1;
+        if self.bound.len() <= slot {
+            self.bound.resize(slot + 1, None);
         }
-        self.params[slot] = value;
+        self.bound[slot] = span;
         Ok(())
     }
 
-    fn param_refs(&self) -> Vec<PgParam<'_>> {
-        self.params.iter().map(PgParam).collect()
+    fn bind_all(&mut self, params: &[Value]) -> Result<()> {
+        for (i, value) in params.iter().enumerate() {
+            self.bind(i + 1, value)?;
+        }
+        Ok(())
+    }
+
+    fn params(&self) -> Vec<PgParam<'_>> {
+        self.bound.iter().map(|span| PgParam(span.clone().and_then(|span| self.text.get(span)))).collect()
     }
 
     pub(crate) fn execute(&mut self) -> Result<usize> {
-        let params = self.param_refs();
+        let params = self.params();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let changed = self.conn.client()?.execute(&self.statement, &refs).map_err(pg_error)?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
-    fn fetch(&mut self) -> Result<Vec<Vec<Value>>> {
-        let params = self.param_refs();
+    fn fetch(&mut self) -> Result<PgRows> {
+        let params = self.params();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.conn.client()?.query(&self.statement, &refs).map_err(pg_error)?;
-        let zone = self.conn.zone.get();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut values = Vec::with_capacity(row.len());
-            for (i, column) in row.columns().iter().enumerate() {
-                let Raw(raw) = row.try_get(i).map_err(pg_error)?;
-                values.push(decode(column.type_(), raw, zone)?);
-            }
-            out.push(values);
-        }
-        Ok(out)
+        Ok(PgRows { rows, next: 0, zone: self.conn.zone.get(), error: None })
     }
 
     /// Run the query; an error is returned by the first `next()`.
     pub(crate) fn query(&mut self) -> Rows<'static> {
-        match self.fetch() {
-            Ok(rows) => Rows::Values { rows: rows.into_iter(), current: Vec::new(), error: None },
-            Err(error) => Rows::Values { rows: Vec::new().into_iter(), current: Vec::new(), error: Some(error) },
+        Rows::Postgres(self.fetch().unwrap_or_else(|error| PgRows {
+            rows: Vec::new(),
+            next: 0,
+            zone: None,
+            error: Some(error),
+        }))
+    }
+}
+
+/// The rows of a PostgreSQL result: the client returns them all at once;
+/// each is read in place.
+pub struct PgRows {
+    rows: Vec<postgres::Row>,
+    next: usize,
+    /// The zone timestamptz values are read in (`None`: UTC).
+    zone: Option<Tz>,
+    /// The query's error, returned by the first `next()`.
+    error: Option<Error>,
+}
+
+impl PgRows {
+    #[inline]
+    pub(crate) fn next(&mut self) -> Result<Option<PgRow<'_>>> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
         }
+        let row = self.rows.get(self.next);
+        if row.is_some() {
+            self.next += 1;
+        }
+        Ok(row.map(|row| PgRow { row, zone: self.zone }))
+    }
+}
+
+/// One PostgreSQL row: its columns are decoded from the binary format
+/// when read, each seen in SQLite's storage form ([`with_decoded`]).
+#[derive(Clone, Copy)]
+pub struct PgRow<'a> {
+    row: &'a postgres::Row,
+    zone: Option<Tz>,
+}
+
+impl PgRow<'_> {
+    /// `f` of column `index` in its storage form.
+    #[inline]
+    pub(crate) fn with_ref<R>(self, index: usize, f: impl FnOnce(ValueRef<'_>) -> R) -> rusqlite::Result<R> {
+        let ty = self.row.columns().get(index).ok_or(rusqlite::Error::InvalidColumnIndex(index))?.type_();
+        let failed = |error| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Null, error);
+        let Raw(raw) = self.row.try_get(index).map_err(|error| failed(Box::new(error)))?;
+        with_decoded(ty, raw, self.zone, f).map_err(failed)
+    }
+
+    pub(crate) fn column_name(self, index: usize) -> String {
+        self.row.columns().get(index).map(|column| column.name().to_owned()).unwrap_or_default()
     }
 }
 
@@ -474,51 +548,63 @@ pub fn translate_placeholders(sql: &str) -> String {
 /// Microseconds in a day, a Python timedelta's `days` unit.
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// A parameter in PostgreSQL's text input format for the type the server
-/// inferred for it.
+/// `value` in PostgreSQL's text input format for `ty`, the type the
+/// server inferred for the parameter, appended to `out`; `false` for NULL
+/// (nothing appended).
+fn encode_text(value: ValueRef<'_>, ty: &Type, out: &mut Vec<u8>) -> bool {
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let _ = match value {
+        ValueRef::Null => return false,
+        ValueRef::Integer(n) => match *ty {
+            Type::BOOL => out.write_all(if n != 0 { b"t" } else { b"f" }),
+            // Days and the rest, as Django sends str(timedelta): the
+            // interval keeps a days part ('40 days', not '960:00:00').
+            Type::INTERVAL => {
+                write!(out, "{} days {} microseconds", n.div_euclid(MICROS_PER_DAY), n.rem_euclid(MICROS_PER_DAY))
+            }
+            _ => write!(out, "{n}"),
+        },
+        ValueRef::Real(r) => match *ty {
+            Type::INTERVAL => write!(out, "{r} microseconds"),
+            _ if r.is_nan() => out.write_all(b"NaN"),
+            _ if r.is_infinite() => out.write_all(if r > 0.0 { b"Infinity" } else { b"-Infinity" }),
+            // -0.0 is stored as 0, as Django's: psycopg sends it as the
+            // numeric literal -0.0, which has no sign (the PostgreSQL
+            // oracle read `ratio=-0.0` back as 0.0).
+            _ if r == 0.0 => out.write_all(b"0"),
+            _ => write!(out, "{r:?}"),
+        },
+        ValueRef::Text(text) if *ty == Type::BYTEA => {
+            push_hex_bytea(out, text);
+            Ok(())
+        }
+        ValueRef::Text(text) => out.write_all(text),
+        ValueRef::Blob(bytes) => {
+            push_hex_bytea(out, bytes);
+            Ok(())
+        }
+    };
+    true
+}
+
+/// A parameter already in PostgreSQL's text format (`None`: NULL).
 #[derive(Debug)]
-struct PgParam<'a>(&'a Value);
+struct PgParam<'a>(Option<&'a [u8]>);
 
 impl ToSql for PgParam<'_> {
     fn to_sql(
         &self,
-        ty: &Type,
+        _: &Type,
         out: &mut BytesMut,
     ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        let text: std::borrow::Cow<'_, str> = match self.0 {
-            Value::Null => return Ok(IsNull::Yes),
-            Value::Integer(n) => match *ty {
-                Type::BOOL => (if *n != 0 { "t" } else { "f" }).into(),
-                // Days and the rest, as Django sends str(timedelta): the
-                // interval keeps a days part ('40 days', not '960:00:00').
-                Type::INTERVAL => {
-                    format!("{} days {} microseconds", n.div_euclid(MICROS_PER_DAY), n.rem_euclid(MICROS_PER_DAY))
-                        .into()
-                }
-                _ => {
-                    // Straight into the message: no String per bound key.
-                    std::fmt::Write::write_fmt(out, format_args!("{n}"))?;
-                    return Ok(IsNull::No);
-                }
-            },
-            Value::Real(r) => match *ty {
-                Type::INTERVAL => format!("{r} microseconds").into(),
-                _ if r.is_nan() => "NaN".into(),
-                _ if r.is_infinite() => (if *r > 0.0 { "Infinity" } else { "-Infinity" }).into(),
-                // -0.0 is stored as 0, as Django's: psycopg sends it as
-                // the numeric literal -0.0, which has no sign (the
-                // PostgreSQL oracle read `ratio=-0.0` back as 0.0).
-                _ if *r == 0.0 => "0".into(),
-                _ => format!("{r:?}").into(),
-            },
-            Value::Text(s) => match *ty {
-                Type::BYTEA => hex_bytea(s.as_bytes()).into(),
-                _ => s.as_str().into(),
-            },
-            Value::Blob(b) => hex_bytea(b).into(),
-        };
-        out.extend_from_slice(text.as_bytes());
-        Ok(IsNull::No)
+        match self.0 {
+            None => Ok(IsNull::Yes),
+            Some(text) => {
+                out.extend_from_slice(text);
+                Ok(IsNull::No)
+            }
+        }
     }
 
     fn accepts(_: &Type) -> bool {
@@ -532,13 +618,16 @@ impl ToSql for PgParam<'_> {
     postgres::types::to_sql_checked!();
 }
 
-fn hex_bytea(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(2 + bytes.len() * 2);
-    out.push_str("\\x");
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// `bytes` as bytea's hex input format, `\x` and two digits a byte.
+fn push_hex_bytea(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(2 + bytes.len() * 2);
+    out.extend_from_slice(b"\\x");
+    for &b in bytes {
+        out.push(HEX_DIGITS[usize::from(b >> 4)]);
+        out.push(HEX_DIGITS[usize::from(b & 0xf)]);
     }
-    out
 }
 
 /// A column's raw binary value (`None`: NULL), of any type.
@@ -558,10 +647,13 @@ impl<'a> FromSql<'a> for Raw<'a> {
     }
 }
 
-fn be<const N: usize>(raw: &[u8], at: usize) -> Result<[u8; N]> {
+/// Why a binary column value could not be read.
+type DecodeError = Box<dyn std::error::Error + Send + Sync>;
+
+fn be<const N: usize>(raw: &[u8], at: usize) -> std::result::Result<[u8; N], DecodeError> {
     raw.get(at..at + N)
         .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| Error::Misuse(format!("a PostgreSQL value of {} bytes is too short", raw.len())))
+        .ok_or_else(|| format!("a PostgreSQL value of {} bytes is too short", raw.len()).into())
 }
 
 /// PostgreSQL's epoch, 2000-01-01 00:00:00.
@@ -569,96 +661,120 @@ fn pg_epoch() -> chrono::NaiveDateTime {
     chrono::NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default()
 }
 
-/// `n` as `width` decimal digits, zero-padded.
-fn push_digits(out: &mut String, n: u32, width: u32) {
-    for place in (0..width).rev() {
-        out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+/// PostgreSQL's epoch moved by `delta`: an error out of chrono's range
+/// (`'infinity'` is stored as the largest microsecond count).
+fn after_epoch(delta: Option<chrono::TimeDelta>) -> std::result::Result<chrono::NaiveDateTime, DecodeError> {
+    delta
+        .and_then(|delta| pg_epoch().checked_add_signed(delta))
+        .ok_or_else(|| "a PostgreSQL date or timestamp out of the supported range (infinity?)".into())
+}
+
+/// The text of a date, time or uuid, written on the stack: a column read
+/// allocates nothing for it.
+struct StackText {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl StackText {
+    fn new() -> Self {
+        StackText { bytes: [0; 48], len: 0 }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 
-/// A date as Django stores it on SQLite (`YYYY-MM-DD`), written digit by
-/// digit: chrono's `format` parses its pattern on every call, which was
-/// the largest cost of reading a row of dates (benches/postgresql.rs).
-fn date_text(date: chrono::NaiveDate) -> String {
+impl StackText {
+    fn push(&mut self, ascii: &[u8]) -> std::result::Result<(), DecodeError> {
+        let end = self.len + ascii.len();
+        self.bytes.get_mut(self.len..end).ok_or("a value too long for its text")?.copy_from_slice(ascii);
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// A date as Django stores it on SQLite (`YYYY-MM-DD`); a year outside
+/// 1-9999 is an error, as Python's `date` (psycopg's, for Django) makes it.
+fn push_date(out: &mut StackText, date: chrono::NaiveDate) -> std::result::Result<(), DecodeError> {
     use chrono::Datelike;
-    let year = date.year();
-    if !(0..=9999).contains(&year) {
-        return date.format("%Y-%m-%d").to_string();
-    }
-    let mut out = String::with_capacity(26);
-    push_digits(&mut out, year.unsigned_abs(), 4);
-    out.push('-');
-    push_digits(&mut out, date.month(), 2);
-    out.push('-');
-    push_digits(&mut out, date.day(), 2);
-    out
-}
-
-/// A time as Django stores it on SQLite (`HH:MM:SS[.ffffff]`), appended.
-fn push_time(out: &mut String, time: chrono::NaiveTime) {
-    use chrono::Timelike;
-    push_digits(out, time.hour(), 2);
-    out.push(':');
-    push_digits(out, time.minute(), 2);
-    out.push(':');
-    push_digits(out, time.second(), 2);
-    let micros = time.nanosecond() / 1_000;
-    if time.nanosecond() != 0 {
-        out.push('.');
-        push_digits(out, micros, 6);
-    }
+    let ascii = crate::stored_text::date_ascii(date)
+        .ok_or_else(|| format!("a PostgreSQL date in year {}, out of the range Django reads (1-9999)", date.year()))?;
+    out.push(&ascii)
 }
 
 /// A datetime as Django stores it on SQLite (`str(datetime)`).
-fn datetime_text(dt: chrono::NaiveDateTime) -> String {
-    let mut out = date_text(dt.date());
-    out.push(' ');
-    push_time(&mut out, dt.time());
-    out
+fn push_datetime(out: &mut StackText, dt: chrono::NaiveDateTime) -> std::result::Result<(), DecodeError> {
+    push_date(out, dt.date())?;
+    out.push(b" ")?;
+    push_time(out, dt.time())
 }
 
-/// One binary column value in SQLite's storage form.
-pub(crate) fn decode(ty: &Type, raw: Option<&[u8]>, zone: Option<Tz>) -> Result<Value> {
+/// A time as Django stores it on SQLite (`HH:MM:SS[.ffffff]`).
+fn push_time(out: &mut StackText, time: chrono::NaiveTime) -> std::result::Result<(), DecodeError> {
+    let (ascii, len) = crate::stored_text::time_ascii(time);
+    out.push(ascii.get(..len).unwrap_or_default())
+}
+
+/// `f` of one binary column value (`None`: NULL) seen in SQLite's storage
+/// form, borrowed where the stored form is the value itself (integers,
+/// reals, text, bytea, jsonb's text) and written on the stack where it is
+/// text Django's SQLite backend formats (dates, times, uuids); a
+/// timestamptz as wall-clock time in `zone` (`None`: UTC).
+#[inline]
+pub(crate) fn with_decoded<R>(
+    ty: &Type,
+    raw: Option<&[u8]>,
+    zone: Option<Tz>,
+    f: impl FnOnce(ValueRef<'_>) -> R,
+) -> std::result::Result<R, DecodeError> {
     let Some(raw) = raw else {
-        return Ok(Value::Null);
+        return Ok(f(ValueRef::Null));
     };
-    Ok(match *ty {
-        Type::BOOL => Value::Integer(i64::from(raw.first().copied().unwrap_or(0) != 0)),
-        Type::INT2 => Value::Integer(i64::from(i16::from_be_bytes(be(raw, 0)?))),
-        Type::INT4 => Value::Integer(i64::from(i32::from_be_bytes(be(raw, 0)?))),
-        Type::OID => Value::Integer(i64::from(u32::from_be_bytes(be(raw, 0)?))),
-        Type::INT8 => Value::Integer(i64::from_be_bytes(be(raw, 0)?)),
-        Type::FLOAT4 => Value::Real(f64::from(f32::from_be_bytes(be(raw, 0)?))),
-        Type::FLOAT8 => Value::Real(f64::from_be_bytes(be(raw, 0)?)),
-        Type::BYTEA => Value::Blob(raw.to_vec()),
-        Type::UUID => Value::Text(raw.iter().fold(String::with_capacity(32), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })),
-        Type::JSONB => Value::Text(String::from_utf8_lossy(raw.get(1..).unwrap_or_default()).into_owned()),
+    let mut text = StackText::new();
+    let value = match *ty {
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => ValueRef::Text(raw),
+        Type::INT8 => ValueRef::Integer(i64::from_be_bytes(be(raw, 0)?)),
+        Type::INT4 => ValueRef::Integer(i64::from(i32::from_be_bytes(be(raw, 0)?))),
+        Type::INT2 => ValueRef::Integer(i64::from(i16::from_be_bytes(be(raw, 0)?))),
+        Type::OID => ValueRef::Integer(i64::from(u32::from_be_bytes(be(raw, 0)?))),
+        Type::BOOL => ValueRef::Integer(i64::from(raw.first().copied().unwrap_or(0) != 0)),
+        Type::FLOAT8 => ValueRef::Real(f64::from_be_bytes(be(raw, 0)?)),
+        Type::FLOAT4 => ValueRef::Real(f64::from(f32::from_be_bytes(be(raw, 0)?))),
+        Type::BYTEA => ValueRef::Blob(raw),
+        Type::UUID => {
+            for &b in raw {
+                text.push(&[HEX_DIGITS[usize::from(b >> 4)], HEX_DIGITS[usize::from(b & 0xf)]])?;
+            }
+            ValueRef::Text(text.as_bytes())
+        }
+        // The format version byte, then the JSON text.
+        Type::JSONB => ValueRef::Text(raw.get(1..).unwrap_or_default()),
         Type::TIMESTAMPTZ | Type::TIMESTAMP => {
             let micros = i64::from_be_bytes(be(raw, 0)?);
-            let utc = pg_epoch() + chrono::TimeDelta::microseconds(micros);
-            let local = match (ty == &Type::TIMESTAMPTZ, zone) {
+            let utc = after_epoch(Some(chrono::TimeDelta::microseconds(micros)))?;
+            let local = match (*ty == Type::TIMESTAMPTZ, zone) {
                 (true, Some(zone)) => {
                     use chrono::TimeZone;
                     zone.from_utc_datetime(&utc).naive_local()
                 }
                 _ => utc,
             };
-            Value::Text(datetime_text(local))
+            push_datetime(&mut text, local)?;
+            ValueRef::Text(text.as_bytes())
         }
         Type::DATE => {
             let days = i32::from_be_bytes(be(raw, 0)?);
-            let date = pg_epoch().date() + chrono::TimeDelta::days(i64::from(days));
-            Value::Text(date_text(date))
+            let date = after_epoch(chrono::TimeDelta::try_days(i64::from(days)))?.date();
+            push_date(&mut text, date)?;
+            ValueRef::Text(text.as_bytes())
         }
         Type::TIME => {
             let micros = i64::from_be_bytes(be(raw, 0)?);
-            let time = chrono::NaiveTime::MIN + chrono::TimeDelta::microseconds(micros);
-            let mut text = String::with_capacity(15);
-            push_time(&mut text, time);
-            Value::Text(text)
+            let (time, _) = chrono::NaiveTime::MIN.overflowing_add_signed(chrono::TimeDelta::microseconds(micros));
+            push_time(&mut text, time)?;
+            ValueRef::Text(text.as_bytes())
         }
         Type::INTERVAL => {
             let micros = i64::from_be_bytes(be(raw, 0)?);
@@ -667,19 +783,24 @@ pub(crate) fn decode(ty: &Type, raw: Option<&[u8]>, zone: Option<Tz>) -> Result<
             // psycopg's reading, which Django's is: a year is 365 days, a
             // month 30 ('1 year 2 mons' is timedelta(days=425)).
             let month_days = months.signum() * (months.abs() / 12 * 365 + months.abs() % 12 * 30);
-            Value::Integer(micros + (days + month_days) * MICROS_PER_DAY)
+            let total = (days + month_days)
+                .checked_mul(MICROS_PER_DAY)
+                .and_then(|day_micros| day_micros.checked_add(micros))
+                .ok_or("a PostgreSQL interval out of the range of a duration")?;
+            ValueRef::Integer(total)
         }
-        Type::NUMERIC => decode_numeric(raw)?,
+        Type::NUMERIC => return Ok(f(ValueRef::from(&decode_numeric(raw)?))),
         _ => match std::str::from_utf8(raw) {
-            Ok(text) => Value::Text(text.to_owned()),
-            Err(_) => Value::Blob(raw.to_vec()),
+            Ok(_) => ValueRef::Text(raw),
+            Err(_) => ValueRef::Blob(raw),
         },
-    })
+    };
+    Ok(f(value))
 }
 
 /// A binary `numeric` as decimal text (an integer when it has no
 /// fractional digits and fits, as SQLite's NUMERIC affinity stores it).
-fn decode_numeric(raw: &[u8]) -> Result<Value> {
+fn decode_numeric(raw: &[u8]) -> std::result::Result<Value, DecodeError> {
     let ndigits = usize::from(u16::from_be_bytes(be(raw, 0)?));
     let weight = i64::from(i16::from_be_bytes(be(raw, 2)?));
     let sign = u16::from_be_bytes(be(raw, 4)?);
@@ -784,19 +905,62 @@ mod tests {
         assert_eq!(translate("SELECT x LIMIT -1 OFFSET 2"), "SELECT x LIMIT ALL OFFSET 2");
     }
 
+    /// `ty`'s binary value `raw` as its storage form.
+    fn decoded(ty: &Type, raw: &[u8]) -> Value {
+        with_decoded(ty, Some(raw), None, |value| Value::from(value)).unwrap()
+    }
+
     #[test]
     fn binary_dates_and_times_decode_to_djangos_sqlite_text() {
-        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(date_text(day(2024, 1, 5)), "2024-01-05");
-        assert_eq!(date_text(day(987, 12, 31)), "0987-12-31");
-        let at = |h, mi, s, micro| day(2024, 3, 9).and_hms_micro_opt(h, mi, s, micro).unwrap();
-        assert_eq!(datetime_text(at(7, 5, 3, 0)), "2024-03-09 07:05:03");
-        assert_eq!(datetime_text(at(23, 59, 59, 120)), "2024-03-09 23:59:59.000120");
+        let text = |dt| {
+            let mut text = StackText::new();
+            push_datetime(&mut text, dt).unwrap();
+            String::from_utf8(text.as_bytes().to_vec()).unwrap()
+        };
+        let at = |h, mi, s, micro| chrono::NaiveDate::from_ymd_opt(2024, 3, 9).unwrap().and_hms_micro_opt(h, mi, s, micro).unwrap();
+        assert_eq!(text(at(7, 5, 3, 0)), "2024-03-09 07:05:03");
+        assert_eq!(text(at(23, 59, 59, 120)), "2024-03-09 23:59:59.000120");
+        assert_eq!(decoded(&Type::DATE, &(-365_242i32).to_be_bytes()), Value::Text("1000-01-01".into()));
         // The binary forms: days and microseconds since 2000-01-01.
-        let date = decode(&Type::DATE, Some(&8_770i32.to_be_bytes()), None).unwrap();
-        assert_eq!(date, Value::Text("2024-01-05".into()));
-        let time = decode(&Type::TIME, Some(&(3_600_000_000i64 + 500).to_be_bytes()), None).unwrap();
-        assert_eq!(time, Value::Text("01:00:00.000500".into()));
+        assert_eq!(decoded(&Type::DATE, &8_770i32.to_be_bytes()), Value::Text("2024-01-05".into()));
+        assert_eq!(decoded(&Type::TIME, &(3_600_000_000i64 + 500).to_be_bytes()), Value::Text("01:00:00.000500".into()));
+        let uuid = [0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00];
+        assert_eq!(decoded(&Type::UUID, &uuid), Value::Text("123e4567e89b12d3a456426614174000".into()));
+    }
+
+    /// PostgreSQL's `'infinity'` timestamp and date, and an interval of
+    /// `i32::MAX` days, are outside what the runtime's types hold: an
+    /// error, never a panic.
+    #[test]
+    fn infinite_timestamps_and_huge_intervals_are_errors_not_panics() {
+        assert!(with_decoded(&Type::TIMESTAMPTZ, Some(&i64::MAX.to_be_bytes()), None, |_| ()).is_err());
+        assert!(with_decoded(&Type::DATE, Some(&i32::MIN.to_be_bytes()), None, |_| ()).is_err());
+        let mut interval = Vec::new();
+        interval.extend_from_slice(&0i64.to_be_bytes());
+        interval.extend_from_slice(&i32::MAX.to_be_bytes());
+        interval.extend_from_slice(&i32::MAX.to_be_bytes());
+        let read = with_decoded(&Type::INTERVAL, Some(&interval), None, |value| Value::from(value));
+        assert!(read.is_err(), "{read:?}");
+        assert!(with_decoded(&Type::INT8, Some(&[0, 1]), None, |_| ()).is_err(), "a short value");
+    }
+
+    /// Parameters go in PostgreSQL's text input format, by the type the
+    /// server inferred: a bool as `t`/`f`, a duration with a days part as
+    /// Django's `str(timedelta)`, bytes as bytea hex, -0.0 as `0`.
+    #[test]
+    fn parameters_are_encoded_in_postgresql_text_format_by_type() {
+        let encoded = |value: ValueRef<'_>, ty: &Type| {
+            let mut out = Vec::new();
+            encode_text(value, ty, &mut out).then(|| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(encoded(ValueRef::Integer(1), &Type::BOOL).as_deref(), Some("t"));
+        assert_eq!(encoded(ValueRef::Integer(40 * MICROS_PER_DAY + 5), &Type::INTERVAL).as_deref(), Some("40 days 5 microseconds"));
+        assert_eq!(encoded(ValueRef::Blob(&[0, 0xab]), &Type::BYTEA).as_deref(), Some("\\x00ab"));
+        assert_eq!(encoded(ValueRef::Text(b"ok"), &Type::BYTEA).as_deref(), Some("\\x6f6b"));
+        assert_eq!(encoded(ValueRef::Real(-0.0), &Type::FLOAT8).as_deref(), Some("0"));
+        assert_eq!(encoded(ValueRef::Real(f64::NAN), &Type::FLOAT8).as_deref(), Some("NaN"));
+        assert_eq!(encoded(ValueRef::Integer(-7), &Type::INT8).as_deref(), Some("-7"));
+        assert_eq!(encoded(ValueRef::Null, &Type::TEXT), None);
     }
 
     #[test]
