@@ -349,7 +349,10 @@ fn raw_sql_literals_and_names_holding_sqlite_spellings_are_sent_unchanged() {
     blog.name = "b".into();
     blog.save(&db).unwrap();
     let changed = db
-        .execute_raw(r#"UPDATE "weblog_blog" SET "tagline" = 'why x REGEXP y ORDER BY rowid' WHERE "id" = ?"#, &[Value::Integer(blog.id.unwrap())])
+        .execute_raw(
+            r#"UPDATE "weblog_blog" SET "tagline" = 'why x REGEXP y ORDER BY rowid' WHERE "id" = ?"#,
+            &[Value::Integer(blog.id.unwrap())],
+        )
         .unwrap();
     assert_eq!(changed, 1);
     assert_eq!(Blog::get(&db, blog.id.unwrap()).unwrap().tagline, "why x REGEXP y ORDER BY rowid");

@@ -8,9 +8,9 @@ mod common;
 
 use common::*;
 use modelgen_examples::weblog::{Author, Blog, Entry};
+use modelgen_runtime::backend::Backend;
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::backend::Backend;
 use modelgen_runtime::{Condition, Database, Order, QuerySet};
 
 

@@ -13,10 +13,10 @@ use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::{Person, PersonShirtSize};
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
+use modelgen_runtime::backend::Backend;
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::rust_decimal::Decimal;
-use modelgen_runtime::backend::Backend;
 use modelgen_runtime::{Database, Error, Order};
 
 /// Entries e1..e5: (headline, pub_date day of January 2024, rating, status).

@@ -15,11 +15,11 @@ use common::*;
 use modelgen_examples::notifications::Notification;
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::Entry;
+use modelgen_runtime::backend::Backend;
 use modelgen_runtime::chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use modelgen_runtime::chrono_tz::{Etc, Europe, Pacific, Tz};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
-use modelgen_runtime::backend::Backend;
 use modelgen_runtime::{Condition, Database, DbValue, Now, QuerySet, TimeZoneSettings};
 
 fn micro(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> DateTime<Utc> {

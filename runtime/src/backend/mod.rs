@@ -4,19 +4,22 @@
 //! copies) talks to the database through two traits:
 //!
 //! - [`Dialect`]: how SQL text is spelled (identifier quoting, parameter
-//!   placeholders, `RETURNING`, the type names of casts). Every statement
-//!   the runtime runs is built by `crate::sql` through the dialect.
+//!   placeholders, `RETURNING`, the type names of casts, regex lookups,
+//!   slices, date parts). Every statement the runtime runs is built by
+//!   `crate::sql` through the dialect: [`sqlite::Sqlite`],
+//!   [`postgresql::PostgreSql`], or [`Backend`], the dialect of the
+//!   database a statement is built for.
 //! - [`Connection`]: what the runtime does with a connection (run a batch,
 //!   run a prepared statement kept in the connection's one statement cache,
 //!   the last inserted rowid, transactions and savepoints).
 //!
-//! SQLite ([`sqlite::SqliteConnection`], [`sqlite::Sqlite`]) is the one
-//! implementation. Generated code names neither trait nor any type of the
-//! database client (values cross through [`crate::Field`] and
-//! [`crate::Row`]), so a second backend is added here and in the runtime's
-//! internals without changing what generated files contain. For now the
-//! statement type of [`Connection`] is rusqlite's: a second backend brings
-//! its own through the associated type.
+//! SQLite ([`sqlite::SqliteConnection`], [`sqlite::Sqlite`]) implements
+//! both; PostgreSQL has its dialect ([`postgresql::PostgreSql`]) and, with
+//! feature `postgres`, its connection (`pg::PgConnection`, reached through
+//! [`Stmt`] and [`Rows`]). Generated code names neither trait nor any type
+//! of the database client (values cross through [`crate::Field`] and
+//! [`crate::Row`]), so a backend is added here and in the runtime's
+//! internals without changing what generated files contain.
 
 pub mod sqlite;
 

@@ -344,6 +344,31 @@ pub fn translate_placeholders(sql: &str) -> String {
                     }
                 }
             }
+            // A `--` comment, to the end of the line.
+            '-' if chars.peek().is_some_and(|&(_, d)| d == '-') => {
+                out.push(c);
+                for (_, d) in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            // A `/* ... */` comment.
+            '/' if chars.peek().is_some_and(|&(_, d)| d == '*') => {
+                out.push(c);
+                if let Some((_, opening)) = chars.next() {
+                    out.push(opening);
+                }
+                let mut previous = ' ';
+                for (_, d) in chars.by_ref() {
+                    out.push(d);
+                    if previous == '*' && d == '/' {
+                        break;
+                    }
+                    previous = d;
+                }
+            }
             '?' => {
                 let mut digits = String::new();
                 while let Some(&(_, d)) = chars.peek() {
@@ -662,6 +687,11 @@ mod tests {
             "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3"
         );
         assert_eq!(translate_placeholders("? ?3 ?"), "$1 $3 $4");
+        assert_eq!(
+            translate_placeholders("SELECT ? -- why?\n, ? /* or? */ , 8 - ?"),
+            "SELECT $1 -- why?\n, $2 /* or? */ , 8 - $3"
+        );
+        assert_eq!(translate_placeholders("SELECT 1 /*/ ? */ + ?"), "SELECT 1 /*/ ? */ + $1");
     }
 
     #[test]

@@ -127,3 +127,73 @@ fn push_in_zone(out: &mut String, value: &str, zone: Option<&str>) {
         push_string_literal(out, zone);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::sqlite::Sqlite;
+
+    fn spelled(f: impl FnOnce(&mut String)) -> String {
+        let mut out = String::new();
+        f(&mut out);
+        out
+    }
+
+    /// What Django 5.2's PostgreSQL backend wrote for the same lookups
+    /// (the PostgreSQL oracle), the zone written where Django binds it.
+    #[test]
+    fn date_parts_are_djangos_postgresql_sql() {
+        let pg = PostgreSql;
+        let column = r#""pub_date""#;
+        assert_eq!(spelled(|o| pg.push_date_extract(o, "week_day", column)), r#"EXTRACT(DOW FROM "pub_date") + 1"#);
+        assert_eq!(spelled(|o| pg.push_date_extract(o, "iso_week_day", column)), r#"EXTRACT(ISODOW FROM "pub_date")"#);
+        assert_eq!(spelled(|o| pg.push_date_extract(o, "iso_year", column)), r#"EXTRACT(ISOYEAR FROM "pub_date")"#);
+        assert_eq!(spelled(|o| pg.push_date_extract(o, "quarter", column)), r#"EXTRACT(QUARTER FROM "pub_date")"#);
+        let at = r#""t"."sold_at""#;
+        assert_eq!(
+            spelled(|o| pg.push_datetime_extract(o, "day", at, Some("Europe/Paris"))),
+            r#"EXTRACT(DAY FROM "t"."sold_at" AT TIME ZONE 'Europe/Paris')"#
+        );
+        assert_eq!(
+            spelled(|o| pg.push_datetime_extract(o, "week_day", at, Some("UTC"))),
+            r#"EXTRACT(DOW FROM "t"."sold_at" AT TIME ZONE 'UTC') + 1"#
+        );
+        assert_eq!(
+            spelled(|o| pg.push_datetime_extract(o, "second", at, Some("UTC"))),
+            r#"EXTRACT(SECOND FROM DATE_TRUNC('second', "t"."sold_at" AT TIME ZONE 'UTC'))"#
+        );
+        assert_eq!(spelled(|o| pg.push_datetime_extract(o, "day", at, None)), r#"EXTRACT(DAY FROM "t"."sold_at")"#);
+        assert_eq!(
+            spelled(|o| pg.push_datetime_cast_date(o, at, Some("Europe/Paris"))),
+            r#"("t"."sold_at" AT TIME ZONE 'Europe/Paris')::date"#
+        );
+        assert_eq!(spelled(|o| pg.push_datetime_cast_date(o, at, None)), r#"("t"."sold_at")::date"#);
+    }
+
+    /// Django's SQLite SQL, its date functions' arguments written in.
+    #[test]
+    fn date_parts_are_djangos_sqlite_functions() {
+        let at = r#""sold_at""#;
+        assert_eq!(
+            spelled(|o| Sqlite.push_date_extract(o, "week_day", at)),
+            r#"django_date_extract('week_day', "sold_at")"#
+        );
+        assert_eq!(
+            spelled(|o| Sqlite.push_datetime_extract(o, "day", at, Some("Europe/Paris"))),
+            r#"django_datetime_extract('day', "sold_at", 'Europe/Paris', 'UTC')"#
+        );
+        assert_eq!(
+            spelled(|o| Sqlite.push_datetime_cast_date(o, at, None)),
+            r#"django_datetime_cast_date("sold_at", NULL, NULL)"#
+        );
+    }
+
+    #[test]
+    fn regex_and_no_limit_are_each_backends() {
+        assert_eq!(PostgreSql.regex_match(false), "::text ~ ?");
+        assert_eq!(PostgreSql.regex_match(true), "::text ~* ?");
+        assert_eq!(Sqlite.regex_match(true), " REGEXP '(?i)' || ?");
+        assert_eq!(PostgreSql.no_limit_value(), None);
+        assert_eq!(Sqlite.no_limit_value(), Some("-1"));
+    }
+}
