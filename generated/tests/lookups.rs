@@ -7,8 +7,10 @@
 mod common;
 
 use common::*;
+use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Author, Blog, Entry};
 use modelgen_runtime::backend::Backend;
+use modelgen_runtime::chrono::{DateTime, Duration, Utc};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Condition, Database, Order, QuerySet};
@@ -282,17 +284,22 @@ fn date_part_lookups_year_month_day_week_day() {
     assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.quarter().eq(4))), ["Pop in 2008"]);
 }
 
-#[test]
-fn date_parts_and_date_of_a_datetime_in_utc() {
-    use modelgen_examples::shop::{Product, Sale};
+/// A fresh database with one sale of one product at each of `instants`.
+fn sales_at(instants: &[DateTime<Utc>]) -> Database {
     let db = setup();
     let mut p = Product::new();
     p.name = "p".into();
     p.slug = "p".into();
     p.save(&db).unwrap();
-    for t in [utc(2024, 1, 1, 23, 30, 0), utc(2024, 1, 2, 0, 15, 0)] {
+    for &t in instants {
         Sale::new(p.key().unwrap(), t).save(&db).unwrap();
     }
+    db
+}
+
+#[test]
+fn date_parts_and_date_of_a_datetime_in_utc() {
+    let db = sales_at(&[utc(2024, 1, 1, 23, 30, 0), utc(2024, 1, 2, 0, 15, 0)]);
     let sold = |c: Condition<Sale>| -> Vec<i64> {
         Sale::objects()
             .filter(c)
@@ -375,14 +382,7 @@ fn date_part_lookups_are_spelled_as_djangos_backend_spells_them() {
 
 #[test]
 fn second_and_date_of_a_datetime_with_microseconds_as_django() {
-    use modelgen_examples::shop::{Product, Sale};
-    use modelgen_runtime::chrono::Duration;
-    let db = setup();
-    let mut p = Product::new();
-    p.name = "p".into();
-    p.slug = "p".into();
-    p.save(&db).unwrap();
-    Sale::new(p.key().unwrap(), utc(2024, 1, 1, 23, 30, 5) + Duration::microseconds(500_000)).save(&db).unwrap();
+    let db = sales_at(&[utc(2024, 1, 1, 23, 30, 5) + Duration::microseconds(500_000)]);
     let sold = |c: Condition<Sale>| Sale::objects().filter(c).all(&db).unwrap().len();
     let spelled = |c: Condition<Sale>| Sale::objects().filter(c).sql_with_params_on(&db).unwrap().0;
     // Django 5.2 (the oracle, both backends), sold_at 23:30:05.500000 UTC: sold_at__second=5

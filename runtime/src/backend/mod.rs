@@ -82,15 +82,27 @@ pub trait Dialect {
     fn push_datetime_cast_date(&self, out: &mut String, value: &str, zone: Option<&str>);
 }
 
-/// Append `text` as an SQL string literal (embedded quotes doubled).
-pub(crate) fn push_string_literal(out: &mut String, text: &str) {
-    out.push('\'');
-    if text.contains('\'') {
-        out.push_str(&text.replace('\'', "''"));
+/// Append `text` between two `quote`s, an embedded `quote` doubled: a
+/// quoted name (`"`) or a string literal (`'`).
+#[inline]
+pub(crate) fn push_enclosed(out: &mut String, text: &str, quote: char) {
+    out.push(quote);
+    if text.contains(quote) {
+        for c in text.chars() {
+            out.push(c);
+            if c == quote {
+                out.push(quote);
+            }
+        }
     } else {
         out.push_str(text);
     }
-    out.push('\'');
+    out.push(quote);
+}
+
+/// Append `text` as an SQL string literal.
+pub(crate) fn push_string_literal(out: &mut String, text: &str) {
+    push_enclosed(out, text, '\'');
 }
 
 /// What the runtime does with a database connection.

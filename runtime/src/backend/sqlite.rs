@@ -30,13 +30,7 @@ pub struct Sqlite;
 impl Dialect for Sqlite {
     #[inline]
     fn push_quoted(&self, out: &mut String, name: &str) {
-        out.push('"');
-        if name.contains('"') {
-            out.push_str(&name.replace('"', "\"\""));
-        } else {
-            out.push_str(name);
-        }
-        out.push('"');
+        super::push_enclosed(out, name, '"');
     }
 
     fn push_numbered_placeholder(&self, out: &mut String, number: usize) {
