@@ -499,13 +499,15 @@ fn check_saves(server: &'static Server) {
 }
 
 fn check_reads(sides: &mut Sides) {
-    let translate = |(text, _): (String, Vec<Value>)| modelgen_runtime::backend::pg::translate(&text);
+    // The SQL as the runtime prepares it on this database: built in
+    // PostgreSQL's spelling, its placeholders numbered `$N`.
+    let prepared = |(text, _): (String, Vec<Value>)| modelgen_runtime::backend::pg::translate_placeholders(&text);
     // get() runs its query unordered, limited to 21 rows (Django's
     // MAX_GET_RESULTS), the limit written into the text as Django does.
     let get = Entry::objects().filter(Condition::pk(1i64)).order_by([]).limit(21);
     let texts = [
-        (translate(get.sql_with_params().expect("sql")), get_sql()),
-        (translate(filter_query().sql_with_params().expect("sql")), filter_sql()),
+        (prepared(get.sql_with_params_on(&sides.db).expect("sql")), get_sql()),
+        (prepared(filter_query().sql_with_params_on(&sides.db).expect("sql")), filter_sql()),
     ];
     for (ours, theirs) in &texts {
         assert_eq!(ours, theirs, "both sides must send the same SQL");

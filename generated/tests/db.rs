@@ -322,3 +322,38 @@ fn create_tables_reports_a_not_null_column_the_schema_allows_null() {
     );
     assert_eq!(schema_objects(&db), ["table weblog_blog"]);
 }
+
+/// Raw SQL reaches the database as written but for its `?` placeholders:
+/// on PostgreSQL the statements used to be rewritten by string search when
+/// prepared (` REGEXP ` to ` ~ `, ` LIMIT -1 OFFSET ` to ` LIMIT ALL
+/// OFFSET `, `django_date_extract(...)` to `EXTRACT(...)`), which changed
+/// string literals and quoted names holding those words.
+#[test]
+fn raw_sql_literals_and_names_holding_sqlite_spellings_are_sent_unchanged() {
+    let db = setup();
+    let odd = [
+        "x REGEXP '(?i)' || y",
+        "a REGEXP b",
+        "rows LIMIT -1 OFFSET 2",
+        "django_date_extract('week_day', x)",
+        "django_datetime_cast_date(x, 'UTC', 'UTC')",
+    ];
+    let literals = odd.iter().map(|text| format!("'{}'", text.replace('\'', "''"))).collect::<Vec<_>>();
+    let sql = format!(r#"SELECT {}, ? AS " ORDER BY rowid""#, literals.join(", "));
+    let rows = db.query_raw(&sql, &[Value::Text("bound".into())]).unwrap();
+    let mut expected = odd.iter().map(|text| Value::Text((*text).into())).collect::<Vec<_>>();
+    expected.push(Value::Text("bound".into()));
+    assert_eq!(rows, [expected]);
+    // Written by execute_raw, read back by the ORM.
+    let mut blog = Blog::new();
+    blog.name = "b".into();
+    blog.save(&db).unwrap();
+    let changed = db
+        .execute_raw(
+            r#"UPDATE "weblog_blog" SET "tagline" = 'why x REGEXP y ORDER BY rowid' WHERE "id" = ?"#,
+            &[Value::Integer(blog.id.unwrap())],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    assert_eq!(Blog::get(&db, blog.id.unwrap()).unwrap().tagline, "why x REGEXP y ORDER BY rowid");
+}

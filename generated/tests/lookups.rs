@@ -7,7 +7,10 @@
 mod common;
 
 use common::*;
+use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Author, Blog, Entry};
+use modelgen_runtime::backend::Backend;
+use modelgen_runtime::chrono::{DateTime, Duration, Utc};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Condition, Database, Order, QuerySet};
@@ -281,17 +284,22 @@ fn date_part_lookups_year_month_day_week_day() {
     assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.quarter().eq(4))), ["Pop in 2008"]);
 }
 
-#[test]
-fn date_parts_and_date_of_a_datetime_in_utc() {
-    use modelgen_examples::shop::{Product, Sale};
+/// A fresh database with one sale of one product at each of `instants`.
+fn sales_at(instants: &[DateTime<Utc>]) -> Database {
     let db = setup();
     let mut p = Product::new();
     p.name = "p".into();
     p.slug = "p".into();
     p.save(&db).unwrap();
-    for t in [utc(2024, 1, 1, 23, 30, 0), utc(2024, 1, 2, 0, 15, 0)] {
+    for &t in instants {
         Sale::new(p.key().unwrap(), t).save(&db).unwrap();
     }
+    db
+}
+
+#[test]
+fn date_parts_and_date_of_a_datetime_in_utc() {
+    let db = sales_at(&[utc(2024, 1, 1, 23, 30, 0), utc(2024, 1, 2, 0, 15, 0)]);
     let sold = |c: Condition<Sale>| -> Vec<i64> {
         Sale::objects()
             .filter(c)
@@ -331,6 +339,91 @@ fn text_lookups_iexact_endswith_regex_iregex() {
     );
     // An invalid pattern fails the query rather than matching nothing.
     assert!(entries().filter(Entry::HEADLINE.regex("(")).all(&db).is_err());
+}
+
+/// The condition `qs` filters on and what follows it, as the SQL `db`
+/// runs (built in the backend's spelling; placeholders still `?`).
+fn where_clause(db: &Database, qs: QuerySet<Entry>) -> String {
+    let (sql, _) = qs.sql_with_params_on(db).unwrap();
+    sql.split_once(" WHERE ").map(|(_, condition)| condition.to_owned()).unwrap_or_default()
+}
+
+#[test]
+fn date_part_lookups_are_spelled_as_djangos_backend_spells_them() {
+    let db = setup_weblog();
+    let on_sqlite = db.backend() == Backend::Sqlite;
+    // Django 5.2 (the oracle, both backends), the same entries:
+    // pub_date__week_day=7 ['Lennon speaks'] as django_date_extract(%s, "pub_date") = %s with
+    // ('week_day', 7) on SQLite, EXTRACT(DOW FROM "pub_date") + 1 = %s on PostgreSQL;
+    // pub_date__iso_week_day=6 ['Lennon speaks'], __gte=5 ['Lennon speaks', 'All about 2008',
+    // 'Lennon tribute'] as EXTRACT(ISODOW FROM "pub_date") on PostgreSQL; pub_date__year=2008
+    // ['Lennon speaks', 'All about 2008', 'Pop in 2008'] as BETWEEN on both.
+    let week_day = entries().filter(Entry::PUB_DATE.week_day().eq(7));
+    assert_eq!(heads(&db, week_day.clone()), ["Lennon speaks"]);
+    let expected = if on_sqlite {
+        r#"django_date_extract('week_day', "pub_date") = ? "#
+    } else {
+        r#"EXTRACT(DOW FROM "pub_date") + 1 = ? "#
+    };
+    assert!(where_clause(&db, week_day).starts_with(expected), "{expected}");
+    assert_eq!(heads(&db, entries().filter(Entry::PUB_DATE.iso_week_day().eq(6))), ["Lennon speaks"]);
+    let iso_week_day = entries().filter(Entry::PUB_DATE.iso_week_day().gte(5));
+    assert_eq!(heads(&db, iso_week_day.clone()), ["Lennon speaks", "All about 2008", "Lennon tribute"]);
+    let expected = if on_sqlite {
+        r#"django_date_extract('iso_week_day', "pub_date") >= ? "#
+    } else {
+        r#"EXTRACT(ISODOW FROM "pub_date") >= ? "#
+    };
+    assert!(where_clause(&db, iso_week_day).starts_with(expected), "{expected}");
+    let year = entries().filter(Entry::PUB_DATE.year().eq(2008));
+    assert_eq!(heads(&db, year.clone()), ["Lennon speaks", "All about 2008", "Pop in 2008"]);
+    assert!(where_clause(&db, year).starts_with(r#""pub_date" BETWEEN ? AND ? "#));
+}
+
+#[test]
+fn second_and_date_of_a_datetime_with_microseconds_as_django() {
+    let db = sales_at(&[utc(2024, 1, 1, 23, 30, 5) + Duration::microseconds(500_000)]);
+    let sold = |c: Condition<Sale>| Sale::objects().filter(c).all(&db).unwrap().len();
+    let spelled = |c: Condition<Sale>| Sale::objects().filter(c).sql_with_params_on(&db).unwrap().0;
+    // Django 5.2 (the oracle, both backends), sold_at 23:30:05.500000 UTC: sold_at__second=5
+    // matches (the whole second; PostgreSQL's EXTRACT(SECOND) alone would give 5.5), as
+    // EXTRACT(SECOND FROM DATE_TRUNC(%s, "sold_at" AT TIME ZONE %s)) with ('second', 'UTC') on
+    // PostgreSQL; sold_at__date=2024-01-01 matches, as ("sold_at" AT TIME ZONE %s)::date.
+    assert_eq!(sold(Sale::SOLD_AT.second().eq(5)), 1);
+    assert_eq!(sold(Sale::SOLD_AT.date().eq(date(2024, 1, 1))), 1);
+    let (second, date_of) = match db.backend() {
+        Backend::Sqlite => (
+            r#"WHERE django_datetime_extract('second', "sold_at", 'UTC', 'UTC') = ?"#,
+            r#"WHERE django_datetime_cast_date("sold_at", 'UTC', 'UTC') = ?"#,
+        ),
+        Backend::PostgreSql => (
+            r#"WHERE EXTRACT(SECOND FROM DATE_TRUNC('second', "sold_at" AT TIME ZONE 'UTC')) = ?"#,
+            r#"WHERE ("sold_at" AT TIME ZONE 'UTC')::date = ?"#,
+        ),
+    };
+    let sql = spelled(Sale::SOLD_AT.second().eq(5));
+    assert!(sql.contains(second), "{sql}");
+    let sql = spelled(Sale::SOLD_AT.date().eq(date(2024, 1, 1)));
+    assert!(sql.contains(date_of), "{sql}");
+}
+
+#[test]
+fn regex_lookups_are_spelled_as_djangos_backend_spells_them() {
+    let db = setup_weblog();
+    // Django 5.2 (the oracle, both backends): headline__regex=r"^L.*n " and
+    // headline__iregex=r"^l.*N " give ['Lennon speaks', 'Lennon tribute'], as "headline" REGEXP
+    // %s and "headline" REGEXP '(?i)' || %s on SQLite, "headline"::text ~ %s and ~* %s on
+    // PostgreSQL.
+    let regex = entries().filter(Entry::HEADLINE.regex(r"^L.*n "));
+    let iregex = entries().filter(Entry::HEADLINE.iregex(r"^l.*N "));
+    assert_eq!(heads(&db, regex.clone()), ["Lennon speaks", "Lennon tribute"]);
+    assert_eq!(heads(&db, iregex.clone()), ["Lennon speaks", "Lennon tribute"]);
+    let (regex_sql, iregex_sql) = match db.backend() {
+        Backend::Sqlite => (r#""headline" REGEXP ? "#, r#""headline" REGEXP '(?i)' || ? "#),
+        Backend::PostgreSql => (r#""headline"::text ~ ? "#, r#""headline"::text ~* ? "#),
+    };
+    assert!(where_clause(&db, regex).starts_with(regex_sql), "{regex_sql}");
+    assert!(where_clause(&db, iregex).starts_with(iregex_sql), "{iregex_sql}");
 }
 
 #[test]

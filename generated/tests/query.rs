@@ -13,6 +13,7 @@ use modelgen_examples::notifications::Notification;
 use modelgen_examples::people::{Person, PersonShirtSize};
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::{Blog, Entry, EntryStatus};
+use modelgen_runtime::backend::Backend;
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::rust_decimal::Decimal;
@@ -97,6 +98,28 @@ fn slicing_writes_limit_and_offset_into_the_sql_as_djangos_limit_offset_sql() {
     entries(&db);
     let sliced = Entry::objects().order_by([Entry::ID.asc()]).slice(1, Some(3)).all(&db).unwrap();
     assert_eq!(sliced.iter().map(|e| e.id).collect::<Vec<_>>(), [Some(2), Some(3)]);
+}
+
+/// Django's `limit_offset_sql` writes the backend's `no_limit_value()` for
+/// a slice with an offset only: the oracle (Django 5.2) gave, for
+/// `Entry.objects.order_by("id")[2:]`, `... ORDER BY "id" ASC LIMIT -1
+/// OFFSET 2` on SQLite and `... ORDER BY "id" ASC OFFSET 2` on PostgreSQL,
+/// the last rows on both.
+#[test]
+fn slicing_with_an_offset_only_writes_the_backends_no_limit_value_as_django() {
+    let db = setup();
+    entries(&db);
+    let ids = |entries: Vec<Entry>| entries.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let all = ids(Entry::objects().order_by([Entry::ID.asc()]).all(&db).unwrap());
+    let past_two = Entry::objects().order_by([Entry::ID.asc()]).offset(2);
+    let (sql, params) = past_two.sql_with_params_on(&db).unwrap();
+    let expected = match db.backend() {
+        Backend::Sqlite => r#" ORDER BY "id" ASC LIMIT -1 OFFSET 2"#,
+        Backend::PostgreSql => r#" ORDER BY "id" ASC OFFSET 2"#,
+    };
+    assert!(sql.ends_with(expected), "{sql}");
+    assert!(params.is_empty());
+    assert_eq!(ids(past_two.all(&db).unwrap()), all[2..]);
 }
 
 /// `Model::get` and a ForeignKey's accessor keep Django's `get()`: one

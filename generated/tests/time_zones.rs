@@ -15,6 +15,7 @@ use common::*;
 use modelgen_examples::notifications::Notification;
 use modelgen_examples::shop::{Product, Sale};
 use modelgen_examples::weblog::Entry;
+use modelgen_runtime::backend::Backend;
 use modelgen_runtime::chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use modelgen_runtime::chrono_tz::{Etc, Europe, Pacific, Tz};
 #[allow(unused_imports)]
@@ -386,14 +387,26 @@ fn date_parts_with_use_tz_true_are_taken_in_time_zone_as_djangos_tzname() {
     // Through a path, the same zone.
     let day_two = Product::objects().filter(Product::SALES_REL.then(Sale::SOLD_AT).day().eq(2));
     assert_eq!(day_two.count(&db).unwrap(), 1);
-    // Django's SQL: django_datetime_extract(%s, "at", %s, %s) with ('day', 'Europe/Paris', 'UTC', 2),
-    // django_datetime_cast_date("at", %s, %s) with ('Europe/Paris', 'UTC', '2024-01-02'), and
-    // at__year=2024 as BETWEEN '2023-12-31 23:00:00' AND '2024-12-31 22:59:59.999999' (the
+    // Django's SQLite SQL: django_datetime_extract(%s, "at", %s, %s) with ('day', 'Europe/Paris',
+    // 'UTC', 2), django_datetime_cast_date("at", %s, %s) with ('Europe/Paris', 'UTC',
+    // '2024-01-02'); its PostgreSQL SQL (the PostgreSQL oracle): EXTRACT(DAY FROM "at" AT TIME
+    // ZONE %s) and ("at" AT TIME ZONE %s)::date with 'Europe/Paris' (written in the text here);
+    // and at__year=2024 as BETWEEN '2023-12-31 23:00:00' AND '2024-12-31 22:59:59.999999' (the
     // year's bounds in Paris, as UTC).
+    let (day_sql, date_sql) = match db.backend() {
+        Backend::Sqlite => (
+            r#"django_datetime_extract('day', "sold_at", 'Europe/Paris', 'UTC') = ?"#,
+            r#"django_datetime_cast_date("sold_at", 'Europe/Paris', 'UTC') = ?"#,
+        ),
+        Backend::PostgreSql => (
+            r#"EXTRACT(DAY FROM "sold_at" AT TIME ZONE 'Europe/Paris') = ?"#,
+            r#"("sold_at" AT TIME ZONE 'Europe/Paris')::date = ?"#,
+        ),
+    };
     let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.day().eq(2)).sql_with_params_on(&db).unwrap();
-    assert!(sql.contains(r#"django_datetime_extract('day', "sold_at", 'Europe/Paris', 'UTC') = ?"#), "{sql}");
+    assert!(sql.contains(day_sql), "{sql}");
     let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.date().eq(date(2024, 1, 2))).sql_with_params_on(&db).unwrap();
-    assert!(sql.contains(r#"django_datetime_cast_date("sold_at", 'Europe/Paris', 'UTC') = ?"#), "{sql}");
+    assert!(sql.contains(date_sql), "{sql}");
     let (sql, params) = Sale::objects().filter(Sale::SOLD_AT.year().eq(2024)).sql_with_params_on(&db).unwrap();
     assert!(sql.ends_with(r#"WHERE "sold_at" BETWEEN ? AND ?"#), "{sql}");
     assert_eq!(params, [text("2023-12-31 23:00:00"), text("2024-12-31 22:59:59.999999")]);
@@ -418,11 +431,20 @@ fn date_parts_with_use_tz_false_read_the_stored_wall_clock_time_as_django() {
     assert_eq!(sale_ids(&db, Sale::SOLD_AT.hour().eq(23)), [1, 2]);
     assert_eq!(sale_ids(&db, Sale::SOLD_AT.year().eq(2024)), [1]);
     assert_eq!(sale_ids(&db, Sale::SOLD_AT.year().lt(2024)), [2]);
-    // Django's SQL: the zone arguments are None (NULL), the year's bounds naive.
+    // Django's SQL: on SQLite the zone arguments are None (NULL); on PostgreSQL (the PostgreSQL
+    // oracle, USE_TZ = False) no AT TIME ZONE: EXTRACT(DAY FROM "at"), ("at")::date. The
+    // year's bounds naive.
+    let (day_sql, date_sql) = match db.backend() {
+        Backend::Sqlite => (
+            r#"django_datetime_extract('day', "sold_at", NULL, NULL) = ?"#,
+            r#"django_datetime_cast_date("sold_at", NULL, NULL) = ?"#,
+        ),
+        Backend::PostgreSql => (r#"EXTRACT(DAY FROM "sold_at") = ?"#, r#"("sold_at")::date = ?"#),
+    };
     let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.day().eq(2)).sql_with_params_on(&db).unwrap();
-    assert!(sql.contains(r#"django_datetime_extract('day', "sold_at", NULL, NULL) = ?"#), "{sql}");
+    assert!(sql.contains(day_sql), "{sql}");
     let (sql, _) = Sale::objects().filter(Sale::SOLD_AT.date().eq(date(2024, 1, 1))).sql_with_params_on(&db).unwrap();
-    assert!(sql.contains(r#"django_datetime_cast_date("sold_at", NULL, NULL) = ?"#), "{sql}");
+    assert!(sql.contains(date_sql), "{sql}");
     let (_, params) = Sale::objects().filter(Sale::SOLD_AT.year().eq(2024)).sql_with_params_on(&db).unwrap();
     assert_eq!(params, [text("2024-01-01 00:00:00"), text("2024-12-31 23:59:59.999999")]);
 }

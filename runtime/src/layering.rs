@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["stored_text"],
     &["error"],
     // The backend boundary (connection, dialect), SQLite and PostgreSQL.
-    &["backend", "backend/sqlite", "backend/pg"],
+    &["backend", "backend/sqlite", "backend/postgresql", "backend/pg"],
     // Django's USE_TZ / TIME_ZONE and the conversions they need.
     &["tz"],
     // Every SQL text, through the dialect; knows no model.

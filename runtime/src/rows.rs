@@ -105,18 +105,19 @@ pub(crate) fn select_pairs(
 }
 
 /// `SELECT <columns> FROM <table> WHERE <filter> IN (?, ...)
-/// [ORDER BY rowid]`, run for every batch of `keys`; `f` gets each row.
+/// [ORDER BY rowid]` (as stored when `in_storage_order`), run for every
+/// batch of `keys`; `f` gets each row.
 fn for_each_where(
     db: &Database,
     table: &str,
     columns: &[&str],
     filter: &str,
     keys: &[Value],
-    in_rowid_order: bool,
+    in_storage_order: bool,
     mut f: impl FnMut(crate::backend::DbRow<'_>) -> Result<()>,
 ) -> Result<()> {
     for chunk in keys.chunks(KEYS_PER_SELECT) {
-        let sql = crate::sql::select_where_in(table, columns, filter, chunk.len(), in_rowid_order);
+        let sql = crate::sql::select_where_in(&db.backend(), table, columns, filter, chunk.len(), in_storage_order);
         db.with_sql(&sql, |stmt| {
             let mut rows = stmt.query(crate::backend::params_from_iter(chunk.iter()))?;
             while let Some(row) = rows.next()? {

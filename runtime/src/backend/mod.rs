@@ -4,19 +4,22 @@
 //! copies) talks to the database through two traits:
 //!
 //! - [`Dialect`]: how SQL text is spelled (identifier quoting, parameter
-//!   placeholders, `RETURNING`, the type names of casts). Every statement
-//!   the runtime runs is built by `crate::sql` through the dialect.
+//!   placeholders, `RETURNING`, the type names of casts, regex lookups,
+//!   slices, date parts). Every statement the runtime runs is built by
+//!   `crate::sql` through the dialect: [`sqlite::Sqlite`],
+//!   [`postgresql::PostgreSql`], or [`Backend`], the dialect of the
+//!   database a statement is built for.
 //! - [`Connection`]: what the runtime does with a connection (run a batch,
 //!   run a prepared statement kept in the connection's one statement cache,
 //!   the last inserted rowid, transactions and savepoints).
 //!
-//! SQLite ([`sqlite::SqliteConnection`], [`sqlite::Sqlite`]) is the one
-//! implementation. Generated code names neither trait nor any type of the
-//! database client (values cross through [`crate::Field`] and
-//! [`crate::Row`]), so a second backend is added here and in the runtime's
-//! internals without changing what generated files contain. For now the
-//! statement type of [`Connection`] is rusqlite's: a second backend brings
-//! its own through the associated type.
+//! SQLite ([`sqlite::SqliteConnection`], [`sqlite::Sqlite`]) implements
+//! both; PostgreSQL has its dialect ([`postgresql::PostgreSql`]) and, with
+//! feature `postgres`, its connection (`pg::PgConnection`, reached through
+//! [`Stmt`] and [`Rows`]). Generated code names neither trait nor any type
+//! of the database client (values cross through [`crate::Field`] and
+//! [`crate::Row`]), so a backend is added here and in the runtime's
+//! internals without changing what generated files contain.
 
 pub mod sqlite;
 
@@ -33,19 +36,73 @@ pub enum CastType {
 }
 
 /// How SQL text is spelled for one database.
+///
+/// Placeholders are written in SQLite's spelling on every backend (`?`,
+/// `?N`): statements are composed of pieces built apart (a subquery, a
+/// model's fixed statements), so PostgreSQL's `$N` are numbered once the
+/// statement is whole, when it is prepared (`pg::translate_placeholders`,
+/// which skips string literals and quoted names). Everything else that
+/// PostgreSQL spells differently is written by the dialect when the SQL is
+/// built: `Backend` is the dialect of the database a statement is for.
 pub trait Dialect {
     /// Append `name` quoted as an identifier.
     fn push_quoted(&self, out: &mut String, name: &str);
-    /// Append the placeholder of parameter `number` (1-based): `?1` on
-    /// SQLite, `$1` on PostgreSQL.
+    /// Append the placeholder of parameter `number` (1-based), `?1`.
     fn push_numbered_placeholder(&self, out: &mut String, number: usize);
-    /// Append the next positional placeholder (`?` on SQLite). A dialect
-    /// without positional placeholders numbers them itself.
+    /// Append the next positional placeholder, `?`.
     fn push_placeholder(&self, out: &mut String);
     /// Whether `INSERT ... RETURNING` is available.
     fn supports_returning(&self) -> bool;
     /// The type name a value is cast to.
     fn cast_type(&self, ty: CastType) -> &'static str;
+    /// The comparison of a case-insensitive lookup (`iexact`, `icontains`,
+    /// ...) with the pattern parameter, after the column: ` LIKE ? ESCAPE
+    /// '\'` on SQLite (case-insensitive for ASCII there), ` ILIKE ? ESCAPE
+    /// '\'` on PostgreSQL.
+    fn case_insensitive_like(&self) -> &'static str;
+    /// The `regex` (`iregex` when `case_insensitive`) lookup with the
+    /// pattern parameter, after the column (Django's `operators` of the
+    /// backend and its `lookup_cast`).
+    fn regex_match(&self, case_insensitive: bool) -> &'static str;
+    /// The `LIMIT` of a query sliced with an offset only (`qs[5:]`), or
+    /// `None` for none: Django's `no_limit_value()`.
+    fn no_limit_value(&self) -> Option<&'static str>;
+    /// The hidden column that orders a table's rows as they were stored
+    /// (the order of the rows a many-to-many link wrote).
+    fn row_order_column(&self) -> &'static str;
+    /// Django's `date_extract_sql`: `part` (a lookup name: `year`,
+    /// `week_day`, ...) of the date `value` (SQL).
+    fn push_date_extract(&self, out: &mut String, part: &str, value: &str);
+    /// Django's `datetime_extract_sql`: `part` of the datetime `value`
+    /// seen in `zone` (Django's `tzname`; `None`, with `USE_TZ = False`:
+    /// the stored wall-clock value as it is).
+    fn push_datetime_extract(&self, out: &mut String, part: &str, value: &str, zone: Option<&str>);
+    /// Django's `datetime_cast_date_sql`: the date of the datetime
+    /// `value` seen in `zone` (as in [`Dialect::push_datetime_extract`]).
+    fn push_datetime_cast_date(&self, out: &mut String, value: &str, zone: Option<&str>);
+}
+
+/// Append `text` between two `quote`s, an embedded `quote` doubled: a
+/// quoted name (`"`) or a string literal (`'`).
+#[inline]
+pub(crate) fn push_enclosed(out: &mut String, text: &str, quote: char) {
+    out.push(quote);
+    if text.contains(quote) {
+        for c in text.chars() {
+            out.push(c);
+            if c == quote {
+                out.push(quote);
+            }
+        }
+    } else {
+        out.push_str(text);
+    }
+    out.push(quote);
+}
+
+/// Append `text` as an SQL string literal.
+pub(crate) fn push_string_literal(out: &mut String, text: &str) {
+    push_enclosed(out, text, '\'');
 }
 
 /// What the runtime does with a database connection.
@@ -111,6 +168,7 @@ pub enum StatementKey<'a> {
 
 #[cfg(feature = "postgres")]
 pub mod pg;
+pub mod postgresql;
 
 use rusqlite::types::{FromSql, ToSql, Value, ValueRef};
 
@@ -119,6 +177,57 @@ use rusqlite::types::{FromSql, ToSql, Value, ValueRef};
 pub enum Backend {
     Sqlite,
     PostgreSql,
+}
+
+impl Backend {
+    /// The dialect statements for this database are spelled in.
+    fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            Backend::Sqlite => &sqlite::Sqlite,
+            Backend::PostgreSql => &postgresql::PostgreSql,
+        }
+    }
+}
+
+/// The backend's dialect: a builder given the backend of the database
+/// writes its spelling.
+impl Dialect for Backend {
+    fn push_quoted(&self, out: &mut String, name: &str) {
+        self.dialect().push_quoted(out, name);
+    }
+    fn push_numbered_placeholder(&self, out: &mut String, number: usize) {
+        self.dialect().push_numbered_placeholder(out, number);
+    }
+    fn push_placeholder(&self, out: &mut String) {
+        self.dialect().push_placeholder(out);
+    }
+    fn supports_returning(&self) -> bool {
+        self.dialect().supports_returning()
+    }
+    fn cast_type(&self, ty: CastType) -> &'static str {
+        self.dialect().cast_type(ty)
+    }
+    fn case_insensitive_like(&self) -> &'static str {
+        self.dialect().case_insensitive_like()
+    }
+    fn regex_match(&self, case_insensitive: bool) -> &'static str {
+        self.dialect().regex_match(case_insensitive)
+    }
+    fn no_limit_value(&self) -> Option<&'static str> {
+        self.dialect().no_limit_value()
+    }
+    fn row_order_column(&self) -> &'static str {
+        self.dialect().row_order_column()
+    }
+    fn push_date_extract(&self, out: &mut String, part: &str, value: &str) {
+        self.dialect().push_date_extract(out, part, value);
+    }
+    fn push_datetime_extract(&self, out: &mut String, part: &str, value: &str, zone: Option<&str>) {
+        self.dialect().push_datetime_extract(out, part, value, zone);
+    }
+    fn push_datetime_cast_date(&self, out: &mut String, value: &str, zone: Option<&str>) {
+        self.dialect().push_datetime_cast_date(out, value, zone);
+    }
 }
 
 /// The parameters of [`Stmt::query`] and friends: any sequence of values

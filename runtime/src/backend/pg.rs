@@ -1,4 +1,4 @@
-//! PostgreSQL (feature `postgres`): the dialect and the connection, through
+//! PostgreSQL (feature `postgres`): the connection, through
 //! the synchronous `postgres` client.
 //!
 //! The runtime's value currency stays SQLite's storage form (rusqlite's
@@ -6,8 +6,10 @@
 //! digits, decimals as text, durations as integer microseconds, JSON as
 //! text), so everything above the backend boundary is shared. Here:
 //!
-//! - SQL is translated when it is prepared: `?` and `?N` placeholders
-//!   become `$N` (string literals and quoted names left alone).
+//! - SQL is built in PostgreSQL's spelling by the SQL builders (the
+//!   backend's dialect, [`super::postgresql::PostgreSql`]), but for its
+//!   placeholders: `?` and `?N` become `$N` when it is prepared (string
+//!   literals and quoted names left alone), raw SQL too.
 //! - Parameters are sent in PostgreSQL's text format, typed by the
 //!   prepared statement's parameter types ([`PgParam`]): the server parses
 //!   `2024-05-01 10:00:00` into a timestamptz, `1` into a boolean `t`,
@@ -199,7 +201,7 @@ impl PgConnection {
             StatementKey::Built { .. } => build(),
             StatementKey::Text(sql) => sql.to_owned(),
         };
-        let statement = self.client()?.prepare(&translate(&sql)).map_err(pg_error)?;
+        let statement = self.client()?.prepare(&translate_placeholders(&sql)).map_err(pg_error)?;
         let mut statements = self.statements.borrow_mut();
         if matches!(cache_key, Key::Text(_)) {
             if self.texts.get() >= TEXT_STATEMENT_CAPACITY {
@@ -398,115 +400,6 @@ impl PgRow<'_> {
     }
 }
 
-/// SQL built in SQLite's spelling, as PostgreSQL spells it (Django's
-/// PostgreSQL backend, `operations.py` and `base.py`): placeholders
-/// ([`translate_placeholders`]), `REGEXP` as `~` and `~*`, `LIMIT -1` as
-/// `LIMIT ALL`, `rowid` order as `ctid` (insertion order of rows not
-/// updated since), and the date functions Django registers on SQLite as
-/// `EXTRACT` and `AT TIME ZONE`.
-///
-/// Why here rather than in the SQL builders through the `Dialect`: the
-/// builders (`sql/query.rs`) are shared with work in progress on query
-/// semantics; rewriting at prepare time (once per cached statement) keeps
-/// them untouched. Moving each spelling into the `Dialect` is the next step.
-pub fn translate(sql: &str) -> String {
-    let mut out = translate_placeholders(sql);
-    for (sqlite, postgresql) in [
-        (" REGEXP '(?i)' || ", " ~* "),
-        (" REGEXP ", " ~ "),
-        (" LIMIT -1 OFFSET ", " LIMIT ALL OFFSET "),
-        (" ORDER BY rowid", " ORDER BY ctid"),
-    ] {
-        if out.contains(sqlite) {
-            out = out.replace(sqlite, postgresql);
-        }
-    }
-    if out.contains("django_") {
-        out = rewrite_date_functions(&out);
-    }
-    out
-}
-
-/// The arguments of the call whose `(` ends `head` in `sql[start..]`:
-/// (arguments split at top-level commas, the index after the `)`).
-fn call_arguments(sql: &str, start: usize) -> Option<(Vec<&str>, usize)> {
-    let bytes = sql.as_bytes();
-    let (mut depth, mut quote, mut from) = (0usize, None::<u8>, start);
-    let mut args = Vec::new();
-    let mut i = start;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'\'' | b'"' => quote = Some(b),
-                b'(' => depth += 1,
-                b',' if depth == 0 => {
-                    args.push(sql[from..i].trim());
-                    from = i + 1;
-                }
-                b')' if depth == 0 => {
-                    args.push(sql[from..i].trim());
-                    return Some((args, i + 1));
-                }
-                b')' => depth -= 1,
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    None
-}
-
-/// `EXTRACT` of Django's lookup name.
-fn extract(part: &str, value: &str) -> String {
-    match part {
-        "week_day" => format!("(EXTRACT(DOW FROM {value}) + 1)"),
-        "iso_week_day" => format!("EXTRACT(ISODOW FROM {value})"),
-        "iso_year" => format!("EXTRACT(ISOYEAR FROM {value})"),
-        other => format!("EXTRACT({} FROM {value})", other.to_ascii_uppercase()),
-    }
-}
-
-/// A datetime seen in Django's `tzname` (else the connection's zone).
-fn in_zone(value: &str, tzname: &str, conn_tzname: &str) -> String {
-    format!("({value} AT TIME ZONE COALESCE(CAST({tzname} AS text), CAST({conn_tzname} AS text), current_setting('TimeZone')))")
-}
-
-/// `django_date_extract('part', x)`, `django_datetime_extract('part', x,
-/// tz, conn_tz)` and `django_datetime_cast_date(x, tz, conn_tz)` as
-/// PostgreSQL expressions.
-fn rewrite_date_functions(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    loop {
-        let found = ["django_date_extract(", "django_datetime_extract(", "django_datetime_cast_date("]
-            .iter()
-            .filter_map(|name| rest.find(name).map(|at| (at, *name)))
-            .min();
-        let Some((at, name)) = found else {
-            out.push_str(rest);
-            return out;
-        };
-        out.push_str(&rest[..at]);
-        let Some((args, end)) = call_arguments(rest, at + name.len()) else {
-            out.push_str(&rest[at..]);
-            return out;
-        };
-        let part = |arg: &str| arg.trim_matches('\'').to_owned();
-        let written = match (name, args.as_slice()) {
-            ("django_date_extract(", [p, value]) => extract(&part(p), value),
-            ("django_datetime_extract(", [p, value, tz, conn]) => extract(&part(p), &in_zone(value, tz, conn)),
-            ("django_datetime_cast_date(", [value, tz, conn]) => format!("CAST({} AS date)", in_zone(value, tz, conn)),
-            _ => rest[at..end].to_owned(),
-        };
-        let written = rewrite_date_functions(&written);
-        out.push_str(&written);
-        rest = &rest[end..];
-    }
-}
-
 /// `?` and `?N` placeholders as `$N` (a bare `?` is numbered one past the
 /// largest number so far, as SQLite numbers it); string literals, quoted
 /// names and comments are copied as they are.
@@ -523,6 +416,31 @@ pub fn translate_placeholders(sql: &str) -> String {
                     if d == c {
                         break;
                     }
+                }
+            }
+            // A `--` comment, to the end of the line.
+            '-' if chars.peek().is_some_and(|&(_, d)| d == '-') => {
+                out.push(c);
+                for (_, d) in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            // A `/* ... */` comment.
+            '/' if chars.peek().is_some_and(|&(_, d)| d == '*') => {
+                out.push(c);
+                if let Some((_, opening)) = chars.next() {
+                    out.push(opening);
+                }
+                let mut previous = ' ';
+                for (_, d) in chars.by_ref() {
+                    out.push(d);
+                    if previous == '*' && d == '/' {
+                        break;
+                    }
+                    previous = d;
                 }
             }
             '?' => {
@@ -890,19 +808,19 @@ mod tests {
             "SELECT $1, $2, '?' FROM \"a?\" WHERE x = $3"
         );
         assert_eq!(translate_placeholders("? ?3 ?"), "$1 $3 $4");
+        assert_eq!(
+            translate_placeholders("SELECT ? -- why?\n, ? /* or? */ , 8 - ?"),
+            "SELECT $1 -- why?\n, $2 /* or? */ , 8 - $3"
+        );
+        assert_eq!(translate_placeholders("SELECT 1 /*/ ? */ + ?"), "SELECT 1 /*/ ? */ + $1");
     }
 
     #[test]
-    fn date_functions_are_spelled_as_django_spells_them_on_postgresql() {
-        assert_eq!(
-            translate(r#"SELECT 1 WHERE django_date_extract('week_day', "t"."d") = ?"#),
-            r#"SELECT 1 WHERE (EXTRACT(DOW FROM "t"."d") + 1) = $1"#
-        );
-        assert_eq!(
-            translate(r#"SELECT django_datetime_cast_date("t"."at", ?, ?)"#),
-            r#"SELECT CAST(("t"."at" AT TIME ZONE COALESCE(CAST($1 AS text), CAST($2 AS text), current_setting('TimeZone'))) AS date)"#
-        );
-        assert_eq!(translate("SELECT x LIMIT -1 OFFSET 2"), "SELECT x LIMIT ALL OFFSET 2");
+    fn sqlite_spellings_inside_literals_and_names_are_left_alone() {
+        // What the old string rewriting turned into PostgreSQL's spelling
+        // wherever it stood: only placeholders are translated now.
+        let sql = r#"SELECT 'a REGEXP b', ' LIMIT -1 OFFSET 2', 'django_date_extract(''year'', x)' AS " ORDER BY rowid" WHERE x = ?"#;
+        assert_eq!(translate_placeholders(sql), sql.replace(" = ?", " = $1"));
     }
 
     /// `ty`'s binary value `raw` as its storage form.

@@ -30,13 +30,7 @@ pub struct Sqlite;
 impl Dialect for Sqlite {
     #[inline]
     fn push_quoted(&self, out: &mut String, name: &str) {
-        out.push('"');
-        if name.contains('"') {
-            out.push_str(&name.replace('"', "\"\""));
-        } else {
-            out.push_str(name);
-        }
-        out.push('"');
+        super::push_enclosed(out, name, '"');
     }
 
     fn push_numbered_placeholder(&self, out: &mut String, number: usize) {
@@ -61,6 +55,72 @@ impl Dialect for Sqlite {
             CastType::Blob => "blob",
             CastType::Numeric => "numeric",
         }
+    }
+
+    fn case_insensitive_like(&self) -> &'static str {
+        " LIKE ? ESCAPE '\\'"
+    }
+
+    /// `REGEXP`, a function the runtime registers (as Django does); Django
+    /// writes `iregex` as `REGEXP '(?i)' || pattern`.
+    fn regex_match(&self, case_insensitive: bool) -> &'static str {
+        if case_insensitive {
+            " REGEXP '(?i)' || ?"
+        } else {
+            " REGEXP ?"
+        }
+    }
+
+    fn no_limit_value(&self) -> Option<&'static str> {
+        Some("-1")
+    }
+
+    fn row_order_column(&self) -> &'static str {
+        "rowid"
+    }
+
+    /// `django_date_extract('part', value)`, a function the runtime
+    /// registers as Django does.
+    fn push_date_extract(&self, out: &mut String, part: &str, value: &str) {
+        out.push_str("django_date_extract(");
+        super::push_string_literal(out, part);
+        out.push_str(", ");
+        out.push_str(value);
+        out.push(')');
+    }
+
+    /// `django_datetime_extract('part', value, tzname, conn_tzname)`.
+    fn push_datetime_extract(&self, out: &mut String, part: &str, value: &str, zone: Option<&str>) {
+        out.push_str("django_datetime_extract(");
+        super::push_string_literal(out, part);
+        out.push_str(", ");
+        out.push_str(value);
+        push_zone_arguments(out, zone);
+        out.push(')');
+    }
+
+    /// `django_datetime_cast_date(value, tzname, conn_tzname)`.
+    fn push_datetime_cast_date(&self, out: &mut String, value: &str, zone: Option<&str>) {
+        out.push_str("django_datetime_cast_date(");
+        out.push_str(value);
+        push_zone_arguments(out, zone);
+        out.push(')');
+    }
+}
+
+/// The `, tzname, conn_tzname` arguments of Django's SQLite date
+/// functions, as its `_convert_tznames_to_sql` gives them: the zone and the
+/// connection's (`'UTC'`, how datetimes are stored) with `USE_TZ = True`,
+/// `NULL, NULL` without. Written in the SQL rather than bound, so that the
+/// statement text stays one per query shape and zone.
+fn push_zone_arguments(out: &mut String, zone: Option<&str>) {
+    match zone {
+        Some(zone) => {
+            out.push_str(", ");
+            super::push_string_literal(out, zone);
+            out.push_str(", 'UTC'");
+        }
+        None => out.push_str(", NULL, NULL"),
     }
 }
 

@@ -22,7 +22,10 @@ pub(crate) use model::{ModelSql, TableShape};
 pub use model::QueryShape;
 pub(crate) use statements::*;
 
-/// The dialect every statement is spelled in (the one backend, SQLite).
+/// The dialect of what both backends spell alike (quoted names,
+/// placeholders, `RETURNING`): the builders of a model's fixed statements
+/// use it. What PostgreSQL spells differently is written by the dialect of
+/// the database's [`crate::backend::Backend`].
 pub(crate) const DIALECT: Sqlite = Sqlite;
 
 /// `name` quoted as an identifier (`"name"` on SQLite, embedded quotes

@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 
 use super::QueryShape;
 use super::{push_placeholders, push_quoted, Sql};
+use crate::backend::Dialect;
 use crate::error::{Error, Result};
 use crate::tz::Tz;
 
@@ -22,31 +23,27 @@ pub(crate) enum CmpOp {
     /// The case-insensitive lookups (`iexact`, `icontains`, ...): `LIKE`
     /// on SQLite (case-insensitive for ASCII there), `ILIKE` on PostgreSQL.
     ILike,
-    /// `regex`: Django's `REGEXP`, a function the runtime registers.
+    /// `regex`: `REGEXP` on SQLite (a function the runtime registers, as
+    /// Django does), `~` on PostgreSQL.
     Regex,
-    /// `iregex`: `REGEXP '(?i)' || pattern`, as Django writes it.
+    /// `iregex`: `REGEXP '(?i)' || pattern` on SQLite, `~*` on PostgreSQL.
     IRegex,
 }
 
 impl CmpOp {
-    pub(crate) fn sql(self) -> &'static str {
+    /// The operator and its parameter, after the column, as `dialect`
+    /// spells it.
+    pub(crate) fn sql(self, dialect: &impl Dialect) -> &'static str {
         match self {
             CmpOp::Exact => " = ?",
             CmpOp::Lt => " < ?",
             CmpOp::Lte => " <= ?",
             CmpOp::Gt => " > ?",
             CmpOp::Gte => " >= ?",
-            CmpOp::Like | CmpOp::ILike => " LIKE ? ESCAPE '\\'",
-            CmpOp::Regex => " REGEXP ?",
-            CmpOp::IRegex => " REGEXP '(?i)' || ?",
-        }
-    }
-
-    /// [`CmpOp::sql`] as `backend` spells it.
-    pub(crate) fn sql_in(self, backend: crate::backend::Backend) -> &'static str {
-        match (self, backend) {
-            (CmpOp::ILike, crate::backend::Backend::PostgreSql) => " ILIKE ? ESCAPE '\\'",
-            _ => self.sql(),
+            CmpOp::Like => " LIKE ? ESCAPE '\\'",
+            CmpOp::ILike => dialect.case_insensitive_like(),
+            CmpOp::Regex => dialect.regex_match(false),
+            CmpOp::IRegex => dialect.regex_match(true),
         }
     }
 }
@@ -62,28 +59,18 @@ pub(crate) enum Transform {
 }
 
 impl Transform {
-    /// `<function>(<column> ...)` around the column written by `column`;
-    /// a datetime's parts and date are taken in `params.date_part_zone`.
-    fn wrap(self, out: &mut Sql, params: Params, column: impl FnOnce(&mut Sql)) {
+    /// The transform of `column` (SQL), as the backend's dialect spells
+    /// it; a datetime's parts and date are taken in
+    /// `params.date_part_zone`.
+    fn push(self, out: &mut Sql, params: Params, column: &str) {
+        let dialect = params.backend;
+        let zone = params.date_part_zone.map(|zone| zone.name());
         match self {
-            Transform::Extract { part, datetime } => {
-                out.text.push_str(if datetime { "django_datetime_extract('" } else { "django_date_extract('" });
-                out.text.push_str(part);
-                out.text.push_str("', ");
-                column(out);
-                if datetime {
-                    out.text.push_str(", ");
-                    params.push_date_part_zones(out);
-                }
-                out.text.push(')');
+            Transform::Extract { part, datetime: false } => dialect.push_date_extract(&mut out.text, part, column),
+            Transform::Extract { part, datetime: true } => {
+                dialect.push_datetime_extract(&mut out.text, part, column, zone);
             }
-            Transform::Date => {
-                out.text.push_str("django_datetime_cast_date(");
-                column(out);
-                out.text.push_str(", ");
-                params.push_date_part_zones(out);
-                out.text.push(')');
-            }
+            Transform::Date => dialect.push_datetime_cast_date(&mut out.text, column, zone),
         }
     }
 }
@@ -152,8 +139,7 @@ pub(crate) struct Params {
     /// `tzname`, the current time zone (`TIME_ZONE`) with `USE_TZ = True`,
     /// `None` (the stored wall-clock value as it is) with `USE_TZ = False`.
     pub(crate) date_part_zone: Option<Tz>,
-    /// The backend the SQL is for (spellings that differ beyond what is
-    /// translated when a statement is prepared).
+    /// The backend the SQL is for: its dialect spells what differs.
     pub(crate) backend: crate::backend::Backend,
 }
 
@@ -188,23 +174,6 @@ impl Params {
             }
         };
         (Value::Text(text(1, 1, (0, 0, 0, 0))), Value::Text(text(12, 31, (23, 59, 59, 999_999))))
-    }
-
-    /// The `tzname, conn_tzname` arguments of Django's SQLite date
-    /// functions, as its `_convert_tznames_to_sql` gives them: the current
-    /// zone and the connection's (`'UTC'`, how datetimes are stored) with
-    /// `USE_TZ = True`, `NULL, NULL` without. Zone names are written in
-    /// the SQL (they hold no quote), so that the statement text stays one
-    /// per query shape and zone.
-    fn push_date_part_zones(self, out: &mut Sql) {
-        match self.date_part_zone {
-            Some(zone) => {
-                out.text.push('\'');
-                out.text.push_str(zone.name());
-                out.text.push_str("', 'UTC'");
-            }
-            None => out.text.push_str("NULL, NULL"),
-        }
     }
 }
 
@@ -612,7 +581,7 @@ impl<'n> Compiler<'n> {
         for (i, term) in terms.iter().enumerate() {
             out.text.push_str(if i == 0 { " HAVING " } else { " AND " });
             self.push_expr(out, &term.expr.links, term.expr.column, term.expr.aggregate);
-            out.text.push_str(term.op.sql());
+            out.text.push_str(term.op.sql(&self.params.backend));
             self.params.push(out, &term.value, term.instant);
         }
     }
@@ -679,7 +648,11 @@ impl<'n> Compiler<'n> {
         let qualifier = self.qualifier(at, column);
         match transform {
             None => push_column(&mut out.text, qualifier.as_deref(), column),
-            Some(t) => t.wrap(out, self.params, |out| push_column(&mut out.text, qualifier.as_deref(), column)),
+            Some(transform) => {
+                let mut written = String::new();
+                push_column(&mut written, qualifier.as_deref(), column);
+                transform.push(out, self.params, &written);
+            }
         }
         rest(out);
         if guard {
@@ -695,14 +668,14 @@ impl<'n> Compiler<'n> {
             Node::Cmp { column, op, value, instant } => {
                 let params = self.params;
                 self.lookup(out, at, column, ctx, None, |out| {
-                    out.text.push_str(op.sql_in(params.backend));
+                    out.text.push_str(op.sql(&params.backend));
                     params.push(out, value, *instant);
                 })
             }
             Node::Transformed { transform, column, op, value } => {
                 let backend = self.params.backend;
                 self.lookup(out, at, column, ctx, Some(*transform), |out| {
-                    out.text.push_str(op.sql_in(backend));
+                    out.text.push_str(op.sql(&backend));
                     out.params.push(value.clone());
                 })
             }
@@ -1245,9 +1218,16 @@ impl Query<'_> {
                     let _ = write!(out.text, " OFFSET {}", self.low_mark);
                 }
             }
-            None if self.low_mark > 0 => {
-                let _ = write!(out.text, " LIMIT -1 OFFSET {}", self.low_mark);
-            }
+            // Django's `limit_offset_sql`: the backend's `no_limit_value()`
+            // (`-1` on SQLite, none on PostgreSQL) and the offset.
+            None if self.low_mark > 0 => match self.params.backend.no_limit_value() {
+                Some(no_limit) => {
+                    let _ = write!(out.text, " LIMIT {no_limit} OFFSET {}", self.low_mark);
+                }
+                None => {
+                    let _ = write!(out.text, " OFFSET {}", self.low_mark);
+                }
+            },
             None => {}
         }
     }

@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 
 use super::{push_placeholders, push_quoted, quoted, Sql};
+use crate::backend::Dialect;
 
 /// `"a", "b", "c"`.
 pub(crate) fn push_names<'a>(out: &mut String, names: impl IntoIterator<Item = &'a str>) {
@@ -134,9 +135,18 @@ pub(crate) fn delete_links(
     sql
 }
 
-/// `SELECT <columns> FROM <table> WHERE <filter> IN (?, ...) [ORDER BY rowid]`
-/// for `n` keys.
-pub(crate) fn select_where_in(table: &str, columns: &[&str], filter: &str, n: usize, in_rowid_order: bool) -> String {
+/// `SELECT <columns> FROM <table> WHERE <filter> IN (?, ...) [ORDER BY
+/// rowid]` for `n` keys, ordered as the rows were stored when
+/// `in_storage_order` (SQLite's `rowid`, PostgreSQL's `ctid`: see
+/// [`Dialect::row_order_column`]).
+pub(crate) fn select_where_in(
+    dialect: &impl Dialect,
+    table: &str,
+    columns: &[&str],
+    filter: &str,
+    n: usize,
+    in_storage_order: bool,
+) -> String {
     let mut sql = String::from("SELECT ");
     push_names(&mut sql, columns.iter().copied());
     sql.push_str(" FROM ");
@@ -146,8 +156,9 @@ pub(crate) fn select_where_in(table: &str, columns: &[&str], filter: &str, n: us
     sql.push_str(" IN (");
     push_placeholders(&mut sql, n);
     sql.push(')');
-    if in_rowid_order {
-        sql.push_str(" ORDER BY rowid");
+    if in_storage_order {
+        sql.push_str(" ORDER BY ");
+        sql.push_str(dialect.row_order_column());
     }
     sql
 }
