@@ -84,7 +84,8 @@ pub struct CleanRule {
 }
 
 impl CleanRule {
-    pub const NONE: CleanRule = CleanRule { choices: false, blank: false, check_blank: false, max_length: None, min_value: None };
+    pub const NONE: CleanRule =
+        CleanRule { choices: false, blank: false, check_blank: false, max_length: None, min_value: None };
 }
 
 impl ColumnMeta {
@@ -126,6 +127,15 @@ impl ColumnMeta {
             crate::backend::Backend::Sqlite => self.db_default,
             crate::backend::Backend::PostgreSql => self.db_default_postgresql,
         }
+    }
+
+    /// Whether the column holds a DateTimeField's instant (a DateTimeField,
+    /// or a relation to one as primary key): its values are bound and
+    /// read in the database's zone (Django's `USE_TZ = False`). Such a
+    /// column is, and only such a column is, a `timestamp with time zone`
+    /// on PostgreSQL.
+    pub fn holds_instant(&self) -> bool {
+        self.postgresql_type == "timestamp with time zone"
     }
 
     /// The primary key: unique, and a copy gets a new key.
@@ -767,6 +777,15 @@ impl ModelMeta {
         self.columns.iter().position(|c| c.column == column)
     }
 
+    /// Whether `column`, a column of this model's table or of an
+    /// ancestor's, holds an instant (see [`ColumnMeta::holds_instant`]).
+    pub(crate) fn column_holds_instant(&'static self, column: &str) -> bool {
+        self.lineage()
+            .flat_map(|m| m.columns.iter())
+            .find(|c| c.column == column)
+            .is_some_and(ColumnMeta::holds_instant)
+    }
+
     /// Index of the column a name given to `update_fields` designates: a
     /// field name (`blog`) or, for a ForeignKey/OneToOneField, its attname
     /// (`blog_id`), as Django accepts both.
@@ -1125,6 +1144,27 @@ pub(crate) fn column_stored<M: Model>(instance: &M, index: usize) -> Value {
     column(instance, index).map_or(Value::Null, Field::stored)
 }
 
+/// `value`, a stored value of `column` (a datetime as UTC text, as
+/// [`Field::stored`] gives it), as a statement on `db` binds it: a
+/// DateTimeField's, or a relation's to one, in the database's zone.
+pub(crate) fn bound_value<'v>(
+    db: &crate::Database,
+    column: &ColumnMeta,
+    value: &'v Value,
+) -> std::borrow::Cow<'v, Value> {
+    match db.storage_zone() {
+        Some(zone) if column.holds_instant() => std::borrow::Cow::Owned(crate::value::instant_text_in(value, zone)),
+        _ => std::borrow::Cow::Borrowed(value),
+    }
+}
+
+/// The primary key as the database on `db` holds it (a DateTimeField
+/// key in its zone), NULL when unset: what the delete collector, which
+/// works with the values it reads back from the database, starts from.
+pub(crate) fn pk_in_database<M: Model>(db: &crate::Database, instance: &M) -> Value {
+    column(instance, M::meta().pk).map_or(Value::Null, |field| field.stored_in(db.storage_zone()))
+}
+
 /// The stored primary key, `None` when unset.
 pub(crate) fn pk_value<M: Model>(instance: &M) -> Option<Value> {
     match column_stored(instance, M::meta().pk) {
@@ -1173,12 +1213,7 @@ pub(crate) fn set_field_values<M: Model>(instance: &mut M, values: &[Value]) -> 
 /// once per save, with microsecond precision (what the database stores).
 /// With `columns` (a save with `update_fields`, always an UPDATE), only the
 /// listed `auto_now` fields, as Django runs `pre_save` only for those.
-pub(crate) fn pre_save<M: Model>(
-    instance: &mut M,
-    adding: bool,
-    columns: Option<&ColumnSet>,
-    now: &crate::tz::Now,
-) {
+pub(crate) fn pre_save<M: Model>(instance: &mut M, adding: bool, columns: Option<&ColumnSet>, now: &crate::tz::Now) {
     let meta = M::meta();
     let offset = meta.own_offset();
     let (first, end) = meta.pre_save_columns;
@@ -1199,7 +1234,11 @@ pub(crate) fn pre_save<M: Model>(
 /// Reads an instance from a rusqlite row whose columns start at `offset`,
 /// datetimes stored as wall-clock time in `zone` (`None`: UTC).
 #[inline]
-pub(crate) fn read_row<M: Model>(row: crate::backend::DbRow<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
+pub(crate) fn read_row<M: Model>(
+    row: crate::backend::DbRow<'_>,
+    offset: usize,
+    zone: Option<crate::tz::Tz>,
+) -> crate::Result<M> {
     let mut reader = Row::new(row, offset, zone);
     M::from_row(&mut reader).map_err(|err| conversion_at(M::meta(), reader.fields_read(offset), err))
 }

@@ -127,7 +127,7 @@ impl<M: Model, T: DbValue> Column<M, T> {
             }
             Some(_) => match crate::model::pk_value(target) {
                 None => Node::Invalid("Model instances passed to related filters must be saved.".into()),
-                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: false },
+                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: meta.column_holds_instant(self.name) },
             },
         };
         Condition::from_node(node)
@@ -592,9 +592,9 @@ impl<M> F<M> {
     }
 
     /// A bound value in an expression (Django's `Value()`).
-    pub fn value(value: impl DbValue) -> Self {
+    pub fn value<T: DbValue>(value: T) -> Self {
         match owned_value(&value) {
-            Ok(v) => F::node(FNode::Value(v)),
+            Ok(v) => F::node(FNode::Value { value: v, instant: T::is_instant() }),
             Err(e) => F::node(FNode::Invalid(e)),
         }
     }
@@ -613,7 +613,7 @@ impl<M> F<M> {
 impl<M> std::ops::Neg for F<M> {
     type Output = F<M>;
     fn neg(self) -> F<M> {
-        self.combine(FOp::Mul, F::node(FNode::Value(Value::Integer(-1))))
+        self.combine(FOp::Mul, F::node(FNode::Value { value: Value::Integer(-1), instant: false }))
     }
 }
 
@@ -772,16 +772,15 @@ impl<M: Model> Condition<M> {
 
     /// `pk = value`, with the stored value.
     pub fn pk_value(value: Value) -> Self {
-        let column = M::meta().pk_column().column;
-        Condition::from_node(match value {
-            Value::Null => Node::IsNull { column, isnull: true },
-            value => Node::Cmp { column, op: CmpOp::Exact, value, instant: false },
-        })
+        let pk = M::meta().pk_column();
+        Condition::column_cmp(pk.column, CmpOp::Exact, value, pk.holds_instant())
     }
 
     /// `column = value` with a stored value (`IS NULL` for NULL).
+    /// A DateTimeField's value (or a relation's to one) is bound in the
+    /// database's zone.
     pub fn column_value(column: &'static str, value: Value) -> Self {
-        Condition::column_cmp(column, CmpOp::Exact, value, false)
+        Condition::column_cmp(column, CmpOp::Exact, value, M::meta().column_holds_instant(column))
     }
 
     /// `column <op> value` with a value as stored with datetimes in UTC
@@ -798,7 +797,7 @@ impl<M: Model> Condition<M> {
         Condition::from_node(Node::In {
             column,
             values: values.into_iter().filter(|v| *v != Value::Null).collect(),
-            instant: false,
+            instant: M::meta().column_holds_instant(column),
         })
     }
 
@@ -807,7 +806,7 @@ impl<M: Model> Condition<M> {
         Condition::from_node(Node::In {
             column: M::meta().pk_column().column,
             values: values.into_iter().filter(|v| *v != Value::Null).collect(),
-            instant: false,
+            instant: M::meta().pk_column().holds_instant(),
         })
     }
 }
@@ -885,11 +884,22 @@ impl<M> Order<M> {
     /// The same term on a model with a path to `M` (`links` from there to `M`).
     pub(crate) fn through<From>(self, mut links: Vec<Link>) -> Order<From> {
         links.extend(self.links);
-        Order { links, column: self.column, descending: self.descending, aggregate: self.aggregate, _marker: PhantomData }
+        Order {
+            links,
+            column: self.column,
+            descending: self.descending,
+            aggregate: self.aggregate,
+            _marker: PhantomData,
+        }
     }
 
     /// The term ordering by `aggregate` of `column` through `links`.
-    pub(crate) fn aggregated(links: Vec<Link>, column: &'static str, aggregate: (AggFunc, bool), descending: bool) -> Self {
+    pub(crate) fn aggregated(
+        links: Vec<Link>,
+        column: &'static str,
+        aggregate: (AggFunc, bool),
+        descending: bool,
+    ) -> Self {
         Order { links, column, descending, aggregate: Some(aggregate), _marker: PhantomData }
     }
 
@@ -899,7 +909,12 @@ impl<M> Order<M> {
     }
 
     pub(crate) fn term(&self) -> OrderTerm {
-        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending, aggregate: self.aggregate }
+        OrderTerm {
+            links: self.links.clone(),
+            column: self.column,
+            descending: self.descending,
+            aggregate: self.aggregate,
+        }
     }
 
     pub fn column(&self) -> &'static str {
@@ -1326,8 +1341,14 @@ impl<M: Model> QuerySet<M> {
         // error there too.
         let mut found: Result<M> = Err(Error::DoesNotExist { model: meta.name });
         let zone = db.storage_zone();
+        // Bound as the query's own parameter would be (a DateTimeField
+        // key in the database's zone); the SQL above is only its text.
+        let bound = match field.and_then(|index| meta.fields().get(index)) {
+            Some(column_meta) => crate::model::bound_value(db, column_meta, &value),
+            None => std::borrow::Cow::Borrowed(&value),
+        };
         let read = db.with_built(key, build, |stmt| {
-            stmt.raw_bind_parameter(1, &value)?;
+            stmt.raw_bind_parameter(1, &*bound)?;
             let mut rows = stmt.raw_query();
             let mut count = 0usize;
             while let Some(row) = rows.next()? {
@@ -1463,7 +1484,9 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).exists(self.is_sliced())?;
-        db.with_sql(&sql.text, |stmt| Ok(stmt.query(crate::backend::params_from_iter(sql.params.iter()))?.next()?.is_some()))
+        db.with_sql(&sql.text, |stmt| {
+            Ok(stmt.query(crate::backend::params_from_iter(sql.params.iter()))?.next()?.is_some())
+        })
     }
 
     /// The keys of the matching rows, in order (`values_list("pk",

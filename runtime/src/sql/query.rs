@@ -1037,33 +1037,37 @@ impl FOp {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum FNode {
     Column(&'static str),
-    Value(Value),
+    /// A bound value (see [`Node`] for `instant`).
+    Value {
+        value: Value,
+        instant: bool,
+    },
     Binary(FOp, Box<FNode>, Box<FNode>),
     Invalid(String),
 }
 
 impl FNode {
     /// `(lhs op rhs)`, as Django's `CombinedExpression.as_sql` writes it.
-    fn render(&self, out: &mut Sql) -> Result<()> {
+    fn render(&self, params: Params, out: &mut Sql) -> Result<()> {
         match self {
             FNode::Column(column) => push_quoted(&mut out.text, column),
-            FNode::Value(value) => {
+            FNode::Value { value, instant } => {
                 out.text.push('?');
-                out.params.push(value.clone());
+                params.push(out, value, *instant);
             }
             FNode::Binary(op, lhs, rhs) => match op.infix() {
                 Some(symbol) => {
                     out.text.push('(');
-                    lhs.render(out)?;
+                    lhs.render(params, out)?;
                     out.text.push_str(symbol);
-                    rhs.render(out)?;
+                    rhs.render(params, out)?;
                     out.text.push(')');
                 }
                 None => {
                     out.text.push_str("POWER(");
-                    lhs.render(out)?;
+                    lhs.render(params, out)?;
                     out.text.push_str(", ");
-                    rhs.render(out)?;
+                    rhs.render(params, out)?;
                     out.text.push(')');
                 }
             },
@@ -1089,7 +1093,7 @@ fn render_assignment(column: &str, expr: &Expr, params: Params, out: &mut Sql) -
             out.params.push(value.clone());
         }
         Expr::Column(other) => push_quoted(&mut out.text, other),
-        Expr::Tree(tree) => tree.render(out)?,
+        Expr::Tree(tree) => tree.render(params, out)?,
         Expr::Invalid(message) => return Err(Error::Misuse(message.clone())),
     }
     Ok(())
