@@ -22,11 +22,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rusqlite::types::Value;
 
 use crate::db::Database;
+use crate::sql::Sql;
 use crate::error::{Error, ObjectRef, Result};
 use crate::model::{Model, ModelMeta, OnDelete, RelationMeta};
 use crate::signals::{send_erased, Signal};
-use crate::sql::Sql;
-use crate::value::PkKey;
+use crate::value::{PkKey};
 
 /// How many values go in one `IN (...)` list.
 const BATCH: usize = 500;

@@ -5,6 +5,7 @@
 //! save algorithm, the delete collector, signals, querysets) lives in the
 //! runtime and works from that description, so the templates only print data.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::types::Value;
@@ -84,8 +85,7 @@ pub struct CleanRule {
 }
 
 impl CleanRule {
-    pub const NONE: CleanRule =
-        CleanRule { choices: false, blank: false, check_blank: false, max_length: None, min_value: None };
+    pub const NONE: CleanRule = CleanRule { choices: false, blank: false, check_blank: false, max_length: None, min_value: None };
 }
 
 impl ColumnMeta {
@@ -1147,14 +1147,10 @@ pub(crate) fn column_stored<M: Model>(instance: &M, index: usize) -> Value {
 /// `value`, a stored value of `column` (a datetime as UTC text, as
 /// [`Field::stored`] gives it), as a statement on `db` binds it: a
 /// DateTimeField's, or a relation's to one, in the database's zone.
-pub(crate) fn bound_value<'v>(
-    db: &crate::Database,
-    column: &ColumnMeta,
-    value: &'v Value,
-) -> std::borrow::Cow<'v, Value> {
+pub(crate) fn bound_value<'v>(db: &crate::Database, column: &ColumnMeta, value: &'v Value) -> Cow<'v, Value> {
     match db.storage_zone() {
-        Some(zone) if column.holds_instant() => std::borrow::Cow::Owned(crate::value::instant_text_in(value, zone)),
-        _ => std::borrow::Cow::Borrowed(value),
+        Some(zone) if column.holds_instant() => Cow::Owned(crate::value::instant_text_in(value, zone)),
+        _ => Cow::Borrowed(value),
     }
 }
 
@@ -1213,7 +1209,12 @@ pub(crate) fn set_field_values<M: Model>(instance: &mut M, values: &[Value]) -> 
 /// once per save, with microsecond precision (what the database stores).
 /// With `columns` (a save with `update_fields`, always an UPDATE), only the
 /// listed `auto_now` fields, as Django runs `pre_save` only for those.
-pub(crate) fn pre_save<M: Model>(instance: &mut M, adding: bool, columns: Option<&ColumnSet>, now: &crate::tz::Now) {
+pub(crate) fn pre_save<M: Model>(
+    instance: &mut M,
+    adding: bool,
+    columns: Option<&ColumnSet>,
+    now: &crate::tz::Now,
+) {
     let meta = M::meta();
     let offset = meta.own_offset();
     let (first, end) = meta.pre_save_columns;
@@ -1234,11 +1235,7 @@ pub(crate) fn pre_save<M: Model>(instance: &mut M, adding: bool, columns: Option
 /// Reads an instance from a rusqlite row whose columns start at `offset`,
 /// datetimes stored as wall-clock time in `zone` (`None`: UTC).
 #[inline]
-pub(crate) fn read_row<M: Model>(
-    row: crate::backend::DbRow<'_>,
-    offset: usize,
-    zone: Option<crate::tz::Tz>,
-) -> crate::Result<M> {
+pub(crate) fn read_row<M: Model>(row: crate::backend::DbRow<'_>, offset: usize, zone: Option<crate::tz::Tz>) -> crate::Result<M> {
     let mut reader = Row::new(row, offset, zone);
     M::from_row(&mut reader).map_err(|err| conversion_at(M::meta(), reader.fields_read(offset), err))
 }

@@ -18,6 +18,7 @@
 //! SQLite backend emits (`contains` is `LIKE '%x%' ESCAPE '\'`, which, as in
 //! Django on SQLite, is case-insensitive for ASCII).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -127,7 +128,9 @@ impl<M: Model, T: DbValue> Column<M, T> {
             }
             Some(_) => match crate::model::pk_value(target) {
                 None => Node::Invalid("Model instances passed to related filters must be saved.".into()),
-                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: meta.column_holds_instant(self.name) },
+                Some(pk) => {
+                    Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: meta.column_holds_instant(self.name) }
+                }
             },
         };
         Condition::from_node(node)
@@ -884,22 +887,11 @@ impl<M> Order<M> {
     /// The same term on a model with a path to `M` (`links` from there to `M`).
     pub(crate) fn through<From>(self, mut links: Vec<Link>) -> Order<From> {
         links.extend(self.links);
-        Order {
-            links,
-            column: self.column,
-            descending: self.descending,
-            aggregate: self.aggregate,
-            _marker: PhantomData,
-        }
+        Order { links, column: self.column, descending: self.descending, aggregate: self.aggregate, _marker: PhantomData }
     }
 
     /// The term ordering by `aggregate` of `column` through `links`.
-    pub(crate) fn aggregated(
-        links: Vec<Link>,
-        column: &'static str,
-        aggregate: (AggFunc, bool),
-        descending: bool,
-    ) -> Self {
+    pub(crate) fn aggregated(links: Vec<Link>, column: &'static str, aggregate: (AggFunc, bool), descending: bool) -> Self {
         Order { links, column, descending, aggregate: Some(aggregate), _marker: PhantomData }
     }
 
@@ -909,12 +901,7 @@ impl<M> Order<M> {
     }
 
     pub(crate) fn term(&self) -> OrderTerm {
-        OrderTerm {
-            links: self.links.clone(),
-            column: self.column,
-            descending: self.descending,
-            aggregate: self.aggregate,
-        }
+        OrderTerm { links: self.links.clone(), column: self.column, descending: self.descending, aggregate: self.aggregate }
     }
 
     pub fn column(&self) -> &'static str {
@@ -1345,7 +1332,7 @@ impl<M: Model> QuerySet<M> {
         // key in the database's zone); the SQL above is only its text.
         let bound = match field.and_then(|index| meta.fields().get(index)) {
             Some(column_meta) => crate::model::bound_value(db, column_meta, &value),
-            None => std::borrow::Cow::Borrowed(&value),
+            None => Cow::Borrowed(&value),
         };
         let read = db.with_built(key, build, |stmt| {
             stmt.raw_bind_parameter(1, &*bound)?;
@@ -1484,9 +1471,7 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).exists(self.is_sliced())?;
-        db.with_sql(&sql.text, |stmt| {
-            Ok(stmt.query(crate::backend::params_from_iter(sql.params.iter()))?.next()?.is_some())
-        })
+        db.with_sql(&sql.text, |stmt| Ok(stmt.query(crate::backend::params_from_iter(sql.params.iter()))?.next()?.is_some()))
     }
 
     /// The keys of the matching rows, in order (`values_list("pk",

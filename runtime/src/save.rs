@@ -118,14 +118,7 @@ pub fn save<M: Model>(db: &Database, instance: &mut M, options: SaveOptions<'_>)
         // `transaction.atomic(savepoint=False)` in `save_base`).
         db.transaction(|db| {
             let parent_inserted = instance.save_parents(db, update_fields)?;
-            save_table(
-                db,
-                instance,
-                force_insert || parent_inserted,
-                force_update,
-                columns.as_ref(),
-                update_fields.is_some(),
-            )
+            save_table(db, instance, force_insert || parent_inserted, force_update, columns.as_ref(), update_fields.is_some())
         })?
     } else {
         save_table(db, instance, force_insert, force_update, columns.as_ref(), update_fields.is_some())?
@@ -334,15 +327,11 @@ fn do_update<M: Model>(
             return Ok(true);
         }
         let key = StatementKey::Built { what: "exists_by_pk", table: meta.table, columns: &[] };
-        return db.with_built(
-            key,
-            || crate::sql::exists_by_pk(meta.table, meta.pk_column().column),
-            |stmt| {
-                stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk, db.storage_zone()))?;
-                let mut rows = stmt.raw_query();
-                Ok(rows.next()?.is_some())
-            },
-        );
+        return db.with_built(key, || crate::sql::exists_by_pk(meta.table, meta.pk_column().column), |stmt| {
+            stmt.raw_bind_parameter(1, ColumnBind(instance, meta.pk, db.storage_zone()))?;
+            let mut rows = stmt.raw_query();
+            Ok(rows.next()?.is_some())
+        });
     }
     let changed = match columns {
         None => db.with_statement(meta.sql_on(db.backend()).update.as_str(), |stmt| {
@@ -359,24 +348,20 @@ fn do_update<M: Model>(
         Some(set) => {
             let words = set.words();
             let key = StatementKey::Built { what: "update_columns", table: meta.table, columns: &words };
-            db.with_built(
-                key,
-                || {
-                    let columns = meta.columns.iter().enumerate().filter(|&(i, _)| i != meta.pk && set.contains(i));
-                    crate::sql::update_columns(meta.table, meta.pk_column().column, columns.map(|(_, c)| c.column))
-                },
-                |stmt| {
-                    let mut param = 1;
-                    for index in 0..meta.columns.len() {
-                        if index != meta.pk && set.contains(index) {
-                            stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
-                            param += 1;
-                        }
+            db.with_built(key, || {
+                let columns = meta.columns.iter().enumerate().filter(|&(i, _)| i != meta.pk && set.contains(i));
+                crate::sql::update_columns(meta.table, meta.pk_column().column, columns.map(|(_, c)| c.column))
+            }, |stmt| {
+                let mut param = 1;
+                for index in 0..meta.columns.len() {
+                    if index != meta.pk && set.contains(index) {
+                        stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
+                        param += 1;
                     }
-                    stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
-                    stmt.raw_execute()
-                },
-            )?
+                }
+                stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
+                stmt.raw_execute()
+            })?
         }
     };
     Ok(changed > 0)
@@ -505,18 +490,14 @@ pub fn refresh_fields_from_db<M: Model>(db: &Database, instance: &mut M, fields:
 pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
     let meta = M::meta();
     let key = StatementKey::Built { what: "select_by_pk", table: meta.table, columns: &[] };
-    let loaded = db.with_built(
-        key,
-        || crate::sql::select_by_pk(meta.select_sql(), meta.pk_column().column),
-        |stmt| {
-            stmt.raw_bind_parameter(1, &*crate::model::bound_value(db, meta.pk_column(), pk))?;
-            let mut rows = stmt.raw_query();
-            match rows.next()? {
-                Some(row) => Ok(Some(crate::model::read_row::<M>(row, 0, db.storage_zone())?)),
-                None => Ok(None),
-            }
-        },
-    )?;
+    let loaded = db.with_built(key, || crate::sql::select_by_pk(meta.select_sql(), meta.pk_column().column), |stmt| {
+        stmt.raw_bind_parameter(1, &*crate::model::bound_value(db, meta.pk_column(), pk))?;
+        let mut rows = stmt.raw_query();
+        match rows.next()? {
+            Some(row) => Ok(Some(crate::model::read_row::<M>(row, 0, db.storage_zone())?)),
+            None => Ok(None),
+        }
+    })?;
     Ok(loaded.map(|mut m| {
         crate::snapshot::mark_loaded(db, &mut m);
         m
