@@ -139,3 +139,43 @@ fn use_tz_false_min_and_max_of_a_datetime_read_back_as_instants_as_django() {
     Reading::new(nine_in_chicago()).save(&db).unwrap();
     assert_eq!(Reading::objects().aggregate(&db, Max(Reading::TAKEN_AT)).unwrap(), Some(nine_in_chicago()));
 }
+
+#[test]
+fn use_tz_false_related_managers_prefetch_and_bulk_operations_on_a_datetime_key_as_django() {
+    let db = chicago_naive();
+    let (nine, ten) = (nine_in_chicago(), utc(2024, 7, 1, 15, 0, 0));
+    // Django: Reading.objects.bulk_create([Reading(taken_at=datetime(2024, 7, 1, 9, 0)), ...])
+    // stores the Chicago wall-clock texts.
+    let mut readings = [Reading::new(nine), Reading::new(ten)];
+    Reading::objects().bulk_create(&db, &mut readings).unwrap();
+    assert_eq!(stored(&db, "shop_reading", "taken_at"), ["2024-07-01 09:00:00", "2024-07-01 10:00:00"]);
+    // bulk_update(..., ["data"]): CASE WHEN "taken_at" = '2024-07-01 09:00:00' ... finds both rows.
+    for (i, r) in readings.iter_mut().enumerate() {
+        r.data = Some(modelgen_runtime::serde_json::json!(i));
+    }
+    assert_eq!(Reading::objects().bulk_update(&db, &readings, Reading::DATA).unwrap(), 2);
+    let data: Vec<_> = Reading::objects().all(&db).unwrap().into_iter().map(|r| r.data).collect();
+    assert_eq!(data, [Some(modelgen_runtime::serde_json::json!(0)), Some(modelgen_runtime::serde_json::json!(1))]);
+    // Django: r.notes.create(text="a") stores reading_id '2024-07-01 09:00:00';
+    // another note moved with r2.notes.add(note) is UPDATEd to '2024-07-01 10:00:00'.
+    let mut note = ReadingNote::new(readings[0].key().unwrap());
+    note.text = "a".into();
+    let note = readings[0].notes().create(&db, note).unwrap();
+    let mut moved = ReadingNote::new(readings[0].key().unwrap());
+    moved.text = "b".into();
+    moved.save(&db).unwrap();
+    readings[1].notes().add(&db, &mut [&mut moved]).unwrap();
+    assert_eq!(moved.reading_id, ten);
+    assert_eq!(stored(&db, "shop_readingnote", "reading_id"), ["2024-07-01 09:00:00", "2024-07-01 10:00:00"]);
+    assert_eq!(readings[0].notes().all(&db).unwrap(), [note]);
+    // Django: prefetch_related("notes") puts each note under its reading.
+    let prefetched = Reading::objects().prefetch_related(Reading::NOTES_REL).all(&db).unwrap();
+    let texts: Vec<Vec<String>> =
+        prefetched.into_iter().map(|(_, notes)| notes.into_iter().map(|n| n.text).collect()).collect();
+    assert_eq!(texts, [vec!["a".to_owned()], vec!["b".to_owned()]]);
+    // Django: Reading.objects.filter(pk=datetime(2024, 7, 1, 10, 0)).delete()
+    // -> (2, {'ReadingNote': 1, 'Reading': 1}).
+    let (total, _) = Reading::objects().filter(Reading::TAKEN_AT.eq(ten)).delete(&db).unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(stored(&db, "shop_reading", "taken_at"), ["2024-07-01 09:00:00"]);
+}

@@ -953,9 +953,13 @@ impl<M> Assignment<M> {
         &self.expr
     }
 
-    /// `SET <column> = <value>` for a column known by name.
-    pub(crate) fn column_to(column: &'static str, value: Value) -> Self {
-        Assignment::new(column, Expr::Value { value, instant: false })
+    /// `SET <column> = <value>` for a column known by name (a
+    /// DateTimeField's value, or a relation's to one, in the database's zone).
+    pub(crate) fn column_to(column: &'static str, value: Value) -> Self
+    where
+        M: Model,
+    {
+        Assignment::new(column, Expr::Value { value, instant: M::meta().column_holds_instant(column) })
     }
 }
 
