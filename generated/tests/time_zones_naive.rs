@@ -179,3 +179,24 @@ fn use_tz_false_related_managers_prefetch_and_bulk_operations_on_a_datetime_key_
     assert_eq!(total, 2);
     assert_eq!(stored(&db, "shop_reading", "taken_at"), ["2024-07-01 09:00:00"]);
 }
+
+#[test]
+fn use_tz_false_copies_of_a_datetime_keyed_row_take_the_supplied_key_in_the_databases_zone() {
+    let db = chicago_naive();
+    let (nine, ten, eleven) = (nine_in_chicago(), utc(2024, 7, 1, 15, 0, 0), utc(2024, 7, 1, 16, 0, 0));
+    let mut reading = Reading::new(nine);
+    reading.data = Some(modelgen_runtime::serde_json::json!({"a": 1}));
+    reading.save(&db).unwrap();
+    // Django's copy idiom (r.pk = datetime(2024, 7, 1, 10, 0); r._state.adding = True; r.save())
+    // inserts a second row stored as '2024-07-01 10:00:00'.
+    let copy = reading.duplicate(&db, ten, |_| {}).unwrap();
+    assert_eq!(copy.taken_at, ten);
+    let fork = reading.fork(&db, eleven).unwrap();
+    assert_eq!(fork.root.taken_at, eleven);
+    assert_eq!(fork.map.get::<Reading, _>(&nine), Some(eleven));
+    assert_eq!(
+        stored(&db, "shop_reading", "taken_at"),
+        ["2024-07-01 09:00:00", "2024-07-01 10:00:00", "2024-07-01 11:00:00"]
+    );
+    assert_eq!(Reading::get(&db, eleven).unwrap().data, reading.data);
+}
