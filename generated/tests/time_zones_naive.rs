@@ -200,3 +200,34 @@ fn use_tz_false_copies_of_a_datetime_keyed_row_take_the_supplied_key_in_the_data
     );
     assert_eq!(Reading::get(&db, eleven).unwrap().data, reading.data);
 }
+
+#[test]
+fn use_tz_false_f_plus_a_duration_moves_the_stored_wall_clock_time_as_django() {
+    let db = chicago_naive();
+    // 12:00 in Chicago on March 9th 2024 (CST, UTC-6); the clocks go
+    // forward on March 10th.
+    let s = sale(&db, utc(2024, 3, 9, 18, 0, 0));
+    // Django: update(sold_at=F("sold_at") + timedelta(days=1)) -> SQLite
+    // django_format_dtdelta('+', "sold_at", 86400000000) = '2024-03-10 12:00:00';
+    // PostgreSQL ("sold_at" + '1 day'::interval) = 2024-03-10 12:00:00-05: 12:00
+    // the next day on the wall clock (23 hours later), read back as 2024-03-10 12:00.
+    let day = modelgen_runtime::TimeDelta::days(1);
+    assert_eq!(Sale::objects().update(&db, &[Sale::SOLD_AT.f_add_duration(day)]).unwrap(), 1);
+    assert_eq!(stored(&db, "shop_sale", "sold_at"), ["2024-03-10 12:00:00"]);
+    assert_eq!(Sale::get(&db, s.id.unwrap()).unwrap().sold_at, utc(2024, 3, 10, 17, 0, 0));
+    // Django: update(sold_at=F("sold_at") - timedelta(hours=1, microseconds=1)) ->
+    // '2024-03-10 10:59:59.999999' on SQLite, 2024-03-10 10:59:59.999999-05 on PostgreSQL.
+    let back = modelgen_runtime::TimeDelta::hours(1) + modelgen_runtime::TimeDelta::microseconds(1);
+    Sale::objects().update(&db, &[Sale::SOLD_AT.f_sub_duration(back)]).unwrap();
+    assert_eq!(stored(&db, "shop_sale", "sold_at"), ["2024-03-10 10:59:59.999999"]);
+}
+
+#[test]
+fn f_plus_a_duration_with_use_tz_true_moves_the_instant_as_django() {
+    let db = common::setup();
+    let s = sale(&db, utc(2024, 3, 9, 18, 0, 0));
+    // Django (USE_TZ = True): update(sold_at=F("sold_at") + timedelta(hours=36)) -> 2024-03-11 06:00 UTC
+    // on SQLite and PostgreSQL.
+    Sale::objects().update(&db, &[Sale::SOLD_AT.f_add_duration(modelgen_runtime::TimeDelta::hours(36))]).unwrap();
+    assert_eq!(Sale::get(&db, s.id.unwrap()).unwrap().sold_at, utc(2024, 3, 11, 6, 0, 0));
+}

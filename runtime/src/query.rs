@@ -137,6 +137,30 @@ impl<M: Model, T: DbValue> Column<M, T> {
     }
 }
 
+impl<M: Model, T: DbValue + DateTimeColumn> Column<M, T> {
+    /// `SET col = col + duration`, computed by the database on the stored
+    /// value (Django's `update(col=F("col") + timedelta(...))`): with
+    /// `USE_TZ = False` the stored wall-clock time moves, so a day across
+    /// a clock change is 23 or 25 hours of the instant, as in Django. NULL
+    /// stays NULL.
+    pub fn f_add_duration(self, duration: chrono::TimeDelta) -> Assignment<M> {
+        self.shifted(false, duration)
+    }
+
+    /// `SET col = col - duration` (Django's `F("col") - timedelta(...)`).
+    pub fn f_sub_duration(self, duration: chrono::TimeDelta) -> Assignment<M> {
+        self.shifted(true, duration)
+    }
+
+    fn shifted(self, subtract: bool, duration: chrono::TimeDelta) -> Assignment<M> {
+        let expr = match duration.num_microseconds() {
+            Some(micros) => Expr::Shifted { subtract, micros },
+            None => Expr::Invalid(format!("{duration} does not fit in 64-bit microseconds")),
+        };
+        Assignment::new(self.name, expr)
+    }
+}
+
 /// Column types the text lookups (`contains`, `startswith`, ...) apply to.
 pub trait TextColumn {}
 impl TextColumn for String {}

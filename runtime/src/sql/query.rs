@@ -993,6 +993,14 @@ pub(crate) enum Expr {
         op: ArithOp,
         value: Value,
     },
+    /// A DateTimeField moved by a duration (Django's `F("col") +
+    /// timedelta`), computed by the database on the stored value: on
+    /// SQLite Django's `django_format_dtdelta`, on PostgreSQL timestamptz
+    /// plus an interval.
+    Shifted {
+        subtract: bool,
+        micros: i64,
+    },
     Column(&'static str),
     /// An F-expression tree (Django's `CombinedExpression`).
     Tree(FNode),
@@ -1091,6 +1099,28 @@ fn render_assignment(column: &str, expr: &Expr, params: Params, out: &mut Sql) -
             push_quoted(&mut out.text, column);
             out.text.push_str(op.sql());
             out.params.push(value.clone());
+        }
+        Expr::Shifted { subtract, micros } => {
+            let sign = if *subtract { '-' } else { '+' };
+            match params.backend {
+                crate::backend::Backend::Sqlite => {
+                    out.text.push_str("django_format_dtdelta('");
+                    out.text.push(sign);
+                    out.text.push_str("', ");
+                    push_quoted(&mut out.text, column);
+                    out.text.push_str(", ?)");
+                }
+                // An interval, sent as Django sends a timedelta (days and
+                // the rest): a day is a calendar day in the session's zone.
+                crate::backend::Backend::PostgreSql => {
+                    out.text.push('(');
+                    push_quoted(&mut out.text, column);
+                    out.text.push(' ');
+                    out.text.push(sign);
+                    out.text.push_str(" CAST(? AS interval))");
+                }
+            }
+            out.params.push(Value::Integer(*micros));
         }
         Expr::Column(other) => push_quoted(&mut out.text, other),
         Expr::Tree(tree) => tree.render(params, out)?,
