@@ -134,6 +134,9 @@ fn use_tz_false_min_and_max_of_a_datetime_read_back_as_instants_as_django() {
     sale(&db, utc(2024, 7, 2, 13, 30, 0));
     let (lo, hi) = Sale::objects().aggregate(&db, (Min(Sale::SOLD_AT), Max(Sale::SOLD_AT))).unwrap();
     assert_eq!((lo, hi), (Some(utc(2024, 1, 5, 12, 0, 0)), Some(utc(2024, 7, 2, 13, 30, 0))));
+    // Django: values_list("sold_at", flat=True) ordered -> the same two datetimes.
+    let values = Sale::objects().order_by([Sale::SOLD_AT.asc()]).values_list(&db, Sale::SOLD_AT).unwrap();
+    assert_eq!(values, [utc(2024, 1, 5, 12, 0, 0), utc(2024, 7, 2, 13, 30, 0)]);
     let keys = Reading::objects().aggregate(&db, Max(Reading::TAKEN_AT)).unwrap();
     assert_eq!(keys, None);
     Reading::new(nine_in_chicago()).save(&db).unwrap();

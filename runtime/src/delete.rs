@@ -539,7 +539,10 @@ impl<'a> Collector<'a> {
                     OnDelete::SetDefault => self.field_updates.push(FieldUpdate {
                         meta: rmeta,
                         column: column.column,
-                        value: rel.default.map_or(Value::Null, |d| d.to_value()),
+                        // As the database holds it, like every value here.
+                        value: rel
+                            .default
+                            .map_or(Value::Null, |d| crate::model::bound_value(self.db, column, &d.to_value()).into_owned()),
                         pks: sub,
                     }),
                     OnDelete::DoNothing => {}
