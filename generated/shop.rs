@@ -8,11 +8,14 @@ CREATE TABLE "shop_sale" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "prod
 CREATE TABLE "shop_coupon" ("code" varchar(50) NOT NULL PRIMARY KEY, "percent_off" smallint unsigned NOT NULL CHECK ("percent_off" >= 0), "product_id" bigint NULL REFERENCES "shop_product" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "shop_receipt" ("id" char(32) NOT NULL PRIMARY KEY, "sale_id" bigint NOT NULL REFERENCES "shop_sale" ("id") DEFERRABLE INITIALLY DEFERRED, "coupon_id" varchar(50) NULL REFERENCES "shop_coupon" ("code") DEFERRABLE INITIALLY DEFERRED, "total" decimal NOT NULL);
 CREATE TABLE "shop_category" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "parent_id" bigint NULL REFERENCES "shop_category" ("id") DEFERRABLE INITIALLY DEFERRED, "extra" text NOT NULL CHECK ((JSON_VALID("extra") OR "extra" IS NULL)));
+CREATE TABLE "shop_reading" ("taken_at" datetime NOT NULL PRIMARY KEY, "data" text NULL CHECK ((JSON_VALID("data") OR "data" IS NULL)));
+CREATE TABLE "shop_readingnote" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "reading_id" datetime NOT NULL REFERENCES "shop_reading" ("taken_at") DEFERRABLE INITIALLY DEFERRED, "text" varchar(50) NOT NULL);
 CREATE INDEX "shop_sale_product_id_4625c23c" ON "shop_sale" ("product_id");
 CREATE INDEX "shop_coupon_product_id_93329781" ON "shop_coupon" ("product_id");
 CREATE INDEX "shop_receipt_sale_id_9d72151a" ON "shop_receipt" ("sale_id");
 CREATE INDEX "shop_receipt_coupon_id_020366c5" ON "shop_receipt" ("coupon_id");
 CREATE INDEX "shop_category_parent_id_901626c9" ON "shop_category" ("parent_id");
+CREATE INDEX "shop_readingnote_reading_id_f4aed9e0" ON "shop_readingnote" ("reading_id");
 "#;
 
 /// The DDL of the `shop` app as Django's PostgreSQL schema editor emits it
@@ -30,6 +33,8 @@ pub static APP: mg::AppMeta = mg::AppMeta {
         &COUPON_META,
         &RECEIPT_META,
         &CATEGORY_META,
+        &READING_META,
+        &READING_NOTE_META,
     ],
 };
 
@@ -919,3 +924,279 @@ pub static CATEGORY_META: mg::ModelMeta = mg::ModelMeta::new("shop", "Category",
     .relations(CATEGORY_RELATIONS)
     .reverse_copies(&[mg::ReverseCopy { model: &CATEGORY_META, kind: mg::ReverseCopyKind::ForeignKey { column: 2 } }])
     .model::<Category>();
+
+/// reading (`shop.Reading`, table `shop_reading`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// `taken_at`
+    pub taken_at: mg::DateTime<mg::Utc>,
+    /// `data`
+    pub data: Option<mg::serde_json::Value>,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl Reading {
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
+    pub const TAKEN_AT: mg::Column<Self, mg::DateTime<mg::Utc>> = mg::Column::new("taken_at");
+    pub const DATA: mg::Column<Self, Option<mg::serde_json::Value>> = mg::Column::new("data");
+    pub const NOTES_REL: mg::Rel<Self, ReadingNote> = mg::Rel::reverse("taken_at", "shop_readingnote", "reading_id", false);
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(taken_at: mg::DateTime<mg::Utc>) -> Self {
+        Reading {
+            taken_at,
+            data: None,
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// `shop.ReadingNote` rows whose `reading_id` points here.
+    #[inline]
+    pub fn notes(&self) -> mg::ReverseRelated<Self, ReadingNote> {
+        mg::ReverseRelated::new(self, ReadingNote::READING)
+    }
+
+    /// The next row by `taken_at` (ties broken by primary key), optionally filtered.
+    #[inline]
+    pub fn get_next_by_taken_at(&self, db: &mg::Database, filter: mg::Filter<Self>) -> mg::Result<Self> {
+        mg::next_or_previous(db, self, Self::TAKEN_AT, &self.taken_at, true, filter)
+    }
+
+    /// The previous row by `taken_at` (ties broken by primary key), optionally filtered.
+    #[inline]
+    pub fn get_previous_by_taken_at(&self, db: &mg::Database, filter: mg::Filter<Self>) -> mg::Result<Self> {
+        mg::next_or_previous(db, self, Self::TAKEN_AT, &self.taken_at, false, filter)
+    }
+
+    /// A copy of this object, not saved (see docs/cloning.md): every key
+    /// cleared, fields set by the `clone:` policies and the values given.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn clone_unsaved(&self, db: &mg::Database, pk: mg::DateTime<mg::Utc>) -> mg::Result<Self> {
+        self.clone_unsaved_with(db, &mut Default::default(), pk)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn clone_unsaved_with(&self, db: &mg::Database, suffixer: &mut mg::copy::Suffixer, pk: mg::DateTime<mg::Utc>) -> mg::Result<Self> {
+        let mut copy = mg::copy::clone_unsaved(db, self, suffixer)?;
+        copy.taken_at = pk;
+        Ok(copy)
+    }
+
+    /// `clone_unsaved`, edited by `edit`, saved (always an INSERT), and its
+    /// many-to-many sets re-linked, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn duplicate(&self, db: &mg::Database, pk: mg::DateTime<mg::Utc>, edit: impl FnOnce(&mut Self)) -> mg::Result<Self> {
+        mg::copy::duplicate(db, self, |db| self.clone_unsaved(db, pk).map(|mut copy| { edit(&mut copy); copy }))
+    }
+
+    /// Bulk copy: one copy per item of `copies`, each edited by `edit(i, copy)`, saved in one transaction.
+    #[inline]
+    pub fn duplicate_many(&self, db: &mg::Database, copies: impl IntoIterator<Item = mg::DateTime<mg::Utc>>, mut edit: impl FnMut(usize, &mut Self)) -> mg::Result<Vec<Self>> {
+        let mut suffixer = mg::copy::Suffixer::default();
+        let mut built = Vec::new();
+        for (i, pk) in copies.into_iter().enumerate() {
+            let mut copy = self.clone_unsaved_with(db, &mut suffixer, pk)?;
+            edit(i, &mut copy);
+            built.push(copy);
+        }
+        mg::copy::duplicate_many(db, self, built)
+    }
+
+    /// Deep copy (see docs/cloning.md), written in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork(&self, db: &mg::Database, pk: mg::DateTime<mg::Utc>) -> mg::Result<mg::Fork<Self>> {
+        mg::copy::fork(db, self, vec![mg::Supplied::new(&READING_META, 0, &pk)?])
+    }
+
+    /// What `fork` would write, without writing.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn fork_plan(&self, db: &mg::Database, pk: mg::DateTime<mg::Utc>) -> mg::Result<mg::ForkPlan> {
+        mg::copy::fork_plan(db, self, vec![mg::Supplied::new(&READING_META, 0, &pk)?])
+    }
+}
+
+impl std::fmt::Display for Reading {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reading object ({})", mg::PyStr::py_str(&self.taken_at))
+    }
+}
+
+impl mg::Model for Reading {
+    type Key = mg::DateTime<mg::Utc>;
+    type Pk = mg::DateTime<mg::Utc>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &READING_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.taken_at),
+            1 => Some(&self.data),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.taken_at),
+            1 => Some(&mut self.data),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(Reading {
+            taken_at: row.next()?,
+            data: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `shop.Reading`'s table.
+static READING_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("taken_at", "taken_at").primary_key().postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("data", "data").null().not_blank().postgresql_type("jsonb"),
+];
+
+/// What the runtime knows of `shop.Reading`.
+pub static READING_META: mg::ModelMeta = mg::ModelMeta::new("shop", "Reading", "shop_reading")
+    .columns(READING_COLUMNS)
+    .ordering(&[("taken_at", false)])
+    .model::<Reading>();
+
+/// reading note (`shop.ReadingNote`, table `shop_readingnote`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadingNote {
+    /// `id`
+    pub id: Option<i64>,
+    /// `reading`
+    pub reading_id: mg::DateTime<mg::Utc>,
+    /// `text`
+    pub text: String,
+    #[doc(hidden)]
+    pub _state: mg::ModelState,
+}
+
+impl ReadingNote {
+    // The columns, for typed filters and updates (`None` is NULL), and the
+    // relations, for lookups across them (`Entry::BLOG_REL.then(Blog::NAME)`).
+    pub const ID: mg::Column<Self, i64> = mg::Column::new("id");
+    pub const READING: mg::Column<Self, mg::Key<Reading>> = mg::Column::new("reading_id");
+    pub const TEXT: mg::Column<Self, String> = mg::Column::new("text");
+    pub const READING_REL: mg::Rel<Self, Reading> = mg::Rel::forward("reading_id", "shop_reading", "taken_at", false);
+
+    /// A new, unsaved instance: every field takes its default (Django's empty
+    /// value when it has none); the required fields are the arguments.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(reading: mg::Key<Reading>) -> Self {
+        ReadingNote {
+            id: None,
+            reading_id: reading.get(),
+            text: String::new(),
+            _state: mg::ModelState::new_adding(),
+        }
+    }
+
+    /// The `reading` object (`shop.Reading`).
+    #[inline]
+    pub fn reading(&self, db: &mg::Database) -> mg::Result<Reading> {
+        mg::get_by_column(db, "taken_at", self.reading_id)
+    }
+
+    /// Point `reading` at an object; an unsaved one makes the next save fail, as in Django.
+    #[inline]
+    pub fn set_reading(&mut self, target: &Reading) -> mg::Result<()> {
+        mg::assign_related(self, "reading", Some(target))
+    }
+}
+
+impl mg::Duplicate for ReadingNote {}
+
+impl std::fmt::Display for ReadingNote {
+    /// Django's default: `<Model> object (<pk>)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReadingNote object ({})", mg::PyStr::py_str(&self.id))
+    }
+}
+
+impl mg::Model for ReadingNote {
+    type Key = i64;
+    type Pk = Option<i64>;
+
+    fn meta() -> &'static mg::ModelMeta {
+        &READING_NOTE_META
+    }
+
+    fn field(&self, index: usize) -> Option<&dyn mg::Field> {
+        match index {
+            0 => Some(&self.id),
+            1 => Some(&self.reading_id),
+            2 => Some(&self.text),
+            _ => None,
+        }
+    }
+
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn mg::Field> {
+        match index {
+            0 => Some(&mut self.id),
+            1 => Some(&mut self.reading_id),
+            2 => Some(&mut self.text),
+            _ => None,
+        }
+    }
+
+    fn from_row(row: &mut mg::Row<'_, '_>) -> mg::Result<Self> {
+        Ok(ReadingNote {
+            id: row.next()?,
+            reading_id: row.next()?,
+            text: row.next()?,
+            _state: mg::ModelState::loaded(),
+        })
+    }
+
+    fn state(&self) -> &mg::ModelState {
+        &self._state
+    }
+
+    fn state_mut(&mut self) -> &mut mg::ModelState {
+        &mut self._state
+    }
+}
+
+/// The columns of `shop.ReadingNote`'s table.
+static READING_NOTE_COLUMNS: &[mg::ColumnMeta] = &[
+    mg::ColumnMeta::new("id", "id").primary_key().auto().postgresql_type("bigint"),
+    mg::ColumnMeta::new("reading", "reading_id").postgresql_type("timestamp with time zone"),
+    mg::ColumnMeta::new("text", "text").not_blank().max_length(50).postgresql_type("varchar(50)"),
+];
+
+/// The ForeignKeys and OneToOneFields of `shop.ReadingNote`.
+static READING_NOTE_RELATIONS: &[mg::RelationMeta] = &[
+    mg::RelationMeta::new(1, &READING_META, "shop_reading", "taken_at", mg::OnDelete::Cascade),
+];
+
+/// What the runtime knows of `shop.ReadingNote`.
+pub static READING_NOTE_META: mg::ModelMeta = mg::ModelMeta::new("shop", "ReadingNote", "shop_readingnote")
+    .columns(READING_NOTE_COLUMNS)
+    .relations(READING_NOTE_RELATIONS)
+    .model::<ReadingNote>();

@@ -24,8 +24,7 @@ use rusqlite::types::Value;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::{AutoNow, CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
-use crate::related::pk_of;
-use crate::save::load_by_pk;
+use crate::save::load_by_database_pk;
 use crate::signals::{self, ReceiverId, Signal};
 use crate::tz::{Now, Tz};
 use crate::value::{DbValue, PkKey};
@@ -77,6 +76,9 @@ impl Supplied {
 #[derive(Debug, Clone, Default)]
 pub struct ForkMap {
     models: Vec<ModelKeys>,
+    /// The zone the keys are in, as the database holds them (a
+    /// DateTimeField key in its zone with `USE_TZ = False`).
+    zone: Option<Tz>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,8 +115,12 @@ impl ForkMap {
 
     /// The new pk of the copy of `M`'s row whose pk is `old`.
     pub fn get<M: Model, T: DbValue>(&self, old: &T) -> Option<T> {
-        let old = crate::value::try_to_value(old).ok()?;
-        self.new_pk(M::meta(), &old).and_then(|v| crate::value::from_value(v.clone()).ok())
+        let old = crate::value::try_to_value_in(old, self.zone).ok()?;
+        let new = self.new_pk(M::meta(), &old)?;
+        match self.zone {
+            Some(zone) => T::from_sql_in(rusqlite::types::ValueRef::from(new), zone).ok(),
+            None => crate::value::from_value(new.clone()).ok(),
+        }
     }
 
     /// The new pk of the copy of the row of `meta` whose pk is `old`.
@@ -227,7 +233,7 @@ pub fn suffixed(db: &Database, table: &'static ModelMeta, column: usize, source:
 /// generated `clone_unsaved`, edited by the caller), saved with
 /// `force_insert` (never an overwrite), and its sets re-linked.
 pub fn duplicate<M: Model>(db: &Database, source: &M, build: impl FnOnce(&Database) -> Result<M>) -> Result<M> {
-    let old = pk_of(source)?;
+    let old = crate::model::pk_in_database(db, source);
     db.transaction(|db| {
         let mut copy = build(db)?;
         crate::save::save(db, &mut copy, crate::SaveOptions::force_insert())?;
@@ -357,7 +363,7 @@ fn relink<M: Model>(db: &Database, old: &Value, copy: &M) -> Result<()> {
     if !relinks || *old == Value::Null {
         return Ok(());
     }
-    let new = pk_of(copy)?;
+    let new = crate::model::pk_in_database(db, copy);
     copy_relations::<M>(db, old, &new)
 }
 
@@ -411,7 +417,7 @@ pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn
 /// The many-to-many sets of each copy are re-linked as by `duplicate()`.
 pub fn duplicate_many<M: Model>(db: &Database, source: &M, mut copies: Vec<M>) -> Result<Vec<M>> {
     let meta = M::meta();
-    let old = pk_of(source)?;
+    let old = crate::model::pk_in_database(db, source);
     db.transaction(|db| {
         if M::HAS_PARENTS || meta.columns.get(meta.pk).is_some_and(|c| !c.auto) {
             for copy in copies.iter_mut() {
@@ -471,7 +477,7 @@ fn insert_batch<M: Model>(db: &Database, copies: &mut [M]) -> Result<()> {
 /// the commit.
 pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<Fork<M>> {
     let meta = M::meta();
-    let old = stored_pk(source)?;
+    let old = stored_pk(db, source)?;
     let (root, map) = db.transaction(|db| {
         let (copier, plan) = Copier::fork_of(db, meta, &old, supplied)?;
         copier.send_pre_save(&plan)?;
@@ -483,7 +489,7 @@ pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Res
         // Read inside the transaction: a read after the COMMIT can fail
         // (another connection's lock) and would report a committed fork
         // as failed.
-        let root = load_by_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
+        let root = load_by_database_pk::<M>(db, &new_pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
         Ok((root, copier.into_map()))
     })?;
     signals::send_forked_erased(db, M::meta().table, source, &root, &map)?;
@@ -494,7 +500,7 @@ pub fn fork<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Res
 /// their row counts and statements, and the map the fork would return
 /// (keys as they would be allocated now).
 pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -> Result<ForkPlan> {
-    let old = stored_pk(source)?;
+    let old = stored_pk(db, source)?;
     db.transaction(|db| {
         let (copier, plan) = Copier::fork_of(db, M::meta(), &old, supplied)?;
         let tables = plan
@@ -510,9 +516,10 @@ pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -
     })
 }
 
-/// The pk of the root of a fork, which must be stored.
-fn stored_pk<M: Model>(source: &M) -> Result<Value> {
-    let pk = pk_of(source)?;
+/// The pk of the root of a fork, which must be stored, as the database
+/// holds it: the engine works with the keys it reads back.
+fn stored_pk<M: Model>(db: &Database, source: &M) -> Result<Value> {
+    let pk = crate::model::pk_in_database(db, source);
     if pk == Value::Null {
         return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)));
     }
@@ -780,7 +787,7 @@ impl<'a> Copier<'a> {
     /// The old-to-new map of every copied object, built from the nodes once
     /// the engine is done with its own index of them.
     fn into_map(self) -> ForkMap {
-        let Copier { nodes, by_key, .. } = self;
+        let Copier { nodes, by_key, db, .. } = self;
         drop(by_key);
         let mut counts: Vec<(&'static ModelMeta, usize)> = Vec::new();
         for node in &nodes {
@@ -789,7 +796,7 @@ impl<'a> Copier<'a> {
                 None => counts.push((node.meta, 1)),
             }
         }
-        let mut map = ForkMap::default();
+        let mut map = ForkMap { zone: db.storage_zone(), ..ForkMap::default() };
         for (meta, n) in counts {
             map.reserve(meta, n);
         }

@@ -52,7 +52,9 @@ pub fn delete_keep_parents<M: Model>(db: &Database, instance: &mut M) -> Result<
 
 fn delete_impl<M: Model>(db: &Database, instance: &mut M, keep_parents: bool) -> Result<DeleteCount> {
     let meta = M::meta();
-    let pk = crate::model::column_stored(instance, meta.pk);
+    // The collector works with values as the database holds them (it
+    // reads the related rows' keys back from it).
+    let pk = crate::model::pk_in_database(db, instance);
     if pk == Value::Null {
         return Err(Error::Misuse(format!(
             "{} object can't be deleted because its {} attribute is set to None.",
@@ -116,7 +118,8 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
         })?;
         for mut m in rows {
             crate::snapshot::mark_loaded(db, &mut m);
-            if let Some(pk) = crate::model::pk_value(&m) {
+            let pk = crate::model::pk_in_database(db, &m);
+            if pk != Value::Null {
                 found.insert(PkKey::from(&pk), m);
             }
         }
@@ -536,7 +539,10 @@ impl<'a> Collector<'a> {
                     OnDelete::SetDefault => self.field_updates.push(FieldUpdate {
                         meta: rmeta,
                         column: column.column,
-                        value: rel.default.map_or(Value::Null, |d| d.to_value()),
+                        // As the database holds it, like every value here.
+                        value: rel
+                            .default
+                            .map_or(Value::Null, |d| crate::model::bound_value(self.db, column, &d.to_value()).into_owned()),
                         pks: sub,
                     }),
                     OnDelete::DoNothing => {}

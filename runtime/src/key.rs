@@ -164,6 +164,20 @@ impl<M: Model> DbValue for Key<M> {
         M::Key::from_sql(value).map(Key::new)
     }
 
+    // A key to a DateTimeField primary key is an instant too, bound and
+    // read in the database's zone as the key itself is.
+    fn to_sql_in(&self, zone: crate::tz::Tz) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.value.to_sql_in(zone)
+    }
+
+    fn from_sql_in(value: ValueRef<'_>, zone: crate::tz::Tz) -> FromSqlResult<Self> {
+        M::Key::from_sql_in(value, zone).map(Key::new)
+    }
+
+    fn is_instant() -> bool {
+        M::Key::is_instant()
+    }
+
     fn from_now(now: &crate::tz::Now) -> Option<Self> {
         M::Key::from_now(now).map(Key::new)
     }

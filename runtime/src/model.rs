@@ -5,6 +5,7 @@
 //! save algorithm, the delete collector, signals, querysets) lives in the
 //! runtime and works from that description, so the templates only print data.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::types::Value;
@@ -126,6 +127,15 @@ impl ColumnMeta {
             crate::backend::Backend::Sqlite => self.db_default,
             crate::backend::Backend::PostgreSql => self.db_default_postgresql,
         }
+    }
+
+    /// Whether the column holds a DateTimeField's instant (a DateTimeField,
+    /// or a relation to one as primary key): its values are bound and
+    /// read in the database's zone (Django's `USE_TZ = False`). Such a
+    /// column is, and only such a column is, a `timestamp with time zone`
+    /// on PostgreSQL.
+    pub fn holds_instant(&self) -> bool {
+        self.postgresql_type == "timestamp with time zone"
     }
 
     /// The primary key: unique, and a copy gets a new key.
@@ -767,6 +777,15 @@ impl ModelMeta {
         self.columns.iter().position(|c| c.column == column)
     }
 
+    /// Whether `column`, a column of this model's table or of an
+    /// ancestor's, holds an instant (see [`ColumnMeta::holds_instant`]).
+    pub(crate) fn column_holds_instant(&'static self, column: &str) -> bool {
+        self.lineage()
+            .flat_map(|m| m.columns.iter())
+            .find(|c| c.column == column)
+            .is_some_and(ColumnMeta::holds_instant)
+    }
+
     /// Index of the column a name given to `update_fields` designates: a
     /// field name (`blog`) or, for a ForeignKey/OneToOneField, its attname
     /// (`blog_id`), as Django accepts both.
@@ -1123,6 +1142,23 @@ pub(crate) fn column<M: Model>(instance: &M, index: usize) -> Option<&dyn Field>
 /// The stored value of column `index` of the own table (NULL when out of range).
 pub(crate) fn column_stored<M: Model>(instance: &M, index: usize) -> Value {
     column(instance, index).map_or(Value::Null, Field::stored)
+}
+
+/// `value`, a stored value of `column` (a datetime as UTC text, as
+/// [`Field::stored`] gives it), as a statement on `db` binds it: a
+/// DateTimeField's, or a relation's to one, in the database's zone.
+pub(crate) fn bound_value<'v>(db: &crate::Database, column: &ColumnMeta, value: &'v Value) -> Cow<'v, Value> {
+    match db.storage_zone() {
+        Some(zone) if column.holds_instant() => Cow::Owned(crate::value::instant_text_in(value, zone)),
+        _ => Cow::Borrowed(value),
+    }
+}
+
+/// The primary key as the database on `db` holds it (a DateTimeField
+/// key in its zone), NULL when unset: what the delete collector, which
+/// works with the values it reads back from the database, starts from.
+pub(crate) fn pk_in_database<M: Model>(db: &crate::Database, instance: &M) -> Value {
+    column(instance, M::meta().pk).map_or(Value::Null, |field| field.stored_in(db.storage_zone()))
 }
 
 /// The stored primary key, `None` when unset.

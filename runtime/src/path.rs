@@ -715,7 +715,10 @@ fn prefetch_for<M: Model, R: Model>(db: &Database, rows: &[M], link: &Link) -> R
     let Some(key_field) = M::meta().fields().iter().position(|c| c.column == link.first.from_column) else {
         return Err(Error::Misuse(format!("{} has no column {}", M::meta().name, link.first.from_column)));
     };
-    let key_of = |m: &M| m.field(key_field).map_or(Value::Null, crate::Field::stored);
+    // As the database holds it (a DateTimeField key in its zone): bound
+    // as it is, and matched with the keys the query reads back.
+    let zone = db.storage_zone();
+    let key_of = |m: &M| m.field(key_field).map_or(Value::Null, |field| field.stored_in(zone));
     // Each row's key, and the rows holding it (a NULL key relates to nothing).
     let mut owners: BTreeMap<KeyValue, Vec<usize>> = BTreeMap::new();
     let mut keys: Vec<Value> = Vec::new();

@@ -18,6 +18,7 @@
 //! SQLite backend emits (`contains` is `LIKE '%x%' ESCAPE '\'`, which, as in
 //! Django on SQLite, is case-insensitive for ASCII).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
@@ -127,10 +128,36 @@ impl<M: Model, T: DbValue> Column<M, T> {
             }
             Some(_) => match crate::model::pk_value(target) {
                 None => Node::Invalid("Model instances passed to related filters must be saved.".into()),
-                Some(pk) => Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: false },
+                Some(pk) => {
+                    Node::Cmp { column: self.name, op: CmpOp::Exact, value: pk, instant: meta.column_holds_instant(self.name) }
+                }
             },
         };
         Condition::from_node(node)
+    }
+}
+
+impl<M: Model, T: DbValue + DateTimeColumn> Column<M, T> {
+    /// `SET col = col + duration`, computed by the database on the stored
+    /// value (Django's `update(col=F("col") + timedelta(...))`): with
+    /// `USE_TZ = False` the stored wall-clock time moves, so a day across
+    /// a clock change is 23 or 25 hours of the instant, as in Django. NULL
+    /// stays NULL.
+    pub fn f_add_duration(self, duration: chrono::TimeDelta) -> Assignment<M> {
+        self.shifted(false, duration)
+    }
+
+    /// `SET col = col - duration` (Django's `F("col") - timedelta(...)`).
+    pub fn f_sub_duration(self, duration: chrono::TimeDelta) -> Assignment<M> {
+        self.shifted(true, duration)
+    }
+
+    fn shifted(self, subtract: bool, duration: chrono::TimeDelta) -> Assignment<M> {
+        let expr = match duration.num_microseconds() {
+            Some(micros) => Expr::Shifted { subtract, micros },
+            None => Expr::Invalid(format!("{duration} does not fit in 64-bit microseconds")),
+        };
+        Assignment::new(self.name, expr)
     }
 }
 
@@ -592,9 +619,9 @@ impl<M> F<M> {
     }
 
     /// A bound value in an expression (Django's `Value()`).
-    pub fn value(value: impl DbValue) -> Self {
+    pub fn value<T: DbValue>(value: T) -> Self {
         match owned_value(&value) {
-            Ok(v) => F::node(FNode::Value(v)),
+            Ok(v) => F::node(FNode::Value { value: v, instant: T::is_instant() }),
             Err(e) => F::node(FNode::Invalid(e)),
         }
     }
@@ -613,7 +640,7 @@ impl<M> F<M> {
 impl<M> std::ops::Neg for F<M> {
     type Output = F<M>;
     fn neg(self) -> F<M> {
-        self.combine(FOp::Mul, F::node(FNode::Value(Value::Integer(-1))))
+        self.combine(FOp::Mul, F::node(FNode::Value { value: Value::Integer(-1), instant: false }))
     }
 }
 
@@ -772,16 +799,15 @@ impl<M: Model> Condition<M> {
 
     /// `pk = value`, with the stored value.
     pub fn pk_value(value: Value) -> Self {
-        let column = M::meta().pk_column().column;
-        Condition::from_node(match value {
-            Value::Null => Node::IsNull { column, isnull: true },
-            value => Node::Cmp { column, op: CmpOp::Exact, value, instant: false },
-        })
+        let pk = M::meta().pk_column();
+        Condition::column_cmp(pk.column, CmpOp::Exact, value, pk.holds_instant())
     }
 
     /// `column = value` with a stored value (`IS NULL` for NULL).
+    /// A DateTimeField's value (or a relation's to one) is bound in the
+    /// database's zone.
     pub fn column_value(column: &'static str, value: Value) -> Self {
-        Condition::column_cmp(column, CmpOp::Exact, value, false)
+        Condition::column_cmp(column, CmpOp::Exact, value, M::meta().column_holds_instant(column))
     }
 
     /// `column <op> value` with a value as stored with datetimes in UTC
@@ -798,7 +824,7 @@ impl<M: Model> Condition<M> {
         Condition::from_node(Node::In {
             column,
             values: values.into_iter().filter(|v| *v != Value::Null).collect(),
-            instant: false,
+            instant: M::meta().column_holds_instant(column),
         })
     }
 
@@ -807,7 +833,7 @@ impl<M: Model> Condition<M> {
         Condition::from_node(Node::In {
             column: M::meta().pk_column().column,
             values: values.into_iter().filter(|v| *v != Value::Null).collect(),
-            instant: false,
+            instant: M::meta().pk_column().holds_instant(),
         })
     }
 }
@@ -951,9 +977,13 @@ impl<M> Assignment<M> {
         &self.expr
     }
 
-    /// `SET <column> = <value>` for a column known by name.
-    pub(crate) fn column_to(column: &'static str, value: Value) -> Self {
-        Assignment::new(column, Expr::Value { value, instant: false })
+    /// `SET <column> = <value>` for a column known by name (a
+    /// DateTimeField's value, or a relation's to one, in the database's zone).
+    pub(crate) fn column_to(column: &'static str, value: Value) -> Self
+    where
+        M: Model,
+    {
+        Assignment::new(column, Expr::Value { value, instant: M::meta().column_holds_instant(column) })
     }
 }
 
@@ -1326,8 +1356,14 @@ impl<M: Model> QuerySet<M> {
         // error there too.
         let mut found: Result<M> = Err(Error::DoesNotExist { model: meta.name });
         let zone = db.storage_zone();
+        // Bound as the query's own parameter would be (a DateTimeField
+        // key in the database's zone); the SQL above is only its text.
+        let bound = match field.and_then(|index| meta.fields().get(index)) {
+            Some(column_meta) => crate::model::bound_value(db, column_meta, &value),
+            None => Cow::Borrowed(&value),
+        };
         let read = db.with_built(key, build, |stmt| {
-            stmt.raw_bind_parameter(1, &value)?;
+            stmt.raw_bind_parameter(1, &*bound)?;
             let mut rows = stmt.raw_query();
             let mut count = 0usize;
             while let Some(row) = rows.next()? {

@@ -283,7 +283,7 @@ pub fn next_or_previous<M: Model, T: DbValue>(
     let order = |o: Order<M>| if is_next { o } else { o.reversed() };
     let instant = T::is_instant();
     let q = Condition::column_cmp(column.name(), CmpOp::Exact, value.clone(), instant)
-        .and(after(pk_column, pk, false))
+        .and(after(pk_column, pk, M::meta().pk_column().holds_instant()))
         .or(after(column.name(), value, instant));
     let mut qs = QuerySet::<M>::new();
     if let Some(filter) = filter {

@@ -486,8 +486,15 @@ pub fn refresh_fields_from_db<M: Model>(db: &Database, instance: &mut M, fields:
     Ok(())
 }
 
-/// The instance whose pk is `pk`, if its row exists.
+/// The instance whose pk is `pk` (as [`crate::Field::stored`] gives it,
+/// a datetime as UTC text), if its row exists.
 pub fn load_by_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
+    load_by_database_pk(db, &crate::model::bound_value(db, M::meta().pk_column(), pk))
+}
+
+/// [`load_by_pk`] with the pk as the database holds it (a DateTimeField
+/// key in the database's zone), as the copy engine reads keys.
+pub(crate) fn load_by_database_pk<M: Model>(db: &Database, pk: &Value) -> Result<Option<M>> {
     let meta = M::meta();
     let key = StatementKey::Built { what: "select_by_pk", table: meta.table, columns: &[] };
     let loaded = db.with_built(key, || crate::sql::select_by_pk(meta.select_sql(), meta.pk_column().column), |stmt| {

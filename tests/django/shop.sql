@@ -3,8 +3,11 @@ CREATE TABLE "shop_sale" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "prod
 CREATE TABLE "shop_coupon" ("code" varchar(50) NOT NULL PRIMARY KEY, "percent_off" smallint unsigned NOT NULL CHECK ("percent_off" >= 0), "product_id" bigint NULL REFERENCES "shop_product" ("id") DEFERRABLE INITIALLY DEFERRED);
 CREATE TABLE "shop_receipt" ("id" char(32) NOT NULL PRIMARY KEY, "sale_id" bigint NOT NULL REFERENCES "shop_sale" ("id") DEFERRABLE INITIALLY DEFERRED, "coupon_id" varchar(50) NULL REFERENCES "shop_coupon" ("code") DEFERRABLE INITIALLY DEFERRED, "total" decimal NOT NULL);
 CREATE TABLE "shop_category" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(100) NOT NULL, "parent_id" bigint NULL REFERENCES "shop_category" ("id") DEFERRABLE INITIALLY DEFERRED, "extra" text NOT NULL CHECK ((JSON_VALID("extra") OR "extra" IS NULL)));
+CREATE TABLE "shop_reading" ("taken_at" datetime NOT NULL PRIMARY KEY, "data" text NULL CHECK ((JSON_VALID("data") OR "data" IS NULL)));
+CREATE TABLE "shop_readingnote" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "reading_id" datetime NOT NULL REFERENCES "shop_reading" ("taken_at") DEFERRABLE INITIALLY DEFERRED, "text" varchar(50) NOT NULL);
 CREATE INDEX "shop_sale_product_id_4625c23c" ON "shop_sale" ("product_id");
 CREATE INDEX "shop_coupon_product_id_93329781" ON "shop_coupon" ("product_id");
 CREATE INDEX "shop_receipt_sale_id_9d72151a" ON "shop_receipt" ("sale_id");
 CREATE INDEX "shop_receipt_coupon_id_020366c5" ON "shop_receipt" ("coupon_id");
 CREATE INDEX "shop_category_parent_id_901626c9" ON "shop_category" ("parent_id");
+CREATE INDEX "shop_readingnote_reading_id_f4aed9e0" ON "shop_readingnote" ("reading_id");

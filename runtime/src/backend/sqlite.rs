@@ -594,7 +594,30 @@ fn register_date_functions(
     })?;
     conn.create_scalar_function("django_datetime_cast_date", 3, flags, |ctx| {
         Ok(datetime_in_zone(ctx, 0).map_or(Value::Null, |dt| Value::Text(dt.date().format("%Y-%m-%d").to_string())))
+    })?;
+    conn.create_scalar_function("django_format_dtdelta", 3, flags, |ctx| {
+        let connector: Option<String> = ctx.get(0)?;
+        let rusqlite::types::ValueRef::Integer(micros) = ctx.get_raw(2) else { return Ok(Value::Null) };
+        Ok(format_dtdelta(connector.as_deref(), ctx.get_raw(1), micros).map_or(Value::Null, Value::Text))
     })
+}
+
+/// Django's `_sqlite_format_dtdelta(connector, lhs, rhs)` for a stored
+/// datetime `lhs` moved by `micros` microseconds (`F("col") + timedelta`):
+/// `lhs` read by `typecast_timestamp` (a zone offset dropped, not applied),
+/// the result as Python's `str()` of the naive datetime,
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`. `None` (Django's NULL) for a NULL or
+/// unreadable value, another connector, or a result out of range.
+fn format_dtdelta(connector: Option<&str>, lhs: rusqlite::types::ValueRef<'_>, micros: i64) -> Option<String> {
+    use chrono::Timelike;
+    let delta = chrono::TimeDelta::microseconds(micros);
+    let moved = match connector.map(str::trim)? {
+        "+" => parse_stored_datetime(lhs)?.checked_add_signed(delta)?,
+        "-" => parse_stored_datetime(lhs)?.checked_sub_signed(delta)?,
+        _ => return None,
+    };
+    let format = if moved.nanosecond() == 0 { "%Y-%m-%d %H:%M:%S" } else { "%Y-%m-%d %H:%M:%S%.6f" };
+    Some(moved.format(format).to_string())
 }
 
 #[cfg(test)]

@@ -966,6 +966,14 @@ pub(crate) enum Expr {
         op: ArithOp,
         value: Value,
     },
+    /// A DateTimeField moved by a duration (Django's `F("col") +
+    /// timedelta`), computed by the database on the stored value: on
+    /// SQLite Django's `django_format_dtdelta`, on PostgreSQL timestamptz
+    /// plus an interval.
+    Shifted {
+        subtract: bool,
+        micros: i64,
+    },
     Column(&'static str),
     /// An F-expression tree (Django's `CombinedExpression`).
     Tree(FNode),
@@ -1010,33 +1018,37 @@ impl FOp {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum FNode {
     Column(&'static str),
-    Value(Value),
+    /// A bound value (see [`Node`] for `instant`).
+    Value {
+        value: Value,
+        instant: bool,
+    },
     Binary(FOp, Box<FNode>, Box<FNode>),
     Invalid(String),
 }
 
 impl FNode {
     /// `(lhs op rhs)`, as Django's `CombinedExpression.as_sql` writes it.
-    fn render(&self, out: &mut Sql) -> Result<()> {
+    fn render(&self, params: Params, out: &mut Sql) -> Result<()> {
         match self {
             FNode::Column(column) => push_quoted(&mut out.text, column),
-            FNode::Value(value) => {
+            FNode::Value { value, instant } => {
                 out.text.push('?');
-                out.params.push(value.clone());
+                params.push(out, value, *instant);
             }
             FNode::Binary(op, lhs, rhs) => match op.infix() {
                 Some(symbol) => {
                     out.text.push('(');
-                    lhs.render(out)?;
+                    lhs.render(params, out)?;
                     out.text.push_str(symbol);
-                    rhs.render(out)?;
+                    rhs.render(params, out)?;
                     out.text.push(')');
                 }
                 None => {
                     out.text.push_str("POWER(");
-                    lhs.render(out)?;
+                    lhs.render(params, out)?;
                     out.text.push_str(", ");
-                    rhs.render(out)?;
+                    rhs.render(params, out)?;
                     out.text.push(')');
                 }
             },
@@ -1061,8 +1073,30 @@ fn render_assignment(column: &str, expr: &Expr, params: Params, out: &mut Sql) -
             out.text.push_str(op.sql());
             out.params.push(value.clone());
         }
+        Expr::Shifted { subtract, micros } => {
+            let sign = if *subtract { '-' } else { '+' };
+            match params.backend {
+                crate::backend::Backend::Sqlite => {
+                    out.text.push_str("django_format_dtdelta('");
+                    out.text.push(sign);
+                    out.text.push_str("', ");
+                    push_quoted(&mut out.text, column);
+                    out.text.push_str(", ?)");
+                }
+                // An interval, sent as Django sends a timedelta (days and
+                // the rest): a day is a calendar day in the session's zone.
+                crate::backend::Backend::PostgreSql => {
+                    out.text.push('(');
+                    push_quoted(&mut out.text, column);
+                    out.text.push(' ');
+                    out.text.push(sign);
+                    out.text.push_str(" CAST(? AS interval))");
+                }
+            }
+            out.params.push(Value::Integer(*micros));
+        }
         Expr::Column(other) => push_quoted(&mut out.text, other),
-        Expr::Tree(tree) => tree.render(out)?,
+        Expr::Tree(tree) => tree.render(params, out)?,
         Expr::Invalid(message) => return Err(Error::Misuse(message.clone())),
     }
     Ok(())
