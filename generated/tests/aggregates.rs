@@ -407,7 +407,77 @@ fn iterator_streams_rows_in_order() {
             "Pop in 2008 (Pop Music Blog)"
         ]
     );
-    // An error from the callback stops the rows there.
+    // An error from the callback: see the next test.
+}
+
+/// Django's `iterator()` over more rows than one fetch: on PostgreSQL
+/// through a server-side cursor (Django's `chunked_cursor`: `NO SCROLL`,
+/// holdable outside a transaction, not inside one), 2,000 rows a FETCH.
+/// Every row arrives once, in order; the callback may write in autocommit
+/// and nest a second iteration; the cursor is closed afterwards, also when
+/// the callback fails.
+#[test]
+fn iterator_over_more_rows_than_one_fetch_streams_every_row_once_as_django() {
+    let db = setup();
+    let blog = blog(&db, "Many");
+    let mut many: Vec<Entry> = (0..4500)
+        .map(|i| {
+            let mut e = Entry::new(blog.key().unwrap(), date(2024, 1, 1));
+            e.headline = format!("entry {i}");
+            e
+        })
+        .collect();
+    Entry::objects().bulk_create(&db, &mut many).unwrap();
+    // The cursors PostgreSQL holds open for this session: (name,
+    // holdable, scrollable).
+    let cursors = |db: &Database| -> Vec<String> {
+        query(db, "SELECT name, is_holdable, is_scrollable FROM pg_cursors WHERE name <> '' ORDER BY name", &[])
+            .iter()
+            .map(|row| format!("{} {} {}", scalar_text_of(&row[0..1]), i64_of(&row[1]), i64_of(&row[2])))
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut open_inside = Vec::new();
+    entries()
+        .for_each(&db, |e| {
+            if seen.is_empty() && on_postgresql() {
+                open_inside = cursors(&db);
+            }
+            if seen.len() == 2500 {
+                // A write between two FETCHes, outside any transaction.
+                let mut b = Blog::new();
+                b.name = "written while iterating".into();
+                b.save(&db)?;
+                // A second iteration inside the first.
+                let mut inner = 0;
+                entries().filter(Entry::ID.lte(3)).for_each(&db, |_| {
+                    inner += 1;
+                    Ok(())
+                })?;
+                assert_eq!(inner, 3);
+            }
+            seen.push(e.id.unwrap());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, (1..=4500).collect::<Vec<i64>>());
+    assert_eq!(Blog::objects().filter(Blog::NAME.eq("written while iterating")).count(&db).unwrap(), 1);
+    if on_postgresql() {
+        // Django 5.2 (postgresql/base.py, create_cursor): a named cursor,
+        // scrollable=False, withhold=connection.autocommit.
+        assert_eq!(open_inside, ["_modelgen_cursor_0 1 0"]);
+        assert!(cursors(&db).is_empty(), "closed after the last row");
+        let mut inside = Vec::new();
+        db.transaction(|db| {
+            entries().limit(1).for_each(db, |_| {
+                inside = cursors(db);
+                Ok(())
+            })
+        })
+        .unwrap();
+        assert_eq!(inside, ["_modelgen_cursor_0 0 0"], "not holdable inside a transaction");
+    }
+    // A failing callback stops the rows and closes the cursor.
     let mut read = 0;
     let err = entries()
         .for_each(&db, |_| {
@@ -416,6 +486,9 @@ fn iterator_streams_rows_in_order() {
         })
         .unwrap_err();
     assert_eq!((read, err.to_string()), (1, "stop".to_string()));
+    if on_postgresql() {
+        assert!(cursors(&db).is_empty(), "closed after the callback failed");
+    }
 }
 
 /// prefetch_related of 1,200 blogs sends its keys in batches of 999: one

@@ -162,6 +162,35 @@ fn a_nul_character_in_text_is_an_invalid_value_error_as_django_refuses_it_on_pos
     assert_eq!(Locker::objects().count(&db).unwrap(), 1);
 }
 
+/// PostgreSQL stores `'infinity'` and `'-infinity'` dates and timestamps,
+/// which neither Python's `date`/`datetime` (Django's) nor chrono's types
+/// hold: reading one is `Error::Conversion` naming the model, table and
+/// column, never a panic, and the connection stays usable.
+#[test]
+fn infinite_dates_and_timestamps_read_back_as_conversion_errors_not_panics() {
+    use modelgen_examples::weblog::{self, Blog, Entry};
+    let Some(test_db) = modelgen_testing_pg::server().map(|server| server.database()) else { return };
+    let db = Database::from_postgres_client(test_db.connect()).unwrap();
+    db.create_tables(&[&weblog::APP]).unwrap();
+    let mut blog = Blog::new();
+    blog.name = "b".into();
+    blog.save(&db).unwrap();
+    let day = modelgen_runtime::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut entry = Entry::new(blog.key().unwrap(), day);
+    entry.save(&db).unwrap();
+    for value in ["infinity", "-infinity"] {
+        db.execute_raw("UPDATE weblog_entry SET pub_date = CAST(? AS date)", &[Value::Text(value.into())]).unwrap();
+        let err = Entry::get(&db, entry.id.unwrap()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Conversion { table: "weblog_entry", column: "pub_date", .. }),
+            "{value}: {err:?}"
+        );
+        assert!(db.query_raw("SELECT pub_date FROM weblog_entry", &[]).is_err(), "{value}");
+    }
+    db.execute_raw("UPDATE weblog_entry SET pub_date = '2024-01-01'", &[]).unwrap();
+    assert_eq!(Entry::get(&db, entry.id.unwrap()).unwrap().pub_date, day);
+}
+
 /// Text that is not a number of the column's type (22P02) and a number
 /// beyond a DecimalField's max_digits (22003, numeric field overflow) are
 /// `Error::InvalidValue` (Django's `DataError` on PostgreSQL).

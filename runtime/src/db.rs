@@ -340,6 +340,28 @@ impl Database {
         self.with_built(StatementKey::Text(sql), String::new, f)
     }
 
+    /// Run the query `sql`, `f` with each row as the database yields it:
+    /// on SQLite from the statement, on PostgreSQL from a server-side
+    /// cursor a chunk at a time (Django's `iterator()`). `f` may run
+    /// queries of its own.
+    pub(crate) fn for_each_row(
+        &self,
+        sql: &crate::sql::Sql,
+        mut f: impl FnMut(crate::backend::DbRow<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match &self.conn {
+            Conn::Sqlite(_) => self.with_sql(&sql.text, |stmt| {
+                let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
+                while let Some(row) = rows.next()? {
+                    f(row)?;
+                }
+                Ok(())
+            }),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(conn) => conn.for_each_row(&sql.text, &sql.params, f),
+        }
+    }
+
     /// Run `f` with the prepared statement for `key`, SQL built from a
     /// model's description by `build` the first time only.
     #[inline]

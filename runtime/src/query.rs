@@ -1242,7 +1242,9 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Django's `iterator()`: call `f` with each matching row, in order, as
-    /// the statement yields it: the rows are never all in memory. `f`
+    /// the statement yields it (on PostgreSQL, from a server-side cursor
+    /// 2,000 rows at a time, as Django's): the rows are never all in
+    /// memory. `f`
     /// returning an error stops the iteration with it. A callback rather
     /// than an `Iterator` because the statement lives in the handle's
     /// statement cache only while it is borrowed: an iterator would have to
@@ -1252,14 +1254,10 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
-        db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            while let Some(row) = rows.next()? {
-                let mut m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
-                crate::snapshot::mark_loaded(db, &mut m);
-                f(m)?;
-            }
-            Ok(())
+        db.for_each_row(&sql, |row| {
+            let mut m = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+            crate::snapshot::mark_loaded(db, &mut m);
+            f(m)
         })
     }
 

@@ -36,6 +36,10 @@ use super::{Rows, StatementKey, Stmt};
 use crate::error::{Error, Result};
 use chrono_tz::Tz;
 
+/// Rows fetched from a server-side cursor at a time: Django's
+/// `iterator()` chunk size on PostgreSQL (`GET_ITERATOR_CHUNK_SIZE`).
+const ROWS_PER_FETCH: usize = 2000;
+
 /// How many [`StatementKey::Text`] statements are kept before the cache of
 /// run-time SQL is emptied (as SQLite's bounds it).
 const TEXT_STATEMENT_CAPACITY: usize = 256;
@@ -52,6 +56,9 @@ pub struct PgConnection {
     /// The zone a `USE_TZ = False` project stores wall-clock times in:
     /// timestamptz values are read back in it.
     zone: Cell<Option<Tz>>,
+    /// How many server-side cursors [`PgConnection::for_each_row`] has
+    /// open (one per nested call): the next one's name.
+    open_cursors: Cell<u32>,
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -147,6 +154,7 @@ impl PgConnection {
             queries: Cell::new(0),
             in_transaction: Cell::new(false),
             zone: Cell::new(None),
+            open_cursors: Cell::new(0),
         })
     }
 
@@ -234,6 +242,60 @@ impl PgConnection {
         let mut statement = PgStatement::new(self, statement);
         statement.bind_all(params)?;
         statement.execute()
+    }
+
+    /// Django's `iterator()` on PostgreSQL: the query `sql` run through a
+    /// server-side cursor, `f` called with each row, [`ROWS_PER_FETCH`]
+    /// rows fetched at a time, so the result is never all in memory here.
+    /// As Django's `chunked_cursor`: `DECLARE ... NO SCROLL CURSOR`, `WITH
+    /// HOLD` outside a transaction (the cursor outlives the statement's
+    /// own implicit transaction, so `f` may write in autocommit),
+    /// `WITHOUT HOLD` inside one; then `FETCH FORWARD` until the rows run
+    /// out and `CLOSE`. `f` may run queries of its own on the connection,
+    /// a nested `for_each_row` included (it opens the next cursor).
+    pub(crate) fn for_each_row(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(super::DbRow<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let depth = self.open_cursors.get();
+        let cursor = format!("_modelgen_cursor_{depth}");
+        let hold = if self.in_transaction() { "WITHOUT HOLD" } else { "WITH HOLD" };
+        let declare = format!("DECLARE {cursor} NO SCROLL CURSOR {hold} FOR {sql}");
+        self.queries.set(self.queries.get() + 1);
+        let statement = self.prepare(StatementKey::Text(&declare), String::new)?;
+        let mut statement = PgStatement::new(self, statement);
+        statement.bind_all(params)?;
+        statement.execute()?;
+        self.open_cursors.set(depth + 1);
+        let streamed = self.fetch_all(&cursor, &mut f);
+        self.open_cursors.set(depth);
+        let closed = self.batch(&format!("CLOSE {cursor}"));
+        match streamed {
+            // A failed statement aborted the transaction, and the cursor
+            // with it: CLOSE then fails too, and the first error is the
+            // one to report.
+            Err(error) => Err(error),
+            Ok(()) => closed,
+        }
+    }
+
+    /// `FETCH FORWARD` from `cursor` until it is exhausted, `f` with each
+    /// row. The FETCH is prepared here, not cached: its row description is
+    /// that of the query the cursor was declared for.
+    fn fetch_all(&self, cursor: &str, f: &mut impl FnMut(super::DbRow<'_>) -> Result<()>) -> Result<()> {
+        let fetch = self.client()?.prepare(&format!("FETCH FORWARD {ROWS_PER_FETCH} FROM {cursor}")).map_err(pg_error)?;
+        loop {
+            let rows = self.client()?.query(&fetch, &[]).map_err(pg_error)?;
+            let mut rows = PgRows { exhausted: rows.len() < ROWS_PER_FETCH, rows, next: 0, zone: self.zone.get(), error: None };
+            while let Some(row) = rows.next()? {
+                f(super::DbRow::Postgres(row))?;
+            }
+            if rows.exhausted {
+                return Ok(());
+            }
+        }
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -338,13 +400,14 @@ impl<'s> PgStatement<'s> {
         let params = self.params();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.conn.client()?.query(&self.statement, &refs).map_err(pg_error)?;
-        Ok(PgRows { rows, next: 0, zone: self.conn.zone.get(), error: None })
+        Ok(PgRows { rows, exhausted: true, next: 0, zone: self.conn.zone.get(), error: None })
     }
 
     /// Run the query; an error is returned by the first `next()`.
     pub(crate) fn query(&mut self) -> Rows<'static> {
         Rows::Postgres(self.fetch().unwrap_or_else(|error| PgRows {
             rows: Vec::new(),
+            exhausted: true,
             next: 0,
             zone: None,
             error: Some(error),
@@ -356,6 +419,8 @@ impl<'s> PgStatement<'s> {
 /// each is read in place.
 pub struct PgRows {
     rows: Vec<postgres::Row>,
+    /// Whether these are the last rows of a cursor (fewer than fetched).
+    exhausted: bool,
     next: usize,
     /// The zone timestamptz values are read in (`None`: UTC).
     zone: Option<Tz>,
