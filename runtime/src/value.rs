@@ -72,6 +72,22 @@ pub trait DbValue {
         Self::from_sql(value)
     }
 
+    /// The value straight from a PostgreSQL column in the binary format
+    /// (its type, and its bytes, `None` for NULL), for a type that can
+    /// skip the storage form there (a date is not written as text and
+    /// parsed back); `None` to read it through the storage form. Only for
+    /// values the time zone settings do not change.
+    #[cfg(feature = "postgres")]
+    #[doc(hidden)]
+    #[inline]
+    fn from_pg(ty: &postgres::types::Type, raw: Option<&[u8]>) -> Option<FromSqlResult<Self>>
+    where
+        Self: Sized,
+    {
+        let _ = (ty, raw);
+        None
+    }
+
     /// Whether the type is an instant (a DateTimeField's `DateTime<Utc>`),
     /// whose stored text depends on the time zone settings.
     fn is_instant() -> bool
@@ -179,12 +195,22 @@ pub fn output_to_value(output: ToSqlOutput<'_>) -> rusqlite::Result<Value> {
 
 /// Read column `index` of `row` as a `T`, with rusqlite's errors (as
 /// `Row::get` reports them). What generated `from_row` calls.
+#[inline]
 pub fn read<T: DbValue>(row: crate::backend::DbRow<'_>, index: usize) -> rusqlite::Result<T> {
+    #[cfg(feature = "postgres")]
+    if let crate::backend::DbRow::Postgres(row) = row {
+        return row.read(index, T::from_pg, T::from_sql);
+    }
     read_with(row, index, T::from_sql)
 }
 
 /// [`read`] for datetimes stored as wall-clock time in `zone`.
+#[inline]
 pub fn read_in<T: DbValue>(row: crate::backend::DbRow<'_>, index: usize, zone: Tz) -> rusqlite::Result<T> {
+    #[cfg(feature = "postgres")]
+    if let crate::backend::DbRow::Postgres(row) = row {
+        return row.read(index, T::from_pg, |value| T::from_sql_in(value, zone));
+    }
     read_with(row, index, |value| T::from_sql_in(value, zone))
 }
 
@@ -195,14 +221,7 @@ fn read_with<T>(
     convert: impl FnOnce(ValueRef<'_>) -> FromSqlResult<T>,
 ) -> rusqlite::Result<T> {
     row.with_ref(index, |value| {
-        convert(value).map_err(|err| match err {
-            FromSqlError::InvalidType => {
-                rusqlite::Error::InvalidColumnType(index, row.column_name(index), value.data_type())
-            }
-            FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
-            FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), err),
-            other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
-        })
+        convert(value).map_err(|err| crate::backend::read_error(err, index, || row.column_name(index), value.data_type()))
     })?
 }
 
@@ -210,13 +229,7 @@ fn read_with<T>(
 /// INSERT), for `Model::set_pk_value`.
 pub fn from_value<T: DbValue>(value: Value) -> crate::Result<T> {
     T::from_sql(ValueRef::from(&value)).map_err(|err| {
-        let data_type = ValueRef::from(&value).data_type();
-        crate::Error::Database(match err {
-            FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(0, String::new(), data_type),
-            FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(0, i),
-            FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(0, data_type, err),
-            other => rusqlite::Error::FromSqlConversionFailure(0, data_type, Box::new(other)),
-        })
+        crate::Error::Database(crate::backend::read_error(err, 0, String::new, ValueRef::from(&value).data_type()))
     })
 }
 
@@ -379,6 +392,15 @@ impl<T: DbValue> DbValue for Option<T> {
         match value {
             ValueRef::Null => Ok(None),
             v => T::from_sql(v).map(Some),
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(ty: &postgres::types::Type, raw: Option<&[u8]>) -> Option<FromSqlResult<Self>> {
+        match raw {
+            None => Some(Ok(None)),
+            Some(_) => T::from_pg(ty, raw).map(|value| value.map(Some)),
         }
     }
 
@@ -684,6 +706,13 @@ impl DbValue for NaiveDate {
     /// Django's `date.today()`: the date in `TIME_ZONE`.
     fn from_now(now: &Now) -> Option<Self> {
         Some(now.local.date())
+    }
+
+    /// A `date` column's day count, without its text.
+    #[cfg(feature = "postgres")]
+    #[inline]
+    fn from_pg(ty: &postgres::types::Type, raw: Option<&[u8]>) -> Option<FromSqlResult<Self>> {
+        crate::backend::pg::read_date(ty, raw)
     }
 }
 

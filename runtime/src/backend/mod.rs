@@ -285,13 +285,7 @@ impl DbRow<'_> {
     /// Column `index` converted as rusqlite's `Row::get` converts it.
     pub fn get<T: FromSql>(&self, index: usize) -> rusqlite::Result<T> {
         self.with_ref(index, |value| {
-            T::column_result(value).map_err(|err| match err {
-                rusqlite::types::FromSqlError::InvalidType => {
-                    rusqlite::Error::InvalidColumnType(index, self.column_name(index), value.data_type())
-                }
-                rusqlite::types::FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
-                other => rusqlite::Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other)),
-            })
+            T::column_result(value).map_err(|err| read_error(err, index, || self.column_name(index), value.data_type()))
         })?
     }
 
@@ -303,6 +297,23 @@ impl DbRow<'_> {
             DbRow::Postgres(row) => row.column_name(index),
             DbRow::Values(_) => String::new(),
         }
+    }
+}
+
+/// A conversion error of column `index` as rusqlite's `Row::get` reports
+/// it (the column's name computed only for the error that shows it).
+pub(crate) fn read_error(
+    err: rusqlite::types::FromSqlError,
+    index: usize,
+    column_name: impl FnOnce() -> String,
+    data_type: rusqlite::types::Type,
+) -> rusqlite::Error {
+    use rusqlite::types::FromSqlError;
+    match err {
+        FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(index, column_name(), data_type),
+        FromSqlError::OutOfRange(i) => rusqlite::Error::IntegralValueOutOfRange(index, i),
+        FromSqlError::Other(err) => rusqlite::Error::FromSqlConversionFailure(index, data_type, err),
+        other => rusqlite::Error::FromSqlConversionFailure(index, data_type, Box::new(other)),
     }
 }
 

@@ -367,7 +367,7 @@ impl<'s> PgStatement<'s> {
         let ty = index
             .checked_sub(1)
             .and_then(|slot| self.statement.params().get(slot))
-            .ok_or(rusqlite::Error::InvalidParameterCount(index, count))?;
+            .ok_or_else(|| rusqlite::Error::InvalidParameterCount(index, count))?;
         let start = self.text.len();
         let span = encode_text(value, ty, &mut self.text).then_some(start..self.text.len());
         let slot = index - 1;
@@ -442,6 +442,32 @@ impl PgRows {
     }
 }
 
+/// `DbValue::from_pg` of a type: the value straight from a binary column,
+/// `None` to read it through the storage form.
+pub(crate) type ReadTyped<T> = fn(&Type, Option<&[u8]>) -> Option<rusqlite::types::FromSqlResult<T>>;
+
+fn decode_failed(index: usize, error: DecodeError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Null, error)
+}
+
+/// A `date` column as a date (`None` for another type or NULL: read
+/// through the storage form).
+#[inline]
+pub(crate) fn read_date(ty: &Type, raw: Option<&[u8]>) -> Option<rusqlite::types::FromSqlResult<chrono::NaiveDate>> {
+    match (ty, raw) {
+        (&Type::DATE, Some(raw)) => Some(
+            be(raw, 0)
+                .and_then(|days| date_from_pg(i32::from_be_bytes(days)))
+                .and_then(|date| {
+                    // As the storage form's reading: a year Django cannot hold is an error.
+                    crate::stored_text::date_ascii(date).map(|_| date).ok_or_else(|| out_of_range_year(date))
+                })
+                .map_err(rusqlite::types::FromSqlError::Other),
+        ),
+        _ => None,
+    }
+}
+
 /// One PostgreSQL row: its columns are decoded from the binary format
 /// when read, each seen in SQLite's storage form ([`with_decoded`]).
 #[derive(Clone, Copy)]
@@ -451,13 +477,40 @@ pub struct PgRow<'a> {
 }
 
 impl PgRow<'_> {
+    /// Column `index`'s type and binary value (`None`: NULL).
+    #[inline]
+    fn column(&self, index: usize) -> rusqlite::Result<(&Type, Option<&[u8]>)> {
+        let ty = self.row.columns().get(index).ok_or_else(|| rusqlite::Error::InvalidColumnIndex(index))?.type_();
+        let Raw(raw) = self.row.try_get(index).map_err(|error| decode_failed(index, Box::new(error)))?;
+        Ok((ty, raw))
+    }
+
     /// `f` of column `index` in its storage form.
     #[inline]
     pub(crate) fn with_ref<R>(self, index: usize, f: impl FnOnce(ValueRef<'_>) -> R) -> rusqlite::Result<R> {
-        let ty = self.row.columns().get(index).ok_or(rusqlite::Error::InvalidColumnIndex(index))?.type_();
-        let failed = |error| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Null, error);
-        let Raw(raw) = self.row.try_get(index).map_err(|error| failed(Box::new(error)))?;
-        with_decoded(ty, raw, self.zone, f).map_err(failed)
+        let (ty, raw) = self.column(index)?;
+        with_decoded(ty, raw, self.zone, f).map_err(|error| decode_failed(index, error))
+    }
+
+    /// Column `index` as a `T`: by `typed` straight from the binary value
+    /// where the type can (`DbValue::from_pg`), else by `convert` from the
+    /// storage form; errors as [`crate::value::read`] reports them.
+    #[inline]
+    pub(crate) fn read<T>(
+        self,
+        index: usize,
+        typed: ReadTyped<T>,
+        convert: impl FnOnce(ValueRef<'_>) -> rusqlite::types::FromSqlResult<T>,
+    ) -> rusqlite::Result<T> {
+        let (ty, raw) = self.column(index)?;
+        let name = || self.column_name(index);
+        match typed(ty, raw) {
+            Some(value) => value.map_err(|err| super::read_error(err, index, name, rusqlite::types::Type::Null)),
+            None => with_decoded(ty, raw, self.zone, |value| {
+                convert(value).map_err(|err| super::read_error(err, index, name, value.data_type()))
+            })
+            .map_err(|error| decode_failed(index, error))?,
+        }
     }
 
     pub(crate) fn column_name(self, index: usize) -> String {
@@ -633,23 +686,40 @@ impl<'a> FromSql<'a> for Raw<'a> {
 /// Why a binary column value could not be read.
 type DecodeError = Box<dyn std::error::Error + Send + Sync>;
 
+#[inline]
 fn be<const N: usize>(raw: &[u8], at: usize) -> std::result::Result<[u8; N], DecodeError> {
     raw.get(at..at + N)
         .and_then(|s| s.try_into().ok())
         .ok_or_else(|| format!("a PostgreSQL value of {} bytes is too short", raw.len()).into())
 }
 
-/// PostgreSQL's epoch, 2000-01-01 00:00:00.
-fn pg_epoch() -> chrono::NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default()
+/// PostgreSQL's epoch, 2000-01-01, in days from 0001-01-01 (chrono's
+/// day count) and in microseconds from 1970-01-01 (Unix time).
+const PG_EPOCH_DAYS_FROM_CE: i32 = 730_120;
+const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
+
+/// The error for a date or timestamp out of chrono's range: PostgreSQL's
+/// `'infinity'` is stored as the largest count.
+fn out_of_range() -> DecodeError {
+    "a PostgreSQL date or timestamp out of the supported range (infinity?)".into()
 }
 
-/// PostgreSQL's epoch moved by `delta`: an error out of chrono's range
-/// (`'infinity'` is stored as the largest microsecond count).
-fn after_epoch(delta: Option<chrono::TimeDelta>) -> std::result::Result<chrono::NaiveDateTime, DecodeError> {
-    delta
-        .and_then(|delta| pg_epoch().checked_add_signed(delta))
-        .ok_or_else(|| "a PostgreSQL date or timestamp out of the supported range (infinity?)".into())
+/// A binary `timestamp` (microseconds since PostgreSQL's epoch).
+#[inline]
+fn timestamp_from_pg(micros: i64) -> std::result::Result<chrono::NaiveDateTime, DecodeError> {
+    micros
+        .checked_add(PG_EPOCH_UNIX_MICROS)
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(|at| at.naive_utc())
+        .ok_or_else(out_of_range)
+}
+
+/// A binary `date` (days since PostgreSQL's epoch).
+#[inline]
+fn date_from_pg(days: i32) -> std::result::Result<chrono::NaiveDate, DecodeError> {
+    days.checked_add(PG_EPOCH_DAYS_FROM_CE)
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+        .ok_or_else(out_of_range)
 }
 
 /// The text of a date, time or uuid, written on the stack: a column read
@@ -681,10 +751,13 @@ impl StackText {
 /// A date as Django stores it on SQLite (`YYYY-MM-DD`); a year outside
 /// 1-9999 is an error, as Python's `date` (psycopg's, for Django) makes it.
 fn push_date(out: &mut StackText, date: chrono::NaiveDate) -> std::result::Result<(), DecodeError> {
-    use chrono::Datelike;
-    let ascii = crate::stored_text::date_ascii(date)
-        .ok_or_else(|| format!("a PostgreSQL date in year {}, out of the range Django reads (1-9999)", date.year()))?;
+    let ascii = crate::stored_text::date_ascii(date).ok_or_else(|| out_of_range_year(date))?;
     out.push(&ascii)
+}
+
+fn out_of_range_year(date: chrono::NaiveDate) -> DecodeError {
+    use chrono::Datelike;
+    format!("a PostgreSQL date in year {}, out of the range Django reads (1-9999)", date.year()).into()
 }
 
 /// A datetime as Django stores it on SQLite (`str(datetime)`).
@@ -715,7 +788,6 @@ pub(crate) fn with_decoded<R>(
     let Some(raw) = raw else {
         return Ok(f(ValueRef::Null));
     };
-    let mut text = StackText::new();
     let value = match *ty {
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => ValueRef::Text(raw),
         Type::INT8 => ValueRef::Integer(i64::from_be_bytes(be(raw, 0)?)),
@@ -726,17 +798,33 @@ pub(crate) fn with_decoded<R>(
         Type::FLOAT8 => ValueRef::Real(f64::from_be_bytes(be(raw, 0)?)),
         Type::FLOAT4 => ValueRef::Real(f64::from(f32::from_be_bytes(be(raw, 0)?))),
         Type::BYTEA => ValueRef::Blob(raw),
+        // The format version byte, then the JSON text.
+        Type::JSONB => ValueRef::Text(raw.get(1..).unwrap_or_default()),
+        _ => return with_formatted(ty, raw, zone, f),
+    };
+    Ok(f(value))
+}
+
+/// [`with_decoded`] of the types whose storage form is text formatted
+/// here (dates, times, uuids: on the stack), an integer computed
+/// (intervals) or a decimal's text, and of any other type.
+fn with_formatted<R>(
+    ty: &Type,
+    raw: &[u8],
+    zone: Option<Tz>,
+    f: impl FnOnce(ValueRef<'_>) -> R,
+) -> std::result::Result<R, DecodeError> {
+    let mut text = StackText::new();
+    let value = match *ty {
         Type::UUID => {
             for &b in raw {
                 text.push(&[HEX_DIGITS[usize::from(b >> 4)], HEX_DIGITS[usize::from(b & 0xf)]])?;
             }
             ValueRef::Text(text.as_bytes())
         }
-        // The format version byte, then the JSON text.
-        Type::JSONB => ValueRef::Text(raw.get(1..).unwrap_or_default()),
         Type::TIMESTAMPTZ | Type::TIMESTAMP => {
             let micros = i64::from_be_bytes(be(raw, 0)?);
-            let utc = after_epoch(Some(chrono::TimeDelta::microseconds(micros)))?;
+            let utc = timestamp_from_pg(micros)?;
             let local = match (*ty == Type::TIMESTAMPTZ, zone) {
                 (true, Some(zone)) => {
                     use chrono::TimeZone;
@@ -749,7 +837,7 @@ pub(crate) fn with_decoded<R>(
         }
         Type::DATE => {
             let days = i32::from_be_bytes(be(raw, 0)?);
-            let date = after_epoch(chrono::TimeDelta::try_days(i64::from(days)))?.date();
+            let date = date_from_pg(days)?;
             push_date(&mut text, date)?;
             ValueRef::Text(text.as_bytes())
         }
