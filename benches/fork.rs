@@ -35,6 +35,8 @@
 //!   and print the peak resident memory of the fork itself (`VmHWM` after
 //!   resetting it through `/proc/self/clear_refs`).
 
+mod pairing;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -47,6 +49,7 @@ use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, Fork};
+use pairing::Side;
 use rusqlite::Connection;
 
 const TREE_NODES: usize = 10_000;
@@ -649,53 +652,39 @@ fn blog(c: &mut Criterion) {
 // Paired rounds and peak memory
 // ---------------------------------------------------------------------------
 
-/// A paired measurement, for a machine whose speed drifts (a shared VM):
-/// each round times both sides back to back, in alternating order, each on
-/// its own copy of the graph (rolled back after every fork), and the ratio
-/// is taken per round.
+/// The paired rounds (benches/pairing): each side on its own copy of the
+/// graph, rolled back after every fork.
 fn paired(rounds: usize) {
-    fn median(values: &mut [f64]) -> f64 {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    }
-    fn run(name: &str, rounds: usize, ours: impl Fn() -> Duration, theirs: impl Fn() -> Duration) {
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let (ta, tb) = if round % 2 == 0 {
-                let ta = ms(ours());
-                (ta, ms(theirs()))
-            } else {
-                let tb = ms(theirs());
-                (ms(ours()), tb)
-            };
-            a.push(ta);
-            b.push(tb);
-            ratios.push(ta / tb);
-        }
-        println!(
-            "paired {name} x{rounds}: modelgen median {:.2} ms, rusqlite median {:.2} ms, median per-round ratio {:.3}",
-            median(&mut a),
-            median(&mut b),
-            median(&mut ratios)
-        );
-    }
     let (db1, root1) = tree_database(TREE_NODES);
     let (db2, root2) = tree_database(TREE_NODES);
-    run(
+    pairing::print_wall_clock(
         "tree_10k",
         rounds,
-        || rolled_back(&db1, |db| timed_modelgen_tree(db, &root1)),
-        || rolled_back(&db2, |db| timed_rusqlite_tree(db, &root2)),
+        "rusqlite",
+        2,
+        || (),
+        |(), side| {
+            pairing::ms(match side {
+                Side::Modelgen => rolled_back(&db1, |db| timed_modelgen_tree(db, &root1)),
+                Side::Other => rolled_back(&db2, |db| timed_rusqlite_tree(db, &root2)),
+            })
+        },
     );
     drop((db1, db2));
     let (db1, blog1) = blog_database();
     let (db2, blog2) = blog_database();
-    run(
+    pairing::print_wall_clock(
         "blog_1k",
         rounds,
-        || rolled_back(&db1, |db| timed_modelgen_blog(db, &blog1)),
-        || rolled_back(&db2, |db| timed_rusqlite_blog(db, &blog2)),
+        "rusqlite",
+        2,
+        || (),
+        |(), side| {
+            pairing::ms(match side {
+                Side::Modelgen => rolled_back(&db1, |db| timed_modelgen_blog(db, &blog1)),
+                Side::Other => rolled_back(&db2, |db| timed_rusqlite_blog(db, &blog2)),
+            })
+        },
     );
 }
 
@@ -758,7 +747,7 @@ fn main() {
         memory(side, nodes.parse().expect("node count"));
         return;
     }
-    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(rounds) = pairing::requested_rounds() {
         check_tree();
         check_blog();
         paired(rounds);

@@ -6,12 +6,17 @@
 //! sides save the same entries and the stored rows are compared. Ratios go
 //! to docs/performance.md.
 
+mod pairing;
+
+use std::time::Instant;
+
 use criterion::{criterion_group, BatchSize, Criterion};
 use modelgen_examples::weblog::{self, Blog, Entry};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{Datelike, NaiveDate, Utc};
 use modelgen_runtime::Database;
+use pairing::Side;
 use rusqlite::params;
 
 const ROWS: usize = 10_000;
@@ -267,19 +272,14 @@ fn updates(c: &mut Criterion) {
     group.finish();
 }
 
-/// A paired measurement, for a machine whose speed drifts (a shared VM):
-/// each round times both sides back to back on fresh databases, in
-/// alternating order, and the ratio is taken per round. Run it with
+/// The paired rounds (benches/pairing): each round times both sides on
+/// fresh databases. Run them with
 /// `MODELGEN_BENCH_PAIRED=<rounds> cargo bench --bench save`.
 fn paired(rounds: usize) {
     fn time(f: impl FnOnce()) -> f64 {
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         f();
-        start.elapsed().as_secs_f64() * 1e3
-    }
-    fn median(values: &mut [f64]) -> f64 {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
+        pairing::ms(start.elapsed())
     }
     let fresh = || {
         let (db, blog) = database();
@@ -297,26 +297,16 @@ fn paired(rounds: usize) {
         ("update", &stored, timed_modelgen_update, timed_rusqlite_update),
     ];
     for (name, setup, ours, theirs) in cases {
-        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let (db1, mut e1) = setup();
-            let (db2, mut e2) = setup();
-            let (ta, tb) = if round % 2 == 0 {
-                let ta = time(|| ours(&db1, &mut e1));
-                (ta, time(|| theirs(&db2, &mut e2)))
-            } else {
-                let tb = time(|| theirs(&db2, &mut e2));
-                (time(|| ours(&db1, &mut e1)), tb)
-            };
-            a.push(ta);
-            b.push(tb);
-            ratios.push(ta / tb);
-        }
-        println!(
-            "paired {name} x{rounds}: modelgen median {:.2} ms, rusqlite median {:.2} ms, median per-round ratio {:.3}",
-            median(&mut a),
-            median(&mut b),
-            median(&mut ratios)
+        pairing::print_wall_clock(
+            name,
+            rounds,
+            "rusqlite",
+            2,
+            || (setup(), setup()),
+            |((ours_db, ours_entries), (theirs_db, theirs_entries)), side| match side {
+                Side::Modelgen => time(|| ours(ours_db, ours_entries)),
+                Side::Other => time(|| theirs(theirs_db, theirs_entries)),
+            },
         );
     }
 }
@@ -324,7 +314,7 @@ fn paired(rounds: usize) {
 criterion_group!(benches, inserts, updates);
 
 fn main() {
-    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(rounds) = pairing::requested_rounds() {
         check_both_sides_store_the_same_rows();
         paired(rounds);
         return;
