@@ -23,8 +23,7 @@ use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::{AutoNow, CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
-use crate::related::pk_of;
+use crate::model::{pk_value, AutoNow, CopyPolicy, Model, ModelMeta, RelationCopy, ReverseCopyKind};
 use crate::save::load_by_pk;
 use crate::signals::{self, ReceiverId, Signal};
 use crate::tz::{Now, Tz};
@@ -227,11 +226,11 @@ pub fn suffixed(db: &Database, table: &'static ModelMeta, column: usize, source:
 /// generated `clone_unsaved`, edited by the caller), saved with
 /// `force_insert` (never an overwrite), and its sets re-linked.
 pub fn duplicate<M: Model>(db: &Database, source: &M, build: impl FnOnce(&Database) -> Result<M>) -> Result<M> {
-    let old = pk_of(source)?;
+    let old = pk_value(source);
     db.transaction(|db| {
         let mut copy = build(db)?;
         crate::save::save(db, &mut copy, crate::SaveOptions::force_insert())?;
-        relink(db, &old, &copy)?;
+        relink(db, old.as_ref(), &copy)?;
         Ok(copy)
     })
 }
@@ -350,14 +349,13 @@ pub trait Duplicate: Model {
 }
 
 /// Re-link the many-to-many sets of `copy`, a saved copy of `M`'s row
-/// `old`, when the model has any to re-link.
-fn relink<M: Model>(db: &Database, old: &Value, copy: &M) -> Result<()> {
+/// `old` (`None`: an unsaved source, with no links), when the model has
+/// any to re-link.
+fn relink<M: Model>(db: &Database, old: Option<&Value>, copy: &M) -> Result<()> {
     let meta = M::meta();
     let relinks = meta.lineage().any(|t| t.many_to_many.iter().any(|m| m.copy != RelationCopy::Skip));
-    if !relinks || *old == Value::Null {
-        return Ok(());
-    }
-    let new = pk_of(copy)?;
+    let Some(old) = old.filter(|_| relinks) else { return Ok(()) };
+    let new = pk_value(copy).unwrap_or(Value::Null);
     copy_relations::<M>(db, old, &new)
 }
 
@@ -411,7 +409,7 @@ pub fn build_erased<M: Model>(db: &Database, values: &[Value]) -> Result<Box<dyn
 /// The many-to-many sets of each copy are re-linked as by `duplicate()`.
 pub fn duplicate_many<M: Model>(db: &Database, source: &M, mut copies: Vec<M>) -> Result<Vec<M>> {
     let meta = M::meta();
-    let old = pk_of(source)?;
+    let old = pk_value(source);
     db.transaction(|db| {
         if M::HAS_PARENTS || meta.columns.get(meta.pk).is_some_and(|c| !c.auto) {
             for copy in copies.iter_mut() {
@@ -421,7 +419,7 @@ pub fn duplicate_many<M: Model>(db: &Database, source: &M, mut copies: Vec<M>) -
             insert_batch(db, &mut copies)?;
         }
         for copy in &copies {
-            relink(db, &old, copy)?;
+            relink(db, old.as_ref(), copy)?;
         }
         Ok(())
     })?;
@@ -512,11 +510,7 @@ pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -
 
 /// The pk of the root of a fork, which must be stored.
 fn stored_pk<M: Model>(source: &M) -> Result<Value> {
-    let pk = pk_of(source)?;
-    if pk == Value::Null {
-        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)));
-    }
-    Ok(pk)
+    pk_value(source).ok_or_else(|| Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)))
 }
 
 /// An object is named by the table of its inheritance root and its pk,

@@ -52,14 +52,13 @@ pub fn delete_keep_parents<M: Model>(db: &Database, instance: &mut M) -> Result<
 
 fn delete_impl<M: Model>(db: &Database, instance: &mut M, keep_parents: bool) -> Result<DeleteCount> {
     let meta = M::meta();
-    let pk = crate::model::column_stored(instance, meta.pk);
-    if pk == Value::Null {
+    let Some(pk) = crate::model::pk_value(instance) else {
         return Err(Error::Misuse(format!(
             "{} object can't be deleted because its {} attribute is set to None.",
             meta.name,
             pk_attname(meta)
         )));
-    }
+    };
     db.register_model(meta);
     let counts = {
         let root: &dyn Any = &*instance;

@@ -711,7 +711,7 @@ pub type PkErasedFn = fn(&dyn std::any::Any) -> Value;
 
 /// [`ModelMeta::pk_erased`] of `M`.
 fn pk_erased<M: Model>(instance: &dyn std::any::Any) -> Value {
-    instance.downcast_ref::<M>().map_or(Value::Null, |instance| column_stored(instance, M::meta().pk))
+    instance.downcast_ref::<M>().and_then(pk_value).unwrap_or(Value::Null)
 }
 
 fn no_pk_erased(_: &dyn std::any::Any) -> Value {
@@ -1125,7 +1125,8 @@ pub(crate) fn column_stored<M: Model>(instance: &M, index: usize) -> Value {
     column(instance, index).map_or(Value::Null, Field::stored)
 }
 
-/// The stored primary key, `None` when unset.
+/// The stored primary key, `None` when unset (NULL): the one way the
+/// runtime reads an instance's key value.
 pub(crate) fn pk_value<M: Model>(instance: &M) -> Option<Value> {
     match column_stored(instance, M::meta().pk) {
         Value::Null => None,
