@@ -105,13 +105,8 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
     let mut found: HashMap<PkKey, M> = HashMap::with_capacity(pks.len());
     for chunk in pks.chunks(BATCH) {
         let sql = crate::sql::select_by_pks(meta.select_sql(), meta.pk_column().column, chunk.len());
-        let rows: Vec<M> = db.with_sql(&sql, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(chunk.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
-            }
-            Ok(out)
+        let rows: Vec<M> = db.select_rows(&sql, crate::backend::params_from_iter(chunk.iter()), |row| {
+            crate::model::read_row::<M>(row, 0, db.storage_zone())
         })?;
         for mut m in rows {
             crate::snapshot::mark_loaded(db, &mut m);
