@@ -203,73 +203,68 @@ fn timed_rusqlite_update(db: &Database, entries: &mut [Entry]) {
     tx.commit().expect("commit");
 }
 
-fn inserts(c: &mut Criterion) {
-    check_both_sides_store_the_same_rows();
-    let mut group = c.benchmark_group("save_insert_10k");
-    group.sample_size(10);
-    let fresh = || {
-        let (db, blog) = database();
-        (db, entries(blog))
-    };
-    group.bench_function("modelgen", |b| {
-        b.iter_batched(
-            fresh,
-            |(db, mut entries)| {
-                timed_modelgen_insert(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("rusqlite", |b| {
-        b.iter_batched(
-            fresh,
-            |(db, mut entries)| {
-                timed_rusqlite_insert(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.finish();
+/// Unsaved entries, on a fresh database: where an insert starts.
+fn fresh() -> (Database, Vec<Entry>) {
+    let (db, blog) = database();
+    (db, entries(blog))
 }
 
-fn updates(c: &mut Criterion) {
-    let mut group = c.benchmark_group("save_update_10k");
-    group.sample_size(10);
-    let stored = || {
-        let (db, blog) = database();
-        let mut entries = entries(blog);
-        db.transaction(|db| {
-            for entry in entries.iter_mut() {
-                entry.save(db)?;
-            }
-            Ok(())
-        })
-        .expect("seed");
-        (db, entries)
-    };
-    group.bench_function("modelgen", |b| {
-        b.iter_batched(
-            stored,
-            |(db, mut entries)| {
-                timed_modelgen_update(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("rusqlite", |b| {
-        b.iter_batched(
-            stored,
-            |(db, mut entries)| {
-                timed_rusqlite_update(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.finish();
+/// The same entries saved: where an update starts.
+fn stored() -> (Database, Vec<Entry>) {
+    let (db, mut entries) = fresh();
+    timed_modelgen_insert(&db, &mut entries);
+    (db, entries)
+}
+
+type Timed = fn(&Database, &mut [Entry]);
+
+/// One measured case: criterion's group, the paired rounds' name, the
+/// state each timing starts from (made anew for every timing), and the
+/// timed code of each side.
+struct Case {
+    group: &'static str,
+    name: &'static str,
+    setup: fn() -> (Database, Vec<Entry>),
+    modelgen: Timed,
+    rusqlite: Timed,
+}
+
+const CASES: [Case; 2] = [
+    Case {
+        group: "save_insert_10k",
+        name: "insert",
+        setup: fresh,
+        modelgen: timed_modelgen_insert,
+        rusqlite: timed_rusqlite_insert,
+    },
+    Case {
+        group: "save_update_10k",
+        name: "update",
+        setup: stored,
+        modelgen: timed_modelgen_update,
+        rusqlite: timed_rusqlite_update,
+    },
+];
+
+fn saves(c: &mut Criterion) {
+    check_both_sides_store_the_same_rows();
+    for case in &CASES {
+        let mut group = c.benchmark_group(case.group);
+        group.sample_size(10);
+        for (side, timed) in [("modelgen", case.modelgen), ("rusqlite", case.rusqlite)] {
+            group.bench_function(side, |b| {
+                b.iter_batched(
+                    case.setup,
+                    |(db, mut entries)| {
+                        timed(&db, &mut entries);
+                        (db, entries)
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        group.finish();
+    }
 }
 
 /// The paired rounds (benches/pairing): each round times both sides on
@@ -281,37 +276,22 @@ fn paired(rounds: usize) {
         f();
         pairing::ms(start.elapsed())
     }
-    let fresh = || {
-        let (db, blog) = database();
-        (db, entries(blog))
-    };
-    let stored = || {
-        let (db, mut entries) = fresh();
-        timed_modelgen_insert(&db, &mut entries);
-        (db, entries)
-    };
-    type Timed = fn(&Database, &mut [Entry]);
-    type Setup<'a> = &'a dyn Fn() -> (Database, Vec<Entry>);
-    let cases: [(&str, Setup<'_>, Timed, Timed); 2] = [
-        ("insert", &fresh, timed_modelgen_insert, timed_rusqlite_insert),
-        ("update", &stored, timed_modelgen_update, timed_rusqlite_update),
-    ];
-    for (name, setup, ours, theirs) in cases {
+    for case in &CASES {
         pairing::print_wall_clock(
-            name,
+            case.name,
             rounds,
             "rusqlite",
             2,
-            || (setup(), setup()),
+            || ((case.setup)(), (case.setup)()),
             |((ours_db, ours_entries), (theirs_db, theirs_entries)), side| match side {
-                Side::Modelgen => time(|| ours(ours_db, ours_entries)),
-                Side::Other => time(|| theirs(theirs_db, theirs_entries)),
+                Side::Modelgen => time(|| (case.modelgen)(ours_db, ours_entries)),
+                Side::Other => time(|| (case.rusqlite)(theirs_db, theirs_entries)),
             },
         );
     }
 }
 
-criterion_group!(benches, inserts, updates);
+criterion_group!(benches, saves);
 
 fn main() {
     if let Some(rounds) = pairing::requested_rounds() {
