@@ -479,7 +479,9 @@ impl<M: Model> QuerySet<M> {
         parts.exprs = &exprs;
         let sql = parts.select_exprs(true)?;
         let zone = db.storage_zone();
-        db.select_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| Ok(S::read(row, 0, zone)?))
+        db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            Ok(S::read(row, 0, zone)?)
+        })
     }
 
     /// Django's `annotate()`: each matching row with the aggregates over
@@ -664,7 +666,7 @@ impl<M: Model, S: Selection<M>> Annotate<M, S> {
         let (sql, _) = self.sql(params(db))?;
         let offset = M::meta().fields().len();
         let zone = db.storage_zone();
-        let mut out = db.select_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
             let model = crate::model::read_row::<M>(row, 0, zone)?;
             Ok((model, S::read(row, offset, zone)?))
         })?;

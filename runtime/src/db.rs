@@ -343,7 +343,7 @@ impl Database {
     /// Every row `sql` (built at run time, as for [`Database::with_sql`])
     /// selects with `params`, each read by `read`, in order.
     #[inline]
-    pub(crate) fn select_rows<I, T>(
+    pub(crate) fn collect_rows<I, T>(
         &self,
         sql: &str,
         params: I,
@@ -386,7 +386,7 @@ impl Database {
 
     /// Run the query `sql`; the first column of every row.
     pub(crate) fn first_column(&self, sql: &Sql) -> Result<Vec<Value>> {
-        self.select_rows(&sql.text, sql.params.iter(), |row| Ok(Value::from(row.get_ref(0)?)))
+        self.collect_rows(&sql.text, sql.params.iter(), |row| Ok(Value::from(row.get_ref(0)?)))
     }
 
     /// The rowid of the last row inserted (SQLite; 0 on PostgreSQL, where

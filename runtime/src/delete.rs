@@ -105,7 +105,7 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
     let mut found: HashMap<PkKey, M> = HashMap::with_capacity(pks.len());
     for chunk in pks.chunks(BATCH) {
         let sql = crate::sql::select_by_pks(meta.select_sql(), meta.pk_column().column, chunk.len());
-        let rows: Vec<M> = db.select_rows(&sql, crate::backend::params_from_iter(chunk.iter()), |row| {
+        let rows: Vec<M> = db.collect_rows(&sql, crate::backend::params_from_iter(chunk.iter()), |row| {
             crate::model::read_row::<M>(row, 0, db.storage_zone())
         })?;
         for mut m in rows {

@@ -445,7 +445,7 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
     pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>)>> {
         let sql = self.sql(crate::query::params(db))?;
         let offset = M::meta().fields().len();
-        let mut out = db.select_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
             let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
             Ok((model, read_related::<R>(row, offset, db)?))
         })?;
@@ -525,7 +525,7 @@ impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
         } else {
             (own, own + R::meta().fields().len())
         };
-        let mut out = db.select_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
             let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
             Ok((model, read_related::<R>(row, first, db)?, read_related::<S>(row, second, db)?))
         })?;
@@ -608,7 +608,7 @@ impl<M: Model, R: Model, S: Model, T: Model> SelectRelated3<M, R, S, T> {
     pub fn all(&self, db: &Database) -> Result<Vec<WithThreeRelated<M, R, S, T>>> {
         let sql = self.sql(crate::query::params(db))?;
         let (_, _, [r, s, t]) = self.layout();
-        let mut out = db.select_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
             let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
             Ok((model, read_related::<R>(row, r, db)?, read_related::<S>(row, s, db)?, read_related::<T>(row, t, db)?))
         })?;

@@ -1197,7 +1197,7 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
-        let mut out = db.select_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
             crate::model::read_row::<M>(row, 0, db.storage_zone())
         })?;
         for m in &mut out {
