@@ -73,7 +73,7 @@ fn tree_database(nodes: usize) -> (Database, Category) {
     db.create_tables(&[&shop::APP]).expect("tables");
     db.transaction(|db| {
         let mut stmt =
-            db.sqlite_connection().expect("an SQLite database").prepare(r#"INSERT INTO "shop_category" ("id", "name", "parent_id") VALUES (?, ?, ?)"#)?;
+            db.sqlite_connection().expect("an SQLite database").prepare(r#"INSERT INTO "shop_category" ("id", "name", "parent_id", "extra") VALUES (?, ?, ?, '{}')"#)?;
         for i in 1..=nodes as i64 {
             let parent = (i > 1).then(|| (i - 2) / BRANCHING as i64 + 1);
             stmt.execute(rusqlite::params![i, format!("category {i}"), parent])?;
@@ -219,13 +219,16 @@ struct HandFork {
 /// parents remapped, written with multi-row INSERTs, in one savepoint.
 fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork> {
     conn.prepare_cached("SAVEPOINT hand_fork")?.execute([])?;
-    let mut rows: Vec<(i64, String, Option<i64>)> = Vec::new();
+    let mut rows: Vec<(i64, String, Option<i64>, String)> = Vec::new();
     rows.push(
-        conn.prepare_cached(r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "id" = ?"#)?
-            .query_row([root], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?,
+        conn.prepare_cached(r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "id" = ?"#)?
+            .query_row([root], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?,
     );
-    let full =
-        in_list(r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "parent_id""#, KEYS_PER_SELECT, "");
+    let full = in_list(
+        r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "parent_id""#,
+        KEYS_PER_SELECT,
+        "",
+    );
     let mut level = 0..1;
     while !level.is_empty() {
         let next = rows.len();
@@ -235,7 +238,7 @@ fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork
                 conn.prepare_cached(&full)?
             } else {
                 conn.prepare_cached(&in_list(
-                    r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "parent_id""#,
+                    r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "parent_id""#,
                     end - start,
                     "",
                 ))?
@@ -245,7 +248,7 @@ fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork
             }
             let mut children = stmt.raw_query();
             while let Some(r) = children.next()? {
-                rows.push((r.get(0)?, r.get(1)?, r.get(2)?));
+                rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
             }
         }
         level = next..rows.len();
@@ -255,18 +258,20 @@ fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork
     for (i, row) in rows.iter().enumerate() {
         map.insert(row.0, first + i as i64);
     }
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 3);
-    for (id, name, parent) in rows {
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 4);
+    for (id, name, parent, extra) in rows {
         values.push(Value::Integer(map[&id]));
         values.push(Value::Text(name));
         values.push(match parent {
             Some(p) => Value::Integer(map.get(&p).copied().unwrap_or(p)),
             None => Value::Null,
         });
+        values.push(Value::Text(extra));
     }
-    insert_batched(conn, r#"INSERT INTO "shop_category" ("id", "name", "parent_id") VALUES "#, 3, &values)?;
+    insert_batched(conn, r#"INSERT INTO "shop_category" ("id", "name", "parent_id", "extra") VALUES "#, 4, &values)?;
     conn.prepare_cached("RELEASE hand_fork")?.execute([])?;
-    let root = read_row(conn, r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "id" = ?"#, first)?;
+    let root =
+        read_row(conn, r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "id" = ?"#, first)?;
     Ok(HandFork { root, maps: vec![("shop_category", map)] })
 }
 
@@ -563,7 +568,7 @@ fn check_tree() {
     let mut source: Vec<Vec<Value>> = db
         .sqlite_connection().expect("an SQLite database")
         .prepare(r#"SELECT * FROM "shop_category""#)
-        .and_then(|mut s| s.query_map([], |r| (0..3).map(|i| r.get::<_, Value>(i)).collect())?.collect())
+        .and_then(|mut s| s.query_map([], |r| (0..4).map(|i| r.get::<_, Value>(i)).collect())?.collect())
         .expect("source");
     source.sort_by_key(|row| format!("{row:?}"));
     assert_eq!(rows[0].len(), TREE_NODES);
