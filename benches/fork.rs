@@ -35,6 +35,8 @@
 //!   and print the peak resident memory of the fork itself (`VmHWM` after
 //!   resetting it through `/proc/self/clear_refs`).
 
+mod pairing;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -47,6 +49,7 @@ use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, Fork};
+use pairing::Side;
 use rusqlite::Connection;
 
 const TREE_NODES: usize = 10_000;
@@ -70,7 +73,7 @@ fn tree_database(nodes: usize) -> (Database, Category) {
     db.create_tables(&[&shop::APP]).expect("tables");
     db.transaction(|db| {
         let mut stmt =
-            db.sqlite_connection().expect("an SQLite database").prepare(r#"INSERT INTO "shop_category" ("id", "name", "parent_id") VALUES (?, ?, ?)"#)?;
+            db.sqlite_connection().expect("an SQLite database").prepare(r#"INSERT INTO "shop_category" ("id", "name", "parent_id", "extra") VALUES (?, ?, ?, '{}')"#)?;
         for i in 1..=nodes as i64 {
             let parent = (i > 1).then(|| (i - 2) / BRANCHING as i64 + 1);
             stmt.execute(rusqlite::params![i, format!("category {i}"), parent])?;
@@ -216,13 +219,16 @@ struct HandFork {
 /// parents remapped, written with multi-row INSERTs, in one savepoint.
 fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork> {
     conn.prepare_cached("SAVEPOINT hand_fork")?.execute([])?;
-    let mut rows: Vec<(i64, String, Option<i64>)> = Vec::new();
+    let mut rows: Vec<(i64, String, Option<i64>, String)> = Vec::new();
     rows.push(
-        conn.prepare_cached(r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "id" = ?"#)?
-            .query_row([root], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?,
+        conn.prepare_cached(r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "id" = ?"#)?
+            .query_row([root], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?,
     );
-    let full =
-        in_list(r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "parent_id""#, KEYS_PER_SELECT, "");
+    let full = in_list(
+        r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "parent_id""#,
+        KEYS_PER_SELECT,
+        "",
+    );
     let mut level = 0..1;
     while !level.is_empty() {
         let next = rows.len();
@@ -232,7 +238,7 @@ fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork
                 conn.prepare_cached(&full)?
             } else {
                 conn.prepare_cached(&in_list(
-                    r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "parent_id""#,
+                    r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "parent_id""#,
                     end - start,
                     "",
                 ))?
@@ -242,7 +248,7 @@ fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork
             }
             let mut children = stmt.raw_query();
             while let Some(r) = children.next()? {
-                rows.push((r.get(0)?, r.get(1)?, r.get(2)?));
+                rows.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
             }
         }
         level = next..rows.len();
@@ -252,18 +258,20 @@ fn rusqlite_fork_tree(conn: &Connection, root: i64) -> rusqlite::Result<HandFork
     for (i, row) in rows.iter().enumerate() {
         map.insert(row.0, first + i as i64);
     }
-    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 3);
-    for (id, name, parent) in rows {
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 4);
+    for (id, name, parent, extra) in rows {
         values.push(Value::Integer(map[&id]));
         values.push(Value::Text(name));
         values.push(match parent {
             Some(p) => Value::Integer(map.get(&p).copied().unwrap_or(p)),
             None => Value::Null,
         });
+        values.push(Value::Text(extra));
     }
-    insert_batched(conn, r#"INSERT INTO "shop_category" ("id", "name", "parent_id") VALUES "#, 3, &values)?;
+    insert_batched(conn, r#"INSERT INTO "shop_category" ("id", "name", "parent_id", "extra") VALUES "#, 4, &values)?;
     conn.prepare_cached("RELEASE hand_fork")?.execute([])?;
-    let root = read_row(conn, r#"SELECT "id", "name", "parent_id" FROM "shop_category" WHERE "id" = ?"#, first)?;
+    let root =
+        read_row(conn, r#"SELECT "id", "name", "parent_id", "extra" FROM "shop_category" WHERE "id" = ?"#, first)?;
     Ok(HandFork { root, maps: vec![("shop_category", map)] })
 }
 
@@ -560,7 +568,7 @@ fn check_tree() {
     let mut source: Vec<Vec<Value>> = db
         .sqlite_connection().expect("an SQLite database")
         .prepare(r#"SELECT * FROM "shop_category""#)
-        .and_then(|mut s| s.query_map([], |r| (0..3).map(|i| r.get::<_, Value>(i)).collect())?.collect())
+        .and_then(|mut s| s.query_map([], |r| (0..4).map(|i| r.get::<_, Value>(i)).collect())?.collect())
         .expect("source");
     source.sort_by_key(|row| format!("{row:?}"));
     assert_eq!(rows[0].len(), TREE_NODES);
@@ -649,53 +657,39 @@ fn blog(c: &mut Criterion) {
 // Paired rounds and peak memory
 // ---------------------------------------------------------------------------
 
-/// A paired measurement, for a machine whose speed drifts (a shared VM):
-/// each round times both sides back to back, in alternating order, each on
-/// its own copy of the graph (rolled back after every fork), and the ratio
-/// is taken per round.
+/// The paired rounds (benches/pairing): each side on its own copy of the
+/// graph, rolled back after every fork.
 fn paired(rounds: usize) {
-    fn median(values: &mut [f64]) -> f64 {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    }
-    fn run(name: &str, rounds: usize, ours: impl Fn() -> Duration, theirs: impl Fn() -> Duration) {
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let (ta, tb) = if round % 2 == 0 {
-                let ta = ms(ours());
-                (ta, ms(theirs()))
-            } else {
-                let tb = ms(theirs());
-                (ms(ours()), tb)
-            };
-            a.push(ta);
-            b.push(tb);
-            ratios.push(ta / tb);
-        }
-        println!(
-            "paired {name} x{rounds}: modelgen median {:.2} ms, rusqlite median {:.2} ms, median per-round ratio {:.3}",
-            median(&mut a),
-            median(&mut b),
-            median(&mut ratios)
-        );
-    }
     let (db1, root1) = tree_database(TREE_NODES);
     let (db2, root2) = tree_database(TREE_NODES);
-    run(
+    pairing::print_wall_clock(
         "tree_10k",
         rounds,
-        || rolled_back(&db1, |db| timed_modelgen_tree(db, &root1)),
-        || rolled_back(&db2, |db| timed_rusqlite_tree(db, &root2)),
+        "rusqlite",
+        2,
+        || (),
+        |(), side| {
+            pairing::ms(match side {
+                Side::Modelgen => rolled_back(&db1, |db| timed_modelgen_tree(db, &root1)),
+                Side::Other => rolled_back(&db2, |db| timed_rusqlite_tree(db, &root2)),
+            })
+        },
     );
     drop((db1, db2));
     let (db1, blog1) = blog_database();
     let (db2, blog2) = blog_database();
-    run(
+    pairing::print_wall_clock(
         "blog_1k",
         rounds,
-        || rolled_back(&db1, |db| timed_modelgen_blog(db, &blog1)),
-        || rolled_back(&db2, |db| timed_rusqlite_blog(db, &blog2)),
+        "rusqlite",
+        2,
+        || (),
+        |(), side| {
+            pairing::ms(match side {
+                Side::Modelgen => rolled_back(&db1, |db| timed_modelgen_blog(db, &blog1)),
+                Side::Other => rolled_back(&db2, |db| timed_rusqlite_blog(db, &blog2)),
+            })
+        },
     );
 }
 
@@ -758,7 +752,7 @@ fn main() {
         memory(side, nodes.parse().expect("node count"));
         return;
     }
-    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(rounds) = pairing::requested_rounds() {
         check_tree();
         check_blog();
         paired(rounds);

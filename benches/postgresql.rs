@@ -36,6 +36,8 @@
 //! `MODELGEN_BENCH_ONLY=<case>` (e.g. `pg_get_pk_10k`) limits them to one
 //! case, for a profiler.
 
+mod pairing;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -49,6 +51,7 @@ use modelgen_runtime::chrono::{NaiveDate, Utc};
 use modelgen_runtime::rusqlite::types::Value;
 use modelgen_runtime::{Database, Fork, ModelState};
 use modelgen_testing_pg::{Server, TestDatabase};
+use pairing::{ms, Medians, Side};
 use postgres::types::{FromSql, IsNull, ToSql, Type};
 use postgres::{Client, GenericClient, Statement};
 
@@ -711,59 +714,43 @@ fn fork_theirs((sides, root): &mut (Sides, Category)) -> (Duration, Duration) {
     timed
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").map_or_else(|_| "?".into(), |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
 }
 
-/// Both sides back to back in every round, in alternating order; medians
-/// of each side's wall clock and client CPU, and of the per-round ratio.
-/// `fresh_each_round`: a new setup per round (the saves change their
-/// databases), else one setup for every round.
+/// The paired rounds of one case (benches/pairing), printed with each
+/// side's client CPU beside the wall clock. `fresh_each_round`: a new setup
+/// per round (the saves change their databases), else one setup for every
+/// round.
 fn paired_case<S>(case: &Case<S>, rounds: usize, fresh_each_round: bool) {
-    // MODELGEN_BENCH_ONLY=<case name>: that case alone (for a profiler).
-    if std::env::var("MODELGEN_BENCH_ONLY").is_ok_and(|only| only != case.name) {
+    if !pairing::selected(case.name) {
         return;
     }
     let mut shared = (!fresh_each_round).then(|| (case.setup)());
-    let (mut a, mut b, mut ratios, mut cpu_a, mut cpu_b, mut cpu_ratios) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let load_before = load_average();
-    for round in 0..rounds {
-        let mut fresh = fresh_each_round.then(|| (case.setup)());
-        let state = fresh.as_mut().or(shared.as_mut()).expect("a setup");
-        let ((wa, ca), (wb, cb)) = if round % 2 == 0 {
-            let ours = (case.ours)(state);
-            (ours, (case.theirs)(state))
-        } else {
-            let theirs = (case.theirs)(state);
-            ((case.ours)(state), theirs)
-        };
-        a.push(ms(wa));
-        b.push(ms(wb));
-        ratios.push(ms(wa) / ms(wb));
-        cpu_a.push(ms(ca));
-        cpu_b.push(ms(cb));
-        cpu_ratios.push(ms(ca) / ms(cb));
-    }
+    let pairs = pairing::rounds(
+        rounds,
+        || fresh_each_round.then(|| (case.setup)()),
+        |fresh, side| {
+            let state = fresh.as_mut().or(shared.as_mut()).expect("a setup");
+            match side {
+                Side::Modelgen => (case.ours)(state),
+                Side::Other => (case.theirs)(state),
+            }
+        },
+    );
+    let wall = Medians::of(pairs.iter().map(|((wall_a, _), (wall_b, _))| (ms(*wall_a), ms(*wall_b))));
+    let cpu = Medians::of(pairs.iter().map(|((_, cpu_a), (_, cpu_b))| (ms(*cpu_a), ms(*cpu_b))));
     println!(
         "paired {} x{rounds}: wall modelgen median {:.2} ms, hand-written median {:.2} ms, median per-round ratio {:.3}; \
          client CPU modelgen {:.2} ms, hand-written {:.2} ms, ratio {:.3}; load {} -> {}",
         case.name,
-        median(&mut a),
-        median(&mut b),
-        median(&mut ratios),
-        median(&mut cpu_a),
-        median(&mut cpu_b),
-        median(&mut cpu_ratios),
+        wall.modelgen,
+        wall.other,
+        wall.ratio,
+        cpu.modelgen,
+        cpu.other,
+        cpu.ratio,
         load_before,
         load_average()
     );
@@ -859,7 +846,7 @@ fn postgresql(c: &mut Criterion) {
 criterion_group!(benches, postgresql);
 
 fn main() {
-    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(rounds) = pairing::requested_rounds() {
         let Some(fixtures) = fixtures() else { return };
         checks(fixtures);
         paired(fixtures, rounds);

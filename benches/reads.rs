@@ -21,7 +21,10 @@
 //! `MODELGEN_BENCH_PAIRED=<rounds> cargo bench --bench reads`: both sides
 //! back to back in every round, alternating order; median per-round ratio.
 
+mod pairing;
+
 use std::hint::black_box;
+use std::time::Instant;
 
 use criterion::{criterion_group, Criterion};
 use modelgen_examples::weblog::{self, Blog, Entry, EntryStatus};
@@ -30,6 +33,7 @@ use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::NaiveDate;
 use modelgen_runtime::rusqlite::types::ValueRef;
 use modelgen_runtime::{Database, ModelState};
+use pairing::Side;
 
 const ENTRIES: usize = 10_000;
 const BLOGS: usize = 100;
@@ -303,38 +307,24 @@ fn reads(c: &mut Criterion) {
     bench_pair(c, &db, "sum_10k", &[("modelgen", timed_modelgen_sum), ("rusqlite", timed_rusqlite_sum)]);
 }
 
-/// A paired measurement, for a machine whose speed drifts (a shared VM):
-/// each round times both sides back to back, in alternating order, and the
-/// ratio is taken per round.
+/// The paired rounds (benches/pairing), every case on the same database.
 fn paired(db: &Database, rounds: usize) {
-    fn median(values: &mut [f64]) -> f64 {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    }
     fn run<T>(db: &Database, rounds: usize, name: &str, ours: Timed<T>, theirs: Timed<T>) {
-        let time = |f: Timed<T>| {
-            let start = std::time::Instant::now();
-            black_box(f(db));
-            start.elapsed().as_secs_f64() * 1e3
-        };
-        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let (ta, tb) = if round % 2 == 0 {
-                let ta = time(ours);
-                (ta, time(theirs))
-            } else {
-                let tb = time(theirs);
-                (time(ours), tb)
-            };
-            a.push(ta);
-            b.push(tb);
-            ratios.push(ta / tb);
-        }
-        println!(
-            "paired {name} x{rounds}: modelgen median {:.3} ms, other median {:.3} ms, median per-round ratio {:.3}",
-            median(&mut a),
-            median(&mut b),
-            median(&mut ratios)
+        pairing::print_wall_clock(
+            name,
+            rounds,
+            "other",
+            3,
+            || (),
+            |(), side| {
+                let timed = match side {
+                    Side::Modelgen => ours,
+                    Side::Other => theirs,
+                };
+                let start = Instant::now();
+                black_box(timed(db));
+                pairing::ms(start.elapsed())
+            },
         );
     }
     run(db, rounds, "get_pk_10k", timed_modelgen_get, timed_rusqlite_get);
@@ -348,7 +338,7 @@ fn paired(db: &Database, rounds: usize) {
 criterion_group!(benches, reads);
 
 fn main() {
-    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(rounds) = pairing::requested_rounds() {
         let db = database();
         check_both_sides_read_the_same(&db);
         paired(&db, rounds);

@@ -6,12 +6,17 @@
 //! sides save the same entries and the stored rows are compared. Ratios go
 //! to docs/performance.md.
 
+mod pairing;
+
+use std::time::Instant;
+
 use criterion::{criterion_group, BatchSize, Criterion};
 use modelgen_examples::weblog::{self, Blog, Entry};
 #[allow(unused_imports)]
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{Datelike, NaiveDate, Utc};
 use modelgen_runtime::Database;
+use pairing::Side;
 use rusqlite::params;
 
 const ROWS: usize = 10_000;
@@ -198,133 +203,98 @@ fn timed_rusqlite_update(db: &Database, entries: &mut [Entry]) {
     tx.commit().expect("commit");
 }
 
-fn inserts(c: &mut Criterion) {
+/// Unsaved entries, on a fresh database: where an insert starts.
+fn fresh() -> (Database, Vec<Entry>) {
+    let (db, blog) = database();
+    (db, entries(blog))
+}
+
+/// The same entries saved: where an update starts.
+fn stored() -> (Database, Vec<Entry>) {
+    let (db, mut entries) = fresh();
+    timed_modelgen_insert(&db, &mut entries);
+    (db, entries)
+}
+
+type Timed = fn(&Database, &mut [Entry]);
+
+/// One measured case: criterion's group, the paired rounds' name, the
+/// state each timing starts from (made anew for every timing), and the
+/// timed code of each side.
+struct Case {
+    group: &'static str,
+    name: &'static str,
+    setup: fn() -> (Database, Vec<Entry>),
+    modelgen: Timed,
+    rusqlite: Timed,
+}
+
+const CASES: [Case; 2] = [
+    Case {
+        group: "save_insert_10k",
+        name: "insert",
+        setup: fresh,
+        modelgen: timed_modelgen_insert,
+        rusqlite: timed_rusqlite_insert,
+    },
+    Case {
+        group: "save_update_10k",
+        name: "update",
+        setup: stored,
+        modelgen: timed_modelgen_update,
+        rusqlite: timed_rusqlite_update,
+    },
+];
+
+fn saves(c: &mut Criterion) {
     check_both_sides_store_the_same_rows();
-    let mut group = c.benchmark_group("save_insert_10k");
-    group.sample_size(10);
-    let fresh = || {
-        let (db, blog) = database();
-        (db, entries(blog))
-    };
-    group.bench_function("modelgen", |b| {
-        b.iter_batched(
-            fresh,
-            |(db, mut entries)| {
-                timed_modelgen_insert(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("rusqlite", |b| {
-        b.iter_batched(
-            fresh,
-            |(db, mut entries)| {
-                timed_rusqlite_insert(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.finish();
+    for case in &CASES {
+        let mut group = c.benchmark_group(case.group);
+        group.sample_size(10);
+        for (side, timed) in [("modelgen", case.modelgen), ("rusqlite", case.rusqlite)] {
+            group.bench_function(side, |b| {
+                b.iter_batched(
+                    case.setup,
+                    |(db, mut entries)| {
+                        timed(&db, &mut entries);
+                        (db, entries)
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        group.finish();
+    }
 }
 
-fn updates(c: &mut Criterion) {
-    let mut group = c.benchmark_group("save_update_10k");
-    group.sample_size(10);
-    let stored = || {
-        let (db, blog) = database();
-        let mut entries = entries(blog);
-        db.transaction(|db| {
-            for entry in entries.iter_mut() {
-                entry.save(db)?;
-            }
-            Ok(())
-        })
-        .expect("seed");
-        (db, entries)
-    };
-    group.bench_function("modelgen", |b| {
-        b.iter_batched(
-            stored,
-            |(db, mut entries)| {
-                timed_modelgen_update(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.bench_function("rusqlite", |b| {
-        b.iter_batched(
-            stored,
-            |(db, mut entries)| {
-                timed_rusqlite_update(&db, &mut entries);
-                (db, entries)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.finish();
-}
-
-/// A paired measurement, for a machine whose speed drifts (a shared VM):
-/// each round times both sides back to back on fresh databases, in
-/// alternating order, and the ratio is taken per round. Run it with
+/// The paired rounds (benches/pairing): each round times both sides on
+/// fresh databases. Run them with
 /// `MODELGEN_BENCH_PAIRED=<rounds> cargo bench --bench save`.
 fn paired(rounds: usize) {
     fn time(f: impl FnOnce()) -> f64 {
-        let start = std::time::Instant::now();
+        let start = Instant::now();
         f();
-        start.elapsed().as_secs_f64() * 1e3
+        pairing::ms(start.elapsed())
     }
-    fn median(values: &mut [f64]) -> f64 {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    }
-    let fresh = || {
-        let (db, blog) = database();
-        (db, entries(blog))
-    };
-    let stored = || {
-        let (db, mut entries) = fresh();
-        timed_modelgen_insert(&db, &mut entries);
-        (db, entries)
-    };
-    type Timed = fn(&Database, &mut [Entry]);
-    type Setup<'a> = &'a dyn Fn() -> (Database, Vec<Entry>);
-    let cases: [(&str, Setup<'_>, Timed, Timed); 2] = [
-        ("insert", &fresh, timed_modelgen_insert, timed_rusqlite_insert),
-        ("update", &stored, timed_modelgen_update, timed_rusqlite_update),
-    ];
-    for (name, setup, ours, theirs) in cases {
-        let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let (db1, mut e1) = setup();
-            let (db2, mut e2) = setup();
-            let (ta, tb) = if round % 2 == 0 {
-                let ta = time(|| ours(&db1, &mut e1));
-                (ta, time(|| theirs(&db2, &mut e2)))
-            } else {
-                let tb = time(|| theirs(&db2, &mut e2));
-                (time(|| ours(&db1, &mut e1)), tb)
-            };
-            a.push(ta);
-            b.push(tb);
-            ratios.push(ta / tb);
-        }
-        println!(
-            "paired {name} x{rounds}: modelgen median {:.2} ms, rusqlite median {:.2} ms, median per-round ratio {:.3}",
-            median(&mut a),
-            median(&mut b),
-            median(&mut ratios)
+    for case in &CASES {
+        pairing::print_wall_clock(
+            case.name,
+            rounds,
+            "rusqlite",
+            2,
+            || ((case.setup)(), (case.setup)()),
+            |((ours_db, ours_entries), (theirs_db, theirs_entries)), side| match side {
+                Side::Modelgen => time(|| (case.modelgen)(ours_db, ours_entries)),
+                Side::Other => time(|| (case.rusqlite)(theirs_db, theirs_entries)),
+            },
         );
     }
 }
 
-criterion_group!(benches, inserts, updates);
+criterion_group!(benches, saves);
 
 fn main() {
-    if let Some(rounds) = std::env::var("MODELGEN_BENCH_PAIRED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(rounds) = pairing::requested_rounds() {
         check_both_sides_store_the_same_rows();
         paired(rounds);
         return;

@@ -362,10 +362,22 @@ impl<'n> Reader<'_> {
     }
 
     fn string_list(&mut self, node: &Node) -> Option<Vec<Spanned<String>>> {
+        self.list_of(node, "names", Self::string)
+    }
+
+    /// The items of a list, each read by `item` (an item it refuses is left
+    /// out, its error reported); anything but a list is an error saying
+    /// what the list holds (`what`).
+    fn list_of<T>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        mut item: impl FnMut(&mut Self, &Node) -> Option<T>,
+    ) -> Option<Vec<T>> {
         match node {
-            Node::Seq { items, .. } => Some(items.iter().filter_map(|item| self.string(item)).collect()),
+            Node::Seq { items, .. } => Some(items.iter().filter_map(|node| item(self, node)).collect()),
             other => {
-                self.error(other.pos(), format!("expected a list of names, found {}", other.kind_name()));
+                self.error(other.pos(), format!("expected a list of {what}, found {}", other.kind_name()));
                 None
             }
         }
@@ -429,31 +441,14 @@ impl<'n> Reader<'_> {
                     Node::Seq { items, .. } if items.iter().all(|i| matches!(i, Node::Scalar { .. })) => {
                         meta.unique_together = self.string_list(value).into_iter().collect();
                     }
-                    Node::Seq { items, .. } => {
-                        meta.unique_together = items.iter().filter_map(|i| self.string_list(i)).collect();
-                    }
-                    other => self.error(other.pos(), format!("expected a list of field-name lists, found {}", other.kind_name())),
-                },
-                "constraints" => match value {
-                    Node::Seq { items, .. } => {
-                        for item in items {
-                            if let Some(constraint) = self.constraint(item) {
-                                meta.constraints.push(constraint);
-                            }
+                    _ => {
+                        if let Some(groups) = self.list_of(value, "field-name lists", Self::string_list) {
+                            meta.unique_together = groups;
                         }
                     }
-                    other => self.error(other.pos(), format!("expected a list of constraints, found {}", other.kind_name())),
                 },
-                "indexes" => match value {
-                    Node::Seq { items, .. } => {
-                        for item in items {
-                            if let Some(index) = self.index(item) {
-                                meta.indexes.push(index);
-                            }
-                        }
-                    }
-                    other => self.error(other.pos(), format!("expected a list of indexes, found {}", other.kind_name())),
-                },
+                "constraints" => meta.constraints.extend(self.list_of(value, "constraints", Self::constraint).into_iter().flatten()),
+                "indexes" => meta.indexes.extend(self.list_of(value, "indexes", Self::index).into_iter().flatten()),
                 _ => {}
             }
         }

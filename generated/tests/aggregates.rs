@@ -13,14 +13,6 @@ use modelgen_runtime::prelude::*;
 use modelgen_runtime::rust_decimal::Decimal;
 use modelgen_runtime::NaiveDate;
 
-fn blogs() -> QuerySet<Blog> {
-    Blog::objects().order_by([Blog::ID.asc()])
-}
-
-fn entries() -> QuerySet<Entry> {
-    Entry::objects().order_by([Entry::ID.asc()])
-}
-
 // ---------------------------------------------------------------------------
 // aggregate()
 // ---------------------------------------------------------------------------

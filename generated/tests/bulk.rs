@@ -100,13 +100,6 @@ fn authors(n: usize, prefix: &str) -> Vec<Author> {
         .collect()
 }
 
-fn blog_named(name: &str) -> Blog {
-    let mut b = Blog::new();
-    b.name = name.into();
-    b.tagline = "t".into();
-    b
-}
-
 fn product(name: &str, slug: &str) -> Product {
     let mut p = Product::new();
     p.name = name.into();
@@ -141,7 +134,7 @@ fn bulk_create_fills_in_primary_keys_with_returning_and_sends_no_signals_as_djan
     // between BEGIN and COMMIT.
     let db = setup();
     let log = log_saves::<Blog>(&db);
-    let mut blogs: Vec<Blog> = (0..3).map(|i| blog_named(&format!("b{i}"))).collect();
+    let mut blogs: Vec<Blog> = (0..3).map(|i| new_blog(&format!("b{i}"))).collect();
     let (sql, result) = statements(&db, || Blog::objects().bulk_create(&db, &mut blogs));
     result.unwrap();
     assert_eq!(blogs.iter().map(|b| b.id).collect::<Vec<_>>(), [Some(1), Some(2), Some(3)]);

@@ -41,14 +41,6 @@ macro_rules! log_deletes {
     )*};
 }
 
-fn weblog_author(db: &Database, name: &str) -> weblog::Author {
-    let mut a = weblog::Author::new();
-    a.name = name.into();
-    a.email = format!("{name}@example.com");
-    a.save(db).unwrap();
-    a
-}
-
 fn person(db: &Database, first: &str, email: &str) -> Person {
     let mut p = Person::new();
     p.first_name = first.into();

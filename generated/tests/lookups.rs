@@ -24,14 +24,6 @@ fn heads(db: &Database, qs: QuerySet<Entry>) -> Vec<String> {
     qs.all(db).unwrap().into_iter().map(|e| e.headline).collect()
 }
 
-fn blogs() -> QuerySet<Blog> {
-    Blog::objects().order_by([Blog::ID.asc()])
-}
-
-fn entries() -> QuerySet<Entry> {
-    Entry::objects().order_by([Entry::ID.asc()])
-}
-
 // ---------------------------------------------------------------------------
 // Across relations, forward and reverse
 // ---------------------------------------------------------------------------

@@ -16,14 +16,6 @@ use modelgen_examples::weblog::{Author, Blog, Entry};
 use modelgen_runtime::prelude::*;
 use modelgen_runtime::{Database, Error};
 
-fn weblog_author(db: &Database, name: &str) -> Author {
-    let mut a = Author::new();
-    a.name = name.into();
-    a.email = format!("{name}@example.com");
-    a.save(db).unwrap();
-    a
-}
-
 fn names(list: Vec<Author>) -> Vec<String> {
     list.into_iter().map(|a| a.name).collect()
 }

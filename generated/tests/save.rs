@@ -26,13 +26,6 @@ fn blogs(db: &Database) -> Vec<(i64, String)> {
         .collect()
 }
 
-fn new_blog(name: &str) -> Blog {
-    let mut blog = Blog::new();
-    blog.name = name.into();
-    blog.tagline = "t".into();
-    blog
-}
-
 fn product(slug: &str) -> Product {
     let mut product = Product::new();
     product.name = slug.to_uppercase();

@@ -14,13 +14,6 @@ use modelgen_runtime::prelude::*;
 use modelgen_runtime::chrono::{DateTime, Utc};
 use modelgen_runtime::{Database, Error, SaveOptions, Signal, SignalEvent};
 
-fn new_blog(name: &str) -> Blog {
-    let mut blog = Blog::new();
-    blog.name = name.into();
-    blog.tagline = "t".into();
-    blog
-}
-
 fn product(slug: &str) -> Product {
     let mut p = Product::new();
     p.name = slug.into();

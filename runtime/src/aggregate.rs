@@ -479,13 +479,8 @@ impl<M: Model> QuerySet<M> {
         parts.exprs = &exprs;
         let sql = parts.select_exprs(true)?;
         let zone = db.storage_zone();
-        db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(S::read(row, 0, zone)?);
-            }
-            Ok(out)
+        db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            Ok(S::read(row, 0, zone)?)
         })
     }
 
@@ -671,14 +666,9 @@ impl<M: Model, S: Selection<M>> Annotate<M, S> {
         let (sql, _) = self.sql(params(db))?;
         let offset = M::meta().fields().len();
         let zone = db.storage_zone();
-        let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let model = crate::model::read_row::<M>(row, 0, zone)?;
-                out.push((model, S::read(row, offset, zone)?));
-            }
-            Ok(out)
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            let model = crate::model::read_row::<M>(row, 0, zone)?;
+            Ok((model, S::read(row, offset, zone)?))
         })?;
         for (model, _) in &mut out {
             crate::snapshot::mark_loaded(db, model);

@@ -237,7 +237,7 @@ pub fn duplicate<M: Model>(db: &Database, source: &M, build: impl FnOnce(&Databa
     db.transaction(|db| {
         let mut copy = build(db)?;
         crate::save::save(db, &mut copy, crate::SaveOptions::force_insert())?;
-        relink(db, &old, &copy)?;
+        relink(db, old.as_ref(), &copy)?;
         Ok(copy)
     })
 }
@@ -356,14 +356,13 @@ pub trait Duplicate: Model {
 }
 
 /// Re-link the many-to-many sets of `copy`, a saved copy of `M`'s row
-/// `old`, when the model has any to re-link.
-fn relink<M: Model>(db: &Database, old: &Value, copy: &M) -> Result<()> {
+/// `old` (`None`: an unsaved source, with no links), when the model has
+/// any to re-link.
+fn relink<M: Model>(db: &Database, old: Option<&Value>, copy: &M) -> Result<()> {
     let meta = M::meta();
     let relinks = meta.lineage().any(|t| t.many_to_many.iter().any(|m| m.copy != RelationCopy::Skip));
-    if !relinks || *old == Value::Null {
-        return Ok(());
-    }
-    let new = crate::model::pk_in_database(db, copy);
+    let Some(old) = old.filter(|_| relinks) else { return Ok(()) };
+    let new = crate::model::pk_in_database(db, copy).unwrap_or(Value::Null);
     copy_relations::<M>(db, old, &new)
 }
 
@@ -427,7 +426,7 @@ pub fn duplicate_many<M: Model>(db: &Database, source: &M, mut copies: Vec<M>) -
             insert_batch(db, &mut copies)?;
         }
         for copy in &copies {
-            relink(db, &old, copy)?;
+            relink(db, old.as_ref(), copy)?;
         }
         Ok(())
     })?;
@@ -519,11 +518,8 @@ pub fn fork_plan<M: Model>(db: &Database, source: &M, supplied: Vec<Supplied>) -
 /// The pk of the root of a fork, which must be stored, as the database
 /// holds it: the engine works with the keys it reads back.
 fn stored_pk<M: Model>(db: &Database, source: &M) -> Result<Value> {
-    let pk = crate::model::pk_in_database(db, source);
-    if pk == Value::Null {
-        return Err(Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)));
-    }
-    Ok(pk)
+    crate::model::pk_in_database(db, source)
+        .ok_or_else(|| Error::Misuse(format!("Cannot fork an unsaved {} instance.", M::meta().name)))
 }
 
 /// An object is named by the table of its inheritance root and its pk,

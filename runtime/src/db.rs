@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 #[cfg(feature = "postgres")]
 use crate::backend::pg::PgConnection;
 use crate::backend::sqlite::SqliteConnection;
-use crate::backend::{Backend, Connection as _, StatementKey, Stmt};
+use crate::backend::{Backend, Connection as _, DbRow, StatementKey, Stmt};
 use crate::error::Result;
 use crate::model::{AppMeta, ModelMeta, Snapshot, SnapshotCell};
 use crate::signals::SignalRegistry;
@@ -362,6 +362,29 @@ impl Database {
         }
     }
 
+    /// Every row `sql` (built at run time, as for [`Database::with_sql`])
+    /// selects with `params`, each read by `read`, in order.
+    #[inline]
+    pub(crate) fn collect_rows<I, T>(
+        &self,
+        sql: &str,
+        params: I,
+        mut read: impl FnMut(DbRow<'_>) -> Result<T>,
+    ) -> Result<Vec<T>>
+    where
+        I: IntoIterator,
+        I::Item: rusqlite::ToSql,
+    {
+        self.with_sql(sql, |stmt| {
+            let mut rows = stmt.query(params)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(read(row)?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Run `f` with the prepared statement for `key`, SQL built from a
     /// model's description by `build` the first time only.
     #[inline]
@@ -385,14 +408,7 @@ impl Database {
 
     /// Run the query `sql`; the first column of every row.
     pub(crate) fn first_column(&self, sql: &Sql) -> Result<Vec<Value>> {
-        self.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(sql.params.iter())?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(row.get_value(0)?);
-            }
-            Ok(out)
-        })
+        self.collect_rows(&sql.text, sql.params.iter(), |row| Ok(row.get_value(0)?))
     }
 
     /// The rowid of the last row inserted (SQLite; 0 on PostgreSQL, where

@@ -54,14 +54,13 @@ fn delete_impl<M: Model>(db: &Database, instance: &mut M, keep_parents: bool) ->
     let meta = M::meta();
     // The collector works with values as the database holds them (it
     // reads the related rows' keys back from it).
-    let pk = crate::model::pk_in_database(db, instance);
-    if pk == Value::Null {
+    let Some(pk) = crate::model::pk_in_database(db, instance) else {
         return Err(Error::Misuse(format!(
             "{} object can't be deleted because its {} attribute is set to None.",
             meta.name,
             pk_attname(meta)
         )));
-    }
+    };
     db.register_model(meta);
     let counts = {
         let root: &dyn Any = &*instance;
@@ -108,18 +107,12 @@ pub fn load_erased<M: Model>(db: &Database, pks: &[Value]) -> Result<Vec<Box<dyn
     let mut found: HashMap<PkKey, M> = HashMap::with_capacity(pks.len());
     for chunk in pks.chunks(BATCH) {
         let sql = crate::sql::select_by_pks(meta.select_sql(), meta.pk_column().column, chunk.len());
-        let rows: Vec<M> = db.with_sql(&sql, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(chunk.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
-            }
-            Ok(out)
+        let rows: Vec<M> = db.collect_rows(&sql, crate::backend::params_from_iter(chunk.iter()), |row| {
+            crate::model::read_row::<M>(row, 0, db.storage_zone())
         })?;
         for mut m in rows {
             crate::snapshot::mark_loaded(db, &mut m);
-            let pk = crate::model::pk_in_database(db, &m);
-            if pk != Value::Null {
+            if let Some(pk) = crate::model::pk_in_database(db, &m) {
                 found.insert(PkKey::from(&pk), m);
             }
         }

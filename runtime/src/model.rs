@@ -721,7 +721,7 @@ pub type PkErasedFn = fn(&dyn std::any::Any) -> Value;
 
 /// [`ModelMeta::pk_erased`] of `M`.
 fn pk_erased<M: Model>(instance: &dyn std::any::Any) -> Value {
-    instance.downcast_ref::<M>().map_or(Value::Null, |instance| column_stored(instance, M::meta().pk))
+    instance.downcast_ref::<M>().and_then(pk_value).unwrap_or(Value::Null)
 }
 
 fn no_pk_erased(_: &dyn std::any::Any) -> Value {
@@ -1155,13 +1155,18 @@ pub(crate) fn bound_value<'v>(db: &crate::Database, column: &ColumnMeta, value: 
 }
 
 /// The primary key as the database on `db` holds it (a DateTimeField
-/// key in its zone), NULL when unset: what the delete collector, which
-/// works with the values it reads back from the database, starts from.
-pub(crate) fn pk_in_database<M: Model>(db: &crate::Database, instance: &M) -> Value {
-    column(instance, M::meta().pk).map_or(Value::Null, |field| field.stored_in(db.storage_zone()))
+/// key in its zone), `None` when unset: what the delete collector and the
+/// copy engine, which work with the values they read back from the
+/// database, start from.
+pub(crate) fn pk_in_database<M: Model>(db: &crate::Database, instance: &M) -> Option<Value> {
+    match column(instance, M::meta().pk).map(|field| field.stored_in(db.storage_zone())) {
+        None | Some(Value::Null) => None,
+        pk => pk,
+    }
 }
 
-/// The stored primary key, `None` when unset.
+/// The stored primary key, `None` when unset (NULL): the one way the
+/// runtime reads an instance's key value.
 pub(crate) fn pk_value<M: Model>(instance: &M) -> Option<Value> {
     match column_stored(instance, M::meta().pk) {
         Value::Null => None,

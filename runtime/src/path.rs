@@ -443,14 +443,9 @@ impl<M: Model, R: Model> SelectRelated<M, R> {
     pub fn all(&self, db: &Database) -> Result<Vec<(M, Option<R>)>> {
         let sql = self.sql(crate::query::params(db))?;
         let offset = M::meta().fields().len();
-        let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
-                out.push((model, read_related::<R>(row, offset, db)?));
-            }
-            Ok(out)
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+            Ok((model, read_related::<R>(row, offset, db)?))
         })?;
         for (model, related) in &mut out {
             crate::snapshot::mark_loaded(db, model);
@@ -528,14 +523,9 @@ impl<M: Model, R: Model, S: Model> SelectRelated2<M, R, S> {
         } else {
             (own, own + R::meta().fields().len())
         };
-        let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
-                out.push((model, read_related::<R>(row, first, db)?, read_related::<S>(row, second, db)?));
-            }
-            Ok(out)
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+            Ok((model, read_related::<R>(row, first, db)?, read_related::<S>(row, second, db)?))
         })?;
         for (model, r, s) in &mut out {
             crate::snapshot::mark_loaded(db, model);
@@ -616,19 +606,9 @@ impl<M: Model, R: Model, S: Model, T: Model> SelectRelated3<M, R, S, T> {
     pub fn all(&self, db: &Database) -> Result<Vec<WithThreeRelated<M, R, S, T>>> {
         let sql = self.sql(crate::query::params(db))?;
         let (_, _, [r, s, t]) = self.layout();
-        let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
-                out.push((
-                    model,
-                    read_related::<R>(row, r, db)?,
-                    read_related::<S>(row, s, db)?,
-                    read_related::<T>(row, t, db)?,
-                ));
-            }
-            Ok(out)
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            let model = crate::model::read_row::<M>(row, 0, db.storage_zone())?;
+            Ok((model, read_related::<R>(row, r, db)?, read_related::<S>(row, s, db)?, read_related::<T>(row, t, db)?))
         })?;
         for (model, r, s, t) in &mut out {
             crate::snapshot::mark_loaded(db, model);

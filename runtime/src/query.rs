@@ -1227,13 +1227,8 @@ impl<M: Model> QuerySet<M> {
         self.check()?;
         let ordering = self.ordering_terms();
         let sql = self.parts(&ordering, params(db)).select()?;
-        let mut out = db.with_sql(&sql.text, |stmt| {
-            let mut rows = stmt.query(crate::backend::params_from_iter(sql.params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(crate::model::read_row::<M>(row, 0, db.storage_zone())?);
-            }
-            Ok(out)
+        let mut out = db.collect_rows(&sql.text, crate::backend::params_from_iter(sql.params.iter()), |row| {
+            crate::model::read_row::<M>(row, 0, db.storage_zone())
         })?;
         for m in &mut out {
             crate::snapshot::mark_loaded(db, m);

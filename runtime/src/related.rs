@@ -8,24 +8,19 @@ use rusqlite::types::Value;
 
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{pk_value, Model};
 use crate::query::{Assignment, Column, Condition, Order, QuerySet};
 use crate::key::Key;
 use crate::sql::query::CmpOp;
 use crate::value::{from_value, try_to_value, try_to_value_in, DbValue};
 
-/// The stored pk of `instance`, `Value::Null` when unset.
-pub(crate) fn pk_of<M: Model>(instance: &M) -> Result<Value> {
-    Ok(crate::model::column_stored(instance, M::meta().pk))
-}
-
 /// The value a relation pointing at `target_column` of `T`'s table stores
 /// for `target`: its pk, or for a relation with `to_field` that field's
 /// value. An unsaved target gives `Value::Null`, as Django checks its pk.
 pub(crate) fn referenced_value<T: Model>(target: &T, target_column: &str) -> Result<Value> {
-    let pk = pk_of(target)?;
+    let Some(pk) = pk_value(target) else { return Ok(Value::Null) };
     let meta = T::meta();
-    if pk == Value::Null || meta.pk_column().column == target_column {
+    if meta.pk_column().column == target_column {
         return Ok(pk);
     }
     match meta.fields().iter().position(|c| c.column == target_column) {
@@ -238,13 +233,14 @@ impl<S: Model, M: Model + std::fmt::Display> ReverseRelated<S, M> {
 /// related update.
 fn saved_pks<M: Model + std::fmt::Display>(objs: &[&mut M]) -> Result<Vec<Value>> {
     objs.iter()
-        .map(|obj| match pk_of(&**obj)? {
-            Value::Null => Err(Error::Misuse(format!(
-                "<{}: {}> instance isn't saved. Save it first (or use create(), which saves and links a new row).",
-                M::meta().name,
-                obj
-            ))),
-            pk => Ok(pk),
+        .map(|obj| {
+            pk_value(&**obj).ok_or_else(|| {
+                Error::Misuse(format!(
+                    "<{}: {}> instance isn't saved. Save it first (or use create(), which saves and links a new row).",
+                    M::meta().name,
+                    obj
+                ))
+            })
         })
         .collect()
 }
@@ -270,11 +266,10 @@ pub fn next_or_previous<M: Model, T: DbValue>(
     is_next: bool,
     filter: Option<Condition<M>>,
 ) -> Result<M> {
-    let pk = pk_of(instance)?;
     // Django tests `not self.pk`: a pk of 0 is refused too.
-    if matches!(pk, Value::Null | Value::Integer(0)) {
+    let Some(pk) = pk_value(instance).filter(|pk| *pk != Value::Integer(0)) else {
         return Err(Error::Misuse("get_next/get_previous cannot be used on unsaved objects.".into()));
-    }
+    };
     let value = try_to_value(value)?;
     let pk_column = M::meta().pk_column().column;
     let after = |column: &'static str, value: Value, instant: bool| {
@@ -326,7 +321,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         source_column: &'static str,
         target_column: &'static str,
     ) -> Self {
-        let source_pk = pk_of(source).unwrap_or(Value::Null);
+        let source_pk = pk_value(source).unwrap_or(Value::Null);
         ManyRelated {
             source_pk,
             through_table,
@@ -371,14 +366,13 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         let meta = T::meta();
         let mut out = Vec::with_capacity(targets.len());
         for target in targets {
-            let pk = pk_of(*target)?;
-            if pk == Value::Null {
+            let Some(pk) = pk_value(*target) else {
                 return Err(Error::Misuse(format!(
                     "Cannot add \"{}\": the value for field \"{}\" is None",
                     meta.name,
                     meta.pk_column().field
                 )));
-            }
+            };
             if !out.contains(&pk) {
                 out.push(pk);
             }
@@ -420,7 +414,7 @@ impl<S: Model, T: Model> ManyRelated<S, T> {
         }
         let mut out = Vec::with_capacity(pks.len());
         for row in rows {
-            let pk = pk_of(&row)?;
+            let pk = pk_value(&row).unwrap_or(Value::Null);
             for _ in 1..pks.iter().filter(|p| **p == pk).count() {
                 out.push(row.clone());
             }

@@ -7,7 +7,7 @@ use rusqlite::types::{ToSqlOutput, Value};
 use crate::tz::{Now, Tz};
 use rusqlite::ToSql;
 
-use crate::backend::StatementKey;
+use crate::backend::{StatementKey, Stmt};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::{ColumnSet, Model, ModelMeta};
@@ -335,15 +335,7 @@ fn do_update<M: Model>(
     }
     let changed = match columns {
         None => db.with_statement(meta.sql_on(db.backend()).update.as_str(), |stmt| {
-            let mut param = 1;
-            for index in 0..meta.columns.len() {
-                if index != meta.pk {
-                    stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
-                    param += 1;
-                }
-            }
-            stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
-            stmt.raw_execute()
+            execute_update(db, stmt, meta, instance, |_| true)
         })?,
         Some(set) => {
             let words = set.words();
@@ -351,20 +343,32 @@ fn do_update<M: Model>(
             db.with_built(key, || {
                 let columns = meta.columns.iter().enumerate().filter(|&(i, _)| i != meta.pk && set.contains(i));
                 crate::sql::update_columns(meta.table, meta.pk_column().column, columns.map(|(_, c)| c.column))
-            }, |stmt| {
-                let mut param = 1;
-                for index in 0..meta.columns.len() {
-                    if index != meta.pk && set.contains(index) {
-                        stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
-                        param += 1;
-                    }
-                }
-                stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
-                stmt.raw_execute()
-            })?
+            }, |stmt| execute_update(db, stmt, meta, instance, |index| set.contains(index)))?
         }
     };
     Ok(changed > 0)
+}
+
+/// Bind and run an UPDATE of `instance`'s row: the columns `updated`
+/// selects (never the pk) in column order, as its SET lists them, then the
+/// pk of its WHERE clause. The number of rows changed.
+#[inline]
+fn execute_update<M: Model>(
+    db: &Database,
+    stmt: &mut Stmt<'_, '_>,
+    meta: &ModelMeta,
+    instance: &M,
+    updated: impl Fn(usize) -> bool,
+) -> Result<usize> {
+    let mut param = 1;
+    for index in 0..meta.columns.len() {
+        if index != meta.pk && updated(index) {
+            stmt.raw_bind_parameter(param, ColumnBind(instance, index, db.storage_zone()))?;
+            param += 1;
+        }
+    }
+    stmt.raw_bind_parameter(param, ColumnBind(instance, meta.pk, db.storage_zone()))?;
+    stmt.raw_execute()
 }
 
 /// The INSERT; fills in an auto pk.
@@ -425,10 +429,9 @@ fn bind_all_and_execute<M: Model>(db: &Database, sql: &'static str, meta: &Model
 /// row is gone. The instance's "adding" state is kept, as Django keeps it.
 pub fn refresh_from_db<M: Model>(db: &Database, instance: &mut M) -> Result<()> {
     let meta = M::meta();
-    let pk = crate::model::column_stored(instance, meta.pk);
-    if pk == Value::Null {
+    let Some(pk) = crate::model::pk_value(instance) else {
         return Err(Error::DoesNotExist { model: meta.name });
-    }
+    };
     let loaded = load_by_pk::<M>(db, &pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
     let adding = instance.state().adding;
     *instance = loaded;
@@ -460,10 +463,9 @@ pub fn refresh_fields_from_db<M: Model>(db: &Database, instance: &mut M, fields:
             .ok_or_else(|| Error::Misuse(format!("{} has no field named '{field}'", meta.name)))?;
         indexes.push(index);
     }
-    let pk = crate::model::column_stored(instance, meta.pk);
-    if pk == Value::Null {
+    let Some(pk) = crate::model::pk_value(instance) else {
         return Err(Error::DoesNotExist { model: meta.name });
-    }
+    };
     let loaded = load_by_pk::<M>(db, &pk)?.ok_or(Error::DoesNotExist { model: meta.name })?;
     let snapshot = crate::snapshot::stored(instance);
     for &index in &indexes {
@@ -517,10 +519,8 @@ pub(crate) fn load_by_database_pk<M: Model>(db: &Database, pk: &Value) -> Result
 /// rows updated (0 or 1). The instance itself is not changed: the new
 /// values are visible after [`refresh_from_db`].
 pub fn update_relative<M: Model>(db: &Database, instance: &M, assignments: &[Assignment<M>]) -> Result<usize> {
-    let meta = M::meta();
-    let pk = crate::model::column_stored(instance, meta.pk);
-    if pk == Value::Null {
+    let Some(pk) = crate::model::pk_value(instance) else {
         return Err(Error::Misuse("Cannot update an instance with no primary key.".into()));
-    }
+    };
     QuerySet::<M>::new().filter(Condition::pk_value(pk)).update(db, assignments)
 }

@@ -14,7 +14,8 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::snapshot::stored;
-use crate::related::{pk_of, ManyRelated};
+use crate::model::pk_value;
+use crate::related::ManyRelated;
 use crate::save::{save, SaveOptions};
 
 /// One field that differs: its value in the first instance and in the second.
@@ -73,14 +74,14 @@ pub fn diff<M: Model>(old: &M, new: &M) -> Diff {
 /// instance) as added/removed targets. Unsaved instances have empty sets.
 pub fn diff_with_relations<M: Model>(db: &Database, old: &M, new: &M) -> Result<Diff> {
     let mut out = diff(old, new);
-    let (old_pk, new_pk) = (pk_of(old)?, pk_of(new)?);
+    let (old_pk, new_pk) = (pk_value(old), pk_value(new));
     for table in M::meta().lineage() {
         for m2m in table.many_to_many {
-            let linked = |pk: &Value| -> Result<Vec<Value>> {
-                if *pk == Value::Null {
-                    return Ok(Vec::new());
+            let linked = |pk: &Option<Value>| -> Result<Vec<Value>> {
+                match pk {
+                    Some(pk) => crate::rows::linked_targets(db, m2m, pk),
+                    None => Ok(Vec::new()),
                 }
-                crate::rows::linked_targets(db, m2m, pk)
             };
             let (a, b) = (linked(&old_pk)?, linked(&new_pk)?);
             out.push_relation(m2m.field, &a, &b);
@@ -246,7 +247,7 @@ impl<S: Model, T: Model> LinkSet for ManyRelated<S, T> {
 impl<M: Model> Staged<M> {
     /// Stage edits of `original`, which must be stored.
     pub fn new(original: M) -> Result<Self> {
-        if original.state().adding || pk_of(&original)? == Value::Null {
+        if original.state().adding || pk_value(&original).is_none() {
             return Err(Error::Misuse(format!("Cannot stage edits of an unsaved {} instance.", M::meta().name)));
         }
         let edited = original.clone();

@@ -218,6 +218,23 @@ pub fn blog(db: &Database, name: &str) -> Blog {
     blog
 }
 
+/// An unsaved blog (tagline "t").
+pub fn new_blog(name: &str) -> Blog {
+    let mut blog = Blog::new();
+    blog.name = name.into();
+    blog.tagline = "t".into();
+    blog
+}
+
+/// A saved weblog author, with the email `<name>@example.com`.
+pub fn weblog_author(db: &Database, name: &str) -> Author {
+    let mut author = Author::new();
+    author.name = name.into();
+    author.email = format!("{name}@example.com");
+    author.save(db).expect("save an author");
+    author
+}
+
 /// A saved entry of `blog`.
 pub fn entry(db: &Database, blog: &Blog, headline: &str, pub_date: NaiveDate) -> Entry {
     let mut entry = Entry::new(blog.key().expect("a saved blog"), pub_date);
@@ -298,6 +315,16 @@ pub fn beatles_weblog(db: &Database) {
     entries[2].authors().add(db, &[paul]).unwrap();
     blogs[0].featured_id = entries[1].id;
     blogs[0].save(db).unwrap();
+}
+
+/// Every blog, in id order (the order [`beatles_weblog`] saves them in).
+pub fn blogs() -> QuerySet<Blog> {
+    Blog::objects().order_by([Blog::ID.asc()])
+}
+
+/// Every entry, in id order (the order [`beatles_weblog`] saves them in).
+pub fn entries() -> QuerySet<Entry> {
+    Entry::objects().order_by([Entry::ID.asc()])
 }
 
 /// A fresh database holding [`beatles_weblog`]'s data.

@@ -102,6 +102,9 @@ pub(crate) fn pg_error(error: postgres::Error) -> Error {
         return Error::Postgres(error);
     };
     let code = db.code().code();
+    // The server's message with its SQLSTATE, for the errors that keep
+    // only a message: the code tells which of its kind it was.
+    let message_with_code = || format!("{} (SQLSTATE {code})", db.message());
     match code {
         // psycopg's text of the error, as Django's IntegrityError shows it:
         // the PostgreSQL oracle (Django 5.2) gave 'duplicate key value
@@ -111,9 +114,9 @@ pub(crate) fn pg_error(error: postgres::Error) -> Error {
             Some(detail) => format!("{}\nDETAIL:  {detail}", db.message()),
             None => db.message().to_owned(),
         }),
-        "55P03" | "40P01" | "40001" => Error::Busy { message: format!("{} (SQLSTATE {code})", db.message()) },
-        "57P01" | "57P02" | "57P03" => Error::ConnectionLost { message: format!("{} (SQLSTATE {code})", db.message()) },
-        _ if code.starts_with("22") => Error::InvalidValue { message: format!("{} (SQLSTATE {code})", db.message()) },
+        "55P03" | "40P01" | "40001" => Error::Busy { message: message_with_code() },
+        "57P01" | "57P02" | "57P03" => Error::ConnectionLost { message: message_with_code() },
+        _ if code.starts_with("22") => Error::InvalidValue { message: message_with_code() },
         _ => missing_name(db.code(), db.message()).unwrap_or(Error::Postgres(error)),
     }
 }
