@@ -11,11 +11,17 @@
 //!   placeholders: `?` and `?N` become `$N` when it is prepared (string
 //!   literals and quoted names left alone), raw SQL too.
 //! - Parameters are sent in PostgreSQL's text format, typed by the
-//!   prepared statement's parameter types ([`PgParam`]): the server parses
-//!   `2024-05-01 10:00:00` into a timestamptz, `1` into a boolean `t`,
-//!   microseconds into an interval.
-//! - Rows come back in the binary format and are decoded into the same
-//!   storage form ([`decode`]).
+//!   prepared statement's parameter types ([`encode_text`], when bound):
+//!   the server parses `2024-05-01 10:00:00` into a timestamptz, `1` into
+//!   a boolean `t`, microseconds into an interval.
+//! - Rows come back in the binary format and are read in place
+//!   ([`PgRow`]): each column is seen in the same storage form when read
+//!   ([`with_decoded`]: text, bytea and jsonb borrowed, dates, times and
+//!   uuids written on the stack), or converted straight into the field's
+//!   type where it can skip that form (`DbValue::from_pg`: a date from its
+//!   day count).
+//! - `for_each` (Django's `iterator()`) reads through a server-side cursor
+//!   ([`PgConnection::for_each_row`]).
 //! - Statements are prepared once per connection and kept (the same
 //!   [`StatementKey`]s as SQLite's cache).
 //!
