@@ -323,6 +323,24 @@ fn create_tables_reports_a_not_null_column_the_schema_allows_null() {
     assert_eq!(schema_objects(&db), ["table weblog_blog"]);
 }
 
+/// PostgreSQL's escape strings (`E'...'`, a quote after a backslash) and
+/// dollar-quoted strings (`$$...$$`, `$fn$...$fn$`) in raw SQL may hold a
+/// `?`: it stays text, and only the placeholders outside them are
+/// numbered (they used to be taken for placeholders, shifting the
+/// parameters).
+#[test]
+fn raw_sql_question_marks_in_escape_and_dollar_quoted_strings_stay_text_on_postgresql() {
+    if !on_postgresql() {
+        return; // `E'...'` and `$$...$$` are PostgreSQL's syntax.
+    }
+    let db = setup();
+    let rows = db
+        .query_raw(r"SELECT E'it\'s ?', $$ ? 'x $$, $fn$ $$?$$ $fn$, CAST(? AS bigint)", &[Value::Integer(7)])
+        .unwrap();
+    let text = |s: &str| Value::Text(s.into());
+    assert_eq!(rows, [vec![text("it's ?"), text(" ? 'x "), text(" $$?$$ "), Value::Integer(7)]]);
+}
+
 /// Raw SQL reaches the database as written but for its `?` placeholders:
 /// on PostgreSQL the statements used to be rewritten by string search when
 /// prepared (` REGEXP ` to ` ~ `, ` LIMIT -1 OFFSET ` to ` LIMIT ALL

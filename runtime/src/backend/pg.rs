@@ -530,66 +530,81 @@ impl PgRow<'_> {
 }
 
 /// `?` and `?N` placeholders as `$N` (a bare `?` is numbered one past the
-/// largest number so far, as SQLite numbers it); string literals, quoted
-/// names and comments are copied as they are.
+/// largest number so far, as SQLite numbers it); string literals (with
+/// backslash escapes in `E'...'`), dollar-quoted strings (`$$...$$`,
+/// `$tag$...$tag$`), quoted names and comments are copied as they are.
 pub fn translate_placeholders(sql: &str) -> String {
+    let bytes = sql.as_bytes();
+    let at = |i: usize| bytes.get(i).copied();
     let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.char_indices().peekable();
     let mut largest = 0usize;
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '\'' | '"' => {
-                out.push(c);
-                for (_, d) in chars.by_ref() {
-                    out.push(d);
-                    if d == c {
-                        break;
-                    }
-                }
-            }
-            // A `--` comment, to the end of the line.
-            '-' if chars.peek().is_some_and(|&(_, d)| d == '-') => {
-                out.push(c);
-                for (_, d) in chars.by_ref() {
-                    out.push(d);
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            // A `/* ... */` comment.
-            '/' if chars.peek().is_some_and(|&(_, d)| d == '*') => {
-                out.push(c);
-                if let Some((_, opening)) = chars.next() {
-                    out.push(opening);
-                }
-                let mut previous = ' ';
-                for (_, d) in chars.by_ref() {
-                    out.push(d);
-                    if previous == '*' && d == '/' {
-                        break;
-                    }
-                    previous = d;
-                }
-            }
-            '?' => {
-                let mut digits = String::new();
-                while let Some(&(_, d)) = chars.peek() {
-                    if d.is_ascii_digit() {
-                        digits.push(d);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                let number = digits.parse().unwrap_or(largest + 1);
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(b) = at(i) {
+        i = match b {
+            b'\'' => quoted_end(bytes, i, is_escape_string(bytes, i)),
+            b'"' => quoted_end(bytes, i, false),
+            b'-' if at(i + 1) == Some(b'-') => find(bytes, i + 2, b"\n").map_or(bytes.len(), |end| end + 1),
+            b'/' if at(i + 1) == Some(b'*') => find(bytes, i + 2, b"*/").map_or(bytes.len(), |end| end + 2),
+            b'$' => match dollar_tag(bytes, i) {
+                Some(tag) => find(bytes, i + tag.len(), tag).map_or(bytes.len(), |end| end + tag.len()),
+                None => i + 1,
+            },
+            b'?' => {
+                let digits_end = (i + 1..=bytes.len()).find(|&j| !at(j).is_some_and(|d| d.is_ascii_digit())).unwrap_or(i + 1);
+                out.push_str(sql.get(copied..i).unwrap_or_default());
+                let number = sql.get(i + 1..digits_end).and_then(|d| d.parse().ok()).unwrap_or(largest + 1);
                 largest = largest.max(number);
                 let _ = write!(out, "${number}");
+                copied = digits_end;
+                digits_end
             }
-            _ => out.push(c),
-        }
+            _ => i + 1,
+        };
     }
+    out.push_str(sql.get(copied..).unwrap_or_default());
     out
+}
+
+/// The index after the quoted string or name opening at `start` (a
+/// doubled quote stays inside; with `escapes`, so does a quote after a
+/// backslash); the end of `bytes` when it is not closed.
+fn quoted_end(bytes: &[u8], start: usize, escapes: bool) -> usize {
+    let quote = bytes.get(start).copied();
+    let mut i = start + 1;
+    while let Some(b) = bytes.get(i).copied() {
+        if escapes && b == b'\\' {
+            i += 2;
+            continue;
+        }
+        if Some(b) == quote {
+            return i + 1;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Whether the `'` at `quote` opens an escape string constant: `E'...'`,
+/// the `E` not the end of a longer word.
+fn is_escape_string(bytes: &[u8], quote: usize) -> bool {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    quote.checked_sub(1).and_then(|e| bytes.get(e)).is_some_and(|&e| e == b'E' || e == b'e')
+        && !quote.checked_sub(2).and_then(|w| bytes.get(w)).is_some_and(|&w| is_word(w))
+}
+
+/// The tag (`$$` or `$name$`) of a dollar-quoted string opening at
+/// `start`; `None` for anything else (`$1` is a parameter).
+fn dollar_tag(bytes: &[u8], start: usize) -> Option<&[u8]> {
+    let name_end = (start + 1..bytes.len())
+        .find(|&j| !bytes.get(j).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_'))?;
+    let starts_well = name_end == start + 1 || bytes.get(start + 1).is_some_and(|b| !b.is_ascii_digit());
+    (starts_well && bytes.get(name_end) == Some(&b'$')).then(|| bytes.get(start..=name_end)).flatten()
+}
+
+/// The first index at or after `from` where `needle` starts.
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|at| from + at)
 }
 
 /// Microseconds in a day, a Python timedelta's `days` unit.
@@ -977,6 +992,24 @@ mod tests {
             "SELECT $1 -- why?\n, $2 /* or? */ , 8 - $3"
         );
         assert_eq!(translate_placeholders("SELECT 1 /*/ ? */ + ?"), "SELECT 1 /*/ ? */ + $1");
+    }
+
+    /// PostgreSQL's other string constants: an escape string may hold a
+    /// quote after a backslash, a dollar-quoted one anything but its tag.
+    #[test]
+    fn placeholders_inside_escape_and_dollar_quoted_strings_are_left_alone() {
+        assert_eq!(translate_placeholders(r"SELECT E'it\'s ?', ?"), r"SELECT E'it\'s ?', $1");
+        assert_eq!(translate_placeholders(r"SELECT e'\\', ?"), r"SELECT e'\\', $1");
+        // In a plain string, or after a word ending in e, a backslash is
+        // a character.
+        assert_eq!(translate_placeholders(r"SELECT 'a\', ?"), r"SELECT 'a\', $1");
+        assert_eq!(translate_placeholders(r"SELECT type'a\', ?"), r"SELECT type'a\', $1");
+        assert_eq!(translate_placeholders("SELECT $$ ? 'x $$, ?"), "SELECT $$ ? 'x $$, $1");
+        assert_eq!(translate_placeholders("SELECT $fn$ ? $$ ? $fn$ || ?"), "SELECT $fn$ ? $$ ? $fn$ || $1");
+        // `$1` written by hand stays a parameter; an unclosed string runs to the end.
+        assert_eq!(translate_placeholders("SELECT $1, ?2"), "SELECT $1, $2");
+        assert_eq!(translate_placeholders("SELECT ? 'open ?"), "SELECT $1 'open ?");
+        assert_eq!(translate_placeholders("SELECT ?é, 'é?' ?"), "SELECT $1é, 'é?' $2");
     }
 
     #[test]
