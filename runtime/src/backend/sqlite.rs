@@ -608,10 +608,27 @@ fn register_date_functions(
 /// the result as Python's `str()` of the naive datetime,
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`. `None` (Django's NULL) for a NULL or
 /// unreadable value, another connector, or a result out of range.
+///
+/// A date without a time (`YYYY-MM-DD`, which `typecast_timestamp` reads
+/// as a `date`) moves by whole days as Python's `date` does: `+` adds the
+/// delta's `days` (`timedelta.days`, rounded down), `-` subtracts them,
+/// the rest ignored; the result is `YYYY-MM-DD`.
 fn format_dtdelta(connector: Option<&str>, lhs: rusqlite::types::ValueRef<'_>, micros: i64) -> Option<String> {
     use chrono::Timelike;
+    const MICROS_PER_DAY: i64 = 86_400_000_000;
+    let connector = connector.map(str::trim)?;
+    let date_only = lhs.as_str().ok().and_then(|text| chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok());
+    if let Some(date) = date_only {
+        let days = chrono::TimeDelta::try_days(micros.div_euclid(MICROS_PER_DAY))?;
+        let moved = match connector {
+            "+" => date.checked_add_signed(days)?,
+            "-" => date.checked_sub_signed(days)?,
+            _ => return None,
+        };
+        return Some(moved.format("%Y-%m-%d").to_string());
+    }
     let delta = chrono::TimeDelta::microseconds(micros);
-    let moved = match connector.map(str::trim)? {
+    let moved = match connector {
         "+" => parse_stored_datetime(lhs)?.checked_add_signed(delta)?,
         "-" => parse_stored_datetime(lhs)?.checked_sub_signed(delta)?,
         _ => return None,
@@ -633,6 +650,28 @@ mod tests {
 
     fn open() -> SqliteConnection {
         SqliteConnection::new(rusqlite::Connection::open_in_memory().unwrap())
+    }
+
+    /// Django's `_sqlite_format_dtdelta` (Django 5.2.19, called directly):
+    /// ('+', '2024-03-09', 36 h) -> '2024-03-10'; ('-', '2024-03-09', 1 h)
+    /// -> '2024-03-09'; ('-', '2024-03-09', 25 h) -> '2024-03-08';
+    /// ('+', '2024-03-09', -1 h) -> '2024-03-08'; ('+', '2024-03-09
+    /// 10:00:00', 36 h) -> '2024-03-10 22:00:00'.
+    #[test]
+    fn format_dtdelta_moves_a_date_by_whole_days_and_a_datetime_exactly_as_django() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        register_django_functions(&conn).unwrap();
+        let hour: i64 = 3_600_000_000;
+        let moved = |connector: &str, lhs: &str, micros: i64| -> Option<String> {
+            conn.query_row("SELECT django_format_dtdelta(?1, ?2, ?3)", rusqlite::params![connector, lhs, micros], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(moved("+", "2024-03-09", 36 * hour).as_deref(), Some("2024-03-10"));
+        assert_eq!(moved("-", "2024-03-09", hour).as_deref(), Some("2024-03-09"));
+        assert_eq!(moved("-", "2024-03-09", 25 * hour).as_deref(), Some("2024-03-08"));
+        assert_eq!(moved("+", "2024-03-09", -hour).as_deref(), Some("2024-03-08"));
+        assert_eq!(moved("+", "2024-03-09 10:00:00", 36 * hour).as_deref(), Some("2024-03-10 22:00:00"));
+        assert_eq!(moved("*", "2024-03-09", hour), None);
     }
 
     #[test]
