@@ -559,7 +559,7 @@ impl Database {
         self.execute_batch(crate::sql::PG_EXPECTED_SCHEMA_END)?;
         let mut mismatches = Vec::new();
         for (table, expected) in existing.iter().zip(expected?) {
-            let differences = column_differences(&expected, &self.postgresql_columns(&quote_identifier(table))?);
+            let differences = column_differences(&expected, &self.postgresql_columns(&crate::sql::quoted(table))?);
             if !differences.is_empty() {
                 mismatches.push(crate::error::TableMismatch { table: (*table).to_owned(), differences });
             }
@@ -580,7 +580,7 @@ impl Database {
         }
         tables
             .iter()
-            .map(|table| self.postgresql_columns(&format!("\"modelgen_expected\".{}", quote_identifier(table))))
+            .map(|table| self.postgresql_columns(&format!("\"modelgen_expected\".{}", crate::sql::quoted(table))))
             .collect()
     }
 
@@ -883,11 +883,6 @@ fn postgresql_tables(ddl: &str) -> impl Iterator<Item = &str> {
         let rest = line.trim_start().strip_prefix("CREATE TABLE \"")?;
         rest.split('"').next()
     })
-}
-
-/// `name` as a quoted SQL identifier.
-fn quote_identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// How the columns of an existing table differ from the schema's, one

@@ -234,23 +234,31 @@ impl PgConnection {
     /// Raw SQL with parameters: every row, decoded. Not counted in
     /// [`PgConnection::query_count`], as raw SQL on SQLite is not.
     pub(crate) fn query_raw(&self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
-        let statement = self.prepare(StatementKey::Text(sql), String::new)?;
-        let mut statement = PgStatement::new(self, statement);
-        statement.bind_all(params)?;
-        let mut rows = statement.fetch()?;
+        let mut rows = self.bound_statement(sql, params)?.fetch()?;
         let mut out = Vec::with_capacity(rows.rows.len());
         while let Some(row) = rows.next()? {
-            out.push((0..row.row.len()).map(|i| row.with_ref(i, |value| Value::from(value))).collect::<rusqlite::Result<_>>()?);
+            out.push(
+                (0..row.row.len())
+                    .map(|i| row.with_ref(i, |value| Value::from(value)))
+                    .collect::<rusqlite::Result<_>>()?,
+            );
         }
         Ok(out)
     }
 
     /// Raw SQL with parameters: the number of rows changed (not counted).
     pub(crate) fn execute_raw(&self, sql: &str, params: &[Value]) -> Result<usize> {
-        let statement = self.prepare(StatementKey::Text(sql), String::new)?;
-        let mut statement = PgStatement::new(self, statement);
-        statement.bind_all(params)?;
-        statement.execute()
+        self.bound_statement(sql, params)?.execute()
+    }
+
+    /// The statement for the run-time SQL `sql` (prepared once, kept by
+    /// its text) with `params` bound.
+    fn bound_statement(&self, sql: &str, params: &[Value]) -> Result<PgStatement<'_>> {
+        let mut statement = PgStatement::new(self, self.prepare(StatementKey::Text(sql), String::new)?);
+        for (i, value) in params.iter().enumerate() {
+            statement.bind(i + 1, value)?;
+        }
+        Ok(statement)
     }
 
     /// Django's `iterator()` on PostgreSQL: the query `sql` run through a
@@ -273,10 +281,7 @@ impl PgConnection {
         let hold = if self.in_transaction() { "WITHOUT HOLD" } else { "WITH HOLD" };
         let declare = format!("DECLARE {cursor} NO SCROLL CURSOR {hold} FOR {sql}");
         self.queries.set(self.queries.get() + 1);
-        let statement = self.prepare(StatementKey::Text(&declare), String::new)?;
-        let mut statement = PgStatement::new(self, statement);
-        statement.bind_all(params)?;
-        statement.execute()?;
+        self.bound_statement(&declare, params)?.execute()?;
         self.open_cursors.set(depth + 1);
         let streamed = self.fetch_all(&cursor, &mut f);
         self.open_cursors.set(depth);
@@ -294,14 +299,17 @@ impl PgConnection {
     /// row. The FETCH is prepared here, not cached: its row description is
     /// that of the query the cursor was declared for.
     fn fetch_all(&self, cursor: &str, f: &mut impl FnMut(super::DbRow<'_>) -> Result<()>) -> Result<()> {
-        let fetch = self.client()?.prepare(&format!("FETCH FORWARD {ROWS_PER_FETCH} FROM {cursor}")).map_err(pg_error)?;
+        let fetch =
+            self.client()?.prepare(&format!("FETCH FORWARD {ROWS_PER_FETCH} FROM {cursor}")).map_err(pg_error)?;
         loop {
             let rows = self.client()?.query(&fetch, &[]).map_err(pg_error)?;
-            let mut rows = PgRows { exhausted: rows.len() < ROWS_PER_FETCH, rows, next: 0, zone: self.zone.get(), error: None };
+            // Fewer rows than fetched: the cursor's last.
+            let last = rows.len() < ROWS_PER_FETCH;
+            let mut rows = PgRows::new(rows, self.zone.get());
             while let Some(row) = rows.next()? {
                 f(super::DbRow::Postgres(row))?;
             }
-            if rows.exhausted {
+            if last {
                 return Ok(());
             }
         }
@@ -373,13 +381,12 @@ impl<'s> PgStatement<'s> {
             _ => return Err(rusqlite::Error::ToSqlConversionFailure("unsupported parameter".into()).into()),
         };
         let count = self.statement.params().len();
-        let ty = index
+        let (slot, ty) = index
             .checked_sub(1)
-            .and_then(|slot| self.statement.params().get(slot))
+            .and_then(|slot| Some((slot, self.statement.params().get(slot)?)))
             .ok_or_else(|| rusqlite::Error::InvalidParameterCount(index, count))?;
         let start = self.text.len();
         let span = encode_text(value, ty, &mut self.text).then_some(start..self.text.len());
-        let slot = index - 1;
         if self.bound.len() <= slot {
             self.bound.resize(slot + 1, None);
         }
@@ -387,40 +394,37 @@ impl<'s> PgStatement<'s> {
         Ok(())
     }
 
-    fn bind_all(&mut self, params: &[Value]) -> Result<()> {
-        for (i, value) in params.iter().enumerate() {
-            self.bind(i + 1, value)?;
-        }
-        Ok(())
-    }
-
-    fn params(&self) -> Vec<PgParam<'_>> {
-        self.bound.iter().map(|span| PgParam(span.clone().and_then(|span| self.text.get(span)))).collect()
+    /// `run` with the statement and its bound parameters, as the client
+    /// takes them.
+    fn run<R>(
+        &self,
+        run: impl FnOnce(
+            &mut postgres::Client,
+            &postgres::Statement,
+            &[&(dyn ToSql + Sync)],
+        ) -> std::result::Result<R, postgres::Error>,
+    ) -> Result<R> {
+        let params: Vec<PgParam<'_>> =
+            self.bound.iter().map(|span| PgParam(span.clone().and_then(|span| self.text.get(span)))).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        run(&mut *self.conn.client()?, &self.statement, &refs).map_err(pg_error)
     }
 
     pub(crate) fn execute(&mut self) -> Result<usize> {
-        let params = self.params();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let changed = self.conn.client()?.execute(&self.statement, &refs).map_err(pg_error)?;
+        let changed = self.run(|client, statement, params| client.execute(statement, params))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
     fn fetch(&mut self) -> Result<PgRows> {
-        let params = self.params();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        let rows = self.conn.client()?.query(&self.statement, &refs).map_err(pg_error)?;
-        Ok(PgRows { rows, exhausted: true, next: 0, zone: self.conn.zone.get(), error: None })
+        let rows = self.run(|client, statement, params| client.query(statement, params))?;
+        Ok(PgRows::new(rows, self.conn.zone.get()))
     }
 
     /// Run the query; an error is returned by the first `next()`.
     pub(crate) fn query(&mut self) -> Rows<'static> {
-        Rows::Postgres(self.fetch().unwrap_or_else(|error| PgRows {
-            rows: Vec::new(),
-            exhausted: true,
-            next: 0,
-            zone: None,
-            error: Some(error),
-        }))
+        Rows::Postgres(
+            self.fetch().unwrap_or_else(|error| PgRows { error: Some(error), ..PgRows::new(Vec::new(), None) }),
+        )
     }
 }
 
@@ -428,8 +432,6 @@ impl<'s> PgStatement<'s> {
 /// each is read in place.
 pub struct PgRows {
     rows: Vec<postgres::Row>,
-    /// Whether these are the last rows of a cursor (fewer than fetched).
-    exhausted: bool,
     next: usize,
     /// The zone timestamptz values are read in (`None`: UTC).
     zone: Option<Tz>,
@@ -438,6 +440,10 @@ pub struct PgRows {
 }
 
 impl PgRows {
+    fn new(rows: Vec<postgres::Row>, zone: Option<Tz>) -> Self {
+        PgRows { rows, next: 0, zone, error: None }
+    }
+
     #[inline]
     pub(crate) fn next(&mut self) -> Result<Option<PgRow<'_>>> {
         if let Some(error) = self.error.take() {
@@ -551,7 +557,8 @@ pub fn translate_placeholders(sql: &str) -> String {
                 None => i + 1,
             },
             b'?' => {
-                let digits_end = (i + 1..=bytes.len()).find(|&j| !at(j).is_some_and(|d| d.is_ascii_digit())).unwrap_or(i + 1);
+                let digits_end =
+                    (i + 1..=bytes.len()).find(|&j| !at(j).is_some_and(|d| d.is_ascii_digit())).unwrap_or(i + 1);
                 out.push_str(sql.get(copied..i).unwrap_or_default());
                 let number = sql.get(i + 1..digits_end).and_then(|d| d.parse().ok()).unwrap_or(largest + 1);
                 largest = largest.max(number);
@@ -596,8 +603,8 @@ fn is_escape_string(bytes: &[u8], quote: usize) -> bool {
 /// The tag (`$$` or `$name$`) of a dollar-quoted string opening at
 /// `start`; `None` for anything else (`$1` is a parameter).
 fn dollar_tag(bytes: &[u8], start: usize) -> Option<&[u8]> {
-    let name_end = (start + 1..bytes.len())
-        .find(|&j| !bytes.get(j).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_'))?;
+    let name_end =
+        (start + 1..bytes.len()).find(|&j| !bytes.get(j).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_'))?;
     let starts_well = name_end == start + 1 || bytes.get(start + 1).is_some_and(|b| !b.is_ascii_digit());
     (starts_well && bytes.get(name_end) == Some(&b'$')).then(|| bytes.get(start..=name_end)).flatten()
 }
@@ -975,7 +982,10 @@ mod tests {
             "column weblog_blog.tagline does not exist",
         ] {
             let column = missing_name(&SqlState::UNDEFINED_COLUMN, message);
-            assert!(matches!(column, Some(Error::MissingColumn { ref column }) if column == "tagline"), "{message}: {column:?}");
+            assert!(
+                matches!(column, Some(Error::MissingColumn { ref column }) if column == "tagline"),
+                "{message}: {column:?}"
+            );
         }
         assert!(missing_name(&SqlState::SYNTAX_ERROR, "syntax error at or near \"x\"").is_none());
     }
@@ -1032,13 +1042,18 @@ mod tests {
             push_datetime(&mut text, dt).unwrap();
             String::from_utf8(text.as_bytes().to_vec()).unwrap()
         };
-        let at = |h, mi, s, micro| chrono::NaiveDate::from_ymd_opt(2024, 3, 9).unwrap().and_hms_micro_opt(h, mi, s, micro).unwrap();
+        let at = |h, mi, s, micro| {
+            chrono::NaiveDate::from_ymd_opt(2024, 3, 9).unwrap().and_hms_micro_opt(h, mi, s, micro).unwrap()
+        };
         assert_eq!(text(at(7, 5, 3, 0)), "2024-03-09 07:05:03");
         assert_eq!(text(at(23, 59, 59, 120)), "2024-03-09 23:59:59.000120");
         assert_eq!(decoded(&Type::DATE, &(-365_242i32).to_be_bytes()), Value::Text("1000-01-01".into()));
         // The binary forms: days and microseconds since 2000-01-01.
         assert_eq!(decoded(&Type::DATE, &8_770i32.to_be_bytes()), Value::Text("2024-01-05".into()));
-        assert_eq!(decoded(&Type::TIME, &(3_600_000_000i64 + 500).to_be_bytes()), Value::Text("01:00:00.000500".into()));
+        assert_eq!(
+            decoded(&Type::TIME, &(3_600_000_000i64 + 500).to_be_bytes()),
+            Value::Text("01:00:00.000500".into())
+        );
         let uuid = [0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00];
         assert_eq!(decoded(&Type::UUID, &uuid), Value::Text("123e4567e89b12d3a456426614174000".into()));
     }
@@ -1069,7 +1084,10 @@ mod tests {
             encode_text(value, ty, &mut out).then(|| String::from_utf8(out).unwrap())
         };
         assert_eq!(encoded(ValueRef::Integer(1), &Type::BOOL).as_deref(), Some("t"));
-        assert_eq!(encoded(ValueRef::Integer(40 * MICROS_PER_DAY + 5), &Type::INTERVAL).as_deref(), Some("40 days 5 microseconds"));
+        assert_eq!(
+            encoded(ValueRef::Integer(40 * MICROS_PER_DAY + 5), &Type::INTERVAL).as_deref(),
+            Some("40 days 5 microseconds")
+        );
         assert_eq!(encoded(ValueRef::Blob(&[0, 0xab]), &Type::BYTEA).as_deref(), Some("\\x00ab"));
         assert_eq!(encoded(ValueRef::Text(b"ok"), &Type::BYTEA).as_deref(), Some("\\x6f6b"));
         assert_eq!(encoded(ValueRef::Real(-0.0), &Type::FLOAT8).as_deref(), Some("0"));
